@@ -1,0 +1,78 @@
+"""The facade: one :class:`Atlas` offers every service to the UI and the command line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from atlas import models as m
+from atlas import search
+from atlas.changes import ChangeBus
+from atlas.records import RecordService
+from atlas.schema import ENTITIES
+from atlas.taxonomy import TaxonomyService
+
+
+class Atlas:
+    """Built once (in ``main.bootstrap``) from a session factory."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        search.install(sessions)
+        self.changes = ChangeBus()
+        self.records: dict[str, RecordService] = {
+            key: RecordService(spec, sessions, self.changes) for key, spec in ENTITIES.items()
+        }
+        self.taxonomy = TaxonomyService(sessions, self.changes)
+
+    @property
+    def institutions(self) -> RecordService:
+        return self.records["institution"]
+
+    @property
+    def offers(self) -> RecordService:
+        return self.records["offer"]
+
+    @property
+    def contacts(self) -> RecordService:
+        return self.records["contact"]
+
+    @property
+    def actors(self) -> RecordService:
+        return self.records["actor"]
+
+    @property
+    def quarters(self) -> RecordService:
+        return self.records["quarter"]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts for ``stadtteil-atlas stats``."""
+        with self.sessions() as session:
+
+            def count(model: type[m.Record]) -> int:
+                return session.scalar(select(func.count()).select_from(model)) or 0
+
+            by_status = dict(
+                session.execute(select(m.Actor.status, func.count()).group_by(m.Actor.status)).tuples().all()
+            )
+            return {
+                "institutions": count(m.Institution),
+                "offers": count(m.Offer),
+                "contacts": count(m.Contact),
+                "actors": count(m.Actor),
+                "actors_by_status": {s.value: by_status.get(s.value, 0) for s in m.ActorStatus},
+                "quarters": count(m.Quarter),
+                "round_tables": count(m.RoundTable),
+                "meetings": count(m.Meeting),
+                "agreements": count(m.Agreement),
+                "institutions_without_coordinates": session.scalar(
+                    select(func.count()).select_from(m.Institution).where(m.Institution.lat.is_(None))
+                )
+                or 0,
+            }
+
+    def rebuild_search_index(self) -> None:
+        with self.sessions.begin() as session:
+            search.rebuild(session.connection())

@@ -1,0 +1,56 @@
+"""Errors the core raises. Every message is German and meant for a coach."""
+
+from __future__ import annotations
+
+
+class AtlasError(Exception):
+    """Base class; ``str(err)`` is a German message a user can act on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(AtlasError):
+    """Input was refused; ``errors`` maps field name to a German reason."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        lines = "; ".join(errors.values())
+        super().__init__(f"Bitte Eingaben prüfen: {lines}")
+        self.errors = dict(errors)
+
+
+class DuplicateWarning(AtlasError):
+    """A record with the same name exists already; saving again confirms."""
+
+    def __init__(self, message: str, existing_ids: list[int]) -> None:
+        super().__init__(message)
+        self.existing_ids = existing_ids
+
+
+class ConflictError(AtlasError):
+    """Someone saved the record after the user opened it."""
+
+
+class NotFoundError(AtlasError):
+    pass
+
+
+class DatabaseOpenError(AtlasError):
+    """The database cannot be opened; it was left untouched."""
+
+
+class CorruptDatabaseError(DatabaseOpenError):
+    pass
+
+
+class LockedDatabaseError(DatabaseOpenError):
+    pass
+
+
+class ReadOnlyDatabaseError(DatabaseOpenError):
+    pass
+
+
+class NewerDatabaseError(DatabaseOpenError):
+    pass

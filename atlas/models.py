@@ -1,0 +1,289 @@
+"""Typed ORM models of the partner network.
+
+Every table shares ``id``, ``created_at``, ``updated_at`` and ``version``
+(:class:`Base`). ``version`` is SQLAlchemy's version counter, so a flush over a
+row that someone else changed in between fails instead of overwriting it; the
+services compare it with the version the user started editing from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Record(Base):
+    """Columns every entity table has."""
+
+    __abstract__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
+    )
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class Vocabulary(StrEnum):
+    """The editable taxonomies."""
+
+    CATEGORY = "category"
+    TARGET_GROUP = "target_group"
+    SECTOR = "sector"
+
+
+class ActorStatus(StrEnum):
+    ADDRESSED = "angesprochen"
+    INFORMED = "informiert"
+    ACTIVE = "aktiv"
+    DORMANT = "ruhend"
+
+
+class MeetingKind(StrEnum):
+    ROUND_TABLE = "runder_tisch"
+    BILATERAL = "bilateral"
+    CONFERENCE = "fachtagung"
+
+
+class Term(Record):
+    """One entry of a taxonomy (category, target group, sector)."""
+
+    __tablename__ = "term"
+    __table_args__ = (UniqueConstraint("vocabulary", "name"),)
+
+    vocabulary: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    color: Mapped[str | None] = mapped_column(String(9))
+
+
+class Quarter(Record):
+    __tablename__ = "quarter"
+
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    boundary_geojson: Mapped[str | None] = mapped_column(Text)
+    color: Mapped[str | None] = mapped_column(String(9))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+offer_target_group = Table(
+    "offer_target_group",
+    Base.metadata,
+    Column("offer_id", ForeignKey("offer.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Institution(Record):
+    __tablename__ = "institution"
+
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"), index=True)
+    carrier: Mapped[str | None] = mapped_column(String(200))  # Träger
+    street: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(5))
+    city: Mapped[str | None] = mapped_column(String(120))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    quarter_id: Mapped[int | None] = mapped_column(ForeignKey("quarter.id", ondelete="SET NULL"), index=True)
+    quarter_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    website: Mapped[str | None] = mapped_column(String(300))
+    opening_hours: Mapped[str | None] = mapped_column(Text)
+    accessibility: Mapped[str | None] = mapped_column(String(300))
+    languages: Mapped[str | None] = mapped_column(String(300))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    quarter: Mapped[Quarter | None] = relationship()
+    sector: Mapped[Term | None] = relationship(foreign_keys=[sector_id])
+    category: Mapped[Term | None] = relationship(foreign_keys=[category_id])
+
+
+class Offer(Record):
+    __tablename__ = "offer"
+
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"), index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    schedule: Mapped[str | None] = mapped_column(String(300))
+    cost: Mapped[str | None] = mapped_column(String(120))
+    languages: Mapped[str | None] = mapped_column(String(300))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+    institution: Mapped[Institution] = relationship()
+    category: Mapped[Term | None] = relationship()
+    target_groups: Mapped[list[Term]] = relationship(secondary=offer_target_group)
+
+
+class Contact(Record):
+    """A person at an institution: personal data under the DSGVO."""
+
+    __tablename__ = "contact"
+
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institution.id", ondelete="CASCADE"), index=True
+    )
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    function: Mapped[str | None] = mapped_column(String(150))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    consent_date: Mapped[dt.date | None] = mapped_column(Date)
+    consent_purpose: Mapped[str | None] = mapped_column(String(300))
+    consent_source: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    institution: Mapped[Institution | None] = relationship()
+
+
+class Actor(Record):
+    """A member of the network: usually an institution, sometimes a single person."""
+
+    __tablename__ = "actor"
+
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institution.id", ondelete="SET NULL"), index=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"), index=True)
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("term.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ActorStatus.ADDRESSED.value, index=True)
+    status_since: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    institution: Mapped[Institution | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    sector: Mapped[Term | None] = relationship()
+
+
+round_table_member = Table(
+    "round_table_member",
+    Base.metadata,
+    Column("round_table_id", ForeignKey("round_table.id", ondelete="CASCADE"), primary_key=True),
+    Column("actor_id", ForeignKey("actor.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class RoundTable(Record):
+    __tablename__ = "round_table"
+
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    topic: Mapped[str | None] = mapped_column(String(300))
+    quarter_id: Mapped[int | None] = mapped_column(ForeignKey("quarter.id", ondelete="SET NULL"))
+    rhythm: Mapped[str | None] = mapped_column(String(60))
+    organiser: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    quarter: Mapped[Quarter | None] = relationship()
+    members: Mapped[list[Actor]] = relationship(secondary=round_table_member)
+
+
+class Meeting(Record):
+    __tablename__ = "meeting"
+
+    round_table_id: Mapped[int | None] = mapped_column(
+        ForeignKey("round_table.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default=MeetingKind.ROUND_TABLE.value)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    agenda: Mapped[str | None] = mapped_column(Text)
+    minutes: Mapped[str | None] = mapped_column(Text)
+
+    round_table: Mapped[RoundTable | None] = relationship()
+
+
+class Attendance(Record):
+    """One actor (optionally one named person of it) at one meeting.
+
+    When the person is erased under the DSGVO, ``contact_id`` becomes NULL and
+    the row stays, so the figures keep their count.
+    """
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "actor_id", "contact_id"),)
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+
+
+class Agreement(Record):
+    """A cooperation agreement (Kooperationsvereinbarung)."""
+
+    __tablename__ = "agreement"
+
+    title: Mapped[str] = mapped_column(String(200))
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    projects: Mapped[str | None] = mapped_column(Text)
+    review_rhythm: Mapped[str | None] = mapped_column(String(60))
+    next_review: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    parties: Mapped[list[AgreementParty]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class AgreementParty(Record):
+    """One side of an agreement with its named contact person."""
+
+    __tablename__ = "agreement_party"
+    __table_args__ = (UniqueConstraint("agreement_id", "actor_id"),)
+
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    role: Mapped[str | None] = mapped_column(String(120))
+
+    actor: Mapped[Actor] = relationship()
+    contact: Mapped[Contact | None] = relationship()

@@ -1,0 +1,466 @@
+"""One service per entity: list, read, validate and save, delete with undo.
+
+Every public method is one unit of work: it opens a session, does the whole
+action and commits, or rolls back and raises. It hands out plain data
+(:class:`RecordData`, tuples of display values), never ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from atlas import models as m
+from atlas import search, snapshot
+from atlas.changes import ChangeBus
+from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
+from atlas.i18n import _
+from atlas.listing import STATUS_LABELS, columns, filters_where
+from atlas.schema import ENTITIES, EntitySpec, Field, FilterKind, Kind
+from atlas.text import (
+    check_email,
+    check_lat,
+    check_lon,
+    check_phone,
+    check_postcode,
+    check_url,
+    clean,
+    fold,
+    format_date,
+    format_datetime,
+    parse_date,
+    parse_datetime,
+    parse_float,
+    parse_int,
+)
+
+_COLOR_CHARS = set("0123456789abcdefABCDEF")
+
+
+@dataclass(frozen=True)
+class RecordData:
+    """A record as the UI sees it: field values by name, plus id and version."""
+
+    entity: str
+    id: int
+    version: int
+    title: str
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DeletedRecord:
+    """What :meth:`RecordService.delete` returns; pass it to ``restore`` to undo."""
+
+    entity: str
+    id: int
+    title: str
+    snapshot: snapshot.Snapshot
+
+
+@lru_cache(maxsize=65536)
+def _sort_fold(value: str) -> str:
+    return fold(value)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None or value == "":
+        return (1, "")
+    if isinstance(value, str):
+        return (0, _sort_fold(value))
+    return (0, value)
+
+
+def _check_color(value: str) -> str:
+    if not (len(value) in (4, 7) and value[0] == "#" and set(value[1:]) <= _COLOR_CHARS):
+        raise ValueError(_("Eine Farbe bitte als #RRGGBB angeben (z. B. #1f78b4)."))
+    return value.lower()
+
+
+def _check_geojson(value: str) -> str:
+    try:
+        data = json.loads(value)
+    except ValueError as err:
+        raise ValueError(_("Die Grenze ist kein gültiges GeoJSON.")) from err
+    geometry = data.get("geometry") if isinstance(data, dict) and data.get("type") == "Feature" else data
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValueError(_("Die Grenze muss ein Polygon oder MultiPolygon sein."))
+    return json.dumps(geometry, ensure_ascii=False)
+
+
+_TEXT_CHECKS: dict[Kind, Callable[[str], Any]] = {
+    Kind.EMAIL: check_email,
+    Kind.PHONE: check_phone,
+    Kind.POSTCODE: check_postcode,
+    Kind.URL: check_url,
+    Kind.INT: parse_int,
+    Kind.DATE: parse_date,
+    Kind.DATETIME: parse_datetime,
+    Kind.LAT: lambda v: check_lat(parse_float(v)),
+    Kind.LON: lambda v: check_lon(parse_float(v)),
+    Kind.COLOR: _check_color,
+    Kind.GEOJSON: _check_geojson,
+}
+
+
+def coerce(f: Field, raw: Any) -> Any:
+    """Turn what a form, a file or the command line gave into the stored value.
+
+    Raises ValueError with a German reason.
+    """
+    if f.kind in (Kind.TERMS, Kind.REFS):
+        return sorted({int(v) for v in (raw or [])})
+    if f.kind is Kind.BOOL:
+        if isinstance(raw, str):
+            return raw.strip().lower() in ("1", "ja", "true", "yes", "x", "wahr")
+        return bool(raw)
+    if isinstance(raw, str):
+        raw = clean(raw)
+    if raw is None:
+        if f.required:
+            raise ValueError(_("{label} ist ein Pflichtfeld.").format(label=f.label))
+        return None
+    if f.kind in (Kind.TERM, Kind.REF):
+        return int(raw)
+    if f.kind is Kind.CHOICE:
+        allowed = {v for v, _label in f.choices}
+        if raw not in allowed:
+            raise ValueError(
+                _("{label}: „{value}“ ist keine erlaubte Auswahl.").format(label=f.label, value=raw)
+            )
+        return raw
+    if f.kind is Kind.INT and isinstance(raw, int):
+        value: Any = raw
+    elif f.kind in (Kind.LAT, Kind.LON) and isinstance(raw, (int, float)):
+        value = check_lat(float(raw)) if f.kind is Kind.LAT else check_lon(float(raw))
+    elif (f.kind is Kind.DATE and isinstance(raw, dt.date) and not isinstance(raw, dt.datetime)) or (
+        f.kind is Kind.DATETIME and isinstance(raw, dt.datetime)
+    ):
+        value = raw
+    elif isinstance(raw, str):
+        check = _TEXT_CHECKS.get(f.kind)
+        value = check(raw) if check else raw
+    else:
+        raise ValueError(_("{label}: ungültiger Wert.").format(label=f.label))
+    if f.kind is Kind.INT and not 0 <= value <= 1_000_000:
+        raise ValueError(_("{label}: bitte eine Zahl von 0 bis 1.000.000.").format(label=f.label))
+    if f.max_len is not None and isinstance(value, str) and len(value) > f.max_len:
+        raise ValueError(_("{label} ist zu lang (höchstens {n} Zeichen).").format(label=f.label, n=f.max_len))
+    return value
+
+
+class RecordService:
+    """List, read, save and delete records of one entity."""
+
+    def __init__(self, spec: EntitySpec, sessions: sessionmaker[Session], changes: ChangeBus) -> None:
+        self.spec = spec
+        self._sessions = sessions
+        self._changes = changes
+        self._list_stmt, self._cols = columns(spec.key)
+
+    # -- lists ---------------------------------------------------------------
+    def list_ids(
+        self,
+        text: str = "",
+        filters: Mapping[FilterKind, Any] | None = None,
+        sort: str | None = None,
+        descending: bool = False,
+    ) -> list[int]:
+        """Ids of the records matching the search text and filters, sorted for display."""
+        model = self.spec.model
+        key = sort or self.spec.columns[0].key
+        expr = self._cols[key]
+        stmt = self._list_stmt.with_only_columns(model.id, expr)
+        where = filters_where(self.spec.key, filters or {})
+        matches = search.matching(self.spec.key, text)
+        if matches is not None:
+            where.append(model.id.in_(matches))
+        if where:
+            stmt = stmt.where(*where)
+        with self._sessions() as session:
+            pairs = session.execute(stmt).all()
+        pairs.sort(key=lambda p: _sort_key(p[1]), reverse=descending)
+        if descending:  # keep empty values last either way
+            pairs.sort(key=lambda p: p[1] is None or p[1] == "")
+        return [p[0] for p in pairs]
+
+    def rows(self, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """Display values of the list columns, by id."""
+        out: dict[int, tuple[str, ...]] = {}
+        if not ids:
+            return out
+        with self._sessions() as session:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                stmt = self._list_stmt.where(self.spec.model.id.in_(chunk))
+                for row in session.execute(stmt):
+                    out[row[0]] = tuple(self._display(k, v) for k, v in zip(self._cols, row[1:], strict=True))
+        return out
+
+    def _display(self, key: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if key == "status":
+            return STATUS_LABELS.get(value, value)
+        if isinstance(value, dt.datetime):
+            return format_datetime(value)
+        if isinstance(value, dt.date):
+            return format_date(value)
+        return str(value)
+
+    def count(self) -> int:
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(self.spec.model)) or 0
+
+    def choices(self) -> list[tuple[int, str]]:
+        """(id, label) of every record, for reference pickers."""
+        ids = self.list_ids()
+        rows = self.rows(ids)
+        return [(i, rows[i][0]) for i in ids if i in rows]
+
+    # -- one record ----------------------------------------------------------
+    def get(self, record_id: int) -> RecordData:
+        with self._sessions() as session:
+            obj = session.get(self.spec.model, record_id)
+            if obj is None:
+                raise NotFoundError(
+                    _("{what} wurde nicht gefunden (vielleicht gelöscht).").format(what=self.spec.singular)
+                )
+            return self._data(obj)
+
+    def _data(self, obj: m.Record) -> RecordData:
+        values: dict[str, Any] = {}
+        for f in self.spec.fields:
+            if f.kind is Kind.TERMS:
+                values[f.name] = sorted(t.id for t in getattr(obj, f.name))
+            elif f.kind is Kind.REFS and f.name == "parties":
+                values[f.name] = sorted(p.actor_id for p in obj.parties)  # type: ignore[attr-defined]
+            elif f.kind is Kind.REFS:
+                values[f.name] = sorted(r.id for r in getattr(obj, f.name))
+            else:
+                values[f.name] = getattr(obj, f.name)
+        return RecordData(
+            entity=self.spec.key,
+            id=obj.id,
+            version=obj.version,
+            title=self._title(obj),
+            values=values,
+        )
+
+    def _title(self, obj: m.Record) -> str:
+        if isinstance(obj, m.Contact):
+            return " ".join(p for p in (obj.first_name, obj.last_name) if p)
+        return str(getattr(obj, self.spec.title_field) or "")
+
+    def validate(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Convert and check every given field; raise ValidationError listing all problems."""
+        errors: dict[str, str] = {}
+        clean_values: dict[str, Any] = {}
+        for f in self.spec.fields:
+            if f.name not in values:
+                continue
+            try:
+                clean_values[f.name] = coerce(f, values[f.name])
+            except ValueError as err:
+                errors[f.name] = str(err)
+        errors.update(self._cross_checks(clean_values, errors))
+        if errors:
+            raise ValidationError(errors)
+        return clean_values
+
+    def _cross_checks(self, v: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if v.get("valid_from") and v.get("valid_to") and v["valid_to"] < v["valid_from"]:
+            problems["valid_to"] = _("„Gültig bis“ liegt vor „Gültig ab“.")
+        lat_given, lon_given = v.get("lat") is not None, v.get("lon") is not None
+        coords_touched = "lat" in v or "lon" in v
+        if coords_touched and lat_given != lon_given and "lat" not in errors and "lon" not in errors:
+            problems["lon"] = _("Bitte Breiten- und Längengrad zusammen angeben oder beide leeren.")
+        return problems
+
+    def save(
+        self,
+        record_id: int | None,
+        values: Mapping[str, Any],
+        expected_version: int | None = None,
+        confirm_duplicate: bool = False,
+    ) -> RecordData:
+        """Create (``record_id=None``) or update a record in one transaction."""
+        clean_values = self.validate(values)
+        model = self.spec.model
+        with self._sessions() as session:
+            if record_id is None:
+                obj = model()
+                for f in self.spec.fields:
+                    if f.kind is Kind.BOOL and f.name not in clean_values:
+                        clean_values[f.name] = f.name == "is_public"
+                missing = [f for f in self.spec.fields if f.required and f.name not in clean_values]
+                if missing:
+                    raise ValidationError(
+                        {f.name: _("{label} ist ein Pflichtfeld.").format(label=f.label) for f in missing}
+                    )
+            else:
+                found = session.get(model, record_id)
+                if found is None:
+                    raise NotFoundError(
+                        _("{what} wurde inzwischen gelöscht.").format(what=self.spec.singular)
+                    )
+                obj = found
+                if expected_version is not None and obj.version != expected_version:
+                    raise ConflictError(
+                        _(
+                            "{what} „{title}“ wurde inzwischen an anderer Stelle geändert. "
+                            "Bitte neu laden und die Änderung noch einmal eintragen."
+                        ).format(what=self.spec.singular, title=self._title(obj))
+                    )
+            with session.no_autoflush:
+                if not confirm_duplicate:
+                    self._warn_duplicate(session, obj, clean_values)
+                self._assign(session, obj, clean_values)
+            session.add(obj)
+            try:
+                session.flush()
+                data = self._data(obj)
+                session.commit()
+            except StaleDataError as err:
+                session.rollback()
+                raise ConflictError(
+                    _("{what} wurde gerade an anderer Stelle geändert. Bitte neu laden.").format(
+                        what=self.spec.singular
+                    )
+                ) from err
+            except IntegrityError as err:
+                session.rollback()
+                raise self._integrity_error(err) from err
+        self._changes.emit({self.spec.key}, [data.id])
+        return data
+
+    def _integrity_error(self, err: IntegrityError) -> ValidationError:
+        text = str(err.orig).lower()
+        if "unique" in text or "duplicate" in text:
+            return ValidationError({self.spec.title_field: _("Dieser Name ist schon vergeben.")})
+        return ValidationError(
+            {self.spec.title_field: _("Ein verknüpfter Datensatz fehlt (vielleicht gelöscht).")}
+        )
+
+    def _warn_duplicate(self, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
+        if self.spec.key != "institution":
+            return
+        name = values.get("name", getattr(obj, "name", None))
+        quarter_id = values.get("quarter_id", getattr(obj, "quarter_id", None))
+        if not name:
+            return
+        inst = m.Institution
+        stmt = select(inst.id, inst.name).where(
+            inst.quarter_id.is_(None) if quarter_id is None else inst.quarter_id == quarter_id
+        )
+        if obj.id is not None:
+            stmt = stmt.where(inst.id != obj.id)
+        target = fold(name)
+        same = [rid for rid, other in session.execute(stmt) if fold(other) == target]
+        if same:
+            raise DuplicateWarning(
+                _("Im selben Quartier gibt es schon eine Einrichtung „{name}“. Trotzdem speichern?").format(
+                    name=name
+                ),
+                same,
+            )
+
+    def _assign(self, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
+        for f in self.spec.fields:
+            if f.name not in values:
+                continue
+            value = values[f.name]
+            if f.kind is Kind.TERMS:
+                terms = session.scalars(select(m.Term).where(m.Term.id.in_(value))).all()
+                setattr(obj, f.name, list(terms))
+            elif f.kind is Kind.REFS and f.name == "parties":
+                self._assign_parties(session, obj, value)
+            elif f.kind is Kind.REFS:
+                ref_model = ENTITIES[f.ref or ""].model
+                refs = session.scalars(select(ref_model).where(ref_model.id.in_(value))).all()
+                setattr(obj, f.name, list(refs))
+            else:
+                if f.name == "quarter_id" and isinstance(obj, m.Institution):
+                    obj.quarter_manual = value is not None
+                setattr(obj, f.name, value)
+
+    def _assign_parties(self, session: Session, obj: m.Record, actor_ids: Iterable[int]) -> None:
+        agreement = obj
+        wanted = set(actor_ids)
+        current = {p.actor_id: p for p in agreement.parties}  # type: ignore[attr-defined]
+        for actor_id, party in current.items():
+            if actor_id not in wanted:
+                agreement.parties.remove(party)  # type: ignore[attr-defined]
+        for actor_id in sorted(wanted - set(current)):
+            agreement.parties.append(m.AgreementParty(actor_id=actor_id))  # type: ignore[attr-defined]
+
+    # -- delete and undo -----------------------------------------------------
+    def deletion_impact(self, record_id: int) -> list[str]:
+        """German lines saying what else a delete removes, e.g. '3 Angebote'."""
+        with self._sessions() as session:
+            snap = snapshot.collect(session.connection(), self.spec.model.__tablename__, [record_id])
+        lines = []
+        for spec in ENTITIES.values():
+            n = snap.count(spec.model.__tablename__)
+            if spec.key == self.spec.key:
+                n -= 1
+            if n > 0:
+                lines.append(f"{n} {spec.singular if n == 1 else spec.plural}")
+        n_att = snap.count("attendance")
+        if n_att:
+            lines.append(_("{n} Teilnahmeeinträge").format(n=n_att))
+        return lines
+
+    def delete(self, record_id: int) -> DeletedRecord:
+        """Delete the record and what depends on it, in one transaction."""
+        table = self.spec.model.__tablename__
+        with self._sessions() as session:
+            obj = session.get(self.spec.model, record_id)
+            if obj is None:
+                raise NotFoundError(_("{what} ist schon gelöscht.").format(what=self.spec.singular))
+            title = self._title(obj)
+            conn = session.connection()
+            snap = snapshot.collect(conn, table, [record_id])
+            session.expunge_all()
+            conn.execute(sql_delete(self.spec.model.__table__).where(self.spec.model.id == record_id))  # type: ignore[arg-type]
+            for spec in ENTITIES.values():
+                rows = snap.rows.get(spec.model.__tablename__, [])
+                search.drop(conn, spec.key, [r["id"] for r in rows])
+            session.commit()
+        self._changes.emit(_touched(snap), [record_id])
+        return DeletedRecord(self.spec.key, record_id, title, snap)
+
+    def restore(self, deleted: DeletedRecord) -> None:
+        """Undo :meth:`delete`: the same rows with the same ids come back."""
+        with self._sessions() as session:
+            conn = session.connection()
+            try:
+                snapshot.restore(conn, deleted.snapshot)
+            except IntegrityError as err:
+                session.rollback()
+                raise ConflictError(
+                    _(
+                        "„{title}“ kann nicht wiederhergestellt werden: die Daten wurden inzwischen geändert."
+                    ).format(title=deleted.title)
+                ) from err
+            for spec in ENTITIES.values():
+                rows = deleted.snapshot.rows.get(spec.model.__tablename__, [])
+                search.reindex(conn, spec.key, [r["id"] for r in rows])
+            session.commit()
+        self._changes.emit(_touched(deleted.snapshot), [deleted.id])
+
+
+def _touched(snap: snapshot.Snapshot) -> set[str]:
+    tables = set(snap.rows) | {u[0] for u in snap.unlinked}
+    return {spec.key for spec in ENTITIES.values() if spec.model.__tablename__ in tables}

@@ -1,0 +1,214 @@
+"""The search index: one folded text per record, matched as substrings.
+
+On SQLite the index is an FTS5 table with the ``trigram`` tokenizer, which
+answers ``LIKE '%term%'`` from its index instead of scanning every row (see
+docs/ARCHITECTURE.md). On other databases it is a plain table queried with the
+same ``LIKE``. Rows are kept current by an ``after_flush`` hook, so every write
+path (forms, import, demo builder) updates the index in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, bindparam, event, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from atlas import models as m
+from atlas.text import fold, fold_for_index, like_pattern
+
+KINDS: dict[type[m.Record], str] = {
+    m.Institution: "institution",
+    m.Offer: "offer",
+    m.Contact: "contact",
+    m.Actor: "actor",
+    m.RoundTable: "round_table",
+    m.Meeting: "meeting",
+    m.Agreement: "agreement",
+    m.Quarter: "quarter",
+}
+MODELS: dict[str, type[m.Record]] = {v: k for k, v in KINDS.items()}
+
+
+def _join(*parts: object) -> str:
+    return " ".join(str(p) for p in parts if p)
+
+
+def _bodies_sql(kind: str) -> str:
+    """SQL returning (id, text) for the records of ``kind`` whose id is in :ids."""
+    inst_text = (
+        "SELECT i.id, coalesce(i.name,'')||' '||coalesce(i.carrier,'')||' '||coalesce(i.street,'')"
+        "||' '||coalesce(i.postcode,'')||' '||coalesce(i.city,'')||' '||coalesce(q.name,'')"
+        "||' '||coalesce(c.name,'')||' '||coalesce(s.name,'')||' '||coalesce(i.languages,'')"
+        " FROM institution i LEFT JOIN quarter q ON q.id=i.quarter_id"
+        " LEFT JOIN term c ON c.id=i.category_id LEFT JOIN term s ON s.id=i.sector_id"
+        " WHERE i.id IN :ids"
+    )
+    offer_text = (
+        "SELECT o.id, coalesce(o.title,'')||' '||coalesce(o.description,'')||' '"
+        "||coalesce(c.name,'')||' '||coalesce(i.name,'')||' '||coalesce(q.name,'')||' '"
+        "||coalesce(o.place,'')||' '||coalesce(o.languages,'')||' '||coalesce(("
+        "SELECT group_concat(t.name, ' ') FROM offer_target_group g JOIN term t ON t.id=g.term_id"
+        " WHERE g.offer_id=o.id),'')"
+        " FROM offer o JOIN institution i ON i.id=o.institution_id"
+        " LEFT JOIN quarter q ON q.id=i.quarter_id LEFT JOIN term c ON c.id=o.category_id"
+        " WHERE o.id IN :ids"
+    )
+    contact_text = (
+        "SELECT p.id, coalesce(p.first_name,'')||' '||coalesce(p.last_name,'')||' '"
+        "||coalesce(p.function,'')||' '||coalesce(p.email,'')||' '||coalesce(i.name,'')"
+        " FROM contact p LEFT JOIN institution i ON i.id=p.institution_id WHERE p.id IN :ids"
+    )
+    actor_text = (
+        "SELECT a.id, coalesce(a.name,'')||' '||coalesce(i.name,'')||' '||coalesce(s.name,'')"
+        "||' '||coalesce(a.status,'')"
+        " FROM actor a LEFT JOIN institution i ON i.id=a.institution_id"
+        " LEFT JOIN term s ON s.id=a.sector_id WHERE a.id IN :ids"
+    )
+    round_table_text = (
+        "SELECT r.id, coalesce(r.name,'')||' '||coalesce(r.topic,'')||' '"
+        "||coalesce(r.organiser,'')||' '||coalesce(q.name,'')"
+        " FROM round_table r LEFT JOIN quarter q ON q.id=r.quarter_id WHERE r.id IN :ids"
+    )
+    meeting_text = (
+        "SELECT t.id, coalesce(t.title,'')||' '||coalesce(t.place,'')||' '||coalesce(r.name,'')"
+        " FROM meeting t LEFT JOIN round_table r ON r.id=t.round_table_id WHERE t.id IN :ids"
+    )
+    agreement_text = (
+        "SELECT g.id, coalesce(g.title,'')||' '||coalesce(g.projects,'')||' '||coalesce(("
+        "SELECT group_concat(a.name, ' ') FROM agreement_party p JOIN actor a ON a.id=p.actor_id"
+        " WHERE p.agreement_id=g.id),'') FROM agreement g WHERE g.id IN :ids"
+    )
+    quarter_text = "SELECT q.id, q.name FROM quarter q WHERE q.id IN :ids"
+    return {
+        "institution": inst_text,
+        "offer": offer_text,
+        "contact": contact_text,
+        "actor": actor_text,
+        "round_table": round_table_text,
+        "meeting": meeting_text,
+        "agreement": agreement_text,
+        "quarter": quarter_text,
+    }[kind]
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def create_index_sql(dialect: str) -> list[str]:
+    """DDL for the index table; used by the migration."""
+    if dialect == "sqlite":
+        return [
+            "CREATE VIRTUAL TABLE search_index USING fts5("
+            "kind UNINDEXED, ref_id UNINDEXED, body, tokenize='trigram')"
+        ]
+    return [
+        "CREATE TABLE search_index (kind VARCHAR(20) NOT NULL, ref_id INTEGER NOT NULL,"
+        " body TEXT NOT NULL, PRIMARY KEY (kind, ref_id))",
+    ]
+
+
+def reindex(conn: Connection, kind: str, ids: Iterable[int]) -> None:
+    """Recompute the index rows of these records (missing records are dropped)."""
+    id_list = sorted(set(ids))
+    if not id_list:
+        return
+    for start in range(0, len(id_list), 500):
+        chunk = id_list[start : start + 500]
+        conn.execute(
+            text("DELETE FROM search_index WHERE kind = :kind AND ref_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"kind": kind, "ids": chunk},
+        )
+        rows = conn.execute(
+            text(_bodies_sql(kind)).bindparams(bindparam("ids", expanding=True)), {"ids": chunk}
+        ).all()
+        if rows:
+            conn.execute(
+                text("INSERT INTO search_index (kind, ref_id, body) VALUES (:kind, :ref_id, :body)"),
+                [{"kind": kind, "ref_id": rid, "body": fold_for_index(body or "")} for rid, body in rows],
+            )
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute the whole index (after a taxonomy or quarter rename, or on request)."""
+    conn.execute(text("DELETE FROM search_index"))
+    for kind, model in MODELS.items():
+        ids = conn.execute(select(model.id)).scalars().all()
+        reindex(conn, kind, ids)
+
+
+def drop(conn: Connection, kind: str, ids: Iterable[int]) -> None:
+    id_list = list(ids)
+    if id_list:
+        conn.execute(
+            text("DELETE FROM search_index WHERE kind = :kind AND ref_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"kind": kind, "ids": id_list},
+        )
+
+
+def terms(query: str) -> list[str]:
+    """The folded words of a query; every word must occur (AND)."""
+    return [w for w in fold(query).split() if w]
+
+
+def matching(kind: str, query: str) -> Select[Any] | None:
+    """A sub-select of the ids of ``kind`` matching ``query``, or None for 'everything'."""
+    words = terms(query)
+    if not words:
+        return None
+    clauses = " AND ".join(f"body LIKE :w{i} ESCAPE '\\'" for i in range(len(words)))
+    stmt = text(f"SELECT ref_id FROM search_index WHERE kind = :kind AND {clauses}").bindparams(
+        kind=kind, **{f"w{i}": like_pattern(w) for i, w in enumerate(words)}
+    )
+    return select(text("ref_id")).select_from(stmt.columns().subquery())  # type: ignore[arg-type]
+
+
+def _related(session: Session, objs: Sequence[object]) -> dict[str, set[int]]:
+    """Which index rows a flush made stale."""
+    stale: dict[str, set[int]] = {}
+    full = False
+    for obj in objs:
+        if isinstance(obj, (m.Term, m.Quarter)) and obj not in session.new:
+            full = True
+        kind = KINDS.get(type(obj))  # type: ignore[arg-type]
+        if kind is not None and getattr(obj, "id", None) is not None:
+            stale.setdefault(kind, set()).add(obj.id)  # type: ignore[attr-defined]
+        if isinstance(obj, m.AgreementParty):
+            stale.setdefault("agreement", set()).add(obj.agreement_id)
+    if full:
+        stale["*"] = set()
+    return stale
+
+
+def install(sessions: sessionmaker[Session]) -> None:
+    """Keep the index current for every session made by ``sessions``."""
+
+    @event.listens_for(sessions, "after_flush")
+    def _after_flush(session: Session, _ctx: object) -> None:
+        changed = list(session.new) + list(session.dirty)
+        stale = _related(session, changed)
+        if any(isinstance(o, (m.Term, m.Quarter)) for o in session.deleted):
+            stale["*"] = set()
+        conn = session.connection()
+        if "*" in stale:
+            rebuild(conn)
+            return
+        inst_ids = stale.get("institution", set())
+        if inst_ids:
+            # Offers, contacts and actors show the institution's name and quarter.
+            for kind, model in (("offer", m.Offer), ("contact", m.Contact), ("actor", m.Actor)):
+                col = model.institution_id  # type: ignore[attr-defined]
+                dep = conn.execute(select(model.id).where(col.in_(inst_ids))).scalars().all()
+                stale.setdefault(kind, set()).update(dep)
+        for kind, ids in stale.items():
+            reindex(conn, kind, ids)
+        for obj in session.deleted:
+            kind = KINDS.get(type(obj))  # type: ignore[arg-type]
+            if kind is not None:
+                drop(conn, kind, [obj.id])  # type: ignore[attr-defined]

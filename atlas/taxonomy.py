@@ -1,0 +1,99 @@
+"""The editable taxonomies: categories, target groups, sectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from atlas import models as m
+from atlas.changes import ChangeBus
+from atlas.errors import NotFoundError, ValidationError
+from atlas.i18n import _
+from atlas.text import clean, fold
+
+VOCABULARY_LABELS = {
+    m.Vocabulary.CATEGORY: _("Kategorien"),
+    m.Vocabulary.TARGET_GROUP: _("Zielgruppen"),
+    m.Vocabulary.SECTOR: _("Sektoren"),
+}
+
+
+@dataclass(frozen=True)
+class TermData:
+    id: int
+    vocabulary: str
+    name: str
+    color: str | None
+    usage: int
+
+
+class TaxonomyService:
+    def __init__(self, sessions: sessionmaker[Session], changes: ChangeBus) -> None:
+        self._sessions = sessions
+        self._changes = changes
+
+    def terms(self, vocabulary: m.Vocabulary) -> list[TermData]:
+        with self._sessions() as session:
+            rows = session.execute(
+                select(m.Term.id, m.Term.name, m.Term.color).where(m.Term.vocabulary == vocabulary.value)
+            ).all()
+            usage = self._usage(session, vocabulary)
+        out = [TermData(i, vocabulary.value, n, c, usage.get(i, 0)) for i, n, c in rows]
+        out.sort(key=lambda t: fold(t.name))
+        return out
+
+    def _usage(self, session: Session, vocabulary: m.Vocabulary) -> dict[int, int]:
+        if vocabulary is m.Vocabulary.TARGET_GROUP:
+            stmt = select(m.offer_target_group.c.term_id, func.count()).group_by(
+                m.offer_target_group.c.term_id
+            )
+            return dict(session.execute(stmt).tuples().all())
+        counts: dict[int, int] = {}
+        cols = (
+            [m.Institution.category_id, m.Offer.category_id]
+            if vocabulary is m.Vocabulary.CATEGORY
+            else [m.Institution.sector_id, m.Actor.sector_id]
+        )
+        for col in cols:
+            stmt = select(col, func.count()).where(col.is_not(None)).group_by(col)
+            for k, v in session.execute(stmt).tuples():
+                counts[k] = counts.get(k, 0) + v
+        return counts
+
+    def save(self, vocabulary: m.Vocabulary, term_id: int | None, name: str, color: str | None = None) -> int:
+        value = clean(name)
+        if not value:
+            raise ValidationError({"name": _("Bitte einen Namen angeben.")})
+        if len(value) > 120:
+            raise ValidationError({"name": _("Der Name ist zu lang (höchstens 120 Zeichen).")})
+        with self._sessions() as session:
+            if term_id is None:
+                term = m.Term(vocabulary=vocabulary.value, name=value, color=color)
+                session.add(term)
+            else:
+                found = session.get(m.Term, term_id)
+                if found is None:
+                    raise NotFoundError(_("Der Eintrag wurde inzwischen gelöscht."))
+                term = found
+                term.name = value
+                term.color = color
+            try:
+                session.commit()
+            except IntegrityError as err:
+                raise ValidationError({"name": _("„{name}“ gibt es schon.").format(name=value)}) from err
+            new_id = term.id
+        self._changes.emit({"term", "institution", "offer", "actor"}, [new_id])
+        return new_id
+
+    def delete(self, term_id: int) -> None:
+        """Remove a term; records that used it keep everything else."""
+        with self._sessions() as session:
+            term = session.get(m.Term, term_id)
+            if term is None:
+                return
+            session.delete(term)
+            session.commit()
+        self._changes.emit({"term", "institution", "offer", "actor"}, [term_id])

@@ -1,0 +1,140 @@
+"""Text helpers: search folding and field validation (German messages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from urllib.parse import urlparse
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from atlas.i18n import _
+
+_UMLAUT_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+_POSTCODE = re.compile(r"\d{5}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Case- and accent-fold for matching: 'Ärztehaus' -> 'arztehaus', 'Straße' -> 'strasse'."""
+    return _strip_marks(text.casefold())
+
+
+def fold_for_index(text: str) -> str:
+    """What the search index stores: both spellings of umlauts, so 'ärzte', 'arzte'
+    and 'aerzte' all find 'Ärztehaus'."""
+    low = text.casefold()
+    plain = _strip_marks(low)
+    transliterated = _strip_marks(low.translate(_UMLAUT_AE))
+    return plain if plain == transliterated else f"{plain}\n{transliterated}"
+
+
+def like_pattern(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere, with % and _ taken literally (ESCAPE '\\')."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def clean(value: str | None) -> str | None:
+    """Strip, drop control characters, turn empty into None."""
+    if value is None:
+        return None
+    value = _CONTROL.sub("", value).strip()
+    return value or None
+
+
+def check_email(value: str) -> str:
+    """Return the normalised address or raise ValueError with a German reason."""
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as err:
+        raise ValueError(_("Keine gültige E-Mail-Adresse: {value}").format(value=value)) from err
+    return str(result.normalized)
+
+
+def check_phone(value: str) -> str:
+    """German numbers by default; keep the user's formatting if it is valid."""
+    try:
+        number = phonenumbers.parse(value, "DE")
+    except phonenumbers.NumberParseException as err:
+        raise ValueError(_("Keine gültige Telefonnummer: {value}").format(value=value)) from err
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise ValueError(_("Keine gültige Telefonnummer: {value}").format(value=value))
+    return value
+
+
+def check_postcode(value: str) -> str:
+    if not _POSTCODE.fullmatch(value):
+        raise ValueError(_("Eine Postleitzahl hat genau fünf Ziffern (z. B. 46045)."))
+    return value
+
+
+def check_url(value: str) -> str:
+    candidate = value if "://" in value else f"https://{value}"
+    parsed = urlparse(candidate)
+    if parsed.scheme not in ("http", "https") or "." not in (parsed.hostname or ""):
+        raise ValueError(_("Keine gültige Internetadresse: {value}").format(value=value))
+    return candidate
+
+
+def check_lat(value: float) -> float:
+    if not -90.0 <= value <= 90.0:
+        raise ValueError(_("Der Breitengrad muss zwischen -90 und 90 liegen."))
+    return value
+
+
+def check_lon(value: float) -> float:
+    if not -180.0 <= value <= 180.0:
+        raise ValueError(_("Der Längengrad muss zwischen -180 und 180 liegen."))
+    return value
+
+
+def parse_float(value: str) -> float:
+    """Accept a decimal comma as German users type it."""
+    try:
+        return float(value.replace(",", ".").strip())
+    except ValueError as err:
+        raise ValueError(_("Keine gültige Zahl: {value}").format(value=value)) from err
+
+
+def parse_int(value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError as err:
+        raise ValueError(_("Keine gültige ganze Zahl: {value}").format(value=value)) from err
+
+
+def parse_date(value: str) -> dt.date:
+    """Accept dd.mm.yyyy (German) and yyyy-mm-dd (ISO)."""
+    value = value.strip()
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(_("Kein gültiges Datum: {value} (bitte TT.MM.JJJJ)").format(value=value))
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    value = value.strip()
+    for fmt in ("%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise ValueError(_("Kein gültiger Zeitpunkt: {value} (bitte TT.MM.JJJJ HH:MM)").format(value=value))
+
+
+def format_date(value: dt.date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    return value.strftime("%d.%m.%Y %H:%M") if value else ""

@@ -1,0 +1,1 @@
+"""Engine, sessions, migrations and the safety checks around opening a database."""

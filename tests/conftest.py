@@ -1,0 +1,30 @@
+"""Shared fixtures. Qt runs offscreen; QtWebEngine needs its sandbox off as root."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+from atlas.core import Atlas
+from db.engine import make_sessions
+from db.migrate import open_database
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "atlas.sqlite"
+
+
+@pytest.fixture
+def atlas(db_path: Path) -> Iterator[Atlas]:
+    """A fresh, migrated database file with the seeded taxonomies."""
+    result = open_database(db_path)
+    yield Atlas(make_sessions(result.engine))
+    result.engine.dispose()
