@@ -1,0 +1,131 @@
+"""Stadtteil-Atlas: start the window or run a command on the same core.
+
+This is the one place that wires everything: it resolves the database,
+opens it safely (``db.migrate.open_database``), builds the :class:`Atlas`
+facade and hands it to the window or to a command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from atlas.core import Atlas
+    from db.migrate import OpenResult
+
+STARTED = time.perf_counter()  # for the startup probe; stdlib imports above cost ~ms
+APP_NAME = "Stadtteil-Atlas"
+ROOT = Path(__file__).resolve().parent
+DEMO_DB = ROOT / "resources" / "demo" / "demo.sqlite"
+
+
+def default_db_path() -> Path:
+    """The user's own database in the platform's local (not roaming) data folder."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False, roaming=False) / "stadtteil-atlas.sqlite"
+
+
+def demo_copy() -> Path:
+    """A fresh copy of the bundled demo database (the original is never changed)."""
+    folder = Path(tempfile.mkdtemp(prefix="stadtteil-atlas-demo-"))
+    target = folder / "demo.sqlite"
+    shutil.copyfile(DEMO_DB, target)
+    return target
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stadtteil-atlas",
+        description=(
+            "Stadtteil-Atlas – das Partnernetzwerk eines Quartiers: Einrichtungen, Angebote, "
+            "Kontakte, Akteure, Runde Tische. Ohne Befehl startet das Programmfenster."
+        ),
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="eine frische Kopie der mitgelieferten Demo-Datenbank öffnen"
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help="SQLite-Datei oder SQLAlchemy-URL (Standard: eigene Datenbank im Benutzerordner)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
+    sub.add_parser("stats", help="Anzahlen als JSON ausgeben (Einrichtungen, Angebote, Kontakte, Akteure …)")
+    sub.add_parser("check", help="die Datenbank prüfen (Integrität, Schema-Stand)")
+    return parser
+
+
+def resolve_database(args: argparse.Namespace) -> str:
+    if args.demo and args.db:
+        raise SystemExit("Bitte entweder --demo oder --db angeben, nicht beides.")
+    if args.demo:
+        return str(demo_copy())
+    if args.db:
+        return str(args.db)
+    return str(default_db_path())
+
+
+def bootstrap(database: str) -> tuple[Atlas, OpenResult]:
+    """Open (check, back up, migrate) the database and build the facade."""
+    from atlas.core import Atlas
+    from db.engine import make_sessions
+    from db.migrate import open_database
+
+    result = open_database(database)
+    return Atlas(make_sessions(result.engine)), result
+
+
+def _prepare_qt_environment() -> None:
+    # QtWebEngine refuses to run as root with its sandbox on (FACTS.md).
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+
+def run_command(args: argparse.Namespace, database: str) -> int:
+    from atlas.errors import DatabaseOpenError
+
+    try:
+        atlas, result = bootstrap(database)
+    except DatabaseOpenError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "stats":
+            print(json.dumps(atlas.stats(), ensure_ascii=False, indent=2))
+        elif args.command == "check":
+            report = {
+                "database": result.url,
+                "integrity": "ok",
+                "schema": result.revision_now,
+                "migrated_from": result.revision_before,
+                "backup": str(result.backup) if result.backup else None,
+            }
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    finally:
+        result.engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    database = resolve_database(args)
+    if args.command:
+        return run_command(args, database)
+    _prepare_qt_environment()
+    from ui.app import run_gui
+
+    return run_gui(database, bootstrap, demo=args.demo, started=STARTED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""The command line, run as a real process on real database files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for word in ("--demo", "--db", "stats", "check"):
+        assert word in result.stdout
+
+
+def test_stats_on_a_new_database_creates_it_empty(tmp_path: Path) -> None:
+    db = tmp_path / "neu" / "atlas.sqlite"
+    result = run("--db", str(db), "stats")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["institutions"] == 0
+    assert stats["actors_by_status"] == {"angesprochen": 0, "informiert": 0, "aktiv": 0, "ruhend": 0}
+    assert db.exists()
+
+
+def test_check_reports_schema(tmp_path: Path) -> None:
+    db = tmp_path / "atlas.sqlite"
+    assert run("--db", str(db), "stats").returncode == 0
+    result = run("--db", str(db), "check")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["integrity"] == "ok"
+    assert report["schema"] == report["migrated_from"]
+
+
+def test_a_broken_file_gives_a_german_message_and_exit_2(tmp_path: Path) -> None:
+    db = tmp_path / "kaputt.sqlite"
+    db.write_bytes(b"Das ist keine Datenbank" * 100)
+    before = db.read_bytes()
+    result = run("--db", str(db), "check")
+    assert result.returncode == 2
+    assert "keine Stadtteil-Atlas-Datenbank" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_demo_stats_use_a_copy(tmp_path: Path) -> None:
+    demo = ROOT / "resources" / "demo" / "demo.sqlite"
+    before = demo.read_bytes()
+    result = run("--demo", "stats")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["institutions"] >= 90
+    assert stats["quarters"] >= 4
+    assert demo.read_bytes() == before
+
+
+def test_demo_and_db_together_are_refused() -> None:
+    result = run("--demo", "--db", "x.sqlite", "stats")
+    assert result.returncode != 0
+    assert "nicht beides" in result.stderr
+
+
+def test_console_script_is_declared() -> None:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'stadtteil-atlas = "main:main"' in text

@@ -1,0 +1,59 @@
+"""UI fixtures: one shared QApplication (pytest-qt), offscreen, settings in a temp file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6 import QtWebEngineWidgets  # noqa: F401  (must be imported before the QApplication)
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from atlas.core import Atlas
+from ui.main_window import MainWindow
+
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+QCoreApplication.setOrganizationName("Stadtteil-Atlas-Tests")
+QCoreApplication.setApplicationName("Stadtteil-Atlas-Tests")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, atlas: Atlas, settings: QSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    win = MainWindow(atlas, "test.sqlite", settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+
+
+class Answers:
+    """Scripted answers for the message boxes the window asks, recorded for assertions."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+        self.next: list[QMessageBox.StandardButton] = []
+        self.warnings: list[str] = []
+
+    def question(self, _parent, _title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.questions.append(text)
+        return self.next.pop(0) if self.next else QMessageBox.StandardButton.Cancel
+
+    def warning(self, _parent, _title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.warnings.append(text)
+        return QMessageBox.StandardButton.Ok
+
+
+@pytest.fixture
+def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
+    """Modal dialogs cannot be clicked offscreen; answer them from the test."""
+    a = Answers()
+    monkeypatch.setattr(QMessageBox, "question", a.question)
+    monkeypatch.setattr(QMessageBox, "warning", a.warning)
+    monkeypatch.setattr(QMessageBox, "information", a.warning)
+    return a

@@ -1,0 +1,205 @@
+"""The main window driven through its real widgets, offscreen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from atlas.core import Atlas
+from tests.ui.conftest import Answers
+from ui.editors import ChoiceEditor, LineEditor
+from ui.main_window import SECTIONS, MainWindow
+
+YES = QMessageBox.StandardButton.Yes
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Type like a keyboard would, umlauts included (QTest only maps ASCII keys)."""
+    widget.setFocus()
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def _type(qtbot, editor: LineEditor, text: str) -> None:  # type: ignore[no-untyped-def]
+    editor.edit.clear()
+    type_text(editor.edit, text)
+
+
+def test_sections_are_listed_in_german(window: MainWindow) -> None:
+    labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert labels == [label for label, _keys in SECTIONS]
+    assert labels[:3] == ["Einrichtungen", "Angebote", "Kontakte"]
+
+
+def test_create_find_edit_delete_undo_an_institution(
+    qtbot, window: MainWindow, atlas: Atlas, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    quarter = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
+    window.show_section(0)
+    section = window.sections["institution"]
+    qtbot.wait(100)  # the change broadcast refreshes the quarter picker
+
+    # create
+    window.actions_by_name["new"].trigger()
+    form = section.form
+    _type(qtbot, form.editors["name"], "Ärztehaus Marktstraße")
+    _type(qtbot, form.editors["street"], "Marktstraße 10")
+    _type(qtbot, form.editors["postcode"], "46045")
+    _type(qtbot, form.editors["phone"], "0208 825-0")
+    quarter_editor = form.editors["quarter_id"]
+    assert isinstance(quarter_editor, ChoiceEditor)
+    quarter_editor.combo.setCurrentIndex(quarter_editor.combo.findData(quarter.id))
+    assert form.save_button.isEnabled()
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert form.record is not None
+    created = form.record.id
+    assert atlas.institutions.get(created).values["quarter_id"] == quarter.id
+
+    # find: umlaut- and case-folding search through the search field
+    type_text(section.search, "ärzte")
+    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
+    section.search.clear()
+    qtbot.keyClicks(section.search, "STRASSE")
+    qtbot.waitUntil(lambda: section.model.ids() == [created])
+    section.search.clear()
+    qtbot.keyClicks(section.search, "gibt es nicht")
+    qtbot.waitUntil(lambda: section.model.rowCount() == 0)
+    section.search.clear()
+    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
+
+    # edit
+    section.select(created)
+    _type(qtbot, form.editors["name"], "Ärztehaus am Markt")
+    qtbot.keyClick(form.editors["name"].edit, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert atlas.institutions.get(created).values["name"] == "Ärztehaus am Markt"
+    assert section.model.data(section.model.index(0, 0)) == "Ärztehaus am Markt"
+
+    # delete asks first, says what goes with it, and can be undone
+    atlas.offers.save(None, {"title": "Sprechstunde", "institution_id": created})
+    qtbot.wait(100)
+    section.select(created)
+    answers.next = [YES]
+    window.actions_by_name["delete"].trigger()
+    assert "1 Angebot" in answers.questions[-1]
+    assert atlas.institutions.count() == 0
+    assert atlas.offers.count() == 0
+    qtbot.waitUntil(lambda: section.model.rowCount() == 0)
+    window.actions_by_name["undo"].trigger()
+    assert atlas.institutions.get(created).values["name"] == "Ärztehaus am Markt"
+    assert atlas.offers.count() == 1
+    qtbot.waitUntil(lambda: section.model.ids() == [created])
+    window.actions_by_name["redo"].trigger()
+    assert atlas.institutions.count() == 0
+
+
+def test_cancelled_delete_keeps_the_record(qtbot, window: MainWindow, atlas: Atlas, answers: Answers) -> None:  # type: ignore[no-untyped-def]
+    record = atlas.institutions.save(None, {"name": "Familienzentrum Lirich"})
+    section = window.sections["institution"]
+    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
+    section.select(record.id)
+    answers.next = [QMessageBox.StandardButton.Cancel]
+    window.actions_by_name["delete"].trigger()
+    assert atlas.institutions.count() == 1
+
+
+def test_invalid_fields_are_shown_next_to_the_field_and_nothing_is_saved(
+    qtbot, window: MainWindow, atlas: Atlas
+) -> None:  # type: ignore[no-untyped-def]
+    section = window.sections["institution"]
+    window.actions_by_name["new"].trigger()
+    form = section.form
+    _type(qtbot, form.editors["name"], "Beratungsstelle")
+    _type(qtbot, form.editors["postcode"], "4604")
+    _type(qtbot, form.editors["email"], "info@")
+    _type(qtbot, form.editors["lat"], "95")
+    assert form.save() is False
+    assert atlas.institutions.count() == 0
+    assert "fünf Ziffern" in form.errors["postcode"].text()
+    assert not form.errors["postcode"].isHidden()
+    assert "E-Mail" in form.errors["email"].text()
+    assert "Breitengrad" in form.errors["lat"].text()
+    assert form.errors["name"].isHidden()
+    assert "Nicht gespeichert" in form.summary.text()
+    # the user's input is kept for correction
+    assert form.editors["postcode"].value() == "4604"
+    _type(qtbot, form.editors["postcode"], "46045")
+    _type(qtbot, form.editors["email"], "info@beratung.example.org")
+    _type(qtbot, form.editors["lat"], "51,47")
+    _type(qtbot, form.editors["lon"], "6,85")
+    assert form.save() is True
+    assert atlas.institutions.count() == 1
+
+
+def test_duplicate_name_in_same_quarter_warns(
+    qtbot, window: MainWindow, atlas: Atlas, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    atlas.institutions.save(None, {"name": "Jobcenter Oberhausen"})
+    form = window.sections["institution"].form
+    window.actions_by_name["new"].trigger()
+    _type(qtbot, form.editors["name"], "jobcenter oberhausen")
+    answers.next = [QMessageBox.StandardButton.Cancel]
+    assert form.save() is False
+    assert "schon eine Einrichtung" in answers.questions[-1]
+    assert atlas.institutions.count() == 1
+    answers.next = [QMessageBox.StandardButton.Save]
+    assert form.save() is True
+    assert atlas.institutions.count() == 2
+
+
+def test_filters_narrow_the_list(qtbot, window: MainWindow, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    north = atlas.quarters.save(None, {"name": "Lirich"})
+    atlas.institutions.save(None, {"name": "Kita Sonnenschein", "quarter_id": north.id})
+    atlas.institutions.save(None, {"name": "Kita Regenbogen"})
+    section = window.sections["institution"]
+    qtbot.waitUntil(lambda: section.model.rowCount() == 2)
+    section.set_filter(section.filters and next(iter(section.filters)), north.id)
+    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
+    assert "1 von 2" in section.count_label.text()
+
+
+def test_window_remembers_layout_and_last_section(qtbot, atlas: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow(atlas, "test.sqlite", settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.show_section(3)
+    first.resize(700, 500)
+    first.sections["actor"].splitter.setSizes([400, 300])
+    wanted = first.sections["actor"].splitter.sizes()
+    first.close()
+    assert settings.value("window/geometry") is not None
+    second = MainWindow(atlas, "test.sqlite", settings)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.nav.currentRow() == 3
+    assert second.current_section().spec.key == "actor"
+    assert second.sections["actor"].splitter.sizes() == wanted
+
+
+def test_every_section_can_create_a_record(qtbot, window: MainWindow, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    inst = atlas.institutions.save(None, {"name": "Stadtteilbüro"})
+    qtbot.wait(100)
+    required = {
+        "institution": {"name": "Neue Einrichtung"},
+        "offer": {"title": "Neues Angebot", "institution_id": inst.id},
+        "contact": {"last_name": "Musterfrau"},
+        "actor": {"name": "Neuer Akteur"},
+        "round_table": {"name": "Neuer Runder Tisch"},
+        "meeting": {"title": "Neues Treffen", "starts_at": "05.03.2026 10:00"},
+        "agreement": {"title": "Neue Vereinbarung"},
+        "quarter": {"name": "Neues Quartier"},
+    }
+    for key, values in required.items():
+        section = window.sections[key]
+        section.new_record()
+        for name, value in values.items():
+            editor = section.form.editors[name]
+            if isinstance(editor, ChoiceEditor):
+                editor.combo.setCurrentIndex(editor.combo.findData(value))
+            else:
+                _type(qtbot, editor, value)
+        before = atlas.records[key].count()
+        assert section.form.save() is True, (key, {k: v.text() for k, v in section.form.errors.items()})
+        assert atlas.records[key].count() == before + 1
+        qtbot.waitUntil(lambda s=section: s.current_id() is not None)

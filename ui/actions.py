@@ -1,0 +1,41 @@
+"""The window's actions, declared in one place (text, shortcut, tip)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str
+    shortcut: QKeySequence.StandardKey | str | None = None
+    tip: str = ""
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("new", "&Neu", QKeySequence.StandardKey.New, "Neuen Eintrag im aktuellen Bereich anlegen"),
+    ActionSpec("save", "&Speichern", None, "Änderungen im Formular speichern (Strg+S)"),
+    ActionSpec("delete", "&Löschen …", QKeySequence.StandardKey.Delete, "Ausgewählten Eintrag löschen"),
+    ActionSpec("find", "&Suchen", QKeySequence.StandardKey.Find, "In die Suche springen"),
+    ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
+    ActionSpec("quit", "&Beenden", QKeySequence.StandardKey.Quit, "Programm beenden"),
+    ActionSpec("about", "Ü&ber Stadtteil-Atlas", None, ""),
+)
+
+
+def build_actions(parent: QWidget) -> dict[str, QAction]:
+    actions: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        action = QAction(parent.tr(spec.text), parent)
+        action.setObjectName(f"action_{spec.name}")
+        if spec.shortcut is not None:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        if spec.tip:
+            action.setToolTip(parent.tr(spec.tip))
+            action.setStatusTip(parent.tr(spec.tip))
+        actions[spec.name] = action
+    return actions

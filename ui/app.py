@@ -1,0 +1,67 @@
+"""Start the Qt application around an opened database."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from atlas.errors import DatabaseOpenError
+
+if TYPE_CHECKING:
+    from atlas.core import Atlas
+    from db.migrate import OpenResult
+
+APP_NAME = "Stadtteil-Atlas"
+ORG_NAME = "Stadtteil-Atlas"
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QCoreApplication.setOrganizationName(ORG_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationDisplayName(APP_NAME)
+    return app
+
+
+def run_gui(
+    database: str,
+    bootstrap: Callable[[str], tuple[Atlas, OpenResult]],
+    *,
+    demo: bool = False,
+    started: float | None = None,
+) -> int:
+    """Show the window on ``database``; ``bootstrap`` opens it (main.py wires this)."""
+    from ui.main_window import MainWindow
+
+    started = started if started is not None else time.perf_counter()
+    app = make_application()
+    try:
+        atlas, result = bootstrap(database)
+    except DatabaseOpenError as err:
+        QMessageBox.critical(None, APP_NAME, str(err))
+        return 2
+    window = MainWindow(atlas, result.url, QSettings(), demo=demo, backup=result.backup)
+    window.show()
+    if os.environ.get("STADTTEIL_ATLAS_STARTUP_PROBE"):
+        # Used by tests and benchmarks/bench_startup.py: report and leave once the window is up.
+        def report() -> None:
+            shown = window.isVisible() and window.current_section().model.rowCount() >= 0
+            print(f"STARTUP_PROBE shown={shown} seconds={time.perf_counter() - started:.3f}", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, report)
+    code = app.exec()
+    result.engine.dispose()
+    return code

@@ -1,0 +1,282 @@
+"""The detail pane: a form built from an entity's field list, with messages per field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from atlas.core import Atlas
+from atlas.errors import AtlasError, ConflictError, DuplicateWarning, NotFoundError, ValidationError
+from atlas.models import Vocabulary
+from atlas.records import RecordData
+from atlas.schema import EntitySpec, Kind
+from ui.editors import Editor, make_editor
+
+ERROR_STYLE = "color: #b00020;"
+
+
+class RecordForm(QWidget):
+    """Shows one record (or a new one), validates through the service, saves on request."""
+
+    saved = Signal(int)  # record id
+    dirtyChanged = Signal(bool)
+
+    def __init__(self, atlas: Atlas, spec: EntitySpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.atlas = atlas
+        self.spec = spec
+        self.service = atlas.records[spec.key]
+        self.record: RecordData | None = None
+        self._dirty = False
+        self._loading = False
+
+        self.heading = QLabel()
+        self.heading.setObjectName("formHeading")
+        self.heading.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.heading.setWordWrap(True)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet(ERROR_STYLE)
+        self.summary.hide()
+
+        body = QWidget()
+        self.layout_form = QFormLayout()
+        body_layout = QVBoxLayout(body)
+        body_layout.addLayout(self.layout_form)
+        body_layout.addStretch(1)
+        self.layout_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.layout_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.layout_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.editors: dict[str, Editor] = {}
+        self.errors: dict[str, QLabel] = {}
+        for field in spec.fields:
+            editor = make_editor(field)
+            editor.setObjectName(f"edit_{field.name}")
+            editor.edited.connect(self._on_edited)
+            error = QLabel()
+            error.setObjectName(f"error_{field.name}")
+            error.setStyleSheet(ERROR_STYLE)
+            error.setWordWrap(True)
+            error.hide()
+            cell = QWidget()
+            cell.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            cell_layout = QVBoxLayout(cell)
+            cell_layout.setContentsMargins(0, 0, 0, 0)
+            cell_layout.setSpacing(2)
+            cell_layout.addWidget(editor)
+            cell_layout.addWidget(error)
+            label = "" if field.kind is Kind.BOOL else field.label + (" *" if field.required else "")
+            row_label = QLabel(label)
+            row_label.setBuddy(editor.focus_widget())
+            self.layout_form.addRow(row_label, cell)
+            self.editors[field.name] = editor
+            self.errors[field.name] = error
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        self.save_button = QPushButton(self.tr("Speichern"))
+        self.save_button.setObjectName("saveButton")
+        self.save_button.setDefault(True)
+        self.save_button.setToolTip(self.tr("Änderungen speichern (Strg+S)"))
+        self.revert_button = QPushButton(self.tr("Verwerfen"))
+        self.revert_button.setToolTip(self.tr("Änderungen verwerfen und den gespeicherten Stand zeigen"))
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.revert)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.heading)
+        outer.addWidget(self.summary)
+        outer.addWidget(scroll, 1)
+        outer.addLayout(buttons)
+        QShortcut(
+            QKeySequence.StandardKey.Save,
+            self,
+            self.save,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+
+        self.reload_choices()
+        self.clear()
+
+    # -- choices -----------------------------------------------------------------
+    def reload_choices(self, entities: frozenset[str] | None = None) -> None:
+        """Fill the pickers (terms, references); only those whose source changed."""
+        for field in self.spec.fields:
+            editor = self.editors[field.name]
+            if field.vocabulary is not None and (entities is None or "term" in entities):
+                editor.set_choices(self._terms(field.vocabulary))
+            elif field.ref and (entities is None or field.ref in entities):
+                editor.set_choices(list(self.atlas.records[field.ref].choices()))
+
+    def _terms(self, vocabulary: Vocabulary) -> list[tuple[Any, str]]:
+        return [(t.id, t.name) for t in self.atlas.taxonomy.terms(vocabulary)]
+
+    # -- state -------------------------------------------------------------------
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def _set_dirty(self, dirty: bool) -> None:
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirtyChanged.emit(dirty)
+        self.save_button.setEnabled(dirty)
+        self.revert_button.setEnabled(dirty)
+
+    def _on_edited(self) -> None:
+        if not self._loading:
+            self._set_dirty(True)
+
+    def confirm_leave(self) -> bool:
+        """Before showing another record: save, discard or stay. True = go on."""
+        if not self._dirty:
+            return True
+        answer = QMessageBox.question(
+            self,
+            self.tr("Ungespeicherte Änderungen"),
+            self.tr("Die Änderungen an „{title}“ sind noch nicht gespeichert.").format(
+                title=self.record.title if self.record else self.tr("neuer Eintrag")
+            ),
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            self._set_dirty(False)
+            return True
+        return False
+
+    def clear(self) -> None:
+        """An empty form for a new record."""
+        self.record = None
+        self._loading = True
+        for field in self.spec.fields:
+            default: Any = None
+            if field.kind is Kind.BOOL:
+                default = field.name == "is_public"
+            elif field.kind is Kind.CHOICE and field.required and field.choices:
+                default = field.choices[0][0]
+            elif field.kind in (Kind.TERMS, Kind.REFS):
+                default = []
+            self.editors[field.name].set_value(default)
+        self._loading = False
+        self.heading.setText(self.tr("Neu: {what}").format(what=self.spec.singular))
+        self._show_errors({})
+        self._set_dirty(False)
+
+    def show_record(self, record_id: int) -> None:
+        try:
+            self.load(self.service.get(record_id))
+        except NotFoundError as err:
+            QMessageBox.information(self, self.spec.singular, str(err))
+            self.clear()
+
+    def load(self, record: RecordData) -> None:
+        self.record = record
+        self._loading = True
+        for name, editor in self.editors.items():
+            editor.set_value(record.values.get(name))
+        self._loading = False
+        self.heading.setText(record.title or self.spec.singular)
+        self._show_errors({})
+        self._set_dirty(False)
+
+    def revert(self) -> None:
+        if self.record is None:
+            self.clear()
+        else:
+            self.show_record(self.record.id)
+
+    def values(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """Values to save, and errors the form itself can tell (unknown picker text)."""
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for name, editor in self.editors.items():
+            value = editor.value()
+            if isinstance(value, ValueError):
+                errors[name] = self.tr(
+                    "„{text}“ steht nicht in der Liste – bitte einen Eintrag auswählen."
+                ).format(text=str(value))
+            else:
+                values[name] = value
+        return values, errors
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for name, label in self.errors.items():
+            message = errors.get(name)
+            label.setText(message or "")
+            label.setVisible(bool(message))
+        if errors:
+            self.summary.setText(
+                self.tr("Nicht gespeichert: bitte die markierten Felder prüfen ({n}).").format(n=len(errors))
+            )
+            self.summary.show()
+            first = next(n for n in self.editors if n in errors)
+            self.editors[first].focus_widget().setFocus()
+        else:
+            self.summary.hide()
+
+    # -- saving ------------------------------------------------------------------
+    def save(self, confirm_duplicate: bool = False) -> bool:
+        """Validate and save; on any problem show it and keep the user's input."""
+        values, errors = self.values()
+        if errors:
+            self._show_errors(errors)
+            return False
+        record_id = self.record.id if self.record else None
+        version = self.record.version if self.record else None
+        try:
+            saved = self.service.save(record_id, values, version, confirm_duplicate=confirm_duplicate)
+        except ValidationError as err:
+            self._show_errors(err.errors)
+            return False
+        except DuplicateWarning as err:
+            answer = QMessageBox.question(
+                self,
+                self.tr("Möglicher Doppeleintrag"),
+                str(err),
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer == QMessageBox.StandardButton.Save:
+                return self.save(confirm_duplicate=True)
+            return False
+        except ConflictError as err:
+            box = QMessageBox(
+                QMessageBox.Icon.Warning, self.tr("Gleichzeitige Änderung"), str(err), parent=self
+            )
+            reload_button = box.addButton(
+                self.tr("Neu laden (meine Eingaben verwerfen)"), QMessageBox.ButtonRole.DestructiveRole
+            )
+            box.addButton(self.tr("Eingaben behalten"), QMessageBox.ButtonRole.RejectRole)
+            box.exec()
+            if box.clickedButton() is reload_button and record_id is not None:
+                self.show_record(record_id)
+            return False
+        except AtlasError as err:
+            QMessageBox.warning(self, self.spec.singular, str(err))
+            return False
+        self.load(saved)
+        self.saved.emit(saved.id)
+        return True

@@ -1,0 +1,288 @@
+"""The main window: sections on the left, list in the middle, details on the right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from atlas.changes import Change
+from atlas.core import Atlas
+from atlas.errors import AtlasError
+from atlas.schema import ENTITIES
+from ui.actions import build_actions
+from ui.section import SectionWidget
+from ui.taxonomy_dialog import TaxonomyDialog
+from ui.undo import DeleteCommand
+
+# (navigation label, entity keys shown in that section)
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Einrichtungen", ("institution",)),
+    ("Angebote", ("offer",)),
+    ("Kontakte", ("contact",)),
+    ("Akteure", ("actor",)),
+    ("Runde Tische & Treffen", ("round_table", "meeting")),
+    ("Vereinbarungen", ("agreement",)),
+    ("Quartiere", ("quarter",)),
+)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        atlas: Atlas,
+        database_label: str,
+        settings: QSettings,
+        *,
+        demo: bool = False,
+        backup: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.atlas = atlas
+        self.settings = settings
+        self.setObjectName("MainWindow")
+        title = "Stadtteil-Atlas" + (" – Demo" if demo else "")
+        self.setWindowTitle(title)
+        self.undo_stack = QUndoStack(self)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setMaximumWidth(210)
+        self.nav.setMinimumWidth(150)
+        self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 6px; }")
+        self.stack = QStackedWidget()
+        self.sections: dict[str, SectionWidget] = {}
+        self.pages: list[QWidget] = []
+        for index, (label, keys) in enumerate(SECTIONS):
+            self.nav.addItem(self.tr(label))
+            if len(keys) == 1:
+                page: QWidget = self._make_section(keys[0])
+            else:
+                tabs = QTabWidget()
+                tabs.setObjectName(f"tabs_{index}")
+                for key in keys:
+                    tabs.addTab(self._make_section(key), ENTITIES[key].plural)
+                page = tabs
+            self.pages.append(page)
+            self.stack.addWidget(page)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.actions_by_name = build_actions(self)
+        self._build_menus()
+        self.db_label = QLabel(
+            self.tr("Datenbank: {path}").format(path=database_label.removeprefix("sqlite:///"))
+        )
+        self.statusBar().addPermanentWidget(self.db_label)
+        if backup is not None:
+            self.statusBar().showMessage(
+                self.tr("Datenbank aktualisiert; Sicherung: {path}").format(path=backup), 15000
+            )
+
+        self._pending: set[str] = set()
+        self._change_timer = QTimer(self)
+        self._change_timer.setSingleShot(True)
+        self._change_timer.setInterval(40)
+        self._change_timer.timeout.connect(self._apply_changes)
+        atlas.changes.subscribe(self._on_change)
+
+        self.resize(1280, 800)
+        self._restore_settings()
+
+    # -- construction --------------------------------------------------------------
+    def _make_section(self, key: str) -> SectionWidget:
+        section = SectionWidget(self.atlas, ENTITIES[key])
+        section.setObjectName(f"section_{key}")
+        self.sections[key] = section
+        return section
+
+    def _build_menus(self) -> None:
+        a = self.actions_by_name
+        undo = self.undo_stack.createUndoAction(self, self.tr("&Rückgängig"))
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.setObjectName("action_undo")
+        redo = self.undo_stack.createRedoAction(self, self.tr("&Wiederherstellen"))
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        redo.setObjectName("action_redo")
+        a["undo"], a["redo"] = undo, redo
+        a["new"].triggered.connect(self.new_record)
+        a["save"].triggered.connect(self.save_current)
+        a["delete"].triggered.connect(self.delete_current)
+        a["find"].triggered.connect(self.focus_search)
+        a["quit"].triggered.connect(self.close)
+        a["taxonomies"].triggered.connect(self.edit_taxonomies)
+        a["about"].triggered.connect(self.about)
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&Datei"))
+        file_menu.addActions([a["new"], a["save"], a["delete"]])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+        edit_menu = bar.addMenu(self.tr("&Bearbeiten"))
+        edit_menu.addActions([undo, redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions([a["find"], a["taxonomies"]])
+        view_menu = bar.addMenu(self.tr("&Ansicht"))
+        for index, (label, _keys) in enumerate(SECTIONS):
+            action = view_menu.addAction(self.tr(label))
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, i=index: self.show_section(i))
+        help_menu = bar.addMenu(self.tr("&Hilfe"))
+        help_menu.addAction(a["about"])
+
+        toolbar = QToolBar(self.tr("Werkzeuge"))
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([a["new"], a["delete"], undo, redo])
+        self.addToolBar(toolbar)
+
+    # -- navigation ----------------------------------------------------------------
+    def show_section(self, index: int) -> None:
+        self.nav.setCurrentRow(index)
+
+    def current_section(self) -> SectionWidget:
+        page = self.stack.currentWidget()
+        if isinstance(page, QTabWidget):
+            widget = page.currentWidget()
+            assert isinstance(widget, SectionWidget)
+            return widget
+        assert isinstance(page, SectionWidget)
+        return page
+
+    def focus_search(self) -> None:
+        search = self.current_section().search
+        search.setFocus()
+        search.selectAll()
+
+    # -- record actions ------------------------------------------------------------
+    def new_record(self) -> None:
+        self.current_section().new_record()
+
+    def save_current(self) -> None:
+        self.current_section().form.save()
+
+    def delete_current(self) -> None:
+        section = self.current_section()
+        record_id = section.current_id()
+        if record_id is None:
+            self.statusBar().showMessage(self.tr("Bitte zuerst einen Eintrag in der Liste auswählen."), 5000)
+            return
+        service = section.service
+        try:
+            record = service.get(record_id)
+            impact = service.deletion_impact(record_id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Löschen"), str(err))
+            return
+        text = self.tr("{what} „{title}“ löschen?").format(what=section.spec.singular, title=record.title)
+        if impact:
+            text += "\n\n" + self.tr("Damit werden auch gelöscht:") + "\n• " + "\n• ".join(impact)
+        text += "\n\n" + self.tr(
+            "Sie können das Löschen mit Strg+Z rückgängig machen, solange das Programm offen ist."
+        )
+        answer = QMessageBox.question(
+            self,
+            self.tr("Löschen bestätigen"),
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            deleted = service.delete(record_id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Löschen"), str(err))
+            return
+        section.form.clear()
+        self.undo_stack.push(DeleteCommand(service, deleted, self._undo_failed))
+        self.statusBar().showMessage(
+            self.tr("„{title}“ gelöscht – Rückgängig mit Strg+Z.").format(title=deleted.title), 10000
+        )
+
+    def _undo_failed(self, message: str) -> None:
+        QMessageBox.warning(self, self.tr("Rückgängig"), message)
+
+    def edit_taxonomies(self) -> None:
+        TaxonomyDialog(self.atlas, self).exec()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("Über Stadtteil-Atlas"),
+            self.tr(
+                "<b>Stadtteil-Atlas</b><p>Das Partnernetzwerk eines Quartiers: Einrichtungen, Angebote, "
+                "Kontakte, Akteure, Runde Tische und Vereinbarungen – auf der Karte, auf Papier und offline.</p>"
+            ),
+        )
+
+    # -- changes -------------------------------------------------------------------
+    def _on_change(self, change: Change) -> None:
+        self._pending |= change.entities
+        self._change_timer.start()
+
+    def _apply_changes(self) -> None:
+        entities = frozenset(self._pending)
+        self._pending.clear()
+        for section in self.sections.values():
+            section.on_change(entities)
+
+    # -- settings ------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        for section in self.sections.values():
+            section.restore_state(self.settings)
+        last = self.settings.value("window/section", 0)
+        try:
+            index = int(last)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            index = 0
+        self.show_section(index if 0 <= index < len(SECTIONS) else 0)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/section", self.nav.currentRow())
+        for section in self.sections.values():
+            section.save_state(self.settings)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for section in self.sections.values():
+            if section.form.is_dirty():
+                self.show_section(
+                    next(i for i, (_l, keys) in enumerate(SECTIONS) if section.spec.key in keys)
+                )
+                if not section.form.confirm_leave():
+                    event.ignore()
+                    return
+        self.save_settings()
+        event.accept()

@@ -1,0 +1,87 @@
+"""A list model that holds ids and fetches display rows lazily, a block at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from atlas.records import RecordService
+
+BLOCK = 120
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RecordTableModel(QAbstractTableModel):
+    sortChanged = Signal()  # the view asked for another order; the owner re-queries
+
+    def __init__(self, service: RecordService, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._columns = service.spec.columns
+        self._ids: list[int] = []
+        self._rows: dict[int, tuple[str, ...]] = {}
+        self.sort_key: str | None = None
+        self.descending = False
+
+    # -- content ---------------------------------------------------------------
+    def set_ids(self, ids: list[int]) -> None:
+        self.beginResetModel()
+        self._ids = ids
+        self._rows = {}
+        self.endResetModel()
+
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    def id_at(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, record_id: int) -> int | None:
+        try:
+            return self._ids.index(record_id)
+        except ValueError:
+            return None
+
+    def invalidate_rows(self) -> None:
+        """Forget cached display rows (after an edit) but keep the order."""
+        self._rows = {}
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self._columns) - 1))
+
+    def _fetch_around(self, row: int) -> None:
+        start = max(0, row - BLOCK // 4)
+        block = [i for i in self._ids[start : start + BLOCK] if i not in self._rows]
+        self._rows.update(self._service.rows(block))
+
+    # -- Qt model API ------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        record_id = self._ids[index.row()]
+        row = self._rows.get(record_id)
+        if row is None:
+            self._fetch_around(index.row())
+            row = self._rows.get(record_id)
+            if row is None:
+                return None
+        return row[index.column()]
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._columns[section].label
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Remember the sort; the section re-queries the ids in that order."""
+        self.sort_key = self._columns[column].key
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.sortChanged.emit()
