@@ -63,21 +63,12 @@ class MainWindow(QMainWindow):
         self.nav.setMinimumWidth(150)
         self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 6px; }")
         self.stack = QStackedWidget()
-        self.sections: dict[str, SectionWidget] = {}
-        self.pages: list[QWidget] = []
-        for index, (label, keys) in enumerate(SECTIONS):
+        self.sections: dict[str, SectionWidget] = {}  # built on first use: start-up stays fast
+        self.pages: list[QWidget | None] = [None] * len(SECTIONS)
+        for label, _keys in SECTIONS:
             self.nav.addItem(self.tr(label))
-            if len(keys) == 1:
-                page: QWidget = self._make_section(keys[0])
-            else:
-                tabs = QTabWidget()
-                tabs.setObjectName(f"tabs_{index}")
-                for key in keys:
-                    tabs.addTab(self._make_section(key), ENTITIES[key].plural)
-                page = tabs
-            self.pages.append(page)
-            self.stack.addWidget(page)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+            self.stack.addWidget(QWidget())
+        self.nav.currentRowChanged.connect(self._show_page)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.nav)
@@ -108,11 +99,41 @@ class MainWindow(QMainWindow):
         self._restore_settings()
 
     # -- construction --------------------------------------------------------------
+    def _page(self, index: int) -> QWidget:
+        page = self.pages[index]
+        if page is None:
+            keys = SECTIONS[index][1]
+            if len(keys) == 1:
+                page = self._make_section(keys[0])
+            else:
+                tabs = QTabWidget()
+                tabs.setObjectName(f"tabs_{index}")
+                for key in keys:
+                    tabs.addTab(self._make_section(key), ENTITIES[key].plural)
+                page = tabs
+            old = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self.pages[index] = page
+        return page
+
+    def _show_page(self, index: int) -> None:
+        if 0 <= index < len(SECTIONS):
+            self.stack.setCurrentWidget(self._page(index))
+
     def _make_section(self, key: str) -> SectionWidget:
         section = SectionWidget(self.atlas, ENTITIES[key])
         section.setObjectName(f"section_{key}")
+        section.restore_state(self.settings)
         self.sections[key] = section
         return section
+
+    def section(self, key: str) -> SectionWidget:
+        """The section of one entity, built if it was not shown yet."""
+        if key not in self.sections:
+            self._page(next(i for i, (_label, keys) in enumerate(SECTIONS) if key in keys))
+        return self.sections[key]
 
     def _build_menus(self) -> None:
         a = self.actions_by_name
@@ -257,8 +278,6 @@ class MainWindow(QMainWindow):
         splitter = self.settings.value("window/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        for section in self.sections.values():
-            section.restore_state(self.settings)
         last = self.settings.value("window/section", 0)
         try:
             index = int(last)  # type: ignore[call-overload]

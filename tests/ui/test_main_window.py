@@ -38,7 +38,7 @@ def test_create_find_edit_delete_undo_an_institution(
 ) -> None:  # type: ignore[no-untyped-def]
     quarter = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
     window.show_section(0)
-    section = window.sections["institution"]
+    section = window.section("institution")
     qtbot.wait(100)  # the change broadcast refreshes the quarter picker
 
     # create
@@ -96,7 +96,7 @@ def test_create_find_edit_delete_undo_an_institution(
 
 def test_cancelled_delete_keeps_the_record(qtbot, window: MainWindow, atlas: Atlas, answers: Answers) -> None:  # type: ignore[no-untyped-def]
     record = atlas.institutions.save(None, {"name": "Familienzentrum Lirich"})
-    section = window.sections["institution"]
+    section = window.section("institution")
     qtbot.waitUntil(lambda: section.model.rowCount() == 1)
     section.select(record.id)
     answers.next = [QMessageBox.StandardButton.Cancel]
@@ -107,7 +107,7 @@ def test_cancelled_delete_keeps_the_record(qtbot, window: MainWindow, atlas: Atl
 def test_invalid_fields_are_shown_next_to_the_field_and_nothing_is_saved(
     qtbot, window: MainWindow, atlas: Atlas
 ) -> None:  # type: ignore[no-untyped-def]
-    section = window.sections["institution"]
+    section = window.section("institution")
     window.actions_by_name["new"].trigger()
     form = section.form
     _type(qtbot, form.editors["name"], "Beratungsstelle")
@@ -136,7 +136,7 @@ def test_duplicate_name_in_same_quarter_warns(
     qtbot, window: MainWindow, atlas: Atlas, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     atlas.institutions.save(None, {"name": "Jobcenter Oberhausen"})
-    form = window.sections["institution"].form
+    form = window.section("institution").form
     window.actions_by_name["new"].trigger()
     _type(qtbot, form.editors["name"], "jobcenter oberhausen")
     answers.next = [QMessageBox.StandardButton.Cancel]
@@ -152,7 +152,7 @@ def test_filters_narrow_the_list(qtbot, window: MainWindow, atlas: Atlas) -> Non
     north = atlas.quarters.save(None, {"name": "Lirich"})
     atlas.institutions.save(None, {"name": "Kita Sonnenschein", "quarter_id": north.id})
     atlas.institutions.save(None, {"name": "Kita Regenbogen"})
-    section = window.sections["institution"]
+    section = window.section("institution")
     qtbot.waitUntil(lambda: section.model.rowCount() == 2)
     section.set_filter(section.filters and next(iter(section.filters)), north.id)
     qtbot.waitUntil(lambda: section.model.rowCount() == 1)
@@ -165,8 +165,7 @@ def test_window_remembers_layout_and_last_section(qtbot, atlas: Atlas, settings)
     first.show()
     first.show_section(3)
     first.resize(700, 500)
-    first.sections["actor"].splitter.setSizes([400, 300])
-    wanted = first.sections["actor"].splitter.sizes()
+    first.section("actor").table.setColumnWidth(0, 333)
     first.close()
     assert settings.value("window/geometry") is not None
     second = MainWindow(atlas, "test.sqlite", settings)
@@ -174,7 +173,8 @@ def test_window_remembers_layout_and_last_section(qtbot, atlas: Atlas, settings)
     second.show()
     assert second.nav.currentRow() == 3
     assert second.current_section().spec.key == "actor"
-    assert second.sections["actor"].splitter.sizes() == wanted
+    assert second.section("actor").table.columnWidth(0) == 333
+    assert settings.value("section/actor/splitter") is not None
 
 
 def test_every_section_can_create_a_record(qtbot, window: MainWindow, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
@@ -191,7 +191,7 @@ def test_every_section_can_create_a_record(qtbot, window: MainWindow, atlas: Atl
         "quarter": {"name": "Neues Quartier"},
     }
     for key, values in required.items():
-        section = window.sections[key]
+        section = window.section(key)
         section.new_record()
         for name, value in values.items():
             editor = section.form.editors[name]

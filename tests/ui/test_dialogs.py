@@ -1,0 +1,58 @@
+"""Taxonomy editing and the refusal of a broken database, through the real widgets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from atlas.core import Atlas
+from atlas.models import Vocabulary
+from atlas.schema import FilterKind
+from main import bootstrap
+from ui.app import run_gui
+from ui.main_window import MainWindow
+from ui.taxonomy_dialog import VocabularyPage
+
+
+def test_a_new_target_group_appears_in_filters_and_forms(
+    qtbot, window: MainWindow, atlas: Atlas, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    page = VocabularyPage(atlas, Vocabulary.TARGET_GROUP)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Wohnungslose Menschen", True))
+    page.add()
+    assert any(page.list.item(i).text().startswith("Wohnungslose Menschen") for i in range(page.list.count()))
+    offers = window.section("offer")
+    combo = offers.filters[FilterKind.TARGET_GROUP]
+    qtbot.waitUntil(lambda: "Wohnungslose Menschen" in [combo.itemText(i) for i in range(combo.count())])
+    picker = offers.form.editors["target_groups"]
+    assert "Wohnungslose Menschen" in [picker.list.item(i).text() for i in range(picker.list.count())]
+
+
+def test_a_duplicate_term_is_refused_with_a_message(
+    qtbot, atlas: Atlas, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    page = VocabularyPage(atlas, Vocabulary.SECTOR)
+    qtbot.addWidget(page)
+    before = page.list.count()
+    warnings: list[str] = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Jobcenter", True))
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **k: warnings.append(text))
+    page.add()
+    assert page.list.count() == before
+    assert "gibt es schon" in warnings[0]
+
+
+def test_the_window_refuses_a_broken_database_with_a_german_message(
+    qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "kaputt.sqlite"
+    broken.write_bytes(b"\x00garbage" * 500)
+    before = broken.read_bytes()
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text, *a, **k: shown.append(text))
+    assert run_gui(str(broken), bootstrap) == 2
+    assert "nicht verändert" in shown[0]
+    assert broken.read_bytes() == before
