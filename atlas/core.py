@@ -54,9 +54,12 @@ class Atlas:
             def count(model: type[m.Record]) -> int:
                 return session.scalar(select(func.count()).select_from(model)) or 0
 
-            by_status = dict(
-                session.execute(select(m.Actor.status, func.count()).group_by(m.Actor.status)).tuples().all()
-            )
+            by_status = {
+                status: n
+                for status, n in session.execute(
+                    select(m.Actor.status, func.count()).group_by(m.Actor.status)
+                )
+            }
             return {
                 "institutions": count(m.Institution),
                 "offers": count(m.Offer),

@@ -153,11 +153,11 @@ def columns(entity: str) -> tuple[Select[Any], dict[str, Any]]:
     return stmt, cols
 
 
-def _institution_ids_in_quarter(quarter_id: int) -> Any:
+def _institution_ids_in_quarter(quarter_id: object) -> Select[Any]:
     return select(m.Institution.id).where(m.Institution.quarter_id == quarter_id)
 
 
-def filter_clause(entity: str, kind: FilterKind, value: Any) -> ColumnElement[bool]:
+def filter_clause(entity: str, kind: FilterKind, value: object) -> ColumnElement[bool]:
     """The WHERE clause for one filter of one entity's list."""
     i, o, c, a = m.Institution, m.Offer, m.Contact, m.Actor
     otg = m.offer_target_group

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Connection, func, select
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -45,6 +45,8 @@ from atlas.text import (
 )
 
 _COLOR_CHARS = set("0123456789abcdefABCDEF")
+# Fields checked against each other (see ``RecordService._cross_checks``).
+_CROSS_FIELDS = ("valid_from", "valid_to", "lat", "lon")
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,20 @@ _TEXT_CHECKS: dict[Kind, Callable[[str], Any]] = {
 }
 
 
+def _to_id(f: Field, raw: Any) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as err:
+        raise ValueError(_("{label}: ungültige Auswahl.").format(label=f.label)) from err
+
+
 def coerce(f: Field, raw: Any) -> Any:
     """Turn what a form, a file or the command line gave into the stored value.
 
     Raises ValueError with a German reason.
     """
     if f.kind in (Kind.TERMS, Kind.REFS):
-        return sorted({int(v) for v in (raw or [])})
+        return sorted({_to_id(f, v) for v in (raw or [])})
     if f.kind is Kind.BOOL:
         if isinstance(raw, str):
             return raw.strip().lower() in ("1", "ja", "true", "yes", "x", "wahr")
@@ -131,7 +140,7 @@ def coerce(f: Field, raw: Any) -> Any:
             raise ValueError(_("{label} ist ein Pflichtfeld.").format(label=f.label))
         return None
     if f.kind in (Kind.TERM, Kind.REF):
-        return int(raw)
+        return _to_id(f, raw)
     if f.kind is Kind.CHOICE:
         allowed = {v for v, _label in f.choices}
         if raw not in allowed:
@@ -188,7 +197,7 @@ class RecordService:
         if where:
             stmt = stmt.where(*where)
         with self._sessions() as session:
-            pairs = session.execute(stmt).all()
+            pairs = list(session.execute(stmt).all())
         pairs.sort(key=lambda p: _sort_key(p[1]), reverse=descending)
         if descending:  # keep empty values last either way
             pairs.sort(key=lambda p: p[1] is None or p[1] == "")
@@ -211,7 +220,7 @@ class RecordService:
         if value is None:
             return ""
         if key == "status":
-            return STATUS_LABELS.get(value, value)
+            return STATUS_LABELS.get(str(value), str(value))
         if isinstance(value, dt.datetime):
             return format_datetime(value)
         if isinstance(value, dt.date):
@@ -243,8 +252,8 @@ class RecordService:
         for f in self.spec.fields:
             if f.kind is Kind.TERMS:
                 values[f.name] = sorted(t.id for t in getattr(obj, f.name))
-            elif f.kind is Kind.REFS and f.name == "parties":
-                values[f.name] = sorted(p.actor_id for p in obj.parties)  # type: ignore[attr-defined]
+            elif f.kind is Kind.REFS and isinstance(obj, m.Agreement) and f.name == "parties":
+                values[f.name] = sorted(p.actor_id for p in obj.parties)
             elif f.kind is Kind.REFS:
                 values[f.name] = sorted(r.id for r in getattr(obj, f.name))
             else:
@@ -262,12 +271,17 @@ class RecordService:
             return " ".join(p for p in (obj.first_name, obj.last_name) if p)
         return str(getattr(obj, self.spec.title_field) or "")
 
-    def validate(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Convert and check every given field; raise ValidationError listing all problems."""
+    def validate(self, values: Mapping[str, Any], *, creating: bool = False) -> dict[str, Any]:
+        """Convert and check every given field; raise ValidationError listing all problems.
+
+        With ``creating``, required fields that are not given at all are problems too.
+        """
         errors: dict[str, str] = {}
         clean_values: dict[str, Any] = {}
         for f in self.spec.fields:
             if f.name not in values:
+                if creating and f.required:
+                    errors[f.name] = _("{label} ist ein Pflichtfeld.").format(label=f.label)
                 continue
             try:
                 clean_values[f.name] = coerce(f, values[f.name])
@@ -296,7 +310,7 @@ class RecordService:
         confirm_duplicate: bool = False,
     ) -> RecordData:
         """Create (``record_id=None``) or update a record in one transaction."""
-        clean_values = self.validate(values)
+        clean_values = self.validate(values, creating=record_id is None)
         model = self.spec.model
         with self._sessions() as session:
             if record_id is None:
@@ -304,11 +318,6 @@ class RecordService:
                 for f in self.spec.fields:
                     if f.kind is Kind.BOOL and f.name not in clean_values:
                         clean_values[f.name] = f.name == "is_public"
-                missing = [f for f in self.spec.fields if f.required and f.name not in clean_values]
-                if missing:
-                    raise ValidationError(
-                        {f.name: _("{label} ist ein Pflichtfeld.").format(label=f.label) for f in missing}
-                    )
             else:
                 found = session.get(model, record_id)
                 if found is None:
@@ -324,9 +333,21 @@ class RecordService:
                         ).format(what=self.spec.singular, title=self._title(obj))
                     )
             with session.no_autoflush:
+                problems = self._check_links(session, clean_values)
+                if record_id is not None and any(n in clean_values for n in _CROSS_FIELDS):
+                    # A partial update is checked against the stored other half.
+                    merged = {n: getattr(obj, n) for n in _CROSS_FIELDS if hasattr(obj, n)}
+                    merged.update(clean_values)
+                    problems.update(self._cross_checks(merged, problems))
+                if problems:
+                    raise ValidationError(problems)
                 if not confirm_duplicate:
                     self._warn_duplicate(session, obj, clean_values)
                 self._assign(session, obj, clean_values)
+                if record_id is not None and session.is_modified(obj):
+                    # Also a change of links only (target groups, members, partners) must
+                    # bump the version, so that it is checked and seen by other editors.
+                    obj.updated_at = m.utcnow()
             session.add(obj)
             try:
                 session.flush()
@@ -352,6 +373,26 @@ class RecordService:
         return ValidationError(
             {self.spec.title_field: _("Ein verknüpfter Datensatz fehlt (vielleicht gelöscht).")}
         )
+
+    def _check_links(self, session: Session, values: Mapping[str, Any]) -> dict[str, str]:
+        """Referenced records must exist, and terms must come from the field's vocabulary."""
+        problems: dict[str, str] = {}
+        for f in self.spec.fields:
+            value = values.get(f.name)
+            if value is None or f.kind not in (Kind.TERM, Kind.TERMS, Kind.REF, Kind.REFS):
+                continue
+            wanted = set(value) if f.kind in (Kind.TERMS, Kind.REFS) else {value}
+            if not wanted:
+                continue
+            if f.kind in (Kind.TERM, Kind.TERMS):
+                vocabulary = f.vocabulary.value if f.vocabulary else ""
+                stmt = select(m.Term.id).where(m.Term.id.in_(wanted), m.Term.vocabulary == vocabulary)
+            else:
+                ref_model = ENTITIES[f.ref or ""].model
+                stmt = select(ref_model.id).where(ref_model.id.in_(wanted))
+            if wanted - set(session.scalars(stmt)):
+                problems[f.name] = _("{label}: Die Auswahl gibt es nicht (mehr).").format(label=f.label)
+        return problems
 
     def _warn_duplicate(self, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
         if self.spec.key != "institution":
@@ -384,8 +425,8 @@ class RecordService:
             if f.kind is Kind.TERMS:
                 terms = session.scalars(select(m.Term).where(m.Term.id.in_(value))).all()
                 setattr(obj, f.name, list(terms))
-            elif f.kind is Kind.REFS and f.name == "parties":
-                self._assign_parties(session, obj, value)
+            elif f.kind is Kind.REFS and isinstance(obj, m.Agreement) and f.name == "parties":
+                self._assign_parties(obj, value)
             elif f.kind is Kind.REFS:
                 ref_model = ENTITIES[f.ref or ""].model
                 refs = session.scalars(select(ref_model).where(ref_model.id.in_(value))).all()
@@ -395,15 +436,14 @@ class RecordService:
                     obj.quarter_manual = value is not None
                 setattr(obj, f.name, value)
 
-    def _assign_parties(self, session: Session, obj: m.Record, actor_ids: Iterable[int]) -> None:
-        agreement = obj
+    def _assign_parties(self, agreement: m.Agreement, actor_ids: Iterable[int]) -> None:
         wanted = set(actor_ids)
-        current = {p.actor_id: p for p in agreement.parties}  # type: ignore[attr-defined]
+        current = {p.actor_id: p for p in agreement.parties}
         for actor_id, party in current.items():
             if actor_id not in wanted:
-                agreement.parties.remove(party)  # type: ignore[attr-defined]
+                agreement.parties.remove(party)
         for actor_id in sorted(wanted - set(current)):
-            agreement.parties.append(m.AgreementParty(actor_id=actor_id))  # type: ignore[attr-defined]
+            agreement.parties.append(m.AgreementParty(actor_id=actor_id))
 
     # -- delete and undo -----------------------------------------------------
     def deletion_impact(self, record_id: int) -> list[str]:
@@ -433,10 +473,9 @@ class RecordService:
             conn = session.connection()
             snap = snapshot.collect(conn, table, [record_id])
             session.expunge_all()
-            conn.execute(sql_delete(self.spec.model.__table__).where(self.spec.model.id == record_id))  # type: ignore[arg-type]
-            for spec in ENTITIES.values():
-                rows = snap.rows.get(spec.model.__tablename__, [])
-                search.drop(conn, spec.key, [r["id"] for r in rows])
+            table_obj = m.Base.metadata.tables[table]
+            conn.execute(sql_delete(table_obj).where(table_obj.c.id == record_id))
+            _reindex_snapshot(conn, snap)
             session.commit()
         self._changes.emit(_touched(snap), [record_id])
         return DeletedRecord(self.spec.key, record_id, title, snap)
@@ -454,11 +493,25 @@ class RecordService:
                         "„{title}“ kann nicht wiederhergestellt werden: die Daten wurden inzwischen geändert."
                     ).format(title=deleted.title)
                 ) from err
-            for spec in ENTITIES.values():
-                rows = deleted.snapshot.rows.get(spec.model.__tablename__, [])
-                search.reindex(conn, spec.key, [r["id"] for r in rows])
+            _reindex_snapshot(conn, deleted.snapshot)
             session.commit()
         self._changes.emit(_touched(deleted.snapshot), [deleted.id])
+
+
+def _reindex_snapshot(conn: Connection, snap: snapshot.Snapshot) -> None:
+    """After a delete or its undo: the index rows of every record it removed, brought
+    back or (un)linked, and of the records showing their names."""
+    kinds = {spec.model.__tablename__: spec.key for spec in ENTITIES.values()}
+    stale: dict[str, set[int]] = {}
+    for table, rows in snap.rows.items():
+        if table in kinds:
+            stale.setdefault(kinds[table], set()).update(r["id"] for r in rows)
+        elif table == m.AgreementParty.__tablename__:
+            stale.setdefault("agreement", set()).update(r["agreement_id"] for r in rows)
+    for table, row_id, _col, _ref in snap.unlinked:
+        if table in kinds:
+            stale.setdefault(kinds[table], set()).add(row_id)
+    search.reindex_with_dependants(conn, stale)
 
 
 def _touched(snap: snapshot.Snapshot) -> set[str]:

@@ -9,10 +9,10 @@ path (forms, import, demo builder) updates the index in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, event, select, text
+from sqlalchemy import Connection, Integer, Select, bindparam, column, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from atlas import models as m
@@ -152,6 +152,35 @@ def drop(conn: Connection, kind: str, ids: Iterable[int]) -> None:
         )
 
 
+# Index texts that show another record's name: the kind whose text changes, and the
+# SQL finding those records from the ids of the record that changed.
+_DEPENDANTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "institution": (
+        ("offer", "SELECT id FROM offer WHERE institution_id IN :ids"),
+        ("contact", "SELECT id FROM contact WHERE institution_id IN :ids"),
+        ("actor", "SELECT id FROM actor WHERE institution_id IN :ids"),
+    ),
+    "round_table": (("meeting", "SELECT id FROM meeting WHERE round_table_id IN :ids"),),
+    "actor": (("agreement", "SELECT agreement_id FROM agreement_party WHERE actor_id IN :ids"),),
+}
+
+
+def reindex_with_dependants(conn: Connection, stale: Mapping[str, Iterable[int]]) -> None:
+    """Reindex these records and the records whose index text shows their names."""
+    todo: dict[str, set[int]] = {kind: set(ids) for kind, ids in stale.items()}
+    for kind, queries in _DEPENDANTS.items():
+        ids = sorted(todo.get(kind, ()))
+        if not ids:
+            continue
+        for dep_kind, sql in queries:
+            stmt = text(sql).bindparams(bindparam("ids", expanding=True))
+            for start in range(0, len(ids), 500):
+                found = conn.execute(stmt, {"ids": ids[start : start + 500]}).scalars().all()
+                todo.setdefault(dep_kind, set()).update(found)
+    for kind, stale_ids in todo.items():
+        reindex(conn, kind, stale_ids)
+
+
 def terms(query: str) -> list[str]:
     """The folded words of a query; every word must occur (AND)."""
     return [w for w in fold(query).split() if w]
@@ -166,7 +195,8 @@ def matching(kind: str, query: str) -> Select[Any] | None:
     stmt = text(f"SELECT ref_id FROM search_index WHERE kind = :kind AND {clauses}").bindparams(
         kind=kind, **{f"w{i}": like_pattern(w) for i, w in enumerate(words)}
     )
-    return select(text("ref_id")).select_from(stmt.columns().subquery())  # type: ignore[arg-type]
+    found = stmt.columns(column("ref_id", Integer)).subquery()
+    return select(found.c.ref_id)
 
 
 def _related(session: Session, objs: Sequence[object]) -> dict[str, set[int]]:
@@ -176,9 +206,9 @@ def _related(session: Session, objs: Sequence[object]) -> dict[str, set[int]]:
     for obj in objs:
         if isinstance(obj, (m.Term, m.Quarter)) and obj not in session.new:
             full = True
-        kind = KINDS.get(type(obj))  # type: ignore[arg-type]
-        if kind is not None and getattr(obj, "id", None) is not None:
-            stale.setdefault(kind, set()).add(obj.id)  # type: ignore[attr-defined]
+        kind = KINDS.get(type(obj)) if isinstance(obj, m.Record) else None
+        if kind is not None and isinstance(obj, m.Record) and obj.id is not None:
+            stale.setdefault(kind, set()).add(obj.id)
         if isinstance(obj, m.AgreementParty):
             stale.setdefault("agreement", set()).add(obj.agreement_id)
     if full:
@@ -199,16 +229,7 @@ def install(sessions: sessionmaker[Session]) -> None:
         if "*" in stale:
             rebuild(conn)
             return
-        inst_ids = stale.get("institution", set())
-        if inst_ids:
-            # Offers, contacts and actors show the institution's name and quarter.
-            for kind, model in (("offer", m.Offer), ("contact", m.Contact), ("actor", m.Actor)):
-                col = model.institution_id  # type: ignore[attr-defined]
-                dep = conn.execute(select(model.id).where(col.in_(inst_ids))).scalars().all()
-                stale.setdefault(kind, set()).update(dep)
-        for kind, ids in stale.items():
-            reindex(conn, kind, ids)
+        reindex_with_dependants(conn, stale)
         for obj in session.deleted:
-            kind = KINDS.get(type(obj))  # type: ignore[arg-type]
-            if kind is not None:
-                drop(conn, kind, [obj.id])  # type: ignore[attr-defined]
+            if isinstance(obj, m.Record) and type(obj) in KINDS:
+                drop(conn, KINDS[type(obj)], [obj.id])

@@ -50,7 +50,7 @@ class TaxonomyService:
             stmt = select(m.offer_target_group.c.term_id, func.count()).group_by(
                 m.offer_target_group.c.term_id
             )
-            return dict(session.execute(stmt).tuples().all())
+            return {term_id: n for term_id, n in session.execute(stmt)}
         counts: dict[int, int] = {}
         cols = (
             [m.Institution.category_id, m.Offer.category_id]
@@ -59,8 +59,9 @@ class TaxonomyService:
         )
         for col in cols:
             stmt = select(col, func.count()).where(col.is_not(None)).group_by(col)
-            for k, v in session.execute(stmt).tuples():
-                counts[k] = counts.get(k, 0) + v
+            for k, v in session.execute(stmt):
+                if k is not None:
+                    counts[k] = counts.get(k, 0) + v
         return counts
 
     def save(self, vocabulary: m.Vocabulary, term_id: int | None, name: str, color: str | None = None) -> int:

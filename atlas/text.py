@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from atlas.i18n import _
 
 _UMLAUT_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
-_POSTCODE = re.compile(r"\d{5}")
+_POSTCODE = re.compile(r"[0-9]{5}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

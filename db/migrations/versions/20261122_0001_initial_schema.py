@@ -63,7 +63,9 @@ def _seed_terms() -> None:
         sa.column("name", sa.String),
         sa.column("color", sa.String),
     )
-    rows = [{"vocabulary": "category", "name": n, "color": c} for n, c in CATEGORIES]
+    rows: list[dict[str, str | None]] = [
+        {"vocabulary": "category", "name": n, "color": c} for n, c in CATEGORIES
+    ]
     rows += [{"vocabulary": "target_group", "name": n, "color": None} for n in TARGET_GROUPS]
     rows += [{"vocabulary": "sector", "name": n, "color": None} for n in SECTORS]
     op.bulk_insert(term, rows)

@@ -1,0 +1,952 @@
+"""RecordService on real SQLite files: validation, optimistic locking, delete/undo, search, lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import String, event, func, select
+from sqlalchemy.orm import Session
+
+from atlas import models as m
+from atlas.changes import Change
+from atlas.core import Atlas
+from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
+from atlas.records import DeletedRecord, RecordService
+from atlas.schema import ENTITIES, FilterKind, Kind
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def term_id(atlas: Atlas, vocabulary: m.Vocabulary, name: str) -> int:
+    for t in atlas.taxonomy.terms(vocabulary):
+        if t.name == name:
+            return t.id
+    raise KeyError(name)
+
+
+def ids_of(service: RecordService, text: str = "", **filters: Any) -> list[int]:
+    return service.list_ids(text, {FilterKind(k): v for k, v in filters.items()})
+
+
+def table_count(atlas: Atlas, table: str) -> int:
+    with atlas.sessions() as session:
+        return session.scalar(select(func.count()).select_from(m.Base.metadata.tables[table])) or 0
+
+
+def all_counts(atlas: Atlas) -> dict[str, int]:
+    return {t: table_count(atlas, t) for t in m.Base.metadata.tables}
+
+
+def minimal_values(atlas: Atlas, key: str) -> dict[str, Any]:
+    """Values that make a valid new record of ``key`` (creating what it must refer to)."""
+    if key == "quarter":
+        return {"name": "Alt-Oberhausen"}
+    if key == "institution":
+        return {"name": "Jobcenter Oberhausen"}
+    if key == "offer":
+        inst = atlas.institutions.save(None, {"name": "Caritas"})
+        return {"title": "Schuldnerberatung", "institution_id": inst.id}
+    if key == "contact":
+        return {"last_name": "Beispiel", "first_name": "Erika"}
+    if key == "actor":
+        return {"name": "Diakonie", "status": m.ActorStatus.INFORMED.value}
+    if key == "round_table":
+        return {"name": "Runder Tisch Innenstadt"}
+    if key == "meeting":
+        return {
+            "title": "Sitzung März",
+            "kind": m.MeetingKind.ROUND_TABLE.value,
+            "starts_at": "01.03.2025 10:00",
+        }
+    if key == "agreement":
+        return {"title": "Kooperationsvereinbarung Innenstadt"}
+    raise AssertionError(f"no test data for entity {key}")
+
+
+# A text field per entity that an update can change, and a valid new value.
+UPDATES: dict[str, tuple[str, Any]] = {
+    "quarter": ("notes", "Grenze neu gezogen"),
+    "institution": ("city", "Oberhausen"),
+    "offer": ("schedule", "Di 9–12 Uhr"),
+    "contact": ("function", "Leitung"),
+    "actor": ("status", m.ActorStatus.ACTIVE.value),
+    "round_table": ("topic", "Übergang Schule–Beruf"),
+    "meeting": ("place", "Stadtteilbüro"),
+    "agreement": ("projects", "Aktiv für Arbeit"),
+}
+
+
+def test_every_entity_has_test_data() -> None:
+    assert set(ENTITIES) == set(UPDATES)
+
+
+# -- create / read / update / delete ------------------------------------------------
+
+
+@pytest.mark.parametrize("key", sorted(ENTITIES))
+def test_crud_every_entity(atlas: Atlas, key: str) -> None:
+    service = atlas.records[key]
+    values = minimal_values(atlas, key)
+    before = service.count()
+
+    created = service.save(None, values)
+    assert created.entity == key
+    assert created.version == 1
+    assert service.count() == before + 1
+    loaded = service.get(created.id)
+    assert loaded == created
+    for name, value in values.items():
+        if ENTITIES[key].field(name).kind is Kind.DATETIME:
+            assert loaded.values[name] == dt.datetime(2025, 3, 1, 10, 0)
+        else:
+            assert loaded.values[name] == value
+    assert created.id in service.list_ids()
+    assert created.id in service.rows([created.id])
+
+    field, new_value = UPDATES[key]
+    updated = service.save(created.id, {field: new_value}, expected_version=created.version)
+    assert updated.version == 2
+    assert service.get(created.id).values[field] == new_value
+    # Fields not passed stay as they were.
+    for name, value in loaded.values.items():
+        if name != field:
+            assert updated.values[name] == value
+
+    deleted = service.delete(created.id)
+    assert deleted.id == created.id
+    assert service.count() == before
+    with pytest.raises(NotFoundError, match="nicht gefunden"):
+        service.get(created.id)
+    with pytest.raises(NotFoundError):
+        service.delete(created.id)
+    with pytest.raises(NotFoundError, match="gelöscht"):
+        service.save(created.id, {field: new_value})
+
+    service.restore(deleted)
+    assert service.get(created.id).values[field] == new_value
+
+
+def test_timestamps_are_kept(atlas: Atlas) -> None:
+    created = atlas.institutions.save(None, {"name": "Kita Regenbogen"})
+    with atlas.sessions() as session:
+        row = session.get(m.Institution, created.id)
+        assert row is not None
+        first_created, first_updated = row.created_at, row.updated_at
+    assert first_created is not None and first_updated is not None
+    atlas.institutions.save(created.id, {"city": "Oberhausen"})
+    with atlas.sessions() as session:
+        row = session.get(m.Institution, created.id)
+        assert row is not None
+        assert row.created_at == first_created
+        assert row.updated_at >= first_updated
+        assert row.version == 2
+
+
+def test_change_bus_reports_saves_and_deletes(atlas: Atlas) -> None:
+    seen: list[Change] = []
+    atlas.changes.subscribe(seen.append)
+    created = atlas.institutions.save(None, {"name": "Kita Regenbogen"})
+    atlas.institutions.delete(created.id)
+    assert seen[0].entities == frozenset({"institution"})
+    assert seen[0].ids == (created.id,)
+    assert "institution" in seen[1].entities
+
+
+# -- validation -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", sorted(ENTITIES))
+def test_required_fields(atlas: Atlas, key: str) -> None:
+    spec = ENTITIES[key]
+    required = {f.name for f in spec.fields if f.required}
+    assert required, f"{key} has no required field"
+    service = atlas.records[key]
+    before = all_counts(atlas)
+    with pytest.raises(ValidationError) as info:
+        service.save(None, {})
+    assert set(info.value.errors) == required
+    for message in info.value.errors.values():
+        assert "Pflichtfeld" in message
+    # Empty and blank strings count as missing.
+    with pytest.raises(ValidationError) as info:
+        service.save(None, dict.fromkeys(required, "   "))
+    assert set(info.value.errors) == required
+    assert all_counts(atlas) == before
+
+
+def _too_long_cases() -> list[tuple[str, str, int]]:
+    cases = []
+    for key, spec in sorted(ENTITIES.items()):
+        for f in spec.fields:
+            if f.max_len is not None and f.kind in (Kind.TEXT, Kind.MULTILINE):
+                cases.append((key, f.name, f.max_len))
+    return cases
+
+
+@pytest.mark.parametrize(("key", "field", "max_len"), _too_long_cases())
+def test_max_length(atlas: Atlas, key: str, field: str, max_len: int) -> None:
+    service = atlas.records[key]
+    values = minimal_values(atlas, key)
+    ok = service.save(None, {**values, field: "x" * max_len}, confirm_duplicate=True)
+    assert service.get(ok.id).values[field] == "x" * max_len
+    before = service.count()
+    with pytest.raises(ValidationError) as info:
+        service.save(None, {**values, field: "x" * (max_len + 1)}, confirm_duplicate=True)
+    assert set(info.value.errors) == {field}
+    assert f"zu lang (höchstens {max_len} Zeichen)" in info.value.errors[field]
+    assert service.count() == before
+    # An update over the limit is refused too and leaves the record as it was.
+    with pytest.raises(ValidationError):
+        service.save(ok.id, {field: "y" * (max_len + 1)})
+    assert service.get(ok.id).values[field] == "x" * max_len
+
+
+def test_every_string_column_has_a_length_check() -> None:
+    """What the schema lets through must fit the column (PostgreSQL would refuse it)."""
+    checked_elsewhere = {Kind.CHOICE, Kind.POSTCODE, Kind.COLOR}
+    for spec in ENTITIES.values():
+        table = spec.model.__table__
+        for f in spec.fields:
+            if f.name not in table.c or f.kind in checked_elsewhere:
+                continue
+            col_type = table.c[f.name].type
+            if isinstance(col_type, String) and col_type.length:
+                assert f.max_len is not None, f"{spec.key}.{f.name}"
+                assert f.max_len <= col_type.length, f"{spec.key}.{f.name}"
+
+
+def test_url_longer_than_column_refused(atlas: Atlas) -> None:
+    long_url = "https://example.org/" + "a" * 300
+    with pytest.raises(ValidationError) as info:
+        atlas.institutions.save(None, {"name": "Verein", "website": long_url})
+    assert "zu lang" in info.value.errors["website"]
+
+
+def test_all_field_errors_at_once_and_nothing_written(atlas: Atlas) -> None:
+    before = all_counts(atlas)
+    bad = {
+        "name": "x" * 201,
+        "email": "kein-at-zeichen",
+        "phone": "123",
+        "postcode": "4604",
+        "lat": "91",
+        "lon": "abc",
+        "website": "javascript:alert(1)",
+        "verified_on": "31.02.2024",
+    }
+    with pytest.raises(ValidationError) as info:
+        atlas.institutions.save(None, bad)
+    errors = info.value.errors
+    assert set(errors) == set(bad)
+    assert "zu lang" in errors["name"]
+    assert "E-Mail-Adresse" in errors["email"]
+    assert "Telefonnummer" in errors["phone"]
+    assert "fünf Ziffern" in errors["postcode"]
+    assert "Breitengrad" in errors["lat"]
+    assert "Zahl" in errors["lon"]
+    assert "Internetadresse" in errors["website"]
+    assert "Datum" in errors["verified_on"]
+    assert str(info.value).startswith("Bitte Eingaben prüfen:")
+    assert all_counts(atlas) == before
+
+
+def test_missing_required_reported_with_other_errors(atlas: Atlas) -> None:
+    """A create without the name and with a bad e-mail names both problems."""
+    with pytest.raises(ValidationError) as info:
+        atlas.institutions.save(None, {"email": "falsch"})
+    assert set(info.value.errors) == {"name", "email"}
+
+
+def test_update_with_errors_changes_nothing(atlas: Atlas) -> None:
+    inst = atlas.institutions.save(None, {"name": "Kita", "email": "kita@example.org"})
+    with pytest.raises(ValidationError):
+        atlas.institutions.save(inst.id, {"name": "Kita Neu", "email": "falsch"})
+    assert atlas.institutions.get(inst.id) == inst
+
+
+def test_values_are_converted(atlas: Atlas) -> None:
+    inst = atlas.institutions.save(
+        None,
+        {
+            "name": "  Ärztehaus  ",
+            "postcode": "01067",
+            "lat": "51,4712",
+            "lon": "6,8512",
+            "verified_on": "01.02.2024",
+            "website": "www.example.org",
+            "is_public": "nein",
+            "email": "Info@EXAMPLE.org",
+        },
+    )
+    v = atlas.institutions.get(inst.id).values
+    assert v["name"] == "Ärztehaus"
+    assert v["postcode"] == "01067"
+    assert v["lat"] == pytest.approx(51.4712)
+    assert v["lon"] == pytest.approx(6.8512)
+    assert v["verified_on"] == dt.date(2024, 2, 1)
+    assert v["website"] == "https://www.example.org"
+    assert v["is_public"] is False
+    assert v["email"].endswith("@example.org")
+    # is_public defaults to True on create.
+    assert atlas.institutions.save(None, {"name": "Verein"}).values["is_public"] is True
+
+
+def test_choice_and_number_checks(atlas: Atlas) -> None:
+    with pytest.raises(ValidationError) as info:
+        atlas.actors.save(None, {"name": "Verein", "status": "verschollen"})
+    assert "keine erlaubte Auswahl" in info.value.errors["status"]
+    inst = atlas.institutions.save(None, {"name": "Träger"})
+    with pytest.raises(ValidationError) as info:
+        atlas.offers.save(None, {"title": "Kurs", "institution_id": inst.id, "capacity": "-1"})
+    assert "0 bis 1.000.000" in info.value.errors["capacity"]
+    with pytest.raises(ValidationError) as info:
+        atlas.offers.save(None, {"title": "Kurs", "institution_id": inst.id, "capacity": "viele"})
+    assert "ganze Zahl" in info.value.errors["capacity"]
+
+
+def test_bad_reference_text_gives_german_message(atlas: Atlas) -> None:
+    with pytest.raises(ValidationError) as info:
+        atlas.offers.save(None, {"title": "Kurs", "institution_id": "abc", "target_groups": ["x"]})
+    assert set(info.value.errors) == {"institution_id", "target_groups"}
+    for message in info.value.errors.values():
+        assert "invalid literal" not in message
+        assert "Einrichtung" in message or "Zielgruppen" in message
+
+
+def test_missing_reference_is_refused_on_its_field(atlas: Atlas) -> None:
+    before = all_counts(atlas)
+    with pytest.raises(ValidationError) as info:
+        atlas.offers.save(None, {"title": "Kurs", "institution_id": 999})
+    assert set(info.value.errors) == {"institution_id"}
+    with pytest.raises(ValidationError) as info:
+        atlas.records["round_table"].save(None, {"name": "RT", "members": [998, 999]})
+    assert set(info.value.errors) == {"members"}
+    assert all_counts(atlas) == before
+
+
+def test_term_from_another_vocabulary_is_refused(atlas: Atlas) -> None:
+    inst = atlas.institutions.save(None, {"name": "Träger"})
+    category = term_id(atlas, m.Vocabulary.CATEGORY, "Schuldnerberatung")
+    group = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Alleinerziehende")
+    with pytest.raises(ValidationError) as info:
+        atlas.offers.save(
+            None,
+            {"title": "Kurs", "institution_id": inst.id, "category_id": group, "target_groups": [category]},
+        )
+    assert set(info.value.errors) == {"category_id", "target_groups"}
+    with pytest.raises(ValidationError) as info:
+        atlas.institutions.save(inst.id, {"sector_id": category})
+    assert set(info.value.errors) == {"sector_id"}
+
+
+# -- cross-field checks -------------------------------------------------------------
+
+
+def test_valid_to_before_valid_from(atlas: Atlas) -> None:
+    inst = atlas.institutions.save(None, {"name": "Träger"})
+    before = atlas.offers.count()
+    with pytest.raises(ValidationError) as info:
+        atlas.offers.save(
+            None,
+            {
+                "title": "Kurs",
+                "institution_id": inst.id,
+                "valid_from": "01.06.2025",
+                "valid_to": "31.05.2025",
+            },
+        )
+    assert set(info.value.errors) == {"valid_to"}
+    assert "„Gültig bis“ liegt vor „Gültig ab“" in info.value.errors["valid_to"]
+    assert atlas.offers.count() == before
+    same_day = atlas.offers.save(
+        None,
+        {"title": "Kurs", "institution_id": inst.id, "valid_from": "01.06.2025", "valid_to": "01.06.2025"},
+    )
+    # An update of only one end is checked against the stored other end.
+    with pytest.raises(ValidationError) as info:
+        atlas.offers.save(same_day.id, {"valid_to": "01.01.2025"})
+    assert set(info.value.errors) == {"valid_to"}
+    assert atlas.offers.get(same_day.id).values["valid_to"] == dt.date(2025, 6, 1)
+
+    with pytest.raises(ValidationError) as info:
+        atlas.records["agreement"].save(
+            None, {"title": "KV", "valid_from": "2025-06-01", "valid_to": "2024-06-01"}
+        )
+    assert set(info.value.errors) == {"valid_to"}
+
+
+def test_lat_without_lon(atlas: Atlas) -> None:
+    before = atlas.institutions.count()
+    with pytest.raises(ValidationError) as info:
+        atlas.institutions.save(None, {"name": "Kita", "lat": "51,47"})
+    assert set(info.value.errors) == {"lon"}
+    assert "Breiten- und Längengrad zusammen" in info.value.errors["lon"]
+    with pytest.raises(ValidationError):
+        atlas.institutions.save(None, {"name": "Kita", "lat": "", "lon": "6,85"})
+    assert atlas.institutions.count() == before
+    # Both or neither is fine.
+    inst = atlas.institutions.save(None, {"name": "Kita", "lat": "51,47", "lon": "6,85"})
+    # Clearing only one of a stored pair is refused ...
+    with pytest.raises(ValidationError) as info:
+        atlas.institutions.save(inst.id, {"lat": None})
+    assert set(info.value.errors) == {"lon"}
+    assert atlas.institutions.get(inst.id).values["lat"] == pytest.approx(51.47)
+    # ... clearing both is fine.
+    cleared = atlas.institutions.save(inst.id, {"lat": None, "lon": ""})
+    assert cleared.values["lat"] is None and cleared.values["lon"] is None
+
+
+def test_field_error_hides_cross_check(atlas: Atlas) -> None:
+    """A bad latitude is reported on its own field, not as 'lon missing' too."""
+    with pytest.raises(ValidationError) as info:
+        atlas.institutions.save(None, {"name": "Kita", "lat": "100", "lon": ""})
+    assert set(info.value.errors) == {"lat"}
+
+
+# -- duplicates -------------------------------------------------------------------------
+
+
+def test_duplicate_name_in_same_quarter_warns(atlas: Atlas) -> None:
+    q1 = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
+    q2 = atlas.quarters.save(None, {"name": "Sterkrade"})
+    first = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "quarter_id": q1.id})
+    before = atlas.institutions.count()
+    with pytest.raises(DuplicateWarning) as info:
+        atlas.institutions.save(None, {"name": " ärztehaus mitte ", "quarter_id": q1.id})
+    assert info.value.existing_ids == [first.id]
+    assert "Im selben Quartier gibt es schon eine Einrichtung" in str(info.value)
+    assert atlas.institutions.count() == before
+    # Another quarter: no warning.
+    other = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "quarter_id": q2.id})
+    # Confirming saves.
+    confirmed = atlas.institutions.save(
+        None, {"name": "Ärztehaus Mitte", "quarter_id": q1.id}, confirm_duplicate=True
+    )
+    assert atlas.institutions.count() == before + 2
+    # Saving a record again does not warn about itself.
+    atlas.institutions.save(other.id, {"city": "Oberhausen"})
+    # Moving into the quarter of a namesake warns.
+    with pytest.raises(DuplicateWarning) as info:
+        atlas.institutions.save(other.id, {"quarter_id": q1.id})
+    assert sorted(info.value.existing_ids) == sorted([first.id, confirmed.id])
+    assert atlas.institutions.get(other.id).values["quarter_id"] == q2.id
+
+
+def test_duplicate_without_quarter_warns(atlas: Atlas) -> None:
+    atlas.institutions.save(None, {"name": "Tafel"})
+    with pytest.raises(DuplicateWarning):
+        atlas.institutions.save(None, {"name": "TAFEL"})
+
+
+def test_unique_names_refused_in_german(atlas: Atlas) -> None:
+    atlas.quarters.save(None, {"name": "Lirich"})
+    with pytest.raises(ValidationError) as info:
+        atlas.quarters.save(None, {"name": "Lirich"})
+    assert info.value.errors == {"name": "Dieser Name ist schon vergeben."}
+    assert atlas.quarters.count() == 1
+
+
+# -- optimistic locking ------------------------------------------------------------------
+
+
+def test_save_over_newer_version_is_refused(atlas: Atlas) -> None:
+    v1 = atlas.institutions.save(None, {"name": "Kita", "city": "Oberhausen"})
+    v2 = atlas.institutions.save(v1.id, {"city": "Mülheim"}, expected_version=v1.version)
+    assert v2.version == v1.version + 1
+    with pytest.raises(ConflictError) as info:
+        atlas.institutions.save(v1.id, {"city": "Essen"}, expected_version=v1.version)
+    assert "inzwischen an anderer Stelle geändert" in str(info.value)
+    assert "Kita" in str(info.value)
+    assert atlas.institutions.get(v1.id) == v2
+
+
+def test_concurrent_write_between_read_and_flush(atlas: Atlas) -> None:
+    """Another session commits after ours read the row: the version column catches it."""
+    v1 = atlas.institutions.save(None, {"name": "Kita", "city": "Oberhausen"})
+    fired: list[bool] = []
+
+    def sneak_in(session: Session, _ctx: object, _instances: object) -> None:
+        if fired:
+            return
+        fired.append(True)
+        other = sqlite3.connect(atlas.sessions.kw["bind"].url.database, timeout=5)
+        with other:
+            other.execute("UPDATE institution SET city='Bottrop', version=version+1 WHERE id=?", (v1.id,))
+        other.close()
+
+    event.listen(atlas.sessions, "before_flush", sneak_in)
+    try:
+        with pytest.raises(ConflictError) as info:
+            atlas.institutions.save(v1.id, {"city": "Essen"}, expected_version=v1.version)
+    finally:
+        event.remove(atlas.sessions, "before_flush", sneak_in)
+    assert fired
+    assert "gerade an anderer Stelle geändert" in str(info.value)
+    now = atlas.institutions.get(v1.id)
+    assert now.values["city"] == "Bottrop"
+    assert now.version == v1.version + 1
+
+
+def test_concurrent_term_change_is_refused_too(atlas: Atlas) -> None:
+    """Also a race on a relation-only change (target groups) is caught, not lost."""
+    inst = atlas.institutions.save(None, {"name": "Träger"})
+    group = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Frauen")
+    offer = atlas.offers.save(None, {"title": "Kurs", "institution_id": inst.id})
+    fired: list[bool] = []
+
+    def sneak_in(session: Session, _ctx: object, _instances: object) -> None:
+        if fired:
+            return
+        fired.append(True)
+        other = sqlite3.connect(atlas.sessions.kw["bind"].url.database, timeout=5)
+        with other:
+            other.execute("UPDATE offer SET title='Kurs B', version=version+1 WHERE id=?", (offer.id,))
+        other.close()
+
+    event.listen(atlas.sessions, "before_flush", sneak_in)
+    try:
+        with pytest.raises(ConflictError):
+            atlas.offers.save(offer.id, {"target_groups": [group]}, expected_version=offer.version)
+    finally:
+        event.remove(atlas.sessions, "before_flush", sneak_in)
+    now = atlas.offers.get(offer.id)
+    assert now.values["title"] == "Kurs B"
+    assert now.values["target_groups"] == []
+
+
+# -- TERMS and REFS --------------------------------------------------------------------
+
+
+def test_target_groups_set_replace_clear(atlas: Atlas) -> None:
+    inst = atlas.institutions.save(None, {"name": "Träger"})
+    a = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Alleinerziehende")
+    b = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Jugendliche")
+    c = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Frauen")
+    offer = atlas.offers.save(None, {"title": "Kurs", "institution_id": inst.id, "target_groups": [b, a, a]})
+    assert offer.values["target_groups"] == sorted([a, b])
+    offer = atlas.offers.save(offer.id, {"target_groups": [str(c), b]})
+    assert offer.values["target_groups"] == sorted([b, c])
+    assert atlas.offers.get(offer.id).values["target_groups"] == sorted([b, c])
+    offer = atlas.offers.save(offer.id, {"target_groups": []})
+    assert offer.values["target_groups"] == []
+    assert table_count(atlas, "offer_target_group") == 0
+
+
+def test_round_table_members_and_agreement_parties(atlas: Atlas) -> None:
+    actors = [atlas.actors.save(None, {"name": n, "status": "aktiv"}).id for n in ("A", "B", "C")]
+    rt = atlas.records["round_table"].save(None, {"name": "RT", "members": actors[:2]})
+    assert rt.values["members"] == actors[:2]
+    rt = atlas.records["round_table"].save(rt.id, {"members": actors[1:]})
+    assert atlas.records["round_table"].get(rt.id).values["members"] == actors[1:]
+    assert atlas.records["round_table"].rows([rt.id])[rt.id][3] == "2"
+
+    agreements = atlas.records["agreement"]
+    ag = agreements.save(None, {"title": "KV", "parties": actors[:2]})
+    assert ag.values["parties"] == actors[:2]
+    ag = agreements.save(ag.id, {"parties": actors[1:]})
+    assert agreements.get(ag.id).values["parties"] == actors[1:]
+    assert table_count(atlas, "agreement_party") == 2
+    assert agreements.rows([ag.id])[ag.id][1] in ("B, C", "C, B")
+
+
+# -- delete with impact and undo ----------------------------------------------------------
+
+
+@pytest.fixture
+def network(atlas: Atlas) -> dict[str, Any]:
+    """An institution with 2 offers (with target groups), a contact and a linked actor in a round table."""
+    q = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
+    inst = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "quarter_id": q.id})
+    other = atlas.institutions.save(None, {"name": "Jobcenter"})
+    a = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Alleinerziehende")
+    b = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Geflüchtete")
+    o1 = atlas.offers.save(
+        None, {"title": "Schuldnerberatung", "institution_id": inst.id, "target_groups": [a, b]}
+    )
+    o2 = atlas.offers.save(None, {"title": "Sprechstunde", "institution_id": inst.id, "target_groups": [b]})
+    o3 = atlas.offers.save(None, {"title": "Bewerbungstraining", "institution_id": other.id})
+    contact = atlas.contacts.save(
+        None, {"last_name": "Beispiel", "first_name": "Erika", "institution_id": inst.id}
+    )
+    actor = atlas.actors.save(
+        None,
+        {
+            "name": "Netzwerk Gesundheit",
+            "status": "aktiv",
+            "institution_id": inst.id,
+            "contact_id": contact.id,
+        },
+    )
+    rt = atlas.records["round_table"].save(None, {"name": "RT Gesundheit", "members": [actor.id]})
+    return {
+        "quarter": q,
+        "inst": inst,
+        "other": other,
+        "offers": [o1, o2],
+        "other_offer": o3,
+        "contact": contact,
+        "actor": actor,
+        "round_table": rt,
+        "groups": (a, b),
+    }
+
+
+def test_deletion_impact_names_what_goes(atlas: Atlas, network: dict[str, Any]) -> None:
+    inst = network["inst"]
+    assert atlas.institutions.deletion_impact(inst.id) == ["2 Angebote", "1 Kontakt"]
+    assert atlas.institutions.deletion_impact(network["other"].id) == ["1 Angebot"]
+    assert atlas.offers.deletion_impact(network["offers"][0].id) == []
+    # Looking does not delete.
+    assert atlas.institutions.count() == 2
+
+
+def test_delete_and_restore_institution(atlas: Atlas, network: dict[str, Any]) -> None:
+    inst, actor, contact = network["inst"], network["actor"], network["contact"]
+    o1, o2 = network["offers"]
+    before = all_counts(atlas)
+    a, b = network["groups"]
+
+    deleted = atlas.institutions.delete(inst.id)
+    assert isinstance(deleted, DeletedRecord)
+    assert deleted.title == "Ärztehaus Mitte"
+    assert atlas.offers.list_ids() == [network["other_offer"].id]
+    assert atlas.contacts.count() == 0
+    assert table_count(atlas, "offer_target_group") == 0
+    # The actor stays, unlinked; its round-table membership stays.
+    kept = atlas.actors.get(actor.id).values
+    assert kept["institution_id"] is None
+    assert kept["contact_id"] is None
+    assert atlas.records["round_table"].get(network["round_table"].id).values["members"] == [actor.id]
+    # Search forgets what is gone.
+    assert atlas.institutions.list_ids("ärzte") == []
+    assert atlas.offers.list_ids("schuldner") == []
+    assert atlas.contacts.list_ids("erika") == []
+    assert atlas.actors.list_ids("ärztehaus") == []
+
+    atlas.institutions.restore(deleted)
+    assert all_counts(atlas) == before
+    assert atlas.institutions.get(inst.id) == inst
+    assert atlas.offers.get(o1.id).values["target_groups"] == sorted([a, b])
+    assert atlas.offers.get(o2.id).values["target_groups"] == [b]
+    assert atlas.contacts.get(contact.id) == contact
+    linked = atlas.actors.get(actor.id).values
+    assert linked["institution_id"] == inst.id
+    assert linked["contact_id"] == contact.id
+    # ... and the search finds all of it again.
+    assert atlas.institutions.list_ids("ärzte") == [inst.id]
+    assert atlas.offers.list_ids("schuldner") == [o1.id]
+    assert atlas.offers.list_ids("alt-oberhausen") == [o1.id, o2.id]
+    assert atlas.contacts.list_ids("erika") == [contact.id]
+    assert atlas.actors.list_ids("ärztehaus") == [actor.id]
+
+
+def test_delete_and_restore_actor_with_memberships(atlas: Atlas, network: dict[str, Any]) -> None:
+    actor, rt = network["actor"], network["round_table"]
+    meetings = atlas.records["meeting"]
+    meeting = meetings.save(
+        None,
+        {
+            "title": "Sitzung",
+            "kind": "runder_tisch",
+            "starts_at": "01.03.2025 10:00",
+            "round_table_id": rt.id,
+        },
+    )
+    with atlas.sessions.begin() as session:
+        session.add(m.Attendance(meeting_id=meeting.id, actor_id=actor.id, contact_id=network["contact"].id))
+    agreement = atlas.records["agreement"].save(None, {"title": "KV Gesundheit", "parties": [actor.id]})
+    assert atlas.records["agreement"].list_ids("netzwerk gesundheit") == [agreement.id]
+    impact = atlas.actors.deletion_impact(actor.id)
+    assert "1 Teilnahmeeinträge" in impact
+
+    deleted = atlas.actors.delete(actor.id)
+    assert atlas.records["round_table"].get(rt.id).values["members"] == []
+    assert atlas.records["agreement"].get(agreement.id).values["parties"] == []
+    assert table_count(atlas, "attendance") == 0
+    assert atlas.records["agreement"].list_ids("netzwerk gesundheit") == []
+
+    atlas.actors.restore(deleted)
+    assert atlas.actors.get(actor.id) == actor
+    assert atlas.records["round_table"].get(rt.id).values["members"] == [actor.id]
+    assert atlas.records["agreement"].get(agreement.id).values["parties"] == [actor.id]
+    assert table_count(atlas, "attendance") == 1
+    assert atlas.actors.list_ids("netzwerk") == [actor.id]
+    assert atlas.records["agreement"].list_ids("netzwerk gesundheit") == [agreement.id]
+
+
+def test_delete_quarter_unlinks_and_restores(atlas: Atlas, network: dict[str, Any]) -> None:
+    q, inst = network["quarter"], network["inst"]
+    assert atlas.quarters.deletion_impact(q.id) == []
+    deleted = atlas.quarters.delete(q.id)
+    assert atlas.institutions.get(inst.id).values["quarter_id"] is None
+    assert atlas.institutions.list_ids("alt-oberhausen") == []
+    assert atlas.offers.list_ids("alt-oberhausen") == []
+    atlas.quarters.restore(deleted)
+    assert atlas.institutions.get(inst.id).values["quarter_id"] == q.id
+    assert atlas.institutions.list_ids("alt-oberhausen") == [inst.id]
+    assert len(atlas.offers.list_ids("alt-oberhausen")) == 2
+
+
+def test_restore_refused_when_id_taken(atlas: Atlas) -> None:
+    inst = atlas.institutions.save(None, {"name": "Kita"})
+    deleted = atlas.institutions.delete(inst.id)
+    # SQLite hands the free id to the next record.
+    newer = atlas.institutions.save(None, {"name": "Verein"})
+    before = all_counts(atlas)
+    if newer.id == inst.id:
+        with pytest.raises(ConflictError, match="kann nicht wiederhergestellt werden"):
+            atlas.institutions.restore(deleted)
+        assert all_counts(atlas) == before
+        assert atlas.institutions.get(newer.id).title == "Verein"
+    else:
+        atlas.institutions.restore(deleted)
+        assert atlas.institutions.get(inst.id).title == "Kita"
+
+
+# -- search -------------------------------------------------------------------------------
+
+
+def make_institutions(atlas: Atlas, *names: str) -> dict[str, int]:
+    return {n: atlas.institutions.save(None, {"name": n}, confirm_duplicate=True).id for n in names}
+
+
+def test_search_case_and_umlaut_folding(atlas: Atlas) -> None:
+    ids = make_institutions(atlas, "Ärztehaus am Markt", "Beratung Marktstraße", "Jobcenter", "Büro Vielfalt")
+    for query in ("ärzte", "ÄRZTE", "arzte", "aerzte", "Ärztehaus", "AERZTEHAUS"):
+        assert atlas.institutions.list_ids(query) == [ids["Ärztehaus am Markt"]], query
+    for query in ("strasse", "STRASSE", "straße", "marktstr"):
+        assert atlas.institutions.list_ids(query) == [ids["Beratung Marktstraße"]], query
+    assert atlas.institutions.list_ids("buero") == [ids["Büro Vielfalt"]]
+    assert atlas.institutions.list_ids("markt") == [ids["Ärztehaus am Markt"], ids["Beratung Marktstraße"]]
+    assert atlas.institutions.list_ids("nirgendwo") == []
+    assert len(atlas.institutions.list_ids("   ")) == 4
+
+
+def test_search_percent_and_underscore_are_literal(atlas: Atlas) -> None:
+    ids = make_institutions(atlas, "100%_sicher", "100 sicher", "100xysicher", "Kurs_A", "KursBA")
+    assert atlas.institutions.list_ids("100%_sicher") == [ids["100%_sicher"]]
+    assert atlas.institutions.list_ids("%") == [ids["100%_sicher"]]
+    assert atlas.institutions.list_ids("_") == [ids["100%_sicher"], ids["Kurs_A"]]
+    assert atlas.institutions.list_ids("0%") == [ids["100%_sicher"]]
+    assert atlas.institutions.list_ids("kurs_a") == [ids["Kurs_A"]]
+    assert atlas.institutions.list_ids("\\") == []
+    assert len(atlas.institutions.list_ids("sicher")) == 3
+
+
+def test_search_words_are_anded(atlas: Atlas, network: dict[str, Any]) -> None:
+    o1, o2 = network["offers"]
+    assert atlas.offers.list_ids("schuldner alleinerziehende") == [o1.id]
+    assert atlas.offers.list_ids("alleinerziehende schuldner") == [o1.id]
+    assert atlas.offers.list_ids("geflüchtete") == [o1.id, o2.id]
+    assert atlas.offers.list_ids("sprechstunde alleinerziehende") == []
+    # An offer is found by its institution and that institution's quarter.
+    assert atlas.offers.list_ids("alt-oberhausen") == [o1.id, o2.id]
+    assert atlas.offers.list_ids("oberhausen schuldner") == [o1.id]
+    assert atlas.offers.list_ids("ärztehaus") == [o1.id, o2.id]
+    assert atlas.contacts.list_ids("ärztehaus erika") == [network["contact"].id]
+
+
+def test_search_short_and_odd_queries(atlas: Atlas) -> None:
+    ids = make_institutions(atlas, "AWO", "Kita Ö", "Jobcenter")
+    assert atlas.institutions.list_ids("aw") == [ids["AWO"]]
+    assert atlas.institutions.list_ids("o") == [ids["AWO"], ids["Jobcenter"], ids["Kita Ö"]]
+    assert atlas.institutions.list_ids("'; DROP TABLE institution; --") == []
+    assert atlas.institutions.count() == 3
+
+
+def test_renaming_quarter_updates_search(atlas: Atlas, network: dict[str, Any]) -> None:
+    q = network["quarter"]
+    o1, o2 = network["offers"]
+    atlas.quarters.save(q.id, {"name": "Osterfeld"})
+    assert atlas.offers.list_ids("alt-oberhausen") == []
+    assert atlas.offers.list_ids("osterfeld") == [o1.id, o2.id]
+    assert atlas.institutions.list_ids("osterfeld") == [network["inst"].id]
+
+
+def test_renaming_term_updates_search(atlas: Atlas, network: dict[str, Any]) -> None:
+    a, _b = network["groups"]
+    o1 = network["offers"][0]
+    atlas.taxonomy.save(m.Vocabulary.TARGET_GROUP, a, "Ein-Eltern-Familien")
+    assert atlas.offers.list_ids("alleinerziehende") == []
+    assert atlas.offers.list_ids("ein-eltern") == [o1.id]
+    cat = term_id(atlas, m.Vocabulary.CATEGORY, "Gesundheit")
+    atlas.institutions.save(network["inst"].id, {"category_id": cat})
+    assert atlas.institutions.list_ids("gesundheit") == [network["inst"].id]
+    atlas.taxonomy.save(m.Vocabulary.CATEGORY, cat, "Gesundheit & Pflege")
+    assert atlas.institutions.list_ids("pflege") == [network["inst"].id]
+    atlas.taxonomy.delete(cat)
+    assert atlas.institutions.list_ids("pflege") == []
+    assert atlas.institutions.get(network["inst"].id).values["category_id"] is None
+
+
+def test_renaming_institution_updates_dependants(atlas: Atlas, network: dict[str, Any]) -> None:
+    atlas.institutions.save(network["inst"].id, {"name": "Gesundheitshaus"})
+    assert atlas.offers.list_ids("ärztehaus") == []
+    assert len(atlas.offers.list_ids("gesundheitshaus")) == 2
+    assert atlas.contacts.list_ids("gesundheitshaus") == [network["contact"].id]
+    assert atlas.actors.list_ids("gesundheitshaus") == [network["actor"].id]
+
+
+def test_renaming_round_table_and_actor_updates_dependants(atlas: Atlas, network: dict[str, Any]) -> None:
+    rt, actor = network["round_table"], network["actor"]
+    meeting = atlas.records["meeting"].save(
+        None,
+        {
+            "title": "Sitzung",
+            "kind": "runder_tisch",
+            "starts_at": "01.03.2025 10:00",
+            "round_table_id": rt.id,
+        },
+    )
+    agreement = atlas.records["agreement"].save(None, {"title": "KV", "parties": [actor.id]})
+    atlas.records["round_table"].save(rt.id, {"name": "AK Gesundheit"})
+    assert atlas.records["meeting"].list_ids("ak gesundheit") == [meeting.id]
+    assert atlas.records["meeting"].list_ids("rt gesundheit") == []
+    atlas.actors.save(actor.id, {"name": "Gesundheitsnetz"})
+    assert atlas.records["agreement"].list_ids("gesundheitsnetz") == [agreement.id]
+
+
+def test_rebuild_search_index(atlas: Atlas, network: dict[str, Any]) -> None:
+    with atlas.sessions.begin() as session:
+        session.connection().exec_driver_sql("DELETE FROM search_index")
+    assert atlas.offers.list_ids("schuldner") == []
+    atlas.rebuild_search_index()
+    assert atlas.offers.list_ids("schuldner") == [network["offers"][0].id]
+
+
+# -- filters and sorting ---------------------------------------------------------------------
+
+
+def test_filters(atlas: Atlas) -> None:
+    q1 = atlas.quarters.save(None, {"name": "Alt-Oberhausen"}).id
+    q2 = atlas.quarters.save(None, {"name": "Sterkrade"}).id
+    debt = term_id(atlas, m.Vocabulary.CATEGORY, "Schuldnerberatung")
+    child = term_id(atlas, m.Vocabulary.CATEGORY, "Kinderbetreuung")
+    single = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Alleinerziehende")
+    youth = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Jugendliche")
+    jobcenter = term_id(atlas, m.Vocabulary.SECTOR, "Jobcenter")
+    club = term_id(atlas, m.Vocabulary.SECTOR, "Verein / Initiative")
+
+    i1 = atlas.institutions.save(None, {"name": "Caritas", "quarter_id": q1, "category_id": debt}).id
+    i2 = atlas.institutions.save(None, {"name": "Kita", "quarter_id": q2, "category_id": child}).id
+    i3 = atlas.institutions.save(None, {"name": "Verein", "quarter_id": q1}).id
+    o1 = atlas.offers.save(
+        None, {"title": "Schulden", "institution_id": i1, "category_id": debt, "target_groups": [single]}
+    ).id
+    o2 = atlas.offers.save(
+        None,
+        {"title": "Betreuung", "institution_id": i2, "category_id": child, "target_groups": [single, youth]},
+    ).id
+    o3 = atlas.offers.save(None, {"title": "Treff", "institution_id": i3, "category_id": debt}).id
+    c1 = atlas.contacts.save(None, {"last_name": "A", "institution_id": i1}).id
+    c2 = atlas.contacts.save(None, {"last_name": "B", "institution_id": i2}).id
+    c3 = atlas.contacts.save(None, {"last_name": "C"}).id
+    a1 = atlas.actors.save(
+        None, {"name": "A1", "status": "aktiv", "institution_id": i1, "sector_id": club}
+    ).id
+    a2 = atlas.actors.save(
+        None, {"name": "A2", "status": "ruhend", "institution_id": i2, "sector_id": jobcenter}
+    ).id
+    a3 = atlas.actors.save(None, {"name": "A3", "status": "aktiv"}).id
+
+    inst = atlas.institutions
+    assert ids_of(inst, quarter=q1) == [i1, i3]
+    assert ids_of(inst, category=debt) == [i1, i3]  # own category, or one of its offers
+    assert ids_of(inst, category=child) == [i2]
+    assert ids_of(inst, target_group=single) == [i1, i2]
+    assert ids_of(inst, target_group=youth) == [i2]
+    assert ids_of(inst, status="aktiv") == [i1]
+    assert ids_of(inst, status="ruhend") == [i2]
+    assert ids_of(inst, quarter=q1, target_group=single) == [i1]
+    assert ids_of(inst, quarter=None) == [i1, i2, i3]  # None means 'all'
+    assert ids_of(inst, "kita", quarter=q1) == []
+
+    off = atlas.offers
+    assert sorted(ids_of(off, quarter=q1)) == sorted([o1, o3])
+    assert sorted(ids_of(off, category=debt)) == sorted([o1, o3])
+    assert sorted(ids_of(off, target_group=single)) == sorted([o1, o2])
+    assert ids_of(off, target_group=youth, quarter=q1) == []
+
+    con = atlas.contacts
+    assert ids_of(con, quarter=q2) == [c2]
+    assert ids_of(con, category=debt) == [c1]
+    assert c3 in ids_of(con)
+
+    act = atlas.actors
+    assert ids_of(act, quarter=q1) == [a1]
+    assert ids_of(act, sector=jobcenter) == [a2]
+    assert ids_of(act, status="aktiv") == [a1, a3]
+    assert ids_of(act, status="aktiv", quarter=q2) == []
+
+    with pytest.raises(ValueError):
+        ids_of(con, status="aktiv")
+
+
+def test_sort_order_is_folded(atlas: Atlas) -> None:
+    ids = make_institutions(atlas, "Beratung", "Ärztehaus", "apotheke", "Zentrum", "Äbtissin", "Öko-Laden")
+    names = [atlas.institutions.rows([i])[i][0] for i in atlas.institutions.list_ids()]
+    assert names == ["Äbtissin", "apotheke", "Ärztehaus", "Beratung", "Öko-Laden", "Zentrum"]
+    desc = atlas.institutions.list_ids(descending=True)
+    assert desc == list(reversed(atlas.institutions.list_ids()))
+    assert ids["Ärztehaus"] in desc
+
+
+def test_sort_by_column_keeps_empty_last(atlas: Atlas) -> None:
+    q = atlas.quarters.save(None, {"name": "Styrum"}).id
+    ids = make_institutions(atlas, "B ohne Quartier")
+    with_q = atlas.institutions.save(None, {"name": "A mit Quartier", "quarter_id": q}).id
+    assert atlas.institutions.list_ids(sort="quarter") == [with_q, ids["B ohne Quartier"]]
+    assert atlas.institutions.list_ids(sort="quarter", descending=True) == [with_q, ids["B ohne Quartier"]]
+
+
+def test_rows_show_display_values(atlas: Atlas, network: dict[str, Any]) -> None:
+    inst = atlas.institutions.save(
+        None, {"name": "Kita", "street": "Marktstraße 1", "postcode": "46045", "city": "Oberhausen"}
+    )
+    assert atlas.institutions.rows([inst.id])[inst.id][3] == "Marktstraße 1, 46045 Oberhausen"
+    actor = network["actor"]
+    assert atlas.actors.rows([actor.id])[actor.id][2] == "aktiv"
+    meeting = atlas.records["meeting"].save(
+        None, {"title": "Sitzung", "kind": "runder_tisch", "starts_at": "2025-03-01 09:05"}
+    )
+    assert atlas.records["meeting"].rows([meeting.id])[meeting.id][0] == "01.03.2025 09:05"
+    assert atlas.institutions.rows([]) == {}
+    choices = atlas.institutions.choices()
+    assert [label for _id, label in choices] == ["Ärztehaus Mitte", "Jobcenter", "Kita"]
+
+
+def test_stats(atlas: Atlas, network: dict[str, Any]) -> None:
+    stats = atlas.stats()
+    assert stats["institutions"] == 2
+    assert stats["offers"] == 3
+    assert stats["actors_by_status"]["aktiv"] == 1
+    assert stats["institutions_without_coordinates"] == 2
+
+
+# -- taxonomy ------------------------------------------------------------------------------
+
+
+def test_taxonomy_save_and_usage(atlas: Atlas, network: dict[str, Any]) -> None:
+    a, b = network["groups"]
+    usage = {t.id: t.usage for t in atlas.taxonomy.terms(m.Vocabulary.TARGET_GROUP)}
+    assert usage[a] == 1
+    assert usage[b] == 2
+    new = atlas.taxonomy.save(m.Vocabulary.TARGET_GROUP, None, "  Wohnungslose ")
+    assert any(
+        t.id == new and t.name == "Wohnungslose" for t in atlas.taxonomy.terms(m.Vocabulary.TARGET_GROUP)
+    )
+    with pytest.raises(ValidationError, match="gibt es schon"):
+        atlas.taxonomy.save(m.Vocabulary.TARGET_GROUP, None, "Wohnungslose")
+    with pytest.raises(ValidationError, match="Namen angeben"):
+        atlas.taxonomy.save(m.Vocabulary.TARGET_GROUP, None, "  ")
+    with pytest.raises(ValidationError, match="zu lang"):
+        atlas.taxonomy.save(m.Vocabulary.TARGET_GROUP, None, "x" * 121)
+    with pytest.raises(NotFoundError):
+        atlas.taxonomy.save(m.Vocabulary.TARGET_GROUP, 99999, "Neu")
+
+
+SaveFn = Callable[..., Any]
