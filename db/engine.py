@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -16,7 +16,9 @@ def to_url(path_or_url: str | Path) -> str:
     text = str(path_or_url)
     if "://" in text:
         return text
-    return f"sqlite:///{Path(text).expanduser().resolve()}"
+    # Quoted, so that '%', '#' or '?' in a file name mean themselves.
+    url = URL.create("sqlite", database=str(Path(text).expanduser().resolve()))
+    return url.render_as_string(hide_password=False)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, event, inspect
+from sqlalchemy.pool import NullPool
 
 from atlas.errors import (
     CorruptDatabaseError,
+    DatabaseOpenError,
     LockedDatabaseError,
     NewerDatabaseError,
     ReadOnlyDatabaseError,
@@ -57,13 +63,48 @@ def known_revisions() -> set[str]:
     return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
+def _can_write_file(path: Path) -> bool:
+    """Try it: ``os.access`` answers for the real user id and does not see Windows ACLs.
+
+    Opening for writing and closing again changes neither the content nor the times.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file (SQLite's journal, a backup) can be created in ``folder``."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _ro_uri(path: Path) -> str:
+    """A read-only SQLite URI for ``path``, with '#', '?' and '%' in names escaped.
+
+    The authority is always empty (SQLite refuses others), so a Windows share
+    ``\\\\server\\share\\a.sqlite`` becomes ``file:////server/share/a.sqlite``.
+    """
+    posix = path.resolve().as_posix()
+    if not posix.startswith("/"):
+        posix = "/" + posix  # C:/Users/... -> /C:/Users/...
+    return f"file://{quote(posix, safe='/:')}?mode=ro"
+
+
 def _check_file(path: Path) -> None:
     """Refuse files we must not touch, before SQLite sees them."""
     if not path.exists():
         parent = path.parent
         if not parent.exists():
             parent.mkdir(parents=True, exist_ok=True)
-        if not os.access(parent, os.W_OK):
+        if not _can_create_in(parent):
             raise ReadOnlyDatabaseError(
                 _("Im Ordner {folder} darf keine Datenbank angelegt werden (keine Schreibrechte).").format(
                     folder=parent
@@ -88,7 +129,7 @@ def _check_file(path: Path) -> None:
                 "Sie wurde nicht verändert."
             ).format(path=path)
         )
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+    if not _can_write_file(path) or not _can_create_in(path.parent):
         raise ReadOnlyDatabaseError(
             _(
                 "Die Datenbank {path} ist schreibgeschützt. Bitte eine Kopie an einem Ort mit "
@@ -100,7 +141,7 @@ def _check_file(path: Path) -> None:
 def _sqlite_checks(path: Path, full: bool) -> None:
     """Integrity and lock checks on a raw connection, read-only."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=1.0)
     except sqlite3.Error as err:
         raise CorruptDatabaseError(
             _("Die Datenbank {path} lässt sich nicht öffnen: {reason}").format(path=path, reason=err)
@@ -154,17 +195,106 @@ def _check_not_locked(path: Path) -> None:
         conn.close()
 
 
-def backup_sqlite(path: Path, label: str) -> Path:
-    """Copy the file with SQLite's backup API (consistent even while open)."""
+def _unique_copy_name(path: Path, label: str) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.vor-{label}-{stamp}{path.suffix or '.sqlite'}")
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    dst = sqlite3.connect(str(target))
+    suffix = path.suffix or ".sqlite"
+    target = path.with_name(f"{path.stem}.vor-{label}-{stamp}{suffix}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.stem}.vor-{label}-{stamp}-{n}{suffix}")
+    return target
+
+
+# SQLITE_READONLY_ROLLBACK: a read-only connection found a hot journal.
+_SQLITE_READONLY_ROLLBACK = 776
+
+
+def _journal(path: Path) -> Path:
+    return path.with_name(path.name + "-journal")
+
+
+def _needs_recovery(path: Path) -> bool:
+    """Whether a write was interrupted (crash, power loss) and left a hot journal.
+
+    A journal of a program that is still writing is not hot: it holds a lock, and
+    the lock check reports it.
+    """
+    journal = _journal(path)
+    if not journal.exists() or journal.stat().st_size == 0:
+        return False
     try:
-        src.backup(dst)
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=1.0)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.OperationalError as err:
+        code = getattr(err, "sqlite_errorcode", None)
+        return code == _SQLITE_READONLY_ROLLBACK or "readonly database" in str(err)
+    except sqlite3.DatabaseError:
+        return False
     finally:
-        dst.close()
-        src.close()
+        conn.close()
+    return False
+
+
+def _recover(path: Path) -> Path:
+    """Copy the file and its journal as they are, then let SQLite roll back the
+    interrupted write (what any writing connection would do): the last saved state."""
+    target = _unique_copy_name(path, "wiederherstellung")
+    try:
+        shutil.copy2(path, target)
+        shutil.copy2(_journal(path), _journal(target))
+    except OSError as err:
+        target.unlink(missing_ok=True)
+        _journal(target).unlink(missing_ok=True)
+        raise DatabaseOpenError(
+            _(
+                "Die Datenbank {path} wurde beim letzten Mal nicht sauber geschlossen, und es konnte "
+                "keine Sicherungskopie angelegt werden ({reason}). Sie wurde nicht verändert."
+            ).format(path=path, reason=err.strerror)
+        ) from err
+    conn = sqlite3.connect(str(path), timeout=1.0)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error as err:
+        raise CorruptDatabaseError(
+            _(
+                "Die Datenbank {path} wurde beim letzten Mal nicht sauber geschlossen und lässt sich "
+                "nicht wiederherstellen ({reason}). Eine Kopie des Zustands liegt in {copy}."
+            ).format(path=path, reason=err, copy=target)
+        ) from err
+    finally:
+        conn.close()
+    return target
+
+
+def backup_sqlite(path: Path, label: str) -> Path:
+    """Copy the file with SQLite's backup API (consistent even while open).
+
+    Never overwrites an earlier copy. Raises :class:`DatabaseOpenError` if the copy
+    cannot be made; the database itself is not touched.
+    """
+    target = _unique_copy_name(path, label)
+    try:
+        src = sqlite3.connect(_ro_uri(path), uri=True)
+        try:
+            dst = sqlite3.connect(str(target))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as err:
+        target.unlink(missing_ok=True)
+        raise DatabaseOpenError(
+            _(
+                "Vor der Aktualisierung konnte keine Sicherungskopie von {path} angelegt werden "
+                "({reason}). Die Datenbank wurde nicht verändert."
+            ).format(path=path, reason=err)
+        ) from err
     return target
 
 
@@ -183,9 +313,12 @@ def open_database(path_or_url: str | Path, *, full_check: bool = True) -> OpenRe
     url = to_url(path_or_url)
     path = sqlite_path(url)
     existed = bool(path and path.exists() and path.stat().st_size > 0)
+    recovered: Path | None = None
     if path is not None:
         _check_file(path)
         if existed:
+            if _needs_recovery(path):
+                recovered = _recover(path)
             _sqlite_checks(path, full_check)
             _check_not_locked(path)
     engine = make_engine(url)
@@ -209,12 +342,64 @@ def open_database(path_or_url: str | Path, *, full_check: bool = True) -> OpenRe
                     "Sie wurde nicht verändert."
                 ).format(path=path)
             )
-    backup = None
+    backup: Path | None = None
     if before != head:
-        if existed and path is not None and before is not None:
-            backup = backup_sqlite(path, f"update-{before}")
+        try:
+            if existed and path is not None and before is not None:
+                backup = backup_sqlite(path, f"update-{before}")
+            _upgrade(engine, url)
+        except Exception as err:
+            engine.dispose()
+            if isinstance(err, DatabaseOpenError):
+                raise
+            if backup is None:
+                message = _("Die Datenbank {path} konnte nicht eingerichtet werden ({reason}).")
+            else:
+                message = _(
+                    "Die Datenbank {path} konnte nicht auf den neuen Stand gebracht werden ({reason}). "
+                    "Alle Änderungen wurden zurückgenommen; die Sicherungskopie {backup} enthält "
+                    "den Stand vor dem Versuch."
+                )
+            raise DatabaseOpenError(message.format(path=path or url, reason=err, backup=backup)) from err
+    return OpenResult(engine, url, before, head, backup or recovered)
+
+
+def _upgrade(engine: Engine, url: str) -> None:
+    """Run the migrations to head in one transaction.
+
+    On SQLite the migration runs on its own connection with foreign keys off (as
+    Alembic's batch mode needs: rebuilding a parent table would otherwise cascade
+    deletes into its children) and with SQLite's own transaction control, so that
+    DDL is rolled back too if a step fails. The foreign keys are checked before
+    the commit.
+    """
+    cfg = alembic_config()
+    if engine.dialect.name != "sqlite":
         with engine.begin() as conn:
-            cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
-    return OpenResult(engine, url, before, head, backup)
+        return
+    migration_engine = make_engine(url, poolclass=NullPool)
+
+    @event.listens_for(migration_engine, "connect")
+    def _connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # pysqlite would not BEGIN before DDL
+        dbapi_conn.execute("PRAGMA foreign_keys=OFF")
+
+    @event.listens_for(migration_engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    try:
+        with migration_engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(
+                    _("{n} Verweise zeigen ins Leere (z. B. in Tabelle {table}).").format(
+                        n=len(broken), table=broken[0][0]
+                    )
+                )
+    finally:
+        migration_engine.dispose()

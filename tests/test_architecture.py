@@ -1,0 +1,129 @@
+"""The layering: atlas/ and db/ never import Qt or the UI; db/ uses only a small part of atlas/."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORE_PACKAGES = ("atlas", "db")
+FORBIDDEN = ("PySide6", "shiboken6", "PyQt4", "PyQt5", "PyQt6", "PySide2", "ui")
+DB_MAY_USE = {"atlas.models", "atlas.errors", "atlas.i18n", "atlas.search"}
+
+
+def python_files(package: str) -> list[Path]:
+    return sorted(p for p in (ROOT / package).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _module_of(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _resolve_relative(path: Path, node: ast.ImportFrom) -> str:
+    package = _module_of(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    if node.level > 1:
+        package = package[: -(node.level - 1)]
+    return ".".join([*package, node.module] if node.module else package)
+
+
+def imported_modules(path: Path, source: str | None = None) -> Iterator[tuple[int, str]]:
+    """Every module an import statement names (anywhere in the file, also inside functions)."""
+    text = path.read_text(encoding="utf-8") if source is None else source
+    tree = ast.parse(text, filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve_relative(path, node) if node.level else (node.module or "")
+            yield node.lineno, base
+            for alias in node.names:  # ``from atlas import records`` imports atlas.records
+                yield node.lineno, f"{base}.{alias.name}"
+        elif isinstance(node, ast.Call):
+            # importlib.import_module("PySide6...") / __import__("...") with a literal name
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__") and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    yield node.lineno, arg.value
+
+
+def _top(module: str) -> str:
+    return module.split(".")[0]
+
+
+def test_packages_have_files() -> None:
+    for package in CORE_PACKAGES:
+        assert python_files(package), package
+    assert any(p.name == "env.py" for p in python_files("db"))
+
+
+@pytest.mark.parametrize("package", CORE_PACKAGES)
+def test_core_never_imports_qt_or_ui(package: str) -> None:
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in python_files(package)
+        for line, module in imported_modules(path)
+        if _top(module) in FORBIDDEN or _top(module).startswith("PyQt")
+    ]
+    assert offending == []
+
+
+def test_db_uses_only_models_errors_i18n_and_search_from_atlas() -> None:
+    offending = []
+    for path in python_files("db"):
+        for line, module in imported_modules(path):
+            if _top(module) != "atlas":
+                continue
+            if module == "atlas" or any(module == m or module.startswith(f"{m}.") for m in DB_MAY_USE):
+                continue
+            offending.append(f"{path.relative_to(ROOT)}:{line}: {module}")
+    assert offending == []
+
+
+def test_scanner_sees_every_kind_of_import() -> None:
+    """The check itself must not be blind: it finds Qt in each way it can be imported."""
+    source = (
+        "import PySide6.QtCore\n"
+        "from shiboken6 import isValid\n"
+        "def later():\n"
+        "    from PyQt6 import QtWidgets\n"
+        "    import importlib\n"
+        "    importlib.import_module('ui.form')\n"
+        "from ..ui import app\n"
+        "from atlas import records\n"
+    )
+    # Read as if the file were atlas/probe.py (for the relative import); nothing is written there.
+    found = {module for _line, module in imported_modules(ROOT / "atlas" / "probe.py", source)}
+    for expected in ("PySide6.QtCore", "shiboken6", "PyQt6", "ui.form", "ui", "ui.app", "atlas.records"):
+        assert expected in found, expected
+
+
+def test_core_imports_without_qt() -> None:
+    """Importing every core module in a fresh interpreter loads no Qt module."""
+    import subprocess
+    import sys
+
+    modules = [
+        _module_of(p) for pkg in CORE_PACKAGES for p in python_files(pkg) if "migrations" not in p.parts
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'ui')"
+        " or m.startswith('PyQt'))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

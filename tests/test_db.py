@@ -1,0 +1,571 @@
+"""Opening database files safely: migrate, back up, and refuse (untouched) what must not be used."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from atlas import models as m
+from atlas.core import Atlas
+from atlas.errors import (
+    CorruptDatabaseError,
+    DatabaseOpenError,
+    LockedDatabaseError,
+    NewerDatabaseError,
+    ReadOnlyDatabaseError,
+)
+from db import migrate
+from db.engine import make_sessions
+from db.migrate import backup_sqlite, head_revision, open_database
+
+SEEDED = {"category": 13, "target_group": 10, "sector": 9}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def folder_listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def make_db(path: Path, institutions: int = 0) -> None:
+    """A migrated database file, optionally with some rows, closed again."""
+    result = open_database(path)
+    atlas = Atlas(make_sessions(result.engine))
+    for i in range(institutions):
+        atlas.institutions.save(
+            None, {"name": f"Einrichtung {i:04d}", "notes": "Notiz " * 40}, confirm_duplicate=True
+        )
+    result.engine.dispose()
+
+
+def assert_refused(path: Path, error: type[DatabaseOpenError], *words: str) -> DatabaseOpenError:
+    """open_database raises ``error`` with a German message and changes neither the file nor the folder."""
+    before_hash = sha256(path)
+    before_stat = path.stat()
+    before_listing = folder_listing(path.parent)
+    with pytest.raises(error) as info:
+        result = open_database(path)
+        result.engine.dispose()
+    assert sha256(path) == before_hash
+    assert path.stat().st_mtime_ns == before_stat.st_mtime_ns
+    assert path.stat().st_size == before_stat.st_size
+    assert folder_listing(path.parent) == before_listing
+    message = str(info.value)
+    for word in words:
+        assert word in message, message
+    assert "Traceback" not in message
+    return info.value
+
+
+# -- migrations ----------------------------------------------------------------------------
+
+
+def test_empty_file_is_migrated_to_head(db_path: Path) -> None:
+    assert not db_path.exists()
+    result = open_database(db_path)
+    try:
+        assert result.revision_before is None
+        assert result.revision_now == head_revision()
+        assert result.backup is None
+        with result.engine.connect() as conn:
+            assert (
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head_revision()
+            )
+            tables = set(inspect(conn).get_table_names())
+            assert set(m.Base.metadata.tables) <= tables
+            assert "search_index" in tables
+            rows = conn.execute(text("SELECT vocabulary, count(*) FROM term GROUP BY vocabulary"))
+            counts = {vocabulary: n for vocabulary, n in rows}
+            assert counts == SEEDED
+    finally:
+        result.engine.dispose()
+    assert folder_listing(db_path.parent) == [db_path.name]
+
+
+def test_zero_byte_file_is_treated_as_new(db_path: Path) -> None:
+    db_path.write_bytes(b"")
+    result = open_database(db_path)
+    assert result.revision_now == head_revision()
+    result.engine.dispose()
+
+
+def test_migrated_schema_matches_models(db_path: Path) -> None:
+    result = open_database(db_path)
+    try:
+        with result.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            diffs = compare_metadata(ctx, m.Base.metadata)
+    finally:
+        result.engine.dispose()
+
+    def is_search_index(diff: object) -> bool:
+        table = diff[1] if isinstance(diff, tuple) and len(diff) > 1 else None
+        return getattr(table, "name", "").startswith("search_index")
+
+    assert [d for d in diffs if not is_search_index(d)] == []
+
+
+def test_opening_again_is_a_no_op(db_path: Path) -> None:
+    make_db(db_path, institutions=3)
+    before = sha256(db_path)
+    result = open_database(db_path)
+    try:
+        assert result.revision_before == head_revision()
+        assert result.revision_now == head_revision()
+        assert result.backup is None
+        assert Atlas(make_sessions(result.engine)).institutions.count() == 3
+    finally:
+        result.engine.dispose()
+    assert sha256(db_path) == before
+    assert folder_listing(db_path.parent) == [db_path.name]
+
+
+def test_foreign_keys_are_on(atlas: Atlas) -> None:
+    engine = atlas.sessions.kw["bind"]
+    for _ in range(3):  # every pooled connection, not just the first
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO offer (institution_id, title, version) VALUES (999, 'x', 1)"))
+
+
+@pytest.mark.parametrize("name", ["Atlas #2 (100%).sqlite", "Müller & Söhne 50%20.sqlite", "atlas"])
+def test_odd_file_names(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    make_db(path, institutions=2)
+    assert folder_listing(tmp_path) == [name]
+    result = open_database(path)
+    try:
+        assert Atlas(make_sessions(result.engine)).institutions.count() == 2
+    finally:
+        result.engine.dispose()
+    assert folder_listing(tmp_path) == [name]
+    copy = backup_sqlite(path, "test")
+    assert copy.exists()
+    conn = sqlite3.connect(copy)
+    assert conn.execute("SELECT count(*) FROM institution").fetchone()[0] == 2
+    conn.close()
+
+
+def test_folder_is_created(tmp_path: Path) -> None:
+    path = tmp_path / "neu" / "unter" / "atlas.sqlite"
+    result = open_database(path)
+    result.engine.dispose()
+    assert path.exists()
+
+
+# -- refusals: not a database, corrupt -------------------------------------------------------
+
+
+def test_random_bytes_refused(db_path: Path) -> None:
+    db_path.write_bytes(os.urandom(64 * 1024))
+    assert_refused(db_path, CorruptDatabaseError, "keine Stadtteil-Atlas-Datenbank", "nicht verändert")
+
+
+def test_text_file_refused(db_path: Path) -> None:
+    db_path.write_text("Name;Straße\nJobcenter;Marktstraße 1\n", encoding="cp1252")
+    assert_refused(db_path, CorruptDatabaseError, "nicht verändert")
+
+
+def test_sqlite_header_with_garbage_refused(db_path: Path) -> None:
+    db_path.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))
+    assert_refused(db_path, CorruptDatabaseError, "nicht verändert")
+
+
+def _corrupt_middle_pages(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    pages = len(data) // page_size
+    assert pages >= 8, pages
+    rng = __import__("random").Random(1)
+    for page in range(pages // 3, pages // 3 + 3):
+        start = page * page_size
+        data[start : start + page_size] = bytes(rng.randrange(256) for _ in range(page_size))
+    path.write_bytes(bytes(data))
+
+
+def test_corrupted_pages_refused(db_path: Path) -> None:
+    make_db(db_path, institutions=200)
+    _corrupt_middle_pages(db_path)
+    assert_refused(db_path, CorruptDatabaseError, "beschädigt", "nicht verändert")
+
+
+def test_truncated_file_refused(db_path: Path) -> None:
+    make_db(db_path, institutions=200)
+    data = db_path.read_bytes()
+    db_path.write_bytes(data[: len(data) // 2])
+    assert_refused(db_path, CorruptDatabaseError, "beschädigt")
+
+
+def test_directory_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "ordner.sqlite"
+    folder.mkdir()
+    with pytest.raises(CorruptDatabaseError, match="ist ein Ordner"):
+        open_database(folder)
+
+
+def test_foreign_sqlite_database_refused(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE kunden (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO kunden (name) VALUES ('Müller')")
+    conn.commit()
+    conn.close()
+    assert_refused(db_path, CorruptDatabaseError, "keine des Stadtteil-Atlas", "nicht verändert")
+
+
+def test_newer_database_refused(db_path: Path) -> None:
+    make_db(db_path, institutions=2)
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    conn.commit()
+    conn.close()
+    assert_refused(db_path, NewerDatabaseError, "neueren Version", "9999_future", "nicht verändert")
+
+
+# -- refusals: locked ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["EXCLUSIVE", "IMMEDIATE", "WRITING"])
+def test_locked_database_refused_quickly(db_path: Path, mode: str) -> None:
+    make_db(db_path, institutions=300 if mode == "WRITING" else 2)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    if mode == "WRITING":
+        # Another program in the middle of a large save: its journal is live, not hot.
+        other.execute("PRAGMA cache_size=1")
+        other.execute("BEGIN")
+        other.execute("UPDATE institution SET notes = 'x' || notes")
+        assert db_path.with_name(db_path.name + "-journal").exists()
+    else:
+        other.execute(f"BEGIN {mode}")
+    try:
+        started = time.monotonic()
+        assert_refused(db_path, LockedDatabaseError, "von einem anderen Programm benutzt")
+        assert time.monotonic() - started < 10
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # Once the other program is done, the file opens normally.
+    result = open_database(db_path)
+    result.engine.dispose()
+
+
+# -- refusals: read-only -----------------------------------------------------------------------
+
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder another user can reach (pytest's tmp_path is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="atlas-ro-"))
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        for p in [folder, *folder.rglob("*")]:
+            p.chmod(0o777 if p.is_dir() else 0o666)
+        shutil.rmtree(folder)
+
+
+@contextmanager
+def without_root() -> Iterator[None]:
+    """Root ignores file permissions; act as an ordinary user meanwhile."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.setegid(NOBODY)
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def _writable_for_others(path: Path) -> None:
+    path.chmod(0o666)
+
+
+def test_read_only_file_refused(shared_dir: Path) -> None:
+    path = shared_dir / "atlas.sqlite"
+    make_db(path, institutions=2)
+    path.chmod(0o444)
+    with without_root():
+        assert_refused(path, ReadOnlyDatabaseError, "schreibgeschützt")
+
+
+def test_read_only_folder_refused(shared_dir: Path) -> None:
+    """SQLite needs to write its journal next to the file."""
+    path = shared_dir / "atlas.sqlite"
+    make_db(path, institutions=2)
+    _writable_for_others(path)
+    shared_dir.chmod(0o555)
+    with without_root():
+        assert_refused(path, ReadOnlyDatabaseError, "schreibgeschützt")
+
+
+def test_new_database_in_read_only_folder_refused(shared_dir: Path) -> None:
+    shared_dir.chmod(0o555)
+    path = shared_dir / "atlas.sqlite"
+    with without_root(), pytest.raises(ReadOnlyDatabaseError, match="keine Schreibrechte"):
+        open_database(path)
+    assert not path.exists()
+    assert folder_listing(shared_dir) == []
+
+
+def test_unreadable_file_refused(shared_dir: Path) -> None:
+    path = shared_dir / "atlas.sqlite"
+    make_db(path)
+    path.chmod(0o200)
+    with without_root(), pytest.raises(ReadOnlyDatabaseError, match="kann nicht gelesen werden"):
+        open_database(path)
+
+
+def test_read_only_check_as_root_is_honest(shared_dir: Path) -> None:
+    """For root a 0444 file is writable; it is opened, not refused for a made-up reason."""
+    if os.geteuid() != 0:
+        pytest.skip("only meaningful as root")
+    path = shared_dir / "atlas.sqlite"
+    make_db(path)
+    path.chmod(0o444)
+    result = open_database(path)
+    result.engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o444
+
+
+# -- backups and upgrades -------------------------------------------------------------------------
+
+
+def test_backup_sqlite_copies_all_rows(db_path: Path) -> None:
+    make_db(db_path, institutions=25)
+    before = sha256(db_path)
+    copy = backup_sqlite(db_path, "update-0001")
+    assert copy.parent == db_path.parent
+    assert copy.name.startswith("atlas.vor-update-0001-")
+    assert copy.suffix == ".sqlite"
+    assert sha256(db_path) == before
+    src, dst = sqlite3.connect(db_path), sqlite3.connect(copy)
+    try:
+        assert dst.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        for table in ("institution", "term", "alembic_version"):
+            query = f"SELECT * FROM {table} ORDER BY 1"
+            assert dst.execute(query).fetchall() == src.execute(query).fetchall()
+    finally:
+        src.close()
+        dst.close()
+
+
+def test_two_backups_in_the_same_second_do_not_overwrite(db_path: Path) -> None:
+    make_db(db_path, institutions=1)
+    first = backup_sqlite(db_path, "x")
+    second = backup_sqlite(db_path, "x")
+    assert first != second
+    assert first.exists() and second.exists()
+
+
+SECOND_MIGRATION = '''"""add a column by rebuilding the institution table
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("institution", recreate="always") as batch:
+        batch.add_column(sa.Column("test_extra", sa.String(20)))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("institution") as batch:
+        batch.drop_column("test_extra")
+'''
+
+FAILING_MIGRATION = '''"""a migration that fails half-way
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))
+    op.execute("UPDATE institution SET name = 'kaputt'")
+    raise RuntimeError("migration failed on purpose")
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+@pytest.fixture
+def newer_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the migration scripts; the test adds a revision to it."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
+    yield scripts / "versions"
+
+
+def _filled_old_db(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    result = open_database(path)
+    atlas = Atlas(make_sessions(result.engine))
+    inst = atlas.institutions.save(None, {"name": "Ärztehaus"})
+    atlas.offers.save(None, {"title": "Schuldnerberatung", "institution_id": inst.id})
+    atlas.contacts.save(None, {"last_name": "Beispiel", "institution_id": inst.id})
+    atlas.actors.save(None, {"name": "Netzwerk", "status": "aktiv", "institution_id": inst.id})
+    result.engine.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
+            for t in ("institution", "offer", "contact", "actor")
+        }
+    finally:
+        conn.close()
+
+
+def test_upgrade_makes_a_backup_first_and_keeps_all_rows(db_path: Path, newer_program: Path) -> None:
+    rows = _filled_old_db(db_path)  # made with revision 0001 (the copy has no 0002 yet)
+    old_bytes = db_path.read_bytes()
+    (newer_program / "0002_second.py").write_text(SECOND_MIGRATION, encoding="utf-8")
+    assert migrate.head_revision() == "0002"
+
+    result = open_database(db_path)
+    try:
+        assert result.revision_before == "0001"
+        assert result.revision_now == "0002"
+        assert result.backup is not None
+        assert result.backup.exists()
+        assert result.backup.name.startswith("atlas.vor-update-0001-")
+        atlas = Atlas(make_sessions(result.engine))
+        assert atlas.offers.count() == 1
+        with result.engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+            assert "test_extra" in {c["name"] for c in inspect(conn).get_columns("institution")}
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+            # Rebuilding a parent table must not cascade-delete its children.
+            for table, before in rows.items():
+                now = conn.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()
+                assert len(now) == len(before), table
+            assert conn.execute(text("SELECT institution_id FROM actor")).scalar_one() == 1
+    finally:
+        result.engine.dispose()
+
+    # The backup is the old database, complete and at the old revision.
+    backup = sqlite3.connect(result.backup)
+    try:
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        for table, before in rows.items():
+            assert backup.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() == before
+    finally:
+        backup.close()
+    assert len(old_bytes) > 0
+
+
+def test_database_of_newer_program_refused_by_older(db_path: Path, newer_program: Path) -> None:
+    (newer_program / "0002_second.py").write_text(SECOND_MIGRATION, encoding="utf-8")
+    make_db(db_path, institutions=1)
+    # Back to the program as shipped: it only knows 0001.
+    (newer_program / "0002_second.py").unlink()
+    assert migrate.head_revision() == "0001"
+    err = assert_refused(db_path, NewerDatabaseError, "neueren Version", "0002")
+    assert "aktualisieren" in str(err)
+
+
+def test_failed_upgrade_leaves_the_old_database(db_path: Path, newer_program: Path) -> None:
+    rows = _filled_old_db(db_path)
+    before = sha256(db_path)
+    (newer_program / "0002_fail.py").write_text(FAILING_MIGRATION, encoding="utf-8")
+    with pytest.raises(DatabaseOpenError) as info:
+        open_database(db_path)
+    message = str(info.value)
+    assert "nicht auf den neuen Stand gebracht" in message
+    assert "zurückgenommen" in message
+    assert "Sicherungskopie" in message
+    assert sha256(db_path) == before
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "half_done" not in tables
+        assert conn.execute("SELECT * FROM institution ORDER BY id").fetchall() == rows["institution"]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+    backups = [p for p in db_path.parent.iterdir() if p.name.startswith("atlas.vor-update-0001-")]
+    assert len(backups) == 1
+
+
+# -- a write interrupted by a crash ---------------------------------------------------------
+
+
+CRASH_MID_WRITE = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA cache_size=1")  # spill changed pages into the file before the commit
+conn.execute("BEGIN")
+conn.execute("UPDATE institution SET notes = 'HALB GESPEICHERT ' || notes")
+os._exit(0)  # power loss: no commit, no rollback
+"""
+
+
+def test_interrupted_write_is_rolled_back_not_refused(db_path: Path) -> None:
+    """A laptop whose battery died mid-save: the last saved state opens, nothing saved is lost."""
+    make_db(db_path, institutions=300)
+    conn = sqlite3.connect(db_path)
+    saved = conn.execute("SELECT id, name, notes FROM institution ORDER BY id").fetchall()
+    conn.close()
+    subprocess.run([sys.executable, "-c", CRASH_MID_WRITE, str(db_path)], check=True)
+    journal = db_path.with_name(db_path.name + "-journal")
+    assert journal.exists() and journal.stat().st_size > 0
+
+    result = open_database(db_path)
+    try:
+        assert result.backup is not None
+        assert result.backup.name.startswith("atlas.vor-wiederherstellung-")
+        with result.engine.connect() as c:
+            rows = c.execute(text("SELECT id, name, notes FROM institution ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == saved
+    finally:
+        result.engine.dispose()
+    assert not journal.exists()
+    # The state as found (file and journal) was kept beside it.
+    assert result.backup.exists()
+    assert result.backup.with_name(result.backup.name + "-journal").exists()
