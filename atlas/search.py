@@ -186,12 +186,26 @@ def terms(query: str) -> list[str]:
     return [w for w in fold(query).split() if w]
 
 
+def _index_can_answer(word: str) -> bool:
+    """Whether ``word`` may go to the trigram index as a plain two-argument LIKE."""
+    return len(word) >= 3 and not any(c in word for c in "%_\\")
+
+
 def matching(kind: str, query: str) -> Select[Any] | None:
     """A sub-select of the ids of ``kind`` matching ``query``, or None for 'everything'."""
     words = terms(query)
     if not words:
         return None
-    clauses = " AND ".join(f"body LIKE :w{i} ESCAPE '\\'" for i in range(len(words)))
+    # SQLite hands only two-argument LIKE to FTS5: with an ESCAPE clause the trigram
+    # index is not used and every keystroke scans the whole table. So ESCAPE is only
+    # added for the rare word that contains %, _ or \ (same matches either way) --
+    # and for words shorter than a trigram, which the index cannot answer anyway:
+    # SQLite 3.40 (shipped with Python 3.11) crashes on a short LIKE handed to FTS5
+    # before a longer one ("ab cde").
+    clauses = " AND ".join(
+        f"body LIKE :w{i}" if _index_can_answer(w) else f"body LIKE :w{i} ESCAPE '\\'"
+        for i, w in enumerate(words)
+    )
     stmt = text(f"SELECT ref_id FROM search_index WHERE kind = :kind AND {clauses}").bindparams(
         kind=kind, **{f"w{i}": like_pattern(w) for i, w in enumerate(words)}
     )

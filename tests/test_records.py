@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -465,7 +468,7 @@ def test_save_over_newer_version_is_refused(atlas: Atlas) -> None:
 
 
 def test_concurrent_write_between_read_and_flush(atlas: Atlas) -> None:
-    """Another session commits after ours read the row: the version column catches it."""
+    """Another session saves after ours read the row: the version column catches it."""
     v1 = atlas.institutions.save(None, {"name": "Kita", "city": "Oberhausen"})
     fired: list[bool] = []
 
@@ -473,10 +476,8 @@ def test_concurrent_write_between_read_and_flush(atlas: Atlas) -> None:
         if fired:
             return
         fired.append(True)
-        other = sqlite3.connect(atlas.sessions.kw["bind"].url.database, timeout=5)
-        with other:
-            other.execute("UPDATE institution SET city='Bottrop', version=version+1 WHERE id=?", (v1.id,))
-        other.close()
+        # A second session (a second window, say) saves the same record first.
+        atlas.institutions.save(v1.id, {"city": "Bottrop"}, expected_version=v1.version)
 
     event.listen(atlas.sessions, "before_flush", sneak_in)
     try:
@@ -492,7 +493,10 @@ def test_concurrent_write_between_read_and_flush(atlas: Atlas) -> None:
 
 
 def test_concurrent_term_change_is_refused_too(atlas: Atlas) -> None:
-    """Also a race on a relation-only change (target groups) is caught, not lost."""
+    """Also a race on a relation-only change (target groups) is caught, not lost.
+
+    Here the other writer is another program on the same file.
+    """
     inst = atlas.institutions.save(None, {"name": "Träger"})
     group = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Frauen")
     offer = atlas.offers.save(None, {"title": "Kurs", "institution_id": inst.id})
@@ -707,6 +711,29 @@ def test_restore_refused_when_id_taken(atlas: Atlas) -> None:
         assert atlas.institutions.get(inst.id).title == "Kita"
 
 
+def test_restore_refused_when_parent_gone(atlas: Atlas, network: dict[str, Any]) -> None:
+    offer = network["offers"][0]
+    deleted_offer = atlas.offers.delete(offer.id)
+    atlas.institutions.delete(network["inst"].id)
+    before = all_counts(atlas)
+    with pytest.raises(ConflictError, match="Schuldnerberatung"):
+        atlas.offers.restore(deleted_offer)
+    assert all_counts(atlas) == before
+
+
+def test_link_only_change_bumps_version(atlas: Atlas, network: dict[str, Any]) -> None:
+    offer = network["offers"][1]
+    a, _b = network["groups"]
+    changed = atlas.offers.save(offer.id, {"target_groups": [a]}, expected_version=offer.version)
+    assert changed.version == offer.version + 1
+    with pytest.raises(ConflictError):
+        atlas.offers.save(offer.id, {"target_groups": []}, expected_version=offer.version)
+    assert atlas.offers.get(offer.id).values["target_groups"] == [a]
+    # Saving without any change keeps the version.
+    same = atlas.offers.save(offer.id, {"target_groups": [a], "title": "Sprechstunde"})
+    assert same.version == changed.version
+
+
 # -- search -------------------------------------------------------------------------------
 
 
@@ -756,6 +783,56 @@ def test_search_short_and_odd_queries(atlas: Atlas) -> None:
     assert atlas.institutions.list_ids("o") == [ids["AWO"], ids["Jobcenter"], ids["Kita Ö"]]
     assert atlas.institutions.list_ids("'; DROP TABLE institution; --") == []
     assert atlas.institutions.count() == 3
+
+
+SEARCH_IN_CHILD = """
+import sys
+from pathlib import Path
+from atlas.core import Atlas
+from db.engine import make_sessions
+from db.migrate import open_database
+
+result = open_database(Path(sys.argv[1]))
+atlas = Atlas(make_sessions(result.engine))
+for name in ("AWO Beratung", "Kita Sonnenschein", "Jobcenter Oberhausen", "100%_sicher"):
+    atlas.institutions.save(None, {"name": name})
+for query in sys.argv[2:]:
+    print(query, atlas.institutions.list_ids(query), flush=True)
+result.engine.dispose()
+"""
+
+
+def test_search_word_mixes_do_not_crash_sqlite(tmp_path: Path) -> None:
+    """Short and long words in any order (SQLite 3.40's FTS5 trigram LIKE crashed on some).
+
+    Run in a child process, so a crash fails this test instead of ending the test run.
+    """
+    queries = [
+        "ab cde",
+        "o beratung",
+        "aw be ra",
+        "beratung aw",
+        "'; DROP TABLE institution; --",
+        "% sicher",
+        "1 100%_s",
+        "a b c d e f",
+        "ki son",
+        "x",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", SEARCH_IN_CHILD, str(tmp_path / "child.sqlite"), *queries],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    answers = dict(line.rsplit(" ", 1) for line in done.stdout.replace(", ", ",").splitlines())
+    assert answers["o beratung"] == "[1]"
+    assert answers["aw be ra"] == "[1]"
+    assert answers["ki son"] == "[2]"
+    assert answers["ab cde"] == "[]"
+    assert answers["% sicher"] == "[4]"
 
 
 def test_renaming_quarter_updates_search(atlas: Atlas, network: dict[str, Any]) -> None:
