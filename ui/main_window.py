@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setMaximumWidth(210)
+        self.nav.setMaximumWidth(190)
         self.nav.setMinimumWidth(150)
         self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 6px; }")
         self.stack = QStackedWidget()

@@ -79,6 +79,7 @@ class SectionWidget(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setDefaultSectionSize(170)
+        header.setResizeContentsPrecision(80)  # size columns from the first rows, not all 10,000
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
 
         self.count_label = QLabel()
@@ -101,7 +102,7 @@ class SectionWidget(QWidget):
         self.splitter.addWidget(self.form)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([560, 480])
+        self.splitter.setSizes([640, 460])
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -235,10 +236,17 @@ class SectionWidget(QWidget):
         settings.setValue(f"section/{self.spec.key}/splitter", self.splitter.saveState())
         settings.setValue(f"section/{self.spec.key}/header", self.table.horizontalHeader().saveState())
 
+    def fit_columns(self) -> None:
+        """Size the columns to their content once, within sensible limits."""
+        self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            width = self.table.columnWidth(column)
+            self.table.setColumnWidth(column, max(90, min(width + 12, 320)))
+
     def restore_state(self, settings: QSettings) -> None:
         splitter = settings.value(f"section/{self.spec.key}/splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
         header = settings.value(f"section/{self.spec.key}/header")
-        if header is not None:
-            self.table.horizontalHeader().restoreState(header)
+        if header is None or not self.table.horizontalHeader().restoreState(header):
+            self.fit_columns()
