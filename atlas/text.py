@@ -7,9 +7,6 @@ import re
 import unicodedata
 from urllib.parse import urlparse
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from atlas.i18n import _
 
 _UMLAUT_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
@@ -52,6 +49,8 @@ def clean(value: str | None) -> str | None:
 
 def check_email(value: str) -> str:
     """Return the normalised address or raise ValueError with a German reason."""
+    from email_validator import EmailNotValidError, validate_email  # lazy: not on the start path
+
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as err:
@@ -61,6 +60,8 @@ def check_email(value: str) -> str:
 
 def check_phone(value: str) -> str:
     """German numbers by default; keep the user's formatting if it is valid."""
+    import phonenumbers  # lazy: not on the start path
+
     try:
         number = phonenumbers.parse(value, "DE")
     except phonenumbers.NumberParseException as err:

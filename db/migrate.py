@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, event, inspect
+from sqlalchemy import Connection, Engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from atlas.errors import (
@@ -33,6 +31,14 @@ from atlas.errors import (
 )
 from atlas.i18n import _
 from db.engine import make_engine, sqlite_path, to_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a migration really runs: opening a database that is
+# already current must not pay ~0.1 s of imports at every start (benchmarks/bench_startup.py).
+_REVISION = re.compile(r"^revision\s*=\s*[\"'](?P<rev>[^\"']+)[\"']", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*=\s*(?:None|[\"'](?P<rev>[^\"']+)[\"'])", re.MULTILINE)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -48,19 +54,37 @@ class OpenResult:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
+def _revision_graph() -> dict[str, str | None]:
+    """revision -> down_revision, read from the migration files without importing Alembic.
+
+    tests/test_db.py checks that this agrees with Alembic's own view.
+    """
+    graph: dict[str, str | None] = {}
+    for script in sorted((MIGRATIONS / "versions").glob("*.py")):
+        source = script.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN.search(source)
+        if rev is not None and down is not None:
+            graph[rev.group("rev")] = down.group("rev")
+    return graph
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    graph = _revision_graph()
+    heads = set(graph) - {d for d in graph.values() if d}
+    if len(heads) != 1:
+        raise RuntimeError(f"expected one migration head, found {sorted(heads)}")
+    return heads.pop()
 
 
 def known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return set(_revision_graph())
 
 
 def _can_write_file(path: Path) -> bool:
@@ -299,8 +323,12 @@ def backup_sqlite(path: Path, label: str) -> Path:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision stored in the database, or None for a database without one."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        except DBAPIError:
+            return None
 
 
 def open_database(path_or_url: str | Path, *, full_check: bool = True) -> OpenResult:
@@ -373,6 +401,8 @@ def _upgrade(engine: Engine, url: str) -> None:
     DDL is rolled back too if a step fails. The foreign keys are checked before
     the commit.
     """
+    from alembic import command
+
     cfg = alembic_config()
     if engine.dialect.name != "sqlite":
         with engine.begin() as conn:

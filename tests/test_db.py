@@ -34,6 +34,8 @@ from db import migrate
 from db.engine import make_sessions
 from db.migrate import backup_sqlite, head_revision, open_database
 
+ROOT = Path(__file__).resolve().parents[1]
+
 SEEDED = {"category": 13, "target_group": 10, "sector": 9}
 
 
@@ -569,3 +571,26 @@ def test_interrupted_write_is_rolled_back_not_refused(db_path: Path) -> None:
     # The state as found (file and journal) was kept beside it.
     assert result.backup.exists()
     assert result.backup.with_name(result.backup.name + "-journal").exists()
+
+
+def test_revision_scan_agrees_with_alembic() -> None:
+    """db.migrate reads the revision graph from the files to keep Alembic off the start path."""
+    from alembic.script import ScriptDirectory
+
+    from db import migrate
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    assert migrate.head_revision() == script.get_current_head()
+    assert migrate.known_revisions() == {s.revision for s in script.walk_revisions()}
+
+
+def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
+    db = tmp_path / "atlas.sqlite"
+    open_database(db).engine.dispose()
+    code = (
+        "import sys; from db.migrate import open_database; "
+        f"open_database({str(db)!r}).engine.dispose(); "
+        "print('alembic' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip() == "False", result.stderr
