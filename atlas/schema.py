@@ -6,7 +6,7 @@ Nothing here knows about Qt or about a database session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from atlas import models as m
@@ -83,7 +83,7 @@ class EntitySpec:
     columns: tuple[ListColumn, ...]
     filters: tuple[FilterKind, ...] = ()
     title_field: str = "name"
-    extra: dict[str, str] = field(default_factory=dict)
+    newest_first: bool = False  # lists start sorted by the first column, descending
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -287,6 +287,7 @@ MEETING = EntitySpec(
     plural=_("Treffen"),
     model=m.Meeting,
     title_field="title",
+    newest_first=True,
     fields=(
         Field("title", _("Titel"), required=True, max_len=200),
         Field("kind", _("Art"), Kind.CHOICE, choices=MEETING_KIND_CHOICES, required=True),

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from atlas.errors import DatabaseOpenError
@@ -31,7 +31,18 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName(APP_NAME)
+    install_qt_translations(app)
     return app
+
+
+def install_qt_translations(app: QApplication) -> bool:
+    """German for Qt's own texts (Ja/Abbrechen, context menus of text fields)."""
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(QLocale(QLocale.Language.German, QLocale.Country.Germany), "qtbase", "_", folder):
+        app.installTranslator(translator)
+        return True
+    return False
 
 
 def run_gui(

@@ -18,6 +18,13 @@ QCoreApplication.setOrganizationName("Stadtteil-Atlas-Tests")
 QCoreApplication.setApplicationName("Stadtteil-Atlas-Tests")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def german_qt_texts(qapp) -> None:  # type: ignore[no-untyped-def]
+    from ui.app import install_qt_translations
+
+    assert install_qt_translations(qapp)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

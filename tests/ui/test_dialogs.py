@@ -56,3 +56,14 @@ def test_the_window_refuses_a_broken_database_with_a_german_message(
     assert run_gui(str(broken), bootstrap) == 2
     assert "nicht verändert" in shown[0]
     assert broken.read_bytes() == before
+
+
+def test_qt_standard_buttons_speak_german(qapp) -> None:  # type: ignore[no-untyped-def]
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "x",
+        "y",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+    )
+    texts = {b.text().replace("&", "") for b in box.buttons()}
+    assert texts == {"Ja", "Abbrechen"}
