@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, event, inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
 from atlas.errors import (
@@ -331,6 +332,39 @@ def current_revision(engine: Engine) -> str | None:
             return None
 
 
+def _connect(url: str) -> Engine:
+    """An engine whose first connection worked; German errors for the usual failures."""
+    try:
+        engine = make_engine(url)
+    except (ImportError, NoSuchModuleError, ArgumentError) as err:
+        raise DatabaseOpenError(
+            _(
+                "Die Datenbank-Adresse {url} wird nicht unterstützt oder der Treiber fehlt ({reason}). "
+                "Bitte eine SQLite-Datei oder eine Adresse wie postgresql+psycopg://… angeben."
+            ).format(url=_redact(url), reason=err)
+        ) from err
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as err:
+        engine.dispose()
+        raise DatabaseOpenError(
+            _(
+                "Der Datenbank-Server {url} ist nicht erreichbar oder lehnt die Anmeldung ab. "
+                "Bitte Netzwerk, Adresse und Zugangsdaten prüfen."
+            ).format(url=_redact(url))
+        ) from err
+    return engine
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 def open_database(path_or_url: str | Path, *, full_check: bool = True) -> OpenResult:
     """Check, back up and migrate; return a ready engine.
 
@@ -349,7 +383,7 @@ def open_database(path_or_url: str | Path, *, full_check: bool = True) -> OpenRe
                 recovered = _recover(path)
             _sqlite_checks(path, full_check)
             _check_not_locked(path)
-    engine = make_engine(url)
+    engine = _connect(url)
     before = current_revision(engine)
     head = head_revision()
     if before is not None and before not in known_revisions():

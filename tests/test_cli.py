@@ -80,3 +80,14 @@ def test_demo_and_db_together_are_refused() -> None:
 def test_console_script_is_declared() -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'stadtteil-atlas = "main:main"' in text
+
+
+def test_an_unknown_database_address_is_refused_in_german_without_the_password() -> None:
+    result = run("--db", "postgresql://coach:geheim@127.0.0.1:1/atlas", "stats")
+    assert result.returncode == 2
+    assert "Treiber fehlt" in result.stderr or "nicht erreichbar" in result.stderr
+    assert "geheim" not in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run("--db", "quatsch://irgendwo", "stats")
+    assert result.returncode == 2
+    assert "nicht unterstützt" in result.stderr
