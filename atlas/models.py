@@ -4,6 +4,10 @@ Every table shares ``id``, ``created_at``, ``updated_at`` and ``version``
 (:class:`Base`). ``version`` is SQLAlchemy's version counter, so a flush over a
 row that someone else changed in between fails instead of overwriting it; the
 services compare it with the version the user started editing from.
+
+Every such table is ``AUTOINCREMENT`` on SQLite: plain rowid tables hand the id of
+a deleted newest row to the next insert, and then undoing that delete (which puts
+the row back with its old id) would collide with the newer record.
 """
 
 from __future__ import annotations
@@ -46,10 +50,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _with_autoincrement(table_args: Any) -> Any:
+    """``__table_args__`` (None, a dict or a tuple ending in an optional dict) plus
+    ``sqlite_autoincrement=True``."""
+    option = {"sqlite_autoincrement": True}
+    if table_args is None:
+        return option
+    if isinstance(table_args, dict):
+        return {**table_args, **option}
+    if table_args and isinstance(table_args[-1], dict):
+        return (*table_args[:-1], {**table_args[-1], **option})
+    return (*table_args, option)
+
+
 class Record(Base):
     """Columns every entity table has."""
 
     __abstract__ = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Before DeclarativeBase maps the class: merge into the subclass's own table args.
+        if not cls.__dict__.get("__abstract__", False):
+            cls.__table_args__ = _with_autoincrement(cls.__dict__.get("__table_args__"))
+        super().__init_subclass__(**kwargs)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(

@@ -125,6 +125,21 @@ def test_migrated_schema_matches_models(db_path: Path) -> None:
     assert [d for d in diffs if not is_search_index(d)] == []
 
 
+def test_every_id_table_is_autoincrement(db_path: Path) -> None:
+    """Alembic's comparison does not look at AUTOINCREMENT, so check the migrated
+    tables against the models here: ids must never be handed out twice (undo)."""
+    with_id = {t.name for t in m.Base.metadata.sorted_tables if "id" in t.c}
+    assert all(m.Base.metadata.tables[n].dialect_kwargs["sqlite_autoincrement"] for n in with_id)
+    result = open_database(db_path)
+    try:
+        with result.engine.connect() as conn:
+            ddl = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+    finally:
+        result.engine.dispose()
+    assert {n for n in with_id if "AUTOINCREMENT" not in ddl[n]} == set()
+    assert "sqlite_sequence" in ddl
+
+
 def test_opening_again_is_a_no_op(db_path: Path) -> None:
     make_db(db_path, institutions=3)
     before = sha256(db_path)

@@ -695,20 +695,26 @@ def test_delete_quarter_unlinks_and_restores(atlas: Atlas, network: dict[str, An
     assert len(atlas.offers.list_ids("alt-oberhausen")) == 2
 
 
-def test_restore_refused_when_id_taken(atlas: Atlas) -> None:
+def test_undo_delete_of_newest_after_creating_another(atlas: Atlas) -> None:
+    """Ids are never reused (AUTOINCREMENT), so deleting the newest record, creating
+    another and then undoing the delete brings both back side by side."""
     inst = atlas.institutions.save(None, {"name": "Kita"})
     deleted = atlas.institutions.delete(inst.id)
-    # SQLite hands the free id to the next record.
     newer = atlas.institutions.save(None, {"name": "Verein"})
-    before = all_counts(atlas)
-    if newer.id == inst.id:
-        with pytest.raises(ConflictError, match="kann nicht wiederhergestellt werden"):
-            atlas.institutions.restore(deleted)
-        assert all_counts(atlas) == before
-        assert atlas.institutions.get(newer.id).title == "Verein"
-    else:
-        atlas.institutions.restore(deleted)
-        assert atlas.institutions.get(inst.id).title == "Kita"
+    assert newer.id > inst.id
+    atlas.institutions.restore(deleted)
+    assert atlas.institutions.get(inst.id).title == "Kita"
+    assert atlas.institutions.get(newer.id).title == "Verein"
+    assert atlas.institutions.list_ids("kita") == [inst.id]
+    assert atlas.institutions.list_ids("verein") == [newer.id]
+    # The same for a record with dependants: the offer's id is not handed out again either.
+    offer = atlas.offers.save(None, {"institution_id": inst.id, "title": "Sprechstunde"})
+    deleted = atlas.institutions.delete(inst.id)
+    other = atlas.offers.save(None, {"institution_id": newer.id, "title": "Treff"})
+    assert other.id > offer.id
+    atlas.institutions.restore(deleted)
+    assert atlas.offers.get(offer.id).title == "Sprechstunde"
+    assert atlas.offers.list_ids("sprechstunde") == [offer.id]
 
 
 def test_restore_refused_when_parent_gone(atlas: Atlas, network: dict[str, Any]) -> None:

@@ -113,6 +113,7 @@ def upgrade() -> None:
         ),
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "quarter",
@@ -136,6 +137,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quarter")),
         sa.UniqueConstraint("name", name=op.f("uq_quarter_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "term",
@@ -158,6 +160,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_term")),
         sa.UniqueConstraint("vocabulary", "name", name=op.f("uq_term_vocabulary")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("term", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_term_vocabulary"), ["vocabulary"], unique=False)
@@ -217,6 +220,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_institution")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("institution", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_institution_category_id"), ["category_id"], unique=False)
@@ -254,6 +258,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_round_table")),
         sa.UniqueConstraint("name", name=op.f("uq_round_table_name")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "contact",
@@ -288,6 +293,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_institution_id"), ["institution_id"], unique=False)
@@ -322,6 +328,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meeting_round_table_id"), ["round_table_id"], unique=False)
@@ -367,6 +374,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offer")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("offer", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_offer_category_id"), ["category_id"], unique=False)
@@ -414,6 +422,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_actor")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("actor", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_actor_contact_id"), ["contact_id"], unique=False)
@@ -480,6 +489,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agreement_party")),
         sa.UniqueConstraint("agreement_id", "actor_id", name=op.f("uq_agreement_party_agreement_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("agreement_party", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agreement_party_actor_id"), ["actor_id"], unique=False)
@@ -533,6 +543,7 @@ def upgrade() -> None:
             "contact_id",
             name=op.f("uq_attendance_meeting_id"),
         ),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("attendance", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_attendance_actor_id"), ["actor_id"], unique=False)
