@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 from atlas.i18n import _
@@ -12,6 +13,8 @@ from atlas.i18n import _
 _UMLAUT_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 _POSTCODE = re.compile(r"[0-9]{5}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_FOLD_CACHE_LIMIT = 100_000
 
 
 def _strip_marks(text: str) -> str:
@@ -19,17 +22,62 @@ def _strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _fold_reference(text: str) -> str:
+    """The definition of :func:`fold` (slow; the tests compare the fast one with it)."""
+    return _strip_marks(text.casefold())
+
+
+def _fold_for_index_reference(text: str) -> str:
+    """The definition of :func:`fold_for_index` (slow; the tests compare with it)."""
+    low = text.casefold()
+    plain = _strip_marks(low)
+    transliterated = _strip_marks(low.translate(_UMLAUT_AE))
+    return plain if plain == transliterated else f"{plain}\n{transliterated}"
+
+
+class _CharFolds(dict[str, str]):
+    """Folded text of single characters: Latin precomputed, the rest on first sight."""
+
+    def __init__(self, fold_char: Callable[[str], str]) -> None:
+        super().__init__((c, fold_char(c)) for c in map(chr, range(0x80, 0x250)))
+        self._fold_char = fold_char
+
+    def __missing__(self, char: str) -> str:
+        folded = self._fold_char(char)
+        if len(self) < _FOLD_CACHE_LIMIT:
+            self[char] = folded
+        return folded
+
+
+# Folding works character by character (casefold and NFKD have no context, and
+# dropping every combining mark makes NFKD's reordering of marks moot), and folding
+# a character gives the same as folding its lower case (for all of Unicode; the
+# tests check it). So ASCII is folded by str.lower at C speed, and only the
+# non-ASCII characters of the lower-cased text need a table look-up.
+_FOLDED = _CharFolds(_fold_reference)
+_FOLDED_AE = _CharFolds(lambda c: _strip_marks(c.casefold().translate(_UMLAUT_AE)))
+
+
+def _fold_lower(low: str, table: _CharFolds) -> str:
+    return _NON_ASCII.sub(lambda match: table[match.group()], low)
+
+
 def fold(text: str) -> str:
     """Case- and accent-fold for matching: 'Ärztehaus' -> 'arztehaus', 'Straße' -> 'strasse'."""
-    return _strip_marks(text.casefold())
+    low = text.lower()
+    return low if low.isascii() else _fold_lower(low, _FOLDED)
 
 
 def fold_for_index(text: str) -> str:
     """What the search index stores: both spellings of umlauts, so 'ärzte', 'arzte'
     and 'aerzte' all find 'Ärztehaus'."""
-    low = text.casefold()
-    plain = _strip_marks(low)
-    transliterated = _strip_marks(low.translate(_UMLAUT_AE))
+    low = text.lower()
+    if low.isascii():
+        return low
+    plain = _fold_lower(low, _FOLDED)
+    if "ä" not in low and "ö" not in low and "ü" not in low:
+        return plain  # only these fold differently with transliteration
+    transliterated = _fold_lower(low, _FOLDED_AE)
     return plain if plain == transliterated else f"{plain}\n{transliterated}"
 
 

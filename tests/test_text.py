@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 import re
+from collections.abc import Callable
 
 import pytest
 
 from atlas.text import (
+    _fold_for_index_reference,
+    _fold_reference,
     check_email,
     check_lat,
     check_lon,
@@ -82,6 +86,58 @@ def test_fold_for_index_keeps_both_umlaut_spellings() -> None:
     # Text without umlauts is stored once.
     assert fold_for_index("Jobcenter") == "jobcenter"
     assert fold_for_index("Straße") == "strasse"
+
+
+# The fast folding must give exactly what the definitions (casefold, NFKD, drop marks) give.
+LATIN = [chr(c) for c in range(0x250)]
+SAMPLE_RNG = random.Random(2026)
+OTHERS = [
+    chr(c)
+    for c in SAMPLE_RNG.sample(range(0x250, 0x110000), 3000)
+    if not 0xD800 <= c <= 0xDFFF  # lone surrogates cannot be stored as UTF-8 text anyway
+]
+SPECIAL = [
+    "Ärztehaus Öztürk Übergang",
+    "ÄÖÜäöüß ẞ",
+    "A\u0308rztehaus Mu\u0308ller",  # decomposed umlauts stay plain vowels
+    "ΟΔΟΣ ΣΑΣ Σ",  # final sigma: lower() looks at the context, casefold does not
+    "İstanbul KELVIN \u212a ﬁ ﬀ ǅ ǈ ǋ Ǳ",
+    "ᴬᴮ ℌ ① ｆｕｌｌ ㎏ 한국어 日本語 😀 \u0301\u0308",
+    "Straße Ærø Øre Ðð Þþ ıİ ĸ ŉ ſ",
+    "",
+    "plain ascii ONLY 123 %_\\",
+]
+
+
+def _random_texts(alphabet: list[str], n: int, rng: random.Random) -> list[str]:
+    return ["".join(rng.choices(alphabet, k=rng.randint(1, 40))) for _ in range(n)]
+
+
+@pytest.mark.parametrize(
+    ("fast", "reference"),
+    [(fold, _fold_reference), (fold_for_index, _fold_for_index_reference)],
+    ids=["fold", "fold_for_index"],
+)
+def test_fast_folding_equals_the_definition(
+    fast: Callable[[str], str], reference: Callable[[str], str]
+) -> None:
+    rng = random.Random(1)
+    texts = LATIN + OTHERS + SPECIAL + ["".join(LATIN)]
+    texts += _random_texts(LATIN + list("ÄÖÜäöü  AZaz"), 2000, rng)
+    texts += _random_texts(LATIN + OTHERS, 500, rng)
+    wrong = [t for t in texts if fast(t) != reference(t)]
+    assert wrong == []
+
+
+def test_folding_a_character_is_folding_its_lower_case() -> None:
+    """What the fast folding relies on, checked over the whole Basic Multilingual Plane."""
+    wrong = [
+        hex(c)
+        for c in range(0x10000)
+        if not 0xD800 <= c <= 0xDFFF
+        and _fold_for_index_reference(chr(c).lower()) != _fold_for_index_reference(chr(c))
+    ]
+    assert wrong == []
 
 
 # -- LIKE escaping ---------------------------------------------------------------
