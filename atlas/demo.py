@@ -1500,7 +1500,7 @@ def build_demo(path: Path, seed: int = 2026, today: dt.date = TODAY) -> dict[str
                 session.execute(text(f"UPDATE {table} SET created_at = :t, updated_at = :t"), {"t": stamp})
         with engine.connect() as conn:
             # Merge the full-text index into one segment and drop free pages: a smaller file to ship.
-            conn.exec_driver_sql("INSERT INTO search_index(search_index) VALUES('optimize')")
+            search.optimize(conn)
             conn.commit()
             conn.exec_driver_sql("VACUUM")
         return atlas.stats()

@@ -1,10 +1,15 @@
 """The search index: one folded text per record, matched as substrings.
 
-On SQLite the index is an FTS5 table with the ``trigram`` tokenizer, which
-answers ``LIKE '%term%'`` from its index instead of scanning every row (see
-docs/ARCHITECTURE.md). On other databases it is a plain table queried with the
-same ``LIKE``. Rows are kept current by an ``after_flush`` hook, so every write
-path (forms, import, demo builder) updates the index in the same transaction.
+Every kind of record has its own index table ``search_<kind>(ref_id, body)``, so a
+search in one list never looks at the rows of another. On SQLite these are FTS5
+tables with the ``trigram`` tokenizer, which answer ``LIKE '%term%'`` from their
+index instead of scanning every row (see docs/ARCHITECTURE.md); the rowid of each
+row is the record's id, so a record's row is found without a scan. On other
+databases they are plain tables queried with the same ``LIKE``.
+
+Rows are kept current by an ``after_flush`` hook, so every write path (forms,
+import, demo builder) updates the index in the same transaction. A renamed or
+deleted quarter or taxonomy term reindexes only the records whose text shows it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Integer, Select, bindparam, column, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import get_history
 
 from atlas import models as m
 from atlas.text import fold, fold_for_index, like_pattern
@@ -29,68 +35,94 @@ KINDS: dict[type[m.Record], str] = {
     m.Quarter: "quarter",
 }
 MODELS: dict[str, type[m.Record]] = {v: k for k, v in KINDS.items()}
+# The index table of each kind.
+TABLES: dict[str, str] = {kind: f"search_{kind}" for kind in MODELS}
+
+_CHUNK = 500
 
 
-def _join(*parts: object) -> str:
-    return " ".join(str(p) for p in parts if p)
-
-
-def _bodies_sql(kind: str) -> str:
-    """SQL returning (id, text) for the records of ``kind`` whose id is in :ids."""
-    inst_text = (
+# What the index holds for each kind: SQL returning (id, text), and its id column.
+_BODIES: dict[str, tuple[str, str]] = {
+    "institution": (
         "SELECT i.id, coalesce(i.name,'')||' '||coalesce(i.carrier,'')||' '||coalesce(i.street,'')"
         "||' '||coalesce(i.postcode,'')||' '||coalesce(i.city,'')||' '||coalesce(q.name,'')"
         "||' '||coalesce(c.name,'')||' '||coalesce(s.name,'')||' '||coalesce(i.languages,'')"
         " FROM institution i LEFT JOIN quarter q ON q.id=i.quarter_id"
-        " LEFT JOIN term c ON c.id=i.category_id LEFT JOIN term s ON s.id=i.sector_id"
-        " WHERE i.id IN :ids"
-    )
-    offer_text = (
+        " LEFT JOIN term c ON c.id=i.category_id LEFT JOIN term s ON s.id=i.sector_id",
+        "i.id",
+    ),
+    "offer": (
         "SELECT o.id, coalesce(o.title,'')||' '||coalesce(o.description,'')||' '"
         "||coalesce(c.name,'')||' '||coalesce(i.name,'')||' '||coalesce(q.name,'')||' '"
         "||coalesce(o.place,'')||' '||coalesce(o.languages,'')||' '||coalesce(("
         "SELECT group_concat(t.name, ' ') FROM offer_target_group g JOIN term t ON t.id=g.term_id"
         " WHERE g.offer_id=o.id),'')"
         " FROM offer o JOIN institution i ON i.id=o.institution_id"
-        " LEFT JOIN quarter q ON q.id=i.quarter_id LEFT JOIN term c ON c.id=o.category_id"
-        " WHERE o.id IN :ids"
-    )
-    contact_text = (
+        " LEFT JOIN quarter q ON q.id=i.quarter_id LEFT JOIN term c ON c.id=o.category_id",
+        "o.id",
+    ),
+    "contact": (
         "SELECT p.id, coalesce(p.first_name,'')||' '||coalesce(p.last_name,'')||' '"
         "||coalesce(p.function,'')||' '||coalesce(p.email,'')||' '||coalesce(i.name,'')"
-        " FROM contact p LEFT JOIN institution i ON i.id=p.institution_id WHERE p.id IN :ids"
-    )
-    actor_text = (
+        " FROM contact p LEFT JOIN institution i ON i.id=p.institution_id",
+        "p.id",
+    ),
+    "actor": (
         "SELECT a.id, coalesce(a.name,'')||' '||coalesce(i.name,'')||' '||coalesce(s.name,'')"
         "||' '||coalesce(a.status,'')"
         " FROM actor a LEFT JOIN institution i ON i.id=a.institution_id"
-        " LEFT JOIN term s ON s.id=a.sector_id WHERE a.id IN :ids"
-    )
-    round_table_text = (
+        " LEFT JOIN term s ON s.id=a.sector_id",
+        "a.id",
+    ),
+    "round_table": (
         "SELECT r.id, coalesce(r.name,'')||' '||coalesce(r.topic,'')||' '"
         "||coalesce(r.organiser,'')||' '||coalesce(q.name,'')"
-        " FROM round_table r LEFT JOIN quarter q ON q.id=r.quarter_id WHERE r.id IN :ids"
-    )
-    meeting_text = (
+        " FROM round_table r LEFT JOIN quarter q ON q.id=r.quarter_id",
+        "r.id",
+    ),
+    "meeting": (
         "SELECT t.id, coalesce(t.title,'')||' '||coalesce(t.place,'')||' '||coalesce(r.name,'')"
-        " FROM meeting t LEFT JOIN round_table r ON r.id=t.round_table_id WHERE t.id IN :ids"
-    )
-    agreement_text = (
+        " FROM meeting t LEFT JOIN round_table r ON r.id=t.round_table_id",
+        "t.id",
+    ),
+    "agreement": (
         "SELECT g.id, coalesce(g.title,'')||' '||coalesce(g.projects,'')||' '||coalesce(("
         "SELECT group_concat(a.name, ' ') FROM agreement_party p JOIN actor a ON a.id=p.actor_id"
-        " WHERE p.agreement_id=g.id),'') FROM agreement g WHERE g.id IN :ids"
-    )
-    quarter_text = "SELECT q.id, q.name FROM quarter q WHERE q.id IN :ids"
-    return {
-        "institution": inst_text,
-        "offer": offer_text,
-        "contact": contact_text,
-        "actor": actor_text,
-        "round_table": round_table_text,
-        "meeting": meeting_text,
-        "agreement": agreement_text,
-        "quarter": quarter_text,
-    }[kind]
+        " WHERE p.agreement_id=g.id),'') FROM agreement g",
+        "g.id",
+    ),
+    "quarter": ("SELECT q.id, q.name FROM quarter q", "q.id"),
+}
+
+
+def _bodies_sql(kind: str, *, every_row: bool = False) -> str:
+    """SQL returning (id, text) for the records of ``kind`` whose id is in :ids
+    (or, with ``every_row``, for all of them)."""
+    sql, id_col = _BODIES[kind]
+    return sql if every_row else f"{sql} WHERE {id_col} IN :ids"
+
+
+# The records whose index text shows a term's or a quarter's name (see _BODIES):
+# the kind, and the SQL finding them from the term or quarter ids.
+_MENTIONS: dict[type[m.Term | m.Quarter], tuple[tuple[str, str], ...]] = {
+    m.Term: (
+        ("institution", "SELECT id FROM institution WHERE category_id IN :ids OR sector_id IN :ids"),
+        (
+            "offer",
+            "SELECT id FROM offer WHERE category_id IN :ids"
+            " UNION SELECT offer_id FROM offer_target_group WHERE term_id IN :ids",
+        ),
+        ("actor", "SELECT id FROM actor WHERE sector_id IN :ids"),
+    ),
+    m.Quarter: (
+        ("institution", "SELECT id FROM institution WHERE quarter_id IN :ids"),
+        (
+            "offer",
+            "SELECT o.id FROM offer o JOIN institution i ON i.id=o.institution_id WHERE i.quarter_id IN :ids",
+        ),
+        ("round_table", "SELECT id FROM round_table WHERE quarter_id IN :ids"),
+    ),
+}
 
 
 def _is_sqlite(conn: Connection) -> bool:
@@ -98,16 +130,38 @@ def _is_sqlite(conn: Connection) -> bool:
 
 
 def create_index_sql(dialect: str) -> list[str]:
-    """DDL for the index table; used by the migration."""
+    """DDL of the index tables (migration 0001 holds a frozen copy; ``rebuild`` uses it)."""
     if dialect == "sqlite":
         return [
-            "CREATE VIRTUAL TABLE search_index USING fts5("
-            "kind UNINDEXED, ref_id UNINDEXED, body, tokenize='trigram')"
+            f"CREATE VIRTUAL TABLE {table} USING fts5(ref_id UNINDEXED, body, tokenize='trigram')"
+            for table in TABLES.values()
         ]
     return [
-        "CREATE TABLE search_index (kind VARCHAR(20) NOT NULL, ref_id INTEGER NOT NULL,"
-        " body TEXT NOT NULL, PRIMARY KEY (kind, ref_id))",
+        f"CREATE TABLE {table} (ref_id INTEGER NOT NULL PRIMARY KEY, body TEXT NOT NULL)"
+        for table in TABLES.values()
     ]
+
+
+def _key(conn: Connection) -> str:
+    # On SQLite the FTS5 rowid is the record id: found through the rowid b-tree,
+    # while an UNINDEXED column can only be found by reading every row.
+    return "rowid" if _is_sqlite(conn) else "ref_id"
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _insert(conn: Connection, kind: str, rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        return
+    key = "rowid, " if _is_sqlite(conn) else ""
+    value = ":ref_id, " if _is_sqlite(conn) else ""
+    conn.execute(
+        text(f"INSERT INTO {TABLES[kind]} ({key}ref_id, body) VALUES ({value}:ref_id, :body)"),
+        [{"ref_id": rid, "body": fold_for_index(body or "")} for rid, body in rows],
+    )
 
 
 def reindex(conn: Connection, kind: str, ids: Iterable[int]) -> None:
@@ -115,41 +169,48 @@ def reindex(conn: Connection, kind: str, ids: Iterable[int]) -> None:
     id_list = sorted(set(ids))
     if not id_list:
         return
-    for start in range(0, len(id_list), 500):
-        chunk = id_list[start : start + 500]
-        conn.execute(
-            text("DELETE FROM search_index WHERE kind = :kind AND ref_id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"kind": kind, "ids": chunk},
-        )
-        rows = conn.execute(
-            text(_bodies_sql(kind)).bindparams(bindparam("ids", expanding=True)), {"ids": chunk}
-        ).all()
-        if rows:
-            conn.execute(
-                text("INSERT INTO search_index (kind, ref_id, body) VALUES (:kind, :ref_id, :body)"),
-                [{"kind": kind, "ref_id": rid, "body": fold_for_index(body or "")} for rid, body in rows],
-            )
+    drop(conn, kind, id_list)
+    select_bodies = text(_bodies_sql(kind)).bindparams(bindparam("ids", expanding=True))
+    for chunk in _chunks(id_list):
+        _insert(conn, kind, conn.execute(select_bodies, {"ids": list(chunk)}).all())
 
 
 def rebuild(conn: Connection) -> None:
-    """Recompute the whole index (after a taxonomy or quarter rename, or on request)."""
-    conn.execute(text("DELETE FROM search_index"))
-    for kind, model in MODELS.items():
-        ids = conn.execute(select(model.id)).scalars().all()
-        reindex(conn, kind, ids)
+    """Recompute the whole index (on request, after a bulk import, or as a repair)."""
+    if _is_sqlite(conn):
+        # Emptying an FTS5 table row by row costs as much as filling it; a new table is
+        # almost free. pysqlite opens its transaction only before INSERT, UPDATE or
+        # DELETE, so without this BEGIN the DROP would be committed on its own.
+        if getattr(conn.connection.driver_connection, "in_transaction", True) is False:
+            conn.exec_driver_sql("BEGIN")
+        for table in TABLES.values():
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        for ddl in create_index_sql("sqlite"):
+            conn.exec_driver_sql(ddl)
+    else:
+        for table in TABLES.values():
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    for kind in MODELS:
+        rows = conn.execute(text(_bodies_sql(kind, every_row=True))).all()
+        for start in range(0, len(rows), 5000):
+            _insert(conn, kind, rows[start : start + 5000])
+
+
+def optimize(conn: Connection) -> None:
+    """Merge each FTS5 index into one segment (after a bulk build); nothing elsewhere."""
+    if _is_sqlite(conn):
+        for table in TABLES.values():
+            conn.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES('optimize')")
 
 
 def drop(conn: Connection, kind: str, ids: Iterable[int]) -> None:
-    id_list = list(ids)
-    if id_list:
-        conn.execute(
-            text("DELETE FROM search_index WHERE kind = :kind AND ref_id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"kind": kind, "ids": id_list},
-        )
+    """Remove the index rows of these records."""
+    id_list = sorted(set(ids))
+    stmt = text(f"DELETE FROM {TABLES[kind]} WHERE {_key(conn)} IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    for chunk in _chunks(id_list):
+        conn.execute(stmt, {"ids": list(chunk)})
 
 
 # Index texts that show another record's name: the kind whose text changes, and the
@@ -165,20 +226,37 @@ _DEPENDANTS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def reindex_with_dependants(conn: Connection, stale: Mapping[str, Iterable[int]]) -> None:
-    """Reindex these records and the records whose index text shows their names."""
+def _find(conn: Connection, queries: Iterable[tuple[str, str]], ids: Iterable[int]) -> dict[str, set[int]]:
+    """Run each (kind, SQL with :ids) over ``ids`` in chunks: the ids found, by kind."""
+    id_list = sorted(set(ids))
+    found: dict[str, set[int]] = {}
+    for kind, sql in queries:
+        stmt = text(sql).bindparams(bindparam("ids", expanding=True))
+        for chunk in _chunks(id_list):
+            hits = set(conn.execute(stmt, {"ids": list(chunk)}).scalars())
+            if hits:
+                found.setdefault(kind, set()).update(hits)
+    return found
+
+
+def _with_dependants(conn: Connection, stale: Mapping[str, Iterable[int]]) -> dict[str, set[int]]:
     todo: dict[str, set[int]] = {kind: set(ids) for kind, ids in stale.items()}
     for kind, queries in _DEPENDANTS.items():
-        ids = sorted(todo.get(kind, ()))
-        if not ids:
-            continue
-        for dep_kind, sql in queries:
-            stmt = text(sql).bindparams(bindparam("ids", expanding=True))
-            for start in range(0, len(ids), 500):
-                found = conn.execute(stmt, {"ids": ids[start : start + 500]}).scalars().all()
-                todo.setdefault(dep_kind, set()).update(found)
-    for kind, stale_ids in todo.items():
-        reindex(conn, kind, stale_ids)
+        if todo.get(kind):
+            for dep_kind, dep_ids in _find(conn, queries, todo[kind]).items():
+                todo.setdefault(dep_kind, set()).update(dep_ids)
+    return todo
+
+
+def reindex_with_dependants(conn: Connection, stale: Mapping[str, Iterable[int]]) -> None:
+    """Reindex these records and the records whose index text shows their names."""
+    for kind, ids in _with_dependants(conn, stale).items():
+        reindex(conn, kind, ids)
+
+
+def mentioning(conn: Connection, model: type[m.Term | m.Quarter], ids: Iterable[int]) -> dict[str, set[int]]:
+    """The records whose index text shows the name of these terms or quarters, by kind."""
+    return _find(conn, _MENTIONS[model], ids)
 
 
 def terms(query: str) -> list[str]:
@@ -206,44 +284,69 @@ def matching(kind: str, query: str) -> Select[Any] | None:
         f"body LIKE :w{i}" if _index_can_answer(w) else f"body LIKE :w{i} ESCAPE '\\'"
         for i, w in enumerate(words)
     )
-    stmt = text(f"SELECT ref_id FROM search_index WHERE kind = :kind AND {clauses}").bindparams(
-        kind=kind, **{f"w{i}": like_pattern(w) for i, w in enumerate(words)}
+    stmt = text(f"SELECT ref_id FROM {TABLES[kind]} WHERE {clauses}").bindparams(
+        **{f"w{i}": like_pattern(w) for i, w in enumerate(words)}
     )
     found = stmt.columns(column("ref_id", Integer)).subquery()
     return select(found.c.ref_id)
 
 
-def _related(session: Session, objs: Sequence[object]) -> dict[str, set[int]]:
-    """Which index rows a flush made stale."""
+# session.info key: records a flush will make stale through a renamed or deleted
+# term or quarter, found before the flush (a delete unlinks them).
+_MENTIONED = "atlas.search.mentioned"
+
+
+def _name_changed(obj: m.Term | m.Quarter) -> bool:
+    return get_history(obj, "name").has_changes()
+
+
+def _changed_records(session: Session, objs: Sequence[object]) -> dict[str, set[int]]:
+    """Which records a flush wrote: their own index rows are stale."""
     stale: dict[str, set[int]] = {}
-    full = False
     for obj in objs:
-        if isinstance(obj, (m.Term, m.Quarter)) and obj not in session.new:
-            full = True
         kind = KINDS.get(type(obj)) if isinstance(obj, m.Record) else None
         if kind is not None and isinstance(obj, m.Record) and obj.id is not None:
             stale.setdefault(kind, set()).add(obj.id)
         if isinstance(obj, m.AgreementParty):
             stale.setdefault("agreement", set()).add(obj.agreement_id)
-    if full:
-        stale["*"] = set()
     return stale
 
 
 def install(sessions: sessionmaker[Session]) -> None:
     """Keep the index current for every session made by ``sessions``."""
 
+    @event.listens_for(sessions, "before_flush")
+    def _before_flush(session: Session, _ctx: object, _instances: object) -> None:
+        named: dict[type[m.Term | m.Quarter], set[int]] = {}
+        for obj in list(session.dirty) + list(session.deleted):
+            if (
+                isinstance(obj, (m.Term, m.Quarter))
+                and obj.id is not None
+                and (obj in session.deleted or _name_changed(obj))
+            ):
+                named.setdefault(type(obj), set()).add(obj.id)
+        if not named:
+            return
+        conn = session.connection()
+        pending: dict[str, set[int]] = session.info.setdefault(_MENTIONED, {})
+        for model, ids in named.items():
+            for kind, found in mentioning(conn, model, ids).items():
+                pending.setdefault(kind, set()).update(found)
+
     @event.listens_for(sessions, "after_flush")
     def _after_flush(session: Session, _ctx: object) -> None:
-        changed = list(session.new) + list(session.dirty)
-        stale = _related(session, changed)
-        if any(isinstance(o, (m.Term, m.Quarter)) for o in session.deleted):
-            stale["*"] = set()
         conn = session.connection()
-        if "*" in stale:
-            rebuild(conn)
-            return
-        reindex_with_dependants(conn, stale)
+        todo = _with_dependants(conn, _changed_records(session, list(session.new) + list(session.dirty)))
+        # A new name of a term or quarter changes only the texts that show it, not
+        # the names those records show elsewhere: no dependants needed.
+        for kind, ids in session.info.pop(_MENTIONED, {}).items():
+            todo.setdefault(kind, set()).update(ids)
+        for kind, ids in todo.items():
+            reindex(conn, kind, ids)
         for obj in session.deleted:
             if isinstance(obj, m.Record) and type(obj) in KINDS:
                 drop(conn, KINDS[type(obj)], [obj.id])
+
+    @event.listens_for(sessions, "after_soft_rollback")
+    def _after_rollback(session: Session, _previous: object) -> None:
+        session.info.pop(_MENTIONED, None)

@@ -234,7 +234,7 @@ def build_synthetic(
 
             search.rebuild(conn)
         with engine.connect() as conn:
-            conn.exec_driver_sql("INSERT INTO search_index(search_index) VALUES('optimize')")
+            search.optimize(conn)
             conn.commit()
     finally:
         engine.dispose()

@@ -22,6 +22,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from atlas import models as m
+from atlas import search
 from atlas.core import Atlas
 from atlas.errors import (
     CorruptDatabaseError,
@@ -93,7 +94,7 @@ def test_empty_file_is_migrated_to_head(db_path: Path) -> None:
             )
             tables = set(inspect(conn).get_table_names())
             assert set(m.Base.metadata.tables) <= tables
-            assert "search_index" in tables
+            assert {f"search_{kind}" for kind in search.MODELS} <= tables
             rows = conn.execute(text("SELECT vocabulary, count(*) FROM term GROUP BY vocabulary"))
             counts = {vocabulary: n for vocabulary, n in rows}
             assert counts == SEEDED
@@ -120,7 +121,7 @@ def test_migrated_schema_matches_models(db_path: Path) -> None:
 
     def is_search_index(diff: object) -> bool:
         table = diff[1] if isinstance(diff, tuple) and len(diff) > 1 else None
-        return getattr(table, "name", "").startswith("search_index")
+        return getattr(table, "name", "").startswith("search_")
 
     assert [d for d in diffs if not is_search_index(d)] == []
 

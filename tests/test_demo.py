@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from atlas import search
 from atlas.core import Atlas
 from atlas.demo import ACTIVE_MIN_MEETINGS, ACTIVE_WINDOW_DAYS, STORY_OFFER, TODAY, build_demo
 from atlas.schema import FilterKind
@@ -239,8 +240,9 @@ def test_committed_demo_database_is_current(
 def _index_digest(engine: Engine) -> str:
     digest = hashlib.sha256()
     with engine.connect() as conn:
-        for row in conn.execute(text("SELECT kind, ref_id, body FROM search_index ORDER BY kind, ref_id")):
-            digest.update(repr(tuple(row)).encode())
+        for kind, table in sorted(search.TABLES.items()):
+            for row in conn.execute(text(f"SELECT ref_id, body FROM {table} ORDER BY ref_id")):
+                digest.update(repr((kind, *row)).encode())
     return digest.hexdigest()
 
 

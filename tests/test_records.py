@@ -15,6 +15,7 @@ from sqlalchemy import String, event, func, select
 from sqlalchemy.orm import Session
 
 from atlas import models as m
+from atlas import search
 from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
@@ -895,7 +896,8 @@ def test_renaming_round_table_and_actor_updates_dependants(atlas: Atlas, network
 
 def test_rebuild_search_index(atlas: Atlas, network: dict[str, Any]) -> None:
     with atlas.sessions.begin() as session:
-        session.connection().exec_driver_sql("DELETE FROM search_index")
+        for table in search.TABLES.values():
+            session.connection().exec_driver_sql(f"DELETE FROM {table}")
     assert atlas.offers.list_ids("schuldner") == []
     atlas.rebuild_search_index()
     assert atlas.offers.list_ids("schuldner") == [network["offers"][0].id]

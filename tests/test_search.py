@@ -1,0 +1,266 @@
+"""The search index tables: layout, rebuild, and targeted reindexing after renames and deletes.
+
+The reference for every targeted update is a full ``search.rebuild``: after a rename or
+delete, the index must hold exactly what a rebuild would write, and only the records
+that show the renamed name may have been reindexed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from atlas import models as m
+from atlas import search
+from atlas.core import Atlas
+from atlas.demo import build_demo
+from db.engine import make_sessions
+from db.migrate import open_database
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo(demo_file: Path, tmp_path: Path) -> Iterator[Atlas]:
+    """A fresh copy of the demo database (100 institutions, 150 offers, 200 contacts ...)."""
+    copy = tmp_path / "demo.sqlite"
+    shutil.copyfile(demo_file, copy)
+    result = open_database(copy)
+    yield Atlas(make_sessions(result.engine))
+    result.engine.dispose()
+
+
+@pytest.fixture
+def reindexed(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[int]]:
+    """Records whose index rows were recomputed, by kind (collected from search.reindex)."""
+    seen: dict[str, set[int]] = {}
+    original = search.reindex
+
+    def spy(conn: Any, kind: str, ids: Any) -> None:
+        ids = set(ids)
+        seen.setdefault(kind, set()).update(ids)
+        original(conn, kind, ids)
+
+    monkeypatch.setattr(search, "reindex", spy)
+    return seen
+
+
+def index_contents(atlas: Atlas) -> dict[str, dict[int, str]]:
+    with atlas.sessions() as session:
+        conn = session.connection()
+        return {
+            kind: {r[0]: r[1] for r in conn.execute(text(f"SELECT ref_id, body FROM {table}"))}
+            for kind, table in search.TABLES.items()
+        }
+
+
+def assert_index_current(atlas: Atlas) -> None:
+    """The index holds what a full rebuild writes."""
+    before = index_contents(atlas)
+    atlas.rebuild_search_index()
+    after = index_contents(atlas)
+    for kind in search.TABLES:
+        stale = {
+            i for i in before[kind].keys() | after[kind].keys() if before[kind].get(i) != after[kind].get(i)
+        }
+        assert stale == set(), f"{kind}: stale index rows {sorted(stale)[:10]}"
+
+
+def ids(atlas: Atlas, sql: str, **params: Any) -> set[int]:
+    with atlas.sessions() as session:
+        return set(session.execute(text(sql), params).scalars())
+
+
+def term(atlas: Atlas, vocabulary: m.Vocabulary) -> m.Term:
+    """The most used term of a vocabulary."""
+    used = max(atlas.taxonomy.terms(vocabulary), key=lambda t: t.usage)
+    assert used.usage > 0
+    with atlas.sessions() as session:
+        found = session.get(m.Term, used.id)
+        assert found is not None
+        return found
+
+
+# -- layout ---------------------------------------------------------------------------------
+
+
+def test_one_table_per_kind_as_in_the_code(demo: Atlas) -> None:
+    with demo.sessions() as session:
+        ddl = {
+            r[0]: r[1]
+            for r in session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        }
+    assert [ddl.get(table) for table in search.TABLES.values()] == search.create_index_sql("sqlite")
+    assert "search_index" not in ddl
+
+
+def test_rowid_is_the_record_id(demo: Atlas) -> None:
+    with demo.sessions() as session:
+        for kind, table in search.TABLES.items():
+            pairs = session.execute(text(f"SELECT rowid, ref_id FROM {table}")).all()
+            assert pairs and all(rowid == ref_id for rowid, ref_id in pairs), kind
+            model = search.MODELS[kind]
+            assert {r for r, _ in pairs} == set(session.scalars(select(model.id))), kind
+
+
+def test_demo_index_is_what_rebuild_writes(demo: Atlas) -> None:
+    assert_index_current(demo)
+
+
+def test_rebuild_repairs_a_missing_table(demo: Atlas) -> None:
+    with demo.sessions.begin() as session:
+        session.connection().exec_driver_sql("DROP TABLE search_contact")
+    demo.rebuild_search_index()
+    assert demo.contacts.list_ids("a") == demo.contacts.list_ids()
+
+
+def test_search_looks_only_at_its_own_kind(demo: Atlas) -> None:
+    offer = demo.offers.save(None, {"title": "Qwertzkurs", "institution_id": demo.institutions.list_ids()[0]})
+    assert demo.offers.list_ids("qwertz") == [offer.id]
+    assert demo.institutions.list_ids("qwertz") == []
+    assert demo.contacts.list_ids("qwertz") == []
+
+
+# -- targeted reindex -----------------------------------------------------------------------
+
+
+def test_category_rename_reindexes_only_its_records(demo: Atlas, reindexed: dict[str, set[int]]) -> None:
+    cat = term(demo, m.Vocabulary.CATEGORY)
+    demo.taxonomy.save(m.Vocabulary.CATEGORY, cat.id, "Zyxkategorie")
+    users = {
+        "institution": ids(demo, "SELECT id FROM institution WHERE category_id = :t", t=cat.id),
+        "offer": ids(demo, "SELECT id FROM offer WHERE category_id = :t", t=cat.id),
+    }
+    assert reindexed == users
+    assert set(demo.institutions.list_ids("zyxkategorie")) == users["institution"]
+    assert set(demo.offers.list_ids("zyxkategorie")) == users["offer"]
+    assert_index_current(demo)
+
+
+def test_sector_and_target_group_renames(demo: Atlas, reindexed: dict[str, set[int]]) -> None:
+    sector = term(demo, m.Vocabulary.SECTOR)
+    demo.taxonomy.save(m.Vocabulary.SECTOR, sector.id, "Zyxsektor")
+    assert reindexed == {
+        "institution": ids(demo, "SELECT id FROM institution WHERE sector_id = :t", t=sector.id),
+        "actor": ids(demo, "SELECT id FROM actor WHERE sector_id = :t", t=sector.id),
+    }
+    assert_index_current(demo)
+    reindexed.clear()
+    group = term(demo, m.Vocabulary.TARGET_GROUP)
+    demo.taxonomy.save(m.Vocabulary.TARGET_GROUP, group.id, "Zyxgruppe")
+    users = ids(demo, "SELECT offer_id FROM offer_target_group WHERE term_id = :t", t=group.id)
+    assert reindexed == {"offer": users}
+    assert set(demo.offers.list_ids("zyxgruppe")) == users
+    assert_index_current(demo)
+
+
+def test_colour_change_reindexes_nothing(demo: Atlas, reindexed: dict[str, set[int]]) -> None:
+    cat = term(demo, m.Vocabulary.CATEGORY)
+    demo.taxonomy.save(m.Vocabulary.CATEGORY, cat.id, cat.name, "#123456")
+    assert reindexed == {}
+
+
+def test_term_delete_reindexes_its_former_records(demo: Atlas, reindexed: dict[str, set[int]]) -> None:
+    for vocabulary in m.Vocabulary:
+        gone = term(demo, vocabulary)
+        institutions = set(demo.institutions.list_ids(gone.name))
+        assert institutions or vocabulary is m.Vocabulary.TARGET_GROUP
+        demo.taxonomy.delete(gone.id)
+        assert reindexed, vocabulary
+        assert_index_current(demo)
+        reindexed.clear()
+
+
+def test_quarter_rename_reindexes_only_its_records(demo: Atlas, reindexed: dict[str, set[int]]) -> None:
+    (qid,) = ids(demo, "SELECT id FROM quarter WHERE name = 'Styrum'")
+    demo.quarters.save(qid, {"name": "Zyxviertel"})
+    in_quarter = ids(demo, "SELECT id FROM institution WHERE quarter_id = :q", q=qid)
+    assert reindexed == {
+        "quarter": {qid},
+        "institution": in_quarter,
+        "offer": ids(
+            demo,
+            "SELECT id FROM offer WHERE institution_id IN (SELECT id FROM institution WHERE quarter_id = :q)",
+            q=qid,
+        ),
+        "round_table": ids(demo, "SELECT id FROM round_table WHERE quarter_id = :q", q=qid),
+    }
+    assert set(demo.institutions.list_ids("zyxviertel")) == in_quarter
+    assert demo.quarters.list_ids("zyxviertel") == [qid]
+    assert_index_current(demo)
+
+
+def test_quarter_delete_and_undo_keep_the_index_current(demo: Atlas) -> None:
+    for (qid,) in [(q,) for q in sorted(ids(demo, "SELECT id FROM quarter"))[:2]]:
+        name = demo.quarters.get(qid).title
+        in_quarter = set(demo.institutions.list_ids(name))
+        deleted = demo.quarters.delete(qid)
+        assert_index_current(demo)
+        demo.quarters.restore(deleted)
+        assert_index_current(demo)
+        assert set(demo.institutions.list_ids(name)) == in_quarter
+
+
+def test_quarter_deleted_through_the_orm(demo: Atlas) -> None:
+    (qid,) = ids(demo, "SELECT id FROM quarter WHERE name = 'Lirich'")
+    in_quarter = ids(demo, "SELECT id FROM institution WHERE quarter_id = :q", q=qid)
+    found = set(demo.institutions.list_ids("lirich"))
+    assert in_quarter <= found
+    with demo.sessions.begin() as session:
+        session.delete(session.get(m.Quarter, qid))
+    # Still found: those on the "Liricher Straße".
+    assert set(demo.institutions.list_ids("lirich")) < found
+    assert demo.quarters.list_ids("lirich") == []
+    assert_index_current(demo)
+
+
+def test_failed_flush_leaves_nothing_pending(demo: Atlas, reindexed: dict[str, set[int]]) -> None:
+    cats = demo.taxonomy.terms(m.Vocabulary.CATEGORY)
+    with demo.sessions() as session:
+        first = session.get(m.Term, cats[0].id)
+        assert first is not None
+        first.name = cats[1].name  # taken: the flush fails
+        with pytest.raises(Exception, match="UNIQUE"):
+            session.flush()
+        session.rollback()
+        assert search._MENTIONED not in session.info
+    assert reindexed == {}
+    assert_index_current(demo)
+
+
+def test_short_non_ascii_words_are_found(atlas: Atlas) -> None:
+    """Words shorter than a trigram never go to FTS5 (it misses short non-ASCII patterns)."""
+    ids = {
+        n: atlas.institutions.save(None, {"name": n}).id for n in ("Жираф e. V.", "Ærø Kirke", "日本語クラブ")
+    }
+    assert atlas.institutions.list_ids("ир") == [ids["Жираф e. V."]]
+    assert atlas.institutions.list_ids("жираф") == [ids["Жираф e. V."]]
+    assert atlas.institutions.list_ids("ø") == [ids["Ærø Kirke"]]
+    assert atlas.institutions.list_ids("日本") == [ids["日本語クラブ"]]
+    assert atlas.institutions.list_ids("本語ク") == [ids["日本語クラブ"]]
+
+
+def test_failed_rebuild_keeps_the_old_index(demo: Atlas, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rebuild drops and creates the FTS5 tables: that must be part of the transaction."""
+    before = index_contents(demo)
+    original = search._insert
+
+    def failing(conn: Any, kind: str, rows: Any) -> None:
+        if kind == "offer":
+            raise RuntimeError("disk full")
+        original(conn, kind, rows)
+
+    monkeypatch.setattr(search, "_insert", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        demo.rebuild_search_index()
+    assert index_contents(demo) == before
