@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
     sub.add_parser("stats", help="Anzahlen als JSON ausgeben (Einrichtungen, Angebote, Kontakte, Akteure …)")
     sub.add_parser("check", help="die Datenbank prüfen (Integrität, Schema-Stand)")
+    export = sub.add_parser("export", help="Daten exportieren, z. B. die Karte als HTML-Datei")
+    export.add_argument("what", choices=["map"], help="was exportiert wird")
+    export.add_argument("file", metavar="DATEI", help="Zieldatei (für map: .html)")
+    export.add_argument("--quarter", metavar="QUARTIER", help="nur dieses Quartier (Name oder Nummer)")
+    export.add_argument("--category", metavar="KATEGORIE", help="nur diese Kategorie (Name oder Nummer)")
     return parser
 
 
@@ -92,7 +97,7 @@ def _prepare_qt_environment() -> None:
 
 
 def run_command(args: argparse.Namespace, database: str) -> int:
-    from atlas.errors import DatabaseOpenError
+    from atlas.errors import AtlasError, DatabaseOpenError
 
     try:
         atlas, result = bootstrap(database)
@@ -111,7 +116,14 @@ def run_command(args: argparse.Namespace, database: str) -> int:
                 "backup": str(result.backup) if result.backup else None,
             }
             print(json.dumps(report, ensure_ascii=False, indent=2))
+        elif args.command == "export":
+            from atlas.commands import export_map
+
+            print(export_map(atlas, Path(args.file), quarter=args.quarter, category=args.category))
         return 0
+    except AtlasError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 2
     finally:
         result.engine.dispose()
 

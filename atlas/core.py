@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from atlas import models as m
 from atlas import search
 from atlas.changes import ChangeBus
+from atlas.mapdata import MapService
 from atlas.records import RecordService
 from atlas.schema import ENTITIES
 from atlas.taxonomy import TaxonomyService
@@ -26,6 +27,7 @@ class Atlas:
             key: RecordService(spec, sessions, self.changes) for key, spec in ENTITIES.items()
         }
         self.taxonomy = TaxonomyService(sessions, self.changes)
+        self.maps = MapService(sessions)
 
     @property
     def institutions(self) -> RecordService:

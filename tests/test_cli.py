@@ -91,3 +91,28 @@ def test_an_unknown_database_address_is_refused_in_german_without_the_password()
     result = run("--db", "quatsch://irgendwo", "stats")
     assert result.returncode == 2
     assert "nicht unterstützt" in result.stderr
+
+
+def test_export_map_writes_a_self_contained_file(tmp_path: Path) -> None:
+    from atlas.mappage import remote_references
+
+    target = tmp_path / "karte.html"
+    result = run(
+        "--demo", "export", "map", str(target), "--quarter", "alt-oberhausen", "--category", "Kinderbetreuung"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Karte gespeichert" in result.stdout
+    page = target.read_text(encoding="utf-8")
+    assert remote_references(page) == []
+    assert "leaflet" in page.lower() and "Alt-Oberhausen" in page
+    assert '"quarters":{"type":"FeatureCollection","features":[{"type":"Feature","id":' in page
+
+
+def test_export_map_refuses_unknown_quarter_and_wrong_suffix(tmp_path: Path) -> None:
+    result = run("--demo", "export", "map", str(tmp_path / "k.html"), "--quarter", "Atlantis")
+    assert result.returncode == 2
+    assert "„Atlantis“ gibt es nicht" in result.stderr
+    assert not (tmp_path / "k.html").exists()
+    result = run("--demo", "export", "map", str(tmp_path / "k.pdf"))
+    assert result.returncode == 2
+    assert ".html" in result.stderr

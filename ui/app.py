@@ -28,6 +28,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setOrganizationName(ORG_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    from PySide6 import QtWebEngineWidgets  # noqa: F401  (must load before the QApplication exists)
+
+    from ui.map.scheme import register_scheme
+
+    register_scheme()
     QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationDisplayName(APP_NAME)
@@ -64,6 +69,7 @@ def run_gui(
         return 2
     window = MainWindow(atlas, result.url, QSettings(), demo=demo, backup=result.backup)
     window.show()
+    QTimer.singleShot(0, window.start_map)
     if os.environ.get("STADTTEIL_ATLAS_STARTUP_PROBE"):
         # Used by tests and benchmarks/bench_startup.py: report and leave once the window is up.
         def report() -> None:

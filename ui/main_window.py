@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QDockWidget,
     QLabel,
     QListWidget,
     QMainWindow,
@@ -21,8 +22,9 @@ from PySide6.QtWidgets import (
 from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.errors import AtlasError
-from atlas.schema import ENTITIES
+from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
+from ui.map.pane import MapPane
 from ui.section import SectionWidget
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand
@@ -81,6 +83,19 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
 
+        self.map_dock = QDockWidget(self.tr("Karte"), self)
+        self.map_dock.setObjectName("mapDock")
+        self.map_dock.setAllowedAreas(
+            Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.map_dock.setWidget(
+            QLabel(self.tr("Karte wird geladen …"), alignment=Qt.AlignmentFlag.AlignCenter)
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.map_dock)
+        self.resizeDocks([self.map_dock], [460], Qt.Orientation.Horizontal)
+        self.map: MapPane | None = None
+        self._map_quarter: object = None
+
         self.actions_by_name = build_actions(self)
         self._build_menus()
         self.db_label = QLabel(
@@ -124,11 +139,66 @@ class MainWindow(QMainWindow):
 
     def _show_page(self, index: int) -> None:
         if 0 <= index < len(SECTIONS):
-            self.stack.setCurrentWidget(self._page(index))
+            page = self._page(index)
+            self.stack.setCurrentWidget(page)
+            if isinstance(page, QTabWidget) and not page.property("mapHooked"):
+                page.currentChanged.connect(lambda _i: self._list_changed(self.current_section()))
+                page.setProperty("mapHooked", True)
+            self._list_changed(self.current_section())
+
+    # -- the map -------------------------------------------------------------------
+    def start_map(self) -> MapPane:
+        """Create the map pane (QtWebEngine) once the window is up."""
+        if self.map is None:
+            self.map = MapPane(self.atlas, self.settings, self.undo_stack)
+            self.map.setObjectName("mapPane")
+            self.map.institutionClicked.connect(self._marker_clicked)
+            self.map_dock.setWidget(self.map)
+            self.map.start()
+            self._list_changed(self.current_section())
+        return self.map
+
+    def _list_changed(self, section: SectionWidget) -> None:
+        if self.map is None or section is not self.current_section():
+            return
+        key = section.spec.key
+        if key not in ("institution", "offer", "contact", "actor"):
+            self.map.show_for("institution", None)
+            return
+        self.map.show_for(key, section.model.ids() if section.is_filtered() else None)
+        quarter = section.active_filters().get(FilterKind.QUARTER)
+        if quarter != self._map_quarter:
+            self._map_quarter = quarter
+            self.map.view.fit(quarter)
+
+    def _selection_changed(self, section: SectionWidget, record_id: object) -> None:
+        mapped = section.spec.key in ("institution", "offer", "contact", "actor")
+        if (
+            self.map is not None
+            and mapped
+            and isinstance(record_id, int)
+            and section is self.current_section()
+        ):
+            self.map.select(section.spec.key, record_id)
+
+    def _marker_clicked(self, institution_id: int) -> None:
+        """A click on a pin selects the institution in the list and shows its details."""
+        section = self.current_section()
+        if section.spec.key != "institution":
+            self.show_section(0)
+            section = self.section("institution")
+        if not section.select(institution_id):
+            section.search.clear()
+            for combo in section.filters.values():
+                combo.setCurrentIndex(0)
+            section.refresh()
+            section.select(institution_id)
 
     def _make_section(self, key: str) -> SectionWidget:
         section = SectionWidget(self.atlas, ENTITIES[key])
         section.setObjectName(f"section_{key}")
+        section.listChanged.connect(lambda s=section: self._list_changed(s))
+        section.selectionChanged.connect(lambda rid, s=section: self._selection_changed(s, rid))
         section.restore_state(self.settings)
         self.sections[key] = section
         return section
@@ -166,6 +236,12 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([a["find"], a["taxonomies"]])
         view_menu = bar.addMenu(self.tr("&Ansicht"))
+        map_toggle = self.map_dock.toggleViewAction()
+        map_toggle.setText(self.tr("&Karte"))
+        map_toggle.setShortcut(QKeySequence("Ctrl+M"))
+        a["map"] = map_toggle
+        view_menu.addAction(map_toggle)
+        view_menu.addSeparator()
         for index, (label, _keys) in enumerate(SECTIONS):
             action = view_menu.addAction(self.tr(label))
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
@@ -270,6 +346,8 @@ class MainWindow(QMainWindow):
         self._pending.clear()
         for section in self.sections.values():
             section.on_change(entities)
+        if self.map is not None:
+            self.map.on_change(entities)
 
     # -- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -32,6 +32,7 @@ class SectionWidget(QWidget):
     """List + details for one entity."""
 
     selectionChanged = Signal(object)  # record id or None
+    listChanged = Signal()  # the ids shown changed (search, filter, data)
 
     def __init__(self, atlas: Atlas, spec: EntitySpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,6 +171,10 @@ class SectionWidget(QWidget):
         )
         if keep is not None:
             self.select(keep, scroll=False)
+        self.listChanged.emit()
+
+    def is_filtered(self) -> bool:
+        return bool(self.search.text().strip()) or bool(self.active_filters())
 
     def current_id(self) -> int | None:
         index = self.table.selectionModel().currentIndex()

@@ -12,6 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from atlas.core import Atlas
 from ui.main_window import MainWindow
+from ui.map.scheme import register_scheme
+
+register_scheme()  # before pytest-qt creates the QApplication
 
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 QCoreApplication.setOrganizationName("Stadtteil-Atlas-Tests")

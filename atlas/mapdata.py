@@ -1,0 +1,234 @@
+"""What the map shows, as plain JSON-ready data: quarters, places, legend, densities.
+
+No Qt and no HTML here; the map page turns this into Leaflet layers, escaping
+nothing because it only ever sets text (``textContent``), never markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from atlas import models as m
+from atlas.i18n import _
+from atlas.text import fold
+
+DEFAULT_COLOR = "#607d8b"
+#: Used when a database has no quarters with boundaries yet (the demo city).
+FALLBACK_CENTER = (51.4963, 6.8636)
+
+
+@dataclass(frozen=True)
+class MapData:
+    quarters: dict[str, Any]  # GeoJSON FeatureCollection
+    places: list[dict[str, Any]]
+    legend: list[dict[str, Any]]
+    without_coordinates: int
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "quarters": self.quarters,
+                "places": self.places,
+                "legend": self.legend,
+                "withoutCoordinates": self.without_coordinates,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+
+def json_for_script(payload: str) -> str:
+    """JSON that is safe inside an HTML <script> element (no '</script>', no '<!--')."""
+    return payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class MapService:
+    """Read-only queries for the map."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def data(
+        self,
+        today: dt.date | None = None,
+        quarter_id: int | None = None,
+        category_id: int | None = None,
+    ) -> MapData:
+        """Everything the map shows; optionally only one quarter and/or one category."""
+        with self._sessions() as session:
+            places = self._places(session, today or dt.date.today())
+            quarters = self._quarters(session)
+            if quarter_id is not None:
+                places = [p for p in places if p["quarter"] == quarter_id]
+                quarters["features"] = [f for f in quarters["features"] if f["id"] == quarter_id]
+            if category_id is not None:
+                places = [p for p in places if p["category"] == category_id]
+            return MapData(
+                quarters=quarters,
+                places=places,
+                legend=legend_of(places),
+                without_coordinates=session.scalar(
+                    select(func.count()).select_from(m.Institution).where(m.Institution.lat.is_(None))
+                )
+                or 0,
+            )
+
+    def _quarters(self, session: Session) -> dict[str, Any]:
+        counts = dict(
+            session.execute(
+                select(m.Institution.quarter_id, func.count())
+                .join(m.Offer, m.Offer.institution_id == m.Institution.id)
+                .group_by(m.Institution.quarter_id)
+            ).all()
+        )
+        features = []
+        for q in session.scalars(select(m.Quarter).order_by(m.Quarter.name)):
+            if not q.boundary_geojson:
+                continue
+            try:
+                geometry = json.loads(q.boundary_geojson)
+            except ValueError:
+                continue
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": q.id,
+                    "geometry": geometry,
+                    "properties": {
+                        "id": q.id,
+                        "name": q.name,
+                        "color": q.color or DEFAULT_COLOR,
+                        "offers": counts.get(q.id, 0),
+                    },
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    def _places(self, session: Session, today: dt.date) -> list[dict[str, Any]]:
+        inst = m.Institution
+        cat = m.Term
+        rows = session.execute(
+            select(
+                inst.id,
+                inst.name,
+                inst.lat,
+                inst.lon,
+                inst.street,
+                inst.postcode,
+                inst.city,
+                inst.phone,
+                inst.opening_hours,
+                inst.quarter_id,
+                inst.category_id,
+                cat.name,
+                cat.color,
+            )
+            .outerjoin(cat, cat.id == inst.category_id)
+            .where(inst.lat.is_not(None), inst.lon.is_not(None))
+            .order_by(inst.id)
+        ).all()
+        offers: dict[int, list[str]] = {}
+        current = (m.Offer.valid_to.is_(None) | (m.Offer.valid_to >= today)) & (
+            m.Offer.valid_from.is_(None) | (m.Offer.valid_from <= today)
+        )
+        for inst_id, title in session.execute(
+            select(m.Offer.institution_id, m.Offer.title).where(current).order_by(m.Offer.title)
+        ):
+            offers.setdefault(inst_id, []).append(title)
+        places = []
+        for i, name, lat, lon, street, postcode, city, phone, hours, q_id, c_id, c_name, c_color in rows:
+            if lat is None or lon is None:  # excluded by the query; keeps the types honest
+                continue
+            place_line = " ".join(p for p in (postcode, city) if p)
+            places.append(
+                {
+                    "id": i,
+                    "name": name,
+                    "lat": round(lat, 6),
+                    "lon": round(lon, 6),
+                    "address": ", ".join(p for p in (street, place_line) if p),
+                    "phone": phone or "",
+                    "hours": hours or "",
+                    "quarter": q_id,
+                    "category": c_id,
+                    "categoryName": c_name or _("ohne Kategorie"),
+                    "color": c_color or DEFAULT_COLOR,
+                    "offers": offers.get(i, []),
+                }
+            )
+        return places
+
+    def institution_ids(self, entity: str, ids: Sequence[int] | None) -> list[int] | None:
+        """Which institutions a list of ``entity`` records stands for on the map.
+
+        ``None`` means "no restriction" (show all).
+        """
+        if ids is None:
+            return None
+        if entity == "institution":
+            return list(ids)
+        column = {
+            "offer": (m.Offer.id, m.Offer.institution_id),
+            "contact": (m.Contact.id, m.Contact.institution_id),
+            "actor": (m.Actor.id, m.Actor.institution_id),
+        }.get(entity)
+        if column is None:
+            return None
+        key, inst = column
+        found: set[int] = set()
+        with self._sessions() as session:
+            for start in range(0, len(ids), 900):
+                chunk = list(ids[start : start + 900])
+                found.update(i for i in session.scalars(select(inst).where(key.in_(chunk))) if i is not None)
+        return sorted(found)
+
+    def offer_density(
+        self, category_id: int | None = None, target_group_id: int | None = None, today: dt.date | None = None
+    ) -> dict[int, int]:
+        """Number of current offers per quarter, optionally of one category or target group."""
+        day = today or dt.date.today()
+        stmt = (
+            select(m.Institution.quarter_id, func.count(func.distinct(m.Offer.id)))
+            .join(m.Offer, m.Offer.institution_id == m.Institution.id)
+            .where(m.Institution.quarter_id.is_not(None))
+            .where(m.Offer.valid_to.is_(None) | (m.Offer.valid_to >= day))
+            .group_by(m.Institution.quarter_id)
+        )
+        if category_id is not None:
+            stmt = stmt.where(m.Offer.category_id == category_id)
+        if target_group_id is not None:
+            stmt = stmt.join(m.offer_target_group, m.offer_target_group.c.offer_id == m.Offer.id).where(
+                m.offer_target_group.c.term_id == target_group_id
+            )
+        with self._sessions() as session:
+            counts = {int(q): int(n) for q, n in session.execute(stmt).all() if q is not None}
+            for q in session.scalars(select(m.Quarter.id)):
+                counts.setdefault(q, 0)
+        return counts
+
+
+def legend_of(places: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One legend row per category shown, with its colour and count."""
+    rows: dict[Any, dict[str, Any]] = {}
+    for p in places:
+        row = rows.setdefault(
+            p["category"], {"id": p["category"], "name": p["categoryName"], "color": p["color"], "count": 0}
+        )
+        row["count"] += 1
+    return sorted(rows.values(), key=lambda r: (r["id"] is None, fold(r["name"])))
+
+
+def bounds(points: Iterable[tuple[float, float]]) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    pts = list(points)
+    if not pts:
+        return None
+    lats = [p[0] for p in pts]
+    lons = [p[1] for p in pts]
+    return (min(lats), min(lons)), (max(lats), max(lons))

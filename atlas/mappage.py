@@ -1,0 +1,143 @@
+"""The map page: built once with folium, then driven through atlas-map.js.
+
+folium (with branca) writes the Leaflet page; its asset references are pointed at
+the libraries bundled in ``resources/web`` so the page needs no network. For the
+program the page loads its assets from the ``atlas:`` URL scheme; for a standalone
+file every asset and the data are inlined, so the file opens offline in any browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+from atlas.mapdata import FALLBACK_CENTER, MapData, json_for_script
+
+WEB = Path(__file__).resolve().parents[1] / "resources" / "web"
+LEAFLET = "vendor/leaflet-1.9.4"
+CLUSTER = "vendor/leaflet.markercluster-1.5.3"
+JS_ASSETS = (
+    ("leaflet", f"{LEAFLET}/leaflet.js"),
+    ("markercluster", f"{CLUSTER}/leaflet.markercluster.js"),
+)
+CSS_ASSETS = (
+    ("leaflet_css", f"{LEAFLET}/leaflet.css"),
+    ("markercluster_css", f"{CLUSTER}/MarkerCluster.css"),
+    ("markercluster_default_css", f"{CLUSTER}/MarkerCluster.Default.css"),
+    ("atlas_css", "atlas-map.css"),
+)
+MAP_VAR = "atlas_map"
+
+
+def build_page(
+    *,
+    asset_base: str = "",
+    channel: bool = True,
+    center: tuple[float, float] = FALLBACK_CENTER,
+    zoom: int = 13,
+    embedded: MapData | None = None,
+) -> str:
+    """The HTML of the map page.
+
+    ``asset_base`` prefixes the bundled asset paths (``"atlas://app/"`` in the program).
+    With ``channel`` the page connects to the program's QWebChannel bridge; with
+    ``embedded`` the data is baked into the page instead.
+    """
+    import folium  # heavy: only when a page is really built
+    from branca.element import Element, Figure
+
+    class AtlasMap(folium.Map):  # type: ignore[misc]
+        default_js = [(n, asset_base + p) for n, p in JS_ASSETS]  # noqa: RUF012 (folium's own shape)
+        default_css = [(n, asset_base + p) for n, p in CSS_ASSETS]  # noqa: RUF012
+
+    fmap = AtlasMap(
+        location=list(center),
+        zoom_start=zoom,
+        tiles=None,
+        max_zoom=19,
+        control_scale=False,
+        prefer_canvas=False,
+    )
+    fmap._id = MAP_VAR  # a stable variable name (map_atlas_map) instead of a random one
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    if channel:
+        root.header.add_child(Element(f'<script src="{asset_base}qwebchannel.js"></script>'))
+    root.header.add_child(Element(f'<script src="{asset_base}atlas-map.js"></script>'))
+    data = "null"
+    if embedded is not None:
+        root.html.add_child(
+            Element(
+                '<script type="application/json" id="atlas-data">'
+                + json_for_script(embedded.to_json())
+                + "</script>"
+            )
+        )
+        data = "JSON.parse(document.getElementById('atlas-data').textContent)"
+    # After the whole page script ran (folium defines the map variable at its end).
+    root.script.add_child(
+        Element(
+            f'window.addEventListener("load", function () {{ AtlasMap.start({fmap.get_name()}, {data}); }});'
+        )
+    )
+    html: str = root.render()
+    return html
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def inline_assets(html: str) -> str:
+    """Replace every bundled <script src> and <link href> with the file's content."""
+
+    def script(match: re.Match[str]) -> str:
+        source = (WEB / match.group(1)).read_text(encoding="utf-8")
+        return "<script>" + source.replace("</script", "<\\/script") + "</script>"
+
+    def style(match: re.Match[str]) -> str:
+        rel = match.group(1)
+        css = (WEB / rel).read_text(encoding="utf-8")
+        folder = (WEB / rel).parent
+        css = re.sub(
+            r"url\((['\"]?)(images/[^)'\"]+\.png)\1\)",
+            lambda m: f"url({_data_uri(folder / m.group(2))})",
+            css,
+        )
+        return "<style>" + css.replace("</style", "<\\/style") + "</style>"
+
+    html = re.sub(r'<script src="((?:vendor/|atlas-)[^"]+\.js)"></script>', script, html)
+    html = re.sub(r'<link rel="stylesheet" href="((?:vendor/|atlas-)[^"]+\.css)"\s*/>', style, html)
+    return html
+
+
+def standalone_html(data: MapData, *, title: str = "Stadtteil-Atlas") -> str:
+    """One self-contained HTML file: opens offline in any browser, no remote request."""
+    html = build_page(asset_base="", channel=False, embedded=data)
+    html = inline_assets(html)
+    safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.replace("<head>", f"<head>\n<title>{safe_title}</title>", 1)
+
+
+def remote_references(html: str) -> list[str]:
+    """Every http(s) URL the page would load (should be none)."""
+    found: list[str] = re.findall(r'<(?:script|img|iframe)\b[^>]*\bsrc\s*=\s*["\'](https?://[^"\']+)', html)
+    found += re.findall(r'<link\b[^>]*\bhref\s*=\s*["\'](https?://[^"\']+)', html)
+    found += re.findall(r"url\(\s*['\"]?(https?://[^)'\"]+)", html)
+    return found
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write to a temporary name, then rename: a full disk leaves no half file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+__all__: list[Any] = ["build_page", "inline_assets", "remote_references", "standalone_html"]

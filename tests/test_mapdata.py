@@ -1,0 +1,106 @@
+"""Map data and the map page, without Qt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from atlas.core import Atlas
+from atlas.mapdata import json_for_script
+from atlas.mappage import build_page, remote_references, standalone_html
+from atlas.models import Vocabulary
+from db.engine import make_sessions
+from db.migrate import open_database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Atlas]:
+    copy = tmp_path / "demo.sqlite"
+    shutil.copyfile(ROOT / "resources" / "demo" / "demo.sqlite", copy)
+    result = open_database(copy)
+    yield Atlas(make_sessions(result.engine))
+    result.engine.dispose()
+
+
+def test_places_quarters_and_legend_of_the_demo(demo: Atlas) -> None:
+    data = demo.maps.data(today=dt.date(2026, 11, 15))
+    stats = demo.stats()
+    assert len(data.places) == stats["institutions"] - stats["institutions_without_coordinates"]
+    assert data.without_coordinates == stats["institutions_without_coordinates"]
+    assert len(data.quarters["features"]) == stats["quarters"]
+    assert sum(row["count"] for row in data.legend) == len(data.places)
+    assert all(p["color"].startswith("#") for p in data.places)
+    story = next(p for p in data.places if p["name"] == "Schuldner- und Insolvenzberatung Alt-Oberhausen")
+    assert "Schuldnerberatung für Alleinerziehende" in story["offers"]
+
+
+def test_expired_offers_are_not_in_popups(demo: Atlas) -> None:
+    inst = demo.institutions.save(None, {"name": "Testhaus", "lat": 51.49, "lon": 6.86})
+    demo.offers.save(None, {"title": "Altes Projekt", "institution_id": inst.id, "valid_to": "31.12.2025"})
+    demo.offers.save(None, {"title": "Laufendes Projekt", "institution_id": inst.id})
+    place = next(p for p in demo.maps.data(today=dt.date(2026, 6, 1)).places if p["id"] == inst.id)
+    assert place["offers"] == ["Laufendes Projekt"]
+
+
+def test_filtered_data_for_one_quarter_and_category(demo: Atlas) -> None:
+    quarter = next(i for i, n in demo.quarters.choices() if n == "Styrum")
+    category = next(t.id for t in demo.taxonomy.terms(Vocabulary.CATEGORY) if t.name == "Kinderbetreuung")
+    data = demo.maps.data(quarter_id=quarter, category_id=category)
+    assert data.places and all(p["quarter"] == quarter and p["category"] == category for p in data.places)
+    assert [f["id"] for f in data.quarters["features"]] == [quarter]
+
+
+def test_lists_map_to_institutions(demo: Atlas) -> None:
+    offers = demo.offers.list_ids("Schuldnerberatung für Alleinerziehende")
+    institutions = demo.maps.institution_ids("offer", offers)
+    assert institutions and len(institutions) <= len(offers)
+    assert demo.maps.institution_ids("institution", [3, 4]) == [3, 4]
+    assert demo.maps.institution_ids("offer", None) is None
+    assert demo.maps.institution_ids("agreement", [1]) is None
+
+
+def test_offer_density_counts_every_quarter(demo: Atlas) -> None:
+    counts = demo.maps.offer_density()
+    assert len(counts) == 5 and sum(counts.values()) > 100
+    debt = next(t.id for t in demo.taxonomy.terms(Vocabulary.CATEGORY) if t.name == "Schuldnerberatung")
+    only_debt = demo.maps.offer_density(category_id=debt)
+    assert 0 < sum(only_debt.values()) < sum(counts.values())
+
+
+def test_json_in_a_script_element_cannot_close_it() -> None:
+    payload = json.dumps({"name": "</script><script>alert(1)</script><!-- & more"})
+    safe = json_for_script(payload)
+    assert "<" not in safe and ">" not in safe and "&" not in safe
+    assert json.loads(safe) == json.loads(payload)
+
+
+def test_the_program_page_loads_only_bundled_assets() -> None:
+    page = build_page(asset_base="atlas://app/")
+    assert remote_references(page) == []
+    for asset in (
+        "vendor/leaflet-1.9.4/leaflet.js",
+        "vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+    ):
+        assert f"atlas://app/{asset}" in page
+        assert (ROOT / "resources" / "web" / asset).is_file()
+
+
+def test_the_remote_reference_check_finds_folium_defaults() -> None:
+    import folium
+
+    assert len(remote_references(folium.Map().get_root().render())) >= 5
+
+
+def test_standalone_file_inlines_everything(demo: Atlas) -> None:
+    html = standalone_html(demo.maps.data())
+    assert remote_references(html) == []
+    assert "<script src=" not in html and '<link rel="stylesheet"' not in html
+    assert "L.markerClusterGroup" in html and "Alt-Oberhausen" in html
+    assert "data:image/png;base64," in html  # Leaflet's control images, inlined

@@ -1,0 +1,345 @@
+"""The map pane: base-layer choice, offer density, moving pins, export, and the view."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QSettings, QTimer, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from atlas.core import Atlas
+from atlas.errors import AtlasError
+from atlas.mappage import standalone_html, write_text_atomically
+from atlas.models import Vocabulary
+from ui.map.scheme import MBTiles, TileError
+from ui.map.view import MapView
+
+OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
+BASES = (
+    ("osm", "OpenStreetMap (online)"),
+    ("mbtiles", "Offline-Kartendatei (MBTiles)"),
+    ("none", "Ohne Kartenhintergrund"),
+)
+
+
+class MoveCommand(QUndoCommand):
+    """A pin moved by hand; undo puts it back (a new save with the old coordinates)."""
+
+    def __init__(
+        self,
+        pane: MapPane,
+        institution_id: int,
+        old: tuple[float | None, float | None],
+        new: tuple[float, float],
+        title: str,
+    ) -> None:
+        super().__init__(f"„{title}“ verschieben")
+        self.pane = pane
+        self.institution_id = institution_id
+        self.old = old
+        self.new = new
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self.pane.save_position(self.institution_id, self.new)
+
+    def undo(self) -> None:
+        self.pane.save_position(self.institution_id, self.old)
+
+
+class MapPane(QWidget):
+    institutionClicked = Signal(int)
+
+    def __init__(
+        self, atlas: Atlas, settings: QSettings, undo_stack: QUndoStack, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.atlas = atlas
+        self.settings = settings
+        self.undo_stack = undo_stack
+        self.view = MapView(self)
+        self.view.bridge.markerClicked.connect(self.institutionClicked)
+        self.view.bridge.markerMoved.connect(self._on_moved)
+
+        self.base = QComboBox()
+        self.base.setObjectName("mapBase")
+        self.base.setAccessibleName(self.tr("Kartenhintergrund"))
+        for key, label in BASES:
+            self.base.addItem(self.tr(label), key)
+        self.base.setMinimumContentsLength(14)
+        self.base.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.base.activated.connect(self._on_base_chosen)
+
+        self.density = QComboBox()
+        self.density.setObjectName("mapDensity")
+        self.density.setAccessibleName(self.tr("Quartiere einfärben"))
+        self.density.setMinimumContentsLength(16)
+        self.density.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.density.activated.connect(self._apply_density)
+
+        self.move_button = QToolButton()
+        self.move_button.setObjectName("mapMove")
+        self.move_button.setText(self.tr("Pins verschieben"))
+        self.move_button.setCheckable(True)
+        self.move_button.setToolTip(self.tr("Standorte auf der Karte mit der Maus korrigieren"))
+        self.move_button.toggled.connect(self.view.set_draggable)
+
+        self.export_button = QToolButton()
+        self.export_button.setText(self.tr("Exportieren"))
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.export_button)
+        menu.addAction(self.tr("Als HTML-Datei (offline lesbar) …"), self.export_html)
+        menu.addAction(self.tr("Als Bild (PNG) …"), self.export_png)
+        menu.addAction(self.tr("Als PDF …"), self.export_pdf)
+        self.export_button.setMenu(menu)
+
+        self.missing = QLabel()
+        self.missing.setObjectName("mapMissing")
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        bar.addWidget(self.base)
+        bar.addWidget(self.density)
+        bar.addWidget(self.move_button)
+        bar.addWidget(self.export_button)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.missing)
+
+        self.tiles: MBTiles | None = None
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(150)
+        self._reload_timer.timeout.connect(self.reload)
+
+    # -- start and data --------------------------------------------------------------
+    def start(self) -> None:
+        self.view.start()
+        self._fill_density_choices()
+        self.reload(fit=True)
+        mode = str(self.settings.value("map/base", "osm"))
+        self.set_base(mode if mode in {k for k, _l in BASES} else "osm", ask=False)
+
+    def reload(self, fit: bool = False) -> None:
+        data = self.atlas.maps.data()
+        self.view.set_data(data, fit=fit)
+        n = data.without_coordinates
+        self.missing.setText(
+            self.tr("{n} Einrichtungen noch nicht auf der Karte (ohne Koordinaten)").format(n=n) if n else ""
+        )
+        self.missing.setVisible(bool(n))
+        if self.density.currentData() is not None:
+            self._apply_density()
+
+    def schedule_reload(self) -> None:
+        self._reload_timer.start()
+
+    def _fill_density_choices(self) -> None:
+        current = self.density.currentData()
+        self.density.clear()
+        self.density.addItem(self.tr("Quartiere: Umrisse"), None)
+        self.density.addItem(self.tr("Quartiere: Angebote insgesamt"), ("all", None))
+        for term in self.atlas.taxonomy.terms(Vocabulary.CATEGORY):
+            self.density.addItem(self.tr("Angebote: {name}").format(name=term.name), ("category", term.id))
+        for term in self.atlas.taxonomy.terms(Vocabulary.TARGET_GROUP):
+            self.density.addItem(self.tr("Für: {name}").format(name=term.name), ("target_group", term.id))
+        index = self.density.findData(current)
+        self.density.setCurrentIndex(max(index, 0))
+
+    def _apply_density(self) -> None:
+        choice = self.density.currentData()
+        if choice is None:
+            self.view.set_density(None)
+            return
+        kind, term_id = choice
+        counts = self.atlas.maps.offer_density(
+            category_id=term_id if kind == "category" else None,
+            target_group_id=term_id if kind == "target_group" else None,
+        )
+        top = max(counts.values(), default=0)
+        steps = [0, 1] + [max(2, round(top * f)) for f in (0.34, 0.67)] + [max(3, top)]
+        steps = sorted(set(steps))
+        while len(steps) < 5:
+            steps.append(steps[-1] + 1)
+        self.view.set_density({str(k): v for k, v in counts.items()}, self.density.currentText(), steps[:5])
+
+    def on_change(self, entities: frozenset[str]) -> None:
+        if entities & {"term"}:
+            self._fill_density_choices()
+        if entities & {"institution", "offer", "quarter", "term"}:
+            self.schedule_reload()
+
+    # -- following the lists -----------------------------------------------------------
+    def show_for(self, entity: str, ids: list[int] | None) -> None:
+        self.view.show_only(self.atlas.maps.institution_ids(entity, ids))
+
+    def select(self, entity: str, record_id: int) -> None:
+        ids = self.atlas.maps.institution_ids(entity, [record_id])
+        if ids:
+            self.view.select(ids[0])
+
+    # -- base layers -----------------------------------------------------------------
+    def _on_base_chosen(self) -> None:
+        self.set_base(str(self.base.currentData()), ask=True)
+
+    def set_base(self, mode: str, ask: bool) -> None:
+        if mode == "mbtiles":
+            path = str(self.settings.value("map/mbtiles", "") or "")
+            if ask or not path:
+                chosen, _filter = QFileDialog.getOpenFileName(
+                    self,
+                    self.tr("Offline-Kartendatei wählen"),
+                    path,
+                    self.tr("MBTiles (*.mbtiles);;Alle Dateien (*)"),
+                )
+                if not chosen:
+                    self.base.setCurrentIndex(self.base.findData(self.settings.value("map/base", "none")))
+                    return
+                path = chosen
+            if not self.use_tile_file(Path(path)):
+                mode = "none"
+        if mode == "osm":
+            self.view.set_base("osm", OSM_URL, OSM_ATTRIBUTION, 19)
+        elif mode == "none":
+            self.view.set_base("none")
+        self.settings.setValue("map/base", mode)
+        self.base.setCurrentIndex(self.base.findData(mode))
+
+    def use_tile_file(self, path: Path) -> bool:
+        """Serve tiles from an MBTiles file; a clear message and False when it can't be used."""
+        try:
+            if not path.is_file():
+                raise TileError(self.tr("Die Kartendatei {path} wurde nicht gefunden.").format(path=path))
+            tiles = MBTiles(path)
+        except TileError as err:
+            QMessageBox.warning(
+                self,
+                self.tr("Kartendatei"),
+                str(err) + "\n\n" + self.tr("Die Karte wird ohne Hintergrund gezeigt."),
+            )
+            return False
+        if self.tiles is not None:
+            self.tiles.close()
+        self.tiles = tiles
+        self.view.handler.tiles = tiles
+        self.settings.setValue("map/mbtiles", str(path))
+        self.view.set_base(
+            "mbtiles", "atlas://tiles/{z}/{x}/{y}", html.escape(tiles.attribution), tiles.max_zoom
+        )
+        return True
+
+    # -- moving pins -------------------------------------------------------------------
+    def _on_moved(self, institution_id: int, lat: float, lon: float) -> None:
+        try:
+            record = self.atlas.institutions.get(institution_id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Verschieben"), str(err))
+            self.reload()
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("Standort ändern"),
+            self.tr("Den Standort von „{name}“ hierher verschieben?\n{lat:.5f}, {lon:.5f}").format(
+                name=record.title, lat=lat, lon=lon
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Yes,
+        )
+        old = (record.values.get("lat"), record.values.get("lon"))
+        if answer != QMessageBox.StandardButton.Yes:
+            if old[0] is not None and old[1] is not None:
+                self.view.move_place(institution_id, old[0], old[1])
+            return
+        if self.save_position(institution_id, (round(lat, 6), round(lon, 6))):
+            self.undo_stack.push(
+                MoveCommand(self, institution_id, old, (round(lat, 6), round(lon, 6)), record.title)
+            )
+
+    def save_position(self, institution_id: int, position: tuple[float | None, float | None]) -> bool:
+        try:
+            record = self.atlas.institutions.get(institution_id)
+            self.atlas.institutions.save(
+                institution_id, {"lat": position[0], "lon": position[1]}, expected_version=record.version
+            )
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Verschieben"), str(err))
+            self.reload()
+            return False
+        if position[0] is not None and position[1] is not None:
+            self.view.move_place(institution_id, position[0], position[1])
+        return True
+
+    # -- export ------------------------------------------------------------------------
+    def export_html(self, path: str | None = None) -> Path | None:
+        target = (
+            path
+            or QFileDialog.getSaveFileName(
+                self,
+                self.tr("Karte als HTML speichern"),
+                "stadtteil-atlas-karte.html",
+                self.tr("HTML (*.html)"),
+            )[0]
+        )
+        if not target:
+            return None
+        try:
+            write_text_atomically(Path(target), standalone_html(self.atlas.maps.data()))
+        except OSError as err:
+            QMessageBox.warning(
+                self,
+                self.tr("Export"),
+                self.tr("Die Datei konnte nicht geschrieben werden: {reason}").format(reason=err.strerror),
+            )
+            return None
+        return Path(target)
+
+    def export_png(self, path: str | None = None) -> Path | None:
+        target = (
+            path
+            or QFileDialog.getSaveFileName(
+                self,
+                self.tr("Karte als Bild speichern"),
+                "stadtteil-atlas-karte.png",
+                self.tr("PNG-Bild (*.png)"),
+            )[0]
+        )
+        if not target:
+            return None
+        if not self.view.grab().save(target, "PNG"):
+            QMessageBox.warning(self, self.tr("Export"), self.tr("Das Bild konnte nicht gespeichert werden."))
+            return None
+        return Path(target)
+
+    def export_pdf(self, path: str | None = None) -> None:
+        target = (
+            path
+            or QFileDialog.getSaveFileName(
+                self, self.tr("Karte als PDF speichern"), "stadtteil-atlas-karte.pdf", self.tr("PDF (*.pdf)")
+            )[0]
+        )
+        if not target:
+            return
+        layout = QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape, QMarginsF(10, 10, 10, 10)
+        )
+        self.view.page().printToPdf(target, layout)

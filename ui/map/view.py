@@ -1,0 +1,210 @@
+"""The embedded map: a QWebEngineView on the folium page, driven through one bridge object.
+
+Python → page: ``MapBridge.command`` (a signal carrying JSON) runs one of the page's
+small functions (setData, filter, select, fit, base, draggable, density, move).
+Page → Python: the bridge's slots (ready, markerClicked, markerMoved, painted, failed).
+Commands issued before the page said "ready" wait in a queue; nothing blocks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+from atlas.mapdata import MapData
+from atlas.mappage import build_page
+from ui.map.scheme import PAGE_URL, SCHEME, AtlasSchemeHandler
+
+USER_AGENT = "Stadtteil-Atlas/0.1 (Desktop-Programm für Netzwerkarbeit im Quartier)"
+#: Online tile servers the page may reach when the user chose the online map.
+ONLINE_TILE_HOSTS = frozenset({"tile.openstreetmap.org"})
+# file: only for exported maps opened in a view (tests); Chromium keeps the atlas: page itself
+# from loading file: URLs (it is not a local page).
+LOCAL_SCHEMES = frozenset({"atlas", "data", "blob", "qrc", "file"})
+
+
+class RequestGuard(QWebEngineUrlRequestInterceptor):
+    """Lets the page reach only its own scheme and, when allowed, the tile server.
+
+    Every other request is blocked and counted (tests assert zero remote requests
+    offline). Tile requests carry an identifying User-Agent, as OSM's policy asks.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.online_tiles = False
+        self.remote: list[str] = []
+        self.blocked: list[str] = []
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
+        url = info.requestUrl()
+        if url.scheme() in LOCAL_SCHEMES:
+            return
+        self.remote.append(url.toString())
+        if self.online_tiles and url.scheme() == "https" and url.host() in ONLINE_TILE_HOSTS:
+            info.setHttpHeader(b"User-Agent", USER_AGENT.encode("utf-8"))
+            return
+        self.blocked.append(url.toString())
+        info.block(True)
+
+
+_HANDLER: AtlasSchemeHandler | None = None
+_GUARD: RequestGuard | None = None
+
+
+def profile_parts() -> tuple[AtlasSchemeHandler, RequestGuard]:
+    """The scheme handler and request guard, installed once on the default profile."""
+    global _HANDLER, _GUARD
+    profile = QWebEngineProfile.defaultProfile()
+    if _HANDLER is None:
+        _HANDLER = AtlasSchemeHandler(profile)
+        profile.installUrlSchemeHandler(SCHEME, _HANDLER)
+    if _GUARD is None:
+        _GUARD = RequestGuard(profile)
+        profile.setUrlRequestInterceptor(_GUARD)
+    return _HANDLER, _GUARD
+
+
+class MapPage(QWebEnginePage):
+    """The map page may not navigate anywhere: no links, no other pages."""
+
+    def acceptNavigationRequest(
+        self, url: QUrl | str, nav_type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
+        target = QUrl(url) if isinstance(url, str) else url
+        return target.toString() == PAGE_URL and nav_type in (
+            QWebEnginePage.NavigationType.NavigationTypeTyped,
+            QWebEnginePage.NavigationType.NavigationTypeReload,
+            QWebEnginePage.NavigationType.NavigationTypeOther,
+        )
+
+    def createWindow(self, _kind: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:
+        return None
+
+    def javaScriptConsoleMessage(
+        self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
+    ) -> None:
+        if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+            self.parent().bridge.errors.append(f"{source}:{line}: {message}")  # type: ignore[attr-defined]
+
+
+class MapBridge(QObject):
+    """The one object the page sees. Signals out, slots in, JSON only."""
+
+    command = Signal(str)
+    # to the widgets
+    pageReady = Signal()
+    markerClicked = Signal(int)
+    markerMoved = Signal(int, float, float)
+    paintedMs = Signal(float)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.errors: list[str] = []
+
+    @Slot()
+    def ready(self) -> None:
+        self.pageReady.emit()
+
+    @Slot(int)
+    def clicked(self, place_id: int) -> None:
+        self.markerClicked.emit(place_id)
+
+    @Slot(int, float, float)
+    def moved(self, place_id: int, lat: float, lon: float) -> None:
+        self.markerMoved.emit(place_id, lat, lon)
+
+    @Slot(float)
+    def painted(self, ms: float) -> None:
+        self.paintedMs.emit(ms)
+
+    @Slot(str)
+    def failed(self, message: str) -> None:
+        self.errors.append(message)
+
+
+class MapView(QWebEngineView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.handler, self.guard = profile_parts()
+        self.bridge = MapBridge(self)
+        page = MapPage(QWebEngineProfile.defaultProfile(), self)
+        self.setPage(page)
+        settings = page.settings()
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanOpenWindows, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptCanAccessClipboard, False)
+        settings.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, False)
+        self.channel = QWebChannel(page)
+        self.channel.registerObject("bridge", self.bridge)
+        page.setWebChannel(self.channel)
+        self.ready = False
+        self._queue: list[str] = []
+        self.bridge.pageReady.connect(self._on_ready)
+        self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
+
+    def start(self) -> None:
+        """Build the page (folium, once) and load it."""
+        if not self.handler.page_html:
+            self.handler.page_html = build_page(asset_base="atlas://app/").encode("utf-8")
+        self.ready = False
+        self.load(QUrl(PAGE_URL))
+
+    def _on_ready(self) -> None:
+        self.ready = True
+        queued, self._queue = self._queue, []
+        for message in queued:
+            self.bridge.command.emit(message)
+
+    def send(self, op: str, **args: Any) -> None:
+        message = json.dumps({"op": op, "args": args}, ensure_ascii=False)
+        if self.ready:
+            self.bridge.command.emit(message)
+        else:
+            self._queue.append(message)
+
+    # -- the page's functions --------------------------------------------------------
+    def set_data(self, data: MapData, fit: bool = True) -> None:
+        self.send("setData", data=json.loads(data.to_json()), fit=fit)
+
+    def show_only(self, ids: Sequence[int] | None) -> None:
+        self.send("filter", ids=None if ids is None else list(ids))
+
+    def select(self, place_id: int, popup: bool = True) -> None:
+        self.send("select", id=place_id, popup=popup)
+
+    def fit(self, quarter_id: int | None = None) -> None:
+        self.send("fit", **({} if quarter_id is None else {"quarter": quarter_id}))
+
+    def set_base(self, mode: str, url: str | None = None, attribution: str = "", max_zoom: int = 19) -> None:
+        self.guard.online_tiles = mode == "osm"
+        self.send("base", mode=mode, url=url, attribution=attribution, maxZoom=max_zoom)
+
+    def set_draggable(self, on: bool) -> None:
+        self.send("draggable", on=on)
+
+    def set_density(
+        self, counts: dict[int, int] | None, title: str = "", steps: list[int] | None = None
+    ) -> None:
+        self.send("density", counts=counts, title=title, steps=steps)
+
+    def move_place(self, place_id: int, lat: float, lon: float) -> None:
+        self.send("move", id=place_id, lat=lat, lon=lon)
+
+    def evaluate(self, script: str, callback: Callable[[Any], None]) -> None:
+        """Run JavaScript for a test or a measurement (never with user text)."""
+        self.page().runJavaScript(script, 0, callback)
