@@ -86,6 +86,34 @@ def build_page(
     return html
 
 
+def cached_page(cache_dir: Path, asset_base: str) -> str:
+    """The program's map page, built with folium once and then read from a cache file.
+
+    The cache key covers what shapes the page: folium's version, this module and the
+    bundled page script, so a program or library update builds it anew.
+    """
+    import hashlib
+    from importlib.metadata import version
+
+    key = hashlib.sha256()
+    key.update(version("folium").encode())
+    key.update(asset_base.encode())
+    for source in (Path(__file__), WEB / "atlas-map.js", WEB / "atlas-map.css"):
+        key.update(source.read_bytes())
+    cached = cache_dir / f"map-{key.hexdigest()[:16]}.html"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    page = build_page(asset_base=asset_base)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(cached, page)
+    except OSError:
+        pass  # a read-only cache only costs the next start the folium build again
+    return page
+
+
 def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 

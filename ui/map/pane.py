@@ -25,6 +25,7 @@ from atlas.mappage import standalone_html, write_text_atomically
 from atlas.models import Vocabulary
 from ui.map.scheme import MBTiles, TileError
 from ui.map.view import MapView
+from ui.tasks import TaskRunner
 
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
@@ -127,6 +128,8 @@ class MapPane(QWidget):
         layout.addWidget(self.missing)
 
         self.tiles: MBTiles | None = None
+        self.tasks = TaskRunner(1, self)
+        self.loading = False
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(150)
@@ -141,9 +144,28 @@ class MapPane(QWidget):
         self.set_base(mode if mode in {k for k, _l in BASES} else "osm", ask=False)
 
     def reload(self, fit: bool = False) -> None:
-        data = self.atlas.maps.data()
-        self.view.set_data(data, fit=fit)
-        n = data.without_coordinates
+        """Fetch the map data on the database worker; show it when it arrives."""
+        maps = self.atlas.maps
+
+        def work() -> tuple[str, int]:
+            data = maps.data()
+            return data.to_json(), data.without_coordinates
+
+        self.loading = True
+        self.tasks.run(work, lambda result: self._show_data(result, fit), self._load_failed)
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.loading = False
+        QMessageBox.warning(
+            self,
+            self.tr("Karte"),
+            self.tr("Die Kartendaten konnten nicht geladen werden: {e}").format(e=error),
+        )
+
+    def _show_data(self, result: tuple[str, int], fit: bool) -> None:
+        payload, n = result
+        self.loading = False
+        self.view.set_data(payload, fit=fit)
         self.missing.setText(
             self.tr("{n} Einrichtungen noch nicht auf der Karte (ohne Koordinaten)").format(n=n) if n else ""
         )

@@ -25,7 +25,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from atlas.mapdata import MapData
-from atlas.mappage import build_page
+from atlas.mappage import cached_page
 from ui.map.scheme import PAGE_URL, SCHEME, AtlasSchemeHandler
 
 USER_AGENT = "Stadtteil-Atlas/0.1 (Desktop-Programm für Netzwerkarbeit im Quartier)"
@@ -158,9 +158,12 @@ class MapView(QWebEngineView):
         self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
 
     def start(self) -> None:
-        """Build the page (folium, once) and load it."""
+        """Build the page (folium, once; cached between starts) and load it."""
         if not self.handler.page_html:
-            self.handler.page_html = build_page(asset_base="atlas://app/").encode("utf-8")
+            from platformdirs import user_cache_path
+
+            cache = user_cache_path("Stadtteil-Atlas", appauthor=False)
+            self.handler.page_html = cached_page(cache, "atlas://app/").encode("utf-8")
         self.ready = False
         self.load(QUrl(PAGE_URL))
 
@@ -171,15 +174,21 @@ class MapView(QWebEngineView):
             self.bridge.command.emit(message)
 
     def send(self, op: str, **args: Any) -> None:
-        message = json.dumps({"op": op, "args": args}, ensure_ascii=False)
+        self._emit(json.dumps({"op": op, "args": args}, ensure_ascii=False))
+
+    def _emit(self, message: str) -> None:
         if self.ready:
             self.bridge.command.emit(message)
         else:
             self._queue.append(message)
 
     # -- the page's functions --------------------------------------------------------
-    def set_data(self, data: MapData, fit: bool = True) -> None:
-        self.send("setData", data=json.loads(data.to_json()), fit=fit)
+    def set_data(self, data: MapData | str, fit: bool = True) -> None:
+        """``data`` may come serialised already (from a worker thread): no second pass."""
+        payload = data if isinstance(data, str) else data.to_json()
+        self._emit(
+            '{"op":"setData","args":{"fit":' + ("true" if fit else "false") + ',"data":' + payload + "}}"
+        )
 
     def show_only(self, ids: Sequence[int] | None) -> None:
         self.send("filter", ids=None if ids is None else list(ids))
