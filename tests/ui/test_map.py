@@ -73,7 +73,6 @@ def open_window(qtbot, atlas: Atlas, settings: QSettings) -> MainWindow:  # type
     window.show()
     pane = window.start_map()
     pane.view.guard.remote.clear()
-    pane.view.guard.blocked.clear()
     qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)
     return window
 
@@ -365,3 +364,101 @@ def test_png_and_pdf_export(qtbot, demo: Atlas, offline_settings: QSettings, tmp
         pane.export_pdf(str(pdf))
     assert finished.args[1] is True
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+class TileServer:
+    """A real HTTP server on 127.0.0.1 standing in for the online tile server."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        tile = _png("#d8e8f0")
+        self.requests: list[tuple[str, str]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests.append((self.path, self.headers.get("User-Agent", "")))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(tile)))
+                self.send_header("Cache-Control", "max-age=604800")
+                self.end_headers()
+                self.wfile.write(tile)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_online_tiles_come_through_the_program_with_user_agent_and_cache(
+    qtbot, demo: Atlas, settings: QSettings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.map.scheme import OnlineTiles
+    from ui.map.view import USER_AGENT, profile_parts
+
+    server = TileServer()
+    try:
+        handler, _guard = profile_parts()
+        handler.online = OnlineTiles(tmp_path / "kacheln", USER_AGENT, handler)
+        settings.setValue("map/base", "osm")
+        settings.setValue("map/tile_url", f"http://127.0.0.1:{server.port}/{{z}}/{{x}}/{{y}}.png")
+        window = open_window(qtbot, demo, settings)
+        pane = window.map
+        assert pane is not None
+        qtbot.waitUntil(lambda: len(server.requests) >= 4, timeout=20000)
+        qtbot.wait(500)
+        assert {agent for _path, agent in server.requests} == {USER_AGENT}
+        assert state(qtbot, pane.view)["base"] == "atlas://online/{z}/{x}/{y}"
+        assert "OpenStreetMap" in js(
+            qtbot, pane.view, "document.querySelector('.leaflet-control-attribution').innerText"
+        )
+        assert pane.view.guard.remote == []
+    finally:
+        server.stop()
+
+
+class FakeJob:
+    """Stands in for QWebEngineUrlRequestJob (Qt makes those only for a live request)."""
+
+    def __init__(self) -> None:
+        self.data: bytes | None = None
+        self.failed = False
+
+    def fail(self, _error: object) -> None:
+        self.failed = True
+
+
+def test_online_tiles_are_cached_on_disk_and_served_without_network(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ui.map.scheme import OnlineTiles
+
+    server = TileServer()
+    online = OnlineTiles(tmp_path / "kacheln", "Stadtteil-Atlas-Test/1.0")
+    online.template = f"http://127.0.0.1:{server.port}/{{z}}/{{x}}/{{y}}.png"
+
+    def fetch(z: int, x: int, y: int) -> FakeJob:
+        job = FakeJob()
+        online.fetch(job, z, x, y, lambda j, _mime, data: setattr(j, "data", data))  # type: ignore[arg-type]
+        qtbot.waitUntil(lambda: job.data is not None or job.failed, timeout=10000)
+        return job
+
+    try:
+        assert fetch(13, 4252, 2721).data
+        assert len(server.requests) == 1
+        assert fetch(13, 4252, 2721).data
+        assert len(server.requests) == 1  # fresh in the disk cache: not asked again
+    finally:
+        server.stop()
+    assert fetch(13, 4252, 2721).data  # no server any more: still shown from the cache
+    assert online.failures == 0
+    assert fetch(13, 4253, 2721).failed  # never seen and no network: a failed tile, no crash
+    assert online.failures == 1

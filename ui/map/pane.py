@@ -28,6 +28,7 @@ from ui.map.view import MapView
 from ui.tasks import TaskRunner
 
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+ONLINE_TEMPLATE = "atlas://online/{z}/{x}/{y}"  # fetched and cached by the program
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
 BASES = (
     ("osm", "OpenStreetMap (online)"),
@@ -241,7 +242,10 @@ class MapPane(QWidget):
             if not self.use_tile_file(Path(path)):
                 mode = "none"
         if mode == "osm":
-            self.view.set_base("osm", OSM_URL, OSM_ATTRIBUTION, 19)
+            online = self.view.handler.online
+            if online is not None:
+                online.template = str(self.settings.value("map/tile_url", OSM_URL) or OSM_URL)
+            self.view.set_base("osm", ONLINE_TEMPLATE, OSM_ATTRIBUTION, 19)
         elif mode == "none":
             self.view.set_base("none")
         self.settings.setValue("map/base", mode)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import mimetypes
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject
+from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl
+from PySide6.QtNetwork import QNetworkAccessManager, QNetworkDiskCache, QNetworkReply, QNetworkRequest
 from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestJob,
     QWebEngineUrlScheme,
@@ -35,6 +37,9 @@ def register_scheme() -> None:
     # file" page, so it has no access to the disk.
     scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme | QWebEngineUrlScheme.Flag.CorsEnabled)
     QWebEngineUrlScheme.registerScheme(scheme)
+
+
+Reply = Callable[[QWebEngineUrlRequestJob, bytes, bytes], None]
 
 
 class TileError(Exception):
@@ -84,11 +89,80 @@ class MBTiles:
         self._conn.close()
 
 
+class OnlineTiles(QObject):
+    """Fetches online tiles for the page, so the page itself never talks to the network.
+
+    Every request carries the program's User-Agent (OSM's tile policy asks for an
+    identifying one); answers go through a disk cache that follows the server's
+    cache headers, so a tile seen once is not fetched again while it is fresh and is
+    still shown when the network is gone. Only tiles the map asks for are fetched:
+    no prefetching.
+    """
+
+    def __init__(self, cache_dir: Path, user_agent: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.template = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        self.user_agent = user_agent.encode("utf-8")
+        self.manager = QNetworkAccessManager(self)
+        cache = QNetworkDiskCache(self)
+        cache.setCacheDirectory(str(cache_dir))
+        cache.setMaximumCacheSize(300 * 1024 * 1024)
+        self.manager.setCache(cache)
+        self.fetched: list[str] = []  # network requests made (tests, diagnostics)
+        self.failures = 0
+
+    def url(self, z: int, x: int, y: int) -> QUrl:
+        return QUrl(self.template.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y)))
+
+    def fetch(self, job: QWebEngineUrlRequestJob, z: int, x: int, y: int, reply_fn: Reply) -> None:
+        self._get(job, self.url(z, x, y), reply_fn, QNetworkRequest.CacheLoadControl.PreferCache)
+
+    def _get(
+        self,
+        job: QWebEngineUrlRequestJob,
+        url: QUrl,
+        reply_fn: Reply,
+        control: QNetworkRequest.CacheLoadControl,
+    ) -> None:
+        request = QNetworkRequest(url)
+        request.setRawHeader(b"User-Agent", self.user_agent)
+        request.setAttribute(QNetworkRequest.Attribute.CacheLoadControlAttribute, control)
+        request.setAttribute(QNetworkRequest.Attribute.CacheSaveControlAttribute, True)
+        request.setTransferTimeout(15000)
+        reply = self.manager.get(request)
+        reply.finished.connect(lambda: self._done(job, url, reply, reply_fn, control))
+
+    def _done(
+        self,
+        job: QWebEngineUrlRequestJob,
+        url: QUrl,
+        reply: QNetworkReply,
+        reply_fn: Reply,
+        control: QNetworkRequest.CacheLoadControl,
+    ) -> None:
+        reply.deleteLater()
+        from_cache = bool(reply.attribute(QNetworkRequest.Attribute.SourceIsFromCacheAttribute))
+        if not from_cache:
+            self.fetched.append(url.toString())
+        status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
+        if reply.error() == QNetworkReply.NetworkError.NoError and status in (200, 203, None):
+            mime = bytes(reply.header(QNetworkRequest.KnownHeaders.ContentTypeHeader) or "image/png", "ascii")
+            reply_fn(job, mime, bytes(reply.readAll().data()))
+            return
+        if control != QNetworkRequest.CacheLoadControl.AlwaysCache:
+            # No network (or the server refused): show what the cache still has.
+            self._get(job, url, reply_fn, QNetworkRequest.CacheLoadControl.AlwaysCache)
+            return
+        self.failures += 1
+        job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+
+
 class AtlasSchemeHandler(QWebEngineUrlSchemeHandler):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.page_html = b""
         self.tiles: MBTiles | None = None
+        self.online: OnlineTiles | None = None
         self.served: list[str] = []
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:
@@ -100,6 +174,8 @@ class AtlasSchemeHandler(QWebEngineUrlSchemeHandler):
             self._serve_app(job, path)
         elif host == "tiles":
             self._serve_tile(job, path)
+        elif host == "online":
+            self._serve_online(job, path)
         else:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
 
@@ -126,6 +202,17 @@ class AtlasSchemeHandler(QWebEngineUrlSchemeHandler):
         if target.suffix == ".js":
             mime = "application/javascript"
         self._reply(job, mime.encode("ascii"), target.read_bytes())
+
+    def _serve_online(self, job: QWebEngineUrlRequestJob, path: str) -> None:
+        parts = path.split("/")
+        try:
+            z, x, y = (int(p.split(".")[0]) for p in parts)
+        except ValueError:
+            z = -1
+        if self.online is None or len(parts) != 3 or not 0 <= z <= 19:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        self.online.fetch(job, z, x, y, self._reply)
 
     def _serve_tile(self, job: QWebEngineUrlRequestJob, path: str) -> None:
         parts = path.split("/")

@@ -26,38 +26,31 @@ from PySide6.QtWidgets import QWidget
 
 from atlas.mapdata import MapData
 from atlas.mappage import cached_page
-from ui.map.scheme import PAGE_URL, SCHEME, AtlasSchemeHandler
+from ui.map.scheme import PAGE_URL, SCHEME, AtlasSchemeHandler, OnlineTiles
 
-USER_AGENT = "Stadtteil-Atlas/0.1 (Desktop-Programm für Netzwerkarbeit im Quartier)"
-#: Online tile servers the page may reach when the user chose the online map.
-ONLINE_TILE_HOSTS = frozenset({"tile.openstreetmap.org"})
+USER_AGENT = "Stadtteil-Atlas/0.1 (desktop directory for neighbourhood network coaches)"  # ASCII: HTTP header
 # file: only for exported maps opened in a view (tests); Chromium keeps the atlas: page itself
 # from loading file: URLs (it is not a local page).
 LOCAL_SCHEMES = frozenset({"atlas", "data", "blob", "qrc", "file"})
 
 
 class RequestGuard(QWebEngineUrlRequestInterceptor):
-    """Lets the page reach only its own scheme and, when allowed, the tile server.
+    """Lets pages reach only the program's own scheme; every other request is blocked.
 
-    Every other request is blocked and counted (tests assert zero remote requests
-    offline). Tile requests carry an identifying User-Agent, as OSM's policy asks.
+    Online tiles, too, come through ``atlas://online/…`` (fetched by the program with
+    its User-Agent and disk cache), so the page never talks to the network itself.
+    Tests assert that ``remote`` stays empty.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.online_tiles = False
         self.remote: list[str] = []
-        self.blocked: list[str] = []
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         if url.scheme() in LOCAL_SCHEMES:
             return
         self.remote.append(url.toString())
-        if self.online_tiles and url.scheme() == "https" and url.host() in ONLINE_TILE_HOSTS:
-            info.setHttpHeader(b"User-Agent", USER_AGENT.encode("utf-8"))
-            return
-        self.blocked.append(url.toString())
         info.block(True)
 
 
@@ -75,6 +68,11 @@ def profile_parts() -> tuple[AtlasSchemeHandler, RequestGuard]:
     if _GUARD is None:
         _GUARD = RequestGuard(profile)
         profile.setUrlRequestInterceptor(_GUARD)
+    if _HANDLER.online is None:
+        from platformdirs import user_cache_path
+
+        cache = user_cache_path("Stadtteil-Atlas", appauthor=False) / "kacheln"
+        _HANDLER.online = OnlineTiles(cache, USER_AGENT, _HANDLER)
     return _HANDLER, _GUARD
 
 
@@ -200,7 +198,6 @@ class MapView(QWebEngineView):
         self.send("fit", **({} if quarter_id is None else {"quarter": quarter_id}))
 
     def set_base(self, mode: str, url: str | None = None, attribution: str = "", max_zoom: int = 19) -> None:
-        self.guard.online_tiles = mode == "osm"
         self.send("base", mode=mode, url=url, attribution=attribution, maxZoom=max_zoom)
 
     def set_draggable(self, on: bool) -> None:
