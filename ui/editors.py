@@ -140,7 +140,7 @@ class ChoiceEditor(Editor):
         self.combo = QComboBox()
         self.combo.setEditable(field.kind is Kind.REF)
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.combo.setMinimumContentsLength(18)
+        self.combo.setMinimumContentsLength(8)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         if self.combo.isEditable():
             completer = self.combo.completer()

@@ -88,6 +88,7 @@ class RecordForm(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.save_button = QPushButton(self.tr("Speichern"))
         self.save_button.setObjectName("saveButton")
@@ -102,6 +103,7 @@ class RecordForm(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
+        self.setMinimumWidth(360)
         outer = QVBoxLayout(self)
         outer.addWidget(self.heading)
         outer.addWidget(self.summary)

@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         nav_width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 16
         self.nav.setMaximumWidth(nav_width + 40)
+        self.nav.setMinimumWidth(nav_width)
         self.splitter.setSizes([nav_width, 1100])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
@@ -92,7 +93,7 @@ class MainWindow(QMainWindow):
             QLabel(self.tr("Karte wird geladen …"), alignment=Qt.AlignmentFlag.AlignCenter)
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.map_dock)
-        self.resizeDocks([self.map_dock], [460], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.map_dock], [440], Qt.Orientation.Horizontal)
         self.map: MapPane | None = None
         self._map_quarter: object = None
 

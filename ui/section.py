@@ -57,7 +57,7 @@ class SectionWidget(QWidget):
             combo = QComboBox()
             combo.setObjectName(f"filter_{kind.value}")
             combo.setToolTip(FILTER_LABELS[kind])
-            combo.setMinimumContentsLength(10)
+            combo.setMinimumContentsLength(6)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.currentIndexChanged.connect(self.refresh)
             combo.setAccessibleName(FILTER_LABELS[kind])

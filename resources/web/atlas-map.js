@@ -19,6 +19,7 @@
   var visibleIds = null; // null = all
   var selectedId = null;
   var legendControl = null;
+  var legendCollapsed = window.innerHeight < 560 || window.innerWidth < 520; // small map: folded
   var baseLayer = null;
   var draggable = false;
   var density = null; // quarter id -> count, or null
@@ -120,9 +121,14 @@
     if (legendControl) map.removeControl(legendControl);
     legendControl = L.control({ position: "bottomright" });
     legendControl.onAdd = function () {
-      var box = el("div", "atlas-legend");
+      var box = el("div", "atlas-legend" + (legendCollapsed ? " collapsed" : ""));
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
+      box.title = "Legende ein- oder ausklappen";
+      box.addEventListener("click", function () {
+        legendCollapsed = !legendCollapsed;
+        box.classList.toggle("collapsed", legendCollapsed);
+      });
       if (density) {
         box.appendChild(el("h4", null, A.densityTitle || "Angebote je Quartier"));
         for (var i = 0; i < densitySteps.length; i++) {

@@ -10,10 +10,10 @@ from PySide6.QtGui import QPageLayout, QPageSize, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMenu,
     QMessageBox,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -84,14 +84,14 @@ class MapPane(QWidget):
         self.base.setAccessibleName(self.tr("Kartenhintergrund"))
         for key, label in BASES:
             self.base.addItem(self.tr(label), key)
-        self.base.setMinimumContentsLength(14)
+        self.base.setMinimumContentsLength(8)
         self.base.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.base.activated.connect(self._on_base_chosen)
 
         self.density = QComboBox()
         self.density.setObjectName("mapDensity")
         self.density.setAccessibleName(self.tr("Quartiere einfärben"))
-        self.density.setMinimumContentsLength(16)
+        self.density.setMinimumContentsLength(8)
         self.density.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.density.activated.connect(self._apply_density)
 
@@ -114,17 +114,18 @@ class MapPane(QWidget):
         self.missing = QLabel()
         self.missing.setObjectName("mapMissing")
 
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 2, 4, 2)
+        # A tool bar folds what does not fit into its » menu, so a narrow map still works.
+        bar = QToolBar(self.tr("Karte"))
+        bar.setObjectName("mapToolbar")
+        bar.setMovable(False)
         bar.addWidget(self.base)
         bar.addWidget(self.density)
         bar.addWidget(self.move_button)
         bar.addWidget(self.export_button)
-        bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.missing)
 
