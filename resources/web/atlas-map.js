@@ -284,7 +284,7 @@
       draggable: draggable,
       lastPaintMs: lastPaintMs,
       commandsRun: commandsRun,
-      legend: legendControl ? legendControl.getContainer().innerText : "",
+      legend: legendControl ? legendControl.getContainer().textContent : "",
     };
   };
   A.run = run;
