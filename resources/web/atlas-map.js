@@ -248,7 +248,15 @@
     refreshMarkers();
   }
 
+  var placing = false;
+
+  function setPlaceMode(on) {
+    placing = !!on;
+    map.getContainer().style.cursor = placing ? "crosshair" : "";
+  }
+
   var COMMANDS = {
+    placeMode: function (a) { setPlaceMode(a.on); },
     setData: function (a) { setData(a.data); if (a.fit) fit(null); },
     filter: function (a) { visibleIds = a.ids === null ? null : a.ids.map(String); refreshMarkers(); },
     select: function (a) { select(a.id, a.popup !== false); },
@@ -282,6 +290,7 @@
       base: baseLayer ? baseLayer._url : null,
       density: density !== null,
       draggable: draggable,
+      placing: placing,
       lastPaintMs: lastPaintMs,
       commandsRun: commandsRun,
       legend: legendControl ? legendControl.getContainer().textContent : "",
@@ -298,6 +307,11 @@
       maxClusterRadius: 45, spiderfyOnMaxZoom: true, disableClusteringAtZoom: 18 });
     map.addLayer(cluster);
     map.attributionControl.setPrefix(false);
+    map.on("click", function (event) {
+      if (!placing) return;
+      setPlaceMode(false);
+      if (bridge) bridge.placed(event.latlng.lat, event.latlng.lng);
+    });
     L.control.scale({ imperial: false }).addTo(map);
     if (embedded) {
       setData(embedded);

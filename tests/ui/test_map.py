@@ -462,3 +462,28 @@ def test_online_tiles_are_cached_on_disk_and_served_without_network(qtbot, tmp_p
     assert online.failures == 0
     assert fetch(13, 4253, 2721).failed  # never seen and no network: a failed tile, no crash
     assert online.failures == 1
+
+
+def test_a_pin_can_be_set_by_hand_for_an_institution_without_coordinates(
+    qtbot, demo: Atlas, offline_settings: QSettings, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, demo, offline_settings)
+    pane = window.map
+    assert pane is not None
+    before = with_coordinates(demo)
+    wait_markers(qtbot, pane.view, before)
+    with demo.sessions() as session:
+        target = session.scalar(select(m.Institution.id).where(m.Institution.lat.is_(None)))
+    section = window.section("institution")
+    assert section.select(target)
+    assert pane.place_button.isEnabled()
+    pane.place_button.setChecked(True)
+    qtbot.waitUntil(lambda: state(qtbot, pane.view)["placing"] is True, timeout=10000)
+    answers.next = [QMessageBox.StandardButton.Yes]
+    js(qtbot, pane.view, "map_atlas_map.fire('click', {latlng: L.latLng(51.4901, 6.8612)}); true")
+    qtbot.waitUntil(lambda: demo.institutions.get(target).values["lat"] == 51.4901, timeout=10000)
+    assert demo.institutions.get(target).values["lon"] == 6.8612
+    assert not pane.place_button.isChecked()
+    wait_markers(qtbot, pane.view, before + 1)
+    window.undo_stack.undo()
+    assert demo.institutions.get(target).values["lat"] is None

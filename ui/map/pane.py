@@ -78,6 +78,7 @@ class MapPane(QWidget):
         self.view = MapView(self)
         self.view.bridge.markerClicked.connect(self.institutionClicked)
         self.view.bridge.markerMoved.connect(self._on_moved)
+        self.view.bridge.mapClicked.connect(self._on_placed)
 
         self.base = QComboBox()
         self.base.setObjectName("mapBase")
@@ -102,6 +103,17 @@ class MapPane(QWidget):
         self.move_button.setToolTip(self.tr("Standorte auf der Karte mit der Maus korrigieren"))
         self.move_button.toggled.connect(self.view.set_draggable)
 
+        self.place_button = QToolButton()
+        self.place_button.setObjectName("mapPlace")
+        self.place_button.setText(self.tr("Standort setzen"))
+        self.place_button.setCheckable(True)
+        self.place_button.setEnabled(False)
+        self.place_button.setToolTip(
+            self.tr("Die ausgewählte Einrichtung mit einem Klick in die Karte verorten (z. B. ohne Netz)")
+        )
+        self.place_button.toggled.connect(self._toggle_place_mode)
+        self.current_institution: int | None = None
+
         self.export_button = QToolButton()
         self.export_button.setText(self.tr("Exportieren"))
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -121,6 +133,7 @@ class MapPane(QWidget):
         bar.addWidget(self.base)
         bar.addWidget(self.density)
         bar.addWidget(self.move_button)
+        bar.addWidget(self.place_button)
         bar.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -219,8 +232,46 @@ class MapPane(QWidget):
 
     def select(self, entity: str, record_id: int) -> None:
         ids = self.atlas.maps.institution_ids(entity, [record_id])
+        self.current_institution = ids[0] if ids else None
+        self.place_button.setEnabled(self.current_institution is not None)
+        if not self.current_institution and self.place_button.isChecked():
+            self.place_button.setChecked(False)
         if ids:
             self.view.select(ids[0])
+
+    # -- placing a pin by hand -------------------------------------------------------
+    def _toggle_place_mode(self, on: bool) -> None:
+        self.view.send("placeMode", on=on)
+        if on:
+            self.move_button.setChecked(False)
+
+    def _on_placed(self, lat: float, lon: float) -> None:
+        """A click on the map in "Standort setzen" mode: put the selected institution there."""
+        self.place_button.setChecked(False)
+        institution_id = self.current_institution
+        if institution_id is None:
+            return
+        try:
+            record = self.atlas.institutions.get(institution_id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Standort setzen"), str(err))
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("Standort setzen"),
+            self.tr("„{name}“ hier verorten?\n{lat:.5f}, {lon:.5f}").format(
+                name=record.title, lat=lat, lon=lon
+            ),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        old = (record.values.get("lat"), record.values.get("lon"))
+        new = (round(lat, 6), round(lon, 6))
+        if self.save_position(institution_id, new):
+            self.undo_stack.push(MoveCommand(self, institution_id, old, new, record.title))
+            self.schedule_reload()
 
     # -- base layers -----------------------------------------------------------------
     def _on_base_chosen(self) -> None:

@@ -107,6 +107,7 @@ class MapBridge(QObject):
     pageReady = Signal()
     markerClicked = Signal(int)
     markerMoved = Signal(int, float, float)
+    mapClicked = Signal(float, float)  # in "place" mode only
     paintedMs = Signal(float)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -124,6 +125,10 @@ class MapBridge(QObject):
     @Slot(int, float, float)
     def moved(self, place_id: int, lat: float, lon: float) -> None:
         self.markerMoved.emit(place_id, lat, lon)
+
+    @Slot(float, float)
+    def placed(self, lat: float, lon: float) -> None:
+        self.mapClicked.emit(lat, lon)
 
     @Slot(float)
     def painted(self, ms: float) -> None:
