@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,19 @@ from db.migrate import open_database
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "atlas.sqlite"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Atlas]:
+    """A copy of the bundled demo database (migrated if the program is newer)."""
+    copy = tmp_path / "demo.sqlite"
+    shutil.copyfile(ROOT / "resources" / "demo" / "demo.sqlite", copy)
+    result = open_database(copy)
+    yield Atlas(make_sessions(result.engine))
+    result.engine.dispose()
 
 
 @pytest.fixture

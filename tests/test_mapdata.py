@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from atlas.core import Atlas
 from atlas.mapdata import json_for_script
 from atlas.mappage import build_page, remote_references, standalone_html
 from atlas.models import Vocabulary
-from db.engine import make_sessions
-from db.migrate import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Atlas]:
-    copy = tmp_path / "demo.sqlite"
-    shutil.copyfile(ROOT / "resources" / "demo" / "demo.sqlite", copy)
-    result = open_database(copy)
-    yield Atlas(make_sessions(result.engine))
-    result.engine.dispose()
 
 
 def test_places_quarters_and_legend_of_the_demo(demo: Atlas) -> None:

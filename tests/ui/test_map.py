@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +17,6 @@ from sqlalchemy import func, select
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.schema import FilterKind
-from db.engine import make_sessions
-from db.migrate import open_database
 from tests.ui.conftest import Answers
 from ui.main_window import MainWindow
 from ui.map.view import MapView
@@ -49,15 +45,6 @@ def wait_markers(qtbot, view: MapView | QWebEngineView, n: int) -> None:  # type
         assert state(qtbot, view)["markers"] == n
 
     qtbot.waitUntil(check, timeout=15000)
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Atlas]:
-    copy = tmp_path / "demo.sqlite"
-    shutil.copyfile(ROOT / "resources" / "demo" / "demo.sqlite", copy)
-    result = open_database(copy)
-    yield Atlas(make_sessions(result.engine))
-    result.engine.dispose()
 
 
 @pytest.fixture

@@ -368,20 +368,19 @@ class MapPane(QWidget):
         return True
 
     # -- export ------------------------------------------------------------------------
+    def _target(self, given: str | None, title: str, suggestion: str, pattern: str) -> Path | None:
+        """The file to write: as given (tests, scripts) or chosen in a save dialog."""
+        chosen = given or QFileDialog.getSaveFileName(self, title, suggestion, pattern)[0]
+        return Path(chosen) if chosen else None
+
     def export_html(self, path: str | None = None) -> Path | None:
-        target = (
-            path
-            or QFileDialog.getSaveFileName(
-                self,
-                self.tr("Karte als HTML speichern"),
-                "stadtteil-atlas-karte.html",
-                self.tr("HTML (*.html)"),
-            )[0]
+        target = self._target(
+            path, self.tr("Karte als HTML speichern"), "stadtteil-atlas-karte.html", self.tr("HTML (*.html)")
         )
-        if not target:
+        if target is None:
             return None
         try:
-            write_text_atomically(Path(target), standalone_html(self.atlas.maps.data()))
+            write_text_atomically(target, standalone_html(self.atlas.maps.data()))
         except OSError as err:
             QMessageBox.warning(
                 self,
@@ -389,24 +388,21 @@ class MapPane(QWidget):
                 self.tr("Die Datei konnte nicht geschrieben werden: {reason}").format(reason=err.strerror),
             )
             return None
-        return Path(target)
+        return target
 
     def export_png(self, path: str | None = None) -> Path | None:
-        target = (
-            path
-            or QFileDialog.getSaveFileName(
-                self,
-                self.tr("Karte als Bild speichern"),
-                "stadtteil-atlas-karte.png",
-                self.tr("PNG-Bild (*.png)"),
-            )[0]
+        target = self._target(
+            path,
+            self.tr("Karte als Bild speichern"),
+            "stadtteil-atlas-karte.png",
+            self.tr("PNG-Bild (*.png)"),
         )
-        if not target:
+        if target is None:
             return None
-        if not self.view.grab().save(target, "PNG"):
+        if not self.view.grab().save(str(target), "PNG"):
             QMessageBox.warning(self, self.tr("Export"), self.tr("Das Bild konnte nicht gespeichert werden."))
             return None
-        return Path(target)
+        return target
 
     def export_pdf(self, path: str | None = None) -> None:
         target = (
@@ -420,4 +416,4 @@ class MapPane(QWidget):
         layout = QPageLayout(
             QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape, QMarginsF(10, 10, 10, 10)
         )
-        self.view.page().printToPdf(target, layout)
+        self.view.page().printToPdf(str(target), layout)
