@@ -22,10 +22,19 @@ QCoreApplication.setApplicationName("Stadtteil-Atlas-Tests")
 
 
 @pytest.fixture(autouse=True, scope="session")
-def german_qt_texts(qapp) -> None:  # type: ignore[no-untyped-def]
+def german_qt_texts(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     from ui.app import install_qt_translations
 
     assert install_qt_translations(qapp)
+    yield
+    # Web pages must be gone before QtWebEngine's profile is released at exit.
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture
