@@ -953,6 +953,8 @@ class _Builder:
                 lon=lon_lat[0] if lon_lat else None,
                 quarter_id=self.quarters[qname].id if has_quarter else None,
                 quarter_manual=unplaced and has_quarter,
+                geocode_status=(m.GeocodeState.PENDING if unplaced else m.GeocodeState.OK).value,
+                geocoded_at=None if unplaced else dt.datetime.combine(self.today, dt.time(8, 0)),
                 phone=self.phone(),
                 email=f"info@{spec.slug}.example.org",
                 website=f"https://{spec.slug}.example.org",

@@ -103,6 +103,17 @@ class ActorStatus(StrEnum):
     DORMANT = "ruhend"
 
 
+class GeocodeState(StrEnum):
+    """Where an institution's pin came from (``institution.geocode_status``)."""
+
+    OK = "ok"  # placed by the geocoder
+    PENDING = "pending"  # noch nicht verortet: to be geocoded (no network, address changed)
+    NOT_FOUND = "not_found"  # the geocoder does not know the address
+    FAILED = "failed"  # the geocoder answered with an error or nonsense
+    MANUAL = "manual"  # the pin was set by hand; the geocoder leaves it alone
+    CONFIRM = "confirm"  # the geocoder's answer is ambiguous or far outside: a person decides
+
+
 class MeetingKind(StrEnum):
     ROUND_TABLE = "runder_tisch"
     BILATERAL = "bilateral"
@@ -160,10 +171,30 @@ class Institution(Record):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
+    # GeocodeState value, or None for an institution without an address.
+    geocode_status: Mapped[str | None] = mapped_column(String(20))
+    geocoded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     quarter: Mapped[Quarter | None] = relationship()
     sector: Mapped[Term | None] = relationship(foreign_keys=[sector_id])
     category: Mapped[Term | None] = relationship(foreign_keys=[category_id])
+
+
+class GeocodeCache(Record):
+    """Every definitive answer of the geocoder (found or not found), by address, so
+    the same address is never asked twice (Nominatim's usage policy)."""
+
+    __tablename__ = "geocode_cache"
+
+    key: Mapped[str] = mapped_column(String(400), unique=True)  # normalised address
+    query: Mapped[str] = mapped_column(String(400))  # the text that was sent
+    status: Mapped[str] = mapped_column(String(20))  # "found" or "not_found"
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    candidates_json: Mapped[str | None] = mapped_column(Text)  # [{"lat", "lon", "display_name"}, ...]
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    provider: Mapped[str] = mapped_column(String(300))  # "nominatim https://…"
 
 
 class Offer(Record):

@@ -400,17 +400,21 @@ def test_two_backups_in_the_same_second_do_not_overwrite(db_path: Path) -> None:
     assert first.exists() and second.exists()
 
 
+# The program's own newest revision; the tests add one after it.
+HEAD = head_revision()
+NEXT = "9999"
+
 SECOND_MIGRATION = '''"""add a column by rebuilding the institution table
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 9999
+Revises: {head}
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -423,19 +427,19 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("institution") as batch:
         batch.drop_column("test_extra")
-'''
+'''.replace("{head}", HEAD)
 
 FAILING_MIGRATION = '''"""a migration that fails half-way
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 9999
+Revises: {head}
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -448,7 +452,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     pass
-'''
+'''.replace("{head}", HEAD)
 
 
 @pytest.fixture
@@ -479,22 +483,22 @@ def _filled_old_db(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_upgrade_makes_a_backup_first_and_keeps_all_rows(db_path: Path, newer_program: Path) -> None:
-    rows = _filled_old_db(db_path)  # made with revision 0001 (the copy has no 0002 yet)
+    rows = _filled_old_db(db_path)  # made with the shipped head (the copy has no 9999 yet)
     old_bytes = db_path.read_bytes()
-    (newer_program / "0002_second.py").write_text(SECOND_MIGRATION, encoding="utf-8")
-    assert migrate.head_revision() == "0002"
+    (newer_program / "9999_second.py").write_text(SECOND_MIGRATION, encoding="utf-8")
+    assert migrate.head_revision() == NEXT
 
     result = open_database(db_path)
     try:
-        assert result.revision_before == "0001"
-        assert result.revision_now == "0002"
+        assert result.revision_before == HEAD
+        assert result.revision_now == NEXT
         assert result.backup is not None
         assert result.backup.exists()
-        assert result.backup.name.startswith("atlas.vor-update-0001-")
+        assert result.backup.name.startswith(f"atlas.vor-update-{HEAD}-")
         atlas = Atlas(make_sessions(result.engine))
         assert atlas.offers.count() == 1
         with result.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == NEXT
             assert "test_extra" in {c["name"] for c in inspect(conn).get_columns("institution")}
             assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
@@ -509,7 +513,7 @@ def test_upgrade_makes_a_backup_first_and_keeps_all_rows(db_path: Path, newer_pr
     # The backup is the old database, complete and at the old revision.
     backup = sqlite3.connect(result.backup)
     try:
-        assert backup.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
         for table, before in rows.items():
             assert backup.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() == before
     finally:
@@ -518,19 +522,19 @@ def test_upgrade_makes_a_backup_first_and_keeps_all_rows(db_path: Path, newer_pr
 
 
 def test_database_of_newer_program_refused_by_older(db_path: Path, newer_program: Path) -> None:
-    (newer_program / "0002_second.py").write_text(SECOND_MIGRATION, encoding="utf-8")
+    (newer_program / "9999_second.py").write_text(SECOND_MIGRATION, encoding="utf-8")
     make_db(db_path, institutions=1)
-    # Back to the program as shipped: it only knows 0001.
-    (newer_program / "0002_second.py").unlink()
-    assert migrate.head_revision() == "0001"
-    err = assert_refused(db_path, NewerDatabaseError, "neueren Version", "0002")
+    # Back to the program as shipped: it does not know 9999.
+    (newer_program / "9999_second.py").unlink()
+    assert migrate.head_revision() == HEAD
+    err = assert_refused(db_path, NewerDatabaseError, "neueren Version", NEXT)
     assert "aktualisieren" in str(err)
 
 
 def test_failed_upgrade_leaves_the_old_database(db_path: Path, newer_program: Path) -> None:
     rows = _filled_old_db(db_path)
     before = sha256(db_path)
-    (newer_program / "0002_fail.py").write_text(FAILING_MIGRATION, encoding="utf-8")
+    (newer_program / "9999_fail.py").write_text(FAILING_MIGRATION, encoding="utf-8")
     with pytest.raises(DatabaseOpenError) as info:
         open_database(db_path)
     message = str(info.value)
@@ -540,14 +544,14 @@ def test_failed_upgrade_leaves_the_old_database(db_path: Path, newer_program: Pa
     assert sha256(db_path) == before
     conn = sqlite3.connect(db_path)
     try:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert "half_done" not in tables
         assert conn.execute("SELECT * FROM institution ORDER BY id").fetchall() == rows["institution"]
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
-    backups = [p for p in db_path.parent.iterdir() if p.name.startswith("atlas.vor-update-0001-")]
+    backups = [p for p in db_path.parent.iterdir() if p.name.startswith(f"atlas.vor-update-{HEAD}-")]
     assert len(backups) == 1
 
 
@@ -610,3 +614,37 @@ def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> N
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_upgrade_from_0001_keeps_pins_as_manual_and_queues_addresses(db_path: Path) -> None:
+    """The real path from the first schema: pins typed before the geocoder existed are
+    kept as set by hand; addresses without a pin wait for the geocoder."""
+    from alembic import command
+
+    from db.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{db_path}")
+    with engine.begin() as conn:
+        cfg = migrate.alembic_config()
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(
+            text(
+                "INSERT INTO institution (name, street, postcode, city, lat, lon) VALUES "
+                "('Gepinnt', 'Marktstraße 1', '46045', 'Oberhausen', 51.47, 6.86), "
+                "('Ohne Pin', 'Marktstraße 2', '46045', 'Oberhausen', NULL, NULL), "
+                "('Ohne alles', NULL, NULL, NULL, NULL, NULL)"
+            )
+        )
+    engine.dispose()
+    result = open_database(db_path)
+    try:
+        assert result.revision_before == "0001"
+        assert result.revision_now == head_revision()
+        assert result.backup is not None
+        with result.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT name, geocode_status FROM institution")).all())
+            assert conn.execute(text("SELECT count(*) FROM geocode_cache")).scalar_one() == 0
+    finally:
+        result.engine.dispose()
+    assert rows == {"Gepinnt": "manual", "Ohne Pin": "pending", "Ohne alles": None}
