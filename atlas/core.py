@@ -11,6 +11,7 @@ from atlas import models as m
 from atlas import search
 from atlas.changes import ChangeBus
 from atlas.mapdata import MapService
+from atlas.quarters import QuarterService
 from atlas.records import RecordService
 from atlas.schema import ENTITIES
 from atlas.taxonomy import TaxonomyService
@@ -28,6 +29,10 @@ class Atlas:
         }
         self.taxonomy = TaxonomyService(sessions, self.changes)
         self.maps = MapService(sessions)
+        # Quarter boundaries: point-in-quarter, re-assignment, GeoJSON import. An
+        # institution's quarter follows its coordinates on every save.
+        self.boundaries = QuarterService(sessions, self.changes)
+        self.records["institution"].add_save_hook(self.boundaries.institution_saved)
 
     @property
     def institutions(self) -> RecordService:

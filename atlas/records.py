@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -168,6 +169,12 @@ def coerce(f: Field, raw: Any) -> Any:
     return value
 
 
+#: ``hook(session, obj, values, before)``: runs in ``RecordService.save`` after the
+#: values are assigned and before the flush. ``values`` are the validated values of
+#: the save, ``before`` the stored column values (all None for a new record).
+SaveHook = Callable[[Session, m.Record, Mapping[str, Any], Mapping[str, Any]], None]
+
+
 class RecordService:
     """List, read, save and delete records of one entity."""
 
@@ -176,6 +183,12 @@ class RecordService:
         self._sessions = sessions
         self._changes = changes
         self._list_stmt, self._cols = columns(spec.key)
+        self._save_hooks: list[SaveHook] = []
+
+    def add_save_hook(self, hook: SaveHook) -> None:
+        """Let another service keep derived columns consistent within the same save
+        (e.g. an institution's quarter follows its coordinates)."""
+        self._save_hooks.append(hook)
 
     # -- lists ---------------------------------------------------------------
     def list_ids(
@@ -343,7 +356,10 @@ class RecordService:
                     raise ValidationError(problems)
                 if not confirm_duplicate:
                     self._warn_duplicate(session, obj, clean_values)
+                before = {a.key: getattr(obj, a.key) for a in sa_inspect(model).column_attrs}
                 self._assign(session, obj, clean_values)
+                for hook in self._save_hooks:
+                    hook(session, obj, clean_values, before)
                 if record_id is not None and session.is_modified(obj):
                     # Also a change of links only (target groups, members, partners) must
                     # bump the version, so that it is checked and seen by other editors.
@@ -432,8 +448,6 @@ class RecordService:
                 refs = session.scalars(select(ref_model).where(ref_model.id.in_(value))).all()
                 setattr(obj, f.name, list(refs))
             else:
-                if f.name == "quarter_id" and isinstance(obj, m.Institution):
-                    obj.quarter_manual = value is not None
                 setattr(obj, f.name, value)
 
     def _assign_parties(self, agreement: m.Agreement, actor_ids: Iterable[int]) -> None:
