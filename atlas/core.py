@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from atlas import models as m
 from atlas import search
 from atlas.changes import ChangeBus
+from atlas.geocoding import GeocodingService
 from atlas.mapdata import MapService
 from atlas.quarters import QuarterService
 from atlas.records import RecordService
@@ -33,6 +34,8 @@ class Atlas:
         # institution's quarter follows its coordinates on every save.
         self.boundaries = QuarterService(sessions, self.changes)
         self.records["institution"].add_save_hook(self.boundaries.institution_saved)
+        # Addresses to places (geopy, cached, one request per second in the whole program).
+        self.geocoding = GeocodingService(sessions, self.changes, self.boundaries)
 
     @property
     def institutions(self) -> RecordService:

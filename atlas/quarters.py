@@ -35,7 +35,7 @@ from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.errors import AtlasError
 from atlas.i18n import _
-from atlas.text import clean, fold
+from atlas.text import address_line, clean, fold
 
 #: Files above this size are refused before they are read.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -830,7 +830,8 @@ COORD_EPSILON = 1e-6
 
 
 def has_address(obj: m.Institution) -> bool:
-    return any(clean(getattr(obj, f)) for f in _ADDRESS)
+    """Whether the institution has an address the geocoder can look up."""
+    return address_line(obj.street, obj.postcode, obj.city) is not None
 
 
 def place_after_save(

@@ -95,6 +95,15 @@ def clean(value: str | None) -> str | None:
     return value or None
 
 
+def address_line(street: str | None, postcode: str | None, city: str | None) -> str | None:
+    """'Marktstraße 12, 46045 Oberhausen', or None when it names no place a geocoder can find
+    (a street and a postcode or town are needed; a town alone would pin its centre)."""
+    street, place = clean(street), " ".join(p for p in (clean(postcode), clean(city)) if p)
+    if not street or not place:
+        return None
+    return " ".join(f"{street}, {place}".split())
+
+
 def check_email(value: str) -> str:
     """Return the normalised address or raise ValueError with a German reason."""
     from email_validator import EmailNotValidError, validate_email  # lazy: not on the start path

@@ -633,6 +633,7 @@ def test_upgrade_from_0001_keeps_pins_as_manual_and_queues_addresses(db_path: Pa
                 "INSERT INTO institution (name, street, postcode, city, lat, lon) VALUES "
                 "('Gepinnt', 'Marktstraße 1', '46045', 'Oberhausen', 51.47, 6.86), "
                 "('Ohne Pin', 'Marktstraße 2', '46045', 'Oberhausen', NULL, NULL), "
+                "('Nur Ort', NULL, NULL, 'Oberhausen', NULL, NULL), "
                 "('Ohne alles', NULL, NULL, NULL, NULL, NULL)"
             )
         )
@@ -647,4 +648,4 @@ def test_upgrade_from_0001_keeps_pins_as_manual_and_queues_addresses(db_path: Pa
             assert conn.execute(text("SELECT count(*) FROM geocode_cache")).scalar_one() == 0
     finally:
         result.engine.dispose()
-    assert rows == {"Gepinnt": "manual", "Ohne Pin": "pending", "Ohne alles": None}
+    assert rows == {"Gepinnt": "manual", "Ohne Pin": "pending", "Nur Ort": None, "Ohne alles": None}

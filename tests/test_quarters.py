@@ -176,7 +176,10 @@ def test_a_changed_address_waits_for_the_geocoder(atlas: Atlas) -> None:
     inst = atlas.institutions.save(None, {"name": "Ohne Adresse"})
     with atlas.sessions() as session:
         assert session.scalar(select(m.Institution.geocode_status)) is None
-    atlas.institutions.save(inst.id, {"street": "Marktstraße 5"})
+    atlas.institutions.save(inst.id, {"street": "Marktstraße 5"})  # a street alone names no place
+    with atlas.sessions() as session:
+        assert session.scalar(select(m.Institution.geocode_status)) is None
+    atlas.institutions.save(inst.id, {"city": "Oberhausen"})
     with atlas.sessions() as session:
         assert session.scalar(select(m.Institution.geocode_status)) == "pending"
 

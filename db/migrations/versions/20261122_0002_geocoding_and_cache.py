@@ -54,12 +54,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("geocoded_at", sa.DateTime(), nullable=True))
 
     # Before this revision the program had no geocoder: every pin was typed or moved
-    # by hand, so it is kept as such. An address without a pin waits for the geocoder.
+    # by hand, so it is kept as such. An address without a pin waits for the geocoder
+    # (a street and a postcode or town: atlas.text.address_line).
     op.execute("UPDATE institution SET geocode_status = 'manual' WHERE lat IS NOT NULL AND lon IS NOT NULL")
     op.execute(
         "UPDATE institution SET geocode_status = 'pending' WHERE (lat IS NULL OR lon IS NULL) "
-        "AND (trim(coalesce(street, '')) <> '' OR trim(coalesce(postcode, '')) <> '' "
-        "OR trim(coalesce(city, '')) <> '')"
+        "AND trim(coalesce(street, '')) <> '' "
+        "AND (trim(coalesce(postcode, '')) <> '' OR trim(coalesce(city, '')) <> '')"
     )
 
 
