@@ -1,0 +1,1330 @@
+"""Bring lists in: CSV and XLSX (and our own GeoJSON and vCard) in stages a wizard can show.
+
+1. :func:`read_table` (:mod:`atlas.tables`) reads the file into a :class:`RawTable`
+   (headings, rows of text with their row numbers), detecting encoding and separator the
+   way German Excel writes them; both can be overridden. Oversized files, zip bombs and XML
+   entity bombs are refused before any parsing.
+2. :func:`suggest_mapping` maps columns to fields by their headings (German and English),
+   after the mapping the user saved last time (:class:`MappingStore`).
+3. :func:`prepare` turns the rows into an :class:`ImportPlan`: cleaned values per row,
+   errors per row (row, column heading, German reason) and duplicates within the file and
+   against the database. Nothing is written.
+4. :func:`apply` writes the plan in one transaction: all or nothing.
+5. :func:`write_rejects` writes the rejected rows with their reasons as a CSV report.
+
+Validation uses the entity specs (:mod:`atlas.schema`) and ``RecordService.validate``, so an
+imported row obeys exactly the rules of the forms.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from atlas import models as m
+from atlas import search
+from atlas.core import Atlas
+from atlas.errors import ValidationError
+from atlas.files import atomic_write, csv_bytes
+from atlas.i18n import _
+from atlas.schema import ENTITIES, Kind
+from atlas.tables import (
+    ENCODINGS,
+    MAX_FILE_BYTES,
+    SEPARATORS,
+    Cancelled,
+    FileRefused,
+    ImportCancelled,
+    ImportFailed,
+    Progress,
+    RawTable,
+    detect_encoding,
+    detect_separator,
+    read_table,
+)
+from atlas.text import clean, fold
+
+__all__ = [
+    "ENCODINGS",
+    "MAX_FILE_BYTES",
+    "SEPARATORS",
+    "Duplicate",
+    "FileRefused",
+    "ImportCancelled",
+    "ImportFailed",
+    "ImportField",
+    "ImportPlan",
+    "ImportRefused",
+    "ImportResult",
+    "MappingStore",
+    "PlannedRow",
+    "RawTable",
+    "RowError",
+    "apply",
+    "detect_encoding",
+    "detect_separator",
+    "import_fields",
+    "prepare",
+    "read_table",
+    "suggest_mapping",
+    "write_rejects",
+]
+
+Choice = Literal["merge", "skip", "import"]
+CHOICES: tuple[Choice, ...] = ("merge", "skip", "import")
+KINDS = ("institution", "offer", "contact", "actor")
+DUPLICATE_THRESHOLD = 90.0  # rapidfuzz score 0..100 of the normalised names
+
+
+class ImportRefused(ImportFailed):
+    """:func:`apply` without ``skip_invalid`` on a plan with invalid rows."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        n = len(plan.invalid_rows)
+        super().__init__(
+            _(
+                "{n} Zeile(n) sind fehlerhaft. Es wurde nichts importiert. "
+                "Bitte die Datei korrigieren oder nur die gültigen Zeilen importieren."
+            ).format(n=n)
+        )
+        self.plan = plan
+
+
+# ---------------------------------------------------------------------------
+# 2. Mapping columns to fields
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportField:
+    """A target a column can be mapped to (a record field, a name to look up, or a part)."""
+
+    name: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    hint: str = ""
+
+
+_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def heading_key(text: str) -> str:
+    """A heading folded for matching: 'Straße' = 'Strasse', 'E-Mail' = 'email',
+    'Ansprechpartner/in' = 'ansprechpartnerin', 'Längengrad' = 'Laengengrad'."""
+    return re.sub(r"[^a-z0-9]", "", fold(text.lower().translate(_AE)))
+
+
+def _f(name: str, label: str, *aliases: str, required: bool = False, hint: str = "") -> ImportField:
+    return ImportField(name, label, (label, name, *aliases), required, hint)
+
+
+_NAME_OF_INSTITUTION = _f(
+    "institution",
+    _("Einrichtung (Name)"),
+    "Einrichtung",
+    "Institution",
+    "Organisation",
+    "Organization",
+    "Anbieter",
+    "Name der Einrichtung",
+    "Einrichtungsname",
+    "Firma",
+    required=True,
+    hint=_("wird über den Namen (und die PLZ) einer vorhandenen Einrichtung gefunden"),
+)
+_INSTITUTION_POSTCODE = _f(
+    "institution_postcode",
+    _("PLZ der Einrichtung"),
+    "PLZ",
+    "Postleitzahl",
+    hint=_("unterscheidet gleichnamige Einrichtungen"),
+)
+_PHONE = _f("phone", _("Telefon"), "Tel", "Tel.", "Telefonnummer", "Phone", "Telephone", "Fon", "Rufnummer")
+_EMAIL = _f("email", _("E-Mail"), "Mail", "E-Mail-Adresse", "Emailadresse", "E-Mail Adresse", "Email")
+_NOTES = _f(
+    "notes",
+    _("Notizen"),
+    "Notiz",
+    "Bemerkungen",
+    "Bemerkung",
+    "Anmerkungen",
+    "Kommentar",
+    "Hinweise",
+    "Notes",
+)
+_CATEGORY = _f("category", _("Kategorie"), "Category", "Rubrik", "Themenbereich", "Bereich", "Art")
+_LANGUAGES = _f("languages", _("Sprachen"), "Sprache", "Languages", "Language")
+
+IMPORT_FIELDS: dict[str, tuple[ImportField, ...]] = {
+    "institution": (
+        _f(
+            "name",
+            _("Name"),
+            "Einrichtung",
+            "Name der Einrichtung",
+            "Einrichtungsname",
+            "Institution",
+            "Organisation",
+            "Organization",
+            "Bezeichnung",
+            required=True,
+        ),
+        _CATEGORY,
+        _f("sector", _("Sektor"), "Sector", "Sektor / Bereich"),
+        _f(
+            "carrier",
+            _("Träger"),
+            "Traegerschaft",
+            "Trägerschaft",
+            "Träger der Einrichtung",
+            "Carrier",
+            "Operator",
+        ),
+        _f(
+            "street",
+            _("Straße und Hausnummer"),
+            "Straße",
+            "Strasse",
+            "Str.",
+            "Adresse",
+            "Anschrift",
+            "Straße Hausnummer",
+            "Straße / Nr.",
+            "Straße, Nr.",
+            "Street",
+            "Address",
+        ),
+        _f("house_number", _("Hausnummer"), "Hausnr", "Hausnr.", "Nr.", "Nr", "HNr", "House number"),
+        _f("postcode", _("PLZ"), "Postleitzahl", "Postcode", "Postal code", "ZIP", "ZIP code"),
+        _f("city", _("Ort"), "Stadt", "City", "Town", "Gemeinde"),
+        _f("postcode_city", _("PLZ und Ort"), "PLZ Ort", "PLZ/Ort", "PLZ, Ort"),
+        _f("quarter", _("Quartier"), "Stadtteil", "Sozialraum", "Ortsteil", "Bezirk", "Quarter", "District"),
+        _f("lat", _("Breitengrad"), "Breite", "Lat", "Latitude", "Geografische Breite", "Geo-Breite"),
+        _f("lon", _("Längengrad"), "Länge", "Lon", "Lng", "Long", "Longitude", "Geografische Länge"),
+        _PHONE,
+        _EMAIL,
+        _f(
+            "website",
+            _("Internet"),
+            "Website",
+            "Webseite",
+            "Homepage",
+            "URL",
+            "Web",
+            "Internetadresse",
+            "Internetseite",
+        ),
+        _f("opening_hours", _("Öffnungszeiten"), "Sprechzeiten", "Opening hours", "Öffnungszeit"),
+        _f("accessibility", _("Barrierefreiheit"), "Barrierefrei", "Accessibility"),
+        _LANGUAGES,
+        _f("is_public", _("Öffentlich im Wegweiser"), "Öffentlich", "Public", "is public"),
+        _f("verified_on", _("Geprüft am"), "Geprüft", "Stand", "Verified on"),
+        _NOTES,
+        _f(
+            "contact_name",
+            _("Ansprechperson"),
+            "Ansprechpartner",
+            "Ansprechpartnerin",
+            "Ansprechpartner/in",
+            "Ansprechpartner:in",
+            "Ansprechpartner*in",
+            "Kontaktperson",
+            "Kontakt",
+            "Contact",
+            "Contact person",
+            hint=_("legt einen Kontakt bei der Einrichtung an"),
+        ),
+        _f("contact_function", _("Funktion der Ansprechperson"), "Funktion", "Position", "Rolle", "Function"),
+    ),
+    "offer": (
+        _f(
+            "title",
+            _("Titel"),
+            "Angebot",
+            "Angebotsname",
+            "Name des Angebots",
+            "Bezeichnung",
+            "Name",
+            "Title",
+            "Service",
+            required=True,
+        ),
+        _NAME_OF_INSTITUTION,
+        _INSTITUTION_POSTCODE,
+        _CATEGORY,
+        _f("target_groups", _("Zielgruppen"), "Zielgruppe", "Zielgruppe(n)", "Target groups", "Target group"),
+        _f("description", _("Beschreibung"), "Description", "Inhalt", "Details"),
+        _f("place", _("Ort"), "Veranstaltungsort", "Place", "Location"),
+        _f("schedule", _("Zeiten"), "Termine", "Zeit", "Wann", "Uhrzeit", "Schedule"),
+        _f("cost", _("Kosten"), "Gebühr", "Gebühren", "Preis", "Cost", "Fees"),
+        _LANGUAGES,
+        _f("capacity", _("Plätze"), "Platzzahl", "Kapazität", "Teilnehmerzahl", "Capacity"),
+        _f("valid_from", _("Gültig ab"), "Beginn", "Start", "Startdatum", "Von", "Ab", "Valid from"),
+        _f("valid_to", _("Gültig bis"), "Ende", "Enddatum", "Bis", "Valid to"),
+    ),
+    "contact": (
+        _f(
+            "full_name",
+            _("Name (Vor- und Nachname)"),
+            "Name",
+            "Ansprechpartner",
+            "Ansprechpartnerin",
+            "Ansprechpartner/in",
+            "Ansprechperson",
+            "Kontaktperson",
+            "Person",
+            "Full name",
+        ),
+        _f("first_name", _("Vorname"), "First name", "Given name"),
+        _f("last_name", _("Nachname"), "Familienname", "Last name", "Surname", "Family name"),
+        replace(_NAME_OF_INSTITUTION, required=False),
+        _INSTITUTION_POSTCODE,
+        _f("function", _("Funktion"), "Position", "Rolle", "Function", "Job title"),
+        _PHONE,
+        _EMAIL,
+        _f("consent_date", _("Einwilligung am"), "Einwilligung", "Einwilligungsdatum", "Consent date"),
+        _f("consent_purpose", _("Zweck der Einwilligung"), "Zweck", "Consent purpose"),
+        _f("consent_source", _("Einwilligung erteilt über"), "Quelle", "Consent source"),
+        _NOTES,
+    ),
+    "actor": (
+        _f("name", _("Name"), "Akteur", "Akteurin", "Actor", required=True),
+        replace(_NAME_OF_INSTITUTION, required=False),
+        _INSTITUTION_POSTCODE,
+        _f("sector", _("Sektor"), "Sector"),
+        _f("status", _("Status"), "Status"),
+        _f("status_since", _("Status seit"), "Seit", "Status since"),
+        _NOTES,
+    ),
+}
+
+
+def import_fields(kind: str) -> tuple[ImportField, ...]:
+    """The fields a column of ``kind`` can be mapped to, in the order to show them."""
+    _check_kind(kind)
+    return IMPORT_FIELDS[kind]
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in IMPORT_FIELDS:
+        raise ImportFailed(
+            _("Importiert werden können: {kinds}").format(kinds=", ".join(ENTITIES[k].plural for k in KINDS))
+        )
+
+
+def suggest_mapping(
+    kind: str, headers: Sequence[str], saved: Mapping[str, str] | None = None
+) -> dict[int, str]:
+    """Column index -> field name for the headings recognised.
+
+    ``saved`` (heading key -> field name, "" = ignore; see :class:`MappingStore`) comes
+    first; then the German and English headings of :data:`IMPORT_FIELDS`. Every field is
+    given to one column at most (the first).
+    """
+    _check_kind(kind)
+    fields = IMPORT_FIELDS[kind]
+    known = {f.name for f in fields}
+    by_alias: dict[str, str] = {}
+    for f in fields:
+        for alias in f.aliases:
+            by_alias.setdefault(heading_key(alias), f.name)
+    mapping: dict[int, str] = {}
+    used: set[str] = set()
+    decided: set[int] = set()
+    for index, heading in enumerate(headers):
+        wanted = (saved or {}).get(heading_key(heading))
+        if wanted is None:
+            continue
+        decided.add(index)
+        if wanted in known and wanted not in used:
+            mapping[index] = wanted
+            used.add(wanted)
+    for index, heading in enumerate(headers):
+        if index in decided:
+            continue
+        name = by_alias.get(heading_key(heading))
+        if name is not None and name not in used:
+            mapping[index] = name
+            used.add(name)
+    return mapping
+
+
+class MappingStore:
+    """The column mappings the user confirmed, per kind, in a JSON file.
+
+    Default folder: ``platformdirs.user_config_path("Stadtteil-Atlas")``; tests pass their own.
+    """
+
+    FILE = "import-zuordnungen.json"
+
+    def __init__(self, folder: Path | None = None) -> None:
+        if folder is None:
+            from platformdirs import user_config_path
+
+            folder = user_config_path("Stadtteil-Atlas", appauthor=False)
+        self.path = Path(folder) / self.FILE
+
+    def _all(self) -> dict[str, dict[str, str]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {
+            k: {str(h): str(f) for h, f in v.items()}
+            for k, v in data.get("mappings", {}).items()
+            if isinstance(v, dict)
+        }
+
+    def load(self, kind: str) -> dict[str, str]:
+        """Heading key -> field name ("" = the user ignores this column)."""
+        return self._all().get(kind, {})
+
+    def save(self, kind: str, headers: Sequence[str], mapping: Mapping[int, str]) -> None:
+        """Remember for every heading of this file what the user chose (also "ignore")."""
+        data = self._all()
+        mine = data.setdefault(kind, {})
+        for index, heading in enumerate(headers):
+            key = heading_key(heading)
+            if key:
+                mine[key] = mapping.get(index, "")
+        payload = json.dumps({"version": 1, "mappings": data}, ensure_ascii=False, indent=1)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, lambda out: out.write(payload.encode("utf-8")))
+
+
+# ---------------------------------------------------------------------------
+# 3. Preparing: values, errors, duplicates
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as the spreadsheet shows it
+    column: str  # the heading of the column (or the field's label)
+    message: str  # German
+
+    def __str__(self) -> str:
+        return _("Zeile {row}, Spalte „{column}“: {message}").format(
+            row=self.row, column=self.column, message=self.message
+        )
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    row: int
+    cells: tuple[str, ...]
+    title: str
+    values: Mapping[str, Any]  # cleaned record values (spec field names, ids for links)
+    errors: tuple[RowError, ...] = ()
+    contact: Mapping[str, Any] | None = None  # institutions: the contact person to add
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Row ``row`` looks like a record in the database (``existing_id``) or like an
+    earlier row of the file (``other_row``)."""
+
+    row: int
+    title: str
+    score: float  # 0..100, similarity of the normalised names
+    existing_id: int | None = None
+    existing_title: str = ""
+    existing_summary: str = ""  # e.g. "Marktstraße 1, 46045 Oberhausen"
+    other_row: int | None = None
+
+    def describe(self) -> str:
+        if self.existing_id is not None:
+            where = _("schon vorhanden: „{title}“").format(title=self.existing_title)
+            if self.existing_summary:
+                where += f" ({self.existing_summary})"
+        else:
+            where = _("wie Zeile {row}").format(row=self.other_row)
+        return _("Zeile {row}: „{title}“ – {where} ({score} %)").format(
+            row=self.row, title=self.title, where=where, score=round(self.score)
+        )
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds spent per stage (for the benchmark)."""
+
+    validate: float = 0.0
+    dedupe: float = 0.0
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    kind: str
+    source: str
+    headers: tuple[str, ...]
+    mapping: Mapping[int, str]
+    rows: tuple[PlannedRow, ...]
+    duplicates: tuple[Duplicate, ...]
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def valid_rows(self) -> tuple[PlannedRow, ...]:
+        return tuple(r for r in self.rows if r.ok)
+
+    @property
+    def invalid_rows(self) -> tuple[PlannedRow, ...]:
+        return tuple(r for r in self.rows if not r.ok)
+
+    @property
+    def errors(self) -> tuple[RowError, ...]:
+        return tuple(e for r in self.rows for e in r.errors)
+
+    def duplicate_of(self, row: int) -> Duplicate | None:
+        for d in self.duplicates:
+            if d.row == row:
+                return d
+        return None
+
+    def summary(self) -> str:
+        return _("{valid} gültige Zeile(n), {invalid} fehlerhaft, {dups} mögliche Dublette(n).").format(
+            valid=len(self.valid_rows), invalid=len(self.invalid_rows), dups=len(self.duplicates)
+        )
+
+
+_LEGAL_DOTTED = re.compile(
+    r"\be\.\s*v\b\.?|\be\s+v\b\.?|\bg\.\s*gmbh\b|\bgem(?:einnuetzige[rs]?)?\.?\s+gmbh\b"
+)
+_LEGAL_WORDS = frozenset(
+    {"gmbh", "ggmbh", "mbh", "ug", "gug", "ag", "eg", "kg", "ohg", "gbr", "kgaa", "haftungsbeschraenkt"}
+)
+_NON_WORD = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def normalise_name(text: str) -> str:
+    """A name for matching: case and umlauts folded ('Müller' = 'Mueller'), legal forms
+    ('e. V.', 'gGmbH', 'GmbH', 'eG' …) and punctuation removed."""
+    folded = fold(text.lower().translate(_AE))
+    folded = _LEGAL_DOTTED.sub(" ", folded)
+    words = [w for w in _NON_WORD.sub(" ", folded).split() if w not in _LEGAL_WORDS]
+    if len(words) > 1 and words[-1] == "ev":
+        words.pop()  # "Verein eV" (a leading "Ev." is "evangelisch" and stays)
+    return " ".join(words)
+
+
+def _match_key(text: str) -> str:
+    return " ".join(sorted(normalise_name(text).split()))
+
+
+def _numbers(key: str) -> tuple[str, ...]:
+    return tuple(sorted(_DIGITS.findall(key)))
+
+
+def similarity(a: str, b: str) -> float:
+    """0..100: how alike two names are after :func:`normalise_name` (word order ignored)."""
+    from rapidfuzz import fuzz
+
+    ka, kb = _match_key(a), _match_key(b)
+    if _numbers(ka) != _numbers(kb):
+        return 0.0
+    return float(fuzz.ratio(ka, kb))
+
+
+@dataclass
+class _Existing:
+    id: int
+    title: str
+    block: Any
+    key: str
+    summary: str = ""
+
+
+@dataclass
+class _Lookups:
+    terms: dict[str, dict[str, int]]
+    term_names: dict[str, list[str]]
+    quarters: dict[str, int]
+    quarter_names: list[str]
+    institutions: dict[str, list[tuple[int, str | None, str]]]  # normalised name -> (id, postcode, name)
+    existing: list[_Existing]
+
+    @classmethod
+    def load(cls, session: Session, kind: str) -> _Lookups:
+        terms: dict[str, dict[str, int]] = {}
+        term_names: dict[str, list[str]] = {}
+        for tid, vocabulary, name in session.execute(select(m.Term.id, m.Term.vocabulary, m.Term.name)):
+            terms.setdefault(vocabulary, {})[fold(name)] = tid
+            term_names.setdefault(vocabulary, []).append(name)
+        quarters: dict[str, int] = {}
+        quarter_names: list[str] = []
+        for qid, name in session.execute(select(m.Quarter.id, m.Quarter.name)):
+            quarters[fold(name)] = qid
+            quarter_names.append(name)
+        institutions: dict[str, list[tuple[int, str | None, str]]] = {}
+        existing: list[_Existing] = []
+        i = m.Institution
+        for iid, name, postcode, street, city in session.execute(
+            select(i.id, i.name, i.postcode, i.street, i.city)
+        ):
+            institutions.setdefault(normalise_name(name), []).append((iid, postcode, name))
+            if kind == "institution":
+                place = " ".join(p for p in (postcode, city) if p)
+                summary = ", ".join(p for p in (street, place) if p)
+                existing.append(_Existing(iid, name, postcode or "", _match_key(name), summary))
+        if kind == "offer":
+            for oid, title, inst in session.execute(
+                select(m.Offer.id, m.Offer.title, m.Offer.institution_id)
+            ):
+                existing.append(_Existing(oid, title, inst, _match_key(title)))
+        elif kind == "contact":
+            c = m.Contact
+            for cid, first, last, contact_inst, email in session.execute(
+                select(c.id, c.first_name, c.last_name, c.institution_id, c.email)
+            ):
+                inst = contact_inst or 0
+                title = " ".join(p for p in (first, last) if p)
+                existing.append(_Existing(cid, title, inst, _match_key(title), email or ""))
+        elif kind == "actor":
+            for aid, name in session.execute(select(m.Actor.id, m.Actor.name)):
+                existing.append(_Existing(aid, name, 0, _match_key(name)))
+        for names in term_names.values():
+            names.sort(key=fold)
+        quarter_names.sort(key=fold)
+        return cls(terms, term_names, quarters, quarter_names, institutions, existing)
+
+
+class _Row:
+    """Collects one row's values and errors while it is built."""
+
+    def __init__(self, number: int, headings: Mapping[str, str]) -> None:
+        self.number = number
+        self.headings = headings
+        self.errors: list[RowError] = []
+
+    def error(self, field_name: str, message: str) -> None:
+        self.errors.append(RowError(self.number, self.headings.get(field_name, field_name), message))
+
+
+_SPLIT_LIST = re.compile(r"\s*[;,|\n]\s*")
+_POSTCODE_CITY = re.compile(r"^\s*(\d{4,5})\s+(.+?)\s*$")
+_ADDRESS_TAIL = re.compile(r"^(.*?)\s*,\s*(\d{4,5})\s+(.+?)\s*$")
+_SALUTATION = re.compile(r"^(?:frau|herr|fr\.|hr\.)\s+", re.IGNORECASE)
+
+
+def _postcode(value: str) -> str:
+    # Excel drops the leading zero of 01067 when the column is numeric.
+    return "0" + value if len(value) == 4 and value.isdigit() else value
+
+
+def split_person_name(text: str) -> tuple[str | None, str]:
+    """'Frau Dr. Anna Maria Schmidt' -> ('Dr. Anna Maria', 'Schmidt'); 'Schmidt, Anna' -> ('Anna', 'Schmidt')."""
+    text = _SALUTATION.sub("", text.strip())
+    if "," in text:
+        last, _sep, first = text.partition(",")
+        return (first.strip() or None), last.strip()
+    first, _sep, last = text.rpartition(" ")
+    return (first.strip() or None), last.strip()
+
+
+def _known(names: Iterable[str]) -> str:
+    listed = list(names)
+    if len(listed) > 25:
+        return ", ".join(listed[:25]) + " …"
+    return ", ".join(listed) or "–"
+
+
+class _Builder:
+    """Turns the text of one row into record values for ``RecordService.validate``."""
+
+    def __init__(self, kind: str, lookups: _Lookups, headings: Mapping[str, str]) -> None:
+        self.kind = kind
+        self.lk = lookups
+        self.headings = headings
+        self.spec = ENTITIES[kind]
+        self.spec_fields = {f.name for f in self.spec.fields}
+        self._inst_suggestions: list[str] | None = None
+
+    def term(self, row: _Row, vocabulary: m.Vocabulary, field_name: str, value: str) -> int | None:
+        found = self.lk.terms.get(vocabulary.value, {}).get(fold(value))
+        if found is None:
+            label = {"category": _("Kategorie"), "sector": _("Sektor"), "target_group": _("Zielgruppe")}[
+                vocabulary.value
+            ]
+            row.error(
+                field_name,
+                _("{label} „{value}“ gibt es nicht. Vorhanden: {names}").format(
+                    label=label, value=value, names=_known(self.lk.term_names.get(vocabulary.value, []))
+                ),
+            )
+        return found
+
+    def institution(self, row: _Row, name: str, postcode: str | None) -> int | None:
+        candidates = self.lk.institutions.get(normalise_name(name), [])
+        if postcode:
+            candidates = [c for c in candidates if c[1] == postcode] or (
+                [] if len(candidates) != 1 or candidates[0][1] else candidates
+            )
+        if len(candidates) == 1:
+            return candidates[0][0]
+        if candidates:
+            row.error(
+                "institution",
+                _("Es gibt {n} Einrichtungen „{name}“. Bitte die PLZ der Einrichtung angeben.").format(
+                    n=len(candidates), name=name
+                ),
+            )
+            return None
+        message = _("Die Einrichtung „{name}“ gibt es nicht").format(name=name)
+        if postcode:
+            message += _(" (mit PLZ {postcode})").format(postcode=postcode)
+        hint = self._closest_institution(name)
+        message += (_(". Meinten Sie „{hint}“?").format(hint=hint) if hint else ".") + _(
+            " Bitte zuerst die Einrichtungen importieren."
+        )
+        row.error("institution", message)
+        return None
+
+    def _closest_institution(self, name: str) -> str | None:
+        from rapidfuzz import fuzz, process
+
+        if self._inst_suggestions is None:
+            self._inst_suggestions = [n for entries in self.lk.institutions.values() for _i, _p, n in entries]
+        best = process.extractOne(
+            normalise_name(name),
+            self._inst_suggestions,
+            scorer=fuzz.WRatio,
+            processor=normalise_name,
+            score_cutoff=80,
+        )
+        return str(best[0]) if best else None
+
+    def build(self, row: _Row, raw: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        values: dict[str, Any] = {k: v for k, v in raw.items() if k in self.spec_fields}
+        contact: dict[str, Any] | None = None
+        kind = self.kind
+        if kind == "institution":
+            self._address(raw, values)
+            if "postcode" in values:
+                values["postcode"] = _postcode(values["postcode"])
+            if raw.get("category"):
+                values["category_id"] = self.term(row, m.Vocabulary.CATEGORY, "category", raw["category"])
+            if raw.get("sector"):
+                values["sector_id"] = self.term(row, m.Vocabulary.SECTOR, "sector", raw["sector"])
+            if raw.get("quarter"):
+                qid = self.lk.quarters.get(fold(raw["quarter"]))
+                if qid is None:
+                    row.error(
+                        "quarter",
+                        _("Das Quartier „{value}“ gibt es nicht. Vorhanden: {names}").format(
+                            value=raw["quarter"], names=_known(self.lk.quarter_names)
+                        ),
+                    )
+                values["quarter_id"] = qid
+            if raw.get("contact_name"):
+                first, last = split_person_name(raw["contact_name"])
+                contact = {"first_name": first, "last_name": last}
+                if raw.get("contact_function"):
+                    contact["function"] = raw["contact_function"]
+        elif kind == "offer":
+            if raw.get("category"):
+                values["category_id"] = self.term(row, m.Vocabulary.CATEGORY, "category", raw["category"])
+            groups = [g for g in _SPLIT_LIST.split(raw.get("target_groups", "")) if g]
+            ids = [self.term(row, m.Vocabulary.TARGET_GROUP, "target_groups", g) for g in groups]
+            values["target_groups"] = [i for i in ids if i is not None]
+        elif kind == "contact":
+            if raw.get("full_name"):
+                first, last = split_person_name(raw["full_name"])
+                values.setdefault("first_name", first)
+                values.setdefault("last_name", last)
+        elif kind == "actor":
+            if raw.get("sector"):
+                values["sector_id"] = self.term(row, m.Vocabulary.SECTOR, "sector", raw["sector"])
+            values["status"] = self._status(row, raw.get("status"))
+            if not raw.get("name") and raw.get("institution"):
+                values["name"] = raw["institution"]
+        if kind in ("offer", "contact", "actor") and raw.get("institution"):
+            postcode = _postcode(raw["institution_postcode"]) if raw.get("institution_postcode") else None
+            values["institution_id"] = self.institution(row, raw["institution"], postcode)
+        return values, contact
+
+    def _address(self, raw: Mapping[str, str], values: dict[str, Any]) -> None:
+        street, number = raw.get("street"), raw.get("house_number")
+        if street and number:
+            values["street"] = f"{street} {number}"
+        elif number and not street:
+            values["street"] = number
+        if raw.get("postcode_city"):
+            match = _POSTCODE_CITY.match(raw["postcode_city"])
+            if match:
+                values.setdefault("postcode", match.group(1))
+                values.setdefault("city", match.group(2))
+            else:
+                values.setdefault("city", raw["postcode_city"])
+        if values.get("street") and "postcode" not in values:
+            match = _ADDRESS_TAIL.match(values["street"])  # "Marktstraße 1, 46045 Oberhausen"
+            if match:
+                values["street"] = match.group(1)
+                values["postcode"] = match.group(2)
+                values.setdefault("city", match.group(3))
+
+    def _status(self, row: _Row, value: str | None) -> str:
+        if not value:
+            return m.ActorStatus.ADDRESSED.value
+        for status_value, label in self.spec.field("status").choices:
+            if fold(value) in (fold(status_value), fold(label)):
+                return status_value
+        allowed = ", ".join(label for _v, label in self.spec.field("status").choices)
+        row.error(
+            "status",
+            _("Status „{value}“ gibt es nicht. Erlaubt: {allowed}").format(value=value, allowed=allowed),
+        )
+        return m.ActorStatus.ADDRESSED.value
+
+
+# Which mapped field's heading an error of a spec field is shown under.
+_ERROR_FIELD = {
+    "category_id": "category",
+    "sector_id": "sector",
+    "quarter_id": "quarter",
+    "institution_id": "institution",
+    "target_groups": "target_groups",
+}
+
+
+def _title(kind: str, values: Mapping[str, Any], cells: Sequence[str]) -> str:
+    if kind == "contact":
+        return " ".join(str(values[k]) for k in ("first_name", "last_name") if values.get(k))
+    name = values.get("title" if kind == "offer" else "name")
+    if name:
+        return str(name)
+    return next((c for c in cells if c.strip()), "")
+
+
+def prepare(
+    atlas: Atlas,
+    kind: str,
+    table: RawTable,
+    mapping: Mapping[int, str],
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> ImportPlan:
+    """Check every row and find duplicates; write nothing.
+
+    ``mapping`` is column index -> field name (:func:`import_fields`). Raises
+    :class:`ImportFailed` when a required field has no column.
+    """
+    _check_kind(kind)
+    fields = {f.name: f for f in IMPORT_FIELDS[kind]}
+    for index, name in mapping.items():
+        if name not in fields:
+            raise ImportFailed(_("Unbekanntes Feld „{name}“ in der Zuordnung.").format(name=name))
+        if not 0 <= index < len(table.headers):
+            raise ImportFailed(_("Die Zuordnung nennt eine Spalte, die es nicht gibt."))
+    mapped = set(mapping.values())
+    missing = [f.label for f in fields.values() if f.required and f.name not in mapped]
+    if kind == "contact" and not mapped & {"full_name", "last_name"}:
+        missing.append(_("Nachname oder Name"))
+    if missing:
+        raise ImportFailed(_("Bitte eine Spalte zuordnen für: {fields}").format(fields=", ".join(missing)))
+    headings: dict[str, str] = {name: table.headers[index] for index, name in mapping.items()}
+    for spec_name, name in _ERROR_FIELD.items():
+        if name in headings:
+            headings[spec_name] = headings[name]
+    spec = ENTITIES[kind]
+    for f in spec.fields:
+        headings.setdefault(f.name, f.label)
+    if "house_number" in headings and "street" not in mapping.values():
+        headings["street"] = headings["house_number"]
+    if "contact_name" in headings:
+        headings.setdefault("last_name", headings["contact_name"])
+    if kind == "contact" and "full_name" in headings:
+        headings.setdefault("first_name", headings["full_name"])
+        headings["last_name"] = headings.get("last_name", headings["full_name"])
+        if "last_name" not in mapping.values():
+            headings["last_name"] = headings["full_name"]
+
+    started = time.perf_counter()
+    with atlas.sessions() as session:
+        lookups = _Lookups.load(session, kind)
+    builder = _Builder(kind, lookups, headings)
+    service = atlas.records[kind]
+    contact_service = atlas.records["contact"]
+    width = len(table.headers)
+    columns = sorted(mapping.items())
+    multiline = {f.name for f in spec.fields if f.kind is Kind.MULTILINE}
+    planned: list[PlannedRow] = []
+    total = len(table.rows)
+    for n, (number, cells) in enumerate(table.rows):
+        if n % 500 == 0:
+            if cancelled is not None and cancelled():
+                raise ImportCancelled()
+            if progress is not None:
+                progress(n, total)
+        row = _Row(number, headings)
+        raw: dict[str, str] = {}
+        for index, name in columns:
+            if index < len(cells):
+                value = clean(cells[index])
+                if value is not None:
+                    if name not in multiline and ("\n" in value or "\r" in value):
+                        value = " ".join(value.split())  # a line break in a one-line field
+                    raw[name] = value
+        for index in range(width, len(cells)):
+            if cells[index].strip():
+                row.errors.append(
+                    RowError(
+                        number,
+                        _("Spalte {n}").format(n=index + 1),
+                        _(
+                            "Mehr Werte als Spaltenüberschriften – steht ein Trennzeichen ohne Anführungszeichen im Text?"
+                        ),
+                    )
+                )
+                break
+        values, contact = builder.build(row, raw)
+        clean_values: dict[str, Any] = {}
+        link_errors = {e.column for e in row.errors}
+        try:
+            clean_values = service.validate({k: v for k, v in values.items() if v is not None}, creating=True)
+        except ValidationError as err:
+            for name, message in err.errors.items():
+                heading = headings.get(name, name)
+                if heading not in link_errors:
+                    row.error(name, message)
+        if kind == "institution" and contact is not None:
+            try:
+                contact = contact_service.validate(
+                    {k: v for k, v in contact.items() if v is not None}, creating=True
+                )
+            except ValidationError as err:
+                for name, message in err.errors.items():
+                    row.error("contact_function" if name == "function" else "contact_name", message)
+        planned.append(
+            PlannedRow(
+                row=number,
+                cells=tuple(cells),
+                title=_title(kind, clean_values or values, cells),
+                values=clean_values if not row.errors else {},
+                errors=tuple(row.errors),
+                contact=contact if not row.errors else None,
+            )
+        )
+    validated = time.perf_counter()
+    if progress is not None:
+        progress(total, total)
+    duplicates = _find_duplicates(kind, planned, lookups, cancelled)
+    done = time.perf_counter()
+    return ImportPlan(
+        kind=kind,
+        source=table.source,
+        headers=table.headers,
+        mapping=dict(mapping),
+        rows=tuple(planned),
+        duplicates=tuple(duplicates),
+        timings=Timings(validate=validated - started, dedupe=done - validated),
+    )
+
+
+def _block(kind: str, values: Mapping[str, Any]) -> Any:
+    if kind == "institution":
+        return values.get("postcode") or ""
+    if kind in ("offer", "contact"):
+        return values.get("institution_id") or 0
+    return 0
+
+
+_BLOCK_SPLIT = 2000  # larger blocks are split by the first letter of the name
+
+
+def _sub_block(block: Any, key: str, size: int) -> Any:
+    return (block, key[:1]) if size > _BLOCK_SPLIT else block
+
+
+def _find_duplicates(
+    kind: str, rows: Sequence[PlannedRow], lookups: _Lookups, cancelled: Cancelled | None
+) -> list[Duplicate]:
+    """Per valid row the best match in the database (by block: same postcode, same
+    institution), else the first earlier row of the file it resembles."""
+    from rapidfuzz import fuzz, process
+
+    valid = [r for r in rows if r.ok]
+    keys = [_match_key(r.title) for r in valid]
+    # Names with different numbers are never duplicates ("Kita 1", "Kita 2"): the numbers
+    # are part of the block, so such names are never even compared.
+    blocks = [(_block(kind, r.values), _numbers(k)) for r, k in zip(valid, keys, strict=True)]
+    sizes: dict[Any, int] = {}
+    for b in blocks:
+        sizes[b] = sizes.get(b, 0) + 1
+    existing_sizes: dict[Any, int] = {}
+    existing_blocks = [(e.block, _numbers(e.key)) for e in lookups.existing]
+    for b in existing_blocks:
+        existing_sizes[b] = existing_sizes.get(b, 0) + 1
+    by_block: dict[Any, list[_Existing]] = {}
+    for e, b in zip(lookups.existing, existing_blocks, strict=True):
+        size = max(existing_sizes[b], sizes.get(b, 0))
+        by_block.setdefault(_sub_block(b, e.key, size), []).append(e)
+    db_keys = {b: [e.key for e in es] for b, es in by_block.items()}
+    exact_db: dict[tuple[Any, str], _Existing] = {}
+    for b, es in by_block.items():
+        for e in es:
+            exact_db.setdefault((b, e.key), e)
+
+    found: list[Duplicate] = []
+    earlier: dict[Any, list[int]] = {}  # block -> indexes into valid
+    earlier_keys: dict[Any, list[str]] = {}
+    exact_file: dict[tuple[Any, str], int] = {}
+    for n, (planned, key, block) in enumerate(zip(valid, keys, blocks, strict=True)):
+        if n % 1000 == 0 and cancelled is not None and cancelled():
+            raise ImportCancelled()
+        if not key:
+            continue
+        size = max(sizes[block], existing_sizes.get(block, 0))
+        sub = _sub_block(block, key, size)
+        # against the database
+        match: Duplicate | None = None
+        hit = exact_db.get((sub, key))
+        if hit is not None:
+            match = Duplicate(planned.row, planned.title, 100.0, hit.id, hit.title, hit.summary)
+        elif sub in db_keys:
+            best: tuple[float, _Existing] | None = None
+            for _choice, score, index in process.extract(
+                key, db_keys[sub], scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD, limit=None
+            ):
+                if best is None or score > best[0]:
+                    best = (score, by_block[sub][index])
+            if best is not None:
+                e = best[1]
+                match = Duplicate(planned.row, planned.title, float(best[0]), e.id, e.title, e.summary)
+        # within the file
+        if match is None:
+            first = exact_file.get((sub, key))
+            if first is not None:
+                match = Duplicate(planned.row, planned.title, 100.0, other_row=valid[first].row)
+            elif sub in earlier_keys:
+                best_row: tuple[float, int] | None = None
+                for _choice, score, index in process.extract(
+                    key, earlier_keys[sub], scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD, limit=None
+                ):
+                    if best_row is None or score > best_row[0]:
+                        best_row = (score, earlier[sub][index])
+                if best_row is not None:
+                    match = Duplicate(
+                        planned.row, planned.title, float(best_row[0]), other_row=valid[best_row[1]].row
+                    )
+        if match is not None:
+            found.append(match)
+        exact_file.setdefault((sub, key), n)
+        earlier.setdefault(sub, []).append(n)
+        earlier_keys.setdefault(sub, []).append(key)
+    return found
+
+
+# ---------------------------------------------------------------------------
+# 4. Writing, in one transaction
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    kind: str
+    created: int
+    merged: int
+    skipped_invalid: int
+    skipped_duplicates: int
+    duplicates: int  # found (database and file)
+    contacts_created: int = 0
+    created_ids: tuple[int, ...] = ()
+    merged_ids: tuple[int, ...] = ()
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One German line: imported, skipped, duplicates."""
+        text = _(
+            "{what}: {created} importiert, {merged} zusammengeführt, "
+            "{invalid} fehlerhafte Zeile(n) übersprungen, {dup_skipped} Dublette(n) übersprungen "
+            "({dups} Dublette(n) gefunden)."
+        ).format(
+            what=ENTITIES[self.kind].plural,
+            created=self.created,
+            merged=self.merged,
+            invalid=self.skipped_invalid,
+            dup_skipped=self.skipped_duplicates,
+            dups=self.duplicates,
+        )
+        if self.contacts_created:
+            text += " " + _("{n} Ansprechperson(en) als Kontakte angelegt.").format(n=self.contacts_created)
+        return text
+
+
+_LINK_KINDS = (Kind.TERMS, Kind.REFS)
+_CHUNK = 1000
+
+
+def _insert_columns(kind: str) -> list[str]:
+    return [f.name for f in ENTITIES[kind].fields if f.kind not in _LINK_KINDS]
+
+
+def _fill_gaps(target: dict[str, Any], other: Mapping[str, Any]) -> None:
+    for name, value in other.items():
+        if name == "target_groups":
+            target[name] = sorted(set(target.get(name) or []) | set(value or []))
+        elif target.get(name) in (None, "") and value not in (None, ""):
+            target[name] = value
+
+
+def apply(
+    atlas: Atlas,
+    plan: ImportPlan,
+    skip_invalid: bool = False,
+    duplicate_choices: Mapping[int, Choice] | None = None,
+    default_choice: Choice = "skip",
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> ImportResult:
+    """Write the plan in ONE transaction: everything or nothing.
+
+    Invalid rows: with ``skip_invalid`` they are left out, otherwise nothing is written
+    (:class:`ImportRefused`). Duplicates: ``duplicate_choices[row]`` (else
+    ``default_choice``) — ``"merge"`` fills the empty fields of the existing record (or of
+    the earlier row) with this row's values and never overwrites, ``"skip"`` leaves the row
+    out, ``"import"`` creates it anyway. Cancelling rolls everything back
+    (:class:`ImportCancelled`).
+    """
+    started = time.perf_counter()
+    if plan.invalid_rows and not skip_invalid:
+        raise ImportRefused(plan)
+    choices = dict(duplicate_choices or {})
+    for row, choice in choices.items():
+        if choice not in CHOICES:
+            raise ImportFailed(_("Zeile {row}: unbekannte Wahl „{choice}“.").format(row=row, choice=choice))
+    kind = plan.kind
+    dup_by_row = {d.row: d for d in plan.duplicates}
+
+    # Decide per valid row: a new record, or merged into an existing one / an earlier row.
+    new_rows: dict[int, dict[str, Any]] = {}  # row -> values of the record to create
+    new_contacts: dict[int, list[Mapping[str, Any]]] = {}
+    merge_db: dict[int, dict[str, Any]] = {}  # existing id -> values to fill in
+    merge_db_contacts: dict[int, list[Mapping[str, Any]]] = {}
+    target_of: dict[int, tuple[str, int]] = {}  # row -> ("new", row) or ("db", id)
+    skipped = 0
+    for planned in plan.valid_rows:
+        dup = dup_by_row.get(planned.row)
+        choice = choices.get(planned.row, default_choice) if dup is not None else "import"
+        target: tuple[str, int] | None = None
+        if dup is not None and choice == "merge":
+            if dup.existing_id is not None:
+                target = ("db", dup.existing_id)
+            elif dup.other_row is not None:
+                target = target_of.get(dup.other_row)
+        if choice == "skip":
+            skipped += 1
+            continue
+        values = dict(planned.values)
+        if target is None:  # a new record (also a merge whose partner row was not imported)
+            new_rows[planned.row] = values
+            target_of[planned.row] = ("new", planned.row)
+            if planned.contact:
+                new_contacts.setdefault(planned.row, []).append(planned.contact)
+            continue
+        target_of[planned.row] = target
+        where, key = target
+        if where == "new":
+            _fill_gaps(new_rows[key], values)
+            if planned.contact:
+                new_contacts.setdefault(key, []).append(planned.contact)
+        else:
+            _fill_gaps(merge_db.setdefault(key, {}), values)
+            if planned.contact:
+                merge_db_contacts.setdefault(key, []).append(planned.contact)
+
+    spec = ENTITIES[kind]
+    model = spec.model
+    columns = _insert_columns(kind)
+    total = len(new_rows) + len(merge_db)
+    done = 0
+    created_ids: dict[int, int] = {}
+    contacts_created = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if cancelled is not None and cancelled():
+            raise ImportCancelled()
+        if progress is not None:
+            progress(done, total)
+
+    with atlas.sessions() as session:
+        try:
+            rows = list(new_rows.items())
+            for start in range(0, len(rows), _CHUNK):
+                chunk = rows[start : start + _CHUNK]
+                params = [_insert_params(kind, columns, values) for _row, values in chunk]
+                # render_nulls: one statement per chunk; without it the ORM splits the
+                # rows into a batch per pattern of empty fields (20x slower).
+                stmt = (
+                    insert(model)
+                    .returning(model.id, sort_by_parameter_order=True)
+                    .execution_options(render_nulls=True)
+                )
+                ids = list(session.scalars(stmt, params))
+                for (row, _values), new_id in zip(chunk, ids, strict=True):
+                    created_ids[row] = new_id
+                step(len(chunk))
+            if kind == "offer":
+                links = [
+                    {"offer_id": created_ids[row], "term_id": term_id}
+                    for row, values in rows
+                    for term_id in values.get("target_groups") or []
+                ]
+                for start in range(0, len(links), 5000):
+                    session.execute(insert(m.offer_target_group), links[start : start + 5000])
+            merged_ids = sorted(merge_db)
+            for start in range(0, len(merged_ids), _CHUNK):
+                chunk_ids = merged_ids[start : start + _CHUNK]
+                objs = {o.id: o for o in session.scalars(select(model).where(model.id.in_(chunk_ids)))}
+                for record_id in chunk_ids:
+                    obj = objs.get(record_id)
+                    if obj is None:
+                        raise ImportFailed(
+                            _(
+                                "„{title}“ wurde inzwischen gelöscht. Bitte die Vorschau neu erstellen; "
+                                "es wurde nichts importiert."
+                            ).format(title=record_id)
+                        )
+                    _merge_into(session, obj, merge_db[record_id])
+                session.flush()
+                step(len(chunk_ids))
+            # New records have no dependants yet (their contacts are indexed when added).
+            search.reindex(session.connection(), kind, created_ids.values())
+            if kind == "institution":
+                contacts_created = _add_contacts(
+                    session,
+                    [(created_ids[row], c) for row, cs in new_contacts.items() for c in cs]
+                    + [(iid, c) for iid, cs in merge_db_contacts.items() for c in cs],
+                )
+            if cancelled is not None and cancelled():
+                raise ImportCancelled()
+            session.commit()
+        except IntegrityError as err:
+            session.rollback()
+            raise ImportFailed(
+                _(
+                    "Die Daten haben sich inzwischen geändert (ein verknüpfter Eintrag fehlt). "
+                    "Bitte die Vorschau neu erstellen; es wurde nichts importiert."
+                )
+            ) from err
+        except BaseException:
+            session.rollback()
+            raise
+    changed = {kind} | ({"contact"} if contacts_created else set())
+    all_ids = sorted(created_ids.values()) + sorted(merge_db)
+    if all_ids or contacts_created:
+        atlas.changes.emit(changed, all_ids)
+    return ImportResult(
+        kind=kind,
+        created=len(created_ids),
+        merged=len(merge_db),
+        skipped_invalid=len(plan.invalid_rows),
+        skipped_duplicates=skipped,
+        duplicates=len(plan.duplicates),
+        contacts_created=contacts_created,
+        created_ids=tuple(sorted(created_ids.values())),
+        merged_ids=tuple(sorted(merge_db)),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _insert_params(kind: str, columns: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
+    params = {name: values.get(name) for name in columns}
+    if kind == "institution":
+        if params.get("is_public") is None:
+            params["is_public"] = True
+        params["quarter_manual"] = params.get("quarter_id") is not None
+    return params
+
+
+def _merge_into(session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
+    """Fill the record's empty fields; never overwrite what is there."""
+    for name, value in values.items():
+        if name == "target_groups" and isinstance(obj, m.Offer):
+            have = {t.id for t in obj.target_groups}
+            extra = set(value or []) - have
+            if extra:
+                obj.target_groups.extend(session.scalars(select(m.Term).where(m.Term.id.in_(extra))))
+        elif name in ("is_public", "status"):
+            continue  # a default of the file must not change the record
+        elif getattr(obj, name, None) in (None, "") and value not in (None, ""):
+            setattr(obj, name, value)
+            if name == "quarter_id" and isinstance(obj, m.Institution):
+                obj.quarter_manual = True
+
+
+def _add_contacts(session: Session, pairs: Sequence[tuple[int, Mapping[str, Any]]]) -> int:
+    """Contacts from an institution list's "Ansprechperson" column; a person already
+    known at that institution (same name) is not added twice."""
+    if not pairs:
+        return 0
+    institution_ids = sorted({i for i, _c in pairs})
+    known: set[tuple[int, str]] = set()
+    c = m.Contact
+    for start in range(0, len(institution_ids), 500):
+        chunk = institution_ids[start : start + 500]
+        for inst, first, last in session.execute(
+            select(c.institution_id, c.first_name, c.last_name).where(c.institution_id.in_(chunk))
+        ):
+            known.add((inst or 0, fold(f"{first or ''} {last}")))
+    columns = _insert_columns("contact")
+    params = []
+    for inst, contact in pairs:
+        key = (inst, fold(f"{contact.get('first_name') or ''} {contact['last_name']}"))
+        if key in known:
+            continue
+        known.add(key)
+        params.append({**{n: contact.get(n) for n in columns}, "institution_id": inst})
+    ids: list[int] = []
+    for start in range(0, len(params), _CHUNK):
+        stmt = (
+            insert(m.Contact)
+            .returning(m.Contact.id, sort_by_parameter_order=True)
+            .execution_options(render_nulls=True)
+        )
+        ids += session.scalars(stmt, params[start : start + _CHUNK])
+    search.reindex(session.connection(), "contact", ids)
+    return len(ids)
+
+
+# ---------------------------------------------------------------------------
+# 5. The report of rejected rows
+# ---------------------------------------------------------------------------
+
+
+def write_rejects(plan: ImportPlan, path: Path | str) -> int:
+    """Write the invalid rows, their row numbers and reasons as CSV (Excel-ready).
+
+    The original columns come first, so the file can be corrected and imported again
+    (the two added columns "Zeile" and "Fehler" are not mapped). Returns the row count.
+    """
+    width = len(plan.headers)
+    header = [*plan.headers, _("Zeile"), _("Fehler")]
+    rows = [
+        [
+            *(list(r.cells[:width]) + [""] * (width - len(r.cells))),
+            str(r.row),
+            "; ".join(f"{e.column}: {e.message}" for e in r.errors),
+        ]
+        for r in plan.invalid_rows
+    ]
+    data = csv_bytes(header, rows)
+    atomic_write(Path(path), lambda out: out.write(data))
+    return len(rows)
