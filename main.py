@@ -67,6 +67,47 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("file", metavar="DATEI", help="Zieldatei (für map: .html)")
     export.add_argument("--quarter", metavar="QUARTIER", help="nur dieses Quartier (Name oder Nummer)")
     export.add_argument("--category", metavar="KATEGORIE", help="nur diese Kategorie (Name oder Nummer)")
+    geocode = sub.add_parser(
+        "geocode",
+        help="Adressen der Einrichtungen verorten (Nominatim; höchstens eine Anfrage pro Sekunde)",
+        description=(
+            "Verortet die Adressen der Einrichtungen (Straße, PLZ, Ort – nie Kontaktdaten) und ordnet "
+            "sie ihrem Quartier zu. Ohne --missing: alle Einrichtungen mit Adresse außer den von Hand "
+            "gesetzten Stecknadeln. Jede Antwort wird in der Datenbank gespeichert, dieselbe Adresse "
+            "wird nie zweimal gefragt. Mehrdeutige oder weit außerhalb liegende Treffer werden nicht "
+            "übernommen, sondern zur Bestätigung vorgemerkt. Exit-Code 1, wenn eine Adresse aus "
+            "einem anderen Grund als „nicht gefunden“ scheiterte (kein Netz, HTTP 429/403, "
+            "Zeitüberschreitung, unbrauchbare Antwort)."
+        ),
+    )
+    geocode.add_argument(
+        "--missing",
+        action="store_true",
+        help="nur Einrichtungen ohne Koordinaten oder mit geänderter Adresse („noch nicht verortet“)",
+    )
+    geocode.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="nur abfragen und berichten; keine Einrichtung ändern (die Antworten werden gespeichert)",
+    )
+    geocode.add_argument(
+        "--geocoder-url",
+        metavar="URL",
+        help="Adresse eines Nominatim-kompatiblen Servers (Standard: https://nominatim.openstreetmap.org)",
+    )
+    importer = sub.add_parser("import", help="Daten einlesen, z. B. Quartiersgrenzen aus GeoJSON")
+    importer.add_argument("what", choices=["quarters"], help="was eingelesen wird")
+    importer.add_argument(
+        "file", metavar="DATEI", help="GeoJSON-Datei (FeatureCollection, je Quartier eine Fläche)"
+    )
+    importer.add_argument(
+        "--name-property",
+        metavar="NAME",
+        help="Eigenschaft mit dem Namen des Quartiers (Standard: die erste, die jedes Quartier eindeutig benennt)",
+    )
+    importer.add_argument(
+        "--replace", action="store_true", help="Quartiere, die nicht in der Datei stehen, löschen"
+    )
     return parser
 
 
@@ -120,12 +161,55 @@ def run_command(args: argparse.Namespace, database: str) -> int:
             from atlas.commands import export_map
 
             print(export_map(atlas, Path(args.file), quarter=args.quarter, category=args.category))
+        elif args.command == "geocode":
+            return _geocode(atlas, args)
+        elif args.command == "import":
+            from atlas.commands import import_quarters
+
+            for line in import_quarters(atlas, Path(args.file), args.name_property, args.replace):
+                print(line)
         return 0
     except AtlasError as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 2
     finally:
         result.engine.dispose()
+
+
+def _geocode(atlas: Atlas, args: argparse.Namespace) -> int:
+    """Ctrl+C cancels after the current address and still prints what was done."""
+    import signal
+    import threading
+
+    from atlas.commands import geocode
+    from atlas.geocoding import eta_text
+
+    stop = threading.Event()
+    interactive = sys.stderr.isatty()
+
+    def progress(done: int, total: int, eta: float) -> None:
+        if interactive:
+            print(f"\r{done}/{total} {eta_text(eta):<20}", end="", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, lambda _sig, _frame: stop.set())
+    try:
+        lines, failed = geocode(
+            atlas,
+            missing=args.missing,
+            dry_run=args.dry_run,
+            url=args.geocoder_url,
+            progress=progress,
+            cancelled=stop.is_set,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if interactive:
+            print(file=sys.stderr)
+    for line in lines:
+        print(line)
+    if stop.is_set():
+        return 130
+    return 1 if failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

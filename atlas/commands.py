@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from atlas.core import Atlas
@@ -48,3 +49,56 @@ def export_map(atlas: Atlas, target: Path, quarter: str | None = None, category:
     return _("Karte gespeichert: {path} ({n} Einrichtungen, {q} Quartiere)").format(
         path=target, n=len(data.places), q=len(data.quarters["features"])
     )
+
+
+def geocode(
+    atlas: Atlas,
+    *,
+    missing: bool = False,
+    dry_run: bool = False,
+    url: str | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[list[str], bool]:
+    """Geocode the institutions' addresses; the lines to print, and whether any address
+    failed for a reason other than 'not found' (then the command exits non-zero).
+
+    Without ``missing``: every institution with an address whose pin was not set by
+    hand (cached addresses cost no request). With ``missing``: only those without a pin
+    or whose address changed.
+    """
+    from atlas.geocoding import GeocoderSettings, summary_lines
+
+    if url is not None:
+        atlas.geocoding.configure(GeocoderSettings(url=url))
+    report = atlas.geocoding.geocode_missing(
+        progress=progress, cancelled=cancelled, dry_run=dry_run, only_missing=missing
+    )
+    header = _("Geokodierung über {url}").format(url=atlas.geocoding.settings.url)
+    return [header, *summary_lines(report)], bool(report.failures)
+
+
+def import_quarters(
+    atlas: Atlas, path: Path, name_property: str | None = None, replace: bool = False
+) -> list[str]:
+    """Import quarter boundaries from a GeoJSON file; the lines to print."""
+    from atlas.quarters import suggest_name_property
+
+    if name_property is None:
+        infos = atlas.boundaries.property_names(path)
+        name_property = suggest_name_property(infos)
+        if name_property is None:
+            names = ", ".join(i.name for i in infos) or "–"
+            raise ValidationError(
+                {
+                    "name_property": _(
+                        "Keine Eigenschaft benennt jedes Quartier eindeutig. Bitte mit --name-property "
+                        "angeben, welche den Namen enthält. Vorhanden: {names}"
+                    ).format(names=names)
+                }
+            )
+    report = atlas.boundaries.import_geojson(path, name_property, replace=replace)
+    lines = [_("Namen aus der Eigenschaft „{prop}“.").format(prop=name_property)]
+    lines += list(report.repaired) + list(report.warnings)
+    lines.append(report.summary())
+    return lines
