@@ -12,6 +12,8 @@ from atlas import search
 from atlas.changes import ChangeBus
 from atlas.geocoding import GeocodingService
 from atlas.mapdata import MapService
+from atlas.network import NetworkService
+from atlas.network import install as install_network
 from atlas.quarters import QuarterService
 from atlas.records import RecordService
 from atlas.schema import ENTITIES
@@ -21,15 +23,18 @@ from atlas.taxonomy import TaxonomyService
 class Atlas:
     """Built once (in ``main.bootstrap``) from a session factory."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], user: str = "") -> None:
         self.sessions = sessions
         search.install(sessions)
+        install_network(sessions)  # dated funnel steps whenever an actor's stage changes
         self.changes = ChangeBus()
         self.records: dict[str, RecordService] = {
             key: RecordService(spec, sessions, self.changes) for key, spec in ENTITIES.items()
         }
         self.taxonomy = TaxonomyService(sessions, self.changes)
         self.maps = MapService(sessions)
+        # Who is really active: computed from attendance by a rule kept in the database.
+        self.network = NetworkService(sessions, self.changes, user)
         # Quarter boundaries: point-in-quarter, re-assignment, GeoJSON import. An
         # institution's quarter follows its coordinates on every save.
         self.boundaries = QuarterService(sessions, self.changes)

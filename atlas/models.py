@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -304,11 +305,19 @@ class Attendance(Record):
     """
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("meeting_id", "actor_id", "contact_id"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "actor_id", "contact_id"),
+        # The activity figures read attendance by actor and date: these two indexes
+        # answer them without touching the meeting table (benchmarks/bench_network.py).
+        Index("ix_attendance_actor_at", "actor_id", "meeting_at", "meeting_id"),
+        Index("ix_attendance_at", "meeting_at", "actor_id", "meeting_id"),
+    )
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
+    #: A copy of the meeting's start, kept equal by atlas.network.install.
+    meeting_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Agreement(Record):
@@ -341,3 +350,53 @@ class AgreementParty(Record):
 
     actor: Mapped[Actor] = relationship()
     contact: Mapped[Contact | None] = relationship()
+
+
+class ActorStatusEvent(Record):
+    """One dated step of an actor through the funnel (angesprochen → informiert → …)."""
+
+    __tablename__ = "actor_status_event"
+
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    happened_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    note: Mapped[str | None] = mapped_column(String(300))
+
+    actor: Mapped[Actor] = relationship()
+
+
+class ActorOverride(Record):
+    """A coach's decision that overrides the computed status, with reason, date and user.
+
+    The current override is the one without ``ended_on``; ended ones stay as history.
+    """
+
+    __tablename__ = "actor_override"
+
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    set_on: Mapped[dt.date] = mapped_column(Date)
+    set_by: Mapped[str] = mapped_column(String(120))
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class FollowUp(Record):
+    """An agreed follow-up of a meeting: task, who, due date, done."""
+
+    __tablename__ = "follow_up"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    task: Mapped[str] = mapped_column(String(500))
+    who: Mapped[str | None] = mapped_column(String(200))
+    due: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class AppSetting(Record):
+    """Settings the whole team shares (they live in the database, not on one PC)."""
+
+    __tablename__ = "app_setting"
+
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,817 @@
+"""The network: who is really active, the funnel, the dashboard, attendance, calendar.
+
+"Active" is computed, never typed: an actor is active on a day when it took part in at
+least ``min_meetings`` meetings within the ``window_months`` before that day (the rule
+lives in the database, so a team shares it). A coach's override, with reason, date and
+user, wins over the computation until it is ended. Everything here answers for any
+past day too (``at``), from dated funnel steps, attendance and overrides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from atlas import models as m
+from atlas.changes import ChangeBus
+from atlas.errors import NotFoundError, ValidationError
+from atlas.i18n import _
+from atlas.text import clean
+
+S = m.ActorStatus
+FUNNEL = (S.ADDRESSED, S.INFORMED, S.ACTIVE, S.DORMANT)
+STATUS_LABELS = {
+    S.ADDRESSED: _("angesprochen"),
+    S.INFORMED: _("informiert"),
+    S.ACTIVE: _("aktiv"),
+    S.DORMANT: _("ruhend"),
+}
+MONTHS_DE = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` earlier (clamped to the month's end)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def _ym(year_month: tuple[int, int], delta: int) -> tuple[int, int]:
+    y, mo = divmod(year_month[0] * 12 + year_month[1] - 1 + delta, 12)
+    return y, mo + 1
+
+
+def month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ActivityRule:
+    min_meetings: int = 2
+    window_months: int = 6
+
+    def describe(self) -> str:
+        return _("aktiv = mindestens {n} Treffen in den letzten {k} Monaten").format(
+            n=self.min_meetings, k=self.window_months
+        )
+
+
+@dataclass(frozen=True)
+class ActorState:
+    """Why an actor has its status on a day."""
+
+    actor_id: int
+    status: S
+    meetings: int  # attended within the window
+    last_seen: dt.date | None
+    first_in_window: dt.date | None
+    override_reason: str | None = None
+
+    def why(self) -> str:
+        if self.override_reason is not None:
+            return _("von Hand festgelegt: {reason}").format(reason=self.override_reason)
+        if self.meetings and self.first_in_window:
+            since = f"{self.first_in_window.month:02d}/{self.first_in_window.year}"
+            return _("{n} Treffen seit {since}").format(n=self.meetings, since=since)
+        if self.last_seen:
+            return _("zuletzt dabei am {day}").format(day=self.last_seen.strftime("%d.%m.%Y"))
+        return _("noch bei keinem Treffen")
+
+
+@dataclass(frozen=True)
+class Funnel:
+    at: dt.date
+    rule: str
+    total: int
+    counts: dict[str, int]
+    by_sector: dict[str, dict[str, int]]
+    by_quarter: dict[str, dict[str, int]]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "at": self.at.isoformat(),
+            "rule": self.rule,
+            "total": self.total,
+            "counts": self.counts,
+            "by_sector": self.by_sector,
+            "by_quarter": self.by_quarter,
+        }
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str  # "2026-05"
+    label: str  # "Mai 26"
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    funnel: Funnel
+    trend: list[TrendPoint]
+    dropping_out: list[tuple[int, str, dt.date]]  # actor id, name, last seen
+    follow_ups: list[
+        tuple[int, str, str, dt.date | None, int, str]
+    ]  # id, task, who, due, meeting id, meeting
+    agreements_due: list[tuple[int, str, dt.date]]  # id, title, next review
+    extras: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    actor_id: int
+    actor: str
+    contact_id: int | None
+    person: str
+    institution: str
+    present: bool
+    member: bool
+
+
+RULE_KEYS = ("activity.min_meetings", "activity.window_months")
+
+
+def decide(
+    rule: ActivityRule, in_window: int, was_active: bool, last_seen: dt.date | None, stage: str | None
+) -> S:
+    """The computed status (no override): the rule, then history, then the funnel stage."""
+    if in_window >= rule.min_meetings:
+        return S.ACTIVE
+    if stage in (S.ACTIVE, S.DORMANT) or was_active:
+        return S.DORMANT  # was part of the work, is not any more
+    if last_seen is not None:
+        return S.INFORMED  # came at least once: informed, not (yet) active
+    return S(stage) if stage in (S.ADDRESSED, S.INFORMED) else S.ADDRESSED
+
+
+def first_activations(session: Session, rule: ActivityRule, actors: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each of ``actors`` first met the rule (the meeting that completed its window).
+
+    For each attended meeting, the (n-1)-th earlier one of the same actor must lie within
+    the window before it. Only earlier rows are looked at, so the answer for a day never
+    depends on later data. The window is counted with the database's month arithmetic,
+    so this history check can differ from :func:`months_before` by a day at month ends.
+    """
+    wanted = sorted(set(actors))
+    found: dict[int, dt.datetime] = {}
+    att = m.Attendance
+    for chunk in range(0, len(wanted), 500):
+        visits = (
+            select(att.actor_id.label("actor_id"), att.meeting_at.label("at"))
+            .where(att.actor_id.in_(wanted[chunk : chunk + 500]), att.meeting_at.is_not(None))
+            .group_by(att.actor_id, att.meeting_id, att.meeting_at)
+            .subquery()
+        )
+        earlier = func.lag(visits.c.at, rule.min_meetings - 1).over(
+            partition_by=visits.c.actor_id, order_by=visits.c.at
+        )
+        paired = select(visits.c.actor_id, visits.c.at, earlier.label("earlier")).subquery()
+        window_start: Any
+        if session.get_bind().dialect.name == "sqlite":
+            window_start = func.datetime(paired.c.at, f"-{rule.window_months} months")
+        else:
+            window_start = paired.c.at - text(f"interval '{rule.window_months} months'")
+        stmt = (
+            select(paired.c.actor_id, func.min(paired.c.at))
+            .where(paired.c.earlier.is_not(None), paired.c.earlier > window_start)
+            .group_by(paired.c.actor_id)
+        )
+        for actor, at in session.execute(stmt):
+            found[actor] = at if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at))
+    return found
+
+
+class NetworkService:
+    def __init__(self, sessions: sessionmaker[Session], changes: ChangeBus, user: str = "") -> None:
+        self._sessions = sessions
+        self._changes = changes
+        self.user = user or _("unbekannt")
+
+    # -- the rule ------------------------------------------------------------------
+    def rule(self) -> ActivityRule:
+        with self._sessions() as session:
+            values = dict(
+                session.execute(
+                    select(m.AppSetting.key, m.AppSetting.value).where(m.AppSetting.key.in_(RULE_KEYS))
+                ).all()
+            )
+        default = ActivityRule()
+        try:
+            return ActivityRule(
+                int(values.get(RULE_KEYS[0], default.min_meetings)),
+                int(values.get(RULE_KEYS[1], default.window_months)),
+            )
+        except ValueError:
+            return default
+
+    def set_rule(self, min_meetings: int | str, window_months: int | str) -> ActivityRule:
+        errors: dict[str, str] = {}
+        try:
+            n = int(min_meetings)
+            if not 1 <= n <= 52:
+                raise ValueError
+        except ValueError:
+            errors["min_meetings"] = _("Bitte eine Zahl von 1 bis 52 Treffen angeben.")
+        try:
+            k = int(window_months)
+            if not 1 <= k <= 36:
+                raise ValueError
+        except ValueError:
+            errors["window_months"] = _("Der Zeitraum muss zwischen 1 und 36 Monaten liegen.")
+        if errors:
+            raise ValidationError(errors)
+        with self._sessions.begin() as session:
+            for key, value in zip(RULE_KEYS, (n, k), strict=True):
+                setting = session.scalar(select(m.AppSetting).where(m.AppSetting.key == key))
+                if setting is None:
+                    session.add(m.AppSetting(key=key, value=str(value)))
+                else:
+                    setting.value = str(value)
+        self._changes.emit({"actor", "setting"})
+        return ActivityRule(n, k)
+
+    # -- status on a day -----------------------------------------------------------
+    def states(self, at: dt.date | None = None, rule: ActivityRule | None = None) -> dict[int, ActorState]:
+        """The status of every actor that was in the network on ``at`` (default today)."""
+        day = at or dt.date.today()
+        rule = rule or self.rule()
+        end = dt.datetime.combine(day, dt.time.max)
+        start = dt.datetime.combine(months_before(day, rule.window_months), dt.time.max)
+        att = m.Attendance
+        with self._sessions() as session:
+            window = {
+                actor: (n, first)
+                for actor, n, first in session.execute(
+                    select(att.actor_id, func.count(func.distinct(att.meeting_id)), func.min(att.meeting_at))
+                    .where(att.meeting_at > start, att.meeting_at <= end)
+                    .group_by(att.actor_id)
+                )
+            }
+            last_seen = dict(
+                session.execute(
+                    select(att.actor_id, func.max(att.meeting_at))
+                    .where(att.meeting_at <= end)
+                    .group_by(att.actor_id)
+                ).all()
+            )
+            # History matters only for those not active now: was any of them active before?
+            idle = [a for a in last_seen if window.get(a, (0, None))[0] < rule.min_meetings]
+            ever = {a for a, first in first_activations(session, rule, idle).items() if first <= end}
+            stage: dict[int, str] = {}
+            ranked = (
+                select(
+                    m.ActorStatusEvent.actor_id,
+                    m.ActorStatusEvent.status,
+                    func.row_number()
+                    .over(
+                        partition_by=m.ActorStatusEvent.actor_id,
+                        order_by=(m.ActorStatusEvent.happened_on.desc(), m.ActorStatusEvent.id.desc()),
+                    )
+                    .label("rank"),
+                )
+                .where(m.ActorStatusEvent.happened_on <= day)
+                .subquery()
+            )
+            for actor, status in session.execute(
+                select(ranked.c.actor_id, ranked.c.status).where(ranked.c.rank == 1)
+            ):
+                stage[actor] = status
+            overrides = {
+                actor: (status, reason)
+                for actor, status, reason in session.execute(
+                    select(m.ActorOverride.actor_id, m.ActorOverride.status, m.ActorOverride.reason)
+                    .where(m.ActorOverride.set_on <= day)
+                    .where((m.ActorOverride.ended_on.is_(None)) | (m.ActorOverride.ended_on > day))
+                    .order_by(m.ActorOverride.set_on, m.ActorOverride.id)
+                )
+            }
+        members = set(stage) | set(last_seen) | set(overrides)
+        states: dict[int, ActorState] = {}
+        for actor in members:
+            n, first = window.get(actor, (0, None))
+            seen = last_seen.get(actor)
+            seen_day = seen.date() if isinstance(seen, dt.datetime) else seen
+            first_day = first.date() if isinstance(first, dt.datetime) else first
+            if actor in overrides:
+                status, reason = overrides[actor]
+                states[actor] = ActorState(actor, S(status), n, seen_day, first_day, reason)
+                continue
+            states[actor] = ActorState(
+                actor, decide(rule, n, actor in ever, seen_day, stage.get(actor)), n, seen_day, first_day
+            )
+        return states
+
+    def state_of(self, actor_id: int, at: dt.date | None = None) -> ActorState | None:
+        return self.states(at).get(actor_id)
+
+    # -- overrides -----------------------------------------------------------------
+    def set_override(self, actor_id: int, status: str, reason: str, on: dt.date | None = None) -> None:
+        text = clean(reason)
+        errors = {}
+        if status not in {s.value for s in S}:
+            errors["status"] = _("Bitte einen Status wählen.")
+        if not text:
+            errors["reason"] = _("Eine Festlegung von Hand braucht eine Begründung.")
+        elif len(text) > 1000:
+            errors["reason"] = _("Die Begründung ist zu lang (höchstens 1000 Zeichen).")
+        if errors:
+            raise ValidationError(errors)
+        day = on or dt.date.today()
+        with self._sessions.begin() as session:
+            if session.get(m.Actor, actor_id) is None:
+                raise NotFoundError(_("Der Akteur wurde inzwischen gelöscht."))
+            self._end_overrides(session, actor_id, day)
+            session.add(
+                m.ActorOverride(actor_id=actor_id, status=status, reason=text, set_on=day, set_by=self.user)
+            )
+        self._changes.emit({"actor"}, [actor_id])
+
+    def clear_override(self, actor_id: int, on: dt.date | None = None) -> None:
+        with self._sessions.begin() as session:
+            self._end_overrides(session, actor_id, on or dt.date.today())
+        self._changes.emit({"actor"}, [actor_id])
+
+    def _end_overrides(self, session: Session, actor_id: int, day: dt.date) -> None:
+        for current in session.scalars(
+            select(m.ActorOverride).where(
+                m.ActorOverride.actor_id == actor_id, m.ActorOverride.ended_on.is_(None)
+            )
+        ):
+            current.ended_on = day
+
+    def overrides(self, actor_id: int) -> list[tuple[str, str, dt.date, str, dt.date | None]]:
+        """History: status, reason, set on, set by, ended on."""
+        with self._sessions() as session:
+            return [
+                (o.status, o.reason, o.set_on, o.set_by, o.ended_on)
+                for o in session.scalars(
+                    select(m.ActorOverride)
+                    .where(m.ActorOverride.actor_id == actor_id)
+                    .order_by(m.ActorOverride.set_on)
+                )
+            ]
+
+    # -- figures -------------------------------------------------------------------
+    def funnel(self, at: dt.date | None = None, states: dict[int, ActorState] | None = None) -> Funnel:
+        day = at or dt.date.today()
+        rule = self.rule()
+        if states is None:
+            states = self.states(day, rule)
+        with self._sessions() as session:
+            info = {
+                actor: (sector or _("ohne Sektor"), quarter or _("ohne Quartier"))
+                for actor, sector, quarter in session.execute(
+                    select(m.Actor.id, m.Term.name, m.Quarter.name)
+                    .outerjoin(m.Term, m.Term.id == m.Actor.sector_id)
+                    .outerjoin(m.Institution, m.Institution.id == m.Actor.institution_id)
+                    .outerjoin(m.Quarter, m.Quarter.id == m.Institution.quarter_id)
+                )
+            }
+        counts = Counter(s.status.value for s in states.values())
+        by_sector: dict[str, Counter[str]] = defaultdict(Counter)
+        by_quarter: dict[str, Counter[str]] = defaultdict(Counter)
+        for actor, state in states.items():
+            sector, quarter = info.get(actor, (_("ohne Sektor"), _("ohne Quartier")))
+            by_sector[sector][state.status.value] += 1
+            by_quarter[quarter][state.status.value] += 1
+
+        def full(c: Counter[str]) -> dict[str, int]:
+            return {s.value: c.get(s.value, 0) for s in FUNNEL}
+
+        return Funnel(
+            at=day,
+            rule=rule.describe(),
+            total=len(states),
+            counts=full(counts),
+            by_sector={k: full(v) for k, v in sorted(by_sector.items())},
+            by_quarter={k: full(v) for k, v in sorted(by_quarter.items())},
+        )
+
+    def trend(
+        self, months: int = 24, at: dt.date | None = None, states: dict[int, ActorState] | None = None
+    ) -> list[TrendPoint]:
+        """The funnel at the end of each of the last ``months`` months (the current one up to ``at``).
+
+        One grouped query (meetings per actor and month) instead of one query per month:
+        the windows are summed from the monthly counts. History (was an idle actor ever
+        active?) is asked only for the actors idle at some month end.
+        """
+        day = at or dt.date.today()
+        rule = self.rule()
+        keys = [_ym((day.year, day.month), -back) for back in range(months - 1, -1, -1)]
+        att = m.Attendance
+        ym = func.strftime("%Y-%m", att.meeting_at)
+        oldest = _ym(keys[0], -rule.window_months)
+        since = dt.datetime(oldest[0], oldest[1], 1)
+        with self._sessions() as session:
+            per_month: dict[int, dict[str, int]] = defaultdict(dict)
+            for actor, key, n in session.execute(
+                select(att.actor_id, ym, func.count(func.distinct(att.meeting_id)))
+                .where(att.meeting_at >= since, att.meeting_at <= dt.datetime.combine(day, dt.time.max))
+                .group_by(att.actor_id, ym)
+            ):
+                per_month[actor][key] = n
+            # one index seek per actor (actor_id, meeting_at) instead of scanning the older rows
+            seen_before = set(
+                session.scalars(
+                    select(m.Actor.id).where(
+                        select(att.id).where(att.actor_id == m.Actor.id, att.meeting_at < since).exists()
+                    )
+                )
+            )
+            events: dict[int, list[tuple[dt.date, int, str]]] = defaultdict(list)
+            for actor, happened, ev_id, status in session.execute(
+                select(
+                    m.ActorStatusEvent.actor_id,
+                    m.ActorStatusEvent.happened_on,
+                    m.ActorStatusEvent.id,
+                    m.ActorStatusEvent.status,
+                )
+            ):
+                events[actor].append((happened, ev_id, status))
+            overrides: dict[int, list[tuple[dt.date, dt.date | None, str]]] = defaultdict(list)
+            for actor, set_on, ended, status in session.execute(
+                select(
+                    m.ActorOverride.actor_id,
+                    m.ActorOverride.set_on,
+                    m.ActorOverride.ended_on,
+                    m.ActorOverride.status,
+                )
+            ):
+                overrides[actor].append((set_on, ended, status))
+            actors = set(per_month) | set(events) | set(overrides) | seen_before
+            windows = [
+                {f"{yy}-{mm:02d}" for yy, mm in (_ym(key, -k) for k in range(rule.window_months))}
+                for key in keys[:-1]
+            ]
+            in_window = {
+                actor: [sum(n for k, n in per_month.get(actor, {}).items() if k in w) for w in windows]
+                for actor in actors
+            }
+            idle = {a for a, counts in in_window.items() if any(c < rule.min_meetings for c in counts)}
+            activated = first_activations(session, rule, idle & (set(per_month) | seen_before))
+        for evs in events.values():
+            evs.sort()
+        points: list[TrendPoint] = []
+        for index, (y, mo) in enumerate(keys):
+            if index == len(keys) - 1:
+                current = states if states is not None else self.states(day, rule)
+                counts = Counter(st.status.value for st in current.values())
+            else:
+                end_day = month_end(y, mo)
+                label = f"{y}-{mo:02d}"
+                counts = Counter()
+                for actor in actors:
+                    over = [
+                        o
+                        for o in overrides.get(actor, [])
+                        if o[0] <= end_day and (o[1] is None or o[1] > end_day)
+                    ]
+                    if over:
+                        counts[over[-1][2]] += 1
+                        continue
+                    seen = actor in seen_before or any(k <= label for k in per_month.get(actor, {}))
+                    stage = None
+                    for happened, _id, status in events.get(actor, []):
+                        if happened <= end_day:
+                            stage = status
+                    if stage is None and not seen:
+                        continue  # not yet in the network
+                    was_active = actor in activated and activated[actor].date() <= end_day
+                    status_now = decide(
+                        rule, in_window[actor][index], was_active, end_day if seen else None, stage
+                    )
+                    counts[status_now.value] += 1
+            points.append(
+                TrendPoint(
+                    f"{y}-{mo:02d}",
+                    f"{MONTHS_DE[mo - 1]} {str(y)[2:]}",
+                    {st.value: counts.get(st.value, 0) for st in FUNNEL},
+                )
+            )
+        return points
+
+    def dashboard(self, at: dt.date | None = None, months: int = 12) -> Dashboard:
+        day = at or dt.date.today()
+        rule = self.rule()
+        states = self.states(day, rule)
+        edge_new = months_before(day, max(rule.window_months - 2, 1))
+        edge_old = months_before(day, rule.window_months)
+        with self._sessions() as session:
+            names = dict(session.execute(select(m.Actor.id, m.Actor.name)).all())
+            follow_ups = [
+                (f.id, f.task, f.who or "", f.due, mt.id, mt.title)
+                for f, mt in session.execute(
+                    select(m.FollowUp, m.Meeting)
+                    .join(m.Meeting, m.Meeting.id == m.FollowUp.meeting_id)
+                    .where(m.FollowUp.done.is_(False))
+                    .order_by(m.FollowUp.due.is_(None), m.FollowUp.due, m.FollowUp.id)
+                )
+            ]
+            due = [
+                (a.id, a.title, a.next_review)
+                for a in session.scalars(
+                    select(m.Agreement)
+                    .where(
+                        m.Agreement.next_review.is_not(None),
+                        m.Agreement.next_review <= day + dt.timedelta(days=30),
+                    )
+                    .order_by(m.Agreement.next_review)
+                )
+                if a.next_review is not None
+            ]
+        dropping = sorted(
+            (
+                (actor, names.get(actor, "?"), s.last_seen)
+                for actor, s in states.items()
+                if s.last_seen is not None
+                and edge_old < s.last_seen <= edge_new
+                and s.override_reason is None
+            ),
+            key=lambda row: row[2],
+        )
+        return Dashboard(
+            funnel=self.funnel(day, states),
+            trend=self.trend(months, day, states),
+            dropping_out=dropping,  # type: ignore[arg-type]
+            follow_ups=follow_ups,
+            agreements_due=due,
+        )
+
+    # -- calendar ------------------------------------------------------------------
+    def ics(self, meeting_ids: Iterable[int], duration: dt.timedelta = dt.timedelta(hours=2)) -> bytes:
+        """The meetings as an iCalendar file (for Outlook and other calendars)."""
+        ids = list(meeting_ids)
+        if not ids:
+            raise ValidationError({"meetings": _("Bitte mindestens ein Treffen auswählen.")})
+        with self._sessions() as session:
+            meetings = list(
+                session.scalars(select(m.Meeting).where(m.Meeting.id.in_(ids)).order_by(m.Meeting.starts_at))
+            )
+            return _ics(meetings, duration)
+
+    # -- attendance ----------------------------------------------------------------
+    def sheet(self, meeting_id: int) -> list[SheetRow]:
+        """Who is expected (members of the round table, with their people) and who came."""
+        with self._sessions() as session:
+            meeting = session.get(m.Meeting, meeting_id)
+            if meeting is None:
+                raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
+            present = {
+                (a, c)
+                for a, c in session.execute(
+                    select(m.Attendance.actor_id, m.Attendance.contact_id).where(
+                        m.Attendance.meeting_id == meeting_id
+                    )
+                )
+            }
+            member_ids: set[int] = set()
+            if meeting.round_table_id is not None:
+                member_ids = set(
+                    session.scalars(
+                        select(m.round_table_member.c.actor_id).where(
+                            m.round_table_member.c.round_table_id == meeting.round_table_id
+                        )
+                    )
+                )
+            actor_ids = member_ids | {a for a, _c in present}
+            actors = {a.id: a for a in session.scalars(select(m.Actor).where(m.Actor.id.in_(actor_ids)))}
+            inst_ids = {a.institution_id for a in actors.values() if a.institution_id}
+            people: dict[int, list[m.Contact]] = defaultdict(list)
+            for c in session.scalars(
+                select(m.Contact).where(m.Contact.institution_id.in_(inst_ids)).order_by(m.Contact.last_name)
+            ):
+                if c.institution_id is not None:
+                    people[c.institution_id].append(c)
+            rows: list[SheetRow] = []
+            for actor in sorted(actors.values(), key=lambda a: a.name.casefold()):
+                inst_name = actor.institution.name if actor.institution else ""
+                candidates = list(people.get(actor.institution_id or -1, []))
+                if actor.contact is not None and actor.contact not in candidates:
+                    candidates.insert(0, actor.contact)
+                shown: set[int | None] = set()
+                for c in candidates:
+                    shown.add(c.id)
+                    rows.append(
+                        SheetRow(
+                            actor.id,
+                            actor.name,
+                            c.id,
+                            _person(c),
+                            inst_name,
+                            (actor.id, c.id) in present,
+                            actor.id in member_ids,
+                        )
+                    )
+                anonymous_present = (actor.id, None) in present
+                if not candidates or anonymous_present:
+                    rows.append(
+                        SheetRow(
+                            actor.id,
+                            actor.name,
+                            None,
+                            _("(ohne Namen)"),
+                            inst_name,
+                            anonymous_present,
+                            actor.id in member_ids,
+                        )
+                    )
+                for present_actor, person_id in present:
+                    if present_actor == actor.id and person_id is not None and person_id not in shown:
+                        contact = session.get(m.Contact, person_id)
+                        if contact is not None:
+                            rows.append(
+                                SheetRow(
+                                    present_actor,
+                                    actor.name,
+                                    person_id,
+                                    _person(contact),
+                                    inst_name,
+                                    True,
+                                    actor.id in member_ids,
+                                )
+                            )
+            return rows
+
+    def save_attendance(self, meeting_id: int, present: Iterable[tuple[int, int | None]]) -> int:
+        """Replace who came, in one transaction. Returns the number of distinct actors present."""
+        wanted = {(int(a), None if c is None else int(c)) for a, c in present}
+        with self._sessions.begin() as session:
+            meeting = session.get(m.Meeting, meeting_id)
+            if meeting is None:
+                raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
+            if meeting.starts_at.date() > dt.date.today():
+                raise ValidationError(
+                    {
+                        "attendance": _(
+                            "Das Treffen liegt in der Zukunft: Anwesenheit kann erst ab dem Tag eingetragen werden."
+                        )
+                    }
+                )
+            current = {
+                (a.actor_id, a.contact_id): a
+                for a in session.scalars(select(m.Attendance).where(m.Attendance.meeting_id == meeting_id))
+            }
+            for key, row in current.items():
+                if key not in wanted:
+                    session.delete(row)
+            for actor_id, contact_id in sorted(wanted - set(current), key=lambda k: (k[0], k[1] or 0)):
+                session.add(m.Attendance(meeting_id=meeting_id, actor_id=actor_id, contact_id=contact_id))
+        self._changes.emit({"meeting", "actor"}, [meeting_id])
+        return len({a for a, _c in wanted})
+
+    def add_walk_in(
+        self,
+        meeting_id: int,
+        first_name: str,
+        last_name: str,
+        institution_id: int | None = None,
+        function: str = "",
+    ) -> tuple[int, int]:
+        """Create a contact met at a meeting (and its actor if needed); mark them present.
+
+        Returns (actor id, contact id).
+        """
+        last = clean(last_name)
+        if not last:
+            raise ValidationError({"last_name": _("Bitte mindestens den Nachnamen angeben.")})
+        with self._sessions.begin() as session:
+            meeting = session.get(m.Meeting, meeting_id)
+            if meeting is None:
+                raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
+            if meeting.starts_at.date() > dt.date.today():
+                raise ValidationError(
+                    {
+                        "attendance": _(
+                            "Das Treffen liegt in der Zukunft: Anwesenheit kann erst ab dem Tag eingetragen werden."
+                        )
+                    }
+                )
+            contact = m.Contact(
+                first_name=clean(first_name),
+                last_name=last,
+                institution_id=institution_id,
+                function=clean(function),
+                consent_date=meeting.starts_at.date(),
+                consent_source=_("Teilnahme: {title}").format(title=meeting.title),
+            )
+            session.add(contact)
+            session.flush()
+            actor = None
+            if institution_id is not None:
+                actor = session.scalar(
+                    select(m.Actor).where(m.Actor.institution_id == institution_id).limit(1)
+                )
+                if actor is None:
+                    inst = session.get(m.Institution, institution_id)
+                    if inst is None:
+                        raise NotFoundError(_("Die Einrichtung wurde inzwischen gelöscht."))
+                    actor = m.Actor(
+                        name=inst.name,
+                        institution_id=inst.id,
+                        sector_id=inst.sector_id,
+                        status=S.ADDRESSED.value,
+                        status_since=meeting.starts_at.date(),
+                    )
+            else:
+                actor = m.Actor(
+                    name=_person(contact),
+                    contact_id=contact.id,
+                    status=S.ADDRESSED.value,
+                    status_since=meeting.starts_at.date(),
+                )
+            session.add(actor)
+            session.flush()
+            session.add(m.Attendance(meeting_id=meeting_id, actor_id=actor.id, contact_id=contact.id))
+            ids = (actor.id, contact.id)
+        self._changes.emit({"meeting", "actor", "contact"}, [meeting_id])
+        return ids
+
+
+def _ics(meetings: Iterable[m.Meeting], duration: dt.timedelta) -> bytes:
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar, Event
+
+    berlin = ZoneInfo("Europe/Berlin")
+    calendar = Calendar()
+    calendar.add("prodid", "-//Stadtteil-Atlas//DE")
+    calendar.add("version", "2.0")
+    stamp = dt.datetime.now(dt.UTC)
+    for meeting in meetings:
+        entry = Event()
+        entry.add("uid", f"treffen-{meeting.id}@stadtteil-atlas")
+        entry.add("dtstamp", stamp)
+        start = meeting.starts_at.replace(tzinfo=berlin)
+        entry.add("dtstart", start)
+        entry.add("dtend", start + duration)
+        entry.add("summary", meeting.title)
+        if meeting.place:
+            entry.add("location", meeting.place)
+        if meeting.agenda:
+            entry.add("description", meeting.agenda)
+        calendar.add_component(entry)
+    return bytes(calendar.to_ical())
+
+
+def _person(contact: m.Contact) -> str:
+    return " ".join(p for p in (contact.first_name, contact.last_name) if p)
+
+
+def install(sessions: sessionmaker[Session]) -> None:
+    """Keep the derived data current on every write path.
+
+    - a dated funnel step whenever an actor's stage is set or changed;
+    - ``attendance.meeting_at`` equal to its meeting's start (new rows, moved meetings).
+    """
+
+    @event.listens_for(sessions, "before_flush")
+    def _before(session: Session, _ctx: object, _instances: object) -> None:
+        missing: list[m.Attendance] = []
+        for obj in list(session.new) + list(session.dirty):
+            if isinstance(obj, m.Attendance) and obj.meeting_at is None:
+                missing.append(obj)
+            if not isinstance(obj, m.Actor):
+                continue
+            history = sa_inspect(obj).attrs.status.history
+            if obj in session.new or history.has_changes():
+                step = m.ActorStatusEvent(status=obj.status, happened_on=obj.status_since or dt.date.today())
+                step.actor = obj
+                session.add(step)
+        if missing:
+            with session.no_autoflush:
+                starts = dict(
+                    session.execute(
+                        select(m.Meeting.id, m.Meeting.starts_at).where(
+                            m.Meeting.id.in_({a.meeting_id for a in missing})
+                        )
+                    ).all()
+                )
+            for row in missing:
+                row.meeting_at = starts.get(row.meeting_id)
+
+    @event.listens_for(sessions, "after_flush")
+    def _after(session: Session, _ctx: object) -> None:
+        moved = [
+            obj
+            for obj in session.dirty
+            if isinstance(obj, m.Meeting) and sa_inspect(obj).attrs.starts_at.history.has_changes()
+        ]
+        for meeting in moved:
+            session.connection().execute(
+                update(m.Attendance)
+                .where(m.Attendance.meeting_id == meeting.id)
+                .values(meeting_at=meeting.starts_at)
+            )
+
+
+__all__ = ["FUNNEL", "STATUS_LABELS", "ActivityRule", "ActorState", "NetworkService"]

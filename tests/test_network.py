@@ -1,0 +1,213 @@
+"""Who counts as active: the rule on hand-built attendance histories, and the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from atlas import models as m
+from atlas.core import Atlas
+from atlas.errors import NotFoundError, ValidationError
+from atlas.network import ActivityRule, months_before
+
+D = dt.date
+
+
+def meeting(atlas: Atlas, day: dt.date, title: str = "Runder Tisch") -> int:
+    return (
+        atlas.records["meeting"]
+        .save(None, {"title": f"{title} {day}", "kind": "runder_tisch", "starts_at": f"{day:%d.%m.%Y} 10:00"})
+        .id
+    )
+
+
+JOINED = D(2025, 1, 1)
+
+
+def actor(atlas: Atlas, name: str, stage: str = "informiert", since: dt.date = JOINED) -> int:
+    return atlas.actors.save(None, {"name": name, "status": stage, "status_since": since}).id
+
+
+def attend(atlas: Atlas, actor_id: int, *days: dt.date) -> None:
+    with atlas.sessions.begin() as session:
+        for day in days:
+            mid = session.scalar(
+                select(m.Meeting.id).where(func.date(m.Meeting.starts_at) == day.isoformat())
+            )
+            session.add(m.Attendance(meeting_id=mid, actor_id=actor_id))
+
+
+@pytest.fixture
+def history(atlas: Atlas) -> dict[str, int]:
+    """Monthly meetings from Jan to Nov 2026 and four actors with different habits."""
+    for month in range(1, 12):
+        meeting(atlas, D(2026, month, 10))
+    ids = {
+        "regular": actor(atlas, "Kommt immer"),
+        "twice": actor(atlas, "Zweimal im Frühjahr"),
+        "once": actor(atlas, "Einmal dabei"),
+        "never": actor(atlas, "Nur angesprochen", stage="angesprochen"),
+    }
+    attend(atlas, ids["regular"], *(D(2026, mo, 10) for mo in range(1, 12)))
+    attend(atlas, ids["twice"], D(2026, 3, 10), D(2026, 4, 10))
+    attend(atlas, ids["once"], D(2026, 9, 10))
+    return ids
+
+
+def status(atlas: Atlas, actor_id: int, day: dt.date) -> str:
+    state = atlas.network.states(day)[actor_id]
+    return state.status.value
+
+
+def test_default_rule_two_meetings_in_six_months(atlas: Atlas, history: dict[str, int]) -> None:
+    day = D(2026, 9, 30)
+    assert status(atlas, history["regular"], day) == "aktiv"
+    assert status(atlas, history["twice"], day) == "ruhend"  # only 10.04. is in the window; was active before
+    assert status(atlas, history["once"], day) == "informiert"
+    assert status(atlas, history["never"], day) == "angesprochen"
+
+
+def test_window_boundaries_are_exact(atlas: Atlas, history: dict[str, int]) -> None:
+    # "twice" attended on 10.03 and 10.04; the window is the 6 months before the day, start excluded.
+    assert status(atlas, history["twice"], D(2026, 9, 9)) == "aktiv"  # window 09.03.–09.09.
+    assert (
+        status(atlas, history["twice"], D(2026, 9, 10)) == "ruhend"
+    )  # 10.03. falls out: was active, is no more
+    assert status(atlas, history["twice"], D(2026, 4, 9)) == "informiert"  # only one meeting so far
+    assert status(atlas, history["twice"], D(2026, 4, 10)) == "aktiv"  # the second meeting counts on its day
+    assert months_before(D(2026, 8, 31), 6) == D(2026, 2, 28)
+
+
+def test_state_on_a_past_date(atlas: Atlas, history: dict[str, int]) -> None:
+    assert history["regular"] not in atlas.network.states(D(2024, 12, 31))  # not yet in the network
+    assert status(atlas, history["regular"], D(2026, 1, 10)) == "informiert"
+    assert status(atlas, history["regular"], D(2026, 2, 10)) == "aktiv"
+
+
+def test_the_rule_can_be_changed_and_nonsense_is_refused(atlas: Atlas, history: dict[str, int]) -> None:
+    atlas.network.set_rule(1, 3)
+    assert atlas.network.rule() == ActivityRule(1, 3)
+    assert status(atlas, history["once"], D(2026, 10, 1)) == "aktiv"
+    assert "1 Treffen in den letzten 3 Monaten" in atlas.network.rule().describe()
+    for bad in ((0, 6), (2, 0), ("zwei", 6), (2, 99)):
+        with pytest.raises(ValidationError):
+            atlas.network.set_rule(*bad)
+    assert atlas.network.rule() == ActivityRule(1, 3)
+
+
+def test_override_wins_with_reason_date_and_user_and_can_end(atlas: Atlas, history: dict[str, int]) -> None:
+    target = history["never"]
+    with pytest.raises(ValidationError) as err:
+        atlas.network.set_override(target, "aktiv", "   ")
+    assert "Begründung" in err.value.errors["reason"]
+    atlas.network.set_override(target, "aktiv", "arbeitet im Hintergrund mit", on=D(2026, 6, 1))
+    state = atlas.network.states(D(2026, 7, 1))[target]
+    assert state.status.value == "aktiv"
+    assert "arbeitet im Hintergrund mit" in state.why()
+    assert status(atlas, target, D(2026, 5, 31)) == "angesprochen"  # not before it was set
+    atlas.network.clear_override(target, on=D(2026, 8, 1))
+    assert status(atlas, target, D(2026, 8, 2)) == "angesprochen"
+    history_rows = atlas.network.overrides(target)
+    assert (
+        history_rows[0][0] == "aktiv"
+        and history_rows[0][2] == D(2026, 6, 1)
+        and history_rows[0][4] == D(2026, 8, 1)
+    )
+    assert history_rows[0][3]  # who
+    with pytest.raises(NotFoundError):
+        atlas.network.set_override(99999, "aktiv", "Grund")
+
+
+def test_why_is_shown(atlas: Atlas, history: dict[str, int]) -> None:
+    state = atlas.network.states(D(2026, 11, 15))[history["regular"]]
+    assert state.why() == "6 Treffen seit 06/2026"
+
+
+def test_same_person_ticked_twice_counts_once(atlas: Atlas, history: dict[str, int]) -> None:
+    mid = meeting(atlas, D(2026, 11, 12), "Zusatz")
+    contact = atlas.contacts.save(None, {"last_name": "Muster"}).id
+    atlas.network.save_attendance(mid, [(history["never"], contact), (history["never"], contact)])
+    atlas.network.save_attendance(mid, [(history["never"], contact), (history["never"], None)])
+    state = atlas.network.states(D(2026, 11, 15))[history["never"]]
+    assert state.meetings == 1
+
+
+def test_a_future_meeting_cannot_have_attendance(atlas: Atlas, history: dict[str, int]) -> None:
+    future = meeting(atlas, dt.date.today() + dt.timedelta(days=7), "Zukunft")
+    with pytest.raises(ValidationError) as err:
+        atlas.network.save_attendance(future, [(history["regular"], None)])
+    assert "Zukunft" in err.value.errors["attendance"]
+    with atlas.sessions() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(m.Attendance).where(m.Attendance.meeting_id == future)
+            )
+            == 0
+        )
+
+
+def test_erased_person_leaves_an_anonymous_count(atlas: Atlas, history: dict[str, int]) -> None:
+    mid = meeting(atlas, D(2026, 11, 12), "Zusatz")
+    contact = atlas.contacts.save(None, {"last_name": "Löschmich"}).id
+    atlas.network.save_attendance(mid, [(history["once"], contact)])
+    before = atlas.network.states(D(2026, 11, 15))[history["once"]].meetings
+    atlas.contacts.delete(contact)
+    assert atlas.network.states(D(2026, 11, 15))[history["once"]].meetings == before == 2
+
+
+def test_walk_in_creates_contact_and_actor_and_counts(atlas: Atlas, history: dict[str, int]) -> None:
+    mid = meeting(atlas, D(2026, 11, 12), "Fest")
+    inst = atlas.institutions.save(None, {"name": "Neue Initiative"}).id
+    actor_id, contact_id = atlas.network.add_walk_in(mid, "Erika", "Beispiel", inst, "Vorsitz")
+    assert atlas.contacts.get(contact_id).values["institution_id"] == inst
+    assert atlas.actors.get(actor_id).values["institution_id"] == inst
+    sheet = atlas.network.sheet(mid)
+    assert any(r.contact_id == contact_id and r.present for r in sheet)
+    with pytest.raises(ValidationError):
+        atlas.network.add_walk_in(mid, "Ohne", "  ", None)
+
+
+def test_stage_changes_are_dated_steps(atlas: Atlas) -> None:
+    aid = actor(atlas, "Neu", "angesprochen", D(2026, 1, 5))
+    record = atlas.actors.get(aid)
+    atlas.actors.save(aid, {"status": "informiert", "status_since": D(2026, 3, 1)}, record.version)
+    assert atlas.network.states(D(2026, 2, 1))[aid].status.value == "angesprochen"
+    assert atlas.network.states(D(2026, 3, 2))[aid].status.value == "informiert"
+
+
+def test_funnel_by_sector_and_quarter_and_trend(atlas: Atlas, history: dict[str, int]) -> None:
+    funnel = atlas.network.funnel(D(2026, 11, 15))
+    assert funnel.total == 4
+    assert funnel.counts == {"angesprochen": 1, "informiert": 1, "aktiv": 1, "ruhend": 1}
+    assert sum(funnel.by_sector["ohne Sektor"].values()) == 4
+    trend = atlas.network.trend(6, D(2026, 11, 15))
+    assert [p.month for p in trend] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
+    for point in trend[:-1]:
+        y, mo = (int(x) for x in point.month.split("-"))
+        from atlas.network import month_end
+
+        assert point.counts == atlas.network.funnel(month_end(y, mo)).counts
+
+
+def test_demo_dashboard(demo: Atlas) -> None:
+    from atlas.demo import TODAY
+
+    dash = demo.network.dashboard(TODAY)
+    assert dash.funnel.total == 100
+    assert dash.funnel.counts["aktiv"] == 60
+    assert len(dash.trend) == 12 and dash.trend[-1].counts["aktiv"] == 60
+    assert len(dash.agreements_due) >= 1
+
+
+def test_meetings_as_icalendar(demo: Atlas) -> None:
+    ids = demo.records["meeting"].list_ids()[:3]
+    data = demo.network.ics(ids)
+    calendar = Calendar.from_ical(data)
+    events = calendar.walk("VEVENT")
+    assert len(events) == 3
+    titles = {str(e["SUMMARY"]) for e in events}
+    assert titles <= {demo.records["meeting"].get(i).title for i in ids}
+    assert all(e.get("DTSTART") and e.get("UID") for e in events)
