@@ -60,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="SQLite-Datei oder SQLAlchemy-URL (Standard: eigene Datenbank im Benutzerordner)",
     )
     sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
-    sub.add_parser("stats", help="Anzahlen als JSON ausgeben (Einrichtungen, Angebote, Kontakte, Akteure …)")
+    stats = sub.add_parser(
+        "stats",
+        help="Anzahlen als JSON ausgeben (Einrichtungen, Angebote, Kontakte, Akteure, Netzwerk-Trichter …)",
+    )
+    stats.add_argument("--at", metavar="JJJJ-MM-TT", help="der Stand an einem früheren Tag (Standard: heute)")
     sub.add_parser("check", help="die Datenbank prüfen (Integrität, Schema-Stand)")
     export = sub.add_parser("export", help="Daten exportieren, z. B. die Karte als HTML-Datei")
     export.add_argument("what", choices=["map"], help="was exportiert wird")
@@ -147,7 +151,9 @@ def run_command(args: argparse.Namespace, database: str) -> int:
         return 2
     try:
         if args.command == "stats":
-            print(json.dumps(atlas.stats(), ensure_ascii=False, indent=2))
+            from atlas.commands import network_stats
+
+            print(json.dumps(network_stats(atlas, args.at), ensure_ascii=False, indent=2))
         elif args.command == "check":
             report = {
                 "database": result.url,

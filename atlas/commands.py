@@ -102,3 +102,20 @@ def import_quarters(
     lines += list(report.repaired) + list(report.warnings)
     lines.append(report.summary())
     return lines
+
+
+def network_stats(atlas: Atlas, at: str | None = None) -> dict[str, object]:
+    """The counts plus the funnel (computed status: overall, by sector, by quarter) on a day."""
+    import datetime as dt
+
+    day = dt.date.today()
+    if at:
+        try:
+            day = dt.date.fromisoformat(at)
+        except ValueError as err:
+            raise ValidationError(
+                {"at": _("„{at}“ ist kein Datum; bitte JJJJ-MM-TT angeben, z. B. 2026-06-30.").format(at=at)}
+            ) from err
+    figures: dict[str, object] = dict(atlas.stats())
+    figures["funnel"] = atlas.network.funnel(day).as_dict()
+    return figures

@@ -116,3 +116,17 @@ def test_export_map_refuses_unknown_quarter_and_wrong_suffix(tmp_path: Path) -> 
     result = run("--demo", "export", "map", str(tmp_path / "k.pdf"))
     assert result.returncode == 2
     assert ".html" in result.stderr
+
+
+def test_stats_gain_the_funnel_on_a_past_day() -> None:
+    result = run("--demo", "stats", "--at", "2026-11-15")
+    assert result.returncode == 0, result.stderr
+    funnel = json.loads(result.stdout)["funnel"]
+    assert funnel["at"] == "2026-11-15" and funnel["total"] == 100
+    assert funnel["counts"]["aktiv"] == 60
+    assert sum(funnel["by_sector"]["Jobcenter"].values()) >= 1
+    assert "2 Treffen" in funnel["rule"]
+    earlier = json.loads(run("--demo", "stats", "--at", "2026-03-31").stdout)["funnel"]
+    assert earlier["counts"]["aktiv"] < 60
+    bad = run("--demo", "stats", "--at", "gestern")
+    assert bad.returncode == 2 and "kein Datum" in bad.stderr
