@@ -82,7 +82,7 @@ def import_quarters(
     atlas: Atlas, path: Path, name_property: str | None = None, replace: bool = False
 ) -> list[str]:
     """Import quarter boundaries from a GeoJSON file; the lines to print."""
-    from atlas.quarters import suggest_name_property
+    from atlas.geometry import suggest_name_property
 
     if name_property is None:
         infos = atlas.boundaries.property_names(path)

@@ -1370,6 +1370,52 @@ class _Builder:
                     )
                 )
         self.s.flush()
+        self._story_four_newcomer(window_start)
+
+    def _story_four_newcomer(self, window_start: dt.datetime) -> None:
+        """Story 4: a newer partner of the Runder Tisch Alleinerziehende came once, in October.
+
+        Ticking it at the November meeting (18.11.2026) is its second meeting within the
+        window, so the dashboard then says 61 of 100 actors active.
+        """
+        table = self.s.scalar(select(m.RoundTable).where(m.RoundTable.name == ROUND_TABLES[0].name))
+        assert table is not None
+        october = self.s.scalar(
+            select(m.Meeting).where(
+                m.Meeting.round_table_id == table.id,
+                m.Meeting.starts_at >= dt.datetime(2026, 10, 1),
+                m.Meeting.starts_at < dt.datetime(2026, 11, 1),
+            )
+        )
+        assert october is not None
+        members = set(
+            self.s.scalars(
+                select(m.round_table_member.c.actor_id).where(
+                    m.round_table_member.c.round_table_id == table.id
+                )
+            )
+        )
+        recent = set(
+            self.s.scalars(
+                select(m.Attendance.actor_id)
+                .join(m.Meeting, m.Meeting.id == m.Attendance.meeting_id)
+                .where(m.Meeting.starts_at >= window_start)
+            )
+        )
+        candidates = sorted(
+            (name, actor)
+            for name, actor in self.actors.items()
+            if actor.status == m.ActorStatus.INFORMED.value
+            and actor.institution_id is not None
+            and actor.id not in members
+            and actor.id not in recent
+            and self.actor_contacts.get(name)
+        )
+        name, actor = candidates[0]
+        self.s.execute(m.round_table_member.insert(), [{"round_table_id": table.id, "actor_id": actor.id}])
+        person = self.actor_contacts[name][0]
+        self.s.add(m.Attendance(meeting_id=october.id, actor_id=actor.id, contact_id=person.id))
+        self.s.flush()
 
     def _who(self, name: str) -> list[m.Contact]:
         """Who represents the actor: usually the regular person, now and then the deputy too."""

@@ -302,8 +302,8 @@ IMPORT_FIELDS: dict[str, tuple[ImportField, ...]] = {
         replace(_NAME_OF_INSTITUTION, required=False),
         _INSTITUTION_POSTCODE,
         _f("sector", _("Sektor"), "Sector"),
-        _f("status", _("Status"), "Status"),
-        _f("status_since", _("Status seit"), "Seit", "Status since"),
+        _f("status", _("Erfasste Stufe"), "Status", "Stufe"),
+        _f("status_since", _("Stufe seit"), "Status seit", "Seit", "Status since"),
         _NOTES,
     ),
 }

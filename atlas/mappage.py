@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from atlas.errors import AtlasError
 from atlas.mapdata import FALLBACK_CENTER, MapData, json_for_script
 
 WEB = Path(__file__).resolve().parents[1] / "resources" / "web"
@@ -109,7 +110,7 @@ def cached_page(cache_dir: Path, asset_base: str) -> str:
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         write_text_atomically(cached, page)
-    except OSError:
+    except (OSError, AtlasError):
         pass  # a read-only cache only costs the next start the folium build again
     return page
 
@@ -158,14 +159,11 @@ def remote_references(html: str) -> list[str]:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write to a temporary name, then rename: a full disk leaves no half file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """UTF-8 text through :func:`atlas.files.atomic_write` (no half file; AtlasError in German)."""
+    from atlas.files import atomic_write
+
+    data = text.encode("utf-8")
+    atomic_write(path, lambda handle: handle.write(data))
 
 
 __all__: list[Any] = ["build_page", "inline_assets", "remote_references", "standalone_html"]

@@ -547,6 +547,67 @@ class NetworkService:
             agreements_due=due,
         )
 
+    # -- follow-ups ----------------------------------------------------------------
+    def follow_ups(self, meeting_id: int) -> list[tuple[int, str, str, dt.date | None, bool]]:
+        """id, task, who, due, done — of one meeting."""
+        with self._sessions() as session:
+            return [
+                (f.id, f.task, f.who or "", f.due, f.done)
+                for f in session.scalars(
+                    select(m.FollowUp).where(m.FollowUp.meeting_id == meeting_id).order_by(m.FollowUp.id)
+                )
+            ]
+
+    def add_follow_up(
+        self, meeting_id: int, task: str, who: str = "", due: dt.date | str | None = None
+    ) -> int:
+        from atlas.text import parse_date
+
+        text_task, text_who = clean(task), clean(who)
+        errors: dict[str, str] = {}
+        if not text_task:
+            errors["task"] = _("Bitte die Aufgabe beschreiben.")
+        elif len(text_task) > 500:
+            errors["task"] = _("Die Aufgabe ist zu lang (höchstens 500 Zeichen).")
+        if text_who and len(text_who) > 200:
+            errors["who"] = _("„Wer“ ist zu lang (höchstens 200 Zeichen).")
+        due_date: dt.date | None = None
+        if isinstance(due, str) and due.strip():
+            try:
+                due_date = parse_date(due)
+            except ValueError as err:
+                errors["due"] = str(err)
+        elif isinstance(due, dt.date):
+            due_date = due
+        if errors:
+            raise ValidationError(errors)
+        with self._sessions.begin() as session:
+            if session.get(m.Meeting, meeting_id) is None:
+                raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
+            follow_up = m.FollowUp(
+                meeting_id=meeting_id, task=text_task, who=text_who, due=due_date, done=False
+            )
+            session.add(follow_up)
+            session.flush()
+            new_id = follow_up.id
+        self._changes.emit({"follow_up", "meeting"}, [meeting_id])
+        return new_id
+
+    def set_follow_up_done(self, follow_up_id: int, done: bool) -> None:
+        with self._sessions.begin() as session:
+            follow_up = session.get(m.FollowUp, follow_up_id)
+            if follow_up is None:
+                raise NotFoundError(_("Die Aufgabe wurde inzwischen gelöscht."))
+            follow_up.done = done
+        self._changes.emit({"follow_up"}, [follow_up_id])
+
+    def delete_follow_up(self, follow_up_id: int) -> None:
+        with self._sessions.begin() as session:
+            follow_up = session.get(m.FollowUp, follow_up_id)
+            if follow_up is not None:
+                session.delete(follow_up)
+        self._changes.emit({"follow_up"}, [follow_up_id])
+
     # -- calendar ------------------------------------------------------------------
     def ics(self, meeting_ids: Iterable[int], duration: dt.timedelta = dt.timedelta(hours=2)) -> bytes:
         """The meetings as an iCalendar file (for Outlook and other calendars)."""

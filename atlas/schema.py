@@ -244,8 +244,17 @@ ACTOR = EntitySpec(
         Field("institution_id", _("Einrichtung"), Kind.REF, ref="institution"),
         Field("contact_id", _("Person"), Kind.REF, ref="contact"),
         Field("sector_id", _("Sektor"), Kind.TERM, vocabulary=m.Vocabulary.SECTOR),
-        Field("status", _("Status"), Kind.CHOICE, choices=STATUS_CHOICES, required=True),
-        Field("status_since", _("Status seit"), Kind.DATE),
+        Field(
+            "status",
+            _("Erfasste Stufe"),
+            Kind.CHOICE,
+            choices=STATUS_CHOICES,
+            required=True,
+            hint=_(
+                "Wie weit die Ansprache ist; ob jemand aktiv ist, berechnet das Programm aus den Teilnahmen."
+            ),
+        ),
+        Field("status_since", _("Stufe seit"), Kind.DATE),
         Field("notes", _("Notizen"), Kind.MULTILINE, max_len=10000),
     ),
     columns=(

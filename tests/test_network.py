@@ -211,3 +211,18 @@ def test_meetings_as_icalendar(demo: Atlas) -> None:
     titles = {str(e["SUMMARY"]) for e in events}
     assert titles <= {demo.records["meeting"].get(i).title for i in ids}
     assert all(e.get("DTSTART") and e.get("UID") for e in events)
+
+
+def test_follow_ups_are_kept_and_validated(atlas: Atlas, history: dict[str, int]) -> None:
+    mid = meeting(atlas, D(2026, 11, 12), "Mit Aufgaben")
+    fid = atlas.network.add_follow_up(mid, "Protokoll verschicken", "Frau Beispiel", "20.11.2026")
+    atlas.network.add_follow_up(mid, "Raum buchen")
+    with pytest.raises(ValidationError) as err:
+        atlas.network.add_follow_up(mid, "  ", due="31.02.2026")
+    assert set(err.value.errors) == {"task", "due"}
+    assert [f[1] for f in atlas.network.follow_ups(mid)] == ["Protokoll verschicken", "Raum buchen"]
+    assert atlas.network.dashboard(D(2026, 11, 15)).follow_ups[0][1] == "Protokoll verschicken"
+    atlas.network.set_follow_up_done(fid, True)
+    assert [f[1] for f in atlas.network.dashboard(D(2026, 11, 15)).follow_ups] == ["Raum buchen"]
+    atlas.network.delete_follow_up(fid)
+    assert len(atlas.network.follow_ups(mid)) == 1

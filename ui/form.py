@@ -33,6 +33,7 @@ class RecordForm(QWidget):
 
     saved = Signal(int)  # record id
     dirtyChanged = Signal(bool)
+    recordShown = Signal(object)  # the record id now in the form, or None for a new one
 
     def __init__(self, atlas: Atlas, spec: EntitySpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +66,8 @@ class RecordForm(QWidget):
         for field in spec.fields:
             editor = make_editor(field)
             editor.setObjectName(f"edit_{field.name}")
+            if field.hint:
+                editor.setToolTip(field.hint)
             editor.edited.connect(self._on_edited)
             error = QLabel()
             error.setObjectName(f"error_{field.name}")
@@ -186,6 +189,7 @@ class RecordForm(QWidget):
         self.heading.setText(self.tr("Neu: {what}").format(what=self.spec.singular))
         self._show_errors({})
         self._set_dirty(False)
+        self.recordShown.emit(None)
 
     def show_record(self, record_id: int) -> None:
         try:
@@ -203,6 +207,7 @@ class RecordForm(QWidget):
         self.heading.setText(record.title or self.spec.singular)
         self._show_errors({})
         self._set_dirty(False)
+        self.recordShown.emit(record.id)
 
     def revert(self) -> None:
         if self.record is None:

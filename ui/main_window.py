@@ -24,7 +24,9 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
+from ui.actor_panel import ActorPanel
 from ui.map.pane import MapPane
+from ui.meeting_panel import MeetingPanel
 from ui.section import SectionWidget
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 6px; }")
         self.stack = QStackedWidget()
         self.sections: dict[str, SectionWidget] = {}  # built on first use: start-up stays fast
+        self.panels: dict[str, MeetingPanel | ActorPanel] = {}  # under the forms of meetings and actors
         self.pages: list[QWidget | None] = [None] * len(SECTIONS)
         for label, _keys in SECTIONS:
             self.nav.addItem(self.tr(label))
@@ -198,6 +201,14 @@ class MainWindow(QMainWindow):
     def _make_section(self, key: str) -> SectionWidget:
         section = SectionWidget(self.atlas, ENTITIES[key])
         section.setObjectName(f"section_{key}")
+        if key == "meeting":
+            panel: MeetingPanel | ActorPanel = MeetingPanel(self.atlas, list_ids=section.model.ids)
+            section.add_detail_panel(panel, stretch=2)
+            self.panels[key] = panel
+        elif key == "actor":
+            panel = ActorPanel(self.atlas)
+            section.add_detail_panel(panel)
+            self.panels[key] = panel
         section.listChanged.connect(lambda s=section: self._list_changed(s))
         section.selectionChanged.connect(lambda rid, s=section: self._selection_changed(s, rid))
         section.restore_state(self.settings)
@@ -347,6 +358,9 @@ class MainWindow(QMainWindow):
         self._pending.clear()
         for section in self.sections.values():
             section.on_change(entities)
+        for panel in self.panels.values():
+            if entities & {"meeting", "actor", "contact", "setting", "follow_up"} and not panel.is_dirty():
+                panel.reload()
         if self.map is not None:
             self.map.on_change(entities)
 

@@ -173,6 +173,23 @@ class SectionWidget(QWidget):
             self.select(keep, scroll=False)
         self.listChanged.emit()
 
+    def add_detail_panel(self, panel: QWidget, stretch: int = 1) -> None:
+        """Put a panel under the form (attendance of a meeting, status of an actor).
+
+        The panel follows the form: it needs a ``show_record(record_id | None)`` method.
+        """
+        column = QSplitter(Qt.Orientation.Vertical)
+        column.setChildrenCollapsible(False)
+        index = self.splitter.indexOf(self.form)
+        column.addWidget(self.form)
+        column.addWidget(panel)
+        column.setStretchFactor(0, 3)
+        column.setStretchFactor(1, stretch)
+        self.splitter.insertWidget(index, column)
+        self.detail_splitter = column
+        self.form.recordShown.connect(panel.show_record)  # type: ignore[attr-defined]
+        panel.show_record(self.form.record.id if self.form.record else None)  # type: ignore[attr-defined]
+
     def is_filtered(self) -> bool:
         return bool(self.search.text().strip()) or bool(self.active_filters())
 

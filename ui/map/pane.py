@@ -381,12 +381,8 @@ class MapPane(QWidget):
             return None
         try:
             write_text_atomically(target, standalone_html(self.atlas.maps.data()))
-        except OSError as err:
-            QMessageBox.warning(
-                self,
-                self.tr("Export"),
-                self.tr("Die Datei konnte nicht geschrieben werden: {reason}").format(reason=err.strerror),
-            )
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Export"), str(err))
             return None
         return target
 

@@ -1,0 +1,163 @@
+"""Attendance, walk-ins, overrides and the calendar export through the real widgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from PySide6.QtWidgets import QDialog
+from sqlalchemy import func, select
+
+from atlas import models as m
+from atlas.core import Atlas
+from ui.actor_panel import ActorPanel, OverrideDialog
+from ui.main_window import MainWindow
+from ui.meeting_panel import MeetingPanel, WalkInDialog
+
+
+def open_meetings(qtbot, demo: Atlas, settings) -> tuple[MainWindow, MeetingPanel]:  # type: ignore[no-untyped-def]
+    window = MainWindow(demo, "demo.sqlite", settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_section(4)
+    window.pages[4].setCurrentIndex(1)  # type: ignore[union-attr]
+    section = window.section("meeting")
+    panel = window.panels["meeting"]
+    assert isinstance(panel, MeetingPanel)
+    assert section is window.current_section()
+    return window, panel
+
+
+def past_meeting_without_attendance(demo: Atlas) -> int:
+    with demo.sessions() as session:
+        return session.scalar(
+            select(m.Meeting.id)
+            .where(m.Meeting.starts_at < dt.datetime.now(), m.Meeting.round_table_id.is_not(None))
+            .where(~select(m.Attendance.id).where(m.Attendance.meeting_id == m.Meeting.id).exists())
+            .order_by(m.Meeting.starts_at.desc())
+        )
+
+
+AFTER_NOVEMBER_MEETING = dt.date(2026, 11, 20)  # the demo's Runder Tisch met on 18.11.2026
+
+
+def test_ticking_who_came_makes_an_actor_active(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    """Story 4: after the round table she ticks who came; the dashboard now says 61 of 100."""
+    window, panel = open_meetings(qtbot, demo, settings)
+    meeting_id = past_meeting_without_attendance(demo)
+    assert meeting_id is not None, "the demo has a past round-table meeting without attendance"
+    before = demo.network.funnel(AFTER_NOVEMBER_MEETING)
+    assert before.counts["aktiv"] == 60 and before.total == 100
+    states = demo.network.states(AFTER_NOVEMBER_MEETING)
+    rows = demo.network.sheet(meeting_id)
+    # a member who attended exactly one meeting in the window: one more makes it active
+    candidate = next(
+        r for r in rows if r.member and states.get(r.actor_id) and states[r.actor_id].meetings == 1
+    )
+    window.section("meeting").select(meeting_id)
+    qtbot.waitUntil(lambda: panel.meeting_id == meeting_id)
+    assert panel.sheet.rowCount() == len(rows) and panel.sheet.isEnabled()
+    assert panel.tick(candidate.actor_id, candidate.contact_id)
+    assert panel.save_button.isEnabled()
+    assert "1 Personen" in panel.count.text()
+    assert panel.save()
+    after = demo.network.funnel(AFTER_NOVEMBER_MEETING)
+    assert after.counts["aktiv"] == 61 and after.total == 100
+    assert demo.network.states(AFTER_NOVEMBER_MEETING)[candidate.actor_id].status.value == "aktiv"
+    # the list shows the attendance count
+    qtbot.waitUntil(lambda: window.section("meeting").form.record is not None)
+
+
+def test_walk_in_is_added_on_the_spot(qtbot, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    window, panel = open_meetings(qtbot, demo, settings)
+    meeting_id = past_meeting_without_attendance(demo)
+    window.section("meeting").select(meeting_id)
+    qtbot.waitUntil(lambda: panel.meeting_id == meeting_id)
+    dialog = WalkInDialog(demo, panel)
+    answers = iter([("", "Erika"), ("Neu", "Gast")])
+
+    def fake_exec() -> int:
+        try:
+            first, last = next(answers)
+        except StopIteration:
+            return QDialog.DialogCode.Rejected
+        dialog.first.setText(first)
+        dialog.last.setText(last if last != "Erika" else "")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialog, "exec", fake_exec)
+    contacts_before = demo.contacts.count()
+    assert panel.add_walk_in(dialog)
+    assert "Nachnamen" in dialog.error.text()  # the first try had no last name
+    assert demo.contacts.count() == contacts_before + 1
+    assert any(panel.sheet.item(r, 0).text() == "Neu Gast" for r in range(panel.sheet.rowCount()))
+
+
+def test_a_future_meeting_cannot_be_ticked(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    window, panel = open_meetings(qtbot, demo, settings)
+    future = demo.records["meeting"].save(
+        None,
+        {
+            "title": "Nächstes Jahr",
+            "kind": "runder_tisch",
+            "starts_at": "10.01.2030 10:00",
+            "round_table_id": 1,
+        },
+    )
+    qtbot.wait(100)
+    window.section("meeting").select(future.id)
+    qtbot.waitUntil(lambda: panel.meeting_id == future.id)
+    assert not panel.sheet.isEnabled()
+    assert "Zukunft" in panel.hint.text()
+
+
+def test_override_needs_a_reason_and_is_shown(
+    qtbot, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(demo, "demo.sqlite", settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_section(3)
+    section = window.section("actor")
+    panel = window.panels["actor"]
+    assert isinstance(panel, ActorPanel)
+    actor_id = section.model.id_at(0)
+    section.select(actor_id)
+    qtbot.waitUntil(lambda: panel.actor_id == actor_id)
+    assert panel.why.text()
+    dialog = OverrideDialog("aktiv", panel)
+    reasons = iter(["", "kommt nur zu bilateralen Terminen"])
+
+    def fake_exec() -> int:
+        try:
+            dialog.reason.setPlainText(next(reasons))
+        except StopIteration:
+            return QDialog.DialogCode.Rejected
+        dialog.status.setCurrentIndex(dialog.status.findData("ruhend"))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(dialog, "exec", fake_exec)
+    assert panel.set_override(dialog)
+    assert "Begründung" in dialog.error.text()
+    assert panel.status.text() == "ruhend (von Hand)"
+    assert "bilateralen" in panel.why.text()
+    assert "kommt nur zu bilateralen Terminen" in panel.history.text()
+    panel.clear_override()
+    assert "(von Hand)" not in panel.status.text()
+    assert "aufgehoben" in panel.history.text()
+
+
+def test_listed_meetings_export_as_icalendar(qtbot, demo: Atlas, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window, panel = open_meetings(qtbot, demo, settings)
+    section = window.section("meeting")
+    section.search.setText("Alleinerziehende")
+    section.refresh()
+    expected = len(section.model.ids())
+    target = panel.export_ics(str(tmp_path / "treffen.ics"))
+    assert target is not None
+    calendar = Calendar.from_ical(target.read_bytes())
+    assert len(calendar.walk("VEVENT")) == expected > 0
+    with demo.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(m.Meeting)) > expected

@@ -1,0 +1,380 @@
+"""Under a meeting's form: who came (a tick list with walk-ins), follow-ups, calendar export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from atlas.core import Atlas
+from atlas.errors import AtlasError, ValidationError
+from atlas.files import atomic_write
+from atlas.network import SheetRow
+from atlas.text import format_date
+
+ROLE = Qt.ItemDataRole.UserRole
+
+
+def _item(text: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+    return item
+
+
+class WalkInDialog(QDialog):
+    """A person met at the meeting: created as a contact on the spot."""
+
+    def __init__(self, atlas: Atlas, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Gast hinzufügen"))
+        self.first = QLineEdit()
+        self.last = QLineEdit()
+        self.function = QLineEdit()
+        self.institution = QComboBox()
+        self.institution.setEditable(True)
+        self.institution.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.institution.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.institution.addItem(self.tr("— ohne Einrichtung (Einzelperson) —"), None)
+        for record_id, name in atlas.institutions.choices():
+            self.institution.addItem(name, record_id)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow(self.tr("Vorname"), self.first)
+        form.addRow(self.tr("Nachname *"), self.last)
+        form.addRow(self.tr("Einrichtung"), self.institution)
+        form.addRow(self.tr("Funktion"), self.function)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def institution_id(self) -> int | None:
+        text = self.institution.currentText().strip()
+        index = self.institution.findText(text, Qt.MatchFlag.MatchFixedString)
+        return self.institution.itemData(index) if index >= 0 else None
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+
+class MeetingPanel(QWidget):
+    changed = Signal()
+
+    def __init__(self, atlas: Atlas, list_ids: object = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.atlas = atlas
+        self.list_ids = list_ids  # callable giving the meetings now listed (for the calendar export)
+        self.meeting_id: int | None = None
+        self._dirty = False
+
+        # attendance
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.sheet = QTableWidget(0, 3)
+        self.sheet.setObjectName("attendance")
+        self.sheet.setHorizontalHeaderLabels(
+            [self.tr("Person"), self.tr("Einrichtung / Akteur"), self.tr("Mitglied")]
+        )
+        self.sheet.verticalHeader().hide()
+        self.sheet.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.sheet.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.sheet.itemChanged.connect(self._ticked)
+        self.count = QLabel()
+        self.walk_in = QPushButton(self.tr("Gast hinzufügen …"))
+        self.walk_in.clicked.connect(self.add_walk_in)
+        self.save_button = QPushButton(self.tr("Anwesenheit speichern"))
+        self.save_button.setObjectName("saveAttendance")
+        self.save_button.clicked.connect(self.save)
+        row = QHBoxLayout()
+        row.addWidget(self.count, 1)
+        row.addWidget(self.walk_in)
+        row.addWidget(self.save_button)
+        attendance = QWidget()
+        a_layout = QVBoxLayout(attendance)
+        a_layout.setContentsMargins(0, 4, 0, 0)
+        a_layout.addWidget(self.hint)
+        a_layout.addWidget(self.sheet, 1)
+        a_layout.addLayout(row)
+
+        # follow-ups
+        self.tasks = QTableWidget(0, 4)
+        self.tasks.setObjectName("followUps")
+        self.tasks.setHorizontalHeaderLabels(
+            [self.tr("Erledigt"), self.tr("Aufgabe"), self.tr("Wer"), self.tr("Bis")]
+        )
+        self.tasks.verticalHeader().hide()
+        self.tasks.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.tasks.itemChanged.connect(self._task_ticked)
+        self.task_text = QLineEdit()
+        self.task_text.setPlaceholderText(self.tr("Neue Aufgabe …"))
+        self.task_who = QLineEdit()
+        self.task_who.setPlaceholderText(self.tr("Wer"))
+        self.task_due = QLineEdit()
+        self.task_due.setPlaceholderText(self.tr("TT.MM.JJJJ"))
+        self.task_due.setMaximumWidth(110)
+        add_task = QPushButton(self.tr("Hinzufügen"))
+        add_task.clicked.connect(self.add_task)
+        self.task_text.returnPressed.connect(self.add_task)
+        remove_task = QPushButton(self.tr("Entfernen"))
+        remove_task.clicked.connect(self.remove_task)
+        task_row = QHBoxLayout()
+        task_row.addWidget(self.task_text, 2)
+        task_row.addWidget(self.task_who, 1)
+        task_row.addWidget(self.task_due)
+        task_row.addWidget(add_task)
+        task_row.addWidget(remove_task)
+        follow = QWidget()
+        f_layout = QVBoxLayout(follow)
+        f_layout.setContentsMargins(0, 4, 0, 0)
+        f_layout.addWidget(self.tasks, 1)
+        f_layout.addLayout(task_row)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(attendance, self.tr("Anwesenheit"))
+        self.tabs.addTab(follow, self.tr("Aufgaben"))
+        self.ics_button = QPushButton(self.tr("Angezeigte Treffen als Kalenderdatei (.ics) …"))
+        self.ics_button.clicked.connect(lambda: self.export_ics())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.ics_button)
+        self.show_record(None)
+
+    # -- following the form ------------------------------------------------------------
+    def show_record(self, record_id: object) -> None:
+        self.meeting_id = record_id if isinstance(record_id, int) else None
+        self.reload()
+
+    def reload(self) -> None:
+        self.sheet.blockSignals(True)
+        self.sheet.setRowCount(0)
+        self.sheet.blockSignals(False)
+        self._dirty = False
+        enabled = self.meeting_id is not None
+        for widget in (self.sheet, self.walk_in, self.tasks, self.task_text, self.task_who, self.task_due):
+            widget.setEnabled(enabled)
+        self.save_button.setEnabled(False)
+        if self.meeting_id is None:
+            self.hint.setText(self.tr("Die Anwesenheit wird erfasst, sobald das Treffen gespeichert ist."))
+            self.count.setText("")
+            self._fill_tasks([])
+            return
+        try:
+            record = self.atlas.records["meeting"].get(self.meeting_id)
+            rows = self.atlas.network.sheet(self.meeting_id)
+            tasks = self.atlas.network.follow_ups(self.meeting_id)
+        except AtlasError as err:
+            self.hint.setText(str(err))
+            return
+        starts = record.values.get("starts_at")
+        future = isinstance(starts, dt.datetime) and starts.date() > dt.date.today()
+        self.hint.setText(
+            self.tr("Das Treffen liegt in der Zukunft: Anwesenheit kann ab dem Tag eingetragen werden.")
+            if future
+            else self.tr("Häkchen bei allen, die gekommen sind; Gäste über „Gast hinzufügen“.")
+        )
+        self.sheet.setEnabled(not future)
+        self.walk_in.setEnabled(not future)
+        self._fill_sheet(rows)
+        self._fill_tasks(tasks)
+
+    def _fill_sheet(self, rows: list[SheetRow]) -> None:
+        self.sheet.blockSignals(True)
+        self.sheet.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            person = _item(row.person)
+            person.setFlags(person.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            person.setCheckState(Qt.CheckState.Checked if row.present else Qt.CheckState.Unchecked)
+            person.setData(ROLE, (row.actor_id, row.contact_id))
+            self.sheet.setItem(r, 0, person)
+            self.sheet.setItem(r, 1, _item(row.institution or row.actor))
+            self.sheet.setItem(r, 2, _item(self.tr("ja") if row.member else self.tr("Gast")))
+        self.sheet.blockSignals(False)
+        self._update_count()
+
+    def present(self) -> list[tuple[int, int | None]]:
+        ticked = []
+        for r in range(self.sheet.rowCount()):
+            item = self.sheet.item(r, 0)
+            if item.checkState() == Qt.CheckState.Checked:
+                ticked.append(item.data(ROLE))
+        return ticked
+
+    def _update_count(self) -> None:
+        ticked = self.present()
+        actors = {a for a, _c in ticked}
+        self.count.setText(
+            self.tr("{p} Personen aus {a} Einrichtungen/Akteuren anwesend").format(
+                p=len(ticked), a=len(actors)
+            )
+        )
+
+    def _ticked(self) -> None:
+        self._dirty = True
+        self.save_button.setEnabled(True)
+        self._update_count()
+
+    def tick(self, actor_id: int, contact_id: int | None, present: bool = True) -> bool:
+        """Tick one row (used by tests and keyboard users through the table)."""
+        for r in range(self.sheet.rowCount()):
+            item = self.sheet.item(r, 0)
+            if item.data(ROLE) == (actor_id, contact_id):
+                item.setCheckState(Qt.CheckState.Checked if present else Qt.CheckState.Unchecked)
+                return True
+        return False
+
+    def save(self) -> bool:
+        if self.meeting_id is None:
+            return False
+        try:
+            self.atlas.network.save_attendance(self.meeting_id, self.present())
+        except ValidationError as err:
+            QMessageBox.warning(self, self.tr("Anwesenheit"), "\n".join(err.errors.values()))
+            return False
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Anwesenheit"), str(err))
+            return False
+        self._dirty = False
+        self.save_button.setEnabled(False)
+        self.changed.emit()
+        return True
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def add_walk_in(self, dialog: WalkInDialog | None = None) -> bool:
+        if self.meeting_id is None:
+            return False
+        if self._dirty and not self.save():
+            return False
+        dialog = dialog or WalkInDialog(self.atlas, self)
+        while True:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            try:
+                self.atlas.network.add_walk_in(
+                    self.meeting_id,
+                    dialog.first.text(),
+                    dialog.last.text(),
+                    dialog.institution_id(),
+                    dialog.function.text(),
+                )
+            except ValidationError as err:
+                dialog.show_error("\n".join(err.errors.values()))
+                continue
+            except AtlasError as err:
+                dialog.show_error(str(err))
+                continue
+            break
+        self.reload()
+        self.changed.emit()
+        return True
+
+    # -- follow-ups --------------------------------------------------------------------
+    def _fill_tasks(self, tasks: list[tuple[int, str, str, dt.date | None, bool]]) -> None:
+        self.tasks.blockSignals(True)
+        self.tasks.setRowCount(len(tasks))
+        today = dt.date.today()
+        for r, (task_id, task, who, due, done) in enumerate(tasks):
+            check = _item("")
+            check.setFlags(check.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            check.setCheckState(Qt.CheckState.Checked if done else Qt.CheckState.Unchecked)
+            check.setData(ROLE, task_id)
+            self.tasks.setItem(r, 0, check)
+            self.tasks.setItem(r, 1, _item(task))
+            self.tasks.setItem(r, 2, _item(who))
+            due_item = _item(format_date(due))
+            if due and due < today and not done:
+                due_item.setForeground(Qt.GlobalColor.red)
+                due_item.setToolTip(self.tr("überfällig"))
+            self.tasks.setItem(r, 3, due_item)
+        self.tasks.resizeColumnToContents(0)
+        self.tasks.blockSignals(False)
+
+    def add_task(self) -> bool:
+        if self.meeting_id is None:
+            return False
+        try:
+            self.atlas.network.add_follow_up(
+                self.meeting_id, self.task_text.text(), self.task_who.text(), self.task_due.text()
+            )
+        except ValidationError as err:
+            QMessageBox.warning(self, self.tr("Aufgabe"), "\n".join(err.errors.values()))
+            return False
+        self.task_text.clear()
+        self.task_who.clear()
+        self.task_due.clear()
+        self._fill_tasks(self.atlas.network.follow_ups(self.meeting_id))
+        return True
+
+    def _task_ticked(self, item: QTableWidgetItem) -> None:
+        if item.column() != 0:
+            return
+        try:
+            self.atlas.network.set_follow_up_done(item.data(ROLE), item.checkState() == Qt.CheckState.Checked)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Aufgabe"), str(err))
+
+    def remove_task(self) -> None:
+        row = self.tasks.currentRow()
+        if row < 0 or self.meeting_id is None:
+            return
+        self.atlas.network.delete_follow_up(self.tasks.item(row, 0).data(ROLE))
+        self._fill_tasks(self.atlas.network.follow_ups(self.meeting_id))
+
+    # -- calendar ----------------------------------------------------------------------
+    def export_ics(self, path: str | None = None) -> Path | None:
+        ids = list(self.list_ids()) if callable(self.list_ids) else []
+        if not ids and self.meeting_id is not None:
+            ids = [self.meeting_id]
+        if not ids:
+            QMessageBox.information(
+                self, self.tr("Kalender"), self.tr("Es sind keine Treffen ausgewählt oder gelistet.")
+            )
+            return None
+        target = (
+            path
+            or QFileDialog.getSaveFileName(
+                self,
+                self.tr("Treffen als Kalenderdatei speichern"),
+                "treffen.ics",
+                self.tr("iCalendar (*.ics)"),
+            )[0]
+        )
+        if not target:
+            return None
+        try:
+            data = self.atlas.network.ics(ids)
+            atomic_write(Path(target), lambda fh: fh.write(data))
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Kalender"), str(err))
+            return None
+        return Path(target)
