@@ -66,11 +66,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--at", metavar="JJJJ-MM-TT", help="der Stand an einem früheren Tag (Standard: heute)")
     sub.add_parser("check", help="die Datenbank prüfen (Integrität, Schema-Stand)")
-    export = sub.add_parser("export", help="Daten exportieren, z. B. die Karte als HTML-Datei")
-    export.add_argument("what", choices=["map"], help="was exportiert wird")
-    export.add_argument("file", metavar="DATEI", help="Zieldatei (für map: .html)")
+    export = sub.add_parser(
+        "export",
+        help="Daten exportieren: Listen (CSV, XLSX, GeoJSON, vCard), Open-Referral-Paket, Karte",
+        description=(
+            "Listen als .csv (Excel), .xlsx, .geojson (nur Einrichtungen, öffentliche Felder) oder .vcf "
+            "(nur Kontakte) – mit denselben Filtern wie die Liste im Fenster. hsds: der öffentliche "
+            "Wegweiser als Open-Referral-Paket (HSDS) in einen Ordner oder eine .zip-Datei; "
+            "Kontaktpersonen nur mit --with-contacts. map: die Karte als HTML-Datei."
+        ),
+    )
+    export.add_argument(
+        "what",
+        choices=["map", "institutions", "offers", "contacts", "actors", "hsds"],
+        help="was exportiert wird",
+    )
+    export.add_argument(
+        "file",
+        metavar="DATEI",
+        help="Zieldatei: .csv, .xlsx, .geojson, .vcf; für hsds ein Ordner oder .zip; für map .html",
+    )
     export.add_argument("--quarter", metavar="QUARTIER", help="nur dieses Quartier (Name oder Nummer)")
     export.add_argument("--category", metavar="KATEGORIE", help="nur diese Kategorie (Name oder Nummer)")
+    export.add_argument(
+        "--search", metavar="TEXT", default="", help="nur Einträge, die diesen Suchtext enthalten"
+    )
+    export.add_argument(
+        "--with-contacts",
+        action="store_true",
+        help="hsds: auch die Kontaktpersonen (personenbezogene Daten!) in das Paket schreiben",
+    )
     geocode = sub.add_parser(
         "geocode",
         help="Adressen der Einrichtungen verorten (Nominatim; höchstens eine Anfrage pro Sekunde)",
@@ -99,10 +124,51 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="Adresse eines Nominatim-kompatiblen Servers (Standard: https://nominatim.openstreetmap.org)",
     )
-    importer = sub.add_parser("import", help="Daten einlesen, z. B. Quartiersgrenzen aus GeoJSON")
-    importer.add_argument("what", choices=["quarters"], help="was eingelesen wird")
+    importer = sub.add_parser(
+        "import",
+        help="Daten einlesen: Excel-Listen (CSV, XLSX), Open-Referral-Pakete, Quartiersgrenzen",
+        description=(
+            "institutions, offers, contacts, actors: eine Liste als .csv oder .xlsx (auch unsere "
+            ".geojson und .vcf). Zeichenkodierung und Trennzeichen werden erkannt; die Spalten über "
+            "ihre Überschriften (oder die im Fenster gespeicherte Zuordnung). Alles in einem Schritt: "
+            "enthält eine Zeile Fehler, wird nichts importiert (Exit-Code 1, Fehler auf stderr), außer "
+            "mit --skip-invalid. Dubletten (ähnlicher Name, gleiche PLZ bzw. Einrichtung) werden "
+            "übersprungen, außer mit --duplicates. hsds: ein Open-Referral-Paket (Ordner oder .zip). "
+            "quarters: Quartiersgrenzen aus GeoJSON."
+        ),
+    )
     importer.add_argument(
-        "file", metavar="DATEI", help="GeoJSON-Datei (FeatureCollection, je Quartier eine Fläche)"
+        "what",
+        choices=["quarters", "institutions", "offers", "contacts", "actors", "hsds"],
+        help="was eingelesen wird",
+    )
+    importer.add_argument(
+        "file",
+        metavar="DATEI",
+        help="für Listen .csv/.xlsx; für hsds ein Ordner oder .zip; für quarters eine GeoJSON-Datei "
+        "(FeatureCollection, je Quartier eine Fläche)",
+    )
+    importer.add_argument(
+        "--dry-run", action="store_true", help="Listen: nur prüfen und berichten, nichts speichern"
+    )
+    importer.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="Listen und hsds: die gültigen Zeilen importieren, die fehlerhaften in einen Bericht schreiben",
+    )
+    importer.add_argument(
+        "--duplicates",
+        choices=["skip", "merge", "import"],
+        default="skip",
+        help="Listen: Dubletten überspringen (Standard), zusammenführen (leere Felder füllen) oder trotzdem anlegen",
+    )
+    importer.add_argument(
+        "--encoding", metavar="KODIERUNG", help="Listen: z. B. cp1252 oder utf-8 (Standard: erkannt)"
+    )
+    importer.add_argument("--separator", metavar="ZEICHEN", help="Listen: ; , oder tab (Standard: erkannt)")
+    importer.add_argument("--sheet", metavar="TABELLE", help="XLSX: diese Tabelle statt der ersten")
+    importer.add_argument(
+        "--report", metavar="DATEI", help="Bericht der fehlerhaften Zeilen (Standard: DATEI-abgelehnt.csv)"
     )
     importer.add_argument(
         "--name-property",
@@ -163,12 +229,16 @@ def run_command(args: argparse.Namespace, database: str) -> int:
                 "backup": str(result.backup) if result.backup else None,
             }
             print(json.dumps(report, ensure_ascii=False, indent=2))
+        elif args.command == "export" and args.what != "map":
+            return _transfer(atlas, args)
         elif args.command == "export":
             from atlas.commands import export_map
 
             print(export_map(atlas, Path(args.file), quarter=args.quarter, category=args.category))
         elif args.command == "geocode":
             return _geocode(atlas, args)
+        elif args.command == "import" and args.what != "quarters":
+            return _transfer(atlas, args)
         elif args.command == "import":
             from atlas.commands import import_quarters
 
@@ -180,6 +250,38 @@ def run_command(args: argparse.Namespace, database: str) -> int:
         return 2
     finally:
         result.engine.dispose()
+
+
+def _transfer(atlas: Atlas, args: argparse.Namespace) -> int:
+    """import/export of lists and Open Referral packages (atlas.iocommands)."""
+    from atlas import iocommands as io
+
+    target = Path(args.file)
+    if args.command == "export":
+        if args.what == "hsds":
+            outcome = io.export_hsds(atlas, target, include_contacts=args.with_contacts)
+        else:
+            outcome = io.export_list(atlas, args.what, target, args.quarter, args.category, args.search)
+    elif args.what == "hsds":
+        outcome = io.import_hsds(atlas, target, skip_invalid=args.skip_invalid)
+    else:
+        outcome = io.import_list(
+            atlas,
+            args.what,
+            target,
+            dry_run=args.dry_run,
+            skip_invalid=args.skip_invalid,
+            encoding=args.encoding,
+            separator=args.separator,
+            sheet=args.sheet,
+            duplicates=args.duplicates,
+            report=Path(args.report) if args.report else None,
+        )
+    for line in outcome.out:
+        print(line)
+    for line in outcome.err:
+        print(line, file=sys.stderr)
+    return outcome.code
 
 
 def _geocode(atlas: Atlas, args: argparse.Namespace) -> int:

@@ -1,0 +1,182 @@
+"""The command line's import and export of lists and of Open Referral packages (no Qt).
+
+Each function returns an :class:`Outcome`: the exit code and the lines for stdout and
+stderr, so ``main.py`` only prints them and the tests can call them directly.
+
+Exit codes: 0 done; 1 the file has invalid rows and nothing was imported (or a dry run
+found some); 2 the file or the database refused (AtlasError).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from atlas import exporting, hsds, importing
+from atlas.core import Atlas
+from atlas.errors import ValidationError
+from atlas.i18n import _
+from atlas.models import Vocabulary
+from atlas.schema import ENTITIES, FilterKind
+from atlas.text import fold
+
+# Command-line words for the kinds of records.
+KIND_WORDS: dict[str, str] = {
+    "institutions": "institution",
+    "offers": "offer",
+    "contacts": "contact",
+    "actors": "actor",
+}
+MAX_LISTED_ERRORS = 50
+
+
+@dataclass
+class Outcome:
+    code: int = 0
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+
+
+def _pick(choices: Sequence[tuple[int, str]], wanted: str, what: str) -> int:
+    if wanted.strip().isdigit() and any(i == int(wanted) for i, _n in choices):
+        return int(wanted)
+    for record_id, name in choices:
+        if fold(name) == fold(wanted.strip()):
+            return record_id
+    names = ", ".join(n for _i, n in choices) or "–"
+    raise ValidationError(
+        {what: _("„{wanted}“ gibt es nicht. Vorhanden: {names}").format(wanted=wanted, names=names)}
+    )
+
+
+def list_filters(atlas: Atlas, kind: str, quarter: str | None, category: str | None) -> dict[FilterKind, Any]:
+    """The list filters named on the command line (by name or number)."""
+    filters: dict[FilterKind, Any] = {}
+    spec = ENTITIES[kind]
+    if quarter:
+        if FilterKind.QUARTER not in spec.filters:
+            raise ValidationError({"quarter": _("Diese Liste lässt sich nicht nach Quartier filtern.")})
+        filters[FilterKind.QUARTER] = _pick(atlas.quarters.choices(), quarter, "quarter")
+    if category:
+        if FilterKind.CATEGORY not in spec.filters:
+            raise ValidationError({"category": _("Diese Liste lässt sich nicht nach Kategorie filtern.")})
+        terms = [(t.id, t.name) for t in atlas.taxonomy.terms(Vocabulary.CATEGORY)]
+        filters[FilterKind.CATEGORY] = _pick(terms, category, "category")
+    return filters
+
+
+def export_list(
+    atlas: Atlas,
+    what: str,
+    target: Path,
+    quarter: str | None = None,
+    category: str | None = None,
+    search: str = "",
+) -> Outcome:
+    """``export institutions|offers|contacts|actors FILE.(csv|xlsx|geojson|vcf)`` with the
+    list's filters (quarter, category, search text) and its order."""
+    kind = KIND_WORDS[what]
+    filters = list_filters(atlas, kind, quarter, category)
+    ids = atlas.records[kind].list_ids(search, filters)
+    result = exporting.export(atlas, kind, ids, target)
+    return Outcome(0, [result.summary()])
+
+
+def export_hsds(atlas: Atlas, target: Path, include_contacts: bool = False) -> Outcome:
+    result = hsds.export_package(atlas, target, include_contacts=include_contacts)
+    return Outcome(0, [result.summary()])
+
+
+def import_hsds(atlas: Atlas, source: Path, skip_invalid: bool = False) -> Outcome:
+    try:
+        result = hsds.import_package(atlas, source, skip_invalid=skip_invalid)
+    except hsds.HsdsRefused as err:
+        return Outcome(1, [], [str(err)])
+    outcome = Outcome(0, [result.summary()])
+    outcome.err += [_("Übersprungen: {p}").format(p=p) for p in result.skipped_invalid]
+    return outcome
+
+
+def _errors(plan: importing.ImportPlan) -> list[str]:
+    errors = [str(e) for e in plan.errors]
+    if len(errors) > MAX_LISTED_ERRORS:
+        rest = len(errors) - MAX_LISTED_ERRORS
+        errors = [*errors[:MAX_LISTED_ERRORS], _("… und {n} weitere Fehler.").format(n=rest)]
+    return errors
+
+
+def default_report_path(source: Path) -> Path:
+    return source.with_name(f"{source.stem}-abgelehnt.csv")
+
+
+def import_list(
+    atlas: Atlas,
+    what: str,
+    source: Path,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    encoding: str | None = None,
+    separator: str | None = None,
+    sheet: str | None = None,
+    duplicates: importing.Choice = "skip",
+    report: Path | None = None,
+    mappings: importing.MappingStore | None = None,
+) -> Outcome:
+    """``import institutions|offers|contacts|actors FILE``: read, check, write in one
+    transaction; a one-line summary (imported, skipped, duplicates) on stdout, the errors
+    on stderr. The column mapping saved by the window's import is used here too."""
+    kind = KIND_WORDS[what]
+    if separator == "\\t" or (separator or "").lower() in ("tab", "tabulator"):
+        separator = "\t"
+    table = importing.read_table(source, encoding=encoding, separator=separator, sheet=sheet)
+    saved: Mapping[str, str] = {}
+    try:
+        saved = (mappings or importing.MappingStore()).load(kind)
+    except OSError:
+        saved = {}
+    mapping = importing.suggest_mapping(kind, table.headers, saved=saved)
+    outcome = Outcome()
+    read_as = (
+        _("{n} Zeilen gelesen ({enc}, Trennzeichen „{sep}“).").format(
+            n=len(table), enc=table.encoding, sep="Tab" if table.separator == "\t" else table.separator
+        )
+        if table.format == "csv"
+        else _("{n} Zeilen gelesen ({fmt}).").format(n=len(table), fmt=table.format.upper())
+    )
+    outcome.out.append(read_as)
+    ignored = [h for i, h in enumerate(table.headers) if i not in mapping]
+    if ignored:
+        outcome.err.append(_("Nicht zugeordnete Spalten (ignoriert): {cols}").format(cols=", ".join(ignored)))
+    plan = importing.prepare(atlas, kind, table, mapping)
+    for dup in plan.duplicates:
+        outcome.out.append(_("Dublette: {what}").format(what=dup.describe()))
+    outcome.err += _errors(plan)
+    if dry_run:
+        outcome.out.append(
+            _("Probelauf: {summary} Es wurde nichts gespeichert.").format(summary=plan.summary())
+        )
+        outcome.code = 1 if plan.invalid_rows and not skip_invalid else 0
+        return outcome
+    if plan.invalid_rows and not skip_invalid:
+        outcome.err.append(
+            _(
+                "Es wurde nichts importiert: {n} Zeile(n) sind fehlerhaft. Bitte korrigieren oder mit "
+                "--skip-invalid nur die gültigen Zeilen importieren."
+            ).format(n=len(plan.invalid_rows))
+        )
+        outcome.code = 1
+        return outcome
+    result = importing.apply(atlas, plan, skip_invalid=skip_invalid, default_choice=duplicates)
+    if plan.invalid_rows:
+        target = report or default_report_path(source)
+        importing.write_rejects(plan, target)
+        outcome.err.append(
+            _("{n} fehlerhafte Zeile(n) nicht importiert; Bericht: {path}").format(
+                n=len(plan.invalid_rows), path=target
+            )
+        )
+    outcome.out.append(result.summary())
+    return outcome
