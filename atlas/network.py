@@ -138,6 +138,23 @@ class SheetRow:
 
 
 RULE_KEYS = ("activity.min_meetings", "activity.window_months")
+#: Months between reviews for the rhythms an agreement can have (schema.RHYTHM_CHOICES).
+RHYTHM_MONTHS = {
+    "monatlich": 1,
+    "zweimonatlich": 2,
+    "vierteljährlich": 3,
+    "halbjährlich": 6,
+    "jährlich": 12,
+}
+
+
+@dataclass(frozen=True)
+class PartyRow:
+    actor_id: int
+    actor: str
+    contact_id: int | None
+    role: str
+    people: list[tuple[int, str]]
 
 
 def decide(
@@ -607,6 +624,69 @@ class NetworkService:
             if follow_up is not None:
                 session.delete(follow_up)
         self._changes.emit({"follow_up"}, [follow_up_id])
+
+    # -- agreements ----------------------------------------------------------------
+    def parties(self, agreement_id: int) -> list[PartyRow]:
+        """The sides of an agreement, each with its named contact and the people to choose from."""
+        with self._sessions() as session:
+            agreement = session.get(m.Agreement, agreement_id)
+            if agreement is None:
+                raise NotFoundError(_("Die Vereinbarung wurde inzwischen gelöscht."))
+            rows = []
+            for party in sorted(agreement.parties, key=lambda p: p.actor.name.casefold()):
+                actor = party.actor
+                people: list[m.Contact] = []
+                if actor.institution_id is not None:
+                    people = list(
+                        session.scalars(
+                            select(m.Contact)
+                            .where(m.Contact.institution_id == actor.institution_id)
+                            .order_by(m.Contact.last_name, m.Contact.first_name)
+                        )
+                    )
+                if actor.contact is not None and actor.contact not in people:
+                    people.insert(0, actor.contact)
+                rows.append(
+                    PartyRow(
+                        actor.id,
+                        actor.name,
+                        party.contact_id,
+                        party.role or "",
+                        [(c.id, _person(c)) for c in people],
+                    )
+                )
+            return rows
+
+    def set_party(self, agreement_id: int, actor_id: int, contact_id: int | None, role: str = "") -> None:
+        text = clean(role)
+        if text and len(text) > 120:
+            raise ValidationError({"role": _("Die Rolle ist zu lang (höchstens 120 Zeichen).")})
+        with self._sessions.begin() as session:
+            party = session.scalar(
+                select(m.AgreementParty).where(
+                    m.AgreementParty.agreement_id == agreement_id, m.AgreementParty.actor_id == actor_id
+                )
+            )
+            if party is None:
+                raise NotFoundError(_("Dieser Partner gehört nicht (mehr) zur Vereinbarung."))
+            if contact_id is not None and session.get(m.Contact, contact_id) is None:
+                raise NotFoundError(_("Die Ansprechperson wurde inzwischen gelöscht."))
+            party.contact_id = contact_id
+            party.role = text
+        self._changes.emit({"agreement"}, [agreement_id])
+
+    def review_done(self, agreement_id: int, on: dt.date | None = None) -> dt.date | None:
+        """Record a review (Abstimmung) held today: the next one is due one rhythm later."""
+        day = on or dt.date.today()
+        with self._sessions.begin() as session:
+            agreement = session.get(m.Agreement, agreement_id)
+            if agreement is None:
+                raise NotFoundError(_("Die Vereinbarung wurde inzwischen gelöscht."))
+            months = RHYTHM_MONTHS.get(agreement.review_rhythm or "")
+            agreement.next_review = months_before(day, -months) if months else None
+            result = agreement.next_review
+        self._changes.emit({"agreement"}, [agreement_id])
+        return result
 
     # -- calendar ------------------------------------------------------------------
     def ics(self, meeting_ids: Iterable[int], duration: dt.timedelta = dt.timedelta(hours=2)) -> bytes:

@@ -226,3 +226,20 @@ def test_follow_ups_are_kept_and_validated(atlas: Atlas, history: dict[str, int]
     assert [f[1] for f in atlas.network.dashboard(D(2026, 11, 15)).follow_ups] == ["Raum buchen"]
     atlas.network.delete_follow_up(fid)
     assert len(atlas.network.follow_ups(mid)) == 1
+
+
+def test_agreement_parties_get_named_contacts_and_reviews_roll_on(demo: Atlas) -> None:
+    agreement_id = demo.records["agreement"].list_ids()[0]
+    rows = demo.network.parties(agreement_id)
+    assert len(rows) >= 2
+    side = rows[0]
+    assert side.people, "the demo's parties have people to name"
+    other = side.people[-1][0]
+    demo.network.set_party(agreement_id, side.actor_id, other, "Referentenebene")
+    again = next(r for r in demo.network.parties(agreement_id) if r.actor_id == side.actor_id)
+    assert again.contact_id == other and again.role == "Referentenebene"
+    with pytest.raises(NotFoundError):
+        demo.network.set_party(agreement_id, 999999, None)
+    record = demo.records["agreement"].get(agreement_id)
+    demo.records["agreement"].save(agreement_id, {"review_rhythm": "vierteljährlich"}, record.version)
+    assert demo.network.review_done(agreement_id, on=D(2026, 11, 30)) == D(2027, 2, 28)

@@ -25,6 +25,8 @@ from atlas.errors import AtlasError
 from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
+from ui.agreement_panel import AgreementPanel
+from ui.dashboard import DashboardPage
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
 from ui.section import SectionWidget
@@ -40,7 +42,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Runde Tische & Treffen", ("round_table", "meeting")),
     ("Vereinbarungen", ("agreement",)),
     ("Quartiere", ("quarter",)),
+    ("Netzwerk-Übersicht", ("dashboard",)),
 )
+DASHBOARD = len(SECTIONS) - 1
 
 
 class MainWindow(QMainWindow):
@@ -68,7 +72,10 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 6px; }")
         self.stack = QStackedWidget()
         self.sections: dict[str, SectionWidget] = {}  # built on first use: start-up stays fast
-        self.panels: dict[str, MeetingPanel | ActorPanel] = {}  # under the forms of meetings and actors
+        self.dashboard: DashboardPage | None = None
+        self.panels: dict[
+            str, MeetingPanel | ActorPanel | AgreementPanel
+        ] = {}  # under the forms of meetings and actors
         self.pages: list[QWidget | None] = [None] * len(SECTIONS)
         for label, _keys in SECTIONS:
             self.nav.addItem(self.tr(label))
@@ -126,7 +133,12 @@ class MainWindow(QMainWindow):
         page = self.pages[index]
         if page is None:
             keys = SECTIONS[index][1]
-            if len(keys) == 1:
+            if keys == ("dashboard",):
+                self.dashboard = DashboardPage(self.atlas)
+                self.dashboard.setObjectName("dashboard")
+                self.dashboard.openRecord.connect(self.open_record)
+                page = self.dashboard
+            elif len(keys) == 1:
                 page = self._make_section(keys[0])
             else:
                 tabs = QTabWidget()
@@ -162,8 +174,10 @@ class MainWindow(QMainWindow):
             self._list_changed(self.current_section())
         return self.map
 
-    def _list_changed(self, section: SectionWidget) -> None:
-        if self.map is None or section is not self.current_section():
+    def _list_changed(self, section: SectionWidget | None) -> None:
+        if self.map is None or section is None or section is not self.current_section():
+            if self.map is not None and self.current_section() is None:
+                self.map.show_for("institution", None)  # the overview: the whole network
             return
         key = section.spec.key
         if key not in ("institution", "offer", "contact", "actor"):
@@ -188,7 +202,7 @@ class MainWindow(QMainWindow):
     def _marker_clicked(self, institution_id: int) -> None:
         """A click on a pin selects the institution in the list and shows its details."""
         section = self.current_section()
-        if section.spec.key != "institution":
+        if section is None or section.spec.key != "institution":
             self.show_section(0)
             section = self.section("institution")
         if not section.select(institution_id):
@@ -202,11 +216,17 @@ class MainWindow(QMainWindow):
         section = SectionWidget(self.atlas, ENTITIES[key])
         section.setObjectName(f"section_{key}")
         if key == "meeting":
-            panel: MeetingPanel | ActorPanel = MeetingPanel(self.atlas, list_ids=section.model.ids)
+            panel: MeetingPanel | ActorPanel | AgreementPanel = MeetingPanel(
+                self.atlas, list_ids=section.model.ids
+            )
             section.add_detail_panel(panel, stretch=2)
             self.panels[key] = panel
         elif key == "actor":
             panel = ActorPanel(self.atlas)
+            section.add_detail_panel(panel)
+            self.panels[key] = panel
+        elif key == "agreement":
+            panel = AgreementPanel(self.atlas)
             section.add_detail_panel(panel)
             self.panels[key] = panel
         section.listChanged.connect(lambda s=section: self._list_changed(s))
@@ -272,29 +292,49 @@ class MainWindow(QMainWindow):
     def show_section(self, index: int) -> None:
         self.nav.setCurrentRow(index)
 
-    def current_section(self) -> SectionWidget:
+    def current_section(self) -> SectionWidget | None:
+        """The list section on screen, or None on the overview page."""
         page = self.stack.currentWidget()
         if isinstance(page, QTabWidget):
-            widget = page.currentWidget()
-            assert isinstance(widget, SectionWidget)
-            return widget
-        assert isinstance(page, SectionWidget)
-        return page
+            page = page.currentWidget()
+        return page if isinstance(page, SectionWidget) else None
+
+    def open_record(self, entity: str, record_id: int) -> None:
+        """Show one record in its section (from the overview's lists)."""
+        index = next(i for i, (_label, keys) in enumerate(SECTIONS) if entity in keys)
+        self.show_section(index)
+        page = self.pages[index]
+        section = self.section(entity)
+        if isinstance(page, QTabWidget):
+            page.setCurrentWidget(section)
+        if not section.select(record_id):
+            section.search.clear()
+            for combo in section.filters.values():
+                combo.setCurrentIndex(0)
+            section.refresh()
+            section.select(record_id)
 
     def focus_search(self) -> None:
-        search = self.current_section().search
-        search.setFocus()
-        search.selectAll()
+        section = self.current_section()
+        if section is not None:
+            section.search.setFocus()
+            section.search.selectAll()
 
     # -- record actions ------------------------------------------------------------
     def new_record(self) -> None:
-        self.current_section().new_record()
+        section = self.current_section()
+        if section is not None:
+            section.new_record()
 
     def save_current(self) -> None:
-        self.current_section().form.save()
+        section = self.current_section()
+        if section is not None:
+            section.form.save()
 
     def delete_current(self) -> None:
         section = self.current_section()
+        if section is None:
+            return
         record_id = section.current_id()
         if record_id is None:
             self.statusBar().showMessage(self.tr("Bitte zuerst einen Eintrag in der Liste auswählen."), 5000)
@@ -358,8 +398,13 @@ class MainWindow(QMainWindow):
         self._pending.clear()
         for section in self.sections.values():
             section.on_change(entities)
+        if self.dashboard is not None:
+            self.dashboard.on_change(entities)
         for panel in self.panels.values():
-            if entities & {"meeting", "actor", "contact", "setting", "follow_up"} and not panel.is_dirty():
+            if (
+                entities & {"meeting", "actor", "contact", "setting", "follow_up", "agreement"}
+                and not panel.is_dirty()
+            ):
                 panel.reload()
         if self.map is not None:
             self.map.on_change(entities)

@@ -161,3 +161,49 @@ def test_listed_meetings_export_as_icalendar(qtbot, demo: Atlas, settings, tmp_p
     assert len(calendar.walk("VEVENT")) == expected > 0
     with demo.sessions() as session:
         assert session.scalar(select(func.count()).select_from(m.Meeting)) > expected
+
+
+def test_agreement_sides_get_a_named_person(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QComboBox
+
+    from ui.agreement_panel import AgreementPanel
+
+    window = MainWindow(demo, "demo.sqlite", settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_section(5)
+    section = window.section("agreement")
+    panel = window.panels["agreement"]
+    assert isinstance(panel, AgreementPanel)
+    agreement_id = section.model.id_at(0)
+    section.select(agreement_id)
+    qtbot.waitUntil(lambda: panel.agreement_id == agreement_id)
+    assert panel.table.rowCount() >= 2
+    combo = panel.table.cellWidget(0, 1)
+    assert isinstance(combo, QComboBox)
+    combo.setCurrentIndex(combo.count() - 1)
+    combo.activated.emit(combo.count() - 1)
+    actor = demo.network.parties(agreement_id)[0]
+    assert actor.contact_id == combo.currentData()
+    assert "Nächste Abstimmung" in panel.hint.text() or "Keine" in panel.hint.text()
+
+
+def test_overview_page_opens_records(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    from ui.main_window import DASHBOARD
+
+    window = MainWindow(demo, "demo.sqlite", settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_section(DASHBOARD)
+    assert window.current_section() is None
+    assert window.dashboard is not None
+    window.actions_by_name["new"].trigger()  # nothing to create here: no crash
+    agreement_id = demo.records["agreement"].list_ids()[0]
+    window.dashboard.openRecord.emit("agreement", agreement_id)
+    section = window.current_section()
+    assert section is not None and section.spec.key == "agreement"
+    assert section.current_id() == agreement_id
+    meeting_id = demo.records["meeting"].list_ids()[0]
+    window.open_record("meeting", meeting_id)
+    section = window.current_section()
+    assert section is not None and section.spec.key == "meeting" and section.current_id() == meeting_id
