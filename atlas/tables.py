@@ -3,8 +3,8 @@ GeoJSON and vCard files of our own export.
 
 Encoding and separator are decided deterministically (see :func:`detect_encoding`,
 :func:`detect_separator`) and can be overridden. Oversized files, zip bombs and XML with a
-DTD (entity bombs) are refused before any parser sees them; openpyxl parses through
-defusedxml. First stage of :mod:`atlas.importing`.
+DTD (entity bombs) are refused before any parser sees them (:mod:`atlas.xlsx` streams the
+sheet with the standard library's C parser). First stage of :mod:`atlas.importing`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from atlas.errors import AtlasError
 from atlas.files import unneutralise
@@ -289,7 +290,7 @@ def _headers(cells: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_zip(path: Path, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
-    """Refuse a zip bomb and XML with a DTD (entity bombs) before openpyxl sees the file."""
+    """Refuse a zip bomb and XML with a DTD (entity bombs) before any XML parser sees the file."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -313,11 +314,13 @@ def check_zip(path: Path, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
                             ratio=info.file_size // max(info.compress_size, 1),
                         )
                     )
+            from atlas.xlsx import prolog_is_safe
+
             for info in infos:
                 if info.filename.endswith((".xml", ".rels", ".vml")):
                     with archive.open(info) as part:
-                        head = part.read(4096)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        safe = prolog_is_safe(part)
+                    if not safe:
                         raise FileRefused(
                             _(
                                 "{name} enthält XML mit einer DTD ({part}). Excel schreibt so etwas nie; "
@@ -356,65 +359,52 @@ def _cell_text(value: Any) -> str:
 
 def _read_xlsx(path: Path, sheet: str | None, max_unpacked: int, cancelled: Cancelled | None) -> RawTable:
     check_zip(path, max_unpacked)
-    import openpyxl  # lazy: not on the start path
-    from defusedxml import DefusedXmlException
+    from atlas.xlsx import UnsafeXml, XlsxError, open_workbook
 
+    unreadable = _("{name} ist keine lesbare .xlsx-Datei: {reason}")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except DefusedXmlException as err:
-        raise FileRefused(
-            _("{name} enthält unzulässiges XML; die Datei wird nicht geöffnet.").format(name=path.name)
-        ) from err
-    except Exception as err:  # openpyxl raises many kinds on broken files
-        raise FileRefused(
-            _("{name} ist keine lesbare .xlsx-Datei: {reason}").format(name=path.name, reason=err)
-        ) from err
-    try:
-        names = tuple(workbook.sheetnames)
+        workbook = open_workbook(path)
+        names = tuple(name for name, _part in workbook.sheets)
         if sheet is not None and sheet not in names:
             raise FileRefused(
                 _("Die Tabelle „{sheet}“ gibt es in {name} nicht. Vorhanden: {names}").format(
                     sheet=sheet, name=path.name, names=", ".join(names)
                 )
             )
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        chosen = sheet if sheet is not None else names[0]
         headers: tuple[str, ...] | None = None
         header_row = 1
         rows: list[tuple[int, tuple[str, ...]]] = []
-        try:
-            for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
-                if number % 5000 == 0 and cancelled is not None and cancelled():
-                    raise ImportCancelled()
-                cells = tuple(_cell_text(v) for v in values)
-                if not any(c.strip() for c in cells):
-                    continue
-                if headers is None:
-                    headers, header_row = cells, number
-                    continue
-                rows.append((number, cells))
-                if len(rows) > MAX_ROWS:
-                    raise FileRefused(
-                        _("{name} hat mehr als {n} Zeilen. Bitte in kleinere Dateien teilen.").format(
-                            name=path.name, n=f"{MAX_ROWS:,}".replace(",", ".")
-                        )
+        for count, (number, values) in enumerate(workbook.rows(chosen), start=1):
+            if count % 5000 == 0 and cancelled is not None and cancelled():
+                raise ImportCancelled()
+            cells = tuple(_cell_text(v) for v in values)
+            if not any(c.strip() for c in cells):
+                continue
+            if headers is None:
+                headers, header_row = cells, number
+                continue
+            rows.append((number, cells))
+            if len(rows) > MAX_ROWS:
+                raise FileRefused(
+                    _("{name} hat mehr als {n} Zeilen. Bitte in kleinere Dateien teilen.").format(
+                        name=path.name, n=f"{MAX_ROWS:,}".replace(",", ".")
                     )
-        except DefusedXmlException as err:
-            raise FileRefused(
-                _("{name} enthält unzulässiges XML; die Datei wird nicht geöffnet.").format(name=path.name)
-            ) from err
-        except AtlasError:
-            raise
-        except Exception as err:
-            raise FileRefused(
-                _("{name} ist keine lesbare .xlsx-Datei: {reason}").format(name=path.name, reason=err)
-            ) from err
-    finally:
-        workbook.close()
+                )
+    except UnsafeXml as err:
+        raise FileRefused(
+            _(
+                "{name} enthält XML mit einer DTD ({part}). Excel schreibt so etwas nie; "
+                "die Datei wird aus Sicherheitsgründen nicht geöffnet."
+            ).format(name=path.name, part=err)
+        ) from err
+    except (XlsxError, zipfile.BadZipFile, ParseError, ValueError, KeyError) as err:
+        raise FileRefused(unreadable.format(name=path.name, reason=err)) from err
     if headers is None:
         raise FileRefused(_("Die Tabelle in {name} ist leer.").format(name=path.name))
     width = len(headers)
     while width and not headers[width - 1].strip():
-        width -= 1  # openpyxl pads to the sheet's width: drop empty trailing headings
+        width -= 1  # drop empty trailing headings
     return RawTable(
         source=path.name,
         format="xlsx",
@@ -423,7 +413,7 @@ def _read_xlsx(path: Path, sheet: str | None, max_unpacked: int, cancelled: Canc
         headers=_headers(headers[:width]),
         rows=tuple(rows),
         header_row=header_row,
-        sheet=worksheet.title,
+        sheet=chosen,
         sheets=names,
     )
 

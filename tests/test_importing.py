@@ -166,6 +166,22 @@ def _xlsx_with(path: Path, sheet_xml: bytes, extra: dict[str, bytes] | None = No
     return path
 
 
+def test_hand_written_sheet_xml_is_read_cell_by_cell(tmp_path: Path) -> None:
+    """Inline strings, rich text, booleans, errors, cells and rows without references."""
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<!-- written by hand -->'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c>'
+        b'<c r="C1" t="inlineStr"><is><r><t>P</t></r><r><t>LZ</t></r></is></c></row>'
+        b'<row r="3"><c r="A3" t="str"><v>Treff</v></c><c r="B3" t="b"><v>1</v></c><c r="C3"><v>46045</v></c></row>'
+        b'<row><c t="e"><v>#NV</v></c><c><v>1.5E3</v></c><c><v>51.25</v></c></row>'
+        b"</sheetData></worksheet>"
+    )
+    table = imp.read_table(_xlsx_with(tmp_path / "hand.xlsx", sheet))
+    assert table.headers == ("Name", "Spalte 2", "PLZ")
+    assert table.rows == ((3, ("Treff", "ja", "46045")), (4, ("#NV", "1500", "51.25")))
+
+
 def test_zip_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
     # 64 MB of the same bytes pack to ~64 KB: far beyond any real sheet's ratio.
     bomb = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
