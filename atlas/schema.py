@@ -68,7 +68,7 @@ FILTER_LABELS: dict[FilterKind, str] = {
     FilterKind.CATEGORY: _("Kategorie"),
     FilterKind.TARGET_GROUP: _("Zielgruppe"),
     FilterKind.SECTOR: _("Sektor"),
-    FilterKind.STATUS: _("Status"),
+    FilterKind.STATUS: _("Stufe"),
     FilterKind.ROUND_TABLE: _("Runder Tisch"),
 }
 
@@ -260,7 +260,7 @@ ACTOR = EntitySpec(
     columns=(
         ListColumn("name", _("Name")),
         ListColumn("sector", _("Sektor")),
-        ListColumn("status", _("Status")),
+        ListColumn("status", _("Erfasste Stufe")),
         ListColumn("quarter", _("Quartier")),
     ),
     filters=(FilterKind.QUARTER, FilterKind.SECTOR, FilterKind.STATUS),

@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
             panel: MeetingPanel | ActorPanel | AgreementPanel = MeetingPanel(
                 self.atlas, list_ids=section.model.ids
             )
-            section.add_detail_panel(panel, stretch=2)
+            section.add_detail_panel(panel, stretch=5)
             self.panels[key] = panel
         elif key == "actor":
             panel = ActorPanel(self.atlas)
@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
             self.panels[key] = panel
         elif key == "agreement":
             panel = AgreementPanel(self.atlas)
-            section.add_detail_panel(panel)
+            section.add_detail_panel(panel, stretch=2)
             self.panels[key] = panel
         section.listChanged.connect(lambda s=section: self._list_changed(s))
         section.selectionChanged.connect(lambda rid, s=section: self._selection_changed(s, rid))

@@ -104,6 +104,9 @@ class MeetingPanel(QWidget):
             [self.tr("Person"), self.tr("Einrichtung / Akteur"), self.tr("Mitglied")]
         )
         self.sheet.verticalHeader().hide()
+        self.sheet.verticalHeader().setDefaultSectionSize(24)
+        self.sheet.setWordWrap(False)
+        self.sheet.setAlternatingRowColors(True)
         self.sheet.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.sheet.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.sheet.itemChanged.connect(self._ticked)
