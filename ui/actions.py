@@ -22,6 +22,27 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("delete", "&Löschen …", QKeySequence.StandardKey.Delete, "Ausgewählten Eintrag löschen"),
     ActionSpec("find", "&Suchen", QKeySequence.StandardKey.Find, "In die Suche springen"),
     ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
+    ActionSpec(
+        "geocode_missing",
+        "Fehlende &Koordinaten ermitteln …",
+        None,
+        "Alle Einrichtungen ohne Koordinaten im Hintergrund verorten",
+    ),
+    ActionSpec(
+        "import_quarters",
+        "Quartiersgrenzen &importieren …",
+        None,
+        "Grenzen aus einer GeoJSON-Datei übernehmen",
+    ),
+    ActionSpec(
+        "reassign_quarters",
+        "Einrichtungen den Quartieren neu &zuordnen",
+        None,
+        "Jede Einrichtung dem Quartier zuordnen, in dem ihr Standort liegt",
+    ),
+    ActionSpec(
+        "geocoder_settings", "&Geokodierung einstellen …", None, "Dienst und Kennung für die Adresssuche"
+    ),
     ActionSpec("quit", "&Beenden", QKeySequence.StandardKey.Quit, "Programm beenden"),
     ActionSpec("about", "Ü&ber Stadtteil-Atlas", None, ""),
 )

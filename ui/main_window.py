@@ -22,14 +22,23 @@ from PySide6.QtWidgets import (
 from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.errors import AtlasError
+from atlas.geocoding import Outcome
 from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
 from ui.agreement_panel import AgreementPanel
 from ui.dashboard import DashboardPage
+from ui.geo_dialogs import (
+    BatchDialog,
+    GeocoderSettingsDialog,
+    QuarterImportDialog,
+    apply_saved_settings,
+    reassign_all,
+)
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
 from ui.section import SectionWidget
+from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand
 
@@ -64,6 +73,8 @@ class MainWindow(QMainWindow):
         title = "Stadtteil-Atlas" + (" – Demo" if demo else "")
         self.setWindowTitle(title)
         self.undo_stack = QUndoStack(self)
+        self.network_tasks = TaskRunner(1, self)  # geocoding: one request at a time, off the GUI thread
+        apply_saved_settings(atlas, settings)
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -230,6 +241,8 @@ class MainWindow(QMainWindow):
             section.add_detail_panel(panel, stretch=2)
             self.panels[key] = panel
         section.listChanged.connect(lambda s=section: self._list_changed(s))
+        if key == "institution":
+            section.form.saved.connect(self._institution_saved)
         section.selectionChanged.connect(lambda rid, s=section: self._selection_changed(s, rid))
         section.restore_state(self.settings)
         self.sections[key] = section
@@ -256,6 +269,12 @@ class MainWindow(QMainWindow):
         a["find"].triggered.connect(self.focus_search)
         a["quit"].triggered.connect(self.close)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
+        a["geocode_missing"].triggered.connect(self.geocode_missing)
+        a["import_quarters"].triggered.connect(self.import_quarters)
+        a["reassign_quarters"].triggered.connect(lambda: reassign_all(self.atlas, self))
+        a["geocoder_settings"].triggered.connect(
+            lambda: GeocoderSettingsDialog(self.atlas, self.settings, self).exec()
+        )
         a["about"].triggered.connect(self.about)
 
         bar = self.menuBar()
@@ -267,6 +286,10 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([undo, redo])
         edit_menu.addSeparator()
         edit_menu.addActions([a["find"], a["taxonomies"]])
+        places_menu = bar.addMenu(self.tr("&Orte"))
+        places_menu.addActions([a["geocode_missing"], a["import_quarters"], a["reassign_quarters"]])
+        places_menu.addSeparator()
+        places_menu.addAction(a["geocoder_settings"])
         view_menu = bar.addMenu(self.tr("&Ansicht"))
         map_toggle = self.map_dock.toggleViewAction()
         map_toggle.setText(self.tr("&Karte"))
@@ -374,6 +397,38 @@ class MainWindow(QMainWindow):
 
     def _undo_failed(self, message: str) -> None:
         QMessageBox.warning(self, self.tr("Rückgängig"), message)
+
+    def geocode_missing(self) -> BatchDialog:
+        dialog = BatchDialog(self.atlas, self)
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
+
+    def import_quarters(self) -> None:
+        QuarterImportDialog(self.atlas, self).exec()
+
+    def _institution_saved(self, record_id: int) -> None:
+        """A saved institution without a pin is looked up in the background; no network: later."""
+        try:
+            record = self.atlas.institutions.get(record_id)
+        except AtlasError:
+            return
+        if record.values.get("lat") is not None or not (
+            record.values.get("street") or record.values.get("city")
+        ):
+            return
+        geocoding = self.atlas.geocoding
+        self.statusBar().showMessage(self.tr("„{name}“ wird verortet …").format(name=record.title), 5000)
+        self.network_tasks.run(
+            lambda: geocoding.place_institution(record_id), self._placed, self._place_failed
+        )
+
+    def _placed(self, outcome: Outcome) -> None:
+        self.atlas.geocoding.announce(outcome)
+        self.statusBar().showMessage(f"{outcome.name}: {outcome.message}", 10000)
+
+    def _place_failed(self, error: BaseException) -> None:
+        self.statusBar().showMessage(str(error), 10000)
 
     def edit_taxonomies(self) -> None:
         TaxonomyDialog(self.atlas, self).exec()

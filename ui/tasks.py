@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
@@ -51,10 +52,13 @@ class TaskRunner(QObject):
 
         def finish(result: Any) -> None:
             self._relays.discard(relay)
-            done(result)
+            if shiboken6.isValid(self):  # the window that asked may be gone by now
+                done(result)
 
         def fail(error: Any) -> None:
             self._relays.discard(relay)
+            if not shiboken6.isValid(self):
+                return
             if failed is not None:
                 failed(error)
             else:

@@ -39,7 +39,11 @@ def german_qt_texts(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    values = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    # Tests never reach an outside server: the geocoder is a closed port on this machine.
+    values.setValue("geocoder/url", "http://127.0.0.1:9")
+    values.setValue("map/base", "none")
+    return values
 
 
 @pytest.fixture

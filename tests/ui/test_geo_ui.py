@@ -1,0 +1,163 @@
+"""Addresses to places through the window: settings, the batch with progress and cancel,
+confirming an ambiguous answer, placing after save, quarter import and re-assignment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from atlas.core import Atlas
+from atlas.geocoding import GeocoderSettings
+from tests.fake_nominatim import found, running
+from tests.ui.conftest import Answers
+from ui.geo_dialogs import BatchDialog, GeocoderSettingsDialog, QuarterImportDialog, reassign_all
+from ui.main_window import MainWindow
+
+AGENT = "Stadtteil-Atlas-Tests/1.0 (Testlauf)"
+
+
+def use(atlas: Atlas, url: str, delay: float = 0.05) -> None:
+    atlas.geocoding.configure(GeocoderSettings(url=url, user_agent=AGENT, min_delay=delay, timeout=2.0))
+
+
+def test_settings_dialog_refuses_a_bad_address_and_keeps_a_good_one(
+    qtbot, atlas: Atlas, settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
+    dialog = GeocoderSettingsDialog(atlas, settings)
+    qtbot.addWidget(dialog)
+    dialog.url.setText("nominatim ohne schema")
+    assert dialog.save() is False
+    assert not dialog.errors["url"].isHidden() and "http" in dialog.errors["url"].text()
+    dialog.url.setText("https://geo.stadt.example.org")
+    dialog.user_agent.setText("Stadtteil-Atlas Oberhausen (netzwerk@stadt.example.org)")
+    dialog.provider.setCurrentIndex(dialog.provider.findData("photon"))
+    assert dialog.save() is True
+    assert settings.value("geocoder/url") == "https://geo.stadt.example.org"
+    assert atlas.geocoding.settings.provider == "photon"
+
+
+def test_batch_runs_in_the_background_and_asks_about_ambiguous_answers(qtbot, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    missing = demo.geocoding.missing_count()
+    assert missing >= 2
+    with running() as server:
+        # Every address is found twice, 5 km apart: a person has to decide.
+        server.default = found((51.49, 6.86), (51.53, 6.90))
+        use(demo, server.url)
+        dialog = BatchDialog(demo)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        with qtbot.waitSignal(dialog.finished_report, timeout=30000):
+            dialog.start()
+        report = dialog.report
+        assert report is not None and report.total == missing
+        assert dialog.progress.value() == dialog.progress.maximum()
+        assert len(report.to_confirm) == missing
+        assert dialog.confirm_button.isVisible()
+        dialog.table.setCurrentCell(0, 0)
+        outcome = dialog.table.item(0, 0).data(0x0100)
+        assert dialog.confirm_selected(choice=0)
+        placed = demo.institutions.get(outcome.institution_id)
+        assert (placed.values["lat"], placed.values["lon"]) == (51.49, 6.86)
+        assert demo.geocoding.missing_count() == missing - 1
+
+
+def test_batch_can_be_cancelled_and_keeps_what_was_done(qtbot, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    with running() as server:
+        server.default = found((51.49, 6.86))
+        use(demo, server.url, delay=0.3)
+        dialog = BatchDialog(demo)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.start()
+        qtbot.waitUntil(lambda: dialog.progress.value() >= 1, timeout=10000)
+        dialog.cancel()
+        qtbot.waitUntil(lambda: dialog.report is not None, timeout=10000)
+        report = dialog.report
+        assert report is not None and report.cancelled
+        done = len(report.changed_ids)
+        assert 1 <= done < report.total
+        assert "Abgebrochen" in dialog.summary.text()
+
+
+def test_saving_an_address_places_the_institution_in_the_background(
+    qtbot, demo: Atlas, settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
+    with running() as server:
+        server.default = found((51.4801, 6.8605))
+        settings.setValue("geocoder/url", server.url)
+        settings.setValue("geocoder/user_agent", AGENT)
+        window = MainWindow(demo, "demo.sqlite", settings)
+        qtbot.addWidget(window)
+        window.show()
+        section = window.section("institution")
+        window.actions_by_name["new"].trigger()
+        form = section.form
+        form.editors["name"].edit.setText("Neue Beratungsstelle am Markt")
+        form.editors["street"].edit.setText("Marktstraße 99")
+        form.editors["postcode"].edit.setText("46045")
+        form.editors["city"].edit.setText("Oberhausen")
+        form._set_dirty(True)
+        assert form.save()
+        new_id = form.record.id  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda: demo.institutions.get(new_id).values["lat"] is not None, timeout=15000)
+        assert demo.institutions.get(new_id).values["quarter_id"] is not None
+        assert server.count == 1
+        assert "Marktstraße 99" in server.requests[0].q
+
+
+def test_saving_without_network_keeps_the_record_pending(qtbot, demo: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(demo, "demo.sqlite", settings)  # the fixture's geocoder is a closed port
+    qtbot.addWidget(window)
+    window.show()
+    section = window.section("institution")
+    window.actions_by_name["new"].trigger()
+    form = section.form
+    form.editors["name"].edit.setText("Treffpunkt ohne Netz")
+    form.editors["street"].edit.setText("Bahnhofstraße 1")
+    form.editors["city"].edit.setText("Oberhausen")
+    form._set_dirty(True)
+    assert form.save()
+    qtbot.waitUntil(
+        lambda: (
+            "Netz" in window.statusBar().currentMessage() or "erreich" in window.statusBar().currentMessage()
+        ),
+        timeout=15000,
+    )
+    record = demo.institutions.get(form.record.id)  # type: ignore[union-attr]
+    assert record.values["lat"] is None  # saved, not placed: "noch nicht verortet"
+    assert demo.geocoding.missing_count() >= 1
+
+
+def test_quarter_import_dialog_and_reassignment(
+    qtbot, atlas: Atlas, tmp_path: Path, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    square = [[6.80, 51.40], [6.90, 51.40], [6.90, 51.50], [6.80, 51.50], [6.80, 51.40]]
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"STADTTEIL": "Testviertel", "nr": 7},
+                "geometry": {"type": "Polygon", "coordinates": [square]},
+            }
+        ],
+    }
+    path = tmp_path / "grenzen.geojson"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    inside = atlas.institutions.save(None, {"name": "Mittendrin", "lat": 51.45, "lon": 6.85})
+    dialog = QuarterImportDialog(atlas, None, str(path))
+    qtbot.addWidget(dialog)
+    assert dialog.name_property.currentData() == "STADTTEIL"
+    assert dialog.run_import()
+    assert [n for _i, n in atlas.quarters.choices()] == ["Testviertel"]
+    assert atlas.institutions.get(inside.id).values["quarter_id"] is not None
+    broken = tmp_path / "kaputt.geojson"
+    broken.write_text("{ kein json", encoding="utf-8")
+    dialog2 = QuarterImportDialog(atlas, None, str(broken))
+    qtbot.addWidget(dialog2)
+    assert not dialog2.import_button.isEnabled()
+    assert dialog2.message.text()
+    summary = reassign_all(atlas, dialog)
+    assert "neu zugeordnet" in summary
