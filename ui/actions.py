@@ -21,6 +21,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("save", "&Speichern", None, "Änderungen im Formular speichern (Strg+S)"),
     ActionSpec("delete", "&Löschen …", QKeySequence.StandardKey.Delete, "Ausgewählten Eintrag löschen"),
     ActionSpec("find", "&Suchen", QKeySequence.StandardKey.Find, "In die Suche springen"),
+    ActionSpec(
+        "export_list",
+        "Liste &exportieren …",
+        "Ctrl+E",
+        "Die angezeigte Liste (mit Suche und Filtern) als CSV, Excel, GeoJSON oder vCard speichern",
+    ),
     ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
     ActionSpec(
         "geocode_missing",

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFileDialog,
     QLabel,
     QListWidget,
     QMainWindow,
@@ -269,6 +270,7 @@ class MainWindow(QMainWindow):
         a["find"].triggered.connect(self.focus_search)
         a["quit"].triggered.connect(self.close)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
+        a["export_list"].triggered.connect(lambda: self.export_list())
         a["geocode_missing"].triggered.connect(self.geocode_missing)
         a["import_quarters"].triggered.connect(self.import_quarters)
         a["reassign_quarters"].triggered.connect(lambda: reassign_all(self.atlas, self))
@@ -280,6 +282,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&Datei"))
         file_menu.addActions([a["new"], a["save"], a["delete"]])
+        file_menu.addSeparator()
+        file_menu.addAction(a["export_list"])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         edit_menu = bar.addMenu(self.tr("&Bearbeiten"))
@@ -397,6 +401,48 @@ class MainWindow(QMainWindow):
 
     def _undo_failed(self, message: str) -> None:
         QMessageBox.warning(self, self.tr("Rückgängig"), message)
+
+    def export_list(self, path: str | None = None) -> str | None:
+        """The list on screen, as filtered and sorted, to CSV/XLSX/GeoJSON/vCard."""
+        from atlas.exporting import KINDS, export
+
+        section = self.current_section()
+        if section is None or section.spec.key not in KINDS:
+            QMessageBox.information(
+                self,
+                self.tr("Exportieren"),
+                self.tr("Exportieren lassen sich Einrichtungen, Angebote, Kontakte und Akteure."),
+            )
+            return None
+        ids = section.model.ids()
+        if not ids:
+            QMessageBox.information(
+                self, self.tr("Exportieren"), self.tr("Die Liste ist leer: es gibt nichts zu exportieren.")
+            )
+            return None
+        patterns = [self.tr("CSV für Excel (*.csv)"), self.tr("Excel (*.xlsx)")]
+        if section.spec.key == "institution":
+            patterns.append(self.tr("GeoJSON (*.geojson)"))
+        if section.spec.key == "contact":
+            patterns.append(self.tr("vCard (*.vcf)"))
+        target = (
+            path
+            or QFileDialog.getSaveFileName(
+                self,
+                self.tr("{what} exportieren").format(what=section.spec.plural),
+                f"{section.spec.plural}.csv",
+                ";;".join(patterns),
+            )[0]
+        )
+        if not target:
+            return None
+        try:
+            result = export(self.atlas, section.spec.key, ids, target)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Exportieren"), str(err))
+            return None
+        self.statusBar().showMessage(result.summary(), 10000)
+        return result.summary()
 
     def geocode_missing(self) -> BatchDialog:
         dialog = BatchDialog(self.atlas, self)

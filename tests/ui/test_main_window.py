@@ -203,3 +203,24 @@ def test_every_section_can_create_a_record(qtbot, window: MainWindow, atlas: Atl
         assert section.form.save() is True, (key, {k: v.text() for k, v in section.form.errors.items()})
         assert atlas.records[key].count() == before + 1
         qtbot.waitUntil(lambda s=section: s.current_id() is not None)
+
+
+def test_the_filtered_list_exports_as_it_is_shown(
+    qtbot, window: MainWindow, atlas: Atlas, tmp_path, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    for name in ("Kita Sonne", "Kita Mond", "Jobcenter"):
+        atlas.institutions.save(None, {"name": name})
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: section.model.rowCount() == 3)
+    section.search.setText("kita")
+    section.refresh()
+    target = tmp_path / "liste.csv"
+    summary = window.export_list(str(target))
+    assert summary and "2 Einträge" in summary
+    with target.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert [r[0] for r in rows[1:]] == ["Kita Mond", "Kita Sonne"]
+    assert window.export_list(str(tmp_path / "liste.pdf")) is None
+    assert "Unbekanntes Format" in answers.warnings[-1]
