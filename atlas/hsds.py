@@ -59,7 +59,7 @@ from atlas.files import atomic_write, csv_bytes
 from atlas.i18n import _
 from atlas.importing import normalise_name, split_person_name
 from atlas.tables import MAX_UNPACKED_BYTES, check_zip
-from atlas.text import fold
+from atlas.text import address_line, fold
 
 HSDS_VERSION = "3.1"
 _NAMESPACE = uuid.UUID("3f0e7c1e-5a55-4c1b-9a49-7a1f2b3c4d5e")
@@ -769,6 +769,18 @@ def _clean(
         return None
 
 
+def _place(atlas: Atlas, session: Session, inst: m.Institution) -> None:
+    """As a form places a new institution: a pin from the package is kept from the geocoder
+    and, without a named quarter, puts it into the quarter containing it; an address
+    without a pin waits for the geocoder."""
+    if inst.lat is not None and inst.lon is not None:
+        inst.geocode_status = m.GeocodeState.MANUAL.value
+        if inst.quarter is None:
+            inst.quarter_id = atlas.boundaries.index(session).quarter_at(inst.lat, inst.lon)
+    elif address_line(inst.street, inst.postcode, inst.city):
+        inst.geocode_status = m.GeocodeState.PENDING.value
+
+
 def import_package(atlas: Atlas, source: Path | str, skip_invalid: bool = False) -> HsdsImport:
     """Read an HSDS package (folder or .zip) into the database in one transaction."""
     r = _Reader(read_package(source))
@@ -807,6 +819,7 @@ def import_package(atlas: Atlas, source: Path | str, skip_invalid: bool = False)
                 inst.sector = names.term(m.Vocabulary.SECTOR, raw["sector"])
                 inst.quarter = names.quarter(raw["quarter"])
                 inst.quarter_manual = inst.quarter is not None
+                _place(atlas, session, inst)
                 session.add(inst)
                 institution_of[org["id"]] = inst
                 created["institution"] += 1

@@ -51,7 +51,7 @@ from atlas.tables import (
     detect_separator,
     read_table,
 )
-from atlas.text import clean, fold
+from atlas.text import address_line, clean, fold
 
 __all__ = [
     "ENCODINGS",
@@ -1170,6 +1170,8 @@ def apply(
             for start in range(0, len(rows), _CHUNK):
                 chunk = rows[start : start + _CHUNK]
                 params = [_insert_params(kind, columns, values) for _row, values in chunk]
+                if kind == "institution":
+                    _place_new(atlas, session, params)
                 # render_nulls: one statement per chunk; without it the ORM splits the
                 # rows into a batch per pattern of empty fields (20x slower).
                 stmt = (
@@ -1202,7 +1204,7 @@ def apply(
                                 "es wurde nichts importiert."
                             ).format(title=record_id)
                         )
-                    _merge_into(session, obj, merge_db[record_id])
+                    _merge_into(atlas, session, obj, merge_db[record_id])
                 session.flush()
                 step(len(chunk_ids))
             # New records have no dependants yet (their contacts are indexed when added).
@@ -1254,8 +1256,43 @@ def _insert_params(kind: str, columns: Sequence[str], values: Mapping[str, Any])
     return params
 
 
-def _merge_into(session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
+def _place_new(atlas: Atlas, session: Session, params: Sequence[dict[str, Any]]) -> None:
+    """New institutions as a form places them (``atlas.quarters.place_after_save``): a pin
+    from the file is kept as set by hand and puts the institution into its quarter unless
+    the file names one; an address without a pin waits for the geocoder ("pending")."""
+    placed = [p for p in params if p.get("lat") is not None and p.get("lon") is not None]
+    open_quarter = [p for p in placed if p.get("quarter_id") is None]
+    if open_quarter:
+        found = atlas.boundaries.index(session).assign([(p["lat"], p["lon"]) for p in open_quarter])
+        for p, quarter_id in zip(open_quarter, found, strict=True):
+            p["quarter_id"] = quarter_id  # quarter_manual stays False: it follows the pin
+    for p in params:
+        if p.get("lat") is not None and p.get("lon") is not None:
+            p["geocode_status"] = m.GeocodeState.MANUAL.value
+        elif address_line(p.get("street"), p.get("postcode"), p.get("city")):
+            p["geocode_status"] = m.GeocodeState.PENDING.value
+        else:
+            p["geocode_status"] = None
+
+
+def _merge_into(atlas: Atlas, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
     """Fill the record's empty fields; never overwrite what is there."""
+    if isinstance(obj, m.Institution):
+        from atlas.quarters import place_after_save
+
+        keys = ("id", "quarter_id", "lat", "lon", "street", "postcode", "city")
+        before = {k: getattr(obj, k) for k in keys}
+        filled = _fill_record(session, obj, values)
+        place_after_save(
+            obj, filled, before, lambda lat, lon: atlas.boundaries.index(session).quarter_at(lat, lon)
+        )
+        return
+    _fill_record(session, obj, values)
+
+
+def _fill_record(session: Session, obj: m.Record, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Set the given values on the record's empty fields; return what was set."""
+    filled: dict[str, Any] = {}
     for name, value in values.items():
         if name == "target_groups" and isinstance(obj, m.Offer):
             have = {t.id for t in obj.target_groups}
@@ -1266,8 +1303,8 @@ def _merge_into(session: Session, obj: m.Record, values: Mapping[str, Any]) -> N
             continue  # a default of the file must not change the record
         elif getattr(obj, name, None) in (None, "") and value not in (None, ""):
             setattr(obj, name, value)
-            if name == "quarter_id" and isinstance(obj, m.Institution):
-                obj.quarter_manual = True
+            filled[name] = value
+    return filled
 
 
 def _add_contacts(session: Session, pairs: Sequence[tuple[int, Mapping[str, Any]]]) -> int:

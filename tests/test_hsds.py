@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from atlas import hsds
 from atlas import models as m
@@ -265,6 +266,9 @@ def test_import_of_a_foreign_package_with_errors(tmp_path: Path, empty: Atlas) -
     result = hsds.import_package(empty, folder, skip_invalid=True)
     assert (result.institutions, result.offers, len(result.skipped_invalid)) == (1, 1, 2)
     assert result.quarters_created == ("Osterfeld",) and result.terms_created == ("Food",)
+    with empty.sessions() as session:
+        status = session.scalar(select(m.Institution.geocode_status))
+    assert status == "manual"  # the package's pin is kept from the geocoder
     offer = empty.offers.get(empty.offers.list_ids()[0]).values
     food = next(t for t in empty.taxonomy.terms(m.Vocabulary.CATEGORY) if t.name == "Food")
     assert offer["category_id"] == food.id

@@ -365,6 +365,51 @@ def test_unknown_quarter_is_an_error_and_a_known_one_is_linked(tmp_path: Path, a
     ]
 
 
+def test_imported_pins_place_institutions_like_the_form(tmp_path: Path, atlas: Atlas) -> None:
+    """A pin from the file puts the institution into its quarter and is kept from the
+    geocoder; an address without a pin waits for the geocoder."""
+    import json
+
+    from sqlalchemy import select
+
+    from atlas import models as m
+
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[6.8, 51.4], [6.9, 51.4], [6.9, 51.5], [6.8, 51.5], [6.8, 51.4]]],
+    }
+    quarter = atlas.quarters.save(None, {"name": "Mitte", "boundary_geojson": json.dumps(square)}).id
+    header = ["Name", "Straße", "PLZ", "Ort", "Breitengrad", "Längengrad"]
+    rows = [
+        ["Mit Pin", "Markt 1", "46045", "Oberhausen", "51,45", "6,85"],
+        ["Pin draußen", "", "", "", "52,0", "7,5"],
+        ["Nur Adresse", "Markt 2", "46045", "Oberhausen", "", ""],
+        ["Nichts", "", "", "", "", ""],
+    ]
+    imp.apply(atlas, load(atlas, write_csv(tmp_path / "p.csv", rows, header)))
+    with atlas.sessions() as session:
+        i = m.Institution
+        got = {
+            name: (q, manual, status)
+            for name, q, manual, status in session.execute(
+                select(i.name, i.quarter_id, i.quarter_manual, i.geocode_status)
+            )
+        }
+    assert got == {
+        "Mit Pin": (quarter, False, "manual"),
+        "Pin draußen": (None, False, "manual"),
+        "Nur Adresse": (None, False, "pending"),
+        "Nichts": (None, False, None),
+    }
+    # Merging a pin into an existing record places it too.
+    more = [["Nur Adresse", "", "46045", "", "51,41", "6,81"]]
+    plan = load(atlas, write_csv(tmp_path / "q.csv", more, header))
+    assert plan.duplicates and imp.apply(atlas, plan, default_choice="merge").merged == 1
+    with atlas.sessions() as session:
+        row = session.execute(select(i.quarter_id, i.geocode_status).where(i.name == "Nur Adresse")).one()
+    assert tuple(row) == (quarter, "manual")
+
+
 # -- writing ---------------------------------------------------------------------------
 
 
