@@ -1,0 +1,390 @@
+"""The printed documents as HTML (no Qt): content, order, escaping, empty selections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from atlas import models as m
+from atlas import reports
+from atlas.core import Atlas
+from atlas.errors import AtlasError, ValidationError
+from atlas.reporthtml import Logo, Safe, breakable, css_string, esc, fill, join, strip_tags
+from atlas.reports import EmptyReportError
+from atlas.reportsvg import Marker, TileSource, _spread, map_svg, trend_svg
+from atlas.text import fold
+
+TODAY = dt.date(2026, 11, 22)
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def body_text(html: str) -> str:
+    """The visible text of a document's body (tags dropped, entities kept)."""
+    body = html.split("<body>", 1)[1]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+def add_contact(
+    atlas: Atlas, last: str, first: str = "", institution_id: int | None = None, **extra: str
+) -> int:
+    with atlas.sessions.begin() as session:
+        contact = m.Contact(last_name=last, first_name=first, institution_id=institution_id, **extra)
+        session.add(contact)
+        session.flush()
+        return contact.id
+
+
+def round_table_id(atlas: Atlas, name: str) -> int:
+    return next(i for i, n in atlas.records["round_table"].choices() if n == name)
+
+
+def quarter_id(atlas: Atlas, name: str) -> int:
+    return next(i for i, n in atlas.quarters.choices() if n == name)
+
+
+# -- the toolkit --------------------------------------------------------------------------------
+def test_escaping_keeps_text_as_text() -> None:
+    assert esc('<b>"Kita" & Co</b>') == "&lt;b&gt;&quot;Kita&quot; &amp; Co&lt;/b&gt;"
+    assert fill("<p>$x</p>", x="<i>") == "<p>&lt;i&gt;</p>"
+    assert fill("<p>$x</p>", x=Safe("<i>ok</i>")) == "<p><i>ok</i></p>"
+    assert join(["<a>", Safe("<br>")]) == "&lt;a&gt;<br>"
+    # adding text to markup escapes the text, on either side
+    assert Safe("<td>") + "<b>" == "<td>&lt;b&gt;"
+    assert "<b>" + Safe("</td>") == "&lt;b&gt;</td>"
+    assert isinstance("x" + Safe("y"), Safe)
+
+
+def test_css_strings_cannot_leave_the_string_or_the_style_element() -> None:
+    text = 'Quartier "Nord"; } </style><script>alert(1)</script>\\ Ä ß'
+    out = css_string(text)
+    assert out.startswith('"') and out.endswith('"')
+    inner = out[1:-1]
+    for bad in ('"', ";", "}", "<", ">", "/"):
+        assert bad not in inner
+    assert "\\" in inner and "Ä" in inner and "ß" in inner  # letters stay, the rest is hex-escaped
+    assert css_string("a\nb") == '"a\\00000a b"'
+
+
+def test_breakable_addresses_and_tags_stripped() -> None:
+    assert breakable("kai.celik@cafe-kompass.example.org") == (
+        "kai<wbr>.celik@<wbr>cafe<wbr>-kompass<wbr>.example.org"
+    )
+    assert breakable("<x>@y.de") == "&lt;x&gt;@<wbr>y.de"
+    assert strip_tags('<a href="x">&copy; OpenStreetMap</a>-Mitwirkende') == "© OpenStreetMap-Mitwirkende"
+
+
+def test_logo_files_are_checked(tmp_path: Path) -> None:
+    good = tmp_path / "logo.png"
+    good.write_bytes(PNG_1PX)
+    logo = reports.load_logo(good)
+    assert logo.mime == "image/png"
+    assert logo.boxed_uri().startswith("data:image/svg+xml;base64,")
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    assert reports.load_logo(svg).mime == "image/svg+xml"
+    bad = tmp_path / "logo.png.txt"
+    bad.write_text("kein Bild", encoding="utf-8")
+    with pytest.raises(AtlasError, match="kein PNG-, JPEG- oder SVG-Bild"):
+        reports.load_logo(bad)
+    with pytest.raises(AtlasError, match="kann nicht gelesen werden"):
+        reports.load_logo(tmp_path / "fehlt.png")
+
+
+def test_file_names_are_safe() -> None:
+    assert reports.file_stem("Kontaktliste", "Runder Tisch „A/B“: <x>", "2026-11-22") == (
+        "Kontaktliste_Runder-Tisch-AB-x_2026-11-22"
+    )
+
+
+# -- 1. contact list --------------------------------------------------------------------------------
+def test_contact_list_of_a_round_table_sorted_by_name(demo: Atlas) -> None:
+    rt = round_table_id(demo, "Runder Tisch Alleinerziehende Alt-Oberhausen")
+    doc = reports.contact_list(demo, round_table_id=rt, today=TODAY)
+    assert doc.kind == "contact-list"
+    assert len(doc.items) == 38
+    keys = [tuple(fold(p) for p in name.split(", ")) for name in doc.items]
+    assert keys == sorted(keys)
+    text = body_text(doc.html)
+    positions = [text.index(esc(name)) for name in doc.items]
+    assert positions == sorted(positions)  # printed in that order
+    assert "Runder Tisch Alleinerziehende Alt-Oberhausen" in text
+    assert "38 Ansprechpersonen aus 15 Einrichtungen" in text
+    # the running header: title, selection, quarter and date in a margin box; page x of y
+    assert "@top-left" in doc.html and "counter(pages)" in doc.html
+    assert css_string("Kontaktliste\nRunder Tisch Alleinerziehende Alt-Oberhausen")[:-1] in doc.html
+    assert "thead" in doc.html and "break-inside: avoid" in doc.html
+    assert not doc.landscape
+
+
+def test_contact_list_columns_sort_and_groups(demo: Atlas) -> None:
+    q = quarter_id(demo, "Alt-Oberhausen")
+    doc = reports.contact_list(
+        demo,
+        quarter_id=q,
+        columns=["name", "phone", "address", "institution"],
+        sort="institution",
+        today=TODAY,
+    )
+    head = re.search(r"<thead><tr>(.*?)</tr></thead>", doc.html)
+    assert head is not None
+    assert re.findall(r"<th>(.*?)</th>", head.group(1)) == ["Name", "Telefon", "Adresse", "Einrichtung"]
+    grouped = reports.contact_list(demo, quarter_id=q, group=True, today=TODAY)
+    assert grouped.html.count('<tbody class="group">') == 27
+    head = re.search(r"<thead><tr>(.*?)</tr></thead>", grouped.html)
+    assert head is not None and "Einrichtung" not in head.group(1)  # the group heading names it
+    wide = reports.contact_list(demo, quarter_id=q, columns=list(reports.CONTACT_COLUMNS), today=TODAY)
+    assert wide.landscape
+    with pytest.raises(ValidationError, match="Spalten zur Auswahl"):
+        reports.contact_list(demo, quarter_id=q, columns=["name", "shoe_size"])
+    with pytest.raises(ValidationError):
+        reports.contact_list(demo, quarter_id=q, sort="age")
+
+
+def test_contact_list_of_list_ids_and_category(demo: Atlas) -> None:
+    ids = demo.contacts.list_ids("jobcenter")
+    doc = reports.contact_list(demo, contact_ids=ids, selection_label="Suche „jobcenter“", today=TODAY)
+    assert len(doc.items) == len(ids)
+    assert "Suche „jobcenter“" in body_text(doc.html)
+    cat = next(t.id for t in demo.taxonomy.terms(m.Vocabulary.CATEGORY) if t.name == "Schuldnerberatung")
+    by_category = reports.contact_list(demo, category_id=cat, today=TODAY)
+    assert by_category.items and "Kategorie Schuldnerberatung" in body_text(by_category.html)
+
+
+def test_empty_selection_is_a_message_not_a_document(demo: Atlas) -> None:
+    with demo.sessions.begin() as session:
+        session.add(m.Quarter(name="Neues Viertel"))
+    q = quarter_id(demo, "Neues Viertel")
+    with pytest.raises(EmptyReportError, match=r"Quartier Neues Viertel.*keine Ansprechpersonen.*kein PDF"):
+        reports.contact_list(demo, quarter_id=q)
+    with pytest.raises(EmptyReportError, match="keine Ansprechpersonen"):
+        reports.contact_list(demo, contact_ids=[])
+    with pytest.raises(EmptyReportError, match="keine aktuellen, öffentlichen Angebote"):
+        reports.directory(demo, quarter_id=q, today=TODAY)
+    with pytest.raises(EmptyReportError, match="Bitte ein Treffen wählen"):
+        reports.sign_in_sheet(demo, None)
+
+
+def test_names_with_markup_stay_text(demo: Atlas) -> None:
+    inst = demo.institutions.save(
+        None, {"name": "<script>alert('x')</script> Kita", "quarter_id": quarter_id(demo, "Lirich")}
+    ).id
+    add_contact(demo, "<b>Fett</b>", 'Ä"ß', inst, function="</td></tr><tr><td>", email="a@b.de")
+    doc = reports.contact_list(demo, quarter_id=quarter_id(demo, "Lirich"), group=True, today=TODAY)
+    assert "<b>Fett" not in doc.html and "<script>alert" not in doc.html
+    assert "&lt;b&gt;Fett&lt;/b&gt;, Ä&quot;ß" in doc.html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Kita" in doc.html
+    assert "&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;" in doc.html
+    # a quarter name with quotes and markup in the page header (CSS) stays inside its string
+    with demo.sessions.begin() as session:
+        quarter = session.scalar(select(m.Quarter).where(m.Quarter.name == "Lirich"))
+        assert quarter is not None
+        quarter.name = 'Lirich "</style><b>x'
+    doc = reports.contact_list(demo, quarter_id=quarter_id(demo, 'Lirich "</style><b>x'), today=TODAY)
+    style = doc.html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert "<b>" not in style and '"</' not in style
+    assert doc.html.count("</style>") == 1
+
+
+# -- 2. sign-in sheet ------------------------------------------------------------------------------
+def test_sign_in_sheet_has_the_expected_people_and_blank_rows(demo: Atlas) -> None:
+    meeting = 12  # Runder Tisch Alleinerziehende – November 2026
+    expected = demo.network.sheet(meeting)
+    doc = reports.sign_in_sheet(
+        demo, meeting, funding="gefördert durch <ESF Plus> & Stadt", blank_rows=5, today=TODAY
+    )
+    text = body_text(doc.html)
+    assert "Teilnehmer- und Unterschriftenliste" in text
+    assert "Mittwoch, 18.11.2026, 09:30 Uhr" in text
+    assert "gefördert durch &lt;ESF Plus&gt; &amp; Stadt" in doc.html
+    assert len(doc.items) == len(expected)
+    rows = doc.html.count('<td class="nr">')
+    assert rows == len(expected) + 5
+    assert doc.html.count('<tr class="blank">') == 5
+    assert doc.html.count('class="box"') == 2 * rows  # photos and contact sharing per row
+    assert "Fotos" in text and "Unterschrift" in text
+    plain = reports.sign_in_sheet(demo, meeting, consent=False, blank_rows=0, today=TODAY)
+    assert 'class="box"' not in plain.html
+    with pytest.raises(ValidationError):
+        reports.sign_in_sheet(demo, meeting, blank_rows=-1)
+
+
+def test_sign_in_sheet_of_a_meeting_nobody_is_expected_at(demo: Atlas) -> None:
+    new = (
+        demo.records["meeting"]
+        .save(None, {"title": "Offene Sprechstunde", "kind": "fachtagung", "starts_at": "01.12.2026 10:00"})
+        .id
+    )
+    doc = reports.sign_in_sheet(demo, new, blank_rows=20, today=TODAY)  # a blank sheet is fine
+    assert doc.html.count('<tr class="blank">') == 20
+    with pytest.raises(EmptyReportError, match="keine Leerzeilen"):
+        reports.sign_in_sheet(demo, new, blank_rows=0)
+
+
+# -- 3. directory -------------------------------------------------------------------------------
+def _chapters(html: str) -> list[str]:
+    return html.split('<section class="chapter">')[1:]
+
+
+def test_directory_numbers_on_the_map_match_the_entries(demo: Atlas) -> None:
+    doc = reports.directory(demo, today=TODAY)
+    chapters = _chapters(doc.html)
+    assert len(chapters) == 6  # five quarters and the institutions without one
+    seen: set[int] = set()
+    for chapter in chapters:
+        body = chapter.split('<section class="index">')[0]
+        on_map = {int(n) for n in re.findall(r'data-number="(\d+)"', body)}
+        pins = {int(n) for n in re.findall(r'<div class="pin"[^>]*>(\d+)</div>', body)}
+        off_map = {int(n) for n in re.findall(r'<div class="pin none"[^>]*>(\d+)</div>', body)}
+        assert on_map == pins  # every entry with coordinates is on this chapter's map, nothing else
+        assert not on_map & off_map
+        assert not (on_map | off_map) & seen  # one number per institution in the whole directory
+        seen |= on_map | off_map
+    assert seen == set(range(1, len(seen) + 1))
+    index = doc.html.split('<section class="index">')[1]
+    names = [html_name for html_name in re.findall(r'<span class="n">\d+</span><span>(.*?)<br>', index)]
+    assert len(names) == len(seen)
+    assert [fold(n) for n in names] == sorted(fold(n) for n in names)
+
+
+def test_directory_lists_current_public_offers_by_category(demo: Atlas) -> None:
+    q = quarter_id(demo, "Alt-Oberhausen")
+    doc = reports.directory(demo, quarter_id=q, today=TODAY)
+    with demo.sessions() as session:
+        expected = {
+            title
+            for title, valid_to, public in session.execute(
+                select(m.Offer.title, m.Offer.valid_to, m.Institution.is_public)
+                .join(m.Institution, m.Institution.id == m.Offer.institution_id)
+                .where(m.Institution.quarter_id == q)
+            )
+            if public and (valid_to is None or valid_to >= TODAY)
+        }
+    assert set(doc.items) == expected
+    assert len(_chapters(doc.html)) == 1
+    categories = re.findall(r'<section class="category"><h3>(.*?)</h3>', doc.html)
+    assert [fold(c) for c in categories] == sorted(fold(c) for c in categories)
+    assert '<svg class="map"' in doc.html and "Wegweiser" in doc.html
+    assert "Angebote und Einrichtungen – Quartier Alt-Oberhausen" in body_text(doc.html)
+
+
+def test_map_markers_do_not_overlap_and_tiles_are_grey_and_credited() -> None:
+    points = [(100.0, 100.0)] * 6 + [(104.0, 101.0), (300.0, 200.0)]
+    placed = _spread(points, 24, 1000, 800)
+    for i, a in enumerate(placed):
+        for b in placed[i + 1 :]:
+            assert ((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 >= 48
+    assert map_svg([], []) is None
+    fetched: list[tuple[int, int, int]] = []
+
+    def fetch(z: int, x: int, y: int) -> bytes:
+        fetched.append((z, x, y))
+        return PNG_1PX
+
+    svg = map_svg(
+        [],
+        [Marker(1, 51.49, 6.85), Marker(2, 51.50, 6.87)],
+        tiles=TileSource(fetch, "image/png", '<a href="x">© OSM</a> & <b>Co</b>', 0, 16),
+    )
+    assert svg is not None and fetched
+    assert 'filter="url(#grey)"' in svg and "© OSM &amp; Co" in svg
+    assert svg.count('class="marker"') == 2
+
+
+def test_trend_chart_reads_without_colour() -> None:
+    from atlas.reportsvg import Series
+
+    svg = trend_svg(
+        ["Jan 26", "Feb 26"],
+        [Series("aktiv", [1, 3], "", "triangle"), Series("<x>", [0, 2], "6 8", "circle")],
+    )
+    assert "stroke-dasharray" in svg and "&lt;x&gt;" in svg
+    assert "#000" in svg and 'fill="#1f' not in svg
+
+
+# -- 4. network report ---------------------------------------------------------------------------
+def test_network_report_for_a_period(demo: Atlas) -> None:
+    doc = reports.network_report(demo, start=dt.date(2026, 1, 1), end=dt.date(2026, 6, 30), today=TODAY)
+    text = body_text(doc.html)
+    assert "Berichtszeitraum 01.01.2026 – 30.06.2026" in text
+    for heading in (
+        "Akteure nach Stufe",
+        "Entwicklung",
+        "Nach Sektor",
+        "Nach Quartier",
+        "Treffen und Teilnahme",
+    ):
+        assert heading in text
+    assert "Kooperationsvereinbarungen" in text
+    assert '<svg class="chart"' in doc.html
+    funnel = demo.network.funnel(dt.date(2026, 6, 30))
+    assert f"<b>{funnel.total}</b><span>Akteure im Netzwerk</span>" in doc.html
+    days = [
+        dt.datetime.strptime(d, "%d.%m.%Y").date()
+        for d in re.findall(r'<td class="nowrap">(\d\d\.\d\d\.\d{4})</td>', doc.html)
+    ]
+    assert (
+        days and days == sorted(days) and all(dt.date(2026, 1, 1) <= d <= dt.date(2026, 6, 30) for d in days)
+    )
+    assert len(doc.items) == len(days)
+    # agreements signed after the period are not in it
+    assert "Netzwerk Alleinerziehende Alt-Oberhausen" not in text
+
+
+def test_network_report_refuses_nonsense_and_empty(demo: Atlas, atlas: Atlas) -> None:
+    with pytest.raises(ValidationError, match="beginnt nach seinem Ende"):
+        reports.network_report(demo, start=dt.date(2026, 6, 1), end=dt.date(2026, 1, 1))
+    with pytest.raises(EmptyReportError, match="keine Zahlen"):
+        reports.network_report(atlas, start=dt.date(2026, 1, 1), end=dt.date(2026, 6, 30))
+
+
+# -- command-line options ------------------------------------------------------------------------
+def test_command_options_by_name_date_or_number(demo: Atlas) -> None:
+    class Args:
+        round_table = "runder tisch alleinerziehende alt-oberhausen"
+        quarter = None
+        category = None
+        meeting = "2026-11-18"
+        columns = "Name, telefon,email"
+        sort = "institution"
+        group = True
+        funding = "ESF"
+        blank_rows = 3
+        no_consent = True
+        start = "2026-01-01"
+        end = None
+        logo = None
+
+    options = reports.command_options(demo, Args())
+    assert options["round_table_id"] == round_table_id(demo, "Runder Tisch Alleinerziehende Alt-Oberhausen")
+    assert options["meeting_id"] == 12
+    assert options["columns"] == ["name", "phone", "email"]
+    assert options["consent"] is False and options["start"] == dt.date(2026, 1, 1)
+    with pytest.raises(ValidationError, match="gibt es nicht"):
+        reports.pick_id(demo.quarters.choices(), "Atlantis", "quarter")
+    with pytest.raises(ValidationError, match="Kein Treffen"):
+        reports.pick_meeting(demo, "2020-01-01")
+    assert reports.pick_meeting(demo, "12") == 12
+
+
+def test_meetings_for_choice_next_first(demo: Atlas) -> None:
+    choices = reports.meetings_for_choice(demo, TODAY)
+    assert choices[0][1].startswith("23.11.2026")  # the next one
+    assert choices[1][1].startswith("18.11.2026")  # then the most recent
+
+
+def test_logo_in_every_page_header(demo: Atlas) -> None:
+    doc = reports.network_report(
+        demo,
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 6, 30),
+        logo=Logo(PNG_1PX, "image/png"),
+        today=TODAY,
+    )
+    assert "@top-right" in doc.html and "data:image/svg+xml;base64," in doc.html
