@@ -178,6 +178,43 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--replace", action="store_true", help="Quartiere, die nicht in der Datei stehen, löschen"
     )
+    report = sub.add_parser(
+        "report",
+        help="ein Dokument als PDF: Kontaktliste, Teilnehmerliste, Wegweiser oder Netzwerkbericht",
+        description=(
+            "Erstellt ein Dokument als PDF (A4, Kopfzeile und „Seite x von y“ auf jeder Seite). "
+            "contact-list: Kontaktliste (--round-table, --quarter, --category; --columns, --sort, --group). "
+            "sign-in: Teilnehmer- und Unterschriftenliste eines Treffens (--meeting; --funding, "
+            "--blank-rows, --no-consent). directory: Wegweiser mit Karte (--quarter, --category). "
+            "network: Netzwerkbericht für Fördergeber (--from, --to; Standard: die letzten zwölf Monate). "
+            "Namen oder Nummern; eine leere Auswahl erzeugt kein PDF (Exit-Code 2)."
+        ),
+    )
+    report.add_argument(
+        "kind", choices=["contact-list", "sign-in", "directory", "network"], help="welches Dokument"
+    )
+    report.add_argument("--out", required=True, metavar="DATEI.pdf", help="Zieldatei")
+    report.add_argument("--round-table", metavar="NAME", help="Runder Tisch (Name oder Nummer)")
+    report.add_argument("--quarter", metavar="QUARTIER", help="Quartier (Name oder Nummer)")
+    report.add_argument("--category", metavar="KATEGORIE", help="Kategorie (Name oder Nummer)")
+    report.add_argument("--meeting", metavar="TREFFEN", help="Treffen: Nummer, Datum JJJJ-MM-TT oder Titel")
+    report.add_argument("--from", dest="start", metavar="JJJJ-MM-TT", help="Beginn des Berichtszeitraums")
+    report.add_argument("--to", dest="end", metavar="JJJJ-MM-TT", help="Ende des Berichtszeitraums")
+    report.add_argument(
+        "--columns", metavar="SPALTEN", help="z. B. name,function,institution,phone,email,address"
+    )
+    report.add_argument(
+        "--sort", choices=["name", "institution", "function"], help="Sortierung der Kontaktliste"
+    )
+    report.add_argument("--group", action="store_true", help="Kontaktliste nach Einrichtung gruppieren")
+    report.add_argument("--funding", metavar="TEXT", help="Förderhinweis der Teilnehmerliste")
+    report.add_argument(
+        "--blank-rows", type=int, metavar="N", help="Leerzeilen der Teilnehmerliste (Standard 8)"
+    )
+    report.add_argument(
+        "--no-consent", action="store_true", help="ohne Einwilligungsspalten (Fotos, Kontakte)"
+    )
+    report.add_argument("--logo", metavar="BILD", help="Logo für den Seitenkopf (PNG, JPEG oder SVG)")
     return parser
 
 
@@ -239,6 +276,10 @@ def run_command(args: argparse.Namespace, database: str) -> int:
             return _geocode(atlas, args)
         elif args.command == "import" and args.what != "quarters":
             return _transfer(atlas, args)
+        elif args.command == "report":
+            from ui.printing import run_report_command  # Qt only for this command
+
+            print(run_report_command(atlas, args))
         elif args.command == "import":
             from atlas.commands import import_quarters
 

@@ -1,0 +1,387 @@
+"""Real PDFs from QtWebEngine: text in order, page counts, a header on every page, rows never
+split, markup stays text, fonts embedded; saving atomically; the dialog; the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
+from PySide6.QtPrintSupport import QPrinter
+
+from atlas import models as m
+from atlas import reports
+from atlas.core import Atlas
+from atlas.errors import AtlasError
+from atlas.reports import ReportDocument
+from ui.printing import (
+    PdfPreviewDialog,
+    PdfRenderer,
+    RenderedPdf,
+    ReportDialog,
+    open_report_dialog,
+    save_pdf,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture
+def renderer(qtbot) -> Iterator[PdfRenderer]:  # type: ignore[no-untyped-def]
+    r = PdfRenderer()
+    yield r
+    r.close()
+    r.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def render(qtbot, renderer: PdfRenderer, doc: ReportDocument) -> RenderedPdf:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(renderer.finished, timeout=60000) as blocker:
+        renderer.render(doc)
+    result = blocker.args[0]
+    assert isinstance(result, RenderedPdf)
+    return result
+
+
+def norm(text: str) -> str:
+    """All white space (line breaks of wrapped cells) as one space; a line broken after a
+    hyphen joined again ("Alt-|Oberhausen")."""
+    return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
+
+
+def pages_text(data: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return [norm(page.extract_text() or "") for page in reader.pages]
+
+
+def assert_header_on_every_page(texts: list[str], title: str) -> None:
+    for number, text in enumerate(texts, start=1):
+        assert title in text, f"page {number} has no header"
+        assert f"Seite {number} von {len(texts)}" in text, f"page {number}: no 'Seite x von y'"
+
+
+def assert_in_order(texts: list[str], names: list[str]) -> None:
+    whole = " ".join(texts)
+    position = 0
+    for name in map(norm, names):
+        found = whole.find(name, position)
+        assert found >= 0, f"{name!r} missing or out of order"
+        position = found + len(name)
+
+
+def embedded_fonts(data: bytes) -> list[tuple[str, bool]]:
+    """(font name, embedded?) of every font the pages use."""
+    reader = PdfReader(io.BytesIO(data))
+    out = []
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get_object().get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0].get_object() if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            out.append((str(font.get("/BaseFont")), embedded))
+    return out
+
+
+def many_contacts(atlas: Atlas, n: int) -> list[int]:
+    """``n`` contacts with multi-line rows: a long function and institution name, umlauts and ß."""
+    with atlas.sessions.begin() as session:
+        inst = m.Institution(
+            name="Beratungs- und Begegnungszentrum für Familien, Alleinerziehende und Senioren „Überall“ e. V.",
+            street="Große Straße 1",
+            postcode="46045",
+            city="Oberhausen",
+        )
+        session.add(inst)
+        session.flush()
+        ids = []
+        for i in range(n):
+            contact = m.Contact(
+                last_name=f"Weißmüller-{i:04d}",
+                first_name="Jürgen",
+                institution_id=inst.id,
+                function="Koordination der Ehrenamtlichen und Sprachmittlung Arabisch, Kurdisch, Türkisch "
+                f"ENDE{i:04d}",
+                phone=f"0208 {100000 + i}",
+                email=f"juergen.weissmueller{i}@ueberall-familienzentrum.example.org",
+            )
+            session.add(contact)
+            session.flush()
+            ids.append(contact.id)
+    return ids
+
+
+# -- the documents as PDF ---------------------------------------------------------------------------
+def test_contact_list_pdf_order_header_and_no_split_rows(qtbot, renderer: PdfRenderer, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    ids = many_contacts(atlas, 160)
+    doc = reports.contact_list(atlas, contact_ids=ids, selection_label="Test", today=TODAY)
+    result = render(qtbot, renderer, doc)
+    texts = pages_text(result.data)
+    assert result.pages == len(texts) >= 4
+    assert_header_on_every_page(texts, "Kontaktliste")
+    assert_in_order(texts, [f"Weißmüller-{i:04d}, Jürgen" for i in range(160)])
+    for i in range(160):  # the first and the last line of every row are on the same page
+        first = [p for p, t in enumerate(texts) if f"Weißmüller-{i:04d}" in t]
+        last = [p for p, t in enumerate(texts) if f"ENDE{i:04d}" in t]
+        assert len(first) == 1 and first == last, f"row {i} is split across pages {first} {last}"
+    for page in texts[1:]:  # the table header is repeated on every page
+        assert "Name Funktion Einrichtung Telefon E-Mail" in page
+    fonts = embedded_fonts(result.data)
+    assert fonts and all(embedded for _name, embedded in fonts), fonts
+
+
+def test_markup_in_names_prints_as_text(qtbot, renderer: PdfRenderer, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    with atlas.sessions.begin() as session:
+        inst = m.Institution(name="<i>Kursiv</i> & Co")
+        session.add(inst)
+        session.flush()
+        session.add(
+            m.Contact(last_name="<b>Fett</b>", first_name="Öz", institution_id=inst.id, phone="0208 1")
+        )
+    ids = atlas.contacts.list_ids()
+    result = render(qtbot, renderer, reports.contact_list(atlas, contact_ids=ids, today=TODAY))
+    text = pages_text(result.data)[0]
+    assert "<b>Fett</b>, Öz" in text
+    assert "<i>Kursiv</i> & Co" in text
+
+
+def test_sign_in_sheet_pdf(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    funding = "gefördert durch den Europäischen Sozialfonds Plus (ESF Plus)"
+    doc = reports.sign_in_sheet(demo, 12, funding=funding, blank_rows=8, today=TODAY)
+    result = render(qtbot, renderer, doc)
+    texts = pages_text(result.data)
+    assert result.pages == len(texts) >= 2
+    assert_header_on_every_page(texts, "Teilnehmerliste")
+    people = [p for p in doc.items if p]
+    assert_in_order(texts, people)
+    rows = len(doc.items) + 8
+    for page in texts:
+        assert funding in page  # the funding line is in every page's footer
+        assert "Unterschrift" in page  # the table header repeats
+    whole = " ".join(texts)
+    assert re.search(rf"\b{rows}\b", whole)  # the last blank row is numbered
+
+
+def test_directory_pdf_with_maps(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    doc = reports.directory(demo, today=TODAY)
+    result = render(qtbot, renderer, doc)
+    texts = pages_text(result.data)
+    assert result.pages == len(texts) >= 10
+    assert_header_on_every_page(texts, "Wegweiser")
+    assert "Angebote und Einrichtungen – alle Quartiere" in texts[0]
+    assert_in_order(texts, ["Alt-Oberhausen", "Lirich", "Marienkirche", "Osterfeld-Mitte", "Styrum"])
+    index_pages = [n for n, t in enumerate(texts) if "Einrichtungen von A bis Z" in t]
+    assert index_pages[0] == 0 and len(index_pages) == 2  # in the cover's contents, then the index
+    assert "Nummer auf der Karte" in texts[index_pages[1]]
+    whole = " ".join(texts)
+    for title in doc.items:
+        assert norm(title) in whole
+
+
+def test_network_report_pdf(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    doc = reports.network_report(demo, start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30), today=TODAY)
+    result = render(qtbot, renderer, doc)
+    texts = pages_text(result.data)
+    assert_header_on_every_page(texts, "Netzwerkbericht")
+    assert_in_order(
+        texts, ["Akteure nach Stufe", "Entwicklung", "Nach Sektor", "Nach Quartier", "Treffen und Teilnahme"]
+    )
+    assert_in_order(texts, list(doc.items))
+
+
+# -- saving --------------------------------------------------------------------------------------
+def test_save_is_atomic_and_says_why_it_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "liste.pdf"
+    target.write_bytes(b"%PDF-alt")
+    # a file open in another program (Windows refuses the rename): the old file stays
+    real_replace = os.replace
+
+    def locked(src: Any, dst: Any) -> None:
+        if Path(dst) == target:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", locked)
+    with pytest.raises(AtlasError, match="anderen Programm geöffnet"):
+        save_pdf(b"%PDF-neu", target)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert target.read_bytes() == b"%PDF-alt"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["liste.pdf"]  # no half file beside it
+
+    # a full disk while writing
+    real_fsync = os.fsync
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(AtlasError, match="Datenträger ist voll"):
+        save_pdf(b"%PDF-neu", tmp_path / "neu.pdf")
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["liste.pdf"]
+
+    # a folder that cannot take files (a file where the folder should be)
+    blocker = tmp_path / "kein-ordner"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(AtlasError, match="konnte nicht geschrieben werden"):
+        save_pdf(b"%PDF-neu", blocker / "liste.pdf")
+    assert save_pdf(b"%PDF-neu", tmp_path / "ohne-endung") == tmp_path / "ohne-endung.pdf"
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root may write anywhere")
+def test_save_into_a_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "nur-lesen"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(AtlasError, match="nicht geschrieben werden"):
+            save_pdf(b"%PDF", folder / "liste.pdf")
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o700)
+
+
+# -- preview and dialog ------------------------------------------------------------------------------
+def test_preview_draws_every_page(qtbot, renderer: PdfRenderer, demo: Atlas, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = render(qtbot, renderer, reports.sign_in_sheet(demo, 12, today=TODAY))
+    dialog = PdfPreviewDialog(result)
+    qtbot.addWidget(dialog)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "gedruckt.pdf"))
+    printer.setResolution(150)
+    dialog.paint(printer)
+    assert dialog.pages_drawn == result.pages
+    assert len(PdfReader(tmp_path / "gedruckt.pdf").pages) == result.pages
+    dialog.done(0)
+
+
+def test_dialog_saves_the_sign_in_sheet(qtbot, demo: Atlas, settings: QSettings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.setValue("reports/funding", "gefördert durch die Stadt")
+    dialog = open_report_dialog("sign-in", demo, settings, None, {"meeting_id": 12, "today": TODAY})
+    qtbot.addWidget(dialog)
+    assert dialog.funding.text() == "gefördert durch die Stadt"
+    dialog.blank_rows.setValue(3)
+    target = tmp_path / "teilnehmer"
+    with qtbot.waitSignal(dialog.saved, timeout=60000) as blocker:
+        dialog.save(target)
+    assert blocker.args == [str(tmp_path / "teilnehmer.pdf")]
+    texts = pages_text((tmp_path / "teilnehmer.pdf").read_bytes())
+    assert "gefördert durch die Stadt" in texts[0]
+    assert "Gespeichert" in dialog.status.text()
+
+
+def test_dialog_contact_list_from_the_current_list(
+    qtbot, demo: Atlas, settings: QSettings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    ids = demo.contacts.list_ids("kita")
+    dialog = ReportDialog(
+        "contact-list", demo, settings, None, {"contact_ids": ids, "selection_label": "Suche „kita“"}
+    )
+    qtbot.addWidget(dialog)
+    assert dialog.source.currentData() == "list"
+    dialog.group.setChecked(True)
+    options = dialog.options()
+    assert options["contact_ids"] == ids and options["group"] is True
+    with qtbot.waitSignal(dialog.rendered, timeout=60000) as blocker:
+        dialog.preview()
+    rendered = blocker.args[0]
+    assert rendered.pages >= 1
+    assert dialog.preview_dialog is not None
+    dialog.preview_dialog.done(0)
+    dialog.done(0)
+
+
+def test_dialog_empty_selection_says_so_and_writes_nothing(
+    qtbot,
+    demo: Atlas,
+    settings: QSettings,
+    tmp_path: Path,
+    answers,  # type: ignore[no-untyped-def]
+) -> None:
+    with demo.sessions.begin() as session:
+        session.add(m.Quarter(name="Neues Viertel"))
+    new = next(i for i, n in demo.quarters.choices() if n == "Neues Viertel")
+    dialog = ReportDialog("contact-list", demo, settings, None, {"quarter_id": new})
+    qtbot.addWidget(dialog)
+    assert dialog.source.currentData() == "quarter" and dialog.target.currentData() == new
+    with qtbot.waitSignal(dialog.problem, timeout=30000) as blocker:
+        dialog.save(tmp_path / "leer.pdf")
+    assert "keine Ansprechpersonen" in blocker.args[0]
+    assert answers.warnings and "kein PDF" in answers.warnings[0]
+    assert not (tmp_path / "leer.pdf").exists()
+    assert dialog.save_button.isEnabled()
+    dialog.done(0)
+
+
+def test_dialog_logo_is_checked_and_remembered(
+    qtbot, demo: Atlas, settings: QSettings, tmp_path: Path, answers
+) -> None:  # type: ignore[no-untyped-def]
+    dialog = ReportDialog("network", demo, settings, None, {"today": TODAY})
+    qtbot.addWidget(dialog)
+    bad = tmp_path / "logo.png"
+    bad.write_text("kein Bild", encoding="utf-8")
+    assert not dialog.set_logo(str(bad))
+    assert answers.warnings and "kein PNG" in answers.warnings[0]
+    from tests.test_reports import PNG_1PX
+
+    bad.write_bytes(PNG_1PX)
+    assert dialog.set_logo(str(bad))
+    assert settings.value("reports/logo") == str(bad)
+    with qtbot.waitSignal(dialog.saved, timeout=60000):
+        dialog.save(tmp_path / "bericht.pdf")
+    reader = PdfReader(tmp_path / "bericht.pdf")
+    for page in reader.pages:  # the logo is drawn in every page's header
+        xobjects = page["/Resources"].get("/XObject", {})
+        assert xobjects, "no image on the page"
+    dialog.done(0)
+
+
+# -- command line ---------------------------------------------------------------------------------
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--demo", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+
+
+def test_command_line_report(tmp_path: Path) -> None:
+    out = tmp_path / "kontakte.pdf"
+    result = run_cli(
+        "report", "contact-list", "--round-table", "Runder Tisch Alleinerziehende Alt-Oberhausen",
+        "--columns", "name,institution,phone", "--sort", "institution", "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Gespeichert" in result.stdout and "Seiten" in result.stdout
+    texts = pages_text(out.read_bytes())
+    assert_header_on_every_page(texts, "Kontaktliste")
+    assert "Name Einrichtung Telefon" in texts[0]
+
+    empty = tmp_path / "leer.pdf"
+    result = run_cli(
+        "report", "directory", "--quarter", "Lirich", "--category", "Schuldnerberatung", "--out", str(empty)
+    )
+    assert result.returncode == 2
+    assert "Es wurde kein PDF erstellt" in result.stderr and "Traceback" not in result.stderr
+    assert not empty.exists()
+
+    result = run_cli("report", "network", "--from", "2026-13-01", "--out", str(empty))
+    assert result.returncode == 2 and "kein Datum" in result.stderr
