@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from atlas.i18n import _
+
 
 class AtlasError(Exception):
     """Base class; ``str(err)`` is a German message a user can act on."""
@@ -34,6 +38,19 @@ class ConflictError(AtlasError):
 
 class NotFoundError(AtlasError):
     pass
+
+
+class GeoJSONImportError(AtlasError):
+    """A GeoJSON file was refused; nothing of it was imported. ``problems`` lists every reason."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        shown = list(problems[:8])
+        if len(problems) > len(shown):
+            shown.append(_("… und {n} weitere Probleme.").format(n=len(problems) - len(shown)))
+        super().__init__(
+            _("Die Datei wurde nicht importiert (nichts wurde übernommen):") + "\n" + "\n".join(shown)
+        )
+        self.problems = tuple(problems)
 
 
 class DatabaseOpenError(AtlasError):

@@ -38,11 +38,11 @@ import socket
 import threading
 import time
 import urllib.error
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -53,8 +53,11 @@ from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.errors import ConflictError, NotFoundError, ValidationError
 from atlas.i18n import _
-from atlas.quarters import QuarterIndex, QuarterService
+from atlas.quarters import QuarterService
 from atlas.text import address_line, fold
+
+if TYPE_CHECKING:
+    from atlas.geometry import QuarterIndex
 
 DEFAULT_URL = "https://nominatim.openstreetmap.org"
 DEFAULT_USER_AGENT = "Stadtteil-Atlas/0.1 (Desktop-Programm fuer Netzwerkcoaches im Quartier)"
@@ -815,22 +818,25 @@ class GeocodingService:
         total = len(items)
         keys = {normalise(q) for _i, _n, q in items if q}
         uncached = keys - self._cached_keys(keys)
+        order = _interleaved(items, uncached)
         geocoder = self.geocoder()
         index = self._boundaries.index()
         requests_before = geocoder.requests
         request_time = 0.0
-        outcomes: list[Outcome] = []
+        outcomes: dict[int, Outcome] = {}
         stopped: str | None = None
         was_cancelled = False
         failures_in_row = 0
         cached_answers = 0
-        report_progress(0, total, len(uncached) * geocoder.settings.effective_min_delay)
-        for done, (inst_id, name, query) in enumerate(items, start=1):
+        spacing = geocoder.settings.effective_min_delay + SPACING_MARGIN
+        report_progress(0, total, len(uncached) * spacing)
+        for done, position in enumerate(order, start=1):
+            inst_id, name, query = items[position]
             if stopped is None and not was_cancelled and is_cancelled():
                 was_cancelled = True
             if stopped is not None or was_cancelled:
-                outcomes.append(
-                    Outcome(inst_id, name, query, GeocodeStatus.SKIPPED, MESSAGES[GeocodeStatus.SKIPPED])
+                outcomes[position] = Outcome(
+                    inst_id, name, query, GeocodeStatus.SKIPPED, MESSAGES[GeocodeStatus.SKIPPED]
                 )
                 continue
             if query is None:
@@ -844,7 +850,7 @@ class GeocodingService:
                 if result.from_cache:
                     cached_answers += 1
                 uncached.discard(normalise(query))
-            outcomes.append(self._apply(inst_id, name, query, result, dry_run=dry_run))
+            outcomes[position] = self._apply(inst_id, name, query, result, dry_run=dry_run)
             status = result.status
             if status in (GeocodeStatus.RATE_LIMITED, GeocodeStatus.REFUSED):
                 stopped = _("Angehalten: {reason}").format(reason=result.message)
@@ -857,10 +863,10 @@ class GeocodingService:
             elif query is not None and not result.from_cache:
                 failures_in_row = 0
             sent = geocoder.requests - requests_before
-            per_request = max(geocoder.settings.effective_min_delay, request_time / sent if sent else 0.0)
+            per_request = max(spacing, request_time / sent if sent else 0.0)
             report_progress(done, total, 0.0 if stopped else len(uncached) * per_request)
         return BatchReport(
-            outcomes=tuple(outcomes),
+            outcomes=tuple(outcomes[p] for p in range(total)),
             requests=geocoder.requests - requests_before,
             cached=cached_answers,
             seconds=time.monotonic() - started,
@@ -877,6 +883,31 @@ class GeocodingService:
                 chunk = ordered[start : start + 500]
                 found.update(session.scalars(select(m.GeocodeCache.key).where(m.GeocodeCache.key.in_(chunk))))
         return found
+
+
+def _interleaved(items: Sequence[tuple[int, str, str | None]], uncached: set[str]) -> list[int]:
+    """The order to work in: each address the server must be asked is followed by an
+    even share of the others (cached, duplicates, without address). Their database work
+    then happens while the limiter waits anyway, so a batch with many cached addresses
+    takes no longer than its requests."""
+    asking: list[int] = []
+    others: list[int] = []
+    first_seen: set[str] = set()
+    for position, (_id, _name, query) in enumerate(items):
+        key = normalise(query) if query else None
+        if key is not None and key in uncached and key not in first_seen:
+            first_seen.add(key)
+            asking.append(position)
+        else:
+            others.append(position)
+    if not asking:
+        return others
+    share = math.ceil(len(others) / len(asking))
+    order: list[int] = []
+    for n, position in enumerate(asking):
+        order.append(position)
+        order.extend(others[n * share : (n + 1) * share])
+    return order
 
 
 def eta_text(seconds: float) -> str:

@@ -37,7 +37,7 @@ class Reply:
 
 @dataclass(frozen=True)
 class Request:
-    at: float  # time.monotonic() when it arrived
+    at: float  # time.monotonic() when the connection was accepted
     path: str
     params: dict[str, str]
     headers: dict[str, str]
@@ -74,7 +74,8 @@ class FakeNominatim:
                 parts = urlsplit(self.path)
                 params = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 raw = self.requestline + "\n" + str(self.headers)
-                request = Request(time.monotonic(), parts.path, params, dict(self.headers.items()), raw)
+                arrived = server._accepted.pop(id(self.request), time.monotonic())
+                request = Request(arrived, parts.path, params, dict(self.headers.items()), raw)
                 reply = server._record(request)
                 if server.on_request is not None:
                     server.on_request(request)
@@ -95,7 +96,17 @@ class FakeNominatim:
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        accepted: dict[int, float] = {}
+
+        class Server(ThreadingHTTPServer):
+            def process_request(self, request: Any, client_address: Any) -> None:
+                # The arrival time is taken when the connection is accepted, in the
+                # listening thread, before a handler thread has to be started.
+                accepted[id(request)] = time.monotonic()
+                super().process_request(request, client_address)
+
+        self._accepted = accepted
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._server.handle_error = lambda request, address: None  # type: ignore[method-assign]
         self._thread = threading.Thread(

@@ -19,6 +19,7 @@ from atlas.core import Atlas
 from atlas.errors import ValidationError
 from atlas.geocoding import (
     DEFAULT_USER_AGENT,
+    SPACING_MARGIN,
     Geocoder,
     GeocoderSettings,
     GeocodeStatus,
@@ -414,7 +415,7 @@ def test_progress_reports_an_estimate_from_the_uncached_addresses(geo: Atlas, se
     geo.geocoding.geocode_missing(progress=lambda d, t, eta: calls.append((d, t, eta)))
     assert [(d, t) for d, t, _e in calls] == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
     etas = [e for _d, _t, e in calls]
-    assert etas[0] == pytest.approx(3 * 0.2)  # three addresses to ask, the fourth is cached
+    assert etas[0] == pytest.approx(3 * (0.2 + SPACING_MARGIN))  # three to ask, the fourth is cached
     assert etas == sorted(etas, reverse=True) and etas[-1] == 0
     assert eta_text(0) == "" and eta_text(42) == "noch etwa 42 s" and eta_text(600) == "noch etwa 10 min"
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from atlas import geometry
 from atlas import models as m
-from atlas import quarters
 from atlas.core import Atlas
-from atlas.quarters import GeoJSONImportError, QuarterIndex, property_names, suggest_name_property
+from atlas.errors import GeoJSONImportError
+from atlas.geometry import QuarterIndex, property_names, suggest_name_property
 from atlas.schema import FilterKind
 
 # Two squares sharing the border lon = 6.85; "Klein" (north-east) is smaller.
@@ -443,12 +444,12 @@ def test_a_file_over_the_size_limit_is_refused_unread(
 ) -> None:
     big = tmp_path / "gross.geojson"
     with big.open("wb") as fh:
-        fh.truncate(quarters.MAX_FILE_BYTES + 1)
+        fh.truncate(geometry.MAX_FILE_BYTES + 1)
     with pytest.raises(GeoJSONImportError) as info:
         atlas.boundaries.import_geojson(big, "name")
     assert "zu groß" in str(info.value) and "höchstens 20 MB" in str(info.value)
     with pytest.raises(GeoJSONImportError, match="zu groß"):
-        atlas.boundaries.import_geojson(b" " * (quarters.MAX_FILE_BYTES + 1), "name")
+        atlas.boundaries.import_geojson(b" " * (geometry.MAX_FILE_BYTES + 1), "name")
     with pytest.raises(GeoJSONImportError, match="kann nicht gelesen werden"):
         atlas.boundaries.import_geojson(tmp_path / "fehlt.geojson", "name")
 
