@@ -27,6 +27,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Ctrl+E",
         "Die angezeigte Liste (mit Suche und Filtern) als CSV, Excel, GeoJSON oder vCard speichern",
     ),
+    ActionSpec(
+        "import_list", "&Importieren …", "Ctrl+I", "Eine Excel- oder CSV-Liste einlesen (mit Vorschau)"
+    ),
+    ActionSpec(
+        "hsds_export",
+        "Öffentliches Verzeichnis exportieren (Open Referral) …",
+        None,
+        "Einrichtungen und Angebote als HSDS-Datenpaket, ohne personenbezogene Daten",
+    ),
+    ActionSpec(
+        "hsds_import", "Open-Referral-Paket importieren …", None, "Ein HSDS-Datenpaket (ZIP) einlesen"
+    ),
     ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
     ActionSpec(
         "geocode_missing",

@@ -271,6 +271,9 @@ class MainWindow(QMainWindow):
         a["quit"].triggered.connect(self.close)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
         a["export_list"].triggered.connect(lambda: self.export_list())
+        a["import_list"].triggered.connect(lambda: self.import_list())
+        a["hsds_export"].triggered.connect(lambda: self.export_hsds())
+        a["hsds_import"].triggered.connect(lambda: self.import_hsds())
         a["geocode_missing"].triggered.connect(self.geocode_missing)
         a["import_quarters"].triggered.connect(self.import_quarters)
         a["reassign_quarters"].triggered.connect(lambda: reassign_all(self.atlas, self))
@@ -283,7 +286,8 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu(self.tr("&Datei"))
         file_menu.addActions([a["new"], a["save"], a["delete"]])
         file_menu.addSeparator()
-        file_menu.addAction(a["export_list"])
+        file_menu.addActions([a["import_list"], a["export_list"]])
+        file_menu.addActions([a["hsds_export"], a["hsds_import"]])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         edit_menu = bar.addMenu(self.tr("&Bearbeiten"))
@@ -443,6 +447,70 @@ class MainWindow(QMainWindow):
             return None
         self.statusBar().showMessage(result.summary(), 10000)
         return result.summary()
+
+    def import_list(self, path: str | None = None) -> QWidget | None:
+        """The import wizard, preset to the section on screen."""
+        try:
+            from ui.import_wizard import ImportWizard
+        except ImportError:  # pragma: no cover - the wizard ships with the program
+            return None
+        section = self.current_section()
+        kind = (
+            section.spec.key
+            if section is not None and section.spec.key in ("institution", "offer", "contact", "actor")
+            else None
+        )
+        wizard = ImportWizard(self.atlas, kind=kind, path=path, parent=self)
+        wizard.setModal(True)
+        wizard.show()
+        return wizard
+
+    def export_hsds(self, path: str | None = None, include_contacts: bool = False) -> str | None:
+        from atlas.hsds import export_package
+
+        target = (
+            path
+            or QFileDialog.getSaveFileName(
+                self,
+                self.tr("Öffentliches Verzeichnis exportieren"),
+                "verzeichnis-hsds.zip",
+                self.tr("Datenpaket (*.zip)"),
+            )[0]
+        )
+        if not target:
+            return None
+        try:
+            result = export_package(self.atlas, target, include_contacts=include_contacts)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Open Referral"), str(err))
+            return None
+        message = result.summary()
+        QMessageBox.information(self, self.tr("Open Referral"), message)
+        return message
+
+    def import_hsds(self, path: str | None = None) -> str | None:
+        from atlas.hsds import import_package
+
+        source = (
+            path
+            or QFileDialog.getOpenFileName(
+                self,
+                self.tr("Open-Referral-Paket importieren"),
+                "",
+                self.tr("Datenpaket (*.zip);;Alle Dateien (*)"),
+            )[0]
+        )
+        if not source:
+            return None
+        try:
+            result = import_package(self.atlas, source)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Open Referral"), str(err))
+            return None
+        self.atlas.changes.emit({"institution", "offer", "contact", "term", "quarter"})
+        message = result.summary()
+        QMessageBox.information(self, self.tr("Open Referral"), message)
+        return message
 
     def geocode_missing(self) -> BatchDialog:
         dialog = BatchDialog(self.atlas, self)

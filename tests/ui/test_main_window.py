@@ -224,3 +224,25 @@ def test_the_filtered_list_exports_as_it_is_shown(
     assert [r[0] for r in rows[1:]] == ["Kita Mond", "Kita Sonne"]
     assert window.export_list(str(tmp_path / "liste.pdf")) is None
     assert "Unbekanntes Format" in answers.warnings[-1]
+
+
+def test_open_referral_package_round_trip_through_the_menu(
+    qtbot, demo: Atlas, atlas: Atlas, settings, tmp_path, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    source = MainWindow(demo, "demo.sqlite", settings)
+    qtbot.addWidget(source)
+    package = tmp_path / "verzeichnis.zip"
+    assert source.export_hsds(str(package)) is not None
+    assert package.stat().st_size > 0
+    target = MainWindow(atlas, "leer.sqlite", settings)
+    qtbot.addWidget(target)
+    assert target.import_hsds(str(package)) is not None
+    public = sum(1 for i in demo.institutions.list_ids() if demo.institutions.get(i).values["is_public"])
+    assert atlas.institutions.count() == public
+    assert atlas.contacts.count() == 0  # personal data stays out unless asked for
+    section = target.section("institution")
+    qtbot.waitUntil(lambda: section.model.rowCount() == public)
+    broken = tmp_path / "kaputt.zip"
+    broken.write_bytes(b"kein zip")
+    assert target.import_hsds(str(broken)) is None
+    assert answers.warnings
