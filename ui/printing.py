@@ -441,7 +441,7 @@ class ReportDialog(QDialog):
         self._close_tiles: Callable[[], None] = lambda: None
         self.setObjectName(f"report-{kind}")
         self.setWindowTitle(reports.KINDS[kind])
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(600)
 
         layout = QVBoxLayout(self)
         self.form = QFormLayout()
@@ -566,7 +566,7 @@ class ReportDialog(QDialog):
         self.blank_rows.setRange(0, 200)
         self.blank_rows.setValue(int(self.preset.get("blank_rows", 8)))
         self.form.addRow(self.tr("Leerzeilen für weitere Gäste"), self.blank_rows)
-        self.consent = QCheckBox(self.tr("Spalten für die Einwilligung (Fotos, Kontaktweitergabe)"))
+        self.consent = QCheckBox(self.tr("Einwilligungsspalten (Fotos, Kontakte)"))
         self.consent.setChecked(bool(self.preset.get("consent", True)))
         self.form.addRow("", self.consent)
 

@@ -385,3 +385,41 @@ def test_command_line_report(tmp_path: Path) -> None:
 
     result = run_cli("report", "network", "--from", "2026-13-01", "--out", str(empty))
     assert result.returncode == 2 and "kein Datum" in result.stderr
+
+
+def test_directory_map_on_the_offline_tile_file(demo: Atlas, settings: QSettings, tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.test_reports import PNG_1PX
+    from ui.printing import tile_source
+
+    assert tile_source(settings)[0] is None  # no tile file chosen: outlines only
+    path = tmp_path / "karte.mbtiles"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
+        db.execute("CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB)")
+        db.executemany(
+            "INSERT INTO metadata VALUES (?, ?)",
+            [("format", "png"), ("minzoom", "10"), ("maxzoom", "14"), ("attribution", "© <b>OSM</b>")],
+        )
+        from atlas.reportsvg import mercator
+
+        rows = []
+        for z in range(10, 15):  # every tile around Oberhausen, in TMS rows as MBTiles stores them
+            n = 2**z
+            (x0, y0), (x1, y1) = mercator(51.56, 6.75), mercator(51.42, 6.97)
+            for x in range(int(x0 * n), int(x1 * n) + 1):
+                for y in range(int(y0 * n), int(y1 * n) + 1):
+                    rows.append((z, x, n - 1 - y, PNG_1PX))
+        db.executemany("INSERT INTO tiles VALUES (?, ?, ?, ?)", rows)
+    db.close()
+    settings.setValue("map/base", "mbtiles")
+    settings.setValue("map/mbtiles", str(path))
+    tiles, close = tile_source(settings)
+    assert tiles is not None and tiles.min_zoom == 10 and tiles.max_zoom == 14
+    try:
+        doc = reports.directory(demo, quarter_id=1, tiles=tiles, today=TODAY)
+    finally:
+        close()
+    figure = doc.html.split('<svg class="map"', 1)[1].split("</svg>", 1)[0]
+    assert "<image " in figure and "© OSM" in figure and "<b>OSM" not in figure
