@@ -73,6 +73,7 @@ CONTACT_SORTS: dict[str, str] = {
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 _CHUNK = 900
 _KIND_LABELS = dict(MEETING_KIND_CHOICES)
+_WITHOUT = (_("ohne Sektor"), _("ohne Quartier"))  # the funnel's names for "not set": listed last
 
 
 class EmptyReportError(AtlasError):
@@ -1081,7 +1082,7 @@ def _breakdown(heading: str, first: str, groups: Mapping[str, Mapping[str, int]]
     head = join(fill('<th class="num">$s</th>', s=STATUS_LABELS[s]) for s in FUNNEL)
     rows = []
     totals = dict.fromkeys((s.value for s in FUNNEL), 0)
-    for name, counts in sorted(groups.items(), key=lambda kv: fold(kv[0])):
+    for name, counts in sorted(groups.items(), key=lambda kv: (kv[0] in _WITHOUT, fold(kv[0]))):
         cells = join(fill('<td class="num">$n</td>', n=counts.get(s.value, 0)) for s in FUNNEL)
         for s in FUNNEL:
             totals[s.value] += counts.get(s.value, 0)
