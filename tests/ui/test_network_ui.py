@@ -65,6 +65,16 @@ def test_ticking_who_came_makes_an_actor_active(qtbot, demo: Atlas, settings) ->
     assert panel.save()
     after = demo.network.funnel(AFTER_NOVEMBER_MEETING)
     assert after.counts["aktiv"] == 61 and after.total == 100
+    # ... and the overview says so
+    from ui.main_window import DASHBOARD
+
+    window.show_section(DASHBOARD)
+    page = window.dashboard
+    assert page is not None
+    with qtbot.waitSignal(page.computed, timeout=15000):
+        page.set_day(AFTER_NOVEMBER_MEETING)
+    assert page.tiles["aktiv"].value.text() == "61"
+    assert "davon 61 regelmäßig aktiv" in page.sentence.text()
     assert demo.network.states(AFTER_NOVEMBER_MEETING)[candidate.actor_id].status.value == "aktiv"
     # the list shows the attendance count
     qtbot.waitUntil(lambda: window.section("meeting").form.record is not None)
