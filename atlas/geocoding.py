@@ -31,6 +31,7 @@ listeners live on the GUI thread); the ids they changed are in their results, an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -54,7 +55,7 @@ from atlas.changes import ChangeBus
 from atlas.errors import ConflictError, NotFoundError, ValidationError
 from atlas.i18n import _
 from atlas.quarters import QuarterService
-from atlas.text import address_line, fold
+from atlas.text import address_line, check_lat, check_lon, fold
 
 if TYPE_CHECKING:
     from atlas.geometry import QuarterIndex
@@ -451,6 +452,31 @@ class Geocoder:
         return result(GeocodeStatus.SERVER_ERROR, str(err)[:120] or type(err).__name__)
 
 
+#: German labels of ``institution.geocode_status`` (models.GeocodeState).
+STATE_LABELS: dict[str, str] = {
+    m.GeocodeState.OK.value: _("verortet"),
+    m.GeocodeState.PENDING.value: _("noch nicht verortet"),
+    m.GeocodeState.NOT_FOUND.value: _("Adresse nicht gefunden"),
+    m.GeocodeState.FAILED.value: _("Verortung fehlgeschlagen"),
+    m.GeocodeState.MANUAL.value: _("von Hand gesetzt"),
+    m.GeocodeState.CONFIRM.value: _("bitte Treffer bestätigen"),
+}
+
+
+@dataclass(frozen=True)
+class PlaceState:
+    """An institution's pin and geocoding state (:meth:`GeocodingService.place_of`)."""
+
+    institution_id: int
+    status: str | None  # a models.GeocodeState value, or None without an address
+    label: str  # German, for the form or a tooltip
+    lat: float | None
+    lon: float | None
+    geocoded_at: dt.datetime | None
+    needs_geocoding: bool  # "pending": run place_institution (or the batch) when online
+    needs_confirmation: bool  # "confirm": show candidates_for() and call confirm()
+
+
 # -- batch results ---------------------------------------------------------------------------
 
 
@@ -683,7 +709,14 @@ class GeocodingService:
     def confirm(
         self, institution_id: int, lat: float, lon: float, expected_version: int | None = None
     ) -> Outcome:
-        """The user confirmed a candidate (or any point): apply it as the geocoder's answer."""
+        """The user confirmed a candidate (or any point): apply it as the geocoder's answer.
+
+        Raises ValidationError for coordinates out of range, NotFoundError, ConflictError.
+        """
+        try:
+            lat, lon = check_lat(float(lat)), check_lon(float(lon))
+        except ValueError as err:
+            raise ValidationError({"lat": str(err)}) from err
         with self._sessions() as session:
             obj = session.get(m.Institution, institution_id)
             if obj is None:
@@ -696,6 +729,34 @@ class GeocodingService:
         outcome = self._apply(institution_id, name, query, result, check_query=False)
         self._changes.emit({"institution", "offer"}, [institution_id])
         return outcome
+
+    def place_of(self, institution_id: int) -> PlaceState:
+        """Where an institution stands with its pin, for the form and the map."""
+        with self._sessions() as session:
+            obj = session.get(m.Institution, institution_id)
+            if obj is None:
+                raise NotFoundError(_("Die Einrichtung wurde inzwischen gelöscht."))
+            return PlaceState(
+                institution_id=obj.id,
+                status=obj.geocode_status,
+                label=STATE_LABELS.get(obj.geocode_status or "", _("ohne Adresse")),
+                lat=obj.lat,
+                lon=obj.lon,
+                geocoded_at=obj.geocoded_at,
+                needs_geocoding=obj.geocode_status == m.GeocodeState.PENDING.value,
+                needs_confirmation=obj.geocode_status == m.GeocodeState.CONFIRM.value,
+            )
+
+    def waiting_for_confirmation(self) -> list[tuple[int, str, str | None]]:
+        """(id, name, address) of the institutions whose geocoding result a person must confirm."""
+        inst = m.Institution
+        stmt = (
+            select(inst.id, inst.name, inst.street, inst.postcode, inst.city)
+            .where(inst.geocode_status == m.GeocodeState.CONFIRM.value)
+            .order_by(inst.id)
+        )
+        with self._sessions() as session:
+            return [(i, n, address_line(s, p, c)) for i, n, s, p, c in session.execute(stmt)]
 
     def candidates_for(self, institution_id: int) -> tuple[Candidate, ...]:
         """The cached candidates of an institution's address (for the confirmation dialog)."""

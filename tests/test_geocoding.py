@@ -88,6 +88,8 @@ def test_saving_an_address_places_it_in_its_quarter(geo: Atlas, server: FakeNomi
     _west, east = quarters(geo)
     inst = add(geo, "Beratungsstelle Mitte", "Marktstraße 12")
     assert row(geo, inst).geocode_status == "pending"  # saved at once, placed after
+    state = geo.geocoding.place_of(inst)
+    assert state.needs_geocoding and state.label == "noch nicht verortet" and state.lat is None
     server.by_query["Marktstraße 12, 46045 Oberhausen"] = found(IN_EAST)
     outcome = geo.geocoding.place_institution(inst)
     assert outcome.status is GeocodeStatus.FOUND and outcome.applied
@@ -358,7 +360,14 @@ def test_ambiguous_results_are_shown_for_confirmation(geo: Atlas, server: FakeNo
     assert len(geo.geocoding.candidates_for(inst)) == 3
     seen: list[Any] = []
     geo.changes.subscribe(seen.append)
+    assert [i for i, _n, _a in geo.geocoding.waiting_for_confirmation()] == [inst]
+    state = geo.geocoding.place_of(inst)
+    assert state.needs_confirmation and state.label == "bitte Treffer bestätigen"
+    with pytest.raises(ValidationError):
+        geo.geocoding.confirm(inst, 95.0, 6.8)
     geo.geocoding.confirm(inst, *IN_EAST)
+    assert geo.geocoding.waiting_for_confirmation() == []
+    assert geo.geocoding.place_of(inst).label == "verortet"
     confirmed = row(geo, inst)
     assert (confirmed.lat, confirmed.lon, confirmed.quarter_id, confirmed.geocode_status) == (
         *IN_EAST,
