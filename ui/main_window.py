@@ -538,7 +538,7 @@ class MainWindow(QMainWindow):
         )
 
     def _placed(self, outcome: Outcome) -> None:
-        self.atlas.geocoding.announce(outcome)
+        self.atlas.geocoding.announce(outcome)  # lists, map and an open form reload
         self.statusBar().showMessage(f"{outcome.name}: {outcome.message}", 10000)
 
     def _place_failed(self, error: BaseException) -> None:

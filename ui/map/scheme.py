@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkDiskCache, QNetworkReply, QNetworkRequest
 from PySide6.QtWebEngineCore import (
@@ -141,6 +142,8 @@ class OnlineTiles(QObject):
         control: QNetworkRequest.CacheLoadControl,
     ) -> None:
         reply.deleteLater()
+        if not shiboken6.isValid(job):
+            return  # the page no longer wants this tile (Leaflet drops tiles scrolled away)
         from_cache = bool(reply.attribute(QNetworkRequest.Attribute.SourceIsFromCacheAttribute))
         if not from_cache:
             self.fetched.append(url.toString())
@@ -154,7 +157,8 @@ class OnlineTiles(QObject):
             self._get(job, url, reply_fn, QNetworkRequest.CacheLoadControl.AlwaysCache)
             return
         self.failures += 1
-        job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+        if shiboken6.isValid(job):
+            job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
 
 
 class AtlasSchemeHandler(QWebEngineUrlSchemeHandler):
@@ -180,6 +184,8 @@ class AtlasSchemeHandler(QWebEngineUrlSchemeHandler):
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
 
     def _reply(self, job: QWebEngineUrlRequestJob, mime: bytes, data: bytes) -> None:
+        if not shiboken6.isValid(job):
+            return  # cancelled by the page while the answer was on its way
         buffer = QBuffer(job)
         buffer.setData(QByteArray(data))
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
