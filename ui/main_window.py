@@ -461,6 +461,8 @@ class MainWindow(QMainWindow):
             else None
         )
         wizard = ImportWizard(self.atlas, kind=kind, path=path, parent=self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.imported.connect(lambda result: self.statusBar().showMessage(result.summary(), 10000))
         wizard.setModal(True)
         wizard.show()
         return wizard
