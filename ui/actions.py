@@ -39,6 +39,20 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "hsds_import", "Open-Referral-Paket importieren …", None, "Ein HSDS-Datenpaket (ZIP) einlesen"
     ),
+    ActionSpec(
+        "report_contacts",
+        "&Kontaktliste …",
+        "Ctrl+P",
+        "Kontakte der Liste, eines Runden Tisches oder Quartiers drucken",
+    ),
+    ActionSpec("report_sign_in", "&Teilnehmerliste …", None, "Unterschriftenliste für ein Treffen"),
+    ActionSpec(
+        "report_directory",
+        "&Wegweiser …",
+        None,
+        "Angebote nach Kategorien mit Karte, für ein Quartier oder alle",
+    ),
+    ActionSpec("report_network", "&Netzwerkbericht …", None, "Zahlen für den Förderbericht"),
     ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
     ActionSpec(
         "geocode_missing",

@@ -271,6 +271,10 @@ class MainWindow(QMainWindow):
         a["quit"].triggered.connect(self.close)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
         a["export_list"].triggered.connect(lambda: self.export_list())
+        a["report_contacts"].triggered.connect(lambda: self.open_report("contact-list"))
+        a["report_sign_in"].triggered.connect(lambda: self.open_report("sign-in"))
+        a["report_directory"].triggered.connect(lambda: self.open_report("directory"))
+        a["report_network"].triggered.connect(lambda: self.open_report("network"))
         a["import_list"].triggered.connect(lambda: self.import_list())
         a["hsds_export"].triggered.connect(lambda: self.export_hsds())
         a["hsds_import"].triggered.connect(lambda: self.import_hsds())
@@ -294,6 +298,10 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([undo, redo])
         edit_menu.addSeparator()
         edit_menu.addActions([a["find"], a["taxonomies"]])
+        print_menu = bar.addMenu(self.tr("D&rucken"))
+        print_menu.addActions(
+            [a["report_contacts"], a["report_sign_in"], a["report_directory"], a["report_network"]]
+        )
         places_menu = bar.addMenu(self.tr("&Orte"))
         places_menu.addActions([a["geocode_missing"], a["import_quarters"], a["reassign_quarters"]])
         places_menu.addSeparator()
@@ -447,6 +455,36 @@ class MainWindow(QMainWindow):
             return None
         self.statusBar().showMessage(result.summary(), 10000)
         return result.summary()
+
+    def report_preset(self, kind: str) -> dict[str, object]:
+        """What the document starts with: the list on screen, the record selected."""
+        section = self.current_section()
+        preset: dict[str, object] = {}
+        if section is None:
+            return preset
+        key, record_id = section.spec.key, section.current_id()
+        quarter = section.active_filters().get(FilterKind.QUARTER)
+        if quarter is not None:
+            preset["quarter_id"] = quarter
+        category = section.active_filters().get(FilterKind.CATEGORY)
+        if category is not None:
+            preset["category_id"] = category
+        if kind == "contact-list" and key == "contact" and section.is_filtered():
+            preset["contact_ids"] = section.model.ids()
+            preset["selection_label"] = self.tr("aktuelle Auswahl der Kontaktliste")
+        if key == "round_table" and record_id is not None:
+            preset["round_table_id"] = record_id
+        if key == "meeting" and record_id is not None:
+            preset["meeting_id"] = record_id
+        if key == "quarter" and record_id is not None:
+            preset["quarter_id"] = record_id
+        return preset
+
+    def open_report(self, kind: str) -> QWidget:
+        from ui.printing import open_report_dialog
+
+        dialog: QWidget = open_report_dialog(kind, self.atlas, self.settings, self, self.report_preset(kind))
+        return dialog
 
     def import_list(self, path: str | None = None) -> QWidget | None:
         """The import wizard, preset to the section on screen."""

@@ -217,3 +217,23 @@ def test_overview_page_opens_records(qtbot, demo: Atlas, settings) -> None:  # t
     window.open_record("meeting", meeting_id)
     section = window.current_section()
     assert section is not None and section.spec.key == "meeting" and section.current_id() == meeting_id
+
+
+def test_print_menu_opens_documents_preset_from_the_screen(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    window, _panel = open_meetings(qtbot, demo, settings)
+    section = window.section("meeting")
+    meeting_id = section.model.id_at(0)
+    section.select(meeting_id)
+    assert window.report_preset("sign-in") == {"meeting_id": meeting_id}
+    dialog = window.open_report("sign-in")
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible() and dialog.preset["meeting_id"] == meeting_id  # type: ignore[attr-defined]
+    dialog.close()
+    window.show_section(2)
+    contacts = window.section("contact")
+    contacts.search.setText("Arslan")
+    contacts.refresh()
+    preset = window.report_preset("contact-list")
+    assert preset["contact_ids"] == contacts.model.ids() and len(contacts.model.ids()) >= 1
+    menu_texts = [a.text() for a in window.menuBar().actions()]
+    assert "D&rucken" in menu_texts
