@@ -5,11 +5,8 @@ overrides, sheets, refused files), mapping (remembered), check (errors, duplicat
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -20,33 +17,10 @@ from PySide6.QtWidgets import QApplication, QWizard
 from atlas import importing as imp
 from atlas.changes import Change
 from atlas.core import Atlas
+from tests.test_importing import GOOD, HEADER, write_csv
 from ui.import_wizard import CHECK, COLUMNS, FILE, IMPORT, ImportWizard
 
 B = QWizard.WizardButton
-
-HEADER = ["Einrichtung", "Träger", "Straße", "Hausnummer", "PLZ", "Ort", "Telefon", "E-Mail", "Kategorie"]
-GOOD = [
-    ["Schuldnerberatung Caritas", "Caritasverband e. V.", "Marktstraße", "12", "46045", "Oberhausen",
-     "0208 123456", "info@caritas.example.org", "Schuldnerberatung"],
-    ["Kita Sonnenschein", "", "Lange Straße", "3", "01067", "Dresden", "", "", "Kinderbetreuung"],
-    ["Suchtberatung Löwenzahn", "Diakonie", "Mülheimer Str.", "7a", "46049", "Oberhausen", "",
-     "hilfe@loewenzahn.example.org", "Suchtberatung"],
-]  # fmt: skip
-
-
-def write_csv(
-    path: Path,
-    rows: Sequence[Sequence[str]],
-    header: Sequence[str] = HEADER,
-    encoding: str = "cp1252",
-    sep: str = ";",
-) -> Path:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
 
 
 def names(atlas: Atlas) -> list[str]:
