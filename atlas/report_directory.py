@@ -1,0 +1,331 @@
+"""The offer directory (Wegweiser) with its quarter map (see :mod:`atlas.reports`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from atlas import models as m
+from atlas.i18n import _
+from atlas.report_common import (
+    EmptyReportError,
+    ReportDocument,
+    _address,
+    _footer,
+    _header_line,
+    _quarter_name,
+    _term_name,
+    _today,
+    file_stem,
+)
+from atlas.reporthtml import Logo, Margins, Safe, document, esc_lines, fill, format_day, join
+from atlas.reportsvg import Marker, TileSource, map_svg
+from atlas.text import fold
+
+if TYPE_CHECKING:
+    from atlas.core import Atlas
+
+
+# -- 3. directory (Wegweiser) -------------------------------------------------------------------
+@dataclass(frozen=True)
+class DirectoryOffer:
+    id: int
+    title: str
+    category: str
+    target_groups: tuple[str, ...]
+    description: str
+    place: str
+    schedule: str
+    cost: str
+    languages: str
+    institution_id: int
+
+
+@dataclass(frozen=True)
+class DirectoryInstitution:
+    id: int
+    name: str
+    address: str
+    phone: str
+    email: str
+    website: str
+    opening_hours: str
+    quarter_id: int | None
+    lat: float | None
+    lon: float | None
+
+
+_DIRECTORY_CSS = """
+.cover { break-after: page; page-break-after: always; padding-top: 38mm; }
+.cover h1 { font-size: 32pt; margin-bottom: 4mm; }
+.cover .sub { font-size: 15pt; margin-bottom: 12mm; }
+.cover .facts { font-size: 10.5pt; line-height: 1.6; }
+.cover ol { font-size: 10.5pt; line-height: 1.7; padding-left: 6mm; margin-top: 8mm; }
+.chapter { break-before: page; page-break-before: always; }
+.chapter h2 { font-size: 16pt; margin-top: 0; }
+figure { margin: 0 0 3mm 0; break-inside: avoid; page-break-inside: avoid; }
+figure svg { display: block; }
+figcaption { font-size: 8pt; color: #333; margin-top: 1.2mm; }
+.category { break-before: auto; }
+.offer { break-inside: avoid; page-break-inside: avoid; display: grid; grid-template-columns: 10mm 1fr;
+  column-gap: 2mm; padding: 2mm 0 2.2mm 0; border-bottom: 0.4pt solid #999; }
+.offer .pin { width: 7mm; height: 7mm; border: 0.8pt solid #000; border-radius: 50%; text-align: center;
+  font-weight: bold; font-size: 8.5pt; line-height: 7mm; margin-top: 0.3mm; }
+.offer .pin.none { border-style: dashed; color: #555; font-weight: normal; }
+.offer h4 { font-size: 10.5pt; margin: 0 0 0.6mm 0; }
+.offer .inst { font-weight: bold; }
+.offer p { margin: 0 0 0.6mm 0; }
+.offer .desc { color: #222; }
+.offer dl { display: grid; grid-template-columns: 24mm 1fr; margin: 0.6mm 0 0 0; font-size: 8.8pt; }
+.offer dt { font-weight: bold; }
+.offer dd { margin: 0; }
+.index { break-before: page; page-break-before: always; }
+.index-list { columns: 2; column-gap: 8mm; font-size: 8.6pt; }
+.index-entry { break-inside: avoid; page-break-inside: avoid; margin-bottom: 1.8mm; display: grid;
+  grid-template-columns: 8mm 1fr; }
+.index-entry .n { font-weight: bold; }
+.index-entry .offers { color: #222; }
+"""
+
+
+def directory(
+    atlas: Atlas,
+    *,
+    quarter_id: int | None = None,
+    category_id: int | None = None,
+    logo: Logo | None = None,
+    tiles: TileSource | None = None,
+    today: dt.date | None = None,
+) -> ReportDocument:
+    """Wegweiser: cover, per quarter a map with numbered markers and the offers by category,
+    and an index of the institutions. Only current offers of public institutions."""
+    day = _today(today)
+    o, i = m.Offer, m.Institution
+    current = (o.valid_to.is_(None) | (o.valid_to >= day)) & (o.valid_from.is_(None) | (o.valid_from <= day))
+    stmt = select(o, i).join(i, i.id == o.institution_id).where(current, i.is_public.is_(True))
+    if quarter_id is not None:
+        stmt = stmt.where(i.quarter_id == quarter_id)
+    if category_id is not None:
+        stmt = stmt.where(o.category_id == category_id)
+    offers: list[DirectoryOffer] = []
+    institutions: dict[int, DirectoryInstitution] = {}
+    with atlas.sessions() as session:
+        quarter = _quarter_name(session, quarter_id)
+        category = _term_name(session, category_id)
+        quarter_names = dict(session.execute(select(m.Quarter.id, m.Quarter.name)).all())
+        tg_names: dict[int, list[str]] = defaultdict(list)
+        for offer_id, name in session.execute(
+            select(m.offer_target_group.c.offer_id, m.Term.name).join(
+                m.Term, m.Term.id == m.offer_target_group.c.term_id
+            )
+        ):
+            tg_names[offer_id].append(name)
+        cat_names = dict(session.execute(select(m.Term.id, m.Term.name)).all())
+        for offer, place in session.execute(stmt).all():
+            offers.append(
+                DirectoryOffer(
+                    id=offer.id,
+                    title=offer.title,
+                    category=cat_names.get(offer.category_id, "") if offer.category_id else "",
+                    target_groups=tuple(sorted(tg_names.get(offer.id, []), key=fold)),
+                    description=offer.description or "",
+                    place=offer.place or "",
+                    schedule=offer.schedule or "",
+                    cost=offer.cost or "",
+                    languages=offer.languages or "",
+                    institution_id=place.id,
+                )
+            )
+            if place.id not in institutions:
+                institutions[place.id] = DirectoryInstitution(
+                    id=place.id,
+                    name=place.name,
+                    address=_address(place.street, place.postcode, place.city),
+                    phone=place.phone or "",
+                    email=place.email or "",
+                    website=place.website or "",
+                    opening_hours=place.opening_hours or "",
+                    quarter_id=place.quarter_id,
+                    lat=place.lat,
+                    lon=place.lon,
+                )
+    scope = _("Quartier {name}").format(name=quarter) if quarter_id is not None else _("alle Quartiere")
+    what = _header_line(scope, category and _("Kategorie {name}").format(name=category))
+    if not offers:
+        raise EmptyReportError(
+            _(
+                "Für {what} gibt es keine aktuellen, öffentlichen Angebote. Es wurde kein PDF erstellt."
+            ).format(what=what)
+        )
+    map_features = atlas.maps.data().quarters["features"]
+    # chapters: one per quarter (by name), institutions without a quarter last
+    chapter_ids = sorted(
+        {institutions[o_.institution_id].quarter_id for o_ in offers},
+        key=lambda q: (q is None, fold(quarter_names.get(q, "")) if q is not None else ""),
+    )
+    numbers: dict[int, int] = {}
+    chapters: list[Safe] = []
+    contents: list[str] = []
+    order: list[str] = []
+    for q_id in chapter_ids:
+        q_offers = [x for x in offers if institutions[x.institution_id].quarter_id == q_id]
+        by_category: dict[str, list[DirectoryOffer]] = defaultdict(list)
+        for x in q_offers:
+            by_category[x.category].append(x)
+        cats = sorted(by_category, key=lambda c: (c == "", fold(c)))
+        for cat in cats:
+            by_category[cat].sort(
+                key=lambda x: (fold(x.title), fold(institutions[x.institution_id].name), x.id)
+            )
+            for x in by_category[cat]:
+                numbers.setdefault(x.institution_id, len(numbers) + 1)
+        q_name = quarter_names.get(q_id, "") if q_id is not None else _("ohne Quartier")
+        contents.append(q_name)
+        markers = [
+            Marker(numbers[inst_id], inst.lat, inst.lon)
+            for inst_id, inst in institutions.items()
+            if inst_id in numbers
+            and inst.quarter_id == q_id
+            and inst.lat is not None
+            and inst.lon is not None
+        ]
+        picture = map_svg(
+            map_features,
+            markers,
+            focus=[q_id] if q_id is not None else [],
+            width_mm=178,
+            height_mm=118,
+            tiles=tiles,
+        )
+        figure = (
+            fill(
+                "<figure>$svg<figcaption>$caption</figcaption></figure>",
+                svg=picture,
+                caption=_(
+                    "Karte {name}: Die Nummern bezeichnen die Einrichtungen im Verzeichnis; "
+                    "Einrichtungen ohne Nummer auf der Karte haben keine Koordinaten."
+                ).format(name=q_name),
+            )
+            if picture is not None
+            else Safe("")
+        )
+        sections: list[Safe] = []
+        for cat in cats:
+            entries: list[Safe] = []
+            for x in by_category[cat]:
+                inst = institutions[x.institution_id]
+                order.append(x.title)
+                entries.append(_offer_html(x, inst, numbers[inst.id]))
+            sections.append(
+                fill(
+                    '<section class="category"><h3>$cat</h3>$entries</section>',
+                    cat=cat or _("ohne Kategorie"),
+                    entries=join(entries),
+                )
+            )
+        count = _("{n} Angebote von {k} Einrichtungen").format(
+            n=len(q_offers), k=len({x.institution_id for x in q_offers})
+        )
+        chapters.append(
+            fill(
+                '<section class="chapter"><h2>$name</h2><p class="muted small">$count</p>$figure$sections</section>',
+                name=q_name,
+                count=count,
+                figure=figure,
+                sections=join(sections),
+            )
+        )
+    index_entries = []
+    offers_of: dict[int, list[str]] = defaultdict(list)
+    for x in offers:
+        offers_of[x.institution_id].append(x.title)
+    for inst_id in sorted(numbers, key=lambda k: (fold(institutions[k].name), numbers[k])):
+        inst = institutions[inst_id]
+        index_entries.append(
+            fill(
+                '<div class="index-entry"><span class="n">$n</span><span>$name<br>'
+                '<span class="muted">$where</span><br><span class="offers">$offers</span></span></div>',
+                n=numbers[inst_id],
+                name=inst.name,
+                where=_header_line(
+                    quarter_names.get(inst.quarter_id, "")
+                    if inst.quarter_id is not None and quarter_id is None
+                    else "",
+                    inst.address,
+                ),
+                offers="; ".join(sorted(dict.fromkeys(offers_of[inst_id]), key=fold)),
+            )
+        )
+    title = _("Wegweiser")
+    cover = fill(
+        """<section class="cover"><h1>$title</h1><p class="sub">$sub</p>
+<p class="facts">$count<br>$stand</p>
+<ol>$contents</ol></section>""",
+        title=title,
+        sub=_("Angebote und Einrichtungen – {what}").format(what=what),
+        count=_("{n} Angebote von {k} Einrichtungen").format(n=len(offers), k=len(institutions)),
+        stand=_("Stand {day}").format(day=format_day(day)),
+        contents=join(fill("<li>$c</li>", c=c) for c in [*contents, _("Einrichtungen von A bis Z")]),
+    )
+    index = fill(
+        '<section class="index"><h2>$title</h2><p class="muted small">$hint</p><div class="index-list">$entries</div></section>',
+        title=_("Einrichtungen von A bis Z"),
+        hint=_("Die Nummer ist die Nummer auf der Karte und im Verzeichnis."),
+        entries=join(index_entries),
+    )
+    subtitle = _header_line(what, _("Stand {day}").format(day=format_day(day)))
+    html = document(
+        title=title,
+        subtitle=subtitle,
+        footer=_footer(day),
+        body=join([cover, *chapters, index]),
+        css=_DIRECTORY_CSS,
+        logo=logo,
+        margins=Margins(top=27, right=15, bottom=20, left=15),
+    )
+    return ReportDocument(
+        kind="directory",
+        title=title,
+        subtitle=subtitle,
+        html=html,
+        file_stem=file_stem(title, quarter or _("alle Quartiere"), category, day.isoformat()),
+        summary=_("{n} Angebote von {k} Einrichtungen").format(n=len(offers), k=len(institutions)),
+        items=tuple(order),
+    )
+
+
+def _offer_html(x: DirectoryOffer, inst: DirectoryInstitution, number: int) -> Safe:
+    on_map = inst.lat is not None and inst.lon is not None
+    contact = _header_line(
+        inst.address,
+        inst.phone and _("Tel. {phone}").format(phone=inst.phone),
+        inst.email,
+    )
+    facts: list[tuple[str, str]] = [
+        (_("Zeiten"), x.schedule or inst.opening_hours),
+        (_("Ort"), "" if fold(x.place) in (fold(inst.address), fold(inst.name)) else x.place),
+        (_("Zielgruppen"), ", ".join(x.target_groups)),
+        (_("Kosten"), x.cost),
+        (_("Sprachen"), x.languages),
+        (_("Internet"), inst.website),
+    ]
+    details = join(fill("<dt>$k</dt><dd>$v</dd>", k=k, v=v) for k, v in facts if v)
+    description = x.description.strip()
+    if len(description) > 420:
+        description = description[:400].rsplit(" ", 1)[0] + " …"
+    return fill(
+        '<article class="offer"><div class="pin$cls" title="$hint">$n</div><div>'
+        '<h4>$title</h4><p><span class="inst">$inst</span><br>$contact</p>$desc<dl>$details</dl></div></article>',
+        cls="" if on_map else " none",
+        hint="" if on_map else _("nicht auf der Karte"),
+        n=number,
+        title=x.title,
+        inst=inst.name,
+        contact=contact,
+        desc=fill('<p class="desc">$d</p>', d=esc_lines(description)) if description else Safe(""),
+        details=details,
+    )

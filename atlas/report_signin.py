@@ -1,0 +1,210 @@
+"""The sign-in sheet of a meeting, and the meetings to choose from (see :mod:`atlas.reports`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from atlas import models as m
+from atlas.errors import ValidationError
+from atlas.i18n import _
+from atlas.report_common import (
+    _KIND_LABELS,
+    EmptyReportError,
+    ReportDocument,
+    _footer,
+    _header_line,
+    _today,
+    file_stem,
+)
+from atlas.reporthtml import Logo, Safe, document, fill, format_day, format_long_day, join
+
+if TYPE_CHECKING:
+    from atlas.core import Atlas
+
+
+# -- 2. sign-in sheet ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SignInRow:
+    person: str
+    institution: str
+
+
+_SIGN_IN_CSS = """
+.facts { width: 100%; border-collapse: collapse; margin: 1mm 0 3mm 0; font-size: 10pt; }
+.facts th { text-align: left; width: 30mm; padding: 0.8mm 0; vertical-align: top; font-weight: bold; }
+.facts td { padding: 0.8mm 0; vertical-align: top; }
+.funding { font-style: italic; margin: 0 0 3mm 0; }
+table.signin { table-layout: fixed; font-size: 9.5pt; }
+table.signin td { height: 10.5mm; vertical-align: middle; border-bottom: 0.6pt solid #000;
+  border-left: 0.4pt solid #888; }
+table.signin td:first-child { border-left: none; }
+table.signin th { border-left: 0.4pt solid #888; font-size: 8.5pt; }
+table.signin th:first-child { border-left: none; }
+table.signin td.check, table.signin th.check { text-align: center; }
+table.signin td.nr { text-align: right; color: #333; font-size: 8.5pt; }
+table.signin tr.blank td { height: 11.5mm; }
+.box { display: inline-block; width: 3.6mm; height: 3.6mm; border: 0.8pt solid #000; vertical-align: middle; }
+table.signin tfoot td { border: none; height: auto; padding: 2mm 0 0 0; font-size: 7.5pt; color: #222;
+  vertical-align: top; }
+"""
+
+
+def sign_in_sheet(
+    atlas: Atlas,
+    meeting_id: int | None,
+    *,
+    funding: str = "",
+    blank_rows: int = 8,
+    consent: bool = True,
+    logo: Logo | None = None,
+    today: dt.date | None = None,
+) -> ReportDocument:
+    """Teilnehmer- und Unterschriftenliste of one meeting: expected people plus blank rows."""
+    day = _today(today)
+    if meeting_id is None:
+        raise EmptyReportError(_("Bitte ein Treffen wählen. Es wurde kein PDF erstellt."))
+    if not 0 <= blank_rows <= 200:
+        raise ValidationError({"blank_rows": _("Leerzeilen: bitte eine Zahl von 0 bis 200.")})
+    with atlas.sessions() as session:
+        meeting = session.get(m.Meeting, meeting_id)
+        if meeting is None:
+            raise EmptyReportError(_("Das Treffen gibt es nicht mehr. Es wurde kein PDF erstellt."))
+        title = meeting.title
+        starts = meeting.starts_at
+        place = meeting.place or ""
+        kind = _KIND_LABELS.get(meeting.kind, "")
+        table = meeting.round_table
+        table_name = table.name if table else ""
+        organiser = (table.organiser if table else "") or ""
+        quarter = table.quarter.name if table and table.quarter else ""
+    rows: list[SignInRow] = []
+    for r in atlas.network.sheet(meeting_id):
+        nameless = r.contact_id is None
+        # an actor that is a single person is named after the person: no second name
+        institution = r.institution or ("" if r.person and r.actor.startswith(r.person) else r.actor)
+        rows.append(SignInRow("" if nameless else r.person, institution))
+    if not rows and blank_rows == 0:
+        raise EmptyReportError(
+            _(
+                "Für „{title}“ werden niemand erwartet (keine Mitglieder mit Ansprechpersonen) und es sind "
+                "keine Leerzeilen gewählt. Es wurde kein PDF erstellt."
+            ).format(title=title)
+        )
+    time = f"{starts.hour:02d}:{starts.minute:02d}"
+    when = _("{day}, {time} Uhr").format(day=format_long_day(starts.date()), time=time)
+    facts = [(_("Veranstaltung"), title), (_("Datum"), when), (_("Ort"), place)]
+    if table_name and table_name != title:
+        facts.append((_("Runder Tisch"), table_name))
+    facts.append((_("Veranstalter"), organiser))
+    if kind:
+        facts.append((_("Art"), kind))
+    facts_html = join(fill("<tr><th>$k</th><td>$v</td></tr>", k=k, v=v or "–") for k, v in facts)
+    if consent:
+        cols = Safe(
+            '<col style="width: 5.5%"><col style="width: 26%"><col style="width: 26%">'
+            '<col style="width: 9%"><col style="width: 10.5%"><col style="width: 23%">'
+        )
+        head = fill(
+            "<th class='num'>$nr</th><th>$name</th><th>$inst</th><th class='check'>$photo</th>"
+            "<th class='check'>$share</th><th>$sign</th>",
+            nr=_("Nr."),
+            name=_("Name, Vorname"),
+            inst=_("Einrichtung"),
+            photo=_("Fotos ¹"),
+            share=_("Kontakt teilen ²"),
+            sign=_("Unterschrift"),
+        )
+        checks = Safe(
+            '<td class="check"><span class="box"></span></td><td class="check"><span class="box"></span></td>'
+        )
+        note = _(
+            "¹ Ich bin einverstanden, dass bei der Veranstaltung Fotos gemacht werden, auf denen ich zu sehen "
+            "sein kann, und dass sie für die Berichte und die Öffentlichkeitsarbeit des Projekts verwendet werden. "
+            "² Ich bin einverstanden, dass Name, Einrichtung und dienstliche Kontaktdaten an die anderen "
+            "Teilnehmenden weitergegeben werden. Ohne Kreuz gilt: nicht einverstanden. Beides kann jederzeit "
+            "widerrufen werden. Die Liste dient dem Nachweis der Teilnahme gegenüber dem Fördergeber."
+        )
+        n_cols = 6
+    else:
+        cols = Safe(
+            '<col style="width: 5.5%"><col style="width: 30%"><col style="width: 30%"><col style="width: 34.5%">'
+        )
+        head = fill(
+            "<th class='num'>$nr</th><th>$name</th><th>$inst</th><th>$sign</th>",
+            nr=_("Nr."),
+            name=_("Name, Vorname"),
+            inst=_("Einrichtung"),
+            sign=_("Unterschrift"),
+        )
+        checks = Safe("")
+        note = _("Die Liste dient dem Nachweis der Teilnahme gegenüber dem Fördergeber.")
+        n_cols = 4
+    lines = [
+        fill(
+            '<tr><td class="nr">$nr</td><td>$name</td><td>$inst</td>', nr=n, name=r.person, inst=r.institution
+        )
+        + checks
+        + Safe("<td></td></tr>")
+        for n, r in enumerate(rows, start=1)
+    ]
+    lines += [
+        fill('<tr class="blank"><td class="nr">$nr</td><td></td><td></td>', nr=n)
+        + checks
+        + Safe("<td></td></tr>")
+        for n in range(len(rows) + 1, len(rows) + blank_rows + 1)
+    ]
+    funding_html = fill('<p class="funding">$text</p>', text=funding.strip()) if funding.strip() else Safe("")
+    body = fill(
+        """<h1>$heading</h1>
+<table class="facts">$facts</table>
+$funding
+<table class="list signin"><colgroup>$cols</colgroup><thead><tr>$head</tr></thead>
+<tfoot><tr><td colspan="$n">$note</td></tr></tfoot>
+<tbody>$lines</tbody></table>""",
+        heading=_("Teilnehmer- und Unterschriftenliste"),
+        facts=facts_html,
+        funding=funding_html,
+        cols=cols,
+        head=head,
+        n=n_cols,
+        note=note,
+        lines=join(lines),
+    )
+    doc_title = _("Teilnehmerliste: {title}").format(title=title)
+    subtitle = _header_line(
+        format_day(starts.date()) + " " + time, place, quarter and _("Quartier {name}").format(name=quarter)
+    )
+    html = document(
+        title=doc_title,
+        subtitle=subtitle,
+        footer=funding.strip() or _footer(day),
+        body=body,
+        css=_SIGN_IN_CSS,
+        logo=logo,
+    )
+    return ReportDocument(
+        kind="sign-in",
+        title=doc_title,
+        subtitle=subtitle,
+        html=html,
+        file_stem=file_stem(_("Teilnehmerliste"), title, starts.date().isoformat()),
+        summary=_("{n} erwartete Personen, {k} Leerzeilen").format(n=len(rows), k=blank_rows),
+        items=tuple(r.person or r.institution for r in rows),
+    )
+
+
+def meetings_for_choice(atlas: Atlas, around: dt.date | None = None) -> list[tuple[int, str]]:
+    """(id, label) of the meetings, the next ones first, then the past ones (newest first)."""
+    day = _today(around)
+    with atlas.sessions() as session:
+        rows = session.execute(select(m.Meeting.id, m.Meeting.starts_at, m.Meeting.title)).all()
+    upcoming = sorted((r for r in rows if r[1].date() >= day), key=lambda r: r[1])
+    past = sorted((r for r in rows if r[1].date() < day), key=lambda r: r[1], reverse=True)
+    return [
+        (r[0], f"{format_day(r[1].date())} {r[1].hour:02d}:{r[1].minute:02d} – {r[2]}")
+        for r in [*upcoming, *past]
+    ]
