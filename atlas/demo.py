@@ -843,6 +843,7 @@ _STAMPED_TABLES = (
     "attendance",
     "agreement",
     "agreement_party",
+    "actor_status_event",
 )
 
 
