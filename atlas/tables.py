@@ -16,7 +16,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -243,26 +243,15 @@ def _read_csv(name: str, text: str, encoding: str, separator: str, cancelled: Ca
     if separator not in {s for s, _l in SEPARATORS} and len(separator) != 1:
         raise FileRefused(_("Das Trennzeichen muss ein einzelnes Zeichen sein."))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', strict=False)
-    headers: tuple[str, ...] | None = None
-    header_row = 1
-    rows: list[tuple[int, tuple[str, ...]]] = []
     try:
-        for number, record in enumerate(reader, start=1):
-            if number % 5000 == 0 and cancelled is not None and cancelled():
-                raise ImportCancelled()
-            cells = tuple(unneutralise(c) for c in record)
-            if not any(c.strip() for c in cells):
-                continue
-            if headers is None:
-                headers, header_row = cells, number
-                continue
-            rows.append((number, cells))
-            if len(rows) > MAX_ROWS:
-                raise FileRefused(
-                    _("{name} hat mehr als {n} Zeilen. Bitte in kleinere Dateien teilen.").format(
-                        name=name, n=f"{MAX_ROWS:,}".replace(",", ".")
-                    )
-                )
+        headers, header_row, rows = _collect(
+            (
+                (number, tuple(unneutralise(c) for c in record))
+                for number, record in enumerate(reader, start=1)
+            ),
+            name,
+            cancelled,
+        )
     except csv.Error as err:
         raise FileRefused(
             _("{name} ist keine lesbare CSV-Datei: {reason}").format(name=name, reason=err)
@@ -278,6 +267,34 @@ def _read_csv(name: str, text: str, encoding: str, separator: str, cancelled: Ca
         rows=tuple(rows),
         header_row=header_row,
     )
+
+
+def _collect(
+    records: Iterable[tuple[int, tuple[str, ...]]], name: str, cancelled: Callable[[], bool] | None
+) -> tuple[tuple[str, ...] | None, int, list[tuple[int, tuple[str, ...]]]]:
+    """Headings (the first non-empty row), their row number, and the data rows with theirs.
+
+    Empty rows are skipped; ``cancelled`` is asked every 5,000 rows; over MAX_ROWS is refused.
+    """
+    headers: tuple[str, ...] | None = None
+    header_row = 1
+    rows: list[tuple[int, tuple[str, ...]]] = []
+    for count, (number, cells) in enumerate(records, start=1):
+        if count % 5000 == 0 and cancelled is not None and cancelled():
+            raise ImportCancelled()
+        if not any(c.strip() for c in cells):
+            continue
+        if headers is None:
+            headers, header_row = cells, number
+            continue
+        rows.append((number, cells))
+        if len(rows) > MAX_ROWS:
+            raise FileRefused(
+                _("{name} hat mehr als {n} Zeilen. Bitte in kleinere Dateien teilen.").format(
+                    name=name, n=f"{MAX_ROWS:,}".replace(",", ".")
+                )
+            )
+    return headers, header_row, rows
 
 
 def _headers(cells: Sequence[str]) -> tuple[str, ...]:
@@ -372,25 +389,11 @@ def _read_xlsx(path: Path, sheet: str | None, max_unpacked: int, cancelled: Canc
                 )
             )
         chosen = sheet if sheet is not None else names[0]
-        headers: tuple[str, ...] | None = None
-        header_row = 1
-        rows: list[tuple[int, tuple[str, ...]]] = []
-        for count, (number, values) in enumerate(workbook.rows(chosen), start=1):
-            if count % 5000 == 0 and cancelled is not None and cancelled():
-                raise ImportCancelled()
-            cells = tuple(_cell_text(v) for v in values)
-            if not any(c.strip() for c in cells):
-                continue
-            if headers is None:
-                headers, header_row = cells, number
-                continue
-            rows.append((number, cells))
-            if len(rows) > MAX_ROWS:
-                raise FileRefused(
-                    _("{name} hat mehr als {n} Zeilen. Bitte in kleinere Dateien teilen.").format(
-                        name=path.name, n=f"{MAX_ROWS:,}".replace(",", ".")
-                    )
-                )
+        headers, header_row, rows = _collect(
+            ((number, tuple(_cell_text(v) for v in values)) for number, values in workbook.rows(chosen)),
+            path.name,
+            cancelled,
+        )
     except UnsafeXml as err:
         raise FileRefused(
             _(
