@@ -14,6 +14,7 @@ from atlas.geocoding import GeocodingService
 from atlas.mapdata import MapService
 from atlas.network import NetworkService
 from atlas.network import install as install_network
+from atlas.privacy import PrivacyService
 from atlas.quarters import QuarterService
 from atlas.records import RecordService
 from atlas.schema import ENTITIES
@@ -35,6 +36,8 @@ class Atlas:
         self.maps = MapService(sessions)
         # Who is really active: computed from attendance by a rule kept in the database.
         self.network = NetworkService(sessions, self.changes, user)
+        # DSGVO for contact persons: Art. 15 information and Art. 17 erasure, one action each.
+        self.privacy = PrivacyService(sessions, self.changes)
         # Quarter boundaries: point-in-quarter, re-assignment, GeoJSON import. An
         # institution's quarter follows its coordinates on every save.
         self.boundaries = QuarterService(sessions, self.changes)

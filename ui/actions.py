@@ -53,6 +53,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Angebote nach Kategorien mit Karte, für ein Quartier oder alle",
     ),
     ActionSpec("report_network", "&Netzwerkbericht …", None, "Zahlen für den Förderbericht"),
+    ActionSpec(
+        "privacy_export",
+        "&Auskunft nach Art. 15 DSGVO …",
+        None,
+        "Alles, was über die ausgewählte Person gespeichert ist, in eine Datei schreiben",
+    ),
+    ActionSpec(
+        "privacy_erase",
+        "Person &löschen nach Art. 17 DSGVO …",
+        None,
+        "Die ausgewählte Person endgültig löschen; Teilnahmen bleiben ohne Namen in den Zahlen",
+    ),
     ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
     ActionSpec(
         "geocode_missing",

@@ -271,6 +271,8 @@ class MainWindow(QMainWindow):
         a["quit"].triggered.connect(self.close)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
         a["export_list"].triggered.connect(lambda: self.export_list())
+        a["privacy_export"].triggered.connect(lambda: self.privacy_export())
+        a["privacy_erase"].triggered.connect(lambda: self.privacy_erase())
         a["report_contacts"].triggered.connect(lambda: self.open_report("contact-list"))
         a["report_sign_in"].triggered.connect(lambda: self.open_report("sign-in"))
         a["report_directory"].triggered.connect(lambda: self.open_report("directory"))
@@ -302,6 +304,8 @@ class MainWindow(QMainWindow):
         print_menu.addActions(
             [a["report_contacts"], a["report_sign_in"], a["report_directory"], a["report_network"]]
         )
+        privacy_menu = bar.addMenu(self.tr("Daten&schutz"))
+        privacy_menu.addActions([a["privacy_export"], a["privacy_erase"]])
         places_menu = bar.addMenu(self.tr("&Orte"))
         places_menu.addActions([a["geocode_missing"], a["import_quarters"], a["reassign_quarters"]])
         places_menu.addSeparator()
@@ -455,6 +459,69 @@ class MainWindow(QMainWindow):
             return None
         self.statusBar().showMessage(result.summary(), 10000)
         return result.summary()
+
+    def _selected_person(self) -> int | None:
+        section = self.current_section()
+        record_id = section.current_id() if section is not None and section.spec.key == "contact" else None
+        if record_id is None:
+            QMessageBox.information(
+                self,
+                self.tr("Datenschutz"),
+                self.tr("Bitte zuerst im Bereich „Kontakte“ eine Person auswählen."),
+            )
+        return record_id
+
+    def privacy_export(self, path: str | None = None) -> str | None:
+        """Art. 15: what is stored about the selected person, into a file to hand over."""
+        contact_id = self._selected_person()
+        if contact_id is None:
+            return None
+        target = (
+            path
+            or QFileDialog.getSaveFileName(
+                self, self.tr("Auskunft speichern"), "auskunft.txt", self.tr("Text (*.txt);;JSON (*.json)")
+            )[0]
+        )
+        if not target:
+            return None
+        try:
+            written = self.atlas.privacy.export(contact_id, target)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
+            return None
+        self.statusBar().showMessage(self.tr("Auskunft gespeichert: {path}").format(path=written), 10000)
+        return str(written)
+
+    def privacy_erase(self) -> str | None:
+        """Art. 17: erase the selected person for good (asked first, no undo)."""
+        contact_id = self._selected_person()
+        if contact_id is None:
+            return None
+        try:
+            title = self.atlas.contacts.get(contact_id).title
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
+            return None
+        answer = QMessageBox.question(
+            self,
+            self.tr("Person endgültig löschen"),
+            self.tr(
+                "„{name}“ nach Art. 17 DSGVO endgültig löschen?\n\nDas kann nicht rückgängig gemacht werden. "
+                "Teilnahmen an Treffen bleiben ohne Namen in den Zahlen."
+            ).format(name=title),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        try:
+            report = self.atlas.privacy.erase(contact_id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
+            return None
+        self.section("contact").form.clear()
+        QMessageBox.information(self, self.tr("Datenschutz"), report.summary())
+        return report.summary()
 
     def report_preset(self, kind: str) -> dict[str, object]:
         """What the document starts with: the list on screen, the record selected."""

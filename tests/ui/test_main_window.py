@@ -246,3 +246,28 @@ def test_open_referral_package_round_trip_through_the_menu(
     broken.write_bytes(b"kein zip")
     assert target.import_hsds(str(broken)) is None
     assert answers.warnings
+
+
+def test_dsgvo_information_and_erasure_are_one_action_each(
+    qtbot, window: MainWindow, atlas: Atlas, tmp_path, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    person = atlas.contacts.save(
+        None, {"first_name": "Erika", "last_name": "Beispiel", "email": "e@example.org"}
+    )
+    assert window.privacy_export(str(tmp_path / "a.txt")) is None  # nobody selected yet
+    assert "Kontakte" in answers.warnings[-1]
+    window.show_section(2)
+    section = window.section("contact")
+    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
+    section.select(person.id)
+    written = window.privacy_export(str(tmp_path / "auskunft.txt"))
+    assert written and "e@example.org" in (tmp_path / "auskunft.txt").read_text(encoding="utf-8")
+    answers.next = [QMessageBox.StandardButton.Cancel]
+    assert window.privacy_erase() is None
+    assert atlas.contacts.count() == 1
+    answers.next = [QMessageBox.StandardButton.Yes]
+    summary = window.privacy_erase()
+    assert summary and "gelöscht" in summary
+    assert "nicht rückgängig" in answers.questions[-1]
+    assert atlas.contacts.count() == 0
+    qtbot.waitUntil(lambda: section.model.rowCount() == 0)
