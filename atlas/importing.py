@@ -12,17 +12,19 @@
 4. :func:`apply` writes the plan in one transaction: all or nothing.
 5. :func:`write_rejects` writes the rejected rows with their reasons as a CSV report.
 
+Stage 2 lives in :mod:`atlas.import_fields`, duplicate detection in
+:mod:`atlas.import_duplicates`; their public names are re-exported here.
+
 Validation uses the entity specs (:mod:`atlas.schema`) and ``RecordService.validate``, so an
 imported row obeys exactly the rules of the forms.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +38,25 @@ from atlas.core import Atlas
 from atlas.errors import ValidationError
 from atlas.files import atomic_write, csv_bytes
 from atlas.i18n import _
+from atlas.import_duplicates import (
+    DUPLICATE_THRESHOLD,
+    Duplicate,
+    _Existing,
+    _find_duplicates,
+    _match_key,
+    normalise_name,
+    similarity,
+)
+from atlas.import_fields import (
+    IMPORT_FIELDS,
+    KINDS,
+    ImportField,
+    MappingStore,
+    _check_kind,
+    heading_key,
+    import_fields,
+    suggest_mapping,
+)
 from atlas.schema import ENTITIES, Kind
 from atlas.tables import (
     ENCODINGS,
@@ -54,7 +75,10 @@ from atlas.tables import (
 from atlas.text import address_line, clean, fold
 
 __all__ = [
+    "DUPLICATE_THRESHOLD",
     "ENCODINGS",
+    "IMPORT_FIELDS",
+    "KINDS",
     "MAX_FILE_BYTES",
     "SEPARATORS",
     "Duplicate",
@@ -72,17 +96,19 @@ __all__ = [
     "apply",
     "detect_encoding",
     "detect_separator",
+    "heading_key",
     "import_fields",
+    "normalise_name",
     "prepare",
     "read_table",
+    "similarity",
+    "split_person_name",
     "suggest_mapping",
     "write_rejects",
 ]
 
 Choice = Literal["merge", "skip", "import"]
 CHOICES: tuple[Choice, ...] = ("merge", "skip", "import")
-KINDS = ("institution", "offer", "contact", "actor")
-DUPLICATE_THRESHOLD = 90.0  # rapidfuzz score 0..100 of the normalised names
 
 
 class ImportRefused(ImportFailed):
@@ -97,311 +123,6 @@ class ImportRefused(ImportFailed):
             ).format(n=n)
         )
         self.plan = plan
-
-
-# ---------------------------------------------------------------------------
-# 2. Mapping columns to fields
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportField:
-    """A target a column can be mapped to (a record field, a name to look up, or a part)."""
-
-    name: str
-    label: str
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    hint: str = ""
-
-
-_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
-def heading_key(text: str) -> str:
-    """A heading folded for matching: 'Straße' = 'Strasse', 'E-Mail' = 'email',
-    'Ansprechpartner/in' = 'ansprechpartnerin', 'Längengrad' = 'Laengengrad'."""
-    return re.sub(r"[^a-z0-9]", "", fold(text.lower().translate(_AE)))
-
-
-def _f(name: str, label: str, *aliases: str, required: bool = False, hint: str = "") -> ImportField:
-    return ImportField(name, label, (label, name, *aliases), required, hint)
-
-
-_NAME_OF_INSTITUTION = _f(
-    "institution",
-    _("Einrichtung (Name)"),
-    "Einrichtung",
-    "Institution",
-    "Organisation",
-    "Organization",
-    "Anbieter",
-    "Name der Einrichtung",
-    "Einrichtungsname",
-    "Firma",
-    required=True,
-    hint=_("wird über den Namen (und die PLZ) einer vorhandenen Einrichtung gefunden"),
-)
-_INSTITUTION_POSTCODE = _f(
-    "institution_postcode",
-    _("PLZ der Einrichtung"),
-    "PLZ",
-    "Postleitzahl",
-    hint=_("unterscheidet gleichnamige Einrichtungen"),
-)
-_PHONE = _f("phone", _("Telefon"), "Tel", "Tel.", "Telefonnummer", "Phone", "Telephone", "Fon", "Rufnummer")
-_EMAIL = _f("email", _("E-Mail"), "Mail", "E-Mail-Adresse", "Emailadresse", "E-Mail Adresse", "Email")
-_NOTES = _f(
-    "notes",
-    _("Notizen"),
-    "Notiz",
-    "Bemerkungen",
-    "Bemerkung",
-    "Anmerkungen",
-    "Kommentar",
-    "Hinweise",
-    "Notes",
-)
-_CATEGORY = _f("category", _("Kategorie"), "Category", "Rubrik", "Themenbereich", "Bereich", "Art")
-_LANGUAGES = _f("languages", _("Sprachen"), "Sprache", "Languages", "Language")
-
-IMPORT_FIELDS: dict[str, tuple[ImportField, ...]] = {
-    "institution": (
-        _f(
-            "name",
-            _("Name"),
-            "Einrichtung",
-            "Name der Einrichtung",
-            "Einrichtungsname",
-            "Institution",
-            "Organisation",
-            "Organization",
-            "Bezeichnung",
-            required=True,
-        ),
-        _CATEGORY,
-        _f("sector", _("Sektor"), "Sector", "Sektor / Bereich"),
-        _f(
-            "carrier",
-            _("Träger"),
-            "Traegerschaft",
-            "Trägerschaft",
-            "Träger der Einrichtung",
-            "Carrier",
-            "Operator",
-        ),
-        _f(
-            "street",
-            _("Straße und Hausnummer"),
-            "Straße",
-            "Strasse",
-            "Str.",
-            "Adresse",
-            "Anschrift",
-            "Straße Hausnummer",
-            "Straße / Nr.",
-            "Straße, Nr.",
-            "Street",
-            "Address",
-        ),
-        _f("house_number", _("Hausnummer"), "Hausnr", "Hausnr.", "Nr.", "Nr", "HNr", "House number"),
-        _f("postcode", _("PLZ"), "Postleitzahl", "Postcode", "Postal code", "ZIP", "ZIP code"),
-        _f("city", _("Ort"), "Stadt", "City", "Town", "Gemeinde"),
-        _f("postcode_city", _("PLZ und Ort"), "PLZ Ort", "PLZ/Ort", "PLZ, Ort"),
-        _f("quarter", _("Quartier"), "Stadtteil", "Sozialraum", "Ortsteil", "Bezirk", "Quarter", "District"),
-        _f("lat", _("Breitengrad"), "Breite", "Lat", "Latitude", "Geografische Breite", "Geo-Breite"),
-        _f("lon", _("Längengrad"), "Länge", "Lon", "Lng", "Long", "Longitude", "Geografische Länge"),
-        _PHONE,
-        _EMAIL,
-        _f(
-            "website",
-            _("Internet"),
-            "Website",
-            "Webseite",
-            "Homepage",
-            "URL",
-            "Web",
-            "Internetadresse",
-            "Internetseite",
-        ),
-        _f("opening_hours", _("Öffnungszeiten"), "Sprechzeiten", "Opening hours", "Öffnungszeit"),
-        _f("accessibility", _("Barrierefreiheit"), "Barrierefrei", "Accessibility"),
-        _LANGUAGES,
-        _f("is_public", _("Öffentlich im Wegweiser"), "Öffentlich", "Public", "is public"),
-        _f("verified_on", _("Geprüft am"), "Geprüft", "Stand", "Verified on"),
-        _NOTES,
-        _f(
-            "contact_name",
-            _("Ansprechperson"),
-            "Ansprechpartner",
-            "Ansprechpartnerin",
-            "Ansprechpartner/in",
-            "Ansprechpartner:in",
-            "Ansprechpartner*in",
-            "Kontaktperson",
-            "Kontakt",
-            "Contact",
-            "Contact person",
-            hint=_("legt einen Kontakt bei der Einrichtung an"),
-        ),
-        _f("contact_function", _("Funktion der Ansprechperson"), "Funktion", "Position", "Rolle", "Function"),
-    ),
-    "offer": (
-        _f(
-            "title",
-            _("Titel"),
-            "Angebot",
-            "Angebotsname",
-            "Name des Angebots",
-            "Bezeichnung",
-            "Name",
-            "Title",
-            "Service",
-            required=True,
-        ),
-        _NAME_OF_INSTITUTION,
-        _INSTITUTION_POSTCODE,
-        _CATEGORY,
-        _f("target_groups", _("Zielgruppen"), "Zielgruppe", "Zielgruppe(n)", "Target groups", "Target group"),
-        _f("description", _("Beschreibung"), "Description", "Inhalt", "Details"),
-        _f("place", _("Ort"), "Veranstaltungsort", "Place", "Location"),
-        _f("schedule", _("Zeiten"), "Termine", "Zeit", "Wann", "Uhrzeit", "Schedule"),
-        _f("cost", _("Kosten"), "Gebühr", "Gebühren", "Preis", "Cost", "Fees"),
-        _LANGUAGES,
-        _f("capacity", _("Plätze"), "Platzzahl", "Kapazität", "Teilnehmerzahl", "Capacity"),
-        _f("valid_from", _("Gültig ab"), "Beginn", "Start", "Startdatum", "Von", "Ab", "Valid from"),
-        _f("valid_to", _("Gültig bis"), "Ende", "Enddatum", "Bis", "Valid to"),
-    ),
-    "contact": (
-        _f(
-            "full_name",
-            _("Name (Vor- und Nachname)"),
-            "Name",
-            "Ansprechpartner",
-            "Ansprechpartnerin",
-            "Ansprechpartner/in",
-            "Ansprechperson",
-            "Kontaktperson",
-            "Person",
-            "Full name",
-        ),
-        _f("first_name", _("Vorname"), "First name", "Given name"),
-        _f("last_name", _("Nachname"), "Familienname", "Last name", "Surname", "Family name"),
-        replace(_NAME_OF_INSTITUTION, required=False),
-        _INSTITUTION_POSTCODE,
-        _f("function", _("Funktion"), "Position", "Rolle", "Function", "Job title"),
-        _PHONE,
-        _EMAIL,
-        _f("consent_date", _("Einwilligung am"), "Einwilligung", "Einwilligungsdatum", "Consent date"),
-        _f("consent_purpose", _("Zweck der Einwilligung"), "Zweck", "Consent purpose"),
-        _f("consent_source", _("Einwilligung erteilt über"), "Quelle", "Consent source"),
-        _NOTES,
-    ),
-    "actor": (
-        _f("name", _("Name"), "Akteur", "Akteurin", "Actor", required=True),
-        replace(_NAME_OF_INSTITUTION, required=False),
-        _INSTITUTION_POSTCODE,
-        _f("sector", _("Sektor"), "Sector"),
-        _f("status", _("Erfasste Stufe"), "Status", "Stufe"),
-        _f("status_since", _("Stufe seit"), "Status seit", "Seit", "Status since"),
-        _NOTES,
-    ),
-}
-
-
-def import_fields(kind: str) -> tuple[ImportField, ...]:
-    """The fields a column of ``kind`` can be mapped to, in the order to show them."""
-    _check_kind(kind)
-    return IMPORT_FIELDS[kind]
-
-
-def _check_kind(kind: str) -> None:
-    if kind not in IMPORT_FIELDS:
-        raise ImportFailed(
-            _("Importiert werden können: {kinds}").format(kinds=", ".join(ENTITIES[k].plural for k in KINDS))
-        )
-
-
-def suggest_mapping(
-    kind: str, headers: Sequence[str], saved: Mapping[str, str] | None = None
-) -> dict[int, str]:
-    """Column index -> field name for the headings recognised.
-
-    ``saved`` (heading key -> field name, "" = ignore; see :class:`MappingStore`) comes
-    first; then the German and English headings of :data:`IMPORT_FIELDS`. Every field is
-    given to one column at most (the first).
-    """
-    _check_kind(kind)
-    fields = IMPORT_FIELDS[kind]
-    known = {f.name for f in fields}
-    by_alias: dict[str, str] = {}
-    for f in fields:
-        for alias in f.aliases:
-            by_alias.setdefault(heading_key(alias), f.name)
-    mapping: dict[int, str] = {}
-    used: set[str] = set()
-    decided: set[int] = set()
-    for index, heading in enumerate(headers):
-        wanted = (saved or {}).get(heading_key(heading))
-        if wanted is None:
-            continue
-        decided.add(index)
-        if wanted in known and wanted not in used:
-            mapping[index] = wanted
-            used.add(wanted)
-    for index, heading in enumerate(headers):
-        if index in decided:
-            continue
-        name = by_alias.get(heading_key(heading))
-        if name is not None and name not in used:
-            mapping[index] = name
-            used.add(name)
-    return mapping
-
-
-class MappingStore:
-    """The column mappings the user confirmed, per kind, in a JSON file.
-
-    Default folder: ``platformdirs.user_config_path("Stadtteil-Atlas")``; tests pass their own.
-    """
-
-    FILE = "import-zuordnungen.json"
-
-    def __init__(self, folder: Path | None = None) -> None:
-        if folder is None:
-            from platformdirs import user_config_path
-
-            folder = user_config_path("Stadtteil-Atlas", appauthor=False)
-        self.path = Path(folder) / self.FILE
-
-    def _all(self) -> dict[str, dict[str, str]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict):
-            return {}
-        return {
-            k: {str(h): str(f) for h, f in v.items()}
-            for k, v in data.get("mappings", {}).items()
-            if isinstance(v, dict)
-        }
-
-    def load(self, kind: str) -> dict[str, str]:
-        """Heading key -> field name ("" = the user ignores this column)."""
-        return self._all().get(kind, {})
-
-    def save(self, kind: str, headers: Sequence[str], mapping: Mapping[int, str]) -> None:
-        """Remember for every heading of this file what the user chose (also "ignore")."""
-        data = self._all()
-        mine = data.setdefault(kind, {})
-        for index, heading in enumerate(headers):
-            key = heading_key(heading)
-            if key:
-                mine[key] = mapping.get(index, "")
-        payload = json.dumps({"version": 1, "mappings": data}, ensure_ascii=False, indent=1)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, lambda out: out.write(payload.encode("utf-8")))
 
 
 # ---------------------------------------------------------------------------
@@ -433,31 +154,6 @@ class PlannedRow:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    """Row ``row`` looks like a record in the database (``existing_id``) or like an
-    earlier row of the file (``other_row``)."""
-
-    row: int
-    title: str
-    score: float  # 0..100, similarity of the normalised names
-    existing_id: int | None = None
-    existing_title: str = ""
-    existing_summary: str = ""  # e.g. "Marktstraße 1, 46045 Oberhausen"
-    other_row: int | None = None
-
-    def describe(self) -> str:
-        if self.existing_id is not None:
-            where = _("schon vorhanden: „{title}“").format(title=self.existing_title)
-            if self.existing_summary:
-                where += f" ({self.existing_summary})"
-        else:
-            where = _("wie Zeile {row}").format(row=self.other_row)
-        return _("Zeile {row}: „{title}“ – {where} ({score} %)").format(
-            row=self.row, title=self.title, where=where, score=round(self.score)
-        )
 
 
 @dataclass(frozen=True)
@@ -500,54 +196,6 @@ class ImportPlan:
         return _("{valid} gültige Zeile(n), {invalid} fehlerhaft, {dups} mögliche Dublette(n).").format(
             valid=len(self.valid_rows), invalid=len(self.invalid_rows), dups=len(self.duplicates)
         )
-
-
-_LEGAL_DOTTED = re.compile(
-    r"\be\.\s*v\b\.?|\be\s+v\b\.?|\bg\.\s*gmbh\b|\bgem(?:einnuetzige[rs]?)?\.?\s+gmbh\b"
-)
-_LEGAL_WORDS = frozenset(
-    {"gmbh", "ggmbh", "mbh", "ug", "gug", "ag", "eg", "kg", "ohg", "gbr", "kgaa", "haftungsbeschraenkt"}
-)
-_NON_WORD = re.compile(r"[\W_]+")
-_DIGITS = re.compile(r"\d+")
-
-
-def normalise_name(text: str) -> str:
-    """A name for matching: case and umlauts folded ('Müller' = 'Mueller'), legal forms
-    ('e. V.', 'gGmbH', 'GmbH', 'eG' …) and punctuation removed."""
-    folded = fold(text.lower().translate(_AE))
-    folded = _LEGAL_DOTTED.sub(" ", folded)
-    words = [w for w in _NON_WORD.sub(" ", folded).split() if w not in _LEGAL_WORDS]
-    if len(words) > 1 and words[-1] == "ev":
-        words.pop()  # "Verein eV" (a leading "Ev." is "evangelisch" and stays)
-    return " ".join(words)
-
-
-def _match_key(text: str) -> str:
-    return " ".join(sorted(normalise_name(text).split()))
-
-
-def _numbers(key: str) -> tuple[str, ...]:
-    return tuple(sorted(_DIGITS.findall(key)))
-
-
-def similarity(a: str, b: str) -> float:
-    """0..100: how alike two names are after :func:`normalise_name` (word order ignored)."""
-    from rapidfuzz import fuzz
-
-    ka, kb = _match_key(a), _match_key(b)
-    if _numbers(ka) != _numbers(kb):
-        return 0.0
-    return float(fuzz.ratio(ka, kb))
-
-
-@dataclass
-class _Existing:
-    id: int
-    title: str
-    block: Any
-    key: str
-    summary: str = ""
 
 
 @dataclass
@@ -934,100 +582,6 @@ def prepare(
         duplicates=tuple(duplicates),
         timings=Timings(validate=validated - started, dedupe=done - validated),
     )
-
-
-def _block(kind: str, values: Mapping[str, Any]) -> Any:
-    if kind == "institution":
-        return values.get("postcode") or ""
-    if kind in ("offer", "contact"):
-        return values.get("institution_id") or 0
-    return 0
-
-
-_BLOCK_SPLIT = 2000  # larger blocks are split by the first letter of the name
-
-
-def _sub_block(block: Any, key: str, size: int) -> Any:
-    return (block, key[:1]) if size > _BLOCK_SPLIT else block
-
-
-def _find_duplicates(
-    kind: str, rows: Sequence[PlannedRow], lookups: _Lookups, cancelled: Cancelled | None
-) -> list[Duplicate]:
-    """Per valid row the best match in the database (by block: same postcode, same
-    institution), else the first earlier row of the file it resembles."""
-    from rapidfuzz import fuzz, process
-
-    valid = [r for r in rows if r.ok]
-    keys = [_match_key(r.title) for r in valid]
-    # Names with different numbers are never duplicates ("Kita 1", "Kita 2"): the numbers
-    # are part of the block, so such names are never even compared.
-    blocks = [(_block(kind, r.values), _numbers(k)) for r, k in zip(valid, keys, strict=True)]
-    sizes: dict[Any, int] = {}
-    for b in blocks:
-        sizes[b] = sizes.get(b, 0) + 1
-    existing_sizes: dict[Any, int] = {}
-    existing_blocks = [(e.block, _numbers(e.key)) for e in lookups.existing]
-    for b in existing_blocks:
-        existing_sizes[b] = existing_sizes.get(b, 0) + 1
-    by_block: dict[Any, list[_Existing]] = {}
-    for e, b in zip(lookups.existing, existing_blocks, strict=True):
-        size = max(existing_sizes[b], sizes.get(b, 0))
-        by_block.setdefault(_sub_block(b, e.key, size), []).append(e)
-    db_keys = {b: [e.key for e in es] for b, es in by_block.items()}
-    exact_db: dict[tuple[Any, str], _Existing] = {}
-    for b, es in by_block.items():
-        for e in es:
-            exact_db.setdefault((b, e.key), e)
-
-    found: list[Duplicate] = []
-    earlier: dict[Any, list[int]] = {}  # block -> indexes into valid
-    earlier_keys: dict[Any, list[str]] = {}
-    exact_file: dict[tuple[Any, str], int] = {}
-    for n, (planned, key, block) in enumerate(zip(valid, keys, blocks, strict=True)):
-        if n % 1000 == 0 and cancelled is not None and cancelled():
-            raise ImportCancelled()
-        if not key:
-            continue
-        size = max(sizes[block], existing_sizes.get(block, 0))
-        sub = _sub_block(block, key, size)
-        # against the database
-        match: Duplicate | None = None
-        hit = exact_db.get((sub, key))
-        if hit is not None:
-            match = Duplicate(planned.row, planned.title, 100.0, hit.id, hit.title, hit.summary)
-        elif sub in db_keys:
-            best: tuple[float, _Existing] | None = None
-            for _choice, score, index in process.extract(
-                key, db_keys[sub], scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD, limit=None
-            ):
-                if best is None or score > best[0]:
-                    best = (score, by_block[sub][index])
-            if best is not None:
-                e = best[1]
-                match = Duplicate(planned.row, planned.title, float(best[0]), e.id, e.title, e.summary)
-        # within the file
-        if match is None:
-            first = exact_file.get((sub, key))
-            if first is not None:
-                match = Duplicate(planned.row, planned.title, 100.0, other_row=valid[first].row)
-            elif sub in earlier_keys:
-                best_row: tuple[float, int] | None = None
-                for _choice, score, index in process.extract(
-                    key, earlier_keys[sub], scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD, limit=None
-                ):
-                    if best_row is None or score > best_row[0]:
-                        best_row = (score, earlier[sub][index])
-                if best_row is not None:
-                    match = Duplicate(
-                        planned.row, planned.title, float(best_row[0]), other_row=valid[best_row[1]].row
-                    )
-        if match is not None:
-            found.append(match)
-        exact_file.setdefault((sub, key), n)
-        earlier.setdefault(sub, []).append(n)
-        earlier_keys.setdefault(sub, []).append(key)
-    return found
 
 
 # ---------------------------------------------------------------------------
