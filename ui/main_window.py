@@ -213,16 +213,7 @@ class MainWindow(QMainWindow):
 
     def _marker_clicked(self, institution_id: int) -> None:
         """A click on a pin selects the institution in the list and shows its details."""
-        section = self.current_section()
-        if section is None or section.spec.key != "institution":
-            self.show_section(0)
-            section = self.section("institution")
-        if not section.select(institution_id):
-            section.search.clear()
-            for combo in section.filters.values():
-                combo.setCurrentIndex(0)
-            section.refresh()
-            section.select(institution_id)
+        self.open_record("institution", institution_id)
 
     def _make_section(self, key: str) -> SectionWidget:
         section = SectionWidget(self.atlas, ENTITIES[key])
@@ -249,10 +240,15 @@ class MainWindow(QMainWindow):
         self.sections[key] = section
         return section
 
+    @staticmethod
+    def _index_of(entity: str) -> int:
+        """The navigation row of the section that shows ``entity``."""
+        return next(i for i, (_label, keys) in enumerate(SECTIONS) if entity in keys)
+
     def section(self, key: str) -> SectionWidget:
         """The section of one entity, built if it was not shown yet."""
         if key not in self.sections:
-            self._page(next(i for i, (_label, keys) in enumerate(SECTIONS) if key in keys))
+            self._page(self._index_of(key))
         return self.sections[key]
 
     def _build_menus(self) -> None:
@@ -343,8 +339,8 @@ class MainWindow(QMainWindow):
         return page if isinstance(page, SectionWidget) else None
 
     def open_record(self, entity: str, record_id: int) -> None:
-        """Show one record in its section (from the overview's lists)."""
-        index = next(i for i, (_label, keys) in enumerate(SECTIONS) if entity in keys)
+        """Show one record in its section (overview lists, map pins); filters give way if needed."""
+        index = self._index_of(entity)
         self.show_section(index)
         page = self.pages[index]
         section = self.section(entity)
@@ -715,9 +711,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for section in self.sections.values():
             if section.form.is_dirty():
-                self.show_section(
-                    next(i for i, (_l, keys) in enumerate(SECTIONS) if section.spec.key in keys)
-                )
+                self.show_section(self._index_of(section.spec.key))
                 if not section.form.confirm_leave():
                     event.ignore()
                     return
