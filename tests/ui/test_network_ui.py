@@ -30,6 +30,20 @@ def open_meetings(qtbot, demo: Atlas, settings) -> tuple[MainWindow, MeetingPane
     return window, panel
 
 
+def open_panel(qtbot, demo: Atlas, settings, key: str):  # type: ignore[no-untyped-def]
+    """A window on the section of ``key`` with its first record selected; returns (window, panel, id)."""
+    window = MainWindow(demo, "demo.sqlite", settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_record(key, demo.records[key].list_ids()[0])
+    section = window.section(key)
+    panel = window.panels[key]
+    record_id = section.current_id()
+    assert record_id is not None
+    qtbot.waitUntil(lambda: getattr(panel, f"{key}_id") == record_id)
+    return window, panel, record_id
+
+
 def past_meeting_without_attendance(demo: Atlas) -> int:
     with demo.sessions() as session:
         return session.scalar(
@@ -126,16 +140,8 @@ def test_a_future_meeting_cannot_be_ticked(qtbot, demo: Atlas, settings) -> None
 def test_override_needs_a_reason_and_is_shown(
     qtbot, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    window = MainWindow(demo, "demo.sqlite", settings)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_section(3)
-    section = window.section("actor")
-    panel = window.panels["actor"]
+    _window, panel, _actor_id = open_panel(qtbot, demo, settings, "actor")
     assert isinstance(panel, ActorPanel)
-    actor_id = section.model.id_at(0)
-    section.select(actor_id)
-    qtbot.waitUntil(lambda: panel.actor_id == actor_id)
     assert panel.why.text()
     dialog = OverrideDialog("aktiv", panel)
     reasons = iter(["", "kommt nur zu bilateralen Terminen"])
@@ -178,16 +184,8 @@ def test_agreement_sides_get_a_named_person(qtbot, demo: Atlas, settings) -> Non
 
     from ui.agreement_panel import AgreementPanel
 
-    window = MainWindow(demo, "demo.sqlite", settings)
-    qtbot.addWidget(window)
-    window.show()
-    window.show_section(5)
-    section = window.section("agreement")
-    panel = window.panels["agreement"]
+    _window, panel, agreement_id = open_panel(qtbot, demo, settings, "agreement")
     assert isinstance(panel, AgreementPanel)
-    agreement_id = section.model.id_at(0)
-    section.select(agreement_id)
-    qtbot.waitUntil(lambda: panel.agreement_id == agreement_id)
     assert panel.table.rowCount() >= 2
     combo = panel.table.cellWidget(0, 1)
     assert isinstance(combo, QComboBox)
