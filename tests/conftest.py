@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,9 +14,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
+from atlas import models as m
 from atlas.core import Atlas
 from db.engine import make_sessions
 from db.migrate import open_database
+from tests.records_support import term_id
 
 
 @pytest.fixture
@@ -42,3 +45,42 @@ def atlas(db_path: Path) -> Iterator[Atlas]:
     result = open_database(db_path)
     yield Atlas(make_sessions(result.engine))
     result.engine.dispose()
+
+
+@pytest.fixture
+def network(atlas: Atlas) -> dict[str, Any]:
+    """An institution with 2 offers (with target groups), a contact and a linked actor in a round table."""
+    q = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
+    inst = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "quarter_id": q.id})
+    other = atlas.institutions.save(None, {"name": "Jobcenter"})
+    a = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Alleinerziehende")
+    b = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Geflüchtete")
+    o1 = atlas.offers.save(
+        None, {"title": "Schuldnerberatung", "institution_id": inst.id, "target_groups": [a, b]}
+    )
+    o2 = atlas.offers.save(None, {"title": "Sprechstunde", "institution_id": inst.id, "target_groups": [b]})
+    o3 = atlas.offers.save(None, {"title": "Bewerbungstraining", "institution_id": other.id})
+    contact = atlas.contacts.save(
+        None, {"last_name": "Beispiel", "first_name": "Erika", "institution_id": inst.id}
+    )
+    actor = atlas.actors.save(
+        None,
+        {
+            "name": "Netzwerk Gesundheit",
+            "status": "aktiv",
+            "institution_id": inst.id,
+            "contact_id": contact.id,
+        },
+    )
+    rt = atlas.records["round_table"].save(None, {"name": "RT Gesundheit", "members": [actor.id]})
+    return {
+        "quarter": q,
+        "inst": inst,
+        "other": other,
+        "offers": [o1, o2],
+        "other_offer": o3,
+        "contact": contact,
+        "actor": actor,
+        "round_table": rt,
+        "groups": (a, b),
+    }
