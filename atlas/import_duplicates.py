@@ -18,7 +18,8 @@ from atlas.tables import Cancelled, ImportCancelled
 from atlas.text import fold
 
 if TYPE_CHECKING:
-    from atlas.importing import PlannedRow, _Lookups
+    from atlas.import_rows import _Lookups
+    from atlas.importing import PlannedRow
 
 __all__ = ["DUPLICATE_THRESHOLD", "Duplicate", "normalise_name", "similarity"]
 
