@@ -230,12 +230,15 @@ def resolve_database(args: argparse.Namespace) -> str:
 
 def bootstrap(database: str) -> tuple[Atlas, OpenResult]:
     """Open (check, back up, migrate) the database and build the facade."""
-    from atlas.core import Atlas
+    from atlas.core import Atlas, database_clock
     from db.engine import make_sessions
     from db.migrate import open_database
 
     result = open_database(database)
-    return Atlas(make_sessions(result.engine)), result
+    sessions = make_sessions(result.engine)
+    # The one clock of the program: the system's, or the fixed day a database names for
+    # itself (the demo's), so that the demo tells the same story on any date.
+    return Atlas(sessions, clock=database_clock(sessions)), result
 
 
 def _prepare_qt_environment() -> None:

@@ -11,7 +11,7 @@ reads the wall clock anywhere but here.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -37,6 +37,30 @@ class SystemClock:
 
     def utcnow(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+SYSTEM = SystemClock()
+
+#: Execution option under which ``Atlas`` hands its clock to the engine, so that column
+#: defaults (``created_at``/``updated_at``) of ORM and Core writes read it too.
+OPTION = "atlas_clock"
+
+
+def clock_of(context: Any) -> Clock:
+    """The clock of an SQLAlchemy execution context (see :data:`OPTION`)."""
+    options = getattr(context, "execution_options", None) or {}
+    found = options.get(OPTION)
+    return found if found is not None else SYSTEM
+
+
+def fixed_day(value: str | None) -> dt.date | None:
+    """The fixed day a database names for itself (the demo's), or None."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 class FixedClock:

@@ -108,7 +108,7 @@ def network_stats(atlas: Atlas, at: str | None = None) -> dict[str, object]:
     """The counts plus the funnel (computed status: overall, by sector, by quarter) on a day."""
     import datetime as dt
 
-    day = dt.date.today()
+    day = atlas.clock.today()
     if at:
         try:
             day = dt.date.fromisoformat(at)

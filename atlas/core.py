@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from atlas import models as m
 from atlas import search
 from atlas.changes import ChangeBus
+from atlas.clock import OPTION as CLOCK_OPTION
+from atlas.clock import Clock, FixedClock, SystemClock, fixed_day
 from atlas.geocoding import GeocodingService
 from atlas.mapdata import MapService
 from atlas.network import NetworkService
@@ -24,26 +27,36 @@ from atlas.taxonomy import TaxonomyService
 class Atlas:
     """Built once (in ``main.bootstrap``) from a session factory."""
 
-    def __init__(self, sessions: sessionmaker[Session], user: str = "") -> None:
+    def __init__(self, sessions: sessionmaker[Session], user: str = "", clock: Clock | None = None) -> None:
+        # The one clock: "today" and "now" of every service. Not given: the day the
+        # database names for itself (the demo's), else the system clock.
+        self.clock: Clock = clock or database_clock(sessions)
+        bind = sessions.kw.get("bind")
+        if bind is not None:  # column defaults (created_at, updated_at) read it too
+            sessions.configure(bind=bind.execution_options(**{CLOCK_OPTION: self.clock}))
         self.sessions = sessions
         search.install(sessions)
-        install_network(sessions)  # dated funnel steps whenever an actor's stage changes
+        install_network(sessions, self.clock)  # dated funnel steps whenever an actor's stage changes
         self.changes = ChangeBus()
         self.records: dict[str, RecordService] = {
-            key: RecordService(spec, sessions, self.changes) for key, spec in ENTITIES.items()
+            key: RecordService(spec, sessions, self.changes, self.clock) for key, spec in ENTITIES.items()
         }
         self.taxonomy = TaxonomyService(sessions, self.changes)
-        self.maps = MapService(sessions)
+        self.maps = MapService(sessions, self.clock)
         # Who is really active: computed from attendance by a rule kept in the database.
-        self.network = NetworkService(sessions, self.changes, user)
+        self.network = NetworkService(sessions, self.changes, user, self.clock)
+        # The actors list shows, sorts and filters by the computed status, not the recorded stage.
+        self.records["actor"].set_computed(
+            "status", lambda: {a: s.status.value for a, s in self.network.states().items()}
+        )
         # DSGVO for contact persons: Art. 15 information and Art. 17 erasure, one action each.
-        self.privacy = PrivacyService(sessions, self.changes)
+        self.privacy = PrivacyService(sessions, self.changes, self.clock)
         # Quarter boundaries: point-in-quarter, re-assignment, GeoJSON import. An
         # institution's quarter follows its coordinates on every save.
         self.boundaries = QuarterService(sessions, self.changes)
         self.records["institution"].add_save_hook(self.boundaries.institution_saved)
         # Addresses to places (geopy, cached, one request per second in the whole program).
-        self.geocoding = GeocodingService(sessions, self.changes, self.boundaries)
+        self.geocoding = GeocodingService(sessions, self.changes, self.boundaries, self.clock)
 
     @property
     def institutions(self) -> RecordService:
@@ -97,3 +110,18 @@ class Atlas:
     def rebuild_search_index(self) -> None:
         with self.sessions.begin() as session:
             search.rebuild(session.connection())
+
+
+#: Shared setting under which a database names a fixed "today" for itself (the demo).
+FIXED_TODAY_KEY = "clock.fixed_today"
+
+
+def database_clock(sessions: sessionmaker[Session]) -> Clock:
+    """A fixed clock on the day the database names (the demo's), else the system clock."""
+    try:
+        with sessions() as session:
+            value = session.scalar(select(m.AppSetting.value).where(m.AppSetting.key == FIXED_TODAY_KEY))
+    except SQLAlchemyError:  # a database without the settings table yet: no fixed day
+        value = None
+    day = fixed_day(value)
+    return FixedClock(day) if day else SystemClock()

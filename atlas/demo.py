@@ -40,7 +40,8 @@ from sqlalchemy import select, text
 
 from atlas import models as m
 from atlas import search
-from atlas.core import Atlas
+from atlas.clock import FixedClock
+from atlas.core import FIXED_TODAY_KEY, Atlas
 from atlas.demo_data import (
     _FAMOUS,
     _Q,
@@ -754,7 +755,8 @@ def build_demo(path: Path, seed: int = 2026, today: dt.date = TODAY) -> dict[str
     engine = result.engine
     try:
         sessions = make_sessions(engine)
-        atlas = Atlas(sessions)  # installs the search-index hook
+        # Installs the search-index hook; the demo's clock stands on its own day.
+        atlas = Atlas(sessions, clock=FixedClock(dt.datetime.combine(today, dt.time(8, 0))))
         rng = random.Random(seed)
         with sessions.begin() as session:
             b = _Builder(session, rng, today)
@@ -765,6 +767,8 @@ def build_demo(path: Path, seed: int = 2026, today: dt.date = TODAY) -> dict[str
             b.build_actors(b.plan_statuses())
             b.build_round_tables()
             b.build_agreements()
+            # The demo tells its story on its own day, whatever the date (atlas.core.database_clock).
+            session.add(m.AppSetting(key=FIXED_TODAY_KEY, value=today.isoformat()))
             # The link tables were written with Core, which the flush hook does not see.
             search.rebuild(session.connection())
             # Fixed timestamps: the file does not depend on when it was built.

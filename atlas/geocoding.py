@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atlas import models as m
 from atlas.changes import ChangeBus
+from atlas.clock import SYSTEM, Clock
 from atlas.errors import ConflictError, NotFoundError, ValidationError
 from atlas.geocoder import (
     CANDIDATES,
@@ -252,9 +253,14 @@ class GeocodingService:
     """Geocoding with the cache, applied to institutions. Exposed as ``atlas.geocoding``."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], changes: ChangeBus, boundaries: QuarterService
+        self,
+        sessions: sessionmaker[Session],
+        changes: ChangeBus,
+        boundaries: QuarterService,
+        clock: Clock = SYSTEM,
     ) -> None:
         self._sessions = sessions
+        self._clock = clock
         self._changes = changes
         self._boundaries = boundaries
         self._settings = GeocoderSettings()
@@ -322,7 +328,7 @@ class GeocodingService:
                 [{"lat": c.lat, "lon": c.lon, "display_name": c.display_name} for c in result.candidates],
                 ensure_ascii=False,
             ),
-            fetched_at=m.utcnow(),
+            fetched_at=self._clock.utcnow(),
             provider=settings.provider_label[:300],
         )
         with self._sessions() as session:
@@ -486,7 +492,7 @@ class GeocodingService:
             if status is GeocodeStatus.FOUND and best is not None:
                 obj.lat, obj.lon = round(best.lat, 6), round(best.lon, 6)
                 obj.geocode_status = m.GeocodeState.OK.value
-                obj.geocoded_at = m.utcnow()
+                obj.geocoded_at = self._clock.utcnow()
                 if not (obj.quarter_manual and obj.quarter_id is not None):
                     obj.quarter_manual = False
                     obj.quarter_id = self._boundaries.index(session).quarter_at(obj.lat, obj.lon)

@@ -79,7 +79,7 @@ class _Rows:
 def build_package(atlas: Atlas, include_contacts: bool = False) -> dict[str, list[dict[str, Any]]]:
     """The rows of every HSDS table (plain dicts), without writing anything."""
     rows = _Rows()
-    today = dt.date.today()
+    today = atlas.clock.today()
     with atlas.sessions() as session:
         terms = {t.id: t for t in session.scalars(select(m.Term))}
         quarters = {q.id: q.name for q in session.scalars(select(m.Quarter))}
@@ -287,7 +287,7 @@ def _cell(name: str, value: Any) -> str:
     return str(value)
 
 
-def _datapackage(tables: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def _datapackage(tables: Mapping[str, list[dict[str, Any]]], created: dt.datetime) -> dict[str, Any]:
     resources = []
     for name, columns in TABLES.items():
         if name not in tables:
@@ -310,13 +310,13 @@ def _datapackage(tables: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
         "profile": "tabular-data-package",
         "name": "stadtteil-atlas-wegweiser",
         "title": _("Stadtteil-Atlas: Wegweiser der Einrichtungen und Angebote"),
-        "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "created": created.replace(microsecond=0, tzinfo=dt.UTC).isoformat(),
         "hsds_version": HSDS_VERSION,
         "resources": resources,
     }
 
 
-def package_files(tables: Mapping[str, list[dict[str, Any]]]) -> dict[str, bytes]:
+def package_files(tables: Mapping[str, list[dict[str, Any]]], created: dt.datetime) -> dict[str, bytes]:
     """File name -> content of the package (the non-empty tables, taxonomies always)."""
     used = {
         name: rows for name, rows in tables.items() if rows or name in ("organization", "service", "location")
@@ -330,7 +330,9 @@ def package_files(tables: Mapping[str, list[dict[str, Any]]]) -> dict[str, bytes
         )
         for name, rows in used.items()
     }
-    files["datapackage.json"] = json.dumps(_datapackage(used), ensure_ascii=False, indent=2).encode("utf-8")
+    files["datapackage.json"] = json.dumps(_datapackage(used, created), ensure_ascii=False, indent=2).encode(
+        "utf-8"
+    )
     return files
 
 
@@ -341,7 +343,7 @@ def export_package(atlas: Atlas, target: Path | str, include_contacts: bool = Fa
     """
     target = Path(target)
     tables = build_package(atlas, include_contacts)
-    files = package_files(tables)
+    files = package_files(tables, atlas.clock.utcnow())
     if target.suffix.lower() == ".zip":
 
         def write_zip(out: Any) -> None:

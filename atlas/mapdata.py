@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atlas import models as m
+from atlas.clock import SYSTEM, Clock
 from atlas.i18n import _
 from atlas.text import fold
 
@@ -52,7 +53,8 @@ def json_for_script(payload: str) -> str:
 class MapService:
     """Read-only queries for the map."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock = SYSTEM) -> None:
+        self._clock = clock
         self._sessions = sessions
 
     def data(
@@ -63,7 +65,7 @@ class MapService:
     ) -> MapData:
         """Everything the map shows; optionally only one quarter and/or one category."""
         with self._sessions() as session:
-            places = self._places(session, today or dt.date.today())
+            places = self._places(session, today or self._clock.today())
             quarters = self._quarters(session)
             if quarter_id is not None:
                 places = [p for p in places if p["quarter"] == quarter_id]
@@ -193,7 +195,7 @@ class MapService:
         self, category_id: int | None = None, target_group_id: int | None = None, today: dt.date | None = None
     ) -> dict[int, int]:
         """Number of current offers per quarter, optionally of one category or target group."""
-        day = today or dt.date.today()
+        day = today or self._clock.today()
         stmt = (
             select(m.Institution.quarter_id, func.count(func.distinct(m.Offer.id)))
             .join(m.Offer, m.Offer.institution_id == m.Institution.id)

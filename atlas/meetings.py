@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atlas import models as m
 from atlas.changes import ChangeBus
+from atlas.clock import Clock
 from atlas.dates import months_before
 from atlas.errors import NotFoundError, ValidationError
 from atlas.i18n import _
@@ -26,7 +27,7 @@ S = m.ActorStatus
 
 @dataclass(frozen=True)
 class SheetRow:
-    actor_id: int
+    actor_id: int | None  # None: a guest without an institution (no network member)
     actor: str
     contact_id: int | None
     person: str
@@ -59,6 +60,7 @@ class MeetingWork:
 
     _sessions: sessionmaker[Session]
     _changes: ChangeBus
+    _clock: Clock
 
     # -- follow-ups ----------------------------------------------------------------
     def follow_ups(self, meeting_id: int) -> list[tuple[int, str, str, dt.date | None, bool]]:
@@ -173,7 +175,7 @@ class MeetingWork:
 
     def review_done(self, agreement_id: int, on: dt.date | None = None) -> dt.date | None:
         """Record a review (Abstimmung) held today: the next one is due one rhythm later."""
-        day = on or dt.date.today()
+        day = on or self._clock.today()
         with self._sessions.begin() as session:
             agreement = session.get(m.Agreement, agreement_id)
             if agreement is None:
@@ -194,7 +196,7 @@ class MeetingWork:
             meetings = list(
                 session.scalars(select(m.Meeting).where(m.Meeting.id.in_(ids)).order_by(m.Meeting.starts_at))
             )
-            return _ics(meetings, duration)
+            return _ics(meetings, duration, self._clock.utcnow().replace(tzinfo=dt.UTC))
 
     # -- attendance ----------------------------------------------------------------
     def sheet(self, meeting_id: int) -> list[SheetRow]:
@@ -220,7 +222,7 @@ class MeetingWork:
                         )
                     )
                 )
-            actor_ids = member_ids | {a for a, _c in present}
+            actor_ids = member_ids | {a for a, _c in present if a is not None}
             actors = {a.id: a for a in session.scalars(select(m.Actor).where(m.Actor.id.in_(actor_ids)))}
             inst_ids = {a.institution_id for a in actors.values() if a.institution_id}
             people: dict[int, list[m.Contact]] = defaultdict(list)
@@ -277,16 +279,30 @@ class MeetingWork:
                                     actor.id in member_ids,
                                 )
                             )
+            # guests without an institution: people at the meeting, not network members
+            guests = [c for a, c in present if a is None and c is not None]
+            for contact in session.scalars(
+                select(m.Contact).where(m.Contact.id.in_(guests)).order_by(m.Contact.last_name)
+            ):
+                rows.append(
+                    SheetRow(None, _("ohne Einrichtung"), contact.id, _person(contact), "", True, False)
+                )
             return rows
 
-    def save_attendance(self, meeting_id: int, present: Iterable[tuple[int, int | None]]) -> int:
-        """Replace who came, in one transaction. Returns the number of distinct actors present."""
-        wanted = {(int(a), None if c is None else int(c)) for a, c in present}
+    def save_attendance(self, meeting_id: int, present: Iterable[tuple[int | None, int | None]]) -> int:
+        """Replace who came, in one transaction. Returns the number of distinct actors present.
+
+        A pair without an actor is a guest without an institution (it needs the person)."""
+        wanted = {
+            (None if a is None else int(a), None if c is None else int(c))
+            for a, c in present
+            if a is not None or c is not None
+        }
         with self._sessions.begin() as session:
             meeting = session.get(m.Meeting, meeting_id)
             if meeting is None:
                 raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
-            if meeting.starts_at.date() > dt.date.today():
+            if meeting.starts_at.date() > self._clock.today():
                 raise ValidationError(
                     {
                         "attendance": _(
@@ -301,10 +317,10 @@ class MeetingWork:
             for key, row in current.items():
                 if key not in wanted:
                     session.delete(row)
-            for actor_id, contact_id in sorted(wanted - set(current), key=lambda k: (k[0], k[1] or 0)):
+            for actor_id, contact_id in sorted(wanted - set(current), key=lambda k: (k[0] or 0, k[1] or 0)):
                 session.add(m.Attendance(meeting_id=meeting_id, actor_id=actor_id, contact_id=contact_id))
         self._changes.emit({"meeting", "actor"}, [meeting_id])
-        return len({a for a, _c in wanted})
+        return len({a for a, _c in wanted if a is not None})
 
     def add_walk_in(
         self,
@@ -313,10 +329,12 @@ class MeetingWork:
         last_name: str,
         institution_id: int | None = None,
         function: str = "",
-    ) -> tuple[int, int]:
-        """Create a contact met at a meeting (and its actor if needed); mark them present.
+    ) -> tuple[int | None, int]:
+        """Create a contact met at a meeting (and its institution's actor if needed); mark
+        them present. A guest without an institution is a person at the meeting, not a
+        member of the network: no actor is made for her.
 
-        Returns (actor id, contact id).
+        Returns (actor id or None, contact id).
         """
         last = clean(last_name)
         if not last:
@@ -325,7 +343,7 @@ class MeetingWork:
             meeting = session.get(m.Meeting, meeting_id)
             if meeting is None:
                 raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
-            if meeting.starts_at.date() > dt.date.today():
+            if meeting.starts_at.date() > self._clock.today():
                 raise ValidationError(
                     {
                         "attendance": _(
@@ -343,7 +361,7 @@ class MeetingWork:
             )
             session.add(contact)
             session.flush()
-            actor = None
+            actor: m.Actor | None = None
             if institution_id is not None:
                 actor = session.scalar(
                     select(m.Actor).where(m.Actor.institution_id == institution_id).limit(1)
@@ -359,22 +377,19 @@ class MeetingWork:
                         status=S.ADDRESSED.value,
                         status_since=meeting.starts_at.date(),
                     )
-            else:
-                actor = m.Actor(
-                    name=_person(contact),
-                    contact_id=contact.id,
-                    status=S.ADDRESSED.value,
-                    status_since=meeting.starts_at.date(),
+                session.add(actor)
+                session.flush()
+            session.add(
+                m.Attendance(
+                    meeting_id=meeting_id, actor_id=actor.id if actor else None, contact_id=contact.id
                 )
-            session.add(actor)
-            session.flush()
-            session.add(m.Attendance(meeting_id=meeting_id, actor_id=actor.id, contact_id=contact.id))
-            ids = (actor.id, contact.id)
+            )
+            ids = (actor.id if actor else None, contact.id)
         self._changes.emit({"meeting", "actor", "contact"}, [meeting_id])
         return ids
 
 
-def _ics(meetings: Iterable[m.Meeting], duration: dt.timedelta) -> bytes:
+def _ics(meetings: Iterable[m.Meeting], duration: dt.timedelta, stamp: dt.datetime) -> bytes:
     from zoneinfo import ZoneInfo
 
     from icalendar import Calendar, Event
@@ -383,7 +398,6 @@ def _ics(meetings: Iterable[m.Meeting], duration: dt.timedelta) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Stadtteil-Atlas//DE")
     calendar.add("version", "2.0")
-    stamp = dt.datetime.now(dt.UTC)
     for meeting in meetings:
         entry = Event()
         entry.add("uid", f"treffen-{meeting.id}@stadtteil-atlas")

@@ -34,6 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from atlas.clock import clock_of
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -43,8 +45,10 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+def utcnow(context: Any) -> dt.datetime:
+    """Column default of ``created_at``/``updated_at`` (SQLAlchemy passes its execution
+    context): the clock ``Atlas`` was handed, else the system clock."""
+    return clock_of(context).utcnow()
 
 
 class Base(DeclarativeBase):
@@ -314,7 +318,8 @@ class Attendance(Record):
     )
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"), index=True)
+    #: NULL for a guest without an institution: a person at the meeting, not a network member.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
     #: A copy of the meeting's start, kept equal by atlas.network.install.
     meeting_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -13,17 +13,20 @@ Attendance, follow-ups, agreement sides and the calendar export live in
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
 from atlas import models as m
 from atlas.changes import ChangeBus
+from atlas.clock import SYSTEM, Clock
 from atlas.dates import _ym, month_end, months_before
 from atlas.errors import NotFoundError, ValidationError
 from atlas.i18n import _
@@ -62,10 +65,22 @@ class ActorState:
     last_seen: dt.date | None
     first_in_window: dt.date | None
     override_reason: str | None = None
+    #: recorded meetings within the window that it was expected at and missed
+    missed: int = 0
+    #: the recorded stage holds: no meeting it was expected at was recorded in the window
+    by_record: bool = False
 
     def why(self) -> str:
         if self.override_reason is not None:
             return _("von Hand festgelegt: {reason}").format(reason=self.override_reason)
+        if self.by_record:
+            return _("laut Erfassung, noch keine Treffen erfasst")
+        if self.status is S.DORMANT and self.missed:
+            if self.last_seen:
+                return _("{n} erfasste Treffen verpasst, zuletzt dabei am {day}").format(
+                    n=self.missed, day=self.last_seen.strftime("%d.%m.%Y")
+                )
+            return _("{n} erfasste Treffen verpasst").format(n=self.missed)
         if self.meetings and self.first_in_window:
             since = f"{self.first_in_window.month:02d}/{self.first_in_window.year}"
             return _("{n} Treffen seit {since}").format(n=self.meetings, since=since)
@@ -116,17 +131,102 @@ class Dashboard:
 RULE_KEYS = ("activity.min_meetings", "activity.window_months")
 
 
+def login_name() -> str:
+    """The operating system's login name, the default for who set an override."""
+    try:
+        return getpass.getuser() or _("unbekannt")
+    except (OSError, KeyError, ImportError):
+        return _("unbekannt")
+
+
 def decide(
-    rule: ActivityRule, in_window: int, was_active: bool, last_seen: dt.date | None, stage: str | None
-) -> S:
-    """The computed status (no override): the rule, then history, then the funnel stage."""
+    rule: ActivityRule,
+    in_window: int,
+    was_active: bool,
+    last_seen: dt.date | None,
+    stage: str | None,
+    missed: int = 0,
+) -> tuple[S, bool]:
+    """The computed status (no override) and whether it is the recorded stage holding.
+
+    The rule first; then "ruhend" needs evidence: an actor that was active (recorded so,
+    or by its attendance) is dormant only when it missed meetings that were recorded
+    within the window (``missed``: meetings of its round tables with attendance). Without
+    such evidence the program knows nothing new, and the recorded stage holds.
+    """
     if in_window >= rule.min_meetings:
-        return S.ACTIVE
+        return S.ACTIVE, False
     if stage in (S.ACTIVE, S.DORMANT) or was_active:
-        return S.DORMANT  # was part of the work, is not any more
+        if missed:
+            return S.DORMANT, False  # was part of the work, and stayed away from recorded meetings
+        if stage == S.DORMANT:
+            return S.DORMANT, True
+        return S.ACTIVE, True
     if last_seen is not None:
-        return S.INFORMED  # came at least once: informed, not (yet) active
-    return S(stage) if stage in (S.ADDRESSED, S.INFORMED) else S.ADDRESSED
+        return S.INFORMED, False  # came at least once: informed, not (yet) active
+    return (S(stage) if stage in (S.ADDRESSED, S.INFORMED) else S.ADDRESSED), False
+
+
+def expected_meetings(
+    session: Session, since: dt.datetime, until: dt.datetime
+) -> tuple[dict[int, set[int]], dict[int | None, dict[str, int]], dict[int, dict[str, int]]]:
+    """What "missed a recorded meeting" is counted from, by month ("2026-05").
+
+    - the round tables of each actor (an actor in none is expected at every meeting);
+    - recorded meetings (with at least one attendance) per round table and month, and
+      per month over all meetings under the key ``None``;
+    - per actor and month, how many of the recorded meetings it was expected at it attended.
+    A meeting with no attendance recorded is no evidence of anything.
+    """
+    tables: dict[int, set[int]] = defaultdict(set)
+    for rt, actor in session.execute(
+        select(m.round_table_member.c.round_table_id, m.round_table_member.c.actor_id)
+    ):
+        tables[actor].add(rt)
+    att = m.Attendance
+    month = func.strftime("%Y-%m", m.Meeting.starts_at)
+    recorded: dict[int | None, dict[str, int]] = defaultdict(dict)
+    held = (
+        select(m.Meeting.round_table_id, month, func.count())
+        .where(m.Meeting.starts_at >= since, m.Meeting.starts_at <= until)
+        .where(select(att.id).where(att.meeting_id == m.Meeting.id).exists())
+        .group_by(m.Meeting.round_table_id, month)
+    )
+    for rt, key, n in session.execute(held):
+        if rt is not None:
+            recorded[rt][key] = recorded[rt].get(key, 0) + n
+        recorded[None][key] = recorded[None].get(key, 0) + n
+    attended: dict[int, dict[str, int]] = defaultdict(dict)
+    rtm = m.round_table_member
+    member = rtm.c
+    ym = func.strftime("%Y-%m", att.meeting_at)
+    own_tables = (
+        select(att.actor_id, ym, func.count(func.distinct(att.meeting_id)))
+        .join(m.Meeting, m.Meeting.id == att.meeting_id)
+        .join(rtm, (member.actor_id == att.actor_id) & (member.round_table_id == m.Meeting.round_table_id))
+        .where(att.meeting_at >= since, att.meeting_at <= until)
+        .group_by(att.actor_id, ym)
+    )
+    for actor, key, n in session.execute(own_tables):
+        attended[actor][key] = n
+    return tables, recorded, attended
+
+
+def missed_meetings(
+    actor: int,
+    months: set[str] | None,
+    tables: dict[int, set[int]],
+    recorded: dict[int | None, dict[str, int]],
+    attended_own: dict[int, dict[str, int]],
+    attended_all: dict[int, dict[str, int]],
+) -> int:
+    """How many recorded meetings within ``months`` (None: all that were counted) the
+    actor was expected at and missed."""
+    own = tables.get(actor)
+    keys: Iterable[int | None] = own if own else (None,)
+    expected = sum(n for rt in keys for k, n in recorded.get(rt, {}).items() if months is None or k in months)
+    came = attended_own if own else attended_all
+    return max(0, expected - sum(n for k, n in came.get(actor, {}).items() if months is None or k in months))
 
 
 def first_activations(session: Session, rule: ActivityRule, actors: Iterable[int]) -> dict[int, dt.datetime]:
@@ -167,10 +267,14 @@ def first_activations(session: Session, rule: ActivityRule, actors: Iterable[int
 
 
 class NetworkService(MeetingWork):
-    def __init__(self, sessions: sessionmaker[Session], changes: ChangeBus, user: str = "") -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], changes: ChangeBus, user: str = "", clock: Clock = SYSTEM
+    ) -> None:
         self._sessions = sessions
+        self._clock = clock
         self._changes = changes
-        self.user = user or _("unbekannt")
+        #: who sets overrides: the coach's name (the window asks once), else the login name
+        self.user = user or login_name()
 
     # -- the rule ------------------------------------------------------------------
     def rule(self) -> ActivityRule:
@@ -218,25 +322,27 @@ class NetworkService(MeetingWork):
     # -- status on a day -----------------------------------------------------------
     def states(self, at: dt.date | None = None, rule: ActivityRule | None = None) -> dict[int, ActorState]:
         """The status of every actor that was in the network on ``at`` (default today)."""
-        day = at or dt.date.today()
+        day = at or self._clock.today()
         rule = rule or self.rule()
         end = dt.datetime.combine(day, dt.time.max)
         start = dt.datetime.combine(months_before(day, rule.window_months), dt.time.max)
         att = m.Attendance
+        # rows without an actor are guests (no network members): filtered out below
+        by_actor = cast("ColumnElement[int]", att.actor_id)
         with self._sessions() as session:
             window = {
                 actor: (n, first)
                 for actor, n, first in session.execute(
-                    select(att.actor_id, func.count(func.distinct(att.meeting_id)), func.min(att.meeting_at))
-                    .where(att.meeting_at > start, att.meeting_at <= end)
-                    .group_by(att.actor_id)
+                    select(by_actor, func.count(func.distinct(att.meeting_id)), func.min(att.meeting_at))
+                    .where(att.meeting_at > start, att.meeting_at <= end, by_actor.is_not(None))
+                    .group_by(by_actor)
                 )
             }
             last_seen = dict(
                 session.execute(
-                    select(att.actor_id, func.max(att.meeting_at))
-                    .where(att.meeting_at <= end)
-                    .group_by(att.actor_id)
+                    select(by_actor, func.max(att.meeting_at))
+                    .where(att.meeting_at <= end, by_actor.is_not(None))
+                    .group_by(by_actor)
                 ).all()
             )
             # History matters only for those not active now: was any of them active before?
@@ -270,6 +376,9 @@ class NetworkService(MeetingWork):
                     .order_by(m.ActorOverride.set_on, m.ActorOverride.id)
                 )
             }
+            # "ruhend" needs evidence: recorded meetings in the window it was expected at
+            tables, recorded, attended_own = expected_meetings(session, start, end)
+        attended_all = {a: {"": n} for a, (n, _first) in window.items()}
         members = set(stage) | set(last_seen) | set(overrides)
         states: dict[int, ActorState] = {}
         for actor in members:
@@ -281,9 +390,9 @@ class NetworkService(MeetingWork):
                 status, reason = overrides[actor]
                 states[actor] = ActorState(actor, S(status), n, seen_day, first_day, reason)
                 continue
-            states[actor] = ActorState(
-                actor, decide(rule, n, actor in ever, seen_day, stage.get(actor)), n, seen_day, first_day
-            )
+            missed = missed_meetings(actor, None, tables, recorded, attended_own, attended_all)
+            computed, by_record = decide(rule, n, actor in ever, seen_day, stage.get(actor), missed)
+            states[actor] = ActorState(actor, computed, n, seen_day, first_day, None, missed, by_record)
         return states
 
     def state_of(self, actor_id: int, at: dt.date | None = None) -> ActorState | None:
@@ -301,7 +410,7 @@ class NetworkService(MeetingWork):
             errors["reason"] = _("Die Begründung ist zu lang (höchstens 1000 Zeichen).")
         if errors:
             raise ValidationError(errors)
-        day = on or dt.date.today()
+        day = on or self._clock.today()
         with self._sessions.begin() as session:
             if session.get(m.Actor, actor_id) is None:
                 raise NotFoundError(_("Der Akteur wurde inzwischen gelöscht."))
@@ -313,7 +422,7 @@ class NetworkService(MeetingWork):
 
     def clear_override(self, actor_id: int, on: dt.date | None = None) -> None:
         with self._sessions.begin() as session:
-            self._end_overrides(session, actor_id, on or dt.date.today())
+            self._end_overrides(session, actor_id, on or self._clock.today())
         self._changes.emit({"actor"}, [actor_id])
 
     def _end_overrides(self, session: Session, actor_id: int, day: dt.date) -> None:
@@ -338,7 +447,7 @@ class NetworkService(MeetingWork):
 
     # -- figures -------------------------------------------------------------------
     def funnel(self, at: dt.date | None = None, states: dict[int, ActorState] | None = None) -> Funnel:
-        day = at or dt.date.today()
+        day = at or self._clock.today()
         rule = self.rule()
         if states is None:
             states = self.states(day, rule)
@@ -381,7 +490,7 @@ class NetworkService(MeetingWork):
         the windows are summed from the monthly counts. History (was an idle actor ever
         active?) is asked only for the actors idle at some month end.
         """
-        day = at or dt.date.today()
+        day = at or self._clock.today()
         rule = self.rule()
         keys = [_ym((day.year, day.month), -back) for back in range(months - 1, -1, -1)]
         att = m.Attendance
@@ -393,6 +502,7 @@ class NetworkService(MeetingWork):
             for actor, key, n in session.execute(
                 select(att.actor_id, ym, func.count(func.distinct(att.meeting_id)))
                 .where(att.meeting_at >= since, att.meeting_at <= dt.datetime.combine(day, dt.time.max))
+                .where(att.actor_id.is_not(None))
                 .group_by(att.actor_id, ym)
             ):
                 per_month[actor][key] = n
@@ -435,6 +545,9 @@ class NetworkService(MeetingWork):
             }
             idle = {a for a, counts in in_window.items() if any(c < rule.min_meetings for c in counts)}
             activated = first_activations(session, rule, idle & (set(per_month) | seen_before))
+            tables, recorded, attended_own = expected_meetings(
+                session, since, dt.datetime.combine(day, dt.time.max)
+            )
         for evs in events.values():
             evs.sort()
         points: list[TrendPoint] = []
@@ -463,8 +576,9 @@ class NetworkService(MeetingWork):
                     if stage is None and not seen:
                         continue  # not yet in the network
                     was_active = actor in activated and activated[actor].date() <= end_day
-                    status_now = decide(
-                        rule, in_window[actor][index], was_active, end_day if seen else None, stage
+                    missed = missed_meetings(actor, windows[index], tables, recorded, attended_own, per_month)
+                    status_now, _held = decide(
+                        rule, in_window[actor][index], was_active, end_day if seen else None, stage, missed
                     )
                     counts[status_now.value] += 1
             points.append(
@@ -477,7 +591,7 @@ class NetworkService(MeetingWork):
         return points
 
     def dashboard(self, at: dt.date | None = None, months: int = 12) -> Dashboard:
-        day = at or dt.date.today()
+        day = at or self._clock.today()
         rule = self.rule()
         states = self.states(day, rule)
         edge_new = months_before(day, max(rule.window_months - 2, 1))
@@ -524,7 +638,7 @@ class NetworkService(MeetingWork):
         )
 
 
-def install(sessions: sessionmaker[Session]) -> None:
+def install(sessions: sessionmaker[Session], clock: Clock = SYSTEM) -> None:
     """Keep the derived data current on every write path.
 
     - a dated funnel step whenever an actor's stage is set or changed;
@@ -541,7 +655,7 @@ def install(sessions: sessionmaker[Session]) -> None:
                 continue
             history = sa_inspect(obj).attrs.status.history
             if obj in session.new or history.has_changes():
-                step = m.ActorStatusEvent(status=obj.status, happened_on=obj.status_since or dt.date.today())
+                step = m.ActorStatusEvent(status=obj.status, happened_on=obj.status_since or clock.today())
                 step.actor = obj
                 session.add(step)
         if missing:

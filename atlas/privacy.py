@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atlas import models as m
 from atlas.changes import ChangeBus
+from atlas.clock import SYSTEM, Clock
 from atlas.errors import NotFoundError, ValidationError
 from atlas.files import atomic_write
 from atlas.i18n import _
@@ -126,7 +127,8 @@ def _text(value: object) -> str:
 
 
 class PrivacyService:
-    def __init__(self, sessions: sessionmaker[Session], changes: ChangeBus) -> None:
+    def __init__(self, sessions: sessionmaker[Session], changes: ChangeBus, clock: Clock = SYSTEM) -> None:
+        self._clock = clock
         self._sessions = sessions
         self._changes = changes
 
@@ -184,7 +186,7 @@ class PrivacyService:
         if target.suffix.lower() == ".json":
             payload = json.dumps(data.as_dict(), ensure_ascii=False, indent=2).encode("utf-8")
         elif target.suffix.lower() == ".txt":
-            payload = data.as_text(today or dt.date.today()).encode("utf-8")
+            payload = data.as_text(today or self._clock.today()).encode("utf-8")
         else:
             raise ValidationError({"file": _("Die Auskunft wird als .txt oder .json gespeichert.")})
         atomic_write(target, lambda handle: handle.write(payload))

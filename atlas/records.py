@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from atlas import models as m
 from atlas import search, snapshot
 from atlas.changes import ChangeBus
+from atlas.clock import SYSTEM, Clock
 from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
 from atlas.i18n import _
 from atlas.listing import STATUS_LABELS, columns, filters_where
@@ -178,17 +179,26 @@ SaveHook = Callable[[Session, m.Record, Mapping[str, Any], Mapping[str, Any]], N
 class RecordService:
     """List, read, save and delete records of one entity."""
 
-    def __init__(self, spec: EntitySpec, sessions: sessionmaker[Session], changes: ChangeBus) -> None:
+    def __init__(
+        self, spec: EntitySpec, sessions: sessionmaker[Session], changes: ChangeBus, clock: Clock = SYSTEM
+    ) -> None:
         self.spec = spec
+        self._clock = clock
         self._sessions = sessions
         self._changes = changes
         self._list_stmt, self._cols = columns(spec.key)
         self._save_hooks: list[SaveHook] = []
+        self._computed: dict[str, Callable[[], Mapping[int, str]]] = {}
 
     def add_save_hook(self, hook: SaveHook) -> None:
         """Let another service keep derived columns consistent within the same save
         (e.g. an institution's quarter follows its coordinates)."""
         self._save_hooks.append(hook)
+
+    def set_computed(self, key: str, values: Callable[[], Mapping[int, str]]) -> None:
+        """Let list column ``key`` show, sort and filter by a computed value (by id) instead
+        of the stored one (the actors' status: computed from attendance, not the recorded stage)."""
+        self._computed[key] = values
 
     # -- lists ---------------------------------------------------------------
     def list_ids(
@@ -203,14 +213,23 @@ class RecordService:
         key = sort or self.spec.columns[0].key
         expr = self._cols[key]
         stmt = self._list_stmt.with_only_columns(model.id, expr)
-        where = filters_where(self.spec.key, filters or {})
+        filters = dict(filters or {})
+        # a computed status is filtered here, after the query, by the computed value
+        status_filter = filters.pop(FilterKind.STATUS, None) if "status" in self._computed else None
+        where = filters_where(self.spec.key, filters)
         matches = search.matching(self.spec.key, text)
         if matches is not None:
             where.append(model.id.in_(matches))
         if where:
             stmt = stmt.where(*where)
         with self._sessions() as session:
-            pairs = list(session.execute(stmt).all())
+            pairs: list[tuple[int, Any]] = [(row[0], row[1]) for row in session.execute(stmt)]
+        wanted = {key, "status"} if status_filter is not None else {key}
+        computed = {k: values() for k, values in self._computed.items() if k in wanted}
+        if status_filter is not None:
+            pairs = [p for p in pairs if computed["status"].get(p[0]) == status_filter]
+        if key in computed:
+            pairs = [(p[0], self._display(key, computed[key].get(p[0], p[1]))) for p in pairs]
         pairs.sort(key=lambda p: _sort_key(p[1]), reverse=descending)
         if descending:  # keep empty values last either way
             pairs.sort(key=lambda p: p[1] is None or p[1] == "")
@@ -221,12 +240,16 @@ class RecordService:
         out: dict[int, tuple[str, ...]] = {}
         if not ids:
             return out
+        computed = {key: values() for key, values in self._computed.items()}
         with self._sessions() as session:
             for start in range(0, len(ids), 500):
                 chunk = list(ids[start : start + 500])
                 stmt = self._list_stmt.where(self.spec.model.id.in_(chunk))
                 for row in session.execute(stmt):
-                    out[row[0]] = tuple(self._display(k, v) for k, v in zip(self._cols, row[1:], strict=True))
+                    out[row[0]] = tuple(
+                        self._display(k, computed[k].get(row[0], v) if k in computed else v)
+                        for k, v in zip(self._cols, row[1:], strict=True)
+                    )
         return out
 
     def _display(self, key: str, value: Any) -> str:
@@ -363,7 +386,7 @@ class RecordService:
                 if record_id is not None and session.is_modified(obj):
                     # Also a change of links only (target groups, members, partners) must
                     # bump the version, so that it is checked and seen by other editors.
-                    obj.updated_at = m.utcnow()
+                    obj.updated_at = self._clock.utcnow()
             session.add(obj)
             try:
                 session.flush()

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,9 @@ from atlas.i18n import _
 from atlas.reporthtml import Logo, Margins, format_day, sniff_image
 from atlas.schema import MEETING_KIND_CHOICES
 from atlas.text import fold
+
+if TYPE_CHECKING:
+    from atlas.core import Atlas
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 _KIND_LABELS = dict(MEETING_KIND_CHOICES)
@@ -117,8 +121,8 @@ def _header_line(*parts: str) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _today(today: dt.date | None) -> dt.date:
-    return today or dt.date.today()
+def _today(atlas: Atlas, today: dt.date | None) -> dt.date:
+    return today or atlas.clock.today()
 
 
 def _footer(today: dt.date, note: str = "") -> str:

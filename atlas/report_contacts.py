@@ -158,7 +158,7 @@ def contact_list(
     today: dt.date | None = None,
 ) -> ReportDocument:
     """Kontaktliste: chosen columns, sorted, optionally grouped by institution."""
-    day = _today(today)
+    day = _today(atlas, today)
     cols = [col for col in dict.fromkeys(columns) if col in CONTACT_COLUMNS]
     unknown = [col for col in columns if col not in CONTACT_COLUMNS]
     if unknown or not cols:

@@ -103,7 +103,7 @@ def directory(
 ) -> ReportDocument:
     """Wegweiser: cover, per quarter a map with numbered markers and the offers by category,
     and an index of the institutions. Only current offers of public institutions."""
-    day = _today(today)
+    day = _today(atlas, today)
     o, i = m.Offer, m.Institution
     current = (o.valid_to.is_(None) | (o.valid_to >= day)) & (o.valid_from.is_(None) | (o.valid_from <= day))
     stmt = select(o, i).join(i, i.id == o.institution_id).where(current, i.is_public.is_(True))

@@ -70,7 +70,7 @@ def network_report(
 ) -> ReportDocument:
     """Netzwerkbericht for funders: funnel at both ends of the period, by sector and quarter,
     the monthly trend, meetings held and participation, agreements in force."""
-    day = _today(today)
+    day = _today(atlas, today)
     if start > end:
         raise ValidationError({"period": _("Der Zeitraum beginnt nach seinem Ende.")})
     if (end - start).days > 366 * 10:
@@ -424,7 +424,7 @@ def _agreements_html(agreements: Sequence[AgreementFigure]) -> Safe:
     )
 
 
-def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The last twelve months up to today."""
-    day = _today(today)
+def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last twelve months up to ``today``."""
+    day = today
     return months_before(day, 12) + dt.timedelta(days=1), day

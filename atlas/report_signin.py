@@ -64,7 +64,7 @@ def sign_in_sheet(
     today: dt.date | None = None,
 ) -> ReportDocument:
     """Teilnehmer- und Unterschriftenliste of one meeting: expected people plus blank rows."""
-    day = _today(today)
+    day = _today(atlas, today)
     if meeting_id is None:
         raise EmptyReportError(_("Bitte ein Treffen wählen. Es wurde kein PDF erstellt."))
     if not 0 <= blank_rows <= 200:
@@ -199,7 +199,7 @@ $funding
 
 def meetings_for_choice(atlas: Atlas, around: dt.date | None = None) -> list[tuple[int, str]]:
     """(id, label) of the meetings, the next ones first, then the past ones (newest first)."""
-    day = _today(around)
+    day = _today(atlas, around)
     with atlas.sessions() as session:
         rows = session.execute(select(m.Meeting.id, m.Meeting.starts_at, m.Meeting.title)).all()
     upcoming = sorted((r for r in rows if r[1].date() >= day), key=lambda r: r[1])

@@ -260,7 +260,7 @@ ACTOR = EntitySpec(
     columns=(
         ListColumn("name", _("Name")),
         ListColumn("sector", _("Sektor")),
-        ListColumn("status", _("Erfasste Stufe")),
+        ListColumn("status", _("Status")),  # computed from attendance (Atlas sets it)
         ListColumn("quarter", _("Quartier")),
     ),
     filters=(FilterKind.QUARTER, FilterKind.SECTOR, FilterKind.STATUS),

@@ -7,7 +7,6 @@ and only after a copy was made with SQLite's online backup API.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import shutil
@@ -23,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
+from atlas.clock import SYSTEM
 from atlas.errors import (
     CorruptDatabaseError,
     DatabaseOpenError,
@@ -221,7 +221,7 @@ def _check_not_locked(path: Path) -> None:
 
 
 def _unique_copy_name(path: Path, label: str) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = SYSTEM.now().strftime("%Y%m%d-%H%M%S")
     suffix = path.suffix or ".sqlite"
     target = path.with_name(f"{path.stem}.vor-{label}-{stamp}{suffix}")
     n = 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 from atlas import models as m
+from atlas.clock import FixedClock
 from atlas.core import Atlas
 from db.engine import make_sessions
 from db.migrate import open_database
@@ -39,11 +41,15 @@ def demo(tmp_path: Path) -> Iterator[Atlas]:
     result.engine.dispose()
 
 
+#: The day of the ``atlas`` fixture's clock: not the demo's, and not the machine's.
+TEST_DAY = dt.datetime(2026, 11, 16, 10, 0)
+
+
 @pytest.fixture
 def atlas(db_path: Path) -> Iterator[Atlas]:
-    """A fresh, migrated database file with the seeded taxonomies."""
+    """A fresh, migrated database file with the seeded taxonomies, on a fixed day."""
     result = open_database(db_path)
-    yield Atlas(make_sessions(result.engine))
+    yield Atlas(make_sessions(result.engine), clock=FixedClock(TEST_DAY))
     result.engine.dispose()
 
 
@@ -84,3 +90,32 @@ def network(atlas: Atlas) -> dict[str, Any]:
         "round_table": rt,
         "groups": (a, b),
     }
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--system-date",
+        metavar="YYYY-MM-DD",
+        help="run with Python's wall clock moved to this day (time-machine; the program must not notice)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "dates: depends on days and months; ./dev test runs these again with the system date moved",
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _system_date(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``--system-date``: every test of the run sees that day as the machine's date."""
+    day = request.config.getoption("--system-date")
+    if not day:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(dt.datetime.fromisoformat(f"{day}T09:30:00"), tick=True):
+        assert dt.date.today() == dt.date.fromisoformat(day)
+        yield

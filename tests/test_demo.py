@@ -21,6 +21,9 @@ from atlas.schema import FilterKind
 from db.engine import make_sessions
 from db.migrate import open_database
 
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
+
 COMMITTED = Path(__file__).resolve().parents[1] / "resources" / "demo" / "demo.sqlite"
 
 

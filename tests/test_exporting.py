@@ -23,6 +23,9 @@ from atlas.schema import FilterKind
 from db.engine import make_sessions
 from db.migrate import open_database
 
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -6,10 +6,15 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from atlas.core import Atlas
 from atlas.mapdata import json_for_script
 from atlas.mappage import build_page, remote_references, standalone_html
 from atlas.models import Vocabulary
+
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,9 +9,13 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from atlas import models as m
+from atlas.clock import FixedClock
 from atlas.core import Atlas
 from atlas.errors import NotFoundError, ValidationError
 from atlas.network import ActivityRule, months_before
+
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
 
 D = dt.date
 
@@ -136,7 +140,7 @@ def test_same_person_ticked_twice_counts_once(atlas: Atlas, history: dict[str, i
 
 
 def test_a_future_meeting_cannot_have_attendance(atlas: Atlas, history: dict[str, int]) -> None:
-    future = meeting(atlas, dt.date.today() + dt.timedelta(days=7), "Zukunft")
+    future = meeting(atlas, atlas.clock.today() + dt.timedelta(days=7), "Zukunft")
     with pytest.raises(ValidationError) as err:
         atlas.network.save_attendance(future, [(history["regular"], None)])
     assert "Zukunft" in err.value.errors["attendance"]
@@ -243,3 +247,124 @@ def test_agreement_parties_get_named_contacts_and_reviews_roll_on(demo: Atlas) -
     record = demo.records["agreement"].get(agreement_id)
     demo.records["agreement"].save(agreement_id, {"review_rhythm": "vierteljährlich"}, record.version)
     assert demo.network.review_done(agreement_id, on=D(2026, 11, 30)) == D(2027, 2, 28)
+
+
+# -- "ruhend" needs evidence (issue 10, point 4) ----------------------------------------
+
+
+def round_table(atlas: Atlas, name: str, *members: int) -> int:
+    return atlas.records["round_table"].save(None, {"name": name, "members": list(members)}).id
+
+
+def table_meeting(atlas: Atlas, table: int, day: dt.date) -> int:
+    return (
+        atlas.records["meeting"]
+        .save(
+            None,
+            {
+                "title": f"Sitzung {day}",
+                "kind": "runder_tisch",
+                "round_table_id": table,
+                "starts_at": f"{day:%d.%m.%Y} 10:00",
+            },
+        )
+        .id
+    )
+
+
+def test_recorded_active_without_any_attendance_stays_active_and_says_why(atlas: Atlas) -> None:
+    """An imported list says "aktiv": on day one, with no meetings recorded, it stays so."""
+    partner = actor(atlas, "Aus der Excel-Liste", stage="aktiv", since=D(2026, 1, 5))
+    state = atlas.network.states(D(2026, 11, 15))[partner]
+    assert state.status.value == "aktiv" and state.by_record
+    assert state.why() == "laut Erfassung, noch keine Treffen erfasst"
+    assert atlas.network.funnel(D(2026, 11, 15)).counts == {
+        "angesprochen": 0,
+        "informiert": 0,
+        "aktiv": 1,
+        "ruhend": 0,
+    }
+
+
+def test_dormant_only_after_missing_recorded_meetings_of_its_round_tables(atlas: Atlas) -> None:
+    partner = actor(atlas, "Partner", stage="aktiv", since=D(2026, 1, 5))
+    other = actor(atlas, "Kommt immer")
+    table = round_table(atlas, "Runder Tisch Nord", partner, other)
+    elsewhere = round_table(atlas, "Arbeitskreis Süd", other)
+    # a meeting of its table with nobody ticked is no evidence ...
+    table_meeting(atlas, table, D(2026, 9, 10))
+    # ... nor are recorded meetings of a table it does not belong to
+    for day in (D(2026, 10, 1), D(2026, 10, 20)):
+        mid = table_meeting(atlas, elsewhere, day)
+        atlas.network.save_attendance(mid, [(other, None)])
+    assert atlas.network.states(D(2026, 11, 15))[partner].status.value == "aktiv"
+    # its own table meets, attendance is recorded, and it stays away: now it is dormant
+    missed = table_meeting(atlas, table, D(2026, 11, 5))
+    atlas.network.save_attendance(missed, [(other, None)])
+    state = atlas.network.states(D(2026, 11, 15))[partner]
+    assert state.status.value == "ruhend" and not state.by_record and state.missed == 1
+    assert state.why() == "1 erfasste Treffen verpasst"
+    # the month-end figures tell the same story as the day
+    trend = {p.month: p.counts for p in atlas.network.trend(3, D(2026, 11, 30))}
+    assert trend["2026-10"]["aktiv"] == 2 and trend["2026-10"]["ruhend"] == 0
+    assert trend["2026-11"]["ruhend"] == 1
+
+
+def test_the_demo_at_the_end_of_2025_is_not_mostly_dormant(demo: Atlas) -> None:
+    """Was: 44 of 50 dormant on 31.12.2025, because nothing had been recorded yet."""
+    funnel = demo.network.funnel(D(2025, 12, 31))
+    assert funnel.counts["ruhend"] < funnel.counts["aktiv"]
+    states = demo.network.states(D(2025, 12, 31)).values()
+    assert all(s.missed > 0 for s in states if s.status.value == "ruhend" and s.override_reason is None)
+    # the story of the demo's day is unchanged
+    assert demo.network.funnel().counts["aktiv"] == 60 and demo.network.funnel().total == 100
+
+
+def test_a_guest_without_an_institution_is_no_network_member(demo: Atlas) -> None:
+    """61 of 100, not 101: a person met at a meeting is recorded there, not as an actor."""
+    assert isinstance(demo.clock, FixedClock)
+    demo.clock.advance(dt.timedelta(days=5))  # after the November round table
+    with demo.sessions() as session:
+        mid = session.scalar(select(m.Meeting.id).where(func.date(m.Meeting.starts_at) == "2026-11-18"))
+    actors_before = demo.actors.count()
+    actor_id, contact_id = demo.network.add_walk_in(mid, "Erika", "Gast")
+    assert actor_id is None and demo.actors.count() == actors_before
+    assert demo.network.funnel().total == 100
+    guest = [r for r in demo.network.sheet(mid) if r.contact_id == contact_id]
+    assert len(guest) == 1 and guest[0].present and guest[0].actor_id is None and not guest[0].member
+    # unticking and ticking again keeps her as a guest; the figures never count her
+    demo.network.save_attendance(mid, [])
+    demo.network.save_attendance(mid, [(None, contact_id)])
+    assert [r.contact_id for r in demo.network.sheet(mid) if r.actor_id is None] == [contact_id]
+    assert demo.network.funnel().total == 100
+
+
+def test_actor_list_shows_sorts_and_filters_by_the_computed_status(atlas: Atlas) -> None:
+    recorded_informed = actor(atlas, "Kam zweimal", stage="informiert")
+    recorded_active = actor(atlas, "Laut Liste aktiv", stage="aktiv")
+    round_table(atlas, "Hat noch nicht getagt", recorded_active)  # so nothing it missed was recorded
+    for day in (D(2026, 10, 1), D(2026, 10, 20)):
+        mid = meeting(atlas, day)
+        atlas.network.save_attendance(mid, [(recorded_informed, None)])
+    on = atlas.network.states(D(2026, 11, 15))
+    assert on[recorded_informed].status.value == "aktiv"
+    assert atlas.clock.today() == D(2026, 11, 16)
+    rows = atlas.actors.rows([recorded_informed, recorded_active])
+    status_col = [c.key for c in atlas.actors.spec.columns].index("status")
+    assert rows[recorded_informed][status_col] == "aktiv"
+    assert rows[recorded_active][status_col] == "aktiv"  # laut Erfassung
+    from atlas.schema import FilterKind
+
+    computed = {a: s.status.value for a, s in atlas.network.states().items()}
+    for value in ("aktiv", "informiert", "ruhend"):
+        ids = atlas.actors.list_ids(filters={FilterKind.STATUS: value})
+        assert sorted(ids) == sorted(a for a, v in computed.items() if v == value)
+
+
+def test_an_override_records_the_coach_not_unknown(atlas: Atlas) -> None:
+    target = actor(atlas, "Partner")
+    atlas.network.set_override(target, "aktiv", "arbeitet eng mit", on=D(2026, 6, 1))
+    assert atlas.network.overrides(target)[0][3] not in ("", "unbekannt")
+    atlas.network.user = "Petra Koch"
+    atlas.network.set_override(target, "ruhend", "Stelle unbesetzt", on=D(2026, 7, 1))
+    assert atlas.network.overrides(target)[-1][3] == "Petra Koch"

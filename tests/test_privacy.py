@@ -13,6 +13,9 @@ from atlas import models as m
 from atlas.core import Atlas
 from atlas.errors import NotFoundError, ValidationError
 
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def person(atlas: Atlas) -> dict[str, int]:

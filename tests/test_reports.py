@@ -18,6 +18,9 @@ from atlas.reports import EmptyReportError
 from atlas.reportsvg import Marker, TileSource, _spread, map_svg, trend_svg
 from atlas.text import fold
 
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
+
 TODAY = dt.date(2026, 11, 22)
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

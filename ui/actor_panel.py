@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -19,12 +20,17 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.network import FUNNEL, STATUS_LABELS
+from atlas.network import FUNNEL, STATUS_LABELS, login_name
 from atlas.text import format_date
+
+#: QSettings key of the coach's name, recorded with every override (asked once).
+COACH_NAME_KEY = "user/name"
 
 
 class OverrideDialog(QDialog):
-    def __init__(self, current: str, parent: QWidget | None = None) -> None:
+    """Status and reason; ``ask_name`` (the login name as default) asks once who the coach is."""
+
+    def __init__(self, current: str, parent: QWidget | None = None, ask_name: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Status von Hand festlegen"))
         self.status = QComboBox()
@@ -44,6 +50,13 @@ class OverrideDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Status"), self.status)
         form.addRow(self.tr("Begründung *"), self.reason)
+        self.name: QLineEdit | None = None
+        if ask_name is not None:
+            self.name = QLineEdit(ask_name)
+            self.name.setObjectName("coach_name")
+            self.name.setMaxLength(100)
+            self.name.setToolTip(self.tr("Wird bei jeder Festlegung vermerkt und für die nächsten gemerkt."))
+            form.addRow(self.tr("Ihr Name *"), self.name)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -69,9 +82,15 @@ class OverrideDialog(QDialog):
 class ActorPanel(QWidget):
     changed = Signal()
 
-    def __init__(self, atlas: Atlas, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, atlas: Atlas, settings: QSettings | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.atlas = atlas
+        self.settings = settings
+        known = str(settings.value(COACH_NAME_KEY, "") or "") if settings is not None else ""
+        if known:
+            atlas.network.user = known
         self.actor_id: int | None = None
         self.status = QLabel()
         self.status.setObjectName("computedStatus")
@@ -145,15 +164,30 @@ class ActorPanel(QWidget):
         self.override_button.setEnabled(True)
         self.clear_button.setEnabled(bool(state and state.override_reason))
 
+    def ask_name(self) -> str | None:
+        """The name to ask for (prefilled with the login name) until the coach has given hers."""
+        if self.settings is None or str(self.settings.value(COACH_NAME_KEY, "") or ""):
+            return None
+        return login_name()
+
     def set_override(self, dialog: OverrideDialog | None = None) -> bool:
         if self.actor_id is None:
             return False
         state = self.atlas.network.state_of(self.actor_id)
-        dialog = dialog or OverrideDialog(state.status.value if state else "aktiv", self)
+        dialog = dialog or OverrideDialog(
+            state.status.value if state else "aktiv", self, ask_name=self.ask_name()
+        )
         while True:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return False
             try:
+                if dialog.name is not None:
+                    name = " ".join(dialog.name.text().split())
+                    if not name:
+                        raise ValidationError({"name": self.tr("Bitte Ihren Namen angeben.")})
+                    self.atlas.network.user = name
+                    if self.settings is not None:
+                        self.settings.setValue(COACH_NAME_KEY, name)
                 self.atlas.network.set_override(
                     self.actor_id, str(dialog.status.currentData()), dialog.reason.toPlainText()
                 )

@@ -554,7 +554,7 @@ class DashboardPage(QWidget):
         self.day_edit.setCalendarPopup(True)
         self.day_edit.setDisplayFormat("dd.MM.yyyy")
         self.day_edit.setMinimumDate(QDate(2000, 1, 1))
-        self.day_edit.setDate(QDate.currentDate())
+        self.day_edit.setDate(QDate(self.atlas.clock.today()))
         self.day_edit.setAccessibleName(self.tr("Stand am"))
         self.day_edit.dateChanged.connect(lambda _d: self._timer.start())
         day_label = _plain(self.tr("&Stand am"))

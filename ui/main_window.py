@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
             section.add_detail_panel(panel, stretch=5)
             self.panels[key] = panel
         elif key == "actor":
-            panel = ActorPanel(self.atlas)
+            panel = ActorPanel(self.atlas, self.settings)
             section.add_detail_panel(panel)
             self.panels[key] = panel
         elif key == "agreement":

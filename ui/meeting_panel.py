@@ -198,7 +198,7 @@ class MeetingPanel(QWidget):
             self.hint.setText(str(err))
             return
         starts = record.values.get("starts_at")
-        future = isinstance(starts, dt.datetime) and starts.date() > dt.date.today()
+        future = isinstance(starts, dt.datetime) and starts.date() > self.atlas.clock.today()
         self.hint.setText(
             self.tr("Das Treffen liegt in der Zukunft: Anwesenheit kann ab dem Tag eingetragen werden.")
             if future
@@ -305,7 +305,7 @@ class MeetingPanel(QWidget):
     def _fill_tasks(self, tasks: list[tuple[int, str, str, dt.date | None, bool]]) -> None:
         self.tasks.blockSignals(True)
         self.tasks.setRowCount(len(tasks))
-        today = dt.date.today()
+        today = self.atlas.clock.today()
         for r, (task_id, task, who, due, done) in enumerate(tasks):
             check = _item("")
             check.setFlags(check.flags() | Qt.ItemFlag.ItemIsUserCheckable)

@@ -401,7 +401,7 @@ def build_document(kind: str, atlas: Atlas, options: Mapping[str, Any]) -> Repor
             today=today,
         )
     if kind == "network":
-        start, end = reports.default_period(today)
+        start, end = reports.default_period(today or atlas.clock.today())
         return reports.network_report(
             atlas, start=options.get("start") or start, end=options.get("end") or end, logo=logo, today=today
         )
@@ -583,7 +583,7 @@ class ReportDialog(QDialog):
         self.form.addRow(self.tr("Kategorie"), self.category)
 
     def _build_network(self) -> None:
-        start, end = reports.default_period()
+        start, end = reports.default_period(self.atlas.clock.today())
         start = self.preset.get("start") or start
         end = self.preset.get("end") or end
         self.start = QDateEdit(QDate(start.year, start.month, start.day))

@@ -17,6 +17,9 @@ from atlas.errors import AtlasError
 from atlas.network import ActivityRule
 from ui.dashboard import HAVE_CHARTS, DashboardPage, PaintedTrend
 
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
+
 TOTAL = len(m.ActorStatus)  # index of the "gesamt" column in the tables is TOTAL + 1
 
 

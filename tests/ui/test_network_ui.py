@@ -11,13 +11,21 @@ from PySide6.QtWidgets import QDialog
 from sqlalchemy import func, select
 
 from atlas import models as m
+from atlas.clock import FixedClock
 from atlas.core import Atlas
+from atlas.demo import TODAY
 from ui.actor_panel import ActorPanel, OverrideDialog
 from ui.main_window import MainWindow
 from ui.meeting_panel import MeetingPanel, WalkInDialog
 
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
+
 
 def open_meetings(qtbot, demo: Atlas, settings) -> tuple[MainWindow, MeetingPanel]:  # type: ignore[no-untyped-def]
+    """The meetings section on a day that is not the demo's: two days after its November round table."""
+    assert isinstance(demo.clock, FixedClock) and demo.clock.today() == TODAY
+    demo.clock.advance(AFTER_NOVEMBER_MEETING - TODAY)
     window = MainWindow(demo, "demo.sqlite", settings)
     qtbot.addWidget(window)
     window.show()
@@ -48,7 +56,7 @@ def past_meeting_without_attendance(demo: Atlas) -> int:
     with demo.sessions() as session:
         return session.scalar(
             select(m.Meeting.id)
-            .where(m.Meeting.starts_at < dt.datetime.now(), m.Meeting.round_table_id.is_not(None))
+            .where(m.Meeting.starts_at < demo.clock.now(), m.Meeting.round_table_id.is_not(None))
             .where(~select(m.Attendance.id).where(m.Attendance.meeting_id == m.Meeting.id).exists())
             .order_by(m.Meeting.starts_at.desc())
         )

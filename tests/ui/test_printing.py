@@ -33,6 +33,9 @@ from ui.printing import (
     save_pdf,
 )
 
+# Runs again with the system date moved (./dev test): nothing may depend on the real day.
+pytestmark = pytest.mark.dates
+
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 22)
 
