@@ -346,12 +346,12 @@ class MainWindow(QMainWindow):
         section = self.section(entity)
         if isinstance(page, QTabWidget):
             page.setCurrentWidget(section)
-        if not section.select(record_id):
+        if section.model.row_of(record_id) is None:
             section.search.clear()
             for combo in section.filters.values():
                 combo.setCurrentIndex(0)
             section.refresh()
-            section.select(record_id)
+        section.open(record_id)
 
     def focus_search(self) -> None:
         section = self.current_section()
@@ -374,7 +374,7 @@ class MainWindow(QMainWindow):
         section = self.current_section()
         if section is None:
             return
-        record_id = section.current_id()
+        record_id = section.shown_id()  # exactly the record the form shows, named in the question
         if record_id is None:
             self.statusBar().showMessage(self.tr("Bitte zuerst einen Eintrag in der Liste auswählen."), 5000)
             return
@@ -458,7 +458,7 @@ class MainWindow(QMainWindow):
 
     def _selected_person(self) -> int | None:
         section = self.current_section()
-        record_id = section.current_id() if section is not None and section.spec.key == "contact" else None
+        record_id = section.shown_id() if section is not None and section.spec.key == "contact" else None
         if record_id is None:
             QMessageBox.information(
                 self,
@@ -468,14 +468,22 @@ class MainWindow(QMainWindow):
         return record_id
 
     def privacy_export(self, path: str | None = None) -> str | None:
-        """Art. 15: what is stored about the selected person, into a file to hand over."""
+        """Art. 15: what is stored about the person in the form, into a file to hand over."""
         contact_id = self._selected_person()
         if contact_id is None:
+            return None
+        try:
+            name = self.atlas.contacts.get(contact_id).title
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
             return None
         target = (
             path
             or QFileDialog.getSaveFileName(
-                self, self.tr("Auskunft speichern"), "auskunft.txt", self.tr("Text (*.txt);;JSON (*.json)")
+                self,
+                self.tr("Auskunft über „{name}“ speichern").format(name=name),
+                "auskunft.txt",
+                self.tr("Text (*.txt);;JSON (*.json)"),
             )[0]
         )
         if not target:
@@ -485,11 +493,13 @@ class MainWindow(QMainWindow):
         except AtlasError as err:
             QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
             return None
-        self.statusBar().showMessage(self.tr("Auskunft gespeichert: {path}").format(path=written), 10000)
+        self.statusBar().showMessage(
+            self.tr("Auskunft über „{name}“ gespeichert: {path}").format(name=name, path=written), 10000
+        )
         return str(written)
 
     def privacy_erase(self) -> str | None:
-        """Art. 17: erase the selected person for good (asked first, no undo)."""
+        """Art. 17: erase the person in the form for good (asked by name first, no undo)."""
         contact_id = self._selected_person()
         if contact_id is None:
             return None
@@ -525,7 +535,7 @@ class MainWindow(QMainWindow):
         preset: dict[str, object] = {}
         if section is None:
             return preset
-        key, record_id = section.spec.key, section.current_id()
+        key, record_id = section.spec.key, section.shown_id()
         quarter = section.active_filters().get(FilterKind.QUARTER)
         if quarter is not None:
             preset["quarter_id"] = quarter

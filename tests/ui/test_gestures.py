@@ -1,0 +1,241 @@
+"""Mouse and keyboard gestures as a person makes them: clicks on list rows, Tab, Strg+Z."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox, QTableView
+
+from atlas.core import Atlas
+from tests.ui.conftest import Answers
+from tests.ui.test_map import js, state, wait_markers
+from ui.main_window import MainWindow
+from ui.section import SectionWidget
+
+YES = QMessageBox.StandardButton.Yes
+CANCEL = QMessageBox.StandardButton.Cancel
+
+
+def click_row(table: QTableView, row: int, column: int = 0) -> None:
+    """A left click in the middle of a list cell, on the viewport like a real mouse."""
+    index = table.model().index(row, column)
+    table.scrollTo(index)
+    QTest.mouseClick(
+        table.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        table.visualRect(index).center(),
+    )
+
+
+def click_record(section: SectionWidget, record_id: int) -> None:
+    row = section.model.row_of(record_id)
+    assert row is not None, f"{record_id} is not listed"
+    click_row(section.table, row)
+
+
+def shown(section: SectionWidget) -> int | None:
+    return section.form.record.id if section.form.record is not None else None
+
+
+def test_a_click_on_an_institution_opens_it_follows_on_the_map_and_delete_names_it(
+    qtbot, atlas: Atlas, settings, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    first = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "lat": 51.47, "lon": 6.85})
+    second = atlas.institutions.save(None, {"name": "Jobcenter Marktstraße", "lat": 51.48, "lon": 6.86})
+    window = MainWindow(atlas, "test.sqlite", settings)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    pane = window.start_map()
+    qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)
+    wait_markers(qtbot, pane.view, 2)
+    section = window.section("institution")
+    assert section.model.ids() == [first.id, second.id]
+
+    click_record(section, second.id)
+    assert shown(section) == second.id
+    assert section.form.editors["name"].value() == "Jobcenter Marktstraße"
+    assert section.current_id() == second.id
+
+    def map_follows() -> None:
+        assert state(qtbot, pane.view)["selected"] == second.id
+
+    qtbot.waitUntil(map_follows, timeout=10000)
+    window.grab().save("/tmp/ui-mouse-click-institution.png")
+
+    answers.next = [CANCEL]
+    window.actions_by_name["delete"].trigger()
+    assert "„Jobcenter Marktstraße“" in answers.questions[-1]
+    assert atlas.institutions.count() == 2
+    assert js(qtbot, pane.view, "true")
+
+
+def open_window(qtbot, atlas: Atlas, settings, with_map: bool = False) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(atlas, "test.sqlite", settings)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    if with_map:
+        pane = window.start_map()
+        qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)
+    return window
+
+
+def two_of_each(atlas: Atlas) -> dict[str, tuple[int, int, int | None]]:
+    """Two records per section; (first, second, institution the map shows for the second)."""
+    a = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "lat": 51.47, "lon": 6.85})
+    b = atlas.institutions.save(None, {"name": "Jobcenter Marktstraße", "lat": 51.48, "lon": 6.86})
+    made: dict[str, tuple[int, int, int | None]] = {"institution": (a.id, b.id, b.id)}
+    values: dict[str, tuple[dict[str, object], dict[str, object]]] = {
+        "offer": (
+            {"title": "Sprechstunde", "institution_id": a.id},
+            {"title": "Bewerbungstraining", "institution_id": b.id},
+        ),
+        "contact": (
+            {"last_name": "Beispiel", "first_name": "Erika", "institution_id": a.id},
+            {"last_name": "Muster", "first_name": "Max", "institution_id": b.id},
+        ),
+        "actor": (
+            {"name": "Netzwerk Gesundheit", "status": "aktiv", "institution_id": a.id},
+            {"name": "Jobcenter-Team", "status": "aktiv", "institution_id": b.id},
+        ),
+        "round_table": ({"name": "RT Gesundheit"}, {"name": "RT Arbeit"}),
+        "meeting": (
+            {"title": "Auftakt", "kind": "runder_tisch", "starts_at": "05.03.2026 10:00"},
+            {"title": "Zweites Treffen", "kind": "runder_tisch", "starts_at": "07.05.2026 10:00"},
+        ),
+        "agreement": ({"title": "Kooperation Kita"}, {"title": "Raumnutzung"}),
+        "quarter": ({"name": "Lirich"}, {"name": "Alt-Oberhausen"}),
+    }
+    for key, (one, two) in values.items():
+        first = atlas.records[key].save(None, one)
+        second = atlas.records[key].save(None, two)
+        made[key] = (first.id, second.id, b.id if key in ("offer", "contact", "actor") else None)
+    return made
+
+
+def show(window: MainWindow, key: str, record_id: int) -> SectionWidget:
+    """The section of ``key`` on screen with one record open (as the overview opens it)."""
+    window.open_record(key, record_id)
+    section = window.section(key)
+    assert window.current_section() is section
+    return section
+
+
+def test_a_click_opens_the_record_in_every_section_and_the_map_follows(
+    qtbot, atlas: Atlas, settings, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    made = two_of_each(atlas)
+    window = open_window(qtbot, atlas, settings, with_map=True)
+    view = window.map.view  # type: ignore[union-attr]
+    wait_markers(qtbot, view, 2)
+    for key, (first, second, place) in made.items():
+        section = show(window, key, first)
+        assert shown(section) == first
+        title = atlas.records[key].get(second).title
+        click_record(section, second)
+        assert shown(section) == second, key
+        assert section.form.heading.text() == title, key
+        assert section.current_id() == second, key
+        if place is not None:
+
+            def map_follows(place: int = place) -> None:
+                assert state(qtbot, view)["selected"] == place
+
+            qtbot.waitUntil(map_follows, timeout=10000)
+        window.grab().save(f"/tmp/ui-mouse-click-{key}.png")
+        answers.next = [CANCEL]
+        window.actions_by_name["delete"].trigger()
+        assert f"„{title}“ löschen?" in answers.questions[-1], key
+        assert atlas.records[key].get(second).id == second  # cancelled: nothing deleted
+        # and back to the first by mouse
+        click_record(section, first)
+        assert shown(section) == first, key
+
+
+def test_a_click_with_unsaved_changes_asks_and_staying_keeps_list_and_form_together(
+    qtbot, atlas: Atlas, settings, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    a = atlas.institutions.save(None, {"name": "Ärztehaus Mitte"})
+    b = atlas.institutions.save(None, {"name": "Jobcenter Marktstraße"})
+    window = open_window(qtbot, atlas, settings)
+    section = window.section("institution")
+    click_record(section, a.id)
+    assert shown(section) == a.id
+    name = section.form.editors["name"].focus_widget()
+    name.setFocus()
+    QTest.keyClicks(name, " Nord")
+    assert section.form.is_dirty()
+
+    # the same row again: nothing to ask, the typing stays
+    click_record(section, a.id)
+    assert answers.questions == []
+    assert section.form.editors["name"].value() == "Ärztehaus Mitte Nord"
+
+    # another row: asked; "Abbrechen" keeps the typing and the blue row on the form's record
+    answers.next = [CANCEL]
+    click_record(section, b.id)
+    assert "„Ärztehaus Mitte“" in answers.questions[-1]
+    assert shown(section) == a.id and section.current_id() == a.id
+    assert section.form.editors["name"].value() == "Ärztehaus Mitte Nord"
+    window.grab().save("/tmp/ui-mouse-stay.png")
+    answers.next = [CANCEL]
+    window.actions_by_name["delete"].trigger()
+    assert "„Ärztehaus Mitte“ löschen?" in answers.questions[-1]
+
+    # "Verwerfen" opens the clicked record
+    answers.next = [QMessageBox.StandardButton.Discard]
+    click_record(section, b.id)
+    assert shown(section) == b.id and section.current_id() == b.id
+    assert atlas.institutions.get(a.id).title == "Ärztehaus Mitte"
+
+    # a new record with typing, then a click and "Abbrechen": no row stays blue
+    window.actions_by_name["new"].trigger()
+    assert section.current_id() is None
+    QTest.keyClicks(section.form.editors["name"].focus_widget(), "Neue Einrichtung")
+    answers.next = [CANCEL]
+    click_record(section, a.id)
+    assert shown(section) is None
+    assert section.table.selectionModel().selectedRows() == []
+    window.actions_by_name["delete"].trigger()  # nothing shown: nothing to delete
+    assert atlas.institutions.count() == 2
+
+    # "Speichern" saves the new one and opens the clicked one
+    answers.next = [QMessageBox.StandardButton.Save]
+    click_record(section, a.id)
+    assert shown(section) == a.id
+    assert atlas.institutions.count() == 3
+
+
+def test_delete_and_dsgvo_act_on_the_clicked_person_and_name_her(
+    qtbot, atlas: Atlas, settings, answers: Answers, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    erika = atlas.contacts.save(
+        None, {"first_name": "Erika", "last_name": "Beispiel", "email": "e@example.org"}
+    )
+    max_ = atlas.contacts.save(None, {"first_name": "Max", "last_name": "Muster", "email": "m@example.org"})
+    window = open_window(qtbot, atlas, settings)
+    window.show_section(2)
+    section = window.section("contact")
+    click_record(section, max_.id)
+    assert shown(section) == max_.id
+
+    written = window.privacy_export(str(tmp_path / "auskunft.txt"))
+    assert written is not None
+    text = (tmp_path / "auskunft.txt").read_text(encoding="utf-8")
+    assert "m@example.org" in text and "e@example.org" not in text
+    assert "Max Muster" in window.statusBar().currentMessage()
+
+    answers.next = [CANCEL]
+    assert window.privacy_erase() is None
+    assert "„Max Muster“" in answers.questions[-1]
+
+    click_record(section, erika.id)
+    answers.next = [YES]
+    window.actions_by_name["delete"].trigger()
+    assert "Kontakt „Erika Beispiel“ löschen?" in answers.questions[-1]
+    assert [r for r in atlas.contacts.list_ids()] == [max_.id]
+    assert shown(section) is None
