@@ -24,6 +24,7 @@ from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.geocoding import Outcome
+from atlas.records import DeletedRecord
 from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
@@ -42,6 +43,7 @@ from ui.section import SectionWidget
 from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand
+from ui.undo_keys import UndoKeys
 
 # (navigation label, entity keys shown in that section)
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         title = "Stadtteil-Atlas" + (" – Demo" if demo else "")
         self.setWindowTitle(title)
         self.undo_stack = QUndoStack(self)
+        self.undo_keys = UndoKeys(self.undo_stack, self)  # Strg+Z after a delete, also from a text field
         self.network_tasks = TaskRunner(1, self)  # geocoding: one request at a time, off the GUI thread
         apply_saved_settings(atlas, settings)
 
@@ -259,6 +262,9 @@ class MainWindow(QMainWindow):
         redo = self.undo_stack.createRedoAction(self, self.tr("&Wiederherstellen"))
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         redo.setObjectName("action_redo")
+        # The menu says what Strg+Z undoes ("Rückgängig: „…“ löschen"); the tool bar keeps a short label.
+        undo.setIconText(self.tr("Rückgängig"))
+        redo.setIconText(self.tr("Wiederherstellen"))
         a["undo"], a["redo"] = undo, redo
         a["new"].triggered.connect(self.new_record)
         a["save"].triggered.connect(self.save_current)
@@ -406,10 +412,21 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Löschen"), str(err))
             return
         section.form.clear()
-        self.undo_stack.push(DeleteCommand(service, deleted, self._undo_failed))
+        self.undo_stack.push(
+            DeleteCommand(service, deleted, self._undo_failed, lambda d, s=section: self._restored(s, d))
+        )
         self.statusBar().showMessage(
             self.tr("„{title}“ gelöscht – Rückgängig mit Strg+Z.").format(title=deleted.title), 10000
         )
+
+    def _restored(self, section: SectionWidget, deleted: DeletedRecord) -> None:
+        """A delete was undone: say so, and show the record again where it was deleted."""
+        self.statusBar().showMessage(
+            self.tr("„{title}“ wiederhergestellt.").format(title=deleted.title), 10000
+        )
+        if section.form.record is None and not section.form.is_dirty():
+            section.refresh()
+            section.open(deleted.id)
 
     def _undo_failed(self, message: str) -> None:
         QMessageBox.warning(self, self.tr("Rückgängig"), message)

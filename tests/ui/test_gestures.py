@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox, QTableView
+from PySide6.QtWidgets import QApplication, QMessageBox, QTableView, QWidget
 
 from atlas.core import Atlas
 from tests.ui.conftest import Answers
@@ -239,3 +239,125 @@ def test_delete_and_dsgvo_act_on_the_clicked_person_and_name_her(
     assert "Kontakt „Erika Beispiel“ löschen?" in answers.questions[-1]
     assert [r for r in atlas.contacts.list_ids()] == [max_.id]
     assert shown(section) is None
+
+
+# -- keyboard ---------------------------------------------------------------------------
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def focused() -> QWidget | None:
+    return QApplication.focusWidget()
+
+
+def key(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """One key press where the focus is, as a keyboard sends it."""
+    widget = focused()
+    assert widget is not None, "nothing has the focus"
+    QTest.keyClick(widget, key, modifier)
+
+
+def typed(text: str) -> None:
+    widget = focused()
+    assert widget is not None
+    QTest.keyClicks(widget, text)
+
+
+def tab_until(target: QWidget, limit: int = 12) -> None:
+    for _ in range(limit):
+        if focused() is target:
+            return
+        key(Qt.Key.Key_Tab)
+    assert focused() is target, f"Tab never reached {target!r}, stuck at {focused()!r}"
+
+
+def active_window(qtbot, atlas: Atlas, settings) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, atlas, settings)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    return window
+
+
+def test_tab_leaves_the_list_for_the_form_and_shift_tab_comes_back(qtbot, atlas: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    made = two_of_each(atlas)
+    window = active_window(qtbot, atlas, settings)
+    for key_name in ("institution", "meeting", "quarter"):
+        first, second, _place = made[key_name]
+        section = show(window, key_name, first)
+        section.table.setFocus()
+        away, back = (Qt.Key.Key_Down, Qt.Key.Key_Up)
+        if section.model.row_of(first) == 1:
+            away, back = back, away
+        key(away)  # the arrow keys open records as a click does
+        assert section.current_id() == shown(section) == second, key_name
+        key(back)
+        assert section.current_id() == shown(section) == first, key_name
+        key(Qt.Key.Key_Tab)
+        first_field = next(iter(section.form.editors.values())).focus_widget()
+        assert focused() is first_field, key_name
+        assert shown(section) == first  # Tab moved the focus, not the record
+        key(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        assert focused() is section.table, key_name
+
+
+def test_undo_after_a_delete_restores_the_record_wherever_the_focus_is(
+    qtbot, atlas: Atlas, settings, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    atlas.institutions.save(None, {"name": "Ärztehaus Mitte"})
+    job = atlas.institutions.save(None, {"name": "Jobcenter Marktstraße"})
+    window = active_window(qtbot, atlas, settings)
+    section = window.section("institution")
+
+    # search, Tab into the list, Space opens the row, Entf deletes it
+    key(Qt.Key.Key_F, CTRL)
+    assert focused() is section.search
+    typed("jobcenter")
+    qtbot.waitUntil(lambda: section.model.ids() == [job.id])
+    tab_until(section.table)
+    key(Qt.Key.Key_Space)
+    assert shown(section) == job.id
+    answers.next = [YES]
+    key(Qt.Key.Key_Delete)
+    assert "„Jobcenter Marktstraße“ löschen?" in answers.questions[-1]
+    assert job.id not in atlas.institutions.list_ids()
+
+    # Strg+Z with the focus in the search box (which has its own typing from before)
+    key(Qt.Key.Key_F, CTRL)
+    assert focused() is section.search
+    key(Qt.Key.Key_Z, CTRL)
+    assert atlas.institutions.get(job.id).title == "Jobcenter Marktstraße"
+    assert section.search.text() == "jobcenter"
+    assert shown(section) == job.id and section.current_id() == job.id
+    assert "wiederhergestellt" in window.statusBar().currentMessage()
+    window.grab().save("/tmp/ui-mouse-undo-from-search.png")
+
+    # typed into the search box after the delete: Strg+Z undoes that typing first
+    tab_until(section.table)
+    answers.next = [YES]
+    key(Qt.Key.Key_Delete)
+    assert job.id not in atlas.institutions.list_ids()
+    key(Qt.Key.Key_F, CTRL)
+    key(Qt.Key.Key_End)
+    typed(" nord")
+    key(Qt.Key.Key_Z, CTRL)
+    assert section.search.text() == "jobcenter"
+    assert job.id not in atlas.institutions.list_ids()
+    key(Qt.Key.Key_Z, CTRL)  # the field is back where it was: now the delete
+    assert job.id in atlas.institutions.list_ids()
+    assert section.search.text() == "jobcenter"
+    key(Qt.Key.Key_Z, CTRL)  # nothing left in the window: the field's older typing
+    assert section.search.text() == ""
+
+    # and from a form field and from the list
+    for where in ("form", "list"):
+        section.search.clear()
+        qtbot.waitUntil(lambda: len(section.model.ids()) == 2)
+        section.select(job.id)
+        section.table.setFocus()
+        answers.next = [YES]
+        key(Qt.Key.Key_Delete)
+        assert job.id not in atlas.institutions.list_ids()
+        if where == "form":
+            section.form.editors["phone"].focus_widget().setFocus()
+        key(Qt.Key.Key_Z, CTRL)
+        assert job.id in atlas.institutions.list_ids(), where
+        assert shown(section) == job.id
