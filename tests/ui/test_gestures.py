@@ -10,6 +10,7 @@ from atlas.core import Atlas
 from tests.ui.conftest import Answers
 from tests.ui.test_map import js, state, wait_markers
 from ui.main_window import MainWindow
+from ui.meeting_panel import MeetingPanel
 from ui.section import SectionWidget
 
 YES = QMessageBox.StandardButton.Yes
@@ -361,3 +362,119 @@ def test_undo_after_a_delete_restores_the_record_wherever_the_focus_is(
         key(Qt.Key.Key_Z, CTRL)
         assert job.id in atlas.institutions.list_ids(), where
         assert shown(section) == job.id
+
+
+def meeting_with_members(atlas: Atlas) -> dict[str, int]:
+    """A past round-table meeting: three member actors, four rows in the tick list."""
+    doctors = atlas.institutions.save(None, {"name": "Ärztehaus Mitte"}).id
+    job = atlas.institutions.save(None, {"name": "Jobcenter"}).id
+    erika = atlas.contacts.save(
+        None, {"first_name": "Erika", "last_name": "Beispiel", "institution_id": doctors}
+    ).id
+    hans = atlas.contacts.save(
+        None, {"first_name": "Hans", "last_name": "Huber", "institution_id": doctors}
+    ).id
+    max_ = atlas.contacts.save(None, {"first_name": "Max", "last_name": "Muster", "institution_id": job}).id
+    health = atlas.actors.save(
+        None,
+        {"name": "Netzwerk Gesundheit", "status": "aktiv", "institution_id": doctors, "contact_id": erika},
+    ).id
+    team = atlas.actors.save(
+        None, {"name": "Jobcenter-Team", "status": "aktiv", "institution_id": job, "contact_id": max_}
+    ).id
+    office = atlas.actors.save(None, {"name": "Stadtteilbüro", "status": "aktiv"}).id
+    rt = (
+        atlas.records["round_table"]
+        .save(None, {"name": "RT Gesundheit", "members": [health, team, office]})
+        .id
+    )
+    meeting = (
+        atlas.records["meeting"]
+        .save(
+            None,
+            {
+                "title": "Sitzung März",
+                "kind": "runder_tisch",
+                "starts_at": "05.03.2025 10:00",
+                "round_table_id": rt,
+            },
+        )
+        .id
+    )
+    return {
+        "meeting": meeting,
+        "hans": hans,
+        "max": max_,
+        "health": health,
+        "team": team,
+        "office": office,
+    }
+
+
+def visible_people(panel: MeetingPanel) -> list[str]:
+    sheet = panel.sheet
+    return [sheet.item(r, 0).text() for r in range(sheet.rowCount()) if not sheet.isRowHidden(r)]
+
+
+def test_attendance_by_keyboard_search_tick_all_members_delete_and_undo(
+    qtbot, atlas: Atlas, settings, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    ids = meeting_with_members(atlas)
+    window = active_window(qtbot, atlas, settings)
+    window.open_record("meeting", ids["meeting"])
+    section = window.section("meeting")
+    panel = window.panels["meeting"]
+    assert isinstance(panel, MeetingPanel)
+    assert panel.meeting_id == ids["meeting"]
+    assert visible_people(panel) == ["Max Muster", "Erika Beispiel", "Hans Huber", "(ohne Namen)"]
+
+    # from the list, Tab through the form to the attendance search; type; Tab; Space ticks
+    section.table.setFocus()
+    tab_until(panel.find, limit=30)
+    typed("huber")
+    assert visible_people(panel) == ["Hans Huber"]
+    key(Qt.Key.Key_Tab)
+    assert focused() is panel.sheet
+    key(Qt.Key.Key_Space)
+    assert panel.present() == [(ids["health"], ids["hans"])]
+    assert panel.save_button.isEnabled()
+
+    # back to the search; the umlaut spelt out finds the Ärztehaus; Alt+M ticks every member
+    key(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert focused() is panel.find
+    key(Qt.Key.Key_A, CTRL)
+    typed("aerzte")
+    assert visible_people(panel) == ["Erika Beispiel", "Hans Huber"]
+    window.grab().save("/tmp/ui-mouse-attendance-search.png")
+    key(Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(panel.present()) == 3)  # a mnemonic clicks the button after its flash
+    # one tick per member: the team's person (hidden by the search), the office without a name;
+    # the health network already counts through Hans
+    assert sorted(panel.present(), key=str) == sorted(
+        [(ids["health"], ids["hans"]), (ids["team"], ids["max"]), (ids["office"], None)], key=str
+    )
+    assert "3 Personen aus 3" in panel.count.text()
+    key(Qt.Key.Key_A, CTRL)
+    key(Qt.Key.Key_Backspace)
+    assert len(visible_people(panel)) == 4
+    tab_until(panel.save_button)
+    key(Qt.Key.Key_Space)
+    assert not panel.is_dirty()
+    assert sum(row.present for row in atlas.network.sheet(ids["meeting"])) == 3
+
+    # Strg+F, Tab to the list, Entf deletes the meeting; Strg+Z from the search box brings it back
+    key(Qt.Key.Key_F, CTRL)
+    assert focused() is section.search
+    tab_until(section.table)
+    answers.next = [YES]
+    key(Qt.Key.Key_Delete)
+    assert "Treffen „Sitzung März“ löschen?" in answers.questions[-1]
+    assert ids["meeting"] not in atlas.records["meeting"].list_ids()
+    assert panel.meeting_id is None
+    key(Qt.Key.Key_F, CTRL)
+    assert focused() is section.search
+    key(Qt.Key.Key_Z, CTRL)
+    assert ids["meeting"] in atlas.records["meeting"].list_ids()
+    assert shown(section) == ids["meeting"] and panel.meeting_id == ids["meeting"]
+    assert len(panel.present()) == 3
+    window.grab().save("/tmp/ui-mouse-attendance-restored.png")
