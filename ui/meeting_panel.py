@@ -180,6 +180,8 @@ class MeetingPanel(QWidget):
         self.tasks = QTableWidget(0, 4)
         self.tasks.setObjectName("followUps")
         self.tasks.setTabKeyNavigation(False)
+        self.tasks.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.tasks.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.tasks.setHorizontalHeaderLabels(
             [self.tr("Erledigt"), self.tr("Aufgabe"), self.tr("Wer"), self.tr("Bis")]
         )
@@ -196,8 +198,10 @@ class MeetingPanel(QWidget):
         add_task = QPushButton(self.tr("Hinzufügen"))
         add_task.clicked.connect(self.add_task)
         self.task_text.returnPressed.connect(self.add_task)
-        remove_task = QPushButton(self.tr("Entfernen"))
+        remove_task = QPushButton(self.tr("Entfernen …"))
+        remove_task.setObjectName("removeTask")
         remove_task.clicked.connect(self.remove_task)
+        self.remove_task_button = remove_task
         task_row = QHBoxLayout()
         task_row.addWidget(self.task_text, 2)
         task_row.addWidget(self.task_who, 1)
@@ -453,12 +457,24 @@ class MeetingPanel(QWidget):
         except AtlasError as err:
             QMessageBox.warning(self, self.tr("Aufgabe"), str(err))
 
-    def remove_task(self) -> None:
-        row = self.tasks.currentRow()
-        if row < 0 or self.meeting_id is None:
-            return
+    def remove_task(self) -> bool:
+        """Remove the selected follow-up after asking by its text (it has no undo)."""
+        rows = self.tasks.selectionModel().selectedRows()
+        if not rows or self.meeting_id is None:
+            return False
+        row = rows[0].row()
+        answer = QMessageBox.question(
+            self,
+            self.tr("Aufgabe entfernen"),
+            self.tr("Aufgabe „{task}“ entfernen?").format(task=self.tasks.item(row, 1).text()),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
         self.atlas.network.delete_follow_up(self.tasks.item(row, 0).data(ROLE))
         self._fill_tasks(self.atlas.network.follow_ups(self.meeting_id))
+        return True
 
     # -- calendar ----------------------------------------------------------------------
     def export_ics(self, path: str | None = None) -> Path | None:

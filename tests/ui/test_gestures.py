@@ -478,3 +478,26 @@ def test_attendance_by_keyboard_search_tick_all_members_delete_and_undo(
     assert shown(section) == ids["meeting"] and panel.meeting_id == ids["meeting"]
     assert len(panel.present()) == 3
     window.grab().save("/tmp/ui-mouse-attendance-restored.png")
+
+
+def test_removing_a_follow_up_asks_by_its_text(qtbot, atlas: Atlas, settings, answers: Answers) -> None:  # type: ignore[no-untyped-def]
+    ids = meeting_with_members(atlas)
+    window = open_window(qtbot, atlas, settings)
+    window.open_record("meeting", ids["meeting"])
+    panel = window.panels["meeting"]
+    assert isinstance(panel, MeetingPanel)
+    panel.tabs.setCurrentIndex(1)
+    for text in ("Protokoll verschicken", "Raum buchen"):
+        panel.task_text.setFocus()
+        QTest.keyClicks(panel.task_text, text)
+        QTest.keyClick(panel.task_text, Qt.Key.Key_Return)
+    assert panel.tasks.rowCount() == 2
+    row = next(r for r in range(2) if panel.tasks.item(r, 1).text() == "Raum buchen")
+    click_row(panel.tasks, row, column=1)
+    answers.next = [CANCEL]
+    QTest.mouseClick(panel.remove_task_button, Qt.MouseButton.LeftButton)
+    assert answers.questions[-1] == "Aufgabe „Raum buchen“ entfernen?"
+    assert len(atlas.network.follow_ups(ids["meeting"])) == 2
+    answers.next = [YES]
+    QTest.mouseClick(panel.remove_task_button, Qt.MouseButton.LeftButton)
+    assert [t[1] for t in atlas.network.follow_ups(ids["meeting"])] == ["Protokoll verschicken"]
