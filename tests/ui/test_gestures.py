@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableView, QWidget
 
@@ -330,6 +331,11 @@ def test_undo_after_a_delete_restores_the_record_wherever_the_focus_is(
     assert shown(section) == job.id and section.current_id() == job.id
     assert "wiederhergestellt" in window.statusBar().currentMessage()
     window.grab().save("/tmp/ui-mouse-undo-from-search.png")
+    QTest.keySequence(section.search, QKeySequence(QKeySequence.StandardKey.Redo))  # redo: deleted again
+    assert job.id not in atlas.institutions.list_ids()
+    assert section.search.text() == "jobcenter"
+    key(Qt.Key.Key_Z, CTRL)
+    assert job.id in atlas.institutions.list_ids()
 
     # typed into the search box after the delete: Strg+Z undoes that typing first
     tab_until(section.table)
