@@ -92,6 +92,7 @@ class RecordForm(QWidget):
         scroll.setWidget(body)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab from the list lands on the first field
 
         self.save_button = QPushButton(self.tr("Speichern"))
         self.save_button.setObjectName("saveButton")

@@ -24,6 +24,7 @@ from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.geocoding import Outcome
+from atlas.records import DeletedRecord
 from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
@@ -42,6 +43,7 @@ from ui.section import SectionWidget
 from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand
+from ui.undo_keys import UndoKeys
 
 # (navigation label, entity keys shown in that section)
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         title = "Stadtteil-Atlas" + (" – Demo" if demo else "")
         self.setWindowTitle(title)
         self.undo_stack = QUndoStack(self)
+        self.undo_keys = UndoKeys(self.undo_stack, self)  # Strg+Z after a delete, also from a text field
         self.network_tasks = TaskRunner(1, self)  # geocoding: one request at a time, off the GUI thread
         apply_saved_settings(atlas, settings)
 
@@ -259,6 +262,9 @@ class MainWindow(QMainWindow):
         redo = self.undo_stack.createRedoAction(self, self.tr("&Wiederherstellen"))
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         redo.setObjectName("action_redo")
+        # The menu says what Strg+Z undoes ("Rückgängig: „…“ löschen"); the tool bar keeps a short label.
+        undo.setIconText(self.tr("Rückgängig"))
+        redo.setIconText(self.tr("Wiederherstellen"))
         a["undo"], a["redo"] = undo, redo
         a["new"].triggered.connect(self.new_record)
         a["save"].triggered.connect(self.save_current)
@@ -346,12 +352,12 @@ class MainWindow(QMainWindow):
         section = self.section(entity)
         if isinstance(page, QTabWidget):
             page.setCurrentWidget(section)
-        if not section.select(record_id):
+        if section.model.row_of(record_id) is None:
             section.search.clear()
             for combo in section.filters.values():
                 combo.setCurrentIndex(0)
             section.refresh()
-            section.select(record_id)
+        section.open(record_id)
 
     def focus_search(self) -> None:
         section = self.current_section()
@@ -374,7 +380,7 @@ class MainWindow(QMainWindow):
         section = self.current_section()
         if section is None:
             return
-        record_id = section.current_id()
+        record_id = section.shown_id()  # exactly the record the form shows, named in the question
         if record_id is None:
             self.statusBar().showMessage(self.tr("Bitte zuerst einen Eintrag in der Liste auswählen."), 5000)
             return
@@ -406,10 +412,21 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Löschen"), str(err))
             return
         section.form.clear()
-        self.undo_stack.push(DeleteCommand(service, deleted, self._undo_failed))
+        self.undo_stack.push(
+            DeleteCommand(service, deleted, self._undo_failed, lambda d, s=section: self._restored(s, d))
+        )
         self.statusBar().showMessage(
             self.tr("„{title}“ gelöscht – Rückgängig mit Strg+Z.").format(title=deleted.title), 10000
         )
+
+    def _restored(self, section: SectionWidget, deleted: DeletedRecord) -> None:
+        """A delete was undone: say so, and show the record again where it was deleted."""
+        self.statusBar().showMessage(
+            self.tr("„{title}“ wiederhergestellt.").format(title=deleted.title), 10000
+        )
+        if section.form.record is None and not section.form.is_dirty():
+            section.refresh()
+            section.open(deleted.id)
 
     def _undo_failed(self, message: str) -> None:
         QMessageBox.warning(self, self.tr("Rückgängig"), message)
@@ -458,7 +475,7 @@ class MainWindow(QMainWindow):
 
     def _selected_person(self) -> int | None:
         section = self.current_section()
-        record_id = section.current_id() if section is not None and section.spec.key == "contact" else None
+        record_id = section.shown_id() if section is not None and section.spec.key == "contact" else None
         if record_id is None:
             QMessageBox.information(
                 self,
@@ -468,14 +485,22 @@ class MainWindow(QMainWindow):
         return record_id
 
     def privacy_export(self, path: str | None = None) -> str | None:
-        """Art. 15: what is stored about the selected person, into a file to hand over."""
+        """Art. 15: what is stored about the person in the form, into a file to hand over."""
         contact_id = self._selected_person()
         if contact_id is None:
+            return None
+        try:
+            name = self.atlas.contacts.get(contact_id).title
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
             return None
         target = (
             path
             or QFileDialog.getSaveFileName(
-                self, self.tr("Auskunft speichern"), "auskunft.txt", self.tr("Text (*.txt);;JSON (*.json)")
+                self,
+                self.tr("Auskunft über „{name}“ speichern").format(name=name),
+                "auskunft.txt",
+                self.tr("Text (*.txt);;JSON (*.json)"),
             )[0]
         )
         if not target:
@@ -485,11 +510,13 @@ class MainWindow(QMainWindow):
         except AtlasError as err:
             QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
             return None
-        self.statusBar().showMessage(self.tr("Auskunft gespeichert: {path}").format(path=written), 10000)
+        self.statusBar().showMessage(
+            self.tr("Auskunft über „{name}“ gespeichert: {path}").format(name=name, path=written), 10000
+        )
         return str(written)
 
     def privacy_erase(self) -> str | None:
-        """Art. 17: erase the selected person for good (asked first, no undo)."""
+        """Art. 17: erase the person in the form for good (asked by name first, no undo)."""
         contact_id = self._selected_person()
         if contact_id is None:
             return None
@@ -525,7 +552,7 @@ class MainWindow(QMainWindow):
         preset: dict[str, object] = {}
         if section is None:
             return preset
-        key, record_id = section.spec.key, section.current_id()
+        key, record_id = section.spec.key, section.shown_id()
         quarter = section.active_filters().get(FilterKind.QUARTER)
         if quarter is not None:
             preset["quarter_id"] = quarter

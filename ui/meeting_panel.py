@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,9 +30,11 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.files import atomic_write
 from atlas.network import SheetRow
-from atlas.text import format_date
+from atlas.text import fold, fold_for_index, format_date
 
 ROLE = Qt.ItemDataRole.UserRole
+MEMBER = Qt.ItemDataRole.UserRole + 1  # on the person's item: a member of the round table
+HAYSTACK = Qt.ItemDataRole.UserRole + 2  # on the person's item: the row's text, folded for the search
 
 
 def _item(text: str) -> QTableWidgetItem:
@@ -85,6 +88,28 @@ class WalkInDialog(QDialog):
         self.error.show()
 
 
+class TickList(QTableWidget):
+    """The attendance list: Space ticks the row with the cursor, whichever column it is in;
+    Tab leaves the list (to the buttons) instead of walking cell by cell."""
+
+    def __init__(self, rows: int, columns: int, parent: QWidget | None = None) -> None:
+        super().__init__(rows, columns, parent)
+        self.setTabKeyNavigation(False)
+        self.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            row = self.currentRow()
+            item = self.item(row, 0) if row >= 0 and not self.isRowHidden(row) else None
+            if item is not None and item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+                ticked = item.checkState() == Qt.CheckState.Checked
+                item.setCheckState(Qt.CheckState.Unchecked if ticked else Qt.CheckState.Checked)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class MeetingPanel(QWidget):
     changed = Signal()
 
@@ -98,8 +123,15 @@ class MeetingPanel(QWidget):
         # attendance
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.sheet = QTableWidget(0, 3)
+        self.find = QLineEdit()
+        self.find.setObjectName("attendanceSearch")
+        self.find.setClearButtonEnabled(True)
+        self.find.setPlaceholderText(self.tr("Person oder Einrichtung suchen …"))
+        self.find.setAccessibleName(self.tr("Anwesenheitsliste durchsuchen"))
+        self.find.textChanged.connect(self._apply_find)
+        self.sheet = TickList(0, 3)
         self.sheet.setObjectName("attendance")
+        self.sheet.setAccessibleName(self.tr("Anwesenheit: Leertaste hakt ab"))
         self.sheet.setHorizontalHeaderLabels(
             [self.tr("Person"), self.tr("Einrichtung / Akteur"), self.tr("Mitglied")]
         )
@@ -111,6 +143,14 @@ class MeetingPanel(QWidget):
         self.sheet.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.sheet.itemChanged.connect(self._ticked)
         self.count = QLabel()
+        self.all_members = QPushButton(self.tr("Alle &Mitglieder"))
+        self.all_members.setObjectName("allMembers")
+        self.all_members.setToolTip(
+            self.tr(
+                "Jedes Mitglied des Runden Tisches mit seiner ersten Ansprechperson als anwesend abhaken (Alt+M)"
+            )
+        )
+        self.all_members.clicked.connect(self.tick_all_members)
         self.walk_in = QPushButton(self.tr("Gast hinzufügen …"))
         self.walk_in.clicked.connect(self.add_walk_in)
         self.save_button = QPushButton(self.tr("Anwesenheit speichern"))
@@ -124,12 +164,24 @@ class MeetingPanel(QWidget):
         a_layout = QVBoxLayout(attendance)
         a_layout.setContentsMargins(0, 4, 0, 0)
         a_layout.addWidget(self.hint)
+        find_row = QHBoxLayout()
+        find_row.addWidget(self.find, 1)
+        find_row.addWidget(self.all_members)
+        a_layout.addLayout(find_row)
         a_layout.addWidget(self.sheet, 1)
         a_layout.addLayout(row)
+        # search, type, Tab to the list, Space ticks; then the buttons
+        QWidget.setTabOrder(self.find, self.sheet)
+        QWidget.setTabOrder(self.sheet, self.all_members)
+        QWidget.setTabOrder(self.all_members, self.walk_in)
+        QWidget.setTabOrder(self.walk_in, self.save_button)
 
         # follow-ups
         self.tasks = QTableWidget(0, 4)
         self.tasks.setObjectName("followUps")
+        self.tasks.setTabKeyNavigation(False)
+        self.tasks.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.tasks.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.tasks.setHorizontalHeaderLabels(
             [self.tr("Erledigt"), self.tr("Aufgabe"), self.tr("Wer"), self.tr("Bis")]
         )
@@ -146,8 +198,10 @@ class MeetingPanel(QWidget):
         add_task = QPushButton(self.tr("Hinzufügen"))
         add_task.clicked.connect(self.add_task)
         self.task_text.returnPressed.connect(self.add_task)
-        remove_task = QPushButton(self.tr("Entfernen"))
+        remove_task = QPushButton(self.tr("Entfernen …"))
+        remove_task.setObjectName("removeTask")
         remove_task.clicked.connect(self.remove_task)
+        self.remove_task_button = remove_task
         task_row = QHBoxLayout()
         task_row.addWidget(self.task_text, 2)
         task_row.addWidget(self.task_who, 1)
@@ -173,7 +227,10 @@ class MeetingPanel(QWidget):
 
     # -- following the form ------------------------------------------------------------
     def show_record(self, record_id: object) -> None:
-        self.meeting_id = record_id if isinstance(record_id, int) else None
+        meeting_id = record_id if isinstance(record_id, int) else None
+        if meeting_id != self.meeting_id:
+            self.find.clear()  # another meeting: the whole list again
+        self.meeting_id = meeting_id
         self.reload()
 
     def reload(self) -> None:
@@ -182,7 +239,16 @@ class MeetingPanel(QWidget):
         self.sheet.blockSignals(False)
         self._dirty = False
         enabled = self.meeting_id is not None
-        for widget in (self.sheet, self.walk_in, self.tasks, self.task_text, self.task_who, self.task_due):
+        for widget in (
+            self.find,
+            self.sheet,
+            self.all_members,
+            self.walk_in,
+            self.tasks,
+            self.task_text,
+            self.task_who,
+            self.task_due,
+        ):
             widget.setEnabled(enabled)
         self.save_button.setEnabled(False)
         if self.meeting_id is None:
@@ -204,8 +270,8 @@ class MeetingPanel(QWidget):
             if future
             else self.tr("Häkchen bei allen, die gekommen sind; Gäste über „Gast hinzufügen“.")
         )
-        self.sheet.setEnabled(not future)
-        self.walk_in.setEnabled(not future)
+        for widget in (self.find, self.sheet, self.all_members, self.walk_in):
+            widget.setEnabled(not future)
         self._fill_sheet(rows)
         self._fill_tasks(tasks)
 
@@ -217,11 +283,56 @@ class MeetingPanel(QWidget):
             person.setFlags(person.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             person.setCheckState(Qt.CheckState.Checked if row.present else Qt.CheckState.Unchecked)
             person.setData(ROLE, (row.actor_id, row.contact_id))
+            person.setData(MEMBER, row.member)
+            person.setData(HAYSTACK, fold_for_index(" ".join((row.person, row.institution, row.actor))))
             self.sheet.setItem(r, 0, person)
             self.sheet.setItem(r, 1, _item(row.institution or row.actor))
             self.sheet.setItem(r, 2, _item(self.tr("ja") if row.member else self.tr("Gast")))
         self.sheet.blockSignals(False)
+        self.all_members.setEnabled(self.sheet.isEnabled() and any(row.member for row in rows))
+        self._apply_find()
         self._update_count()
+
+    def _apply_find(self) -> None:
+        """Show only the rows whose person, institution or actor contains every word typed.
+
+        Hidden rows keep their ticks; the cursor moves to the first row shown, so Space
+        after Tab ticks a row the user can see.
+        """
+        words = fold(self.find.text()).split()
+        first = -1
+        for r in range(self.sheet.rowCount()):
+            haystack = str(self.sheet.item(r, 0).data(HAYSTACK) or "")
+            hidden = not all(word in haystack for word in words)
+            self.sheet.setRowHidden(r, hidden)
+            if not hidden and first < 0:
+                first = r
+        current = self.sheet.currentRow()
+        if first >= 0 and (current < 0 or self.sheet.isRowHidden(current)):
+            self.sheet.setCurrentCell(first, 0)
+
+    def tick_all_members(self) -> int:
+        """Every member of the round table counts as present: for each member (an actor)
+        without a tick yet, its first row — its named person, or the first person of its
+        institution — is ticked; rows hidden by the search count too. Returns how many."""
+        done = {
+            self.sheet.item(r, 0).data(ROLE)[0]
+            for r in range(self.sheet.rowCount())
+            if self.sheet.item(r, 0).checkState() == Qt.CheckState.Checked
+        }
+        ticked = 0
+        self.sheet.blockSignals(True)
+        for r in range(self.sheet.rowCount()):
+            item = self.sheet.item(r, 0)
+            actor_id = item.data(ROLE)[0]
+            if item.data(MEMBER) and actor_id not in done:
+                item.setCheckState(Qt.CheckState.Checked)
+                done.add(actor_id)
+                ticked += 1
+        self.sheet.blockSignals(False)
+        if ticked:
+            self._ticked()
+        return ticked
 
     def present(self) -> list[tuple[int, int | None]]:
         ticked = []
@@ -346,12 +457,24 @@ class MeetingPanel(QWidget):
         except AtlasError as err:
             QMessageBox.warning(self, self.tr("Aufgabe"), str(err))
 
-    def remove_task(self) -> None:
-        row = self.tasks.currentRow()
-        if row < 0 or self.meeting_id is None:
-            return
+    def remove_task(self) -> bool:
+        """Remove the selected follow-up after asking by its text (it has no undo)."""
+        rows = self.tasks.selectionModel().selectedRows()
+        if not rows or self.meeting_id is None:
+            return False
+        row = rows[0].row()
+        answer = QMessageBox.question(
+            self,
+            self.tr("Aufgabe entfernen"),
+            self.tr("Aufgabe „{task}“ entfernen?").format(task=self.tasks.item(row, 1).text()),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
         self.atlas.network.delete_follow_up(self.tasks.item(row, 0).data(ROLE))
         self._fill_tasks(self.atlas.network.follow_ups(self.meeting_id))
+        return True
 
     # -- calendar ----------------------------------------------------------------------
     def export_ics(self, path: str | None = None) -> Path | None:

@@ -83,7 +83,13 @@ class SectionWidget(QWidget):
         header.setStretchLastSection(True)
         header.setDefaultSectionSize(170)
         header.setResizeContentsPrecision(80)  # size columns from the first rows, not all 10,000
-        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        # Tab leaves the list (to the form, Shift+Tab back) instead of walking cell by cell.
+        self.table.setTabKeyNavigation(False)
+        self._syncing = False  # the list's selection is being set to match the form
+        # A mouse press makes a row current *before* it selects it, so ``currentRowChanged``
+        # came while no row was selected and a click opened nothing. The selection is what
+        # the user sees turn blue: it is what opens a record, for clicks, keys and pins alike.
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
         self.count_label = QLabel()
         self.count_label.setObjectName("count")
@@ -153,9 +159,9 @@ class SectionWidget(QWidget):
         self._timer.start()
 
     def refresh(self) -> None:
-        """Query the ids again with the current text, filters and order; keep the selection."""
+        """Query the ids again with the current text, filters and order; keep the record selected."""
         self._timer.stop()
-        keep = self.current_id()
+        keep = self.shown_id()
         ids = self.service.list_ids(
             self.search.text(), self.active_filters(), self.model.sort_key, self.model.descending
         )
@@ -194,12 +200,18 @@ class SectionWidget(QWidget):
         return bool(self.search.text().strip()) or bool(self.active_filters())
 
     def current_id(self) -> int | None:
+        """The record of the row selected in the list (it normally is the one in the form)."""
         index = self.table.selectionModel().currentIndex()
         if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row()):
             return None
         return self.model.id_at(index.row())
 
+    def shown_id(self) -> int | None:
+        """The record in the form: what Delete, DSGVO actions and reports act on."""
+        return self.form.record.id if self.form.record is not None else None
+
     def select(self, record_id: int, scroll: bool = True) -> bool:
+        """Select a record's row, which opens it (as a click would). False if it is not listed."""
         row = self.model.row_of(record_id)
         if row is None:
             return False
@@ -212,19 +224,53 @@ class SectionWidget(QWidget):
             self.table.scrollTo(index)
         return True
 
-    def _on_current_changed(self) -> None:
+    def open(self, record_id: int, scroll: bool = True) -> bool:
+        """Show one record in the form: the one path for clicks, arrow keys, pins and overviews.
+
+        Unsaved changes to another record are asked about first (save, discard, stay); when
+        the user stays, the list goes back to the record still in the form. Afterwards the
+        list's selection and the form always show the same record. True if it is shown.
+        """
+        if self.shown_id() != record_id:
+            if not self.form.confirm_leave():
+                self._sync_selection(scroll=True)
+                return False
+            self.form.show_record(record_id)  # a record gone meanwhile: a message, empty form
+        self._sync_selection(scroll)
+        if self.shown_id() != record_id:
+            return False
+        self.selectionChanged.emit(record_id)
+        return True
+
+    def _sync_selection(self, scroll: bool = False) -> None:
+        """Select the row of the record in the form, or no row (new record, not listed)."""
+        record_id = self.shown_id()
+        row = self.model.row_of(record_id) if record_id is not None else None
+        selection = self.table.selectionModel()
+        self._syncing = True
+        try:
+            if row is None:
+                selection.clearSelection()
+            elif self.current_id() != record_id:
+                index = self.model.index(row, 0)
+                selection.setCurrentIndex(
+                    index,
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                if scroll:
+                    self.table.scrollTo(index)
+        finally:
+            self._syncing = False
+
+    def _on_selection_changed(self) -> None:
+        if self._syncing:
+            return
         record_id = self.current_id()
         if record_id is None:
-            return
-        if self.form.record is None or self.form.record.id != record_id:
-            if not self.form.confirm_leave():
-                if self.form.record is not None:
-                    self.table.selectionModel().blockSignals(True)
-                    self.select(self.form.record.id)
-                    self.table.selectionModel().blockSignals(False)
-                return
-            self.form.show_record(record_id)
-        self.selectionChanged.emit(record_id)
+            rows = self.table.selectionModel().selectedRows()
+            record_id = self.model.id_at(rows[0].row()) if rows else None
+        if record_id is not None:
+            self.open(record_id, scroll=False)
 
     def _on_saved(self, record_id: int) -> None:
         self.refresh()
@@ -233,8 +279,8 @@ class SectionWidget(QWidget):
     def new_record(self) -> None:
         if not self.form.confirm_leave():
             return
-        self.table.selectionModel().clearSelection()
         self.form.clear()
+        self._sync_selection()
         first = next(iter(self.form.editors.values()))
         first.focus_widget().setFocus()
 

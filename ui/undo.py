@@ -18,12 +18,17 @@ class DeleteCommand(QUndoCommand):
     """
 
     def __init__(
-        self, service: RecordService, deleted: DeletedRecord, on_error: Callable[[str], None]
+        self,
+        service: RecordService,
+        deleted: DeletedRecord,
+        on_error: Callable[[str], None],
+        on_restored: Callable[[DeletedRecord], None] | None = None,
     ) -> None:
         super().__init__(f"„{deleted.title}“ löschen")
         self.service = service
         self.deleted = deleted
         self.on_error = on_error
+        self.on_restored = on_restored
         self._first = True
 
     def redo(self) -> None:
@@ -42,3 +47,6 @@ class DeleteCommand(QUndoCommand):
         except AtlasError as err:
             self.setObsolete(True)
             self.on_error(str(err))
+            return
+        if self.on_restored is not None:
+            self.on_restored(self.deleted)
