@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -343,3 +344,27 @@ def test_rejects_report_goes_to_documents_when_the_lists_folder_takes_no_file(
         in outcome.err
     )
     assert any("3 importiert" in line for line in outcome.out)
+
+
+# -- the map says which quarters have no boundary yet --------------------------------------
+
+
+def test_the_map_data_names_quarters_without_boundary(atlas: Atlas) -> None:
+    from atlas.mapdata import boundary_notes
+
+    DAY = date(2025, 1, 1)
+
+    square = {"type": "Polygon", "coordinates": [[[6.8, 51.4], [6.9, 51.4], [6.9, 51.5], [6.8, 51.4]]]}
+    lirich = atlas.quarters.save(None, {"name": "Lirich"}).id
+    atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
+    mitte = atlas.quarters.save(None, {"name": "Mitte", "boundary_geojson": json.dumps(square)}).id
+    data = atlas.maps.data(today=DAY)
+    assert data.notes == [
+        "Quartier Alt-Oberhausen: noch keine Grenze – Orte → Quartiersgrenzen importieren",
+        "Quartier Lirich: noch keine Grenze – Orte → Quartiersgrenzen importieren",
+    ]
+    assert json.loads(data.to_json())["notes"] == data.notes
+    assert atlas.maps.data(today=DAY, quarter_id=mitte).notes == []
+    assert len(atlas.maps.data(today=DAY, quarter_id=lirich).notes) == 1
+    many = boundary_notes(["A", "B", "C", "D", "E"])
+    assert many == ["5 Quartiere noch ohne Grenze (A, B, C …) – Orte → Quartiersgrenzen importieren"]
