@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
             ".geojson und .vcf). Zeichenkodierung und Trennzeichen werden erkannt; die Spalten über "
             "ihre Überschriften (oder die im Fenster gespeicherte Zuordnung). Alles in einem Schritt: "
             "enthält eine Zeile Fehler, wird nichts importiert (Exit-Code 1, Fehler auf stderr), außer "
-            "mit --skip-invalid. Dubletten (ähnlicher Name, gleiche PLZ bzw. Einrichtung) werden "
+            "mit --skip-invalid. Kategorien, Zielgruppen, Sektoren und Quartiere, die die Liste nennt "
+            "und die es noch nicht gibt, werden dabei angelegt (außer mit --no-new-terms). "
+            "Dubletten (ähnlicher Name, gleiche PLZ bzw. Einrichtung) werden "
             "übersprungen, außer mit --duplicates. hsds: ein Open-Referral-Paket (Ordner oder .zip). "
             "quarters: Quartiersgrenzen aus GeoJSON."
         ),
@@ -155,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-invalid",
         action="store_true",
         help="Listen und hsds: die gültigen Zeilen importieren, die fehlerhaften in einen Bericht schreiben",
+    )
+    importer.add_argument(
+        "--no-new-terms",
+        action="store_true",
+        help="Listen: Kategorien, Zielgruppen, Sektoren und Quartiere, die es noch nicht gibt, nicht "
+        "anlegen, sondern die Zeilen als fehlerhaft ablehnen (Standard: neu anlegen)",
     )
     importer.add_argument(
         "--duplicates",
@@ -320,6 +328,7 @@ def _transfer(atlas: Atlas, args: argparse.Namespace) -> int:
             sheet=args.sheet,
             duplicates=args.duplicates,
             report=Path(args.report) if args.report else None,
+            new_terms=not args.no_new_terms,
         )
     for line in outcome.out:
         print(line)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from atlas.files import atomic_write
 from atlas.i18n import _
@@ -292,7 +293,8 @@ def suggest_mapping(
 
 
 class MappingStore:
-    """The column mappings the user confirmed, per kind, in a JSON file.
+    """The column mappings the user confirmed, per kind, in a JSON file — and which existing
+    term a list's own name for a category, target group, sector or quarter stands for.
 
     Default folder: ``platformdirs.user_config_path("Stadtteil-Atlas")``; tests pass their own.
     """
@@ -306,18 +308,29 @@ class MappingStore:
             folder = user_config_path("Stadtteil-Atlas", appauthor=False)
         self.path = Path(folder) / self.FILE
 
-    def _all(self) -> dict[str, dict[str, str]]:
+    def _read(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        if not isinstance(data, dict):
+        return data if isinstance(data, dict) else {}
+
+    @staticmethod
+    def _section(data: Mapping[str, Any], name: str) -> dict[str, dict[str, str]]:
+        section = data.get(name, {})
+        if not isinstance(section, dict):
             return {}
-        return {
-            k: {str(h): str(f) for h, f in v.items()}
-            for k, v in data.get("mappings", {}).items()
-            if isinstance(v, dict)
-        }
+        return {k: {str(h): str(f) for h, f in v.items()} for k, v in section.items() if isinstance(v, dict)}
+
+    def _all(self) -> dict[str, dict[str, str]]:
+        return self._section(self._read(), "mappings")
+
+    def _write(self, mappings: Mapping[str, Any], terms: Mapping[str, Any]) -> None:
+        payload = json.dumps(
+            {"version": 1, "mappings": mappings, "terms": terms}, ensure_ascii=False, indent=1
+        )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, lambda out: out.write(payload.encode("utf-8")))
 
     def load(self, kind: str) -> dict[str, str]:
         """Heading key -> field name ("" = the user ignores this column)."""
@@ -325,12 +338,32 @@ class MappingStore:
 
     def save(self, kind: str, headers: Sequence[str], mapping: Mapping[int, str]) -> None:
         """Remember for every heading of this file what the user chose (also "ignore")."""
-        data = self._all()
-        mine = data.setdefault(kind, {})
+        data = self._read()
+        mappings = self._section(data, "mappings")
+        mine = mappings.setdefault(kind, {})
         for index, heading in enumerate(headers):
             key = heading_key(heading)
             if key:
                 mine[key] = mapping.get(index, "")
-        payload = json.dumps({"version": 1, "mappings": data}, ensure_ascii=False, indent=1)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, lambda out: out.write(payload.encode("utf-8")))
+        self._write(mappings, self._section(data, "terms"))
+
+    def load_terms(self) -> dict[tuple[str, str], str]:
+        """(vocabulary or "quarter", the list's folded name) -> the existing name it stands for."""
+        return {
+            (vocabulary, key): name
+            for vocabulary, names in self._section(self._read(), "terms").items()
+            for key, name in names.items()
+            if name
+        }
+
+    def save_terms(self, choices: Mapping[tuple[str, str], str | None]) -> None:
+        """Remember a list's name as standing for an existing one; ``None``: forget it
+        (the user had it created this time)."""
+        data = self._read()
+        terms = self._section(data, "terms")
+        for (vocabulary, key), name in choices.items():
+            if name:
+                terms.setdefault(vocabulary, {})[key] = name
+            else:
+                terms.get(vocabulary, {}).pop(key, None)
+        self._write(self._section(data, "mappings"), {v: n for v, n in terms.items() if n})

@@ -3,13 +3,21 @@
 ``_Lookups`` holds what rows refer to by name (terms, quarters, institutions), loaded once
 per import; ``_Builder`` builds the values of one row; ``RowError`` says what is wrong.
 :mod:`atlas.importing` runs them over the table (``prepare``) and writes (``apply``).
+
+Categories, target groups, sectors and quarters are found by name, folded (case, accents,
+``ß``, umlauts also as ``ae``/``oe``/``ue``, runs of spaces): "beratung" is "Beratung". A name
+that is not there yet is, unless the import refuses new terms, collected as a
+:class:`NewTerm` and stands in the row's values as a negative placeholder id
+(``-1`` for the first new term, ``-2`` …); :func:`atlas.importing.apply` creates the terms
+(or maps them to existing ones the user chose) in its transaction and puts the real ids in.
+Close existing names are only ever *suggested* (:attr:`NewTerm.suggestions`), never taken.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +27,7 @@ from atlas import models as m
 from atlas.i18n import _
 from atlas.import_duplicates import _Existing, _match_key, normalise_name
 from atlas.schema import ENTITIES
-from atlas.text import fold
+from atlas.text import fold, fold_for_index
 
 
 @dataclass(frozen=True)
@@ -34,27 +42,137 @@ class RowError:
         )
 
 
+#: What a list may name by text and the import may create: the three taxonomies and quarters.
+QUARTER = "quarter"
+TERM_VOCABULARIES: tuple[str, ...] = (
+    m.Vocabulary.CATEGORY.value,
+    m.Vocabulary.TARGET_GROUP.value,
+    m.Vocabulary.SECTOR.value,
+    QUARTER,
+)
+TERM_LABELS: dict[str, str] = {
+    m.Vocabulary.CATEGORY.value: _("Kategorie"),
+    m.Vocabulary.TARGET_GROUP.value: _("Zielgruppe"),
+    m.Vocabulary.SECTOR.value: _("Sektor"),
+    QUARTER: _("Quartier"),
+}
+MAX_TERM_NAME = 120  # term.name and quarter.name
+
+
+def term_keys(name: str) -> tuple[str, ...]:
+    """The folded spellings a name is matched by: 'Ältere  Menschen' -> ('altere menschen',
+    'aeltere menschen'); the last one is the key (:func:`term_key`)."""
+    return tuple(dict.fromkeys(fold_for_index(" ".join(name.split())).split("\n")))
+
+
+def term_key(name: str) -> str:
+    """One key per way of writing a name: 'Aeltere Menschen' and 'ältere menschen' share it."""
+    return term_keys(name)[-1]
+
+
+_SQUASH = re.compile(r"[\W_]+")
+
+
+def _squashed(name: str) -> str:
+    return _SQUASH.sub("", term_key(name))
+
+
+def close_names(name: str, names: Sequence[str], limit: int = 3) -> tuple[str, ...]:
+    """Existing names that look like ``name`` (rapidfuzz, spaces and punctuation ignored):
+    "Schuldner-Beratung" -> "Schuldnerberatung", "Alt Oberhausen" -> "Alt-Oberhausen".
+    Only a suggestion: the import never takes one by itself."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(
+        name, list(names), scorer=fuzz.ratio, processor=_squashed, limit=limit, score_cutoff=80
+    )
+    return tuple(str(n) for n, _score, _i in found)
+
+
+@dataclass(frozen=True)
+class NewTerm:
+    """A category, target group, sector or quarter a list names that does not exist yet."""
+
+    vocabulary: str  # one of TERM_VOCABULARIES
+    name: str  # as first written in the file
+    key: str  # term_key(name)
+    placeholder: int  # negative: stands for the term in PlannedRow.values until apply
+    rows: tuple[int, ...]  # the row numbers naming it
+    suggestions: tuple[str, ...] = ()  # close existing names, best first
+
+    @property
+    def label(self) -> str:
+        """'Kategorie „Beratung“'."""
+        return _("{what} „{name}“").format(what=TERM_LABELS[self.vocabulary], name=self.name)
+
+
+def load_terms(session: Session) -> tuple[dict[str, dict[str, int]], dict[str, dict[int, str]]]:
+    """Every term and quarter by vocabulary: each key of its name -> id, and id -> name."""
+    terms: dict[str, dict[str, int]] = {}
+    names: dict[str, dict[int, str]] = {}
+    rows: list[tuple[int, str, str]] = [
+        (i, v, n) for i, v, n in session.execute(select(m.Term.id, m.Term.vocabulary, m.Term.name))
+    ]
+    rows += [(i, QUARTER, n) for i, n in session.execute(select(m.Quarter.id, m.Quarter.name))]
+    for record_id, vocabulary, name in rows:
+        known = terms.setdefault(vocabulary, {})
+        for key in term_keys(name):
+            known.setdefault(key, record_id)
+        names.setdefault(vocabulary, {})[record_id] = name
+    return terms, names
+
+
 @dataclass
 class _Lookups:
-    terms: dict[str, dict[str, int]]
+    terms: dict[str, dict[str, int]]  # vocabulary (or "quarter") -> every key of a name -> id
     term_names: dict[str, list[str]]
-    quarters: dict[str, int]
-    quarter_names: list[str]
     institutions: dict[str, list[tuple[int, str | None, str]]]  # normalised name -> (id, postcode, name)
     existing: list[_Existing]
+    new_terms: dict[tuple[str, str], list[Any]] = field(
+        default_factory=dict
+    )  # (vocab, key) -> [name, id, rows]
+
+    @property
+    def quarter_names(self) -> list[str]:
+        return self.term_names.get(QUARTER, [])
+
+    def find(self, vocabulary: str, name: str) -> int | None:
+        known = self.terms.get(vocabulary, {})
+        for key in term_keys(name):
+            if key in known:
+                return known[key]
+        return None
+
+    def placeholder(self, vocabulary: str, name: str, row: int) -> int:
+        """The stand-in id of a new term (the same for every spelling of it)."""
+        entry = self.new_terms.get((vocabulary, term_key(name)))
+        if entry is None:
+            entry = self.new_terms[(vocabulary, term_key(name))] = [name, -(len(self.new_terms) + 1), []]
+        if not entry[2] or entry[2][-1] != row:
+            entry[2].append(row)
+        return int(entry[1])
+
+    def collected(self) -> tuple[NewTerm, ...]:
+        """The new terms by vocabulary (categories, target groups, sectors, quarters), each
+        in order of appearance, with close existing names."""
+        found = [
+            NewTerm(
+                vocabulary,
+                name,
+                key,
+                placeholder,
+                tuple(rows),
+                close_names(name, self.term_names.get(vocabulary, [])),
+            )
+            for (vocabulary, key), (name, placeholder, rows) in self.new_terms.items()
+        ]
+        found.sort(key=lambda t: TERM_VOCABULARIES.index(t.vocabulary))
+        return tuple(found)
 
     @classmethod
     def load(cls, session: Session, kind: str) -> _Lookups:
-        terms: dict[str, dict[str, int]] = {}
-        term_names: dict[str, list[str]] = {}
-        for tid, vocabulary, name in session.execute(select(m.Term.id, m.Term.vocabulary, m.Term.name)):
-            terms.setdefault(vocabulary, {})[fold(name)] = tid
-            term_names.setdefault(vocabulary, []).append(name)
-        quarters: dict[str, int] = {}
-        quarter_names: list[str] = []
-        for qid, name in session.execute(select(m.Quarter.id, m.Quarter.name)):
-            quarters[fold(name)] = qid
-            quarter_names.append(name)
+        terms, names_by_id = load_terms(session)
+        term_names = {v: list(names.values()) for v, names in names_by_id.items()}
         institutions: dict[str, list[tuple[int, str | None, str]]] = {}
         existing: list[_Existing] = []
         i = m.Institution
@@ -84,8 +202,7 @@ class _Lookups:
                 existing.append(_Existing(aid, name, 0, _match_key(name)))
         for names in term_names.values():
             names.sort(key=fold)
-        quarter_names.sort(key=fold)
-        return cls(terms, term_names, quarters, quarter_names, institutions, existing)
+        return cls(terms, term_names, institutions, existing)
 
 
 class _Row:
@@ -131,27 +248,39 @@ def _known(names: Iterable[str]) -> str:
 class _Builder:
     """Turns the text of one row into record values for ``RecordService.validate``."""
 
-    def __init__(self, kind: str, lookups: _Lookups, headings: Mapping[str, str]) -> None:
+    def __init__(
+        self, kind: str, lookups: _Lookups, headings: Mapping[str, str], new_terms: bool = True
+    ) -> None:
         self.kind = kind
         self.lk = lookups
+        self.new_terms = new_terms
         self.headings = headings
         self.spec = ENTITIES[kind]
         self.spec_fields = {f.name for f in self.spec.fields}
         self._inst_suggestions: list[str] | None = None
 
-    def term(self, row: _Row, vocabulary: m.Vocabulary, field_name: str, value: str) -> int | None:
-        found = self.lk.terms.get(vocabulary.value, {}).get(fold(value))
-        if found is None:
-            label = {"category": _("Kategorie"), "sector": _("Sektor"), "target_group": _("Zielgruppe")}[
-                vocabulary.value
-            ]
+    def term(self, row: _Row, vocabulary: str, field_name: str, value: str) -> int | None:
+        """The id of the named term or quarter; a new one's placeholder; or an error."""
+        found = self.lk.find(vocabulary, value)
+        if found is not None:
+            return found
+        names = _known(self.lk.term_names.get(vocabulary, []))
+        if not self.new_terms:
+            if vocabulary == QUARTER:
+                message = _("Das Quartier „{value}“ gibt es nicht. Vorhanden: {names}")
+            else:
+                message = _("{label} „{value}“ gibt es nicht. Vorhanden: {names}")
+            row.error(field_name, message.format(label=TERM_LABELS[vocabulary], value=value, names=names))
+            return None
+        if len(value) > MAX_TERM_NAME:
             row.error(
                 field_name,
-                _("{label} „{value}“ gibt es nicht. Vorhanden: {names}").format(
-                    label=label, value=value, names=_known(self.lk.term_names.get(vocabulary.value, []))
+                _("{label} „{value}“ ist als neuer Name zu lang (höchstens {n} Zeichen).").format(
+                    label=TERM_LABELS[vocabulary], value=value[:40] + "…", n=MAX_TERM_NAME
                 ),
             )
-        return found
+            return None
+        return self.lk.placeholder(vocabulary, value, row.number)
 
     def institution(self, row: _Row, name: str, postcode: str | None) -> int | None:
         candidates = self.lk.institutions.get(normalise_name(name), [])
@@ -202,19 +331,11 @@ class _Builder:
             if "postcode" in values:
                 values["postcode"] = _postcode(values["postcode"])
             if raw.get("category"):
-                values["category_id"] = self.term(row, m.Vocabulary.CATEGORY, "category", raw["category"])
+                values["category_id"] = self.term(row, "category", "category", raw["category"])
             if raw.get("sector"):
-                values["sector_id"] = self.term(row, m.Vocabulary.SECTOR, "sector", raw["sector"])
+                values["sector_id"] = self.term(row, "sector", "sector", raw["sector"])
             if raw.get("quarter"):
-                qid = self.lk.quarters.get(fold(raw["quarter"]))
-                if qid is None:
-                    row.error(
-                        "quarter",
-                        _("Das Quartier „{value}“ gibt es nicht. Vorhanden: {names}").format(
-                            value=raw["quarter"], names=_known(self.lk.quarter_names)
-                        ),
-                    )
-                values["quarter_id"] = qid
+                values["quarter_id"] = self.term(row, QUARTER, "quarter", raw["quarter"])
             if raw.get("contact_name"):
                 first, last = split_person_name(raw["contact_name"])
                 contact = {"first_name": first, "last_name": last}
@@ -222,9 +343,9 @@ class _Builder:
                     contact["function"] = raw["contact_function"]
         elif kind == "offer":
             if raw.get("category"):
-                values["category_id"] = self.term(row, m.Vocabulary.CATEGORY, "category", raw["category"])
+                values["category_id"] = self.term(row, "category", "category", raw["category"])
             groups = [g for g in _SPLIT_LIST.split(raw.get("target_groups", "")) if g]
-            ids = [self.term(row, m.Vocabulary.TARGET_GROUP, "target_groups", g) for g in groups]
+            ids = [self.term(row, "target_group", "target_groups", g) for g in groups]
             values["target_groups"] = [i for i in ids if i is not None]
         elif kind == "contact":
             if raw.get("full_name"):
@@ -233,7 +354,7 @@ class _Builder:
                 values.setdefault("last_name", last)
         elif kind == "actor":
             if raw.get("sector"):
-                values["sector_id"] = self.term(row, m.Vocabulary.SECTOR, "sector", raw["sector"])
+                values["sector_id"] = self.term(row, "sector", "sector", raw["sector"])
             values["status"] = self._status(row, raw.get("status"))
             if not raw.get("name") and raw.get("institution"):
                 values["name"] = raw["institution"]

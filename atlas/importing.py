@@ -7,10 +7,14 @@
 2. :func:`suggest_mapping` maps columns to fields by their headings (German and English),
    after the mapping the user saved last time (:class:`MappingStore`).
 3. :func:`prepare` turns the rows into an :class:`ImportPlan`: cleaned values per row,
-   errors per row (row, column heading, German reason) and duplicates within the file and
-   against the database. Nothing is written.
-4. :func:`apply` writes the plan in one transaction: all or nothing.
-5. :func:`write_rejects` writes the rejected rows with their reasons as a CSV report.
+   errors per row (row, column heading, German reason), duplicates within the file and
+   against the database, and the categories, target groups, sectors and quarters the list
+   names that do not exist yet (:class:`NewTerm`; with ``create_terms=False`` they are
+   errors instead). Nothing is written.
+4. :func:`apply` writes the plan in one transaction: all or nothing — the new terms too
+   (each created, or mapped to an existing term the user chose in ``term_choices``).
+5. :func:`write_rejects` writes the rejected rows with their reasons as a CSV report;
+   :func:`rejects_path` says where (beside the list if that folder takes a file).
 
 Stage 2 lives in :mod:`atlas.import_fields`, duplicate detection in
 :mod:`atlas.import_duplicates`; their public names are re-exported here.
@@ -21,6 +25,8 @@ imported row obeys exactly the rules of the forms.
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,11 +61,20 @@ from atlas.import_fields import (
     suggest_mapping,
 )
 from atlas.import_rows import (
+    MAX_TERM_NAME,
+    QUARTER,
+    TERM_LABELS,
+    TERM_VOCABULARIES,
+    NewTerm,
     RowError,
     _Builder,
     _Lookups,
     _Row,
+    close_names,
+    load_terms,
     split_person_name,
+    term_key,
+    term_keys,
 )
 from atlas.schema import ENTITIES, Kind
 from atlas.tables import (
@@ -85,6 +100,8 @@ __all__ = [
     "KINDS",
     "MAX_FILE_BYTES",
     "SEPARATORS",
+    "TERM_LABELS",
+    "TERM_VOCABULARIES",
     "Duplicate",
     "FileRefused",
     "ImportCancelled",
@@ -94,10 +111,13 @@ __all__ = [
     "ImportRefused",
     "ImportResult",
     "MappingStore",
+    "NewTerm",
     "PlannedRow",
     "RawTable",
     "RowError",
+    "TermChoices",
     "apply",
+    "close_names",
     "detect_encoding",
     "detect_separator",
     "heading_key",
@@ -105,14 +125,20 @@ __all__ = [
     "normalise_name",
     "prepare",
     "read_table",
+    "rejects_path",
+    "remembered_choices",
     "similarity",
     "split_person_name",
     "suggest_mapping",
+    "term_key",
+    "writable_folder",
     "write_rejects",
 ]
 
 Choice = Literal["merge", "skip", "import"]
 CHOICES: tuple[Choice, ...] = ("merge", "skip", "import")
+#: (vocabulary or "quarter", NewTerm.key) -> id of the existing term or quarter to use instead.
+TermChoices = Mapping[tuple[str, str], int]
 
 
 class ImportRefused(ImportFailed):
@@ -165,6 +191,11 @@ class ImportPlan:
     rows: tuple[PlannedRow, ...]
     duplicates: tuple[Duplicate, ...]
     timings: Timings = field(default_factory=Timings)
+    new_terms: tuple[NewTerm, ...] = ()  # named in the list, not in the database yet
+
+    def new_term(self, vocabulary: str, name: str) -> NewTerm | None:
+        key = term_key(name)
+        return next((t for t in self.new_terms if (t.vocabulary, t.key) == (vocabulary, key)), None)
 
     @property
     def valid_rows(self) -> tuple[PlannedRow, ...]:
@@ -185,9 +216,14 @@ class ImportPlan:
         return None
 
     def summary(self) -> str:
-        return _("{valid} gültige Zeile(n), {invalid} fehlerhaft, {dups} mögliche Dublette(n).").format(
+        text = _("{valid} gültige Zeile(n), {invalid} fehlerhaft, {dups} mögliche Dublette(n).").format(
             valid=len(self.valid_rows), invalid=len(self.invalid_rows), dups=len(self.duplicates)
         )
+        if self.new_terms:
+            text += " " + _("Neu anzulegen: {terms}.").format(
+                terms=", ".join(t.label for t in self.new_terms)
+            )
+        return text
 
 
 # Which mapped field's heading an error of a spec field is shown under.
@@ -216,11 +252,14 @@ def prepare(
     mapping: Mapping[int, str],
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    create_terms: bool = True,
 ) -> ImportPlan:
     """Check every row and find duplicates; write nothing.
 
     ``mapping`` is column index -> field name (:func:`import_fields`). Raises
-    :class:`ImportFailed` when a required field has no column.
+    :class:`ImportFailed` when a required field has no column. Categories, target groups,
+    sectors and quarters the database does not know yet become ``plan.new_terms`` (created
+    by :func:`apply`); with ``create_terms=False`` a row naming one is invalid instead.
     """
     _check_kind(kind)
     fields = {f.name: f for f in IMPORT_FIELDS[kind]}
@@ -255,7 +294,7 @@ def prepare(
     started = time.perf_counter()
     with atlas.sessions() as session:
         lookups = _Lookups.load(session, kind)
-    builder = _Builder(kind, lookups, headings)
+    builder = _Builder(kind, lookups, headings, new_terms=create_terms)
     service = atlas.records[kind]
     contact_service = atlas.records["contact"]
     width = len(table.headers)
@@ -331,6 +370,7 @@ def prepare(
         rows=tuple(planned),
         duplicates=tuple(duplicates),
         timings=Timings(validate=validated - started, dedupe=done - validated),
+        new_terms=lookups.collected(),
     )
 
 
@@ -351,6 +391,13 @@ class ImportResult:
     created_ids: tuple[int, ...] = ()
     merged_ids: tuple[int, ...] = ()
     seconds: float = 0.0
+    terms_created: tuple[NewTerm, ...] = ()
+    terms_mapped: tuple[tuple[NewTerm, str], ...] = ()  # (the file's value, the existing name used)
+
+    @property
+    def quarters_without_boundary(self) -> tuple[str, ...]:
+        """The quarters this import created: they have no boundary yet."""
+        return tuple(t.name for t in self.terms_created if t.vocabulary == QUARTER)
 
     def summary(self) -> str:
         """One German line: imported, skipped, duplicates."""
@@ -368,6 +415,14 @@ class ImportResult:
         )
         if self.contacts_created:
             text += " " + _("{n} Ansprechperson(en) als Kontakte angelegt.").format(n=self.contacts_created)
+        if self.terms_created:
+            text += " " + _("Neu angelegt: {terms}.").format(
+                terms=", ".join(t.label for t in self.terms_created)
+            )
+        if self.terms_mapped:
+            text += " " + _("Zugeordnet: {pairs}.").format(
+                pairs=", ".join(f"{t.label} → „{name}“" for t, name in self.terms_mapped)
+            )
         return text
 
 
@@ -395,6 +450,7 @@ def apply(
     default_choice: Choice = "skip",
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    term_choices: TermChoices | None = None,
 ) -> ImportResult:
     """Write the plan in ONE transaction: everything or nothing.
 
@@ -404,6 +460,10 @@ def apply(
     the earlier row) with this row's values and never overwrites, ``"skip"`` leaves the row
     out, ``"import"`` creates it anyway. Cancelling rolls everything back
     (:class:`ImportCancelled`).
+
+    New terms (``plan.new_terms``) that a written row uses are created first, in the same
+    transaction, unless ``term_choices[(vocabulary, key)]`` names an existing term or
+    quarter to use instead; a term that someone created meanwhile is used as it is.
     """
     started = time.perf_counter()
     if plan.invalid_rows and not skip_invalid:
@@ -470,6 +530,9 @@ def apply(
 
     with atlas.sessions() as session:
         try:
+            created_terms, mapped_terms = _resolve_new_terms(
+                session, plan, [*new_rows.values(), *merge_db.values()], term_choices or {}
+            )
             rows = list(new_rows.items())
             for start in range(0, len(rows), _CHUNK):
                 chunk = rows[start : start + _CHUNK]
@@ -534,6 +597,10 @@ def apply(
             session.rollback()
             raise
     changed = {kind} | ({"contact"} if contacts_created else set())
+    if any(t.vocabulary == QUARTER for t in created_terms):
+        changed.add("quarter")
+    if any(t.vocabulary != QUARTER for t in created_terms):
+        changed.add("term")
     all_ids = sorted(created_ids.values()) + sorted(merge_db)
     if all_ids or contacts_created:
         atlas.changes.emit(changed, all_ids)
@@ -548,7 +615,87 @@ def apply(
         created_ids=tuple(sorted(created_ids.values())),
         merged_ids=tuple(sorted(merge_db)),
         seconds=time.perf_counter() - started,
+        terms_created=tuple(created_terms),
+        terms_mapped=tuple(mapped_terms),
     )
+
+
+# A colour for each new category, as the seeded ones have (the map's markers and legend).
+_NEW_CATEGORY_COLORS = (
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
+    "#a6761d", "#17becf", "#bcbd22", "#8c564b", "#9467bd", "#2ca02c",
+)  # fmt: skip
+_TERM_FIELDS = ("category_id", "sector_id", "quarter_id")
+
+
+def _resolve_new_terms(
+    session: Session, plan: ImportPlan, written: Sequence[dict[str, Any]], choices: TermChoices
+) -> tuple[list[NewTerm], list[tuple[NewTerm, str]]]:
+    """Create (or map) the new terms the written rows use and put their ids into the rows.
+
+    Runs inside :func:`apply`'s transaction, so a cancelled or failed import leaves none
+    behind. Returns the terms created and the terms mapped to existing names."""
+    if not plan.new_terms:
+        return [], []
+    used: set[int] = set()
+    for values in written:
+        used.update(values[f] for f in _TERM_FIELDS if isinstance(values.get(f), int) and values[f] < 0)
+        used.update(t for t in values.get("target_groups") or () if t < 0)
+    wanted = [t for t in plan.new_terms if t.placeholder in used]
+    if not wanted:
+        return [], []
+    existing, names = load_terms(session)
+    colors = [c for c in _NEW_CATEGORY_COLORS if c not in _category_colors(session)]
+    real: dict[int, int] = {}
+    created: list[NewTerm] = []
+    mapped: list[tuple[NewTerm, str]] = []
+    fresh: list[tuple[NewTerm, m.Term | m.Quarter]] = []
+    for term in wanted:
+        known = existing.get(term.vocabulary, {})
+        chosen = choices.get((term.vocabulary, term.key))
+        if chosen is not None:
+            chosen_name = names.get(term.vocabulary, {}).get(chosen)
+            if chosen_name is None:
+                raise ImportFailed(
+                    _(
+                        "Den für {term} gewählten Eintrag gibt es nicht mehr. Bitte die Zuordnung neu "
+                        "wählen; es wurde nichts importiert."
+                    ).format(term=term.label)
+                )
+            real[term.placeholder] = chosen
+            mapped.append((term, chosen_name))
+            continue
+        there = next((known[k] for k in term_keys(term.name) if k in known), None)
+        if there is not None:  # created meanwhile (another window, another coach)
+            real[term.placeholder] = there
+            continue
+        name = (clean(term.name) or term.name)[:MAX_TERM_NAME]
+        record: m.Term | m.Quarter
+        if term.vocabulary == QUARTER:
+            record = m.Quarter(name=name)
+        else:
+            color = colors.pop(0) if term.vocabulary == m.Vocabulary.CATEGORY.value and colors else None
+            record = m.Term(vocabulary=term.vocabulary, name=name, color=color)
+        session.add(record)
+        fresh.append((term, record))
+        created.append(term)
+    if fresh:
+        session.flush()
+        for term, record in fresh:
+            real[term.placeholder] = record.id
+    for values in written:
+        for f in _TERM_FIELDS:
+            value = values.get(f)
+            if isinstance(value, int) and value < 0:
+                values[f] = real.get(value)
+        if values.get("target_groups"):
+            values["target_groups"] = sorted({real.get(t, t) for t in values["target_groups"]})
+    return created, mapped
+
+
+def _category_colors(session: Session) -> set[str]:
+    stmt = select(m.Term.color).where(m.Term.vocabulary == m.Vocabulary.CATEGORY.value)
+    return {c for c in session.scalars(stmt) if c}
 
 
 def _insert_params(kind: str, columns: Sequence[str], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -650,6 +797,51 @@ def _add_contacts(session: Session, pairs: Sequence[tuple[int, Mapping[str, Any]
 # ---------------------------------------------------------------------------
 
 
+def remembered_choices(
+    atlas: Atlas, plan: ImportPlan, remembered: Mapping[tuple[str, str], str]
+) -> dict[tuple[str, str], int]:
+    """The term choices the user made for these names before (:meth:`MappingStore.load_terms`),
+    as ids for :func:`apply`; a remembered term that is gone no longer counts."""
+    if not plan.new_terms or not remembered:
+        return {}
+    with atlas.sessions() as session:
+        known, _names = load_terms(session)
+    choices: dict[tuple[str, str], int] = {}
+    for term in plan.new_terms:
+        name = remembered.get((term.vocabulary, term.key))
+        if name:
+            ids = known.get(term.vocabulary, {})
+            found = next((ids[k] for k in term_keys(name) if k in ids), None)
+            if found is not None:
+                choices[(term.vocabulary, term.key)] = found
+    return choices
+
+
+def writable_folder(folder: Path) -> bool:
+    """Whether a file can be created in ``folder``: tried for real (``os.access`` says yes to
+    root everywhere and knows nothing of read-only mounts or network shares)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".stadtteil-atlas-probe-"):
+            return True
+    except OSError:
+        return False
+
+
+def rejects_path(source: Path | str, fallback: Path | None = None) -> Path:
+    """Where the rejects report of ``source`` goes: beside it ("liste-abgelehnt.csv") when
+    that folder takes a file, otherwise into ``fallback`` (the window passes the documents
+    folder Qt knows; default: ``platformdirs.user_documents_path()``)."""
+    source = Path(source)
+    name = f"{source.stem}-abgelehnt.csv"
+    if writable_folder(source.parent):
+        return source.with_name(name)
+    if fallback is None:
+        from platformdirs import user_documents_path
+
+        fallback = user_documents_path()
+    return Path(fallback) / name
+
+
 def write_rejects(plan: ImportPlan, path: Path | str) -> int:
     """Write the invalid rows, their row numbers and reasons as CSV (Excel-ready).
 
@@ -667,5 +859,7 @@ def write_rejects(plan: ImportPlan, path: Path | str) -> int:
         for r in plan.invalid_rows
     ]
     data = csv_bytes(header, rows)
+    with contextlib.suppress(OSError):  # the documents folder may not exist yet
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     atomic_write(Path(path), lambda out: out.write(data))
     return len(rows)

@@ -107,8 +107,9 @@ def _errors(plan: importing.ImportPlan) -> list[str]:
     return errors
 
 
-def default_report_path(source: Path) -> Path:
-    return source.with_name(f"{source.stem}-abgelehnt.csv")
+def default_report_path(source: Path, documents: Path | None = None) -> Path:
+    """Beside the list if its folder takes a file, else in the documents folder."""
+    return importing.rejects_path(source, documents)
 
 
 def import_list(
@@ -124,19 +125,29 @@ def import_list(
     duplicates: importing.Choice = "skip",
     report: Path | None = None,
     mappings: importing.MappingStore | None = None,
+    new_terms: bool = True,
+    documents: Path | None = None,
 ) -> Outcome:
     """``import institutions|offers|contacts|actors FILE``: read, check, write in one
-    transaction; a one-line summary (imported, skipped, duplicates) on stdout, the errors
-    on stderr. The column mapping saved by the window's import is used here too."""
+    transaction; a one-line summary (imported, skipped, duplicates, new terms) on stdout,
+    the errors on stderr. The column mapping saved by the window's import is used here too,
+    and so are the window's "zuordnen zu …" choices for a list's own term names; other
+    unknown categories, target groups, sectors and quarters are created (never matched
+    by similarity), or with ``new_terms=False`` (``--no-new-terms``) refused.
+    The rejects report goes beside the list, or into ``documents`` (default: the user's
+    documents folder) when the list's folder takes no file."""
     kind = KIND_WORDS[what]
     if separator == "\\t" or (separator or "").lower() in ("tab", "tabulator"):
         separator = "\t"
     table = importing.read_table(source, encoding=encoding, separator=separator, sheet=sheet)
+    store = mappings or importing.MappingStore()
     saved: Mapping[str, str] = {}
+    remembered: Mapping[tuple[str, str], str] = {}
     try:
-        saved = (mappings or importing.MappingStore()).load(kind)
+        saved = store.load(kind)
+        remembered = store.load_terms()
     except OSError:
-        saved = {}
+        saved, remembered = {}, {}
     mapping = importing.suggest_mapping(kind, table.headers, saved=saved)
     outcome = Outcome()
     read_as = (
@@ -150,9 +161,11 @@ def import_list(
     ignored = [h for i, h in enumerate(table.headers) if i not in mapping]
     if ignored:
         outcome.err.append(_("Nicht zugeordnete Spalten (ignoriert): {cols}").format(cols=", ".join(ignored)))
-    plan = importing.prepare(atlas, kind, table, mapping)
+    plan = importing.prepare(atlas, kind, table, mapping, create_terms=new_terms)
     for dup in plan.duplicates:
         outcome.out.append(_("Dublette: {what}").format(what=dup.describe()))
+    choices = importing.remembered_choices(atlas, plan, remembered)
+    outcome.out += _new_term_lines(plan, choices, remembered, dry_run)
     outcome.err += _errors(plan)
     if dry_run:
         outcome.out.append(
@@ -169,14 +182,51 @@ def import_list(
         )
         outcome.code = 1
         return outcome
-    result = importing.apply(atlas, plan, skip_invalid=skip_invalid, default_choice=duplicates)
+    result = importing.apply(
+        atlas, plan, skip_invalid=skip_invalid, default_choice=duplicates, term_choices=choices
+    )
     if plan.invalid_rows:
-        target = report or default_report_path(source)
+        target = report or default_report_path(source, documents)
         importing.write_rejects(plan, target)
-        outcome.err.append(
-            _("{n} fehlerhafte Zeile(n) nicht importiert; Bericht: {path}").format(
-                n=len(plan.invalid_rows), path=target
-            )
+        line = _("{n} fehlerhafte Zeile(n) nicht importiert; Bericht: {path}").format(
+            n=len(plan.invalid_rows), path=target
         )
+        if report is None and target.parent != source.parent:
+            line += " " + _("(im Ordner der Liste lässt sich nichts speichern)")
+        outcome.err.append(line)
     outcome.out.append(result.summary())
+    if result.quarters_without_boundary:
+        outcome.out.append(
+            _(
+                "Noch ohne Grenze (nicht auf der Karte): {names}. Grenzen einlesen mit "
+                "„import quarters DATEI.geojson“ oder im Fenster unter Orte → Quartiersgrenzen importieren."
+            ).format(names=", ".join(result.quarters_without_boundary))
+        )
     return outcome
+
+
+def _new_term_lines(
+    plan: importing.ImportPlan,
+    choices: Mapping[tuple[str, str], int],
+    remembered: Mapping[tuple[str, str], str],
+    dry_run: bool,
+) -> list[str]:
+    """One line per name the database does not know: mapped as the window remembered, or
+    new (with the similar existing names as a hint; nothing is matched by similarity)."""
+    lines = []
+    for term in plan.new_terms:
+        key = (term.vocabulary, term.key)
+        if key in choices:
+            lines.append(
+                _("{term} → „{name}“ (Zuordnung aus dem Fenster)").format(
+                    term=term.label, name=remembered[key]
+                )
+            )
+            continue
+        line = (_("Würde neu angelegt: {term}") if dry_run else _("Neu: {term}")).format(term=term.label)
+        if term.suggestions:
+            line += " " + _(
+                "(ähnlich: {names} – zuordnen lässt sich im Fenster: Datei → Importieren)"
+            ).format(names=", ".join(f"„{n}“" for n in term.suggestions))
+        lines.append(line)
+    return lines

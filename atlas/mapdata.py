@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ class MapData:
     places: list[dict[str, Any]]
     legend: list[dict[str, Any]]
     without_coordinates: int
+    notes: list[str] = field(default_factory=list)  # German lines under the legend
 
     def to_json(self) -> str:
         return json.dumps(
@@ -39,6 +40,7 @@ class MapData:
                 "places": self.places,
                 "legend": self.legend,
                 "withoutCoordinates": self.without_coordinates,
+                "notes": self.notes,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -67,6 +69,7 @@ class MapService:
         with self._sessions() as session:
             places = self._places(session, today or self._clock.today())
             quarters = self._quarters(session)
+            unbounded = self._without_boundary(session, quarter_id)
             if quarter_id is not None:
                 places = [p for p in places if p["quarter"] == quarter_id]
                 quarters["features"] = [f for f in quarters["features"] if f["id"] == quarter_id]
@@ -80,7 +83,17 @@ class MapService:
                     select(func.count()).select_from(m.Institution).where(m.Institution.lat.is_(None))
                 )
                 or 0,
+                notes=boundary_notes(unbounded),
             )
+
+    def _without_boundary(self, session: Session, quarter_id: int | None) -> list[str]:
+        """Quarters with no boundary yet (made from a name in a list, or typed in the form)."""
+        stmt = select(m.Quarter.name).where(
+            (m.Quarter.boundary_geojson.is_(None)) | (func.trim(m.Quarter.boundary_geojson) == "")
+        )
+        if quarter_id is not None:
+            stmt = stmt.where(m.Quarter.id == quarter_id)
+        return sorted(session.scalars(stmt), key=fold)
 
     def _quarters(self, session: Session) -> dict[str, Any]:
         counts = dict(
@@ -214,6 +227,18 @@ class MapService:
             for q in session.scalars(select(m.Quarter.id)):
                 counts.setdefault(q, 0)
         return counts
+
+
+def boundary_notes(names: Sequence[str]) -> list[str]:
+    """The legend's lines for quarters that cannot be drawn: 'Quartier X: noch keine Grenze –
+    Orte → Quartiersgrenzen importieren' (a short summary when there are many)."""
+    where = _("Orte → Quartiersgrenzen importieren")
+    if len(names) <= 3:
+        return [_("Quartier {name}: noch keine Grenze – {where}").format(name=n, where=where) for n in names]
+    shown = ", ".join(names[:3]) + " …"
+    return [
+        _("{n} Quartiere noch ohne Grenze ({names}) – {where}").format(n=len(names), names=shown, where=where)
+    ]
 
 
 def legend_of(places: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

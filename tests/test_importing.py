@@ -45,9 +45,13 @@ def write_csv(
     return path
 
 
-def load(atlas: Atlas, path: Path, kind: str = "institution", **read: str) -> imp.ImportPlan:
+def load(
+    atlas: Atlas, path: Path, kind: str = "institution", create_terms: bool = True, **read: str
+) -> imp.ImportPlan:
     table = imp.read_table(path, **read)
-    return imp.prepare(atlas, kind, table, imp.suggest_mapping(kind, table.headers))
+    return imp.prepare(
+        atlas, kind, table, imp.suggest_mapping(kind, table.headers), create_terms=create_terms
+    )
 
 
 def names(atlas: Atlas) -> list[str]:
@@ -314,7 +318,7 @@ def test_rows_are_checked_with_row_column_and_german_reason(tmp_path: Path, atla
         ["Beratung Nord", "", "", "", "ABCDE", "", "12", "", "Gibtsnicht"],
     ]
     path = write_csv(tmp_path / "fehler.csv", rows, header=[*HEADER])
-    plan = load(atlas, path)
+    plan = load(atlas, path, create_terms=False)
     assert len(plan.valid_rows) == 3  # row 5's "4604" is no error: padded to "04604"
     errors = {(e.row, e.column) for e in plan.errors}
     assert errors == {(5, "E-Mail"), (6, "Einrichtung"), (7, "PLZ"), (7, "Telefon"), (7, "Kategorie")}
@@ -358,7 +362,7 @@ def test_unknown_quarter_is_an_error_and_a_known_one_is_linked(tmp_path: Path, a
     path = write_csv(
         tmp_path / "q.csv", [["Treff", "alt-oberhausen"], ["Kita", "Atlantis"]], ["Name", "Quartier"]
     )
-    plan = load(atlas, path)
+    plan = load(atlas, path, create_terms=False)
     assert plan.rows[0].values["quarter_id"] == quarter.id
     assert [e.message for e in plan.errors] == [
         "Das Quartier „Atlantis“ gibt es nicht. Vorhanden: Alt-Oberhausen"
@@ -427,7 +431,7 @@ def test_skip_invalid_imports_the_rest_and_reports_the_rejects(tmp_path: Path, a
         ["Falsch", "", "", "", "", "", "", "@", ""],
         ['=HYPERLINK("http://x")', "", "", "", "", "", "", "", "Nix"],
     ]
-    plan = load(atlas, write_csv(tmp_path / "l.csv", rows))
+    plan = load(atlas, write_csv(tmp_path / "l.csv", rows), create_terms=False)
     result = imp.apply(atlas, plan, skip_invalid=True)
     assert (result.created, result.skipped_invalid, result.merged) == (3, 2, 0)
     assert names(atlas) == ["Kita Sonnenschein", "Schuldnerberatung Caritas", "Suchtberatung Löwenzahn"]
@@ -668,11 +672,13 @@ def test_offers_reference_their_institution_by_name_and_postcode(
     assert messages[(5, "Einrichtung")].startswith(
         "Die Einrichtung „Schuldnerberatung Karitas“ gibt es nicht. Meinten Sie „Schuldnerberatung Caritas“?"
     )
-    assert messages[(5, "Zielgruppe(n)")].startswith("Zielgruppe „Senioren“ gibt es nicht. Vorhanden:")
+    senioren = plan.new_term("target_group", "senioren")
+    assert senioren is not None and senioren.rows == (5,)  # new: no error, created on import
     assert messages[(5, "Gültig bis")] == "„Gültig bis“ liegt vor „Gültig ab“."
     assert "Keine gültige ganze Zahl" in messages[(5, "Plätze")] or "0 bis" in messages[(5, "Plätze")]
     result = imp.apply(atlas, plan, skip_invalid=True)
     assert result.created == 2
+    assert result.terms_created == ()  # only row 5 named "Senioren", and it was left out
     offer = atlas.offers.get(atlas.offers.list_ids("sprechstunde")[0]).values
     groups = {
         t.id: t.name
@@ -711,9 +717,9 @@ def test_contacts_and_actors(tmp_path: Path, with_institutions: Atlas) -> None:
     ]
     plan = load(atlas, write_csv(tmp_path / "a.csv", rows, header, encoding="utf-8"), kind="actor")
     messages = [e.message for e in plan.errors]
-    assert messages[0].startswith("Sektor „Behörde“ gibt es nicht.")
-    assert messages[1] == "Status „schlafend“ gibt es nicht. Erlaubt: angesprochen, informiert, aktiv, ruhend"
-    imp.apply(atlas, plan, skip_invalid=True)
+    assert messages == ["Status „schlafend“ gibt es nicht. Erlaubt: angesprochen, informiert, aktiv, ruhend"]
+    assert [t.label for t in plan.new_terms] == ["Sektor „Behörde“"]
+    assert imp.apply(atlas, plan, skip_invalid=True).terms_created == ()  # its row was left out
     actors = {atlas.actors.get(i).values["name"]: atlas.actors.get(i).values for i in atlas.actors.list_ids()}
     assert actors["Suchtberatung Löwenzahn"]["status"] == "aktiv"
     assert actors["Suchtberatung Löwenzahn"]["institution_id"] is not None

@@ -63,6 +63,7 @@ class RecordForm(QWidget):
         self.layout_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.editors: dict[str, Editor] = {}
         self.errors: dict[str, QLabel] = {}
+        self.boundary_hint: QLabel | None = None  # a quarter without a boundary is not on the map
         for field in spec.fields:
             editor = make_editor(field)
             editor.setObjectName(f"edit_{field.name}")
@@ -81,6 +82,18 @@ class RecordForm(QWidget):
             cell_layout.setSpacing(2)
             cell_layout.addWidget(editor)
             cell_layout.addWidget(error)
+            if field.kind is Kind.GEOJSON:
+                self.boundary_hint = QLabel(
+                    self.tr(
+                        "Noch keine Grenze: Das Quartier steht erst auf der Karte, wenn seine Grenze "
+                        "importiert ist (Orte → Quartiersgrenzen importieren …)."
+                    )
+                )
+                self.boundary_hint.setObjectName(f"hint_{field.name}")
+                self.boundary_hint.setTextFormat(Qt.TextFormat.PlainText)
+                self.boundary_hint.setWordWrap(True)
+                self.boundary_hint.setStyleSheet("color: #7a4100;")
+                cell_layout.addWidget(self.boundary_hint)
             label = "" if field.kind is Kind.BOOL else field.label + (" *" if field.required else "")
             row_label = QLabel(label)
             row_label.setBuddy(editor.focus_widget())
@@ -150,6 +163,12 @@ class RecordForm(QWidget):
     def _on_edited(self) -> None:
         if not self._loading:
             self._set_dirty(True)
+            self._show_boundary_hint()
+
+    def _show_boundary_hint(self) -> None:
+        if self.boundary_hint is not None:
+            value = self.editors[self.boundary_hint.objectName().removeprefix("hint_")].value()
+            self.boundary_hint.setVisible(not (isinstance(value, str) and value.strip()))
 
     def confirm_leave(self) -> bool:
         """Before showing another record: save, discard or stay. True = go on."""
@@ -187,6 +206,7 @@ class RecordForm(QWidget):
                 default = []
             self.editors[field.name].set_value(default)
         self._loading = False
+        self._show_boundary_hint()
         self.heading.setText(self.tr("Neu: {what}").format(what=self.spec.singular))
         self._show_errors({})
         self._set_dirty(False)
@@ -205,6 +225,7 @@ class RecordForm(QWidget):
         for name, editor in self.editors.items():
             editor.set_value(record.values.get(name))
         self._loading = False
+        self._show_boundary_hint()
         self.heading.setText(record.title or self.spec.singular)
         self._show_errors({})
         self._set_dirty(False)

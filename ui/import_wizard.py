@@ -1,4 +1,4 @@
-"""Datei → Importieren …: a list from Excel or CSV in four steps, every long step on a worker.
+"""Datei → Importieren …: a list from Excel or CSV in four or five steps, every long step on a worker.
 
 1. **Datei** – file and kind of records; the file is read on the worker (``read_table``),
    the detected encoding and separator are shown and can be overridden (the file is read
@@ -9,7 +9,12 @@
 3. **Prüfung** – ``prepare`` on the worker with progress and cancel: counts, the invalid
    rows with row, column and reason, the possible duplicates with a choice each, the
    rejects report. Nothing is imported while invalid rows are in unless the user leaves
-   them out. This is the commit page: its button says *Importieren*.
+   them out. This is the commit page (its button says *Importieren*) unless step 3a follows.
+3a. **Neue Begriffe** – only when the rows to import name categories, target groups,
+   sectors or quarters the database does not know: one line per value with "neu anlegen"
+   (the default) or "zuordnen zu …" an existing one (close names, found with rapidfuzz,
+   first and named in their own column; never chosen by themselves). A choice is
+   remembered for the next import, like the column mapping. The commit page then.
 4. **Import** – ``apply`` on the worker with progress and cancel (cancel: nothing is
    written), the result, and the confirmed mapping is saved for next time.
 
@@ -21,18 +26,20 @@ GUI thread, because the window's listeners start Qt timers.
 Methods for tests and scripts (no modal dialog needed): :meth:`ImportWizard.load_file`,
 ``set_kind``, ``set_encoding``, ``set_separator``, ``set_sheet``, ``mapping``,
 ``set_mapping``, ``run_check``, ``set_skip_invalid``, ``set_duplicate_choice``,
-``save_rejects``, ``run_import``, ``cancel_import``; signals ``file_read``, ``checked``,
+``term_choice``, ``set_term_choice``, ``save_rejects``, ``report_start_path``, ``run_import``,
+``cancel_import``; signals ``file_read``, ``checked``,
 ``imported``, ``import_failed``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QFont, QPainter, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,31 +68,36 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError
+from atlas.import_rows import QUARTER, term_key, term_keys
 from atlas.importing import (
     CHOICES,
     ENCODINGS,
     KINDS,
     MAX_FILE_BYTES,
     SEPARATORS,
+    TERM_LABELS,
     Choice,
     ImportCancelled,
     ImportPlan,
     ImportResult,
     MappingStore,
+    NewTerm,
     RawTable,
     apply,
     heading_key,
     import_fields,
     prepare,
     read_table,
+    rejects_path,
     suggest_mapping,
     write_rejects,
 )
+from atlas.models import Vocabulary
 from atlas.schema import ENTITIES
 from atlas.tables import MAX_UNPACKED_BYTES
 from ui.tasks import TaskRunner
 
-FILE, COLUMNS, CHECK, IMPORT = range(4)
+FILE, COLUMNS, CHECK, IMPORT, TERMS = range(5)  # TERMS comes between CHECK and IMPORT
 PREVIEW_ROWS = 20
 SHOWN_ERRORS = 500  # rows in the error list; the report has them all
 SHOWN_DUPLICATES = 500  # rows with their own choice; the rest follow "Für alle"
@@ -683,6 +695,9 @@ class CheckPage(QWizardPage):
         else:
             self.show_plan(self.w.plan)
 
+    def nextId(self) -> int:
+        return TERMS if self.w.terms_to_decide() else IMPORT
+
     def cleanupPage(self) -> None:
         self.w.cancel_check()  # back to the columns: a running check is not needed any more
 
@@ -715,6 +730,7 @@ class CheckPage(QWizardPage):
 
     def show_plan(self, plan: ImportPlan) -> None:
         self.running.hide()
+        self.setCommitPage(not self.w.terms_to_decide())  # else the new terms' page commits
         valid, invalid = plan.valid_rows, plan.invalid_rows
         self.counts.setText(
             self.tr(
@@ -736,8 +752,18 @@ class CheckPage(QWizardPage):
         self.tabs.setCurrentIndex(0 if invalid or not plan.duplicates else 1)
         self.tabs.setVisible(bool(invalid or plan.duplicates))
         self.filler.setVisible(self.tabs.isHidden())
+        new_terms = self.w.terms_to_decide()
         if not invalid and not plan.duplicates:
             self.message.setText(self.tr("Alle Zeilen sind in Ordnung, keine Doppeleinträge gefunden."))
+            self.message.show()
+        if new_terms:
+            self.message.setText(
+                (self.message.text() + "\n" if self.message.isVisible() else "")
+                + self.tr(
+                    "Die Liste nennt {n} Kategorien, Zielgruppen, Sektoren oder Quartiere, die es noch nicht "
+                    "gibt. Mit „Weiter“ wählen Sie, ob sie neu angelegt oder vorhandenen zugeordnet werden."
+                ).format(n=len(new_terms))
+            )
             self.message.show()
         self.skip_invalid.setEnabled(bool(invalid) and bool(valid))
         self.skip_invalid.setVisible(bool(invalid))
@@ -840,9 +866,7 @@ class CheckPage(QWizardPage):
         self.completeChanged.emit()
 
     def _save_report(self) -> None:
-        table = self.w.table
-        stem = Path(table.source).stem if table is not None else "liste"
-        start = str(Path(self.w.path or ".").with_name(f"{stem}-fehler.csv"))
+        start = str(self.w.report_start_path())
         path, _filter = QFileDialog.getSaveFileName(
             self, self.tr("Fehlerbericht speichern"), start, self.tr("CSV für Excel (*.csv)")
         )
@@ -858,6 +882,134 @@ class CheckPage(QWizardPage):
             and bool(plan.valid_rows)
             and (not plan.invalid_rows or self.skip_invalid.isChecked())
         )
+
+
+# ---------------------------------------------------------------------------
+# 3a. New terms: create, or map to an existing one
+# ---------------------------------------------------------------------------
+
+
+class TermsPage(QWizardPage):
+    """One line per category, target group, sector or quarter the rows to import name and
+    the database does not know: "neu anlegen" or "zuordnen zu „…“"."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.w = wizard
+        self.setTitle(self.tr("Neue Begriffe"))
+        self.setSubTitle(
+            self.tr(
+                "Diese Werte der Liste gibt es noch nicht. Sie werden mit dem Import neu angelegt – "
+                "oder wählen Sie einen vorhandenen Eintrag, für den der Wert steht."
+            )
+        )
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("&Importieren"))
+        self.combos: dict[tuple[str, str], _ChoiceCombo] = {}
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("Art"),
+                self.tr("Wert in der Liste"),
+                self.tr("Zeilen"),
+                self.tr("Ähnlich vorhanden"),
+                self.tr("Übernahme"),
+            ]
+        )
+        self.table.setAccessibleName(self.tr("Neue Begriffe"))
+        CheckPage._table_style(self.table)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.ResizeToContents)
+        self.note = _plain()
+        self.quarter_note = _plain()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.note)
+        layout.addWidget(self.quarter_note)
+
+    def initializePage(self) -> None:
+        terms = self.w.terms_to_decide()
+        existing = self.w.existing_terms()
+        self.table.setRowCount(len(terms))
+        self.combos = {}
+        for r, term in enumerate(terms):
+            key = (term.vocabulary, term.key)
+            self.table.setItem(r, 0, _item(TERM_LABELS[term.vocabulary]))
+            self.table.setItem(r, 1, _item(term.name))
+            self.table.setItem(r, 2, _item(self._rows(term.rows), tooltip=", ".join(map(str, term.rows))))
+            self.table.setItem(r, 3, _item(", ".join(term.suggestions) or "–"))
+            combo = _ChoiceCombo()
+            combo.addItem(self.tr("neu anlegen"), None)
+            names = existing.get(term.vocabulary, [])
+            by_name = {name: record_id for record_id, name in names}
+            for name in term.suggestions:
+                if name in by_name:
+                    combo.addItem(self.tr("zuordnen zu „{name}“").format(name=name), by_name[name])
+            if names:
+                combo.insertSeparator(combo.count())
+            for record_id, name in names:
+                if name not in term.suggestions:
+                    combo.addItem(self.tr("zuordnen zu „{name}“").format(name=name), record_id)
+            combo.setCurrentIndex(max(combo.findData(self.w.term_choice(*key)), 0))
+            combo.setAccessibleName(
+                self.tr("{what} „{name}“: Übernahme").format(
+                    what=TERM_LABELS[term.vocabulary], name=term.name
+                )
+            )
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.currentIndexChanged.connect(
+                lambda _i, k=key, c=combo: self.w.set_term_choice(k[0], k[1], c.currentData())
+            )
+            self.table.setCellWidget(r, 4, combo)
+            self.combos[key] = combo
+        previous: QWidget = self.table
+        for combo in self.combos.values():
+            QWidget.setTabOrder(previous, combo)
+            previous = combo
+        if self.combos:  # one height for every line: the combo's
+            height = max(c.sizeHint().height() for c in self.combos.values()) + 2
+            self.table.verticalHeader().setMinimumSectionSize(height)
+            self.table.verticalHeader().setDefaultSectionSize(height)
+            for r in range(self.table.rowCount()):
+                self.table.setRowHeight(r, height)
+        remembered = sum(1 for key in self.combos if self.w.term_choice(*key) is not None)
+        self.note.setText(
+            self.tr("{n} Zuordnung(en) vom letzten Import übernommen.").format(n=remembered)
+            if remembered
+            else ""
+        )
+        self.note.setVisible(bool(remembered))
+        self.refresh()
+
+    @staticmethod
+    def _rows(rows: tuple[int, ...]) -> str:
+        shown = ", ".join(str(r) for r in rows[:4])
+        return shown + (f", … ({len(rows)})" if len(rows) > 4 else "")
+
+    def refresh(self) -> None:
+        """The note on quarters that will be created without a boundary."""
+        quarters = [
+            t.name
+            for t in self.w.terms_to_decide()
+            if t.vocabulary == QUARTER and self.w.term_choice(t.vocabulary, t.key) is None
+        ]
+        self.quarter_note.setText(
+            self.tr(
+                "Neue Quartiere ({names}) haben noch keine Grenze: Sie stehen erst auf der Karte, wenn ihre "
+                "Grenze importiert ist (Orte → Quartiersgrenzen importieren …)."
+            ).format(names=", ".join(quarters))
+            if quarters
+            else ""
+        )
+        self.quarter_note.setVisible(bool(quarters))
+
+    def nextId(self) -> int:
+        return IMPORT
 
 
 # ---------------------------------------------------------------------------
@@ -899,7 +1051,10 @@ class ImportPage(QWizardPage):
         self.w.start_import()
 
     def cleanupPage(self) -> None:
-        self.w.check_page.setCommitPage(True)  # back on the check page: Importieren again
+        self.w.set_commit_page()  # back on the page before: Importieren again
+
+    def nextId(self) -> int:
+        return -1
 
     def show_running(self) -> None:
         self.status.setText(self.tr("Die Einträge werden gespeichert …"))
@@ -1009,6 +1164,8 @@ class ImportWizard(QWizard):
         self.check_message = ""
         self._choices: dict[int, str] = {}
         self.default_choice: str = "skip"
+        self._term_choices: dict[tuple[str, str], int | None] = {}  # None: neu anlegen
+        self._existing_terms: dict[str, list[tuple[int, str]]] | None = None
         self.result: ImportResult | None = None  # type: ignore[assignment]  # replaces QDialog.result()
         self.importing = False
         self.import_message = ""
@@ -1028,10 +1185,12 @@ class ImportWizard(QWizard):
         self.file_page = FilePage(self)
         self.columns_page = ColumnsPage(self)
         self.check_page = CheckPage(self)
+        self.terms_page = TermsPage(self)
         self.import_page = ImportPage(self)
         self.setPage(FILE, self.file_page)
         self.setPage(COLUMNS, self.columns_page)
         self.setPage(CHECK, self.check_page)
+        self.setPage(TERMS, self.terms_page)
         self.setPage(IMPORT, self.import_page)
         self.file_page.kind_combo.setCurrentIndex(KINDS.index(self.kind))
         self.setMinimumSize(760, 520)
@@ -1234,6 +1393,9 @@ class ImportWizard(QWizard):
             return
         self.checking = False
         self.plan = plan
+        self._existing_terms = None
+        # Remembered from the last import; this session's choices (before a new check) win.
+        self._term_choices = {**self._remembered_term_choices(plan), **self._term_choices}
         self.check_page.show_plan(plan)
         self.checked.emit(plan)
 
@@ -1282,6 +1444,76 @@ class ImportWizard(QWizard):
             combo.setCurrentIndex(combo.findData(choice))
             combo.blockSignals(False)
 
+    # -- 3a. new terms -----------------------------------------------------------------
+    def terms_to_decide(self) -> tuple[NewTerm, ...]:
+        """The new terms that rows to import use (a name only broken rows use is not created)."""
+        plan = self.plan
+        if plan is None or not plan.new_terms:
+            return ()
+        used: set[int] = set()
+        for row in plan.valid_rows:
+            values = row.values
+            used.update(
+                v
+                for f in ("category_id", "sector_id", "quarter_id")
+                if isinstance(v := values.get(f), int) and v < 0
+            )
+            used.update(t for t in values.get("target_groups") or () if t < 0)
+        return tuple(t for t in plan.new_terms if t.placeholder in used)
+
+    def existing_terms(self) -> dict[str, list[tuple[int, str]]]:
+        """Per vocabulary (and "quarter") the existing (id, name), sorted (one short query each)."""
+        if self._existing_terms is None:
+            found = {v.value: [(t.id, t.name) for t in self.atlas.taxonomy.terms(v)] for v in Vocabulary}
+            found[QUARTER] = [(qid, name) for qid, name in self.atlas.quarters.choices()]
+            self._existing_terms = found
+        return self._existing_terms
+
+    def _remembered_term_choices(self, plan: ImportPlan) -> dict[tuple[str, str], int | None]:
+        if not plan.new_terms:
+            return {}
+        try:
+            remembered = self.mapping_store.load_terms()
+        except OSError:
+            return {}
+        choices: dict[tuple[str, str], int | None] = {}
+        for term in plan.new_terms:
+            name = remembered.get((term.vocabulary, term.key))
+            if not name:
+                continue
+            wanted = set(term_keys(name))
+            for record_id, existing in self.existing_terms().get(term.vocabulary, []):
+                if wanted & set(term_keys(existing)):
+                    choices[(term.vocabulary, term.key)] = record_id
+                    break
+        return choices
+
+    def term_choice(self, vocabulary: str, key_or_name: str) -> int | None:
+        """The existing id chosen for this new term, or None: created."""
+        return self._term_choices.get((vocabulary, term_key(key_or_name)))
+
+    def set_term_choice(self, vocabulary: str, key_or_name: str, record_id: int | None) -> None:
+        """Map a new term (by its name or key) to an existing term or quarter; None: create it."""
+        key = (vocabulary, term_key(key_or_name))
+        self._term_choices[key] = record_id
+        combo = self.terms_page.combos.get(key)
+        if combo is not None and combo.currentData() != record_id:
+            combo.setCurrentIndex(max(combo.findData(record_id), 0))
+        self.terms_page.refresh()
+
+    def set_commit_page(self) -> None:
+        """The page before the import commits: the new terms' page if it is shown."""
+        terms = bool(self.terms_to_decide())
+        self.check_page.setCommitPage(not terms)
+        self.terms_page.setCommitPage(terms)
+
+    def report_start_path(self) -> Path:
+        """Where "Fehlerbericht speichern …" proposes to write: beside the list if its folder
+        takes a file, else in the documents folder."""
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        source = Path(self.path or "liste.csv")
+        return rejects_path(source, Path(documents) if documents else Path.home())
+
     def save_rejects(self, path: str | Path) -> int | None:
         """The rejects report (rows, reasons) as CSV; the page says where it went."""
         if self.plan is None:
@@ -1305,10 +1537,14 @@ class ImportWizard(QWizard):
 
     # -- 4. import -------------------------------------------------------------------
     def run_import(self) -> bool:
-        """Like pressing Importieren on the check page: starts ``apply`` on the worker."""
-        if self.currentId() != CHECK or not self.check_page.isComplete():
-            return False
-        self.next()
+        """Like pressing Importieren: from the check page (through the new terms' page with
+        the choices made) starts ``apply`` on the worker."""
+        if self.currentId() == CHECK:
+            if not self.check_page.isComplete():
+                return False
+            self.next()
+        if self.currentId() == TERMS:
+            self.next()
         return self.importing
 
     def start_import(self) -> None:
@@ -1324,6 +1560,7 @@ class ImportWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, False)
         skip_invalid = self.skip_invalid
         choices = cast(dict[int, Choice], dict(self._choices))
+        term_choices = {k: v for k, v in self._term_choices.items() if v is not None}
         default = cast(Choice, self.default_choice)
         worker_atlas = _WorkerAtlas(self.atlas)
         relay = self.relay
@@ -1338,6 +1575,7 @@ class ImportWizard(QWizard):
                 default_choice=default,
                 progress=lambda done, total: relay.import_step.emit(serial, done, total),
                 cancelled=cancel.is_set,
+                term_choices=term_choices,
             )
 
         self.tasks.run(
@@ -1377,6 +1615,25 @@ class ImportWizard(QWizard):
             notes.append(
                 self.tr("Die Zuordnung der Spalten wird beim nächsten Import dieser Art vorgeschlagen.")
             )
+        decided = self.terms_to_decide()
+        if decided:
+            names = {(v, i): n for v, pairs in self.existing_terms().items() for i, n in pairs}
+            with contextlib.suppress(AtlasError):  # the note above already says so
+                self.mapping_store.save_terms(
+                    {
+                        (t.vocabulary, t.key): names.get(
+                            (t.vocabulary, self.term_choice(t.vocabulary, t.key) or 0)
+                        )
+                        for t in decided
+                    }
+                )
+        if result.quarters_without_boundary:
+            notes.append(
+                self.tr(
+                    "Noch ohne Grenze und darum nicht auf der Karte: {names}. "
+                    "Grenzen über „Orte → Quartiersgrenzen importieren …“."
+                ).format(names=", ".join(result.quarters_without_boundary))
+            )
         if self.kind == "institution" and result.created:
             notes.append(
                 self.tr(
@@ -1394,6 +1651,7 @@ class ImportWizard(QWizard):
         self.importing = False
         self.import_message = self._message(error)
         self.check_page.setCommitPage(False)  # Zurück to try again (nothing was written)
+        self.terms_page.setCommitPage(False)
         self.import_page.show_failure(self.import_message, isinstance(error, ImportCancelled))
         self.import_failed.emit(self.import_message)
 

@@ -152,6 +152,7 @@
           box.appendChild(row);
         });
       }
+      (A.notes || []).forEach(function (note) { box.appendChild(el("div", "note", note)); });
       return box;
     };
     legendControl.addTo(map);
@@ -166,6 +167,7 @@
     });
     A.legend = data.legend || [];
     A.withoutCoordinates = data.withoutCoordinates || 0;
+    A.notes = data.notes || [];
     if (quarterLayer) map.removeLayer(quarterLayer);
     quarterLayer = L.geoJSON(data.quarters, {
       style: styleQuarter,
