@@ -85,6 +85,7 @@ class LineEditor(Editor):
         else:
             text = str(value)
         self.edit.setText(text)
+        self.edit.setCursorPosition(0)  # a long value shows its beginning, not its end
 
     def focus_widget(self) -> QWidget:
         return self.edit

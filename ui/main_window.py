@@ -42,6 +42,8 @@ from ui.section import SectionWidget
 from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand
+from ui.widgets import ElidedLabel
+from ui.window_layout import SectionMap, fit_to_screen
 
 # (navigation label, entity keys shown in that section)
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -99,8 +101,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        nav_width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 16
-        self.nav.setMaximumWidth(nav_width + 40)
+        nav_width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 6
+        self.nav.setMaximumWidth(nav_width + 12)
         self.nav.setMinimumWidth(nav_width)
         self.splitter.setSizes([nav_width, 1100])
         self.splitter.setChildrenCollapsible(False)
@@ -115,14 +117,16 @@ class MainWindow(QMainWindow):
             QLabel(self.tr("Karte wird geladen …"), alignment=Qt.AlignmentFlag.AlignCenter)
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.map_dock)
-        self.resizeDocks([self.map_dock], [440], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.map_dock], [400], Qt.Orientation.Horizontal)
+        self.section_map = SectionMap(self.map_dock, settings)  # hidden where there are no places
         self.map: MapPane | None = None
         self._map_quarter: object = None
 
         self.actions_by_name = build_actions(self)
         self._build_menus()
-        self.db_label = QLabel(
-            self.tr("Datenbank: {path}").format(path=database_label.removeprefix("sqlite:///"))
+        self.db_label = ElidedLabel(  # a long path is shortened in the middle, not widening the window
+            self.tr("Datenbank: {path}").format(path=database_label.removeprefix("sqlite:///")),
+            mode=Qt.TextElideMode.ElideMiddle,
         )
         self.statusBar().addPermanentWidget(self.db_label)
         if backup is not None:
@@ -137,7 +141,7 @@ class MainWindow(QMainWindow):
         self._change_timer.timeout.connect(self._apply_changes)
         atlas.changes.subscribe(self._on_change)
 
-        self.resize(1280, 800)
+        fit_to_screen(self)
         self._restore_settings()
 
     # -- construction --------------------------------------------------------------
@@ -169,6 +173,7 @@ class MainWindow(QMainWindow):
         if 0 <= index < len(SECTIONS):
             page = self._page(index)
             self.stack.setCurrentWidget(page)
+            self.section_map.apply(SECTIONS[index][1][0])
             if isinstance(page, QTabWidget) and not page.property("mapHooked"):
                 page.currentChanged.connect(lambda _i: self._list_changed(self.current_section()))
                 page.setProperty("mapHooked", True)
@@ -210,6 +215,8 @@ class MainWindow(QMainWindow):
             and section is self.current_section()
         ):
             self.map.select(section.spec.key, record_id)
+        if self.map is not None and section.spec.key == "quarter" and isinstance(record_id, int):
+            self.map.view.fit(record_id)  # a chosen quarter: the map zooms to it
 
     def _marker_clicked(self, institution_id: int) -> None:
         """A click on a pin selects the institution in the list and shows its details."""
