@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -29,6 +30,7 @@ from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
 from ui.agreement_panel import AgreementPanel
 from ui.dashboard import DashboardPage
+from ui.first_steps import FirstSteps
 from ui.geo_dialogs import (
     BatchDialog,
     GeocoderSettingsDialog,
@@ -36,6 +38,7 @@ from ui.geo_dialogs import (
     apply_saved_settings,
     reassign_all,
 )
+from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
 from ui.section import SectionWidget
@@ -142,7 +145,11 @@ class MainWindow(QMainWindow):
         atlas.changes.subscribe(self._on_change)
 
         fit_to_screen(self)
+        self.open_demo: Callable[[], object] | None = None  # set by ui.app: a fresh demo copy
         self._restore_settings()
+        self.first_steps = FirstSteps(self)
+        if atlas.institutions.count() == 0:
+            self.first_steps.show(automatic=True)
 
     # -- construction --------------------------------------------------------------
     def _page(self, index: int) -> QWidget:
@@ -290,6 +297,8 @@ class MainWindow(QMainWindow):
             lambda: GeocoderSettingsDialog(self.atlas, self.settings, self).exec()
         )
         a["about"].triggered.connect(self.about)
+        a["manual"].triggered.connect(lambda: show_manual(self))
+        a["first_steps"].triggered.connect(lambda: self.first_steps.show())
 
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&Datei"))
@@ -325,6 +334,8 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _checked=False, i=index: self.show_section(i))
         help_menu = bar.addMenu(self.tr("&Hilfe"))
+        help_menu.addActions([a["manual"], a["first_steps"]])
+        help_menu.addSeparator()
         help_menu.addAction(a["about"])
 
         toolbar = QToolBar(self.tr("Werkzeuge"))
@@ -687,6 +698,7 @@ class MainWindow(QMainWindow):
                 panel.reload()
         if self.map is not None:
             self.map.on_change(entities)
+        self.first_steps.on_change(entities)
 
     # -- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:
