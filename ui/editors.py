@@ -184,6 +184,8 @@ class ChoiceEditor(Editor):
         self._loading = True
         index = self.combo.findData(value) if value is not None else 0
         self.combo.setCurrentIndex(max(index, 0))
+        if self.combo.lineEdit() is not None:
+            self.combo.lineEdit().setCursorPosition(0)  # "Gesamtschule am …", not "… am Förderturm"
         self._loading = False
 
     def focus_widget(self) -> QWidget:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
-from ui.editors import LineEditor
+from ui.editors import ChoiceEditor, LineEditor
 from ui.main_window import SECTIONS, MainWindow
 from ui.widgets import ElidedLabel
 from ui.window_layout import MAP_SECTIONS, default_size
@@ -242,6 +242,17 @@ def test_long_values_and_titles_show_their_beginning_and_do_not_widen_the_window
     assert isinstance(editor, LineEditor)
     assert editor.edit.cursorPosition() == 0  # "Schuldnerberatung …", not "… Lebenslagen"
     assert window.width() == 1366
+    # The same in a picker one can type into: a contact's institution.
+    contact = demo.contacts.save(None, {"last_name": "Lang", "institution_id": record.id})
+    qtbot.wait(100)
+    window.show_section(window._index_of("contact"))
+    contacts = window.section("contact")
+    assert contacts.select(contact.id)
+    picker = contacts.form.editors["institution_id"]
+    assert isinstance(picker, ChoiceEditor)
+    line = picker.combo.lineEdit()
+    assert line is not None and line.text() == long_name.strip()
+    assert line.cursorPosition() == 0
 
     window.show_section(window._index_of("meeting"))
     page = window.stack.currentWidget()
