@@ -381,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _prepare_qt_environment()
     from ui.app import run_gui
 
-    return run_gui(database, bootstrap, demo=args.demo, started=STARTED)
+    return run_gui(database, bootstrap, demo=args.demo, started=STARTED, demo_copy=demo_copy)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "geocoder_settings", "&Geokodierung einstellen …", None, "Dienst und Kennung für die Adresssuche"
     ),
     ActionSpec("quit", "&Beenden", QKeySequence.StandardKey.Quit, "Programm beenden"),
+    ActionSpec(
+        "manual", "&Handbuch", QKeySequence.StandardKey.HelpContents, "Das Handbuch lesen (ohne Internet)"
+    ),
+    ActionSpec(
+        "first_steps",
+        "&Erste Schritte …",
+        None,
+        "Eigene Liste importieren, Quartiersgrenzen laden, die Demo ansehen",
+    ),
     ActionSpec("about", "Ü&ber Stadtteil-Atlas", None, ""),
 )
 

@@ -6,10 +6,11 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Qt, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from atlas.errors import DatabaseOpenError
 
@@ -50,12 +51,38 @@ def install_qt_translations(app: QApplication) -> bool:
     return False
 
 
+def demo_opener(
+    parent: QWidget,
+    bootstrap: Callable[[str], tuple[Atlas, OpenResult]],
+    demo_copy: Callable[[], Path],
+) -> Callable[[], QWidget | None]:
+    """Opens a fresh copy of the demo database in a second window (Erste Schritte → Demo ansehen)."""
+
+    def open_demo() -> QWidget | None:
+        from ui.main_window import MainWindow
+
+        try:
+            atlas, result = bootstrap(str(demo_copy()))
+        except DatabaseOpenError as err:
+            QMessageBox.critical(parent, APP_NAME, str(err))
+            return None
+        window = MainWindow(atlas, result.url, QSettings(), demo=True)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.destroyed.connect(lambda _obj=None: result.engine.dispose())
+        window.show()
+        QTimer.singleShot(10, window.start_map)
+        return window
+
+    return open_demo
+
+
 def run_gui(
     database: str,
     bootstrap: Callable[[str], tuple[Atlas, OpenResult]],
     *,
     demo: bool = False,
     started: float | None = None,
+    demo_copy: Callable[[], Path] | None = None,
 ) -> int:
     """Show the window on ``database``; ``bootstrap`` opens it (main.py wires this)."""
     from ui.main_window import MainWindow
@@ -68,6 +95,8 @@ def run_gui(
         QMessageBox.critical(None, APP_NAME, str(err))
         return 2
     window = MainWindow(atlas, result.url, QSettings(), demo=demo, backup=result.backup)
+    if demo_copy is not None:
+        window.open_demo = demo_opener(window, bootstrap, demo_copy)
     window.show()
     # The map (QtWebEngine) starts right after the window's first paint, so the lists
     # are usable at once and the map fills in a moment later.

@@ -297,7 +297,8 @@ if HAVE_CHARTS:
             self.chart_.setBackgroundRoundness(0)
             self.setMinimumHeight(250)
             self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            self.setFixedHeight(270)
+            # Taller with a larger font (125 %), or the axis labels shrink to "…".
+            self.setFixedHeight(max(270, self.fontMetrics().height() * 21))
             self.categories: list[str] = []
 
         def set_points(self, points: list[TrendPoint]) -> None:

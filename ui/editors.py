@@ -85,6 +85,7 @@ class LineEditor(Editor):
         else:
             text = str(value)
         self.edit.setText(text)
+        self.edit.setCursorPosition(0)  # a long value shows its beginning, not its end
 
     def focus_widget(self) -> QWidget:
         return self.edit
@@ -183,6 +184,8 @@ class ChoiceEditor(Editor):
         self._loading = True
         index = self.combo.findData(value) if value is not None else 0
         self.combo.setCurrentIndex(max(index, 0))
+        if self.combo.lineEdit() is not None:
+            self.combo.lineEdit().setCursorPosition(0)  # "Gesamtschule am …", not "… am Förderturm"
         self._loading = False
 
     def focus_widget(self) -> QWidget:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -24,6 +23,7 @@ from atlas.models import Vocabulary
 from atlas.records import RecordData
 from atlas.schema import EntitySpec, Kind
 from ui.editors import Editor, make_editor
+from ui.widgets import ElidedLabel, FittingScrollArea
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -44,10 +44,9 @@ class RecordForm(QWidget):
         self._dirty = False
         self._loading = False
 
-        self.heading = QLabel()
+        self.heading = ElidedLabel()  # a long title ends in "…" rather than widening the window
         self.heading.setObjectName("formHeading")
         self.heading.setStyleSheet("font-size: 15pt; font-weight: 600;")
-        self.heading.setWordWrap(True)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet(ERROR_STYLE)
@@ -100,10 +99,10 @@ class RecordForm(QWidget):
             self.layout_form.addRow(row_label, cell)
             self.editors[field.name] = editor
             self.errors[field.name] = error
-        scroll = QScrollArea()
+        scroll = FittingScrollArea()  # never narrower than the fields: nothing is cut off on the right
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFrameShape(FittingScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab from the list lands on the first field
 
@@ -120,7 +119,6 @@ class RecordForm(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
-        self.setMinimumWidth(360)
         outer = QVBoxLayout(self)
         outer.addWidget(self.heading)
         outer.addWidget(self.summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -30,6 +31,7 @@ from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
 from ui.agreement_panel import AgreementPanel
 from ui.dashboard import DashboardPage
+from ui.first_steps import FirstSteps
 from ui.geo_dialogs import (
     BatchDialog,
     GeocoderSettingsDialog,
@@ -37,6 +39,7 @@ from ui.geo_dialogs import (
     apply_saved_settings,
     reassign_all,
 )
+from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
 from ui.section import SectionWidget
@@ -44,6 +47,8 @@ from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand
 from ui.undo_keys import UndoKeys
+from ui.widgets import ElidedLabel
+from ui.window_layout import SectionMap, fit_to_screen
 
 # (navigation label, entity keys shown in that section)
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -102,8 +107,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        nav_width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 16
-        self.nav.setMaximumWidth(nav_width + 40)
+        nav_width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 6
+        self.nav.setMaximumWidth(nav_width + 12)
         self.nav.setMinimumWidth(nav_width)
         self.splitter.setSizes([nav_width, 1100])
         self.splitter.setChildrenCollapsible(False)
@@ -118,14 +123,16 @@ class MainWindow(QMainWindow):
             QLabel(self.tr("Karte wird geladen …"), alignment=Qt.AlignmentFlag.AlignCenter)
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.map_dock)
-        self.resizeDocks([self.map_dock], [440], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.map_dock], [400], Qt.Orientation.Horizontal)
+        self.section_map = SectionMap(self.map_dock, settings)  # hidden where there are no places
         self.map: MapPane | None = None
         self._map_quarter: object = None
 
         self.actions_by_name = build_actions(self)
         self._build_menus()
-        self.db_label = QLabel(
-            self.tr("Datenbank: {path}").format(path=database_label.removeprefix("sqlite:///"))
+        self.db_label = ElidedLabel(  # a long path is shortened in the middle, not widening the window
+            self.tr("Datenbank: {path}").format(path=database_label.removeprefix("sqlite:///")),
+            mode=Qt.TextElideMode.ElideMiddle,
         )
         self.statusBar().addPermanentWidget(self.db_label)
         if backup is not None:
@@ -140,8 +147,12 @@ class MainWindow(QMainWindow):
         self._change_timer.timeout.connect(self._apply_changes)
         atlas.changes.subscribe(self._on_change)
 
-        self.resize(1280, 800)
+        fit_to_screen(self)
+        self.open_demo: Callable[[], object] | None = None  # set by ui.app: a fresh demo copy
         self._restore_settings()
+        self.first_steps = FirstSteps(self)
+        if atlas.institutions.count() == 0:
+            self.first_steps.show(automatic=True)
 
     # -- construction --------------------------------------------------------------
     def _page(self, index: int) -> QWidget:
@@ -172,6 +183,7 @@ class MainWindow(QMainWindow):
         if 0 <= index < len(SECTIONS):
             page = self._page(index)
             self.stack.setCurrentWidget(page)
+            self.section_map.apply(SECTIONS[index][1][0])
             if isinstance(page, QTabWidget) and not page.property("mapHooked"):
                 page.currentChanged.connect(lambda _i: self._list_changed(self.current_section()))
                 page.setProperty("mapHooked", True)
@@ -213,6 +225,8 @@ class MainWindow(QMainWindow):
             and section is self.current_section()
         ):
             self.map.select(section.spec.key, record_id)
+        if self.map is not None and section.spec.key == "quarter" and isinstance(record_id, int):
+            self.map.view.fit(record_id)  # a chosen quarter: the map zooms to it
 
     def _marker_clicked(self, institution_id: int) -> None:
         """A click on a pin selects the institution in the list and shows its details."""
@@ -289,6 +303,8 @@ class MainWindow(QMainWindow):
             lambda: GeocoderSettingsDialog(self.atlas, self.settings, self).exec()
         )
         a["about"].triggered.connect(self.about)
+        a["manual"].triggered.connect(lambda: show_manual(self))
+        a["first_steps"].triggered.connect(lambda: self.first_steps.show())
 
         bar = self.menuBar()
         file_menu = bar.addMenu(self.tr("&Datei"))
@@ -324,6 +340,8 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _checked=False, i=index: self.show_section(i))
         help_menu = bar.addMenu(self.tr("&Hilfe"))
+        help_menu.addActions([a["manual"], a["first_steps"]])
+        help_menu.addSeparator()
         help_menu.addAction(a["about"])
 
         toolbar = QToolBar(self.tr("Werkzeuge"))
@@ -707,6 +725,7 @@ class MainWindow(QMainWindow):
                 panel.reload()
         if self.map is not None:
             self.map.on_change(entities)
+        self.first_steps.on_change(entities)
 
     # -- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -156,6 +156,9 @@ class MeetingPanel(QWidget):
         self.save_button = QPushButton(self.tr("Anwesenheit speichern"))
         self.save_button.setObjectName("saveAttendance")
         self.save_button.clicked.connect(self.save)
+        self.count.setWordWrap(
+            True
+        )  # "12 Personen aus 9 Einrichtungen …" wraps instead of widening the window
         row = QHBoxLayout()
         row.addWidget(self.count, 1)
         row.addWidget(self.walk_in)
@@ -217,7 +220,10 @@ class MeetingPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(attendance, self.tr("Anwesenheit"))
         self.tabs.addTab(follow, self.tr("Aufgaben"))
-        self.ics_button = QPushButton(self.tr("Angezeigte Treffen als Kalenderdatei (.ics) …"))
+        self.ics_button = QPushButton(self.tr("Treffen der Liste als Kalenderdatei …"))
+        self.ics_button.setToolTip(
+            self.tr("Die angezeigten Treffen als Kalenderdatei (.ics) speichern, z. B. für Outlook")
+        )
         self.ics_button.clicked.connect(lambda: self.export_ics())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -8,7 +8,6 @@ from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -22,10 +21,11 @@ from atlas.core import Atlas
 from atlas.errors import NotFoundError
 from atlas.models import Vocabulary
 from atlas.schema import FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind
+from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
 from ui.table_model import RecordTableModel
 
-ALL_LABEL = "Alle"
+ALL_LABEL = "alle"
 
 
 class SectionWidget(QWidget):
@@ -51,17 +51,11 @@ class SectionWidget(QWidget):
         self.search.textChanged.connect(self._schedule_refresh)
 
         self.filters: dict[FilterKind, QComboBox] = {}
-        filter_row = QHBoxLayout()
-        filter_row.setContentsMargins(0, 0, 0, 0)
+        filter_row, flow = filter_bar()  # labels beside the boxes; wraps when the list is narrow
         for kind in spec.filters:
-            combo = QComboBox()
+            combo = filter_combo(FILTER_LABELS[kind], flow)
             combo.setObjectName(f"filter_{kind.value}")
-            combo.setToolTip(FILTER_LABELS[kind])
-            combo.setMinimumContentsLength(6)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.currentIndexChanged.connect(self.refresh)
-            combo.setAccessibleName(FILTER_LABELS[kind])
-            filter_row.addWidget(combo, 1)
             self.filters[kind] = combo
         self._fill_filters()
 
@@ -99,7 +93,7 @@ class SectionWidget(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.search)
         if self.filters:
-            left_layout.addLayout(filter_row)
+            left_layout.addWidget(filter_row)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
 
@@ -140,7 +134,7 @@ class SectionWidget(QWidget):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(self.tr("{label}: alle").format(label=FILTER_LABELS[kind]), None)
+            combo.addItem(self.tr(ALL_LABEL), None)
             for value, label in self._filter_choices(kind):
                 combo.addItem(label, value)
             index = combo.findData(current) if current is not None else 0

@@ -160,6 +160,7 @@ def test_filters_narrow_the_list(qtbot, window: MainWindow, atlas: Atlas) -> Non
 
 
 def test_window_remembers_layout_and_last_section(qtbot, atlas: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    atlas.institutions.save(None, {"name": "Stadtteilbüro"})  # an empty database opens on the first steps
     first = MainWindow(atlas, "test.sqlite", settings)
     qtbot.addWidget(first)
     first.show()

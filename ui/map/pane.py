@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSettings, QTimer, Signal
+from PySide6.QtCore import QMarginsF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QPageLayout, QPageSize, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
-    QToolBar,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +23,7 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.mappage import standalone_html, write_text_atomically
 from atlas.models import Vocabulary
+from ui.flow_layout import FlowLayout
 from ui.map.scheme import MBTiles, TileError
 from ui.map.view import MapView
 from ui.tasks import TaskRunner
@@ -32,8 +33,8 @@ ONLINE_TEMPLATE = "atlas://online/{z}/{x}/{y}"  # fetched and cached by the prog
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
 BASES = (
     ("osm", "OpenStreetMap (online)"),
-    ("mbtiles", "Offline-Kartendatei (MBTiles)"),
-    ("none", "Ohne Kartenhintergrund"),
+    ("mbtiles", "Offline-Karte (MBTiles)"),
+    ("none", "Ohne Hintergrund"),
 )
 
 
@@ -85,14 +86,14 @@ class MapPane(QWidget):
         self.base.setAccessibleName(self.tr("Kartenhintergrund"))
         for key, label in BASES:
             self.base.addItem(self.tr(label), key)
-        self.base.setMinimumContentsLength(8)
+        self.base.setMinimumContentsLength(16)
         self.base.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.base.activated.connect(self._on_base_chosen)
 
         self.density = QComboBox()
         self.density.setObjectName("mapDensity")
         self.density.setAccessibleName(self.tr("Quartiere einfärben"))
-        self.density.setMinimumContentsLength(8)
+        self.density.setMinimumContentsLength(18)
         self.density.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.density.activated.connect(self._apply_density)
 
@@ -125,16 +126,21 @@ class MapPane(QWidget):
 
         self.missing = QLabel()
         self.missing.setObjectName("mapMissing")
+        self.missing.setWordWrap(True)  # never wider than the map
 
-        # A tool bar folds what does not fit into its » menu, so a narrow map still works.
-        bar = QToolBar(self.tr("Karte"))
+        # A wrapping row instead of a tool bar: a narrow map pane (1366×768) would fold the
+        # buttons into a » menu, where nobody finds "Standort setzen".
+        bar = QWidget()
         bar.setObjectName("mapToolbar")
-        bar.setMovable(False)
-        bar.addWidget(self.base)
-        bar.addWidget(self.density)
-        bar.addWidget(self.move_button)
-        bar.addWidget(self.place_button)
-        bar.addWidget(self.export_button)
+        flow = FlowLayout(bar, spacing=4)
+        flow.setContentsMargins(4, 2, 4, 2)
+        for combo in (self.base, self.density):
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            flow.addWidget(combo)
+        for button in (self.move_button, self.place_button, self.export_button):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            flow.addWidget(button)
+        self.toolbar = bar
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
