@@ -19,6 +19,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from atlas import models as m
@@ -387,6 +388,7 @@ class RecordService:
                     # Also a change of links only (target groups, members, partners) must
                     # bump the version, so that it is checked and seen by other editors.
                     obj.updated_at = self._clock.utcnow()
+                    flag_modified(obj, "updated_at")  # an UPDATE even when the clock stands still
             session.add(obj)
             try:
                 session.flush()
