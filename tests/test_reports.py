@@ -209,6 +209,15 @@ def test_sign_in_sheet_has_the_expected_people_and_blank_rows(demo: Atlas) -> No
     assert doc.html.count('<tr class="blank">') == 5
     assert doc.html.count('class="box"') == 2 * rows  # photos and contact sharing per row
     assert "Fotos" in text and "Unterschrift" in text
+    # rows read as the column head says: "Name, Vorname"
+    assert "Name, Vorname" in text
+    with demo.sessions() as session:
+        named = [session.get(m.Contact, r.contact_id) for r in expected if r.contact_id is not None]
+    assert named
+    for contact in named:
+        assert contact is not None
+        listed = f"{contact.last_name}, {contact.first_name}" if contact.first_name else contact.last_name
+        assert f"<td>{esc(listed)}</td>" in doc.html
     plain = reports.sign_in_sheet(demo, meeting, consent=False, blank_rows=0, today=TODAY)
     assert 'class="box"' not in plain.html
     with pytest.raises(ValidationError):

@@ -174,6 +174,18 @@ def test_sign_in_sheet_pdf(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  
         assert "Unterschrift" in page  # the table header repeats
     whole = " ".join(texts)
     assert re.search(rf"\b{rows}\b", whole)  # the last blank row is numbered
+    # The column head says "Name, Vorname", and so does every row.
+    assert "Name, Vorname" in texts[0]
+    with demo.sessions() as session:
+        people = [
+            (c.last_name, c.first_name)
+            for r in demo.network.sheet(12)
+            if r.contact_id is not None and (c := session.get(m.Contact, r.contact_id)) and c.first_name
+        ]
+    assert len(people) >= 5
+    assert_in_order(texts, [f"{last}, {first}" for last, first in people])
+    for last, first in people:
+        assert f"{first} {last}" not in whole
 
 
 def test_directory_pdf_with_maps(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
