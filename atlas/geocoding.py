@@ -189,10 +189,34 @@ class BatchReport:
     stopped: str | None = None  # German reason when the batch stopped early
     cancelled: bool = False
     dry_run: bool = False
+    host: str = ""  # the geocoding server asked (for the messages)
 
     @property
     def total(self) -> int:
         return len(self.outcomes)
+
+    @property
+    def tried(self) -> int:
+        """Addresses dealt with: answered by the server (even with an error) or the cache, or
+        without an address. Not tried: skipped, and those the server could not be reached for."""
+        return sum(1 for o in self.outcomes if o.status not in _NOT_TRIED)
+
+    @property
+    def unreachable(self) -> int:
+        return self.count(GeocodeStatus.NO_NETWORK)
+
+    def headline(self) -> str:
+        """'keine Verbindung – 0 von 2 versucht': how far the batch got, and why it ended there."""
+        progress = _("{tried} von {total} versucht").format(tried=self.tried, total=self.total)
+        if self.cancelled:
+            reason = _("Abgebrochen")
+        elif self.stopped:
+            reason = self.stopped
+        elif self.unreachable:
+            reason = _("Keine Verbindung zum Geokodierungsdienst {host}").format(host=self.host or "–")
+        else:
+            return _("Fertig – {progress}.").format(progress=progress)
+        return f"{reason} – {progress}."
 
     def count(self, *statuses: GeocodeStatus) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
@@ -210,16 +234,30 @@ class BatchReport:
         return tuple(o.institution_id for o in self.outcomes if o.applied)
 
     def summary(self) -> str:
+        """The headline, what was not tried and what happens to it, then the counts."""
+        lines = [self.headline()]
+        left = self.total - self.tried
+        if left and not self.dry_run:
+            lines.append(
+                _(
+                    "{n} Einrichtungen bleiben unverändert und werden beim nächsten Lauf erneut versucht."
+                ).format(n=left)
+            )
+        lines.append(self.counts())
+        return "\n".join(lines)
+
+    def counts(self) -> str:
         text = _(
             "{total} Adressen: {found} verortet, {confirm} zur Bestätigung, {not_found} nicht gefunden, "
-            "{failed} fehlgeschlagen, {skipped} nicht versucht ({cached} aus dem Cache, {requests} Anfragen, "
-            "{seconds} s)."
+            "{failed} fehlgeschlagen, {unreachable} ohne Verbindung, {skipped} übersprungen ({cached} aus dem "
+            "Cache, {requests} Anfragen, {seconds} s)."
         ).format(
             total=self.total,
             found=self.count(GeocodeStatus.FOUND),
             confirm=len(self.to_confirm),
             not_found=self.count(GeocodeStatus.NOT_FOUND),
-            failed=len(self.failures),
+            failed=len(self.failures) - self.unreachable,
+            unreachable=self.unreachable,
             skipped=self.count(GeocodeStatus.SKIPPED, GeocodeStatus.NO_ADDRESS, GeocodeStatus.CHANGED),
             cached=self.cached,
             requests=self.requests,
@@ -227,14 +265,14 @@ class BatchReport:
         )
         if self.dry_run:
             text = _("Probelauf (nichts gespeichert): ") + text
-        if self.cancelled:
-            text += " " + _("Abgebrochen.")
-        if self.stopped:
-            text += " " + self.stopped
         return text
 
 
-Progress = Callable[[int, int, float], None]  # (done, total, seconds left)
+#: Outcomes that do not count as tried: the batch never got to them, or never reached the server.
+_NOT_TRIED = frozenset({GeocodeStatus.SKIPPED, GeocodeStatus.NO_NETWORK})
+
+
+Progress = Callable[[int, int, float], None]  # (tried, total, seconds left)
 
 
 def _no_progress(_done: int, _total: int, _eta: float) -> None:
@@ -549,8 +587,9 @@ class GeocodingService:
     ) -> BatchReport:
         """'Fehlende Koordinaten ermitteln': geocode every institution of :meth:`selection`.
 
-        ``progress(done, total, seconds_left)`` is called after each institution (on this
-        thread); ``cancelled()`` is asked before each one. Each institution is applied in
+        ``progress(tried, total, seconds_left)`` is called after each institution (on this
+        thread), ``tried`` as in :attr:`BatchReport.tried`: an address the server could not be
+        reached for does not move the bar. ``cancelled()`` is asked before each one. Each institution is applied in
         its own transaction, so a cancel keeps what was done. Stops at once on 429/403 and
         after :data:`STOP_AFTER_FAILURES` network failures in a row; the rest is SKIPPED.
         ``dry_run`` asks the server (and caches its answers) but changes no institution.
@@ -574,7 +613,8 @@ class GeocodingService:
         cached_answers = 0
         spacing = geocoder.settings.effective_min_delay + SPACING_MARGIN
         report_progress(0, total, len(uncached) * spacing)
-        for done, position in enumerate(order, start=1):
+        tried = 0
+        for position in order:
             inst_id, name, query = items[position]
             if stopped is None and not was_cancelled and is_cancelled():
                 was_cancelled = True
@@ -596,11 +636,17 @@ class GeocodingService:
                 uncached.discard(normalise(query))
             outcomes[position] = self._apply(inst_id, name, query, result, dry_run=dry_run)
             status = result.status
+            if status not in _NOT_TRIED:
+                tried += 1
             if status in (GeocodeStatus.RATE_LIMITED, GeocodeStatus.REFUSED):
                 stopped = _("Angehalten: {reason}").format(reason=result.message)
             elif status in (GeocodeStatus.NO_NETWORK, GeocodeStatus.TIMEOUT, GeocodeStatus.SERVER_ERROR):
                 failures_in_row += 1
-                if failures_in_row >= STOP_AFTER_FAILURES:
+                if failures_in_row >= STOP_AFTER_FAILURES and status is GeocodeStatus.NO_NETWORK:
+                    stopped = _(
+                        "Keine Verbindung zum Geokodierungsdienst {host}; angehalten nach {n} Versuchen in Folge"
+                    ).format(host=geocoder.settings.host, n=failures_in_row)
+                elif failures_in_row >= STOP_AFTER_FAILURES:
                     stopped = _("Angehalten nach {n} Fehlern in Folge: {reason}").format(
                         n=failures_in_row, reason=result.message
                     )
@@ -608,7 +654,7 @@ class GeocodingService:
                 failures_in_row = 0
             sent = geocoder.requests - requests_before
             per_request = max(spacing, request_time / sent if sent else 0.0)
-            report_progress(done, total, 0.0 if stopped else len(uncached) * per_request)
+            report_progress(tried, total, 0.0 if stopped else len(uncached) * per_request)
         return BatchReport(
             outcomes=tuple(outcomes[p] for p in range(total)),
             requests=geocoder.requests - requests_before,
@@ -617,6 +663,7 @@ class GeocodingService:
             stopped=stopped,
             cancelled=was_cancelled,
             dry_run=dry_run,
+            host=geocoder.settings.host,
         )
 
     def _cached_keys(self, keys: set[str]) -> set[str]:
@@ -664,7 +711,7 @@ def eta_text(seconds: float) -> str:
 
 
 def summary_lines(report: BatchReport, limit: int = 50) -> list[str]:
-    """One German line per address that did not simply work, then the summary."""
+    """One German line per address that did not simply work, then the summary's lines."""
     lines = []
     for outcome in report.outcomes:
         if outcome.status in (GeocodeStatus.FOUND, GeocodeStatus.SKIPPED):
@@ -672,4 +719,4 @@ def summary_lines(report: BatchReport, limit: int = 50) -> list[str]:
         lines.append(f"{outcome.name} ({outcome.query or '–'}): {outcome.message}")
     if len(lines) > limit:
         lines = [*lines[:limit], _("… und {n} weitere.").format(n=len(lines) - limit)]
-    return [*lines, report.summary()]
+    return [*lines, *report.summary().splitlines()]

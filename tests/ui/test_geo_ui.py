@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from atlas.core import Atlas
 from atlas.geocoding import GeocoderSettings
-from tests.fake_nominatim import found, running
+from tests.fake_nominatim import closed_url, found, running
 from tests.ui.conftest import Answers
 from ui.geo_dialogs import BatchDialog, GeocoderSettingsDialog, QuarterImportDialog, reassign_all
 from ui.main_window import MainWindow
@@ -79,6 +79,26 @@ def test_batch_can_be_cancelled_and_keeps_what_was_done(qtbot, demo: Atlas) -> N
         done = len(report.changed_ids)
         assert 1 <= done < report.total
         assert "Abgebrochen" in dialog.summary.text()
+
+
+def test_batch_without_network_shows_nothing_tried(qtbot, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    use(atlas, closed_url())
+    for n in (1, 2):
+        atlas.institutions.save(
+            None, {"name": f"Treff {n}", "street": f"Marktstraße {n}", "city": "Oberhausen"}
+        )
+    dialog = BatchDialog(atlas)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.finished_report, timeout=30000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert (dialog.progress.value(), dialog.progress.maximum()) == (0, 2)
+    assert dialog.progress.text() == "0%"
+    host = atlas.geocoding.settings.host
+    assert dialog.summary.text().startswith(
+        f"Keine Verbindung zum Geokodierungsdienst {host} – 0 von 2 versucht."
+    )
+    assert dialog.start_button.isEnabled()  # try again once the network is back
 
 
 def test_saving_an_address_places_the_institution_in_the_background(
