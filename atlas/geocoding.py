@@ -83,12 +83,14 @@ __all__ = [
     "DEFAULT_USER_AGENT",
     "LIMITER",
     "MESSAGES",
+    "NEW_PLACE_DESCRIPTION",
     "OUTSIDE_M",
     "PROVIDERS",
     "PUBLIC_SERVERS",
     "RATE_LIMIT_PAUSE_S",
     "REFUSED_PAUSE_S",
     "SPACING_MARGIN",
+    "STATE_DESCRIPTIONS",
     "STATE_LABELS",
     "STOP_AFTER_FAILURES",
     "BatchReport",
@@ -102,6 +104,7 @@ __all__ = [
     "PlaceState",
     "Progress",
     "address_of",
+    "describe_place",
     "distance_m",
     "eta_text",
     "normalise",
@@ -146,6 +149,33 @@ STATE_LABELS: dict[str, str] = {
 }
 
 
+#: What an institution's form says about its pin, as a sentence (models.GeocodeState).
+STATE_DESCRIPTIONS: dict[str, str] = {
+    m.GeocodeState.OK.value: _("verortet (aus der Adresse)"),
+    m.GeocodeState.PENDING.value: _("noch nicht verortet – wird ermittelt, sobald eine Verbindung besteht"),
+    m.GeocodeState.NOT_FOUND.value: _(
+        "Adresse nicht gefunden – bitte die Schreibweise prüfen oder den Standort von Hand setzen"
+    ),
+    m.GeocodeState.FAILED.value: _(
+        "noch nicht verortet – der Geokodierungsdienst hat mit einem Fehler geantwortet; "
+        "„Orte → Fehlende Koordinaten ermitteln“ versucht es erneut"
+    ),
+    m.GeocodeState.MANUAL.value: _("Standort von Hand gesetzt"),
+    m.GeocodeState.CONFIRM.value: _(
+        "mehrere mögliche Orte – bitte unter „Orte → Fehlende Koordinaten ermitteln“ bestätigen"
+    ),
+}
+#: The form's sentence for an institution that is not saved yet.
+NEW_PLACE_DESCRIPTION = _("noch nicht verortet – wird nach dem Speichern aus der Adresse ermittelt")
+
+
+def describe_place(status: str | None, has_pin: bool) -> str:
+    """The form's sentence for a pin's state (``status``: a models.GeocodeState value or None)."""
+    if status in STATE_DESCRIPTIONS:
+        return STATE_DESCRIPTIONS[status]
+    return _("Standort gesetzt") if has_pin else _("nicht verortet – ohne Adresse")
+
+
 @dataclass(frozen=True)
 class PlaceState:
     """An institution's pin and geocoding state (:meth:`GeocodingService.place_of`)."""
@@ -158,6 +188,7 @@ class PlaceState:
     geocoded_at: dt.datetime | None
     needs_geocoding: bool  # "pending": run place_institution (or the batch) when online
     needs_confirmation: bool  # "confirm": show candidates_for() and call confirm()
+    description: str = ""  # German sentence for the form (describe_place)
 
 
 # -- batch results ---------------------------------------------------------------------------
@@ -466,6 +497,7 @@ class GeocodingService:
                 geocoded_at=obj.geocoded_at,
                 needs_geocoding=obj.geocode_status == m.GeocodeState.PENDING.value,
                 needs_confirmation=obj.geocode_status == m.GeocodeState.CONFIRM.value,
+                description=describe_place(obj.geocode_status, obj.lat is not None and obj.lon is not None),
             )
 
     def waiting_for_confirmation(self) -> list[tuple[int, str, str | None]]:

@@ -20,9 +20,11 @@ from atlas.errors import ValidationError
 from atlas.geocoding import (
     DEFAULT_USER_AGENT,
     SPACING_MARGIN,
+    STATE_DESCRIPTIONS,
     Geocoder,
     GeocoderSettings,
     GeocodeStatus,
+    describe_place,
     eta_text,
     normalise,
     summary_lines,
@@ -348,6 +350,15 @@ def test_a_batch_that_ran_through_says_so(geo: Atlas, server: FakeNominatim) -> 
     assert report.tried == 2 and report.summary().startswith("Fertig – 2 von 2 versucht.")
 
 
+def test_every_pin_state_has_a_sentence_for_the_form() -> None:
+    assert set(STATE_DESCRIPTIONS) == {s.value for s in m.GeocodeState}
+    assert describe_place("pending", False) == (
+        "noch nicht verortet – wird ermittelt, sobald eine Verbindung besteht"
+    )
+    assert describe_place("manual", True) == "Standort von Hand gesetzt"
+    assert describe_place(None, False) == "nicht verortet – ohne Adresse"
+
+
 # -- privacy ---------------------------------------------------------------------------------
 
 
@@ -400,11 +411,13 @@ def test_ambiguous_results_are_shown_for_confirmation(geo: Atlas, server: FakeNo
     assert [i for i, _n, _a in geo.geocoding.waiting_for_confirmation()] == [inst]
     state = geo.geocoding.place_of(inst)
     assert state.needs_confirmation and state.label == "bitte Treffer bestätigen"
+    assert state.description.startswith("mehrere mögliche Orte")
     with pytest.raises(ValidationError):
         geo.geocoding.confirm(inst, 95.0, 6.8)
     geo.geocoding.confirm(inst, *IN_EAST)
     assert geo.geocoding.waiting_for_confirmation() == []
     assert geo.geocoding.place_of(inst).label == "verortet"
+    assert geo.geocoding.place_of(inst).description == "verortet (aus der Adresse)"
     confirmed = row(geo, inst)
     assert (confirmed.lat, confirmed.lon, confirmed.quarter_id, confirmed.geocode_status) == (
         *IN_EAST,

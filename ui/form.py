@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ConflictError, DuplicateWarning, NotFoundError, ValidationError
+from atlas.geocoding import NEW_PLACE_DESCRIPTION
 from atlas.models import Vocabulary
 from atlas.records import RecordData
 from atlas.schema import EntitySpec, Kind
@@ -87,6 +88,9 @@ class RecordForm(QWidget):
             self.layout_form.addRow(row_label, cell)
             self.editors[field.name] = editor
             self.errors[field.name] = error
+        self.place: QLabel | None = None
+        if spec.key == "institution":
+            self._add_place_row()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -121,6 +125,28 @@ class RecordForm(QWidget):
 
         self.reload_choices()
         self.clear()
+
+    def _add_place_row(self) -> None:
+        """'Verortung': where the institution's pin came from, as plain text, below the coordinates."""
+        self.place = QLabel()
+        self.place.setObjectName("place_state")
+        self.place.setTextFormat(Qt.TextFormat.PlainText)
+        self.place.setWordWrap(True)
+        self.place.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label = QLabel(self.tr("Verortung"))
+        label.setBuddy(self.place)
+        self.layout_form.insertRow(list(self.editors).index("lon") + 1, label, self.place)
+
+    def _show_place(self, record_id: int | None) -> None:
+        if self.place is None:
+            return
+        if record_id is None:
+            self.place.setText(NEW_PLACE_DESCRIPTION)
+            return
+        try:
+            self.place.setText(self.atlas.geocoding.place_of(record_id).description)
+        except NotFoundError:
+            self.place.setText("")
 
     # -- choices -----------------------------------------------------------------
     def reload_choices(self, entities: frozenset[str] | None = None) -> None:
@@ -187,6 +213,7 @@ class RecordForm(QWidget):
             self.editors[field.name].set_value(default)
         self._loading = False
         self.heading.setText(self.tr("Neu: {what}").format(what=self.spec.singular))
+        self._show_place(None)
         self._show_errors({})
         self._set_dirty(False)
         self.recordShown.emit(None)
@@ -205,6 +232,7 @@ class RecordForm(QWidget):
             editor.set_value(record.values.get(name))
         self._loading = False
         self.heading.setText(record.title or self.spec.singular)
+        self._show_place(record.id)
         self._show_errors({})
         self._set_dirty(False)
         self.recordShown.emit(record.id)
