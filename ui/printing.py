@@ -43,9 +43,9 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QPageLayout, QPageSize, QPainter
+from PySide6.QtGui import QAction, QGuiApplication, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings, qWebEngineChromiumVersion
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -311,6 +311,26 @@ class PdfPreviewDialog(QPrintPreviewDialog):
         self.pages_drawn = 0
         self.paintRequested.connect(self.paint)
         self.finished.connect(self._forget)
+        self._readable_size()
+        # Qt opens at "fit page": a whole A4 page in the window, 38 % on a 768-pixel screen.
+        # Open at the page's width instead (scrolling down); the toolbar shows the zoom.
+        fit_width = self.findChild(QAction, "fitWidthAction")
+        if fit_width is not None:
+            fit_width.trigger()
+
+    def _readable_size(self) -> None:
+        """Wide enough for an A4 page at about 100 %, within the screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        width, height = 1000, 900
+        if area is not None:
+            width, height = min(width, int(area.width() * 0.95)), min(height, int(area.height() * 0.95))
+        self.resize(width, height)
+
+    def zoom_percent(self) -> float:
+        """The preview's zoom (100 = the paper's real size on screen)."""
+        view = self.findChild(QPrintPreviewWidget)
+        return view.zoomFactor() * 100 if view is not None else 0.0
 
     def paint(self, printer: QPrinter) -> None:
         count = self.pdf.pageCount()
@@ -319,6 +339,8 @@ class PdfPreviewDialog(QPrintPreviewDialog):
         painter = QPainter()
         if not painter.begin(printer):
             return
+        # the preview shows the page images scaled down: smoothly, or thin rules vanish
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         try:
             self.pages_drawn = 0
             for index in range(count):

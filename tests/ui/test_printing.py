@@ -282,6 +282,24 @@ def test_preview_draws_every_page(qtbot, renderer: PdfRenderer, demo: Atlas, tmp
     dialog.done(0)
 
 
+def test_preview_opens_at_a_readable_size(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtPrintSupport import QPrintPreviewWidget
+
+    result = render(qtbot, renderer, reports.sign_in_sheet(demo, 12, today=TODAY))
+    dialog = PdfPreviewDialog(result)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    view = dialog.findChild(QPrintPreviewWidget)
+    assert view is not None and view.zoomMode() == QPrintPreviewWidget.ZoomMode.FitToWidth
+    screen = dialog.screen().availableGeometry()
+    assert dialog.width() <= screen.width() and dialog.height() <= screen.height()
+    # the page's width fills the window: on this 800-pixel test screen 80 % and more,
+    # not the 38 % of a whole page squeezed into the height (1366×768: about 120 %)
+    assert dialog.zoom_percent() >= 80
+    dialog.done(0)
+
+
 def test_dialog_saves_the_sign_in_sheet(qtbot, demo: Atlas, settings: QSettings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.setValue("reports/funding", "gefördert durch die Stadt")
     dialog = open_report_dialog("sign-in", demo, settings, None, {"meeting_id": 12, "today": TODAY})
