@@ -136,6 +136,11 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+def format_count(n: int) -> str:
+    """A count the German way: 12.345."""
+    return f"{n:,}".replace(",", ".")
+
+
 def format_day(day: dt.date) -> str:
     return f"{day.day:02d}.{day.month:02d}.{day.year}"
 

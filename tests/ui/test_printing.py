@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import io
+import itertools
 import os
 import re
 import subprocess
@@ -213,6 +214,78 @@ def test_network_report_pdf(qtbot, renderer: PdfRenderer, demo: Atlas) -> None: 
         texts, ["Akteure nach Stufe", "Entwicklung", "Nach Sektor", "Nach Quartier", "Treffen und Teilnahme"]
     )
     assert_in_order(texts, list(doc.items))
+
+
+def text_boxes(data: bytes, page: int = 0) -> list[tuple[str, float]]:
+    """(text, x in mm from the left paper edge) of every text piece drawn on a page."""
+    found: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, _font: Any, _size: Any) -> None:
+        if text.strip():  # the text origin in user space: text matrix, then the current matrix
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            found.append((text, x / 72 * 25.4))
+
+    PdfReader(io.BytesIO(data)).pages[page].extract_text(visitor_text=visit)
+    return found
+
+
+def assert_tiles_whole(data: bytes, figures: list[tuple[str, str]]) -> None:
+    """Every tile's number and caption is on page 1, and nothing starts beyond the content box."""
+    text = pages_text(data)[0]
+    joined = re.sub(r"\s*\u2010\s*", "", text)  # a word broken at its soft hyphen, joined again
+    for number, caption in figures:
+        assert f"{number} " in text, number
+        assert norm(caption.replace("\u00ad", "")) in joined, caption
+    # Five equal columns across the content box (16 mm to 196 mm, gaps of 2.5 mm): each
+    # number starts where its column does, and the last column ends at the right margin.
+    starts = {piece.strip(): x for piece, x in reversed(text_boxes(data))}
+    xs = [starts[number] for number, _caption in figures]
+    steps = [b - a for a, b in itertools.pairwise(xs)]
+    assert max(steps) - min(steps) < 0.5, f"tiles of unequal width: {steps}"
+    padding = xs[0] - 16  # border and padding of a tile
+    assert 0 < padding < 5
+    assert xs[-1] - padding + steps[0] - 2.5 < 196 + 0.5, "the last tile reaches past the margin"
+
+
+def test_network_report_tiles_are_whole(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    from atlas.report_network import _NETWORK_CSS, key_figures
+    from atlas.reporthtml import Safe, document, fill
+
+    doc = reports.network_report(demo, start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30), today=TODAY)
+    result = render(qtbot, renderer, doc)
+    assert_tiles_whole(
+        result.data,
+        [
+            ("100", "Akteure im Netzwerk"),
+            ("60", "davon regelmäßig aktiv"),
+            ("33", "Treffen im Zeitraum"),
+            ("343", "Teilnahmen (Akteure)"),
+            ("2", "Kooperations\u00advereinbarungen"),  # broken at its soft hyphen
+        ],
+    )
+    # Ten years of a big network: long numbers still fit five tiles across the page.
+    big = [
+        (12_345_678, "Akteure im Netzwerk"),
+        (9_876_543, "davon regelmäßig aktiv"),
+        (1_234_567, "Treffen im Zeitraum"),
+        (98_765_432, "Teilnahmen (Akteure)"),
+        (4_567_890, "Kooperations\u00advereinbarungen"),
+    ]
+    body = fill('<div class="key">$tiles</div>', tiles=key_figures(big))
+    html = document(title="Kacheln", subtitle="", footer="", body=body, css=_NETWORK_CSS)
+    tiles = ReportDocument("network", "Kacheln", "", html, "kacheln", "")
+    result = render(qtbot, renderer, tiles)
+    assert_tiles_whole(
+        result.data,
+        [
+            ("12.345.678", "Akteure im Netzwerk"),
+            ("9.876.543", "davon regelmäßig aktiv"),
+            ("1.234.567", "Treffen im Zeitraum"),
+            ("98.765.432", "Teilnahmen (Akteure)"),
+            ("4.567.890", "Kooperations\u00advereinbarungen"),
+        ],
+    )
+    assert isinstance(body, Safe)
 
 
 # -- saving --------------------------------------------------------------------------------------
