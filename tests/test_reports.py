@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 
@@ -315,6 +316,28 @@ def test_trend_chart_reads_without_colour() -> None:
     )
     assert "stroke-dasharray" in svg and "&lt;x&gt;" in svg
     assert "#000" in svg and 'fill="#1f' not in svg
+
+
+@pytest.mark.parametrize("months", [2, 12, 14, 26, 37, 59, 60])
+def test_trend_chart_month_labels_never_touch_and_the_last_is_shown(months: int) -> None:
+    from atlas.reportsvg import LABEL_EM, Series
+
+    names = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
+    labels = [f"{names[i % 12]} {22 + i // 12}" for i in range(months)]
+    svg = str(trend_svg(labels, [Series("aktiv", list(range(months)), "", "triangle")]))
+    width = float(re.search(r'viewBox="0 0 (\d+)', svg).group(1))  # type: ignore[union-attr]
+    shown = [
+        (float(x), float(size), text)
+        for x, size, text in re.findall(
+            r'<text x="([\d.]+)" y="[\d.]+" font-size="(\d+)" text-anchor="middle">([^<]+)</text>', svg
+        )
+    ]
+    assert shown[-1][2] == labels[-1]  # the report's last month is always labelled
+    assert len(shown) >= min(months, 6)
+    extents = [(x - len(t) * LABEL_EM * size / 2, x + len(t) * LABEL_EM * size / 2) for x, size, t in shown]
+    assert all(a >= 0 and b <= width for a, b in extents), extents
+    for (_a, end), (start, _b) in itertools.pairwise(extents):
+        assert start - end >= 10, f"labels touch: {extents}"
 
 
 # -- 4. network report ---------------------------------------------------------------------------
