@@ -263,6 +263,30 @@ def test_directory_numbers_on_the_map_match_the_entries(demo: Atlas) -> None:
     assert [fold(n) for n in names] == sorted(fold(n) for n in names)
 
 
+def test_page_references_are_filled_in_from_the_first_print() -> None:
+    from atlas.reporthtml import fill_page_refs, find_anchors, page_anchor, page_ref
+
+    html = f"<h2>{page_anchor('q1')}Lirich</h2><p>{page_ref('q1')} {page_ref('o7')}</p>"
+    assert "PGANCHORq1PGEND" in html and html.count(">000<") == 2  # placeholders as wide as a number
+    # the first print's text, as a PDF reader gives it (line breaks anywhere)
+    pages = find_anchors(["Titel", "PGANCHORq\n1PGEND Lirich", "PGANCHORo7PGEND PGANCHORq1PGEND"])
+    assert pages == {"q1": 2, "o7": 3}  # the first page an anchor stands on
+    final = fill_page_refs(html, {"q1": 2})
+    assert "PGANCHOR" not in final and '<span class="pg-anchor"></span>' in final
+    assert 'data-ref="q1">2<' in final and 'data-ref="o7">–<' in final
+    with pytest.raises(ValueError):
+        page_ref('x" onload="')
+
+
+def test_directory_marks_every_offer_for_its_page_number(demo: Atlas) -> None:
+    doc = reports.directory(demo, today=TODAY)
+    assert doc.page_refs
+    anchors = re.findall(r"PGANCHOR(o\d+)PGEND", doc.html)
+    refs = re.findall(r'data-ref="(o\d+)"', doc.html)
+    assert len(anchors) == len(doc.items) and sorted(anchors) == sorted(refs)  # one each per offer
+    assert "PGANCHORindexPGEND" in doc.html and 'data-ref="index"' in doc.html
+
+
 def test_directory_lists_current_public_offers_by_category(demo: Atlas) -> None:
     q = quarter_id(demo, "Alt-Oberhausen")
     doc = reports.directory(demo, quarter_id=q, today=TODAY)

@@ -25,7 +25,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,7 @@ from atlas.errors import AtlasError, ValidationError
 from atlas.files import atomic_write
 from atlas.i18n import _
 from atlas.models import Vocabulary
+from atlas.reporthtml import fill_page_refs, find_anchors
 from atlas.reports import ReportDocument
 from atlas.reportsvg import TileSource
 from ui.tasks import TaskRunner
@@ -107,15 +108,21 @@ def page_layout(doc: ReportDocument) -> QPageLayout:
 
 def pdf_page_count(data: bytes) -> int:
     """Pages of a PDF (QtPdf); 0 when it cannot be read."""
+    return len(pdf_page_texts(data, text=False))
+
+
+def pdf_page_texts(data: bytes, text: bool = True) -> list[str]:
+    """The text of each page of a PDF (QtPdf; '' per page with ``text=False``); [] when it
+    cannot be read."""
     with tempfile.TemporaryDirectory(prefix="stadtteil-atlas-pdf-") as folder:
-        path = Path(folder) / "count.pdf"
+        path = Path(folder) / "read.pdf"
         path.write_bytes(data)
         pdf = QPdfDocument()
         if pdf.load(str(path)) != QPdfDocument.Error.None_:
-            return 0
-        count = pdf.pageCount()
+            return []
+        pages = [pdf.getAllText(n).text() if text else "" for n in range(pdf.pageCount())]
         pdf.close()
-        return count
+        return pages
 
 
 class _ReportPage(QWebEnginePage):
@@ -204,11 +211,17 @@ class PdfRenderer(QObject):
         self._cleanup()
         if doc is None:
             return
-        pages = pdf_page_count(pdf) if pdf else 0
-        if not pdf or pages == 0:
+        texts = pdf_page_texts(pdf, text=doc.page_refs) if pdf else []
+        if not texts:
             self.failed.emit(_("Das PDF konnte nicht erzeugt werden (die Druckausgabe war leer)."))
             return
-        self.finished.emit(RenderedPdf(doc, pdf, pages))
+        if doc.page_refs:
+            # First print done: now we know where each target stands. Print again with the
+            # page numbers filled in (the layout is the same; see reporthtml.page_ref).
+            final = replace(doc, html=fill_page_refs(doc.html, find_anchors(texts)), page_refs=False)
+            self.render(final)
+            return
+        self.finished.emit(RenderedPdf(doc, pdf, len(texts)))
 
     def _fail(self, message: str) -> None:
         self._cleanup()

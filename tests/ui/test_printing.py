@@ -19,6 +19,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtPrintSupport import QPrinter
+from sqlalchemy import select
 
 from atlas import models as m
 from atlas import reports
@@ -203,6 +204,39 @@ def test_directory_pdf_with_maps(qtbot, renderer: PdfRenderer, demo: Atlas) -> N
     whole = " ".join(texts)
     for title in doc.items:
         assert norm(title) in whole
+
+
+def test_directory_index_gives_the_page_each_offer_stands_on(
+    qtbot, renderer: PdfRenderer, demo: Atlas
+) -> None:  # type: ignore[no-untyped-def]
+    doc = reports.directory(demo, today=TODAY)
+    assert doc.page_refs
+    result = render(qtbot, renderer, doc)
+    final = result.document.html  # the second print's HTML, with the numbers filled in
+    assert not result.document.page_refs and "PGANCHOR" not in final
+    texts = pages_text(result.data)
+    assert result.pages == len(texts)
+    whole = " ".join(texts)
+    assert "PGANCHOR" not in whole  # no trace of the first print's anchors
+    refs = {key: int(n) for key, n in re.findall(r'data-ref="([a-z0-9-]+)">(\d+)<', final)}
+    with demo.sessions() as session:
+        offers = {
+            f"o{o.id}": (o.title, o.institution.name)
+            for o in session.scalars(select(m.Offer))
+            if f"o{o.id}" in refs
+        }
+    assert len(offers) == len(doc.items) >= 100  # every offer in the index has its page
+    for key, (title, institution) in offers.items():
+        page = refs[key]
+        # the offer's heading, followed by its institution, stands on exactly that page
+        assert norm(f"{title} {institution}") in texts[page - 1], (key, title, page)
+    # the contents on the cover: each chapter starts on the page it names
+    for name in ["Alt-Oberhausen", "Lirich", "Marienkirche", "Osterfeld-Mitte", "Styrum"]:
+        (quarter,) = [i for i, n in demo.quarters.choices() if n == name]
+        page = refs[f"q{quarter}"]
+        assert re.search(rf"{name} \d+ Angebote von \d+ Einrichtungen", texts[page - 1]), (name, page)
+    assert "Einrichtungen von A bis Z" in texts[refs["index"] - 1]
+    assert refs["index"] > max(refs[k] for k in offers)
 
 
 def test_network_report_pdf(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
