@@ -84,12 +84,14 @@ __all__ = [
     "DEFAULT_USER_AGENT",
     "LIMITER",
     "MESSAGES",
+    "NEW_PLACE_DESCRIPTION",
     "OUTSIDE_M",
     "PROVIDERS",
     "PUBLIC_SERVERS",
     "RATE_LIMIT_PAUSE_S",
     "REFUSED_PAUSE_S",
     "SPACING_MARGIN",
+    "STATE_DESCRIPTIONS",
     "STATE_LABELS",
     "STOP_AFTER_FAILURES",
     "BatchReport",
@@ -103,6 +105,7 @@ __all__ = [
     "PlaceState",
     "Progress",
     "address_of",
+    "describe_place",
     "distance_m",
     "eta_text",
     "normalise",
@@ -147,6 +150,33 @@ STATE_LABELS: dict[str, str] = {
 }
 
 
+#: What an institution's form says about its pin, as a sentence (models.GeocodeState).
+STATE_DESCRIPTIONS: dict[str, str] = {
+    m.GeocodeState.OK.value: _("verortet (aus der Adresse)"),
+    m.GeocodeState.PENDING.value: _("noch nicht verortet – wird ermittelt, sobald eine Verbindung besteht"),
+    m.GeocodeState.NOT_FOUND.value: _(
+        "Adresse nicht gefunden – bitte die Schreibweise prüfen oder den Standort von Hand setzen"
+    ),
+    m.GeocodeState.FAILED.value: _(
+        "noch nicht verortet – der Geokodierungsdienst hat mit einem Fehler geantwortet; "
+        "„Orte → Fehlende Koordinaten ermitteln“ versucht es erneut"
+    ),
+    m.GeocodeState.MANUAL.value: _("Standort von Hand gesetzt"),
+    m.GeocodeState.CONFIRM.value: _(
+        "mehrere mögliche Orte – bitte unter „Orte → Fehlende Koordinaten ermitteln“ bestätigen"
+    ),
+}
+#: The form's sentence for an institution that is not saved yet.
+NEW_PLACE_DESCRIPTION = _("noch nicht verortet – wird nach dem Speichern aus der Adresse ermittelt")
+
+
+def describe_place(status: str | None, has_pin: bool) -> str:
+    """The form's sentence for a pin's state (``status``: a models.GeocodeState value or None)."""
+    if status in STATE_DESCRIPTIONS:
+        return STATE_DESCRIPTIONS[status]
+    return _("Standort gesetzt") if has_pin else _("nicht verortet – ohne Adresse")
+
+
 @dataclass(frozen=True)
 class PlaceState:
     """An institution's pin and geocoding state (:meth:`GeocodingService.place_of`)."""
@@ -159,6 +189,7 @@ class PlaceState:
     geocoded_at: dt.datetime | None
     needs_geocoding: bool  # "pending": run place_institution (or the batch) when online
     needs_confirmation: bool  # "confirm": show candidates_for() and call confirm()
+    description: str = ""  # German sentence for the form (describe_place)
 
 
 # -- batch results ---------------------------------------------------------------------------
@@ -190,10 +221,34 @@ class BatchReport:
     stopped: str | None = None  # German reason when the batch stopped early
     cancelled: bool = False
     dry_run: bool = False
+    host: str = ""  # the geocoding server asked (for the messages)
 
     @property
     def total(self) -> int:
         return len(self.outcomes)
+
+    @property
+    def tried(self) -> int:
+        """Addresses dealt with: answered by the server (even with an error) or the cache, or
+        without an address. Not tried: skipped, and those the server could not be reached for."""
+        return sum(1 for o in self.outcomes if o.status not in _NOT_TRIED)
+
+    @property
+    def unreachable(self) -> int:
+        return self.count(GeocodeStatus.NO_NETWORK)
+
+    def headline(self) -> str:
+        """'keine Verbindung – 0 von 2 versucht': how far the batch got, and why it ended there."""
+        progress = _("{tried} von {total} versucht").format(tried=self.tried, total=self.total)
+        if self.cancelled:
+            reason = _("Abgebrochen")
+        elif self.stopped:
+            reason = self.stopped
+        elif self.unreachable:
+            reason = _("Keine Verbindung zum Geokodierungsdienst {host}").format(host=self.host or "–")
+        else:
+            return _("Fertig – {progress}.").format(progress=progress)
+        return f"{reason} – {progress}."
 
     def count(self, *statuses: GeocodeStatus) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
@@ -211,16 +266,30 @@ class BatchReport:
         return tuple(o.institution_id for o in self.outcomes if o.applied)
 
     def summary(self) -> str:
+        """The headline, what was not tried and what happens to it, then the counts."""
+        lines = [self.headline()]
+        left = self.total - self.tried
+        if left and not self.dry_run:
+            lines.append(
+                _(
+                    "{n} Einrichtungen bleiben unverändert und werden beim nächsten Lauf erneut versucht."
+                ).format(n=left)
+            )
+        lines.append(self.counts())
+        return "\n".join(lines)
+
+    def counts(self) -> str:
         text = _(
             "{total} Adressen: {found} verortet, {confirm} zur Bestätigung, {not_found} nicht gefunden, "
-            "{failed} fehlgeschlagen, {skipped} nicht versucht ({cached} aus dem Cache, {requests} Anfragen, "
-            "{seconds} s)."
+            "{failed} fehlgeschlagen, {unreachable} ohne Verbindung, {skipped} übersprungen ({cached} aus dem "
+            "Cache, {requests} Anfragen, {seconds} s)."
         ).format(
             total=self.total,
             found=self.count(GeocodeStatus.FOUND),
             confirm=len(self.to_confirm),
             not_found=self.count(GeocodeStatus.NOT_FOUND),
-            failed=len(self.failures),
+            failed=len(self.failures) - self.unreachable,
+            unreachable=self.unreachable,
             skipped=self.count(GeocodeStatus.SKIPPED, GeocodeStatus.NO_ADDRESS, GeocodeStatus.CHANGED),
             cached=self.cached,
             requests=self.requests,
@@ -228,14 +297,14 @@ class BatchReport:
         )
         if self.dry_run:
             text = _("Probelauf (nichts gespeichert): ") + text
-        if self.cancelled:
-            text += " " + _("Abgebrochen.")
-        if self.stopped:
-            text += " " + self.stopped
         return text
 
 
-Progress = Callable[[int, int, float], None]  # (done, total, seconds left)
+#: Outcomes that do not count as tried: the batch never got to them, or never reached the server.
+_NOT_TRIED = frozenset({GeocodeStatus.SKIPPED, GeocodeStatus.NO_NETWORK})
+
+
+Progress = Callable[[int, int, float], None]  # (tried, total, seconds left)
 
 
 def _no_progress(_done: int, _total: int, _eta: float) -> None:
@@ -434,6 +503,7 @@ class GeocodingService:
                 geocoded_at=obj.geocoded_at,
                 needs_geocoding=obj.geocode_status == m.GeocodeState.PENDING.value,
                 needs_confirmation=obj.geocode_status == m.GeocodeState.CONFIRM.value,
+                description=describe_place(obj.geocode_status, obj.lat is not None and obj.lon is not None),
             )
 
     def waiting_for_confirmation(self) -> list[tuple[int, str, str | None]]:
@@ -555,8 +625,9 @@ class GeocodingService:
     ) -> BatchReport:
         """'Fehlende Koordinaten ermitteln': geocode every institution of :meth:`selection`.
 
-        ``progress(done, total, seconds_left)`` is called after each institution (on this
-        thread); ``cancelled()`` is asked before each one. Each institution is applied in
+        ``progress(tried, total, seconds_left)`` is called after each institution (on this
+        thread), ``tried`` as in :attr:`BatchReport.tried`: an address the server could not be
+        reached for does not move the bar. ``cancelled()`` is asked before each one. Each institution is applied in
         its own transaction, so a cancel keeps what was done. Stops at once on 429/403 and
         after :data:`STOP_AFTER_FAILURES` network failures in a row; the rest is SKIPPED.
         ``dry_run`` asks the server (and caches its answers) but changes no institution.
@@ -580,7 +651,8 @@ class GeocodingService:
         cached_answers = 0
         spacing = geocoder.settings.effective_min_delay + SPACING_MARGIN
         report_progress(0, total, len(uncached) * spacing)
-        for done, position in enumerate(order, start=1):
+        tried = 0
+        for position in order:
             inst_id, name, query = items[position]
             if stopped is None and not was_cancelled and is_cancelled():
                 was_cancelled = True
@@ -602,11 +674,17 @@ class GeocodingService:
                 uncached.discard(normalise(query))
             outcomes[position] = self._apply(inst_id, name, query, result, dry_run=dry_run)
             status = result.status
+            if status not in _NOT_TRIED:
+                tried += 1
             if status in (GeocodeStatus.RATE_LIMITED, GeocodeStatus.REFUSED):
                 stopped = _("Angehalten: {reason}").format(reason=result.message)
             elif status in (GeocodeStatus.NO_NETWORK, GeocodeStatus.TIMEOUT, GeocodeStatus.SERVER_ERROR):
                 failures_in_row += 1
-                if failures_in_row >= STOP_AFTER_FAILURES:
+                if failures_in_row >= STOP_AFTER_FAILURES and status is GeocodeStatus.NO_NETWORK:
+                    stopped = _(
+                        "Keine Verbindung zum Geokodierungsdienst {host}; angehalten nach {n} Versuchen in Folge"
+                    ).format(host=geocoder.settings.host, n=failures_in_row)
+                elif failures_in_row >= STOP_AFTER_FAILURES:
                     stopped = _("Angehalten nach {n} Fehlern in Folge: {reason}").format(
                         n=failures_in_row, reason=result.message
                     )
@@ -614,7 +692,7 @@ class GeocodingService:
                 failures_in_row = 0
             sent = geocoder.requests - requests_before
             per_request = max(spacing, request_time / sent if sent else 0.0)
-            report_progress(done, total, 0.0 if stopped else len(uncached) * per_request)
+            report_progress(tried, total, 0.0 if stopped else len(uncached) * per_request)
         return BatchReport(
             outcomes=tuple(outcomes[p] for p in range(total)),
             requests=geocoder.requests - requests_before,
@@ -623,6 +701,7 @@ class GeocodingService:
             stopped=stopped,
             cancelled=was_cancelled,
             dry_run=dry_run,
+            host=geocoder.settings.host,
         )
 
     def _cached_keys(self, keys: set[str]) -> set[str]:
@@ -670,7 +749,7 @@ def eta_text(seconds: float) -> str:
 
 
 def summary_lines(report: BatchReport, limit: int = 50) -> list[str]:
-    """One German line per address that did not simply work, then the summary."""
+    """One German line per address that did not simply work, then the summary's lines."""
     lines = []
     for outcome in report.outcomes:
         if outcome.status in (GeocodeStatus.FOUND, GeocodeStatus.SKIPPED):
@@ -678,4 +757,4 @@ def summary_lines(report: BatchReport, limit: int = 50) -> list[str]:
         lines.append(f"{outcome.name} ({outcome.query or '–'}): {outcome.message}")
     if len(lines) > limit:
         lines = [*lines[:limit], _("… und {n} weitere.").format(n=len(lines) - limit)]
-    return [*lines, report.summary()]
+    return [*lines, *report.summary().splitlines()]

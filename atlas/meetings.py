@@ -34,6 +34,7 @@ class SheetRow:
     institution: str
     present: bool
     member: bool
+    listed_as: str = ""  # "Name, Vorname" for lists on paper; "" without a person
 
 
 #: Months between reviews for the rhythms an agreement can have (schema.RHYTHM_CHOICES).
@@ -249,6 +250,7 @@ class MeetingWork:
                             inst_name,
                             (actor.id, c.id) in present,
                             actor.id in member_ids,
+                            _listed(c),
                         )
                     )
                 anonymous_present = (actor.id, None) in present
@@ -277,6 +279,7 @@ class MeetingWork:
                                     inst_name,
                                     True,
                                     actor.id in member_ids,
+                                    _listed(contact),
                                 )
                             )
             # guests without an institution: people at the meeting, not network members
@@ -416,6 +419,11 @@ def _ics(meetings: Iterable[m.Meeting], duration: dt.timedelta, stamp: dt.dateti
 
 def _person(contact: m.Contact) -> str:
     return " ".join(p for p in (contact.first_name, contact.last_name) if p)
+
+
+def _listed(contact: m.Contact) -> str:
+    """'Name, Vorname' (as a sign-in sheet's column head says); just the name without a first name."""
+    return ", ".join(p for p in (contact.last_name, contact.first_name) if p)
 
 
 __all__ = ["RHYTHM_MONTHS", "MeetingWork", "PartyRow", "SheetRow"]

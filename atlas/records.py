@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from atlas import deletion, search, snapshot
 from atlas import models as m
-from atlas import search, snapshot
 from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
 from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
@@ -487,8 +487,16 @@ class RecordService:
     # -- delete and undo -----------------------------------------------------
     def deletion_impact(self, record_id: int) -> list[str]:
         """German lines saying what else a delete removes, e.g. '3 Angebote'."""
+        return self.deletion_effects(record_id)[0]
+
+    def deletion_effects(self, record_id: int) -> tuple[list[str], list[str]]:
+        """German lines: what else a delete removes ('3 Angebote'), and what it keeps but
+        unlinks ('Der Akteur „Jobcenter“ bleibt erhalten (ohne Einrichtung)'), from the
+        foreign keys' ON DELETE rules."""
         with self._sessions() as session:
-            snap = snapshot.collect(session.connection(), self.spec.model.__tablename__, [record_id])
+            conn = session.connection()
+            snap = snapshot.collect(conn, self.spec.model.__tablename__, [record_id])
+            kept = deletion.kept_lines(conn, snap)
         lines = []
         for spec in ENTITIES.values():
             n = snap.count(spec.model.__tablename__)
@@ -499,7 +507,7 @@ class RecordService:
         n_att = snap.count("attendance")
         if n_att:
             lines.append(_("{n} Teilnahmeeinträge").format(n=n_att))
-        return lines
+        return lines, kept
 
     def delete(self, record_id: int) -> DeletedRecord:
         """Delete the record and what depends on it, in one transaction."""

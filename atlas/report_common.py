@@ -47,6 +47,9 @@ class ReportDocument:
     landscape: bool = False
     margins: Margins = field(default_factory=Margins)
     items: tuple[str, ...] = ()  # the main names in printed order (checks and tests)
+    # page_anchor/page_ref inside: print twice, the second time with the page numbers
+    # filled in (reporthtml.fill_page_refs)
+    page_refs: bool = False
 
 
 # -- shared helpers -----------------------------------------------------------------------

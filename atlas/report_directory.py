@@ -22,7 +22,19 @@ from atlas.report_common import (
     _today,
     file_stem,
 )
-from atlas.reporthtml import Logo, Margins, Safe, document, esc_lines, fill, format_day, join
+from atlas.reporthtml import (
+    PAGE_REF_CSS,
+    Logo,
+    Margins,
+    Safe,
+    document,
+    esc_lines,
+    fill,
+    format_day,
+    join,
+    page_anchor,
+    page_ref,
+)
 from atlas.reportsvg import Marker, TileSource, map_svg
 from atlas.text import fold
 
@@ -64,7 +76,9 @@ _DIRECTORY_CSS = """
 .cover h1 { font-size: 32pt; margin-bottom: 4mm; }
 .cover .sub { font-size: 15pt; margin-bottom: 12mm; }
 .cover .facts { font-size: 10.5pt; line-height: 1.6; }
-.cover ol { font-size: 10.5pt; line-height: 1.7; padding-left: 6mm; margin-top: 8mm; }
+.cover ol { font-size: 10.5pt; line-height: 1.7; padding-left: 6mm; margin-top: 8mm; width: 120mm; }
+.cover li .row { display: flex; align-items: baseline; }
+.cover li .row .t { flex: 1; }
 .chapter { break-before: page; page-break-before: always; }
 .chapter h2 { font-size: 16pt; margin-top: 0; }
 figure { margin: 0 0 3mm 0; break-inside: avoid; page-break-inside: avoid; }
@@ -88,7 +102,8 @@ figcaption { font-size: 8pt; color: #333; margin-top: 1.2mm; }
 .index-entry { break-inside: avoid; page-break-inside: avoid; margin-bottom: 1.8mm; display: grid;
   grid-template-columns: 8mm 1fr; }
 .index-entry .n { font-weight: bold; }
-.index-entry .offers { color: #222; }
+.index-entry .ix-offer { display: flex; align-items: baseline; color: #222; }
+.index-entry .ix-offer .t { flex: 1; padding-right: 1mm; }
 """
 
 
@@ -169,7 +184,7 @@ def directory(
     )
     numbers: dict[int, int] = {}
     chapters: list[Safe] = []
-    contents: list[str] = []
+    contents: list[tuple[str, str]] = []  # (name, page anchor key)
     order: list[str] = []
     for q_id in chapter_ids:
         q_offers = [x for x in offers if institutions[x.institution_id].quarter_id == q_id]
@@ -184,7 +199,8 @@ def directory(
             for x in by_category[cat]:
                 numbers.setdefault(x.institution_id, len(numbers) + 1)
         q_name = quarter_names.get(q_id, "") if q_id is not None else _("ohne Quartier")
-        contents.append(q_name)
+        chapter_key = f"q{q_id}" if q_id is not None else "q-none"
+        contents.append((q_name, chapter_key))
         markers = [
             Marker(numbers[inst_id], inst.lat, inst.lon)
             for inst_id, inst in institutions.items()
@@ -232,7 +248,9 @@ def directory(
         )
         chapters.append(
             fill(
-                '<section class="chapter"><h2>$name</h2><p class="muted small">$count</p>$figure$sections</section>',
+                '<section class="chapter"><h2>$anchor$name</h2><p class="muted small">$count</p>$figure$sections'
+                "</section>",
+                anchor=page_anchor(chapter_key),
                 name=q_name,
                 count=count,
                 figure=figure,
@@ -240,15 +258,15 @@ def directory(
             )
         )
     index_entries = []
-    offers_of: dict[int, list[str]] = defaultdict(list)
+    offers_of: dict[int, list[DirectoryOffer]] = defaultdict(list)
     for x in offers:
-        offers_of[x.institution_id].append(x.title)
+        offers_of[x.institution_id].append(x)
     for inst_id in sorted(numbers, key=lambda k: (fold(institutions[k].name), numbers[k])):
         inst = institutions[inst_id]
         index_entries.append(
             fill(
                 '<div class="index-entry"><span class="n">$n</span><span>$name<br>'
-                '<span class="muted">$where</span><br><span class="offers">$offers</span></span></div>',
+                '<span class="muted">$where</span>$offers</span></div>',
                 n=numbers[inst_id],
                 name=inst.name,
                 where=_header_line(
@@ -257,7 +275,14 @@ def directory(
                     else "",
                     inst.address,
                 ),
-                offers="; ".join(sorted(dict.fromkeys(offers_of[inst_id]), key=fold)),
+                offers=join(
+                    fill(
+                        '<span class="ix-offer"><span class="t">$title</span>$page</span>',
+                        title=x.title,
+                        page=page_ref(f"o{x.id}"),
+                    )
+                    for x in sorted(offers_of[inst_id], key=lambda x: (fold(x.title), x.id))
+                ),
             )
         )
     title = _("Wegweiser")
@@ -269,12 +294,19 @@ def directory(
         sub=_("Angebote und Einrichtungen – {what}").format(what=what),
         count=_("{n} Angebote von {k} Einrichtungen").format(n=len(offers), k=len(institutions)),
         stand=_("Stand {day}").format(day=format_day(day)),
-        contents=join(fill("<li>$c</li>", c=c) for c in [*contents, _("Einrichtungen von A bis Z")]),
+        contents=join(
+            fill('<li><span class="row"><span class="t">$c</span>$page</span></li>', c=c, page=page_ref(key))
+            for c, key in [*contents, (_("Einrichtungen von A bis Z"), "index")]
+        ),
     )
     index = fill(
-        '<section class="index"><h2>$title</h2><p class="muted small">$hint</p><div class="index-list">$entries</div></section>',
+        '<section class="index"><h2>$anchor$title</h2><p class="muted small">$hint</p><div class="index-list">$entries</div></section>',
+        anchor=page_anchor("index"),
         title=_("Einrichtungen von A bis Z"),
-        hint=_("Die Nummer ist die Nummer auf der Karte und im Verzeichnis."),
+        hint=_(
+            "Die Nummer ist die Nummer auf der Karte und im Verzeichnis; rechts die Seite, auf der das "
+            "Angebot steht."
+        ),
         entries=join(index_entries),
     )
     subtitle = _header_line(what, _("Stand {day}").format(day=format_day(day)))
@@ -283,7 +315,7 @@ def directory(
         subtitle=subtitle,
         footer=_footer(day),
         body=join([cover, *chapters, index]),
-        css=_DIRECTORY_CSS,
+        css=_DIRECTORY_CSS + PAGE_REF_CSS,
         logo=logo,
         margins=Margins(top=27, right=15, bottom=20, left=15),
     )
@@ -295,6 +327,7 @@ def directory(
         file_stem=file_stem(title, quarter or _("alle Quartiere"), category, day.isoformat()),
         summary=_("{n} Angebote von {k} Einrichtungen").format(n=len(offers), k=len(institutions)),
         items=tuple(order),
+        page_refs=True,
     )
 
 
@@ -319,7 +352,8 @@ def _offer_html(x: DirectoryOffer, inst: DirectoryInstitution, number: int) -> S
         description = description[:400].rsplit(" ", 1)[0] + " …"
     return fill(
         '<article class="offer"><div class="pin$cls" title="$hint">$n</div><div>'
-        '<h4>$title</h4><p><span class="inst">$inst</span><br>$contact</p>$desc<dl>$details</dl></div></article>',
+        '<h4>$anchor$title</h4><p><span class="inst">$inst</span><br>$contact</p>$desc<dl>$details</dl></div></article>',
+        anchor=page_anchor(f"o{x.id}"),
         cls="" if on_map else " none",
         hint="" if on_map else _("nicht auf der Karte"),
         n=number,

@@ -24,7 +24,7 @@ from atlas.report_common import (
     _today,
     file_stem,
 )
-from atlas.reporthtml import Logo, Safe, document, fill, format_day, join
+from atlas.reporthtml import Logo, Safe, document, fill, format_count, format_day, join
 from atlas.reportsvg import Series, trend_svg
 from atlas.text import fold
 
@@ -47,9 +47,11 @@ class MeetingFigure:
 
 
 _NETWORK_CSS = """
-.key { display: grid; grid-template-columns: repeat(5, 1fr); gap: 2.5mm; margin: 3mm 0 2mm 0; }
-.key div { border: 0.8pt solid #000; padding: 2mm 2.5mm; break-inside: avoid; }
-.key b { display: block; font-size: 17pt; line-height: 1.15; }
+.key { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 2.5mm; margin: 3mm 0 2mm 0; }
+.key div { border: 0.8pt solid #000; padding: 2mm 2.5mm; break-inside: avoid; min-width: 0;
+  overflow-wrap: break-word; }
+.key b { display: block; font-size: 17pt; line-height: 1.15; white-space: nowrap; }
+.key b.long { font-size: 13pt; line-height: 1.5; }
 .key span { font-size: 8.3pt; }
 table.figures { font-size: 9pt; }
 table.figures td.num, table.figures th.num { width: 17mm; }
@@ -58,6 +60,23 @@ table.figures tr.total td { font-weight: bold; border-top: 0.8pt solid #000; bor
 section.block { break-inside: avoid; page-break-inside: avoid; }
 figure.chart { margin: 2mm 0 1mm 0; }
 """
+
+
+def key_figures(figures: Sequence[tuple[int, str]]) -> Safe:
+    """The row of figure tiles. Numbers in German (12.345); a long one in a smaller size,
+    so that five tiles always share the page's width and none is pushed past its edge."""
+    tiles = []
+    for n, label in figures:
+        number = format_count(n)
+        tiles.append(
+            fill(
+                "<div><b$cls>$n</b><span>$label</span></div>",
+                cls=Safe(' class="long"') if len(number) > 6 else Safe(""),
+                n=number,
+                label=label,
+            )
+        )
+    return join(tiles)
 
 
 def network_report(
@@ -93,9 +112,8 @@ def network_report(
         )
     counts = funnel_end.counts
     active = counts.get(m.ActorStatus.ACTIVE.value, 0)
-    key = join(
-        fill("<div><b>$n</b><span>$label</span></div>", n=n, label=label)
-        for n, label in (
+    key = key_figures(
+        (
             (funnel_end.total, _("Akteure im Netzwerk")),
             (active, _("davon regelmäßig aktiv")),
             (len(meetings), _("Treffen im Zeitraum")),

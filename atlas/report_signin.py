@@ -86,7 +86,7 @@ def sign_in_sheet(
         nameless = r.contact_id is None
         # an actor that is a single person is named after the person: no second name
         institution = r.institution or ("" if r.person and r.actor.startswith(r.person) else r.actor)
-        rows.append(SignInRow("" if nameless else r.person, institution))
+        rows.append(SignInRow("" if nameless else r.listed_as or r.person, institution))
     if not rows and blank_rows == 0:
         raise EmptyReportError(
             _(

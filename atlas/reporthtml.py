@@ -18,7 +18,7 @@ import datetime as dt
 import html
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from atlas.i18n import _
@@ -136,6 +136,11 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
+def format_count(n: int) -> str:
+    """A count the German way: 12.345."""
+    return f"{n:,}".replace(",", ".")
+
+
 def format_day(day: dt.date) -> str:
     return f"{day.day:02d}.{day.month:02d}.{day.year}"
 
@@ -234,4 +239,65 @@ def document(
         f"<title>{esc(title)}</title>"
         f"<style>{page_css}{BASE_CSS}{css}</style></head>\n"
         f"<body>\n{body}\n</body></html>\n"
+    )
+
+
+# -- page numbers in a second pass ------------------------------------------------------------
+# Chromium's print has no ``target-counter()``: an index cannot ask on which page a heading
+# stands. So a document with page references is printed twice. The first print carries an
+# invisible anchor text at every target (``page_anchor``) and a placeholder in every
+# reference (``page_ref``); the printer reads each page's text, finds the anchors and fills
+# the numbers in (``fill_page_refs``) for the second print. Nothing in between may move a
+# page break: an anchor is taken out of the flow (absolutely positioned, so removing it
+# changes no layout) and a reference has a fixed width whatever its digits.
+
+#: Anchor texts look like this in the first print; keys are letters, digits and "-".
+_ANCHOR = "PGANCHOR{key}PGEND"
+_ANCHOR_RE = re.compile(r"PGANCHOR([a-z0-9-]+)PGEND")
+_REF_RE = re.compile(r'<span class="pg-ref" data-ref="([a-z0-9-]+)">[^<]*</span>')
+_ANCHOR_SPAN_RE = re.compile(r'<span class="pg-anchor">PGANCHOR[a-z0-9-]+PGEND</span>')
+_KEY_RE = re.compile(r"[a-z0-9-]+")
+#: The placeholder of the first print: as wide as the widest number it can become.
+_PLACEHOLDER = "000"
+
+PAGE_REF_CSS = """
+.pg-anchor { position: absolute; font-size: 2pt; color: #fff; white-space: nowrap; }
+.pg-ref { display: inline-block; width: 8mm; text-align: right; white-space: nowrap; overflow: hidden;
+  font-variant-numeric: tabular-nums; }
+"""
+
+
+def _key(key: str) -> str:
+    if not _KEY_RE.fullmatch(key):
+        raise ValueError(f"page reference key {key!r}: only a-z, 0-9 and '-'")
+    return key
+
+
+def page_anchor(key: str) -> Safe:
+    """Marks where the target ``key`` stands (put it inside the target's heading)."""
+    return Safe(f'<span class="pg-anchor">{_ANCHOR.format(key=_key(key))}</span>')
+
+
+def page_ref(key: str) -> Safe:
+    """The page number of the target ``key``, filled in by :func:`fill_page_refs`."""
+    return Safe(f'<span class="pg-ref" data-ref="{_key(key)}">{_PLACEHOLDER}</span>')
+
+
+def find_anchors(page_texts: Sequence[str]) -> dict[str, int]:
+    """Key → page number (1 = the first page) of every anchor in the first print's text."""
+    pages: dict[str, int] = {}
+    for number, text in enumerate(page_texts, start=1):
+        for key in _ANCHOR_RE.findall(re.sub(r"\s+", "", text)):
+            pages.setdefault(key, number)
+    return pages
+
+
+def fill_page_refs(html: str, pages: Mapping[str, int]) -> str:
+    """The second print's HTML: anchors emptied, each reference its page ('–' if unknown)."""
+    html = _ANCHOR_SPAN_RE.sub('<span class="pg-anchor"></span>', html)
+    return _REF_RE.sub(
+        lambda match: (
+            f'<span class="pg-ref" data-ref="{match.group(1)}">{pages.get(match.group(1), "–")}</span>'
+        ),
+        html,
     )

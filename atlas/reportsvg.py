@@ -321,6 +321,13 @@ def _marker(kind: str, x: float, y: float) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.0f}" fill="#000"/>'
 
 
+#: The month labels of :func:`trend_svg`: font size (viewBox units), average character width
+#: (em), and the least room between two labels.
+LABEL_SIZE = 22
+LABEL_EM = 0.62
+LABEL_GAP = 24
+
+
 def trend_svg(
     labels: Sequence[str], series: Sequence[Series], *, width_mm: float = 180, height_mm: float = 78
 ) -> Safe:
@@ -347,11 +354,14 @@ def trend_svg(
             f'<line x1="{left:.0f}" y1="{y:.1f}" x2="{vw - right:.0f}" y2="{y:.1f}" stroke="#bbb" stroke-width="1.5"/>'
         )
         parts.append(f'<text x="{left - 12:.0f}" y="{y + 8:.1f}" font-size="24" text-anchor="end">{v}</text>')
-    every = max(1, math.ceil(n / 12))
+    # Every k-th month, counted back from the last one (always shown), so that no two
+    # labels touch: a label needs its width (DejaVu Sans, ~0.62 em a character) and a gap.
+    widest = max((len(label) for label in labels), default=0) * LABEL_EM * LABEL_SIZE + LABEL_GAP
+    every = max(1, math.ceil(widest / (plot_w / n)))
     for i, label in enumerate(labels):
-        if i % every == 0 or i == n - 1:
+        if (n - 1 - i) % every == 0:
             parts.append(
-                f'<text x="{x_of(i):.1f}" y="{vh - bottom + 34:.0f}" font-size="22" text-anchor="middle">{esc(label)}</text>'
+                f'<text x="{x_of(i):.1f}" y="{vh - bottom + 34:.0f}" font-size="{LABEL_SIZE}" text-anchor="middle">{esc(label)}</text>'
             )
     parts.append(
         f'<line x1="{left:.0f}" y1="{top + plot_h:.1f}" x2="{vw - right:.0f}" y2="{top + plot_h:.1f}" stroke="#000" stroke-width="3"/>'

@@ -112,9 +112,8 @@ def test_geocode_stops_at_429(tmp_path: Path, server: FakeNominatim) -> None:
     server.default = Reply(429, b"", headers={"Retry-After": "120"})
     result = run("--db", str(db), "geocode", "--geocoder-url", server.url)
     assert result.returncode == 1
-    assert (
-        "Angehalten" in result.stdout and "HTTP 429" in result.stdout and "2 nicht versucht" in result.stdout
-    )
+    assert "Angehalten" in result.stdout and "HTTP 429" in result.stdout and "2 übersprungen" in result.stdout
+    assert "– 1 von 3 versucht." in result.stdout
     assert server.count == 1
 
 

@@ -20,9 +20,11 @@ from atlas.errors import ValidationError
 from atlas.geocoding import (
     DEFAULT_USER_AGENT,
     SPACING_MARGIN,
+    STATE_DESCRIPTIONS,
     Geocoder,
     GeocoderSettings,
     GeocodeStatus,
+    describe_place,
     eta_text,
     normalise,
     summary_lines,
@@ -306,9 +308,55 @@ def test_no_network_keeps_the_institution_pending_and_the_batch_stops(atlas: Atl
     report = atlas.geocoding.geocode_missing()
     statuses = [o.status for o in report.outcomes]
     assert statuses == [GeocodeStatus.NO_NETWORK] * 3 + [GeocodeStatus.SKIPPED] * 2
-    assert report.stopped and "3 Fehlern in Folge" in report.stopped
+    assert (
+        report.stopped and "Keine Verbindung" in report.stopped and "3 Versuchen in Folge" in report.stopped
+    )
+    assert report.tried == 0
+    assert report.summary().startswith(
+        f"Keine Verbindung zum Geokodierungsdienst {atlas.geocoding.settings.host}; angehalten nach 3 Versuchen "
+        "in Folge – 0 von 5 versucht."
+    )
     assert {row(atlas, i).geocode_status for i in ids} == {"pending"}
     assert atlas.stats()["institutions"] == 5  # nothing lost
+
+
+def test_a_batch_without_network_says_nothing_was_tried(atlas: Atlas) -> None:
+    """Offline, two addresses: the progress never moves and the report says why it ended."""
+    atlas.geocoding.configure(settings(closed_url()))
+    ids = [add(atlas, f"E{i}", f"Marktstraße {i + 1}") for i in range(2)]
+    steps: list[tuple[int, int]] = []
+    report = atlas.geocoding.geocode_missing(progress=lambda done, total, _left: steps.append((done, total)))
+    assert [o.status for o in report.outcomes] == [GeocodeStatus.NO_NETWORK] * 2
+    assert steps == [(0, 2), (0, 2), (0, 2)]  # tried / total: nothing was tried
+    assert (report.tried, report.total) == (0, 2)
+    host = atlas.geocoding.settings.host
+    assert report.headline() == f"Keine Verbindung zum Geokodierungsdienst {host} – 0 von 2 versucht."
+    lines = report.summary().splitlines()
+    assert lines[0] == report.headline()
+    assert lines[1] == "2 Einrichtungen bleiben unverändert und werden beim nächsten Lauf erneut versucht."
+    assert lines[2].startswith(
+        "2 Adressen: 0 verortet, 0 zur Bestätigung, 0 nicht gefunden, 0 fehlgeschlagen, 2 ohne"
+    )
+    assert {row(atlas, i).geocode_status for i in ids} == {"pending"}
+
+
+def test_a_batch_that_ran_through_says_so(geo: Atlas, server: FakeNominatim) -> None:
+    server.default = found(IN_WEST)
+    add(geo, "A", "Marktstraße 1")
+    add(geo, "B", "Marktstraße 2")
+    steps: list[int] = []
+    report = geo.geocoding.geocode_missing(progress=lambda done, _total, _left: steps.append(done))
+    assert steps == [0, 1, 2]
+    assert report.tried == 2 and report.summary().startswith("Fertig – 2 von 2 versucht.")
+
+
+def test_every_pin_state_has_a_sentence_for_the_form() -> None:
+    assert set(STATE_DESCRIPTIONS) == {s.value for s in m.GeocodeState}
+    assert describe_place("pending", False) == (
+        "noch nicht verortet – wird ermittelt, sobald eine Verbindung besteht"
+    )
+    assert describe_place("manual", True) == "Standort von Hand gesetzt"
+    assert describe_place(None, False) == "nicht verortet – ohne Adresse"
 
 
 # -- privacy ---------------------------------------------------------------------------------
@@ -363,11 +411,13 @@ def test_ambiguous_results_are_shown_for_confirmation(geo: Atlas, server: FakeNo
     assert [i for i, _n, _a in geo.geocoding.waiting_for_confirmation()] == [inst]
     state = geo.geocoding.place_of(inst)
     assert state.needs_confirmation and state.label == "bitte Treffer bestätigen"
+    assert state.description.startswith("mehrere mögliche Orte")
     with pytest.raises(ValidationError):
         geo.geocoding.confirm(inst, 95.0, 6.8)
     geo.geocoding.confirm(inst, *IN_EAST)
     assert geo.geocoding.waiting_for_confirmation() == []
     assert geo.geocoding.place_of(inst).label == "verortet"
+    assert geo.geocoding.place_of(inst).description == "verortet (aus der Adresse)"
     confirmed = row(geo, inst)
     assert (confirmed.lat, confirmed.lon, confirmed.quarter_id, confirmed.geocode_status) == (
         *IN_EAST,

@@ -556,6 +556,40 @@ def test_deletion_impact_names_what_goes(atlas: Atlas, network: dict[str, Any]) 
     assert atlas.institutions.count() == 2
 
 
+def test_deletion_effects_say_what_stays(atlas: Atlas, network: dict[str, Any]) -> None:
+    """The dialog's lines come from the same ON DELETE walk as the delete itself."""
+    inst, q = network["inst"], network["quarter"]
+    gone, kept = atlas.institutions.deletion_effects(inst.id)
+    assert gone == ["2 Angebote", "1 Kontakt"]
+    # the actor stays, without its institution and (the contact goes too) without its person
+    assert kept == ["Der Akteur „Netzwerk Gesundheit“ bleibt erhalten (ohne Einrichtung und Ansprechperson)"]
+    rt = atlas.records["round_table"].save(None, {"name": "RT Quartier", "quarter_id": q.id})
+    extra = [atlas.institutions.save(None, {"name": f"Kita {n}", "quarter_id": q.id}).id for n in range(4)]
+    gone, kept = atlas.quarters.deletion_effects(q.id)
+    assert gone == []
+    assert kept == [
+        "5 Einrichtungen bleiben erhalten (ohne Quartier): „Ärztehaus Mitte“, „Kita 0“, „Kita 1“ und 2 weitere",
+        "Der Runde Tisch „RT Quartier“ bleibt erhalten (ohne Quartier)",
+    ]
+    # what the walk names is what the delete does
+    atlas.quarters.delete(q.id)
+    assert all(atlas.institutions.get(i).values["quarter_id"] is None for i in [inst.id, *extra])
+    assert atlas.records["round_table"].get(rt.id).values["quarter_id"] is None
+    # a contact: attendance keeps the row without the person
+    contact = network["contact"]
+    actor = network["actor"]
+    meeting = atlas.records["meeting"].save(
+        None, {"title": "Sitzung", "kind": "runder_tisch", "starts_at": "01.03.2025 10:00"}
+    )
+    with atlas.sessions.begin() as session:
+        session.add(m.Attendance(meeting_id=meeting.id, actor_id=actor.id, contact_id=contact.id))
+    _gone, kept = atlas.contacts.deletion_effects(contact.id)
+    assert kept == [
+        "Der Akteur „Netzwerk Gesundheit“ bleibt erhalten (ohne Ansprechperson)",
+        "1 Teilnahmeeintrag bleibt erhalten, ohne Namen (die Zahlen bleiben gleich)",
+    ]
+
+
 def test_delete_and_restore_institution(atlas: Atlas, network: dict[str, Any]) -> None:
     inst, actor, contact = network["inst"], network["actor"], network["contact"]
     o1, o2 = network["offers"]

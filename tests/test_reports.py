@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from pathlib import Path
 
@@ -212,6 +213,15 @@ def test_sign_in_sheet_has_the_expected_people_and_blank_rows(demo: Atlas) -> No
     assert doc.html.count('<tr class="blank">') == 5
     assert doc.html.count('class="box"') == 2 * rows  # photos and contact sharing per row
     assert "Fotos" in text and "Unterschrift" in text
+    # rows read as the column head says: "Name, Vorname"
+    assert "Name, Vorname" in text
+    with demo.sessions() as session:
+        named = [session.get(m.Contact, r.contact_id) for r in expected if r.contact_id is not None]
+    assert named
+    for contact in named:
+        assert contact is not None
+        listed = f"{contact.last_name}, {contact.first_name}" if contact.first_name else contact.last_name
+        assert f"<td>{esc(listed)}</td>" in doc.html
     plain = reports.sign_in_sheet(demo, meeting, consent=False, blank_rows=0, today=TODAY)
     assert 'class="box"' not in plain.html
     with pytest.raises(ValidationError):
@@ -254,6 +264,30 @@ def test_directory_numbers_on_the_map_match_the_entries(demo: Atlas) -> None:
     names = [html_name for html_name in re.findall(r'<span class="n">\d+</span><span>(.*?)<br>', index)]
     assert len(names) == len(seen)
     assert [fold(n) for n in names] == sorted(fold(n) for n in names)
+
+
+def test_page_references_are_filled_in_from_the_first_print() -> None:
+    from atlas.reporthtml import fill_page_refs, find_anchors, page_anchor, page_ref
+
+    html = f"<h2>{page_anchor('q1')}Lirich</h2><p>{page_ref('q1')} {page_ref('o7')}</p>"
+    assert "PGANCHORq1PGEND" in html and html.count(">000<") == 2  # placeholders as wide as a number
+    # the first print's text, as a PDF reader gives it (line breaks anywhere)
+    pages = find_anchors(["Titel", "PGANCHORq\n1PGEND Lirich", "PGANCHORo7PGEND PGANCHORq1PGEND"])
+    assert pages == {"q1": 2, "o7": 3}  # the first page an anchor stands on
+    final = fill_page_refs(html, {"q1": 2})
+    assert "PGANCHOR" not in final and '<span class="pg-anchor"></span>' in final
+    assert 'data-ref="q1">2<' in final and 'data-ref="o7">–<' in final
+    with pytest.raises(ValueError):
+        page_ref('x" onload="')
+
+
+def test_directory_marks_every_offer_for_its_page_number(demo: Atlas) -> None:
+    doc = reports.directory(demo, today=TODAY)
+    assert doc.page_refs
+    anchors = re.findall(r"PGANCHOR(o\d+)PGEND", doc.html)
+    refs = re.findall(r'data-ref="(o\d+)"', doc.html)
+    assert len(anchors) == len(doc.items) and sorted(anchors) == sorted(refs)  # one each per offer
+    assert "PGANCHORindexPGEND" in doc.html and 'data-ref="index"' in doc.html
 
 
 def test_directory_lists_current_public_offers_by_category(demo: Atlas) -> None:
@@ -309,6 +343,28 @@ def test_trend_chart_reads_without_colour() -> None:
     )
     assert "stroke-dasharray" in svg and "&lt;x&gt;" in svg
     assert "#000" in svg and 'fill="#1f' not in svg
+
+
+@pytest.mark.parametrize("months", [2, 12, 14, 26, 37, 59, 60])
+def test_trend_chart_month_labels_never_touch_and_the_last_is_shown(months: int) -> None:
+    from atlas.reportsvg import LABEL_EM, Series
+
+    names = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
+    labels = [f"{names[i % 12]} {22 + i // 12}" for i in range(months)]
+    svg = str(trend_svg(labels, [Series("aktiv", list(range(months)), "", "triangle")]))
+    width = float(re.search(r'viewBox="0 0 (\d+)', svg).group(1))  # type: ignore[union-attr]
+    shown = [
+        (float(x), float(size), text)
+        for x, size, text in re.findall(
+            r'<text x="([\d.]+)" y="[\d.]+" font-size="(\d+)" text-anchor="middle">([^<]+)</text>', svg
+        )
+    ]
+    assert shown[-1][2] == labels[-1]  # the report's last month is always labelled
+    assert len(shown) >= min(months, 6)
+    extents = [(x - len(t) * LABEL_EM * size / 2, x + len(t) * LABEL_EM * size / 2) for x, size, t in shown]
+    assert all(a >= 0 and b <= width for a, b in extents), extents
+    for (_a, end), (start, _b) in itertools.pairwise(extents):
+        assert start - end >= 10, f"labels touch: {extents}"
 
 
 # -- 4. network report ---------------------------------------------------------------------------

@@ -308,7 +308,10 @@ if HAVE_CHARTS:
                 chart.removeAxis(axis)
             self.categories = [p.label for p in points]
             x_axis = QBarCategoryAxis()
-            x_axis.append(self.categories)
+            # Month over year, on two lines: "Dez 25" in one line is cut to "Dez …" at the
+            # width the window gives the chart at 1366×768; two short lines fit, uncut.
+            x_axis.append([two_lines(p) for p in points])
+            x_axis.setTruncateLabels(False)
             y_axis = QValueAxis()
             top, step = _axis(max((max(p.counts.values(), default=0) for p in points), default=0))
             y_axis.setRange(0, top)
@@ -335,6 +338,12 @@ if HAVE_CHARTS:
                 for s in self.chart_.series()
                 if isinstance(s, QLineSeries)
             }
+
+
+def two_lines(point: TrendPoint) -> str:
+    """'Dez<br>2025': the chart axis's label of a month (the axis draws it as rich text)."""
+    month = point.label.split(" ", 1)[0]
+    return f"{month}<br>{point.month[:4]}"
 
 
 class PaintedTrend(QWidget):
@@ -365,7 +374,7 @@ class PaintedTrend(QWidget):
         plot = QRectF(
             metrics.horizontalAdvance("0000") + 8, 8, self.width() - metrics.horizontalAdvance("0000") - 20, 0
         )
-        plot.setBottom(self.height() - 2 * line - 16)
+        plot.setBottom(self.height() - 3 * line - 16)  # month and year below, then the legend
         top, step = _axis(max((max(p.counts.values(), default=0) for p in self.points), default=0))
         grid = QPen(self.palette().mid().color())
         text_pen = QPen(self.palette().text().color())
@@ -388,9 +397,9 @@ class PaintedTrend(QWidget):
 
             for index, point in enumerate(self.points):
                 painter.drawText(
-                    QRectF(x_of(index) - slot / 2, plot.bottom() + 4, slot, line),
-                    Qt.AlignmentFlag.AlignCenter,
-                    point.label,
+                    QRectF(x_of(index) - slot / 2, plot.bottom() + 4, slot, 2 * line),
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                    two_lines(point).replace("<br>", "\n"),
                 )
             for status in FUNNEL:
                 pen = QPen(_color(status.value))

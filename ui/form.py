@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ConflictError, DuplicateWarning, NotFoundError, ValidationError
+from atlas.geocoding import NEW_PLACE_DESCRIPTION
 from atlas.models import Vocabulary
 from atlas.records import RecordData
 from atlas.schema import EntitySpec, Kind
@@ -99,6 +100,9 @@ class RecordForm(QWidget):
             self.layout_form.addRow(row_label, cell)
             self.editors[field.name] = editor
             self.errors[field.name] = error
+        self.place: QLabel | None = None
+        if spec.key == "institution":
+            self._add_place_row()
         scroll = FittingScrollArea()  # never narrower than the fields: nothing is cut off on the right
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -133,6 +137,28 @@ class RecordForm(QWidget):
 
         self.reload_choices()
         self.clear()
+
+    def _add_place_row(self) -> None:
+        """'Verortung': where the institution's pin came from, as plain text, below the coordinates."""
+        self.place = QLabel()
+        self.place.setObjectName("place_state")
+        self.place.setTextFormat(Qt.TextFormat.PlainText)
+        self.place.setWordWrap(True)
+        self.place.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label = QLabel(self.tr("Verortung"))
+        label.setBuddy(self.place)
+        self.layout_form.insertRow(list(self.editors).index("lon") + 1, label, self.place)
+
+    def _show_place(self, record_id: int | None) -> None:
+        if self.place is None:
+            return
+        if record_id is None:
+            self.place.setText(NEW_PLACE_DESCRIPTION)
+            return
+        try:
+            self.place.setText(self.atlas.geocoding.place_of(record_id).description)
+        except NotFoundError:
+            self.place.setText("")
 
     # -- choices -----------------------------------------------------------------
     def reload_choices(self, entities: frozenset[str] | None = None) -> None:
@@ -206,6 +232,7 @@ class RecordForm(QWidget):
         self._loading = False
         self._show_boundary_hint()
         self.heading.setText(self.tr("Neu: {what}").format(what=self.spec.singular))
+        self._show_place(None)
         self._show_errors({})
         self._set_dirty(False)
         self.recordShown.emit(None)
@@ -225,6 +252,7 @@ class RecordForm(QWidget):
         self._loading = False
         self._show_boundary_hint()
         self.heading.setText(record.title or self.spec.singular)
+        self._show_place(record.id)
         self._show_errors({})
         self._set_dirty(False)
         self.recordShown.emit(record.id)

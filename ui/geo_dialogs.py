@@ -213,21 +213,24 @@ class BatchDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.eta.setText(self.tr("Wird abgebrochen … (die laufende Anfrage wird noch beendet)"))
 
-    def _on_step(self, done: int, total: int, left: float) -> None:
+    def _on_step(self, tried: int, total: int, left: float) -> None:
+        """The bar shows the addresses tried (an unreachable server moves nothing)."""
         self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        if done < total and not self._cancel.is_set():
+        self.progress.setValue(tried)
+        if tried < total and not self._cancel.is_set():
             minutes, seconds = divmod(round(left), 60)
             self.eta.setText(
-                self.tr("{done} von {total} · noch etwa {m} min {s} s").format(
-                    done=done, total=total, m=minutes, s=seconds
+                self.tr("{done} von {total} versucht · noch etwa {m} min {s} s").format(
+                    done=tried, total=total, m=minutes, s=seconds
                 )
             )
 
     def _done(self, report: BatchReport) -> None:
         self.report = report
         self.cancel_button.setEnabled(False)
-        self.progress.setValue(self.progress.maximum() if not report.cancelled else self.progress.value())
+        self.start_button.setEnabled(report.tried < report.total)  # e.g. once the network is back
+        self.progress.setRange(0, max(report.total, 1))
+        self.progress.setValue(report.tried)
         self.eta.setText("")
         self.summary.setText(report.summary())
         self._fill(report.outcomes)

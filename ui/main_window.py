@@ -405,13 +405,15 @@ class MainWindow(QMainWindow):
         service = section.service
         try:
             record = service.get(record_id)
-            impact = service.deletion_impact(record_id)
+            impact, kept = service.deletion_effects(record_id)
         except AtlasError as err:
             QMessageBox.warning(self, self.tr("Löschen"), str(err))
             return
         text = self.tr("{what} „{title}“ löschen?").format(what=section.spec.singular, title=record.title)
         if impact:
             text += "\n\n" + self.tr("Damit werden auch gelöscht:") + "\n• " + "\n• ".join(impact)
+        if kept:
+            text += "\n\n" + self.tr("Erhalten bleibt:") + "\n• " + "\n• ".join(kept)
         text += "\n\n" + self.tr(
             "Sie können das Löschen mit Strg+Z rückgängig machen, solange das Programm offen ist."
         )

@@ -25,7 +25,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,9 +43,9 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QPageLayout, QPageSize, QPainter
+from PySide6.QtGui import QAction, QGuiApplication, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog, QPrintPreviewWidget
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings, qWebEngineChromiumVersion
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -71,6 +71,7 @@ from atlas.errors import AtlasError, ValidationError
 from atlas.files import atomic_write
 from atlas.i18n import _
 from atlas.models import Vocabulary
+from atlas.reporthtml import fill_page_refs, find_anchors
 from atlas.reports import ReportDocument
 from atlas.reportsvg import TileSource
 from ui.tasks import TaskRunner
@@ -107,15 +108,21 @@ def page_layout(doc: ReportDocument) -> QPageLayout:
 
 def pdf_page_count(data: bytes) -> int:
     """Pages of a PDF (QtPdf); 0 when it cannot be read."""
+    return len(pdf_page_texts(data, text=False))
+
+
+def pdf_page_texts(data: bytes, text: bool = True) -> list[str]:
+    """The text of each page of a PDF (QtPdf; '' per page with ``text=False``); [] when it
+    cannot be read."""
     with tempfile.TemporaryDirectory(prefix="stadtteil-atlas-pdf-") as folder:
-        path = Path(folder) / "count.pdf"
+        path = Path(folder) / "read.pdf"
         path.write_bytes(data)
         pdf = QPdfDocument()
         if pdf.load(str(path)) != QPdfDocument.Error.None_:
-            return 0
-        count = pdf.pageCount()
+            return []
+        pages = [pdf.getAllText(n).text() if text else "" for n in range(pdf.pageCount())]
         pdf.close()
-        return count
+        return pages
 
 
 class _ReportPage(QWebEnginePage):
@@ -204,11 +211,17 @@ class PdfRenderer(QObject):
         self._cleanup()
         if doc is None:
             return
-        pages = pdf_page_count(pdf) if pdf else 0
-        if not pdf or pages == 0:
+        texts = pdf_page_texts(pdf, text=doc.page_refs) if pdf else []
+        if not texts:
             self.failed.emit(_("Das PDF konnte nicht erzeugt werden (die Druckausgabe war leer)."))
             return
-        self.finished.emit(RenderedPdf(doc, pdf, pages))
+        if doc.page_refs:
+            # First print done: now we know where each target stands. Print again with the
+            # page numbers filled in (the layout is the same; see reporthtml.page_ref).
+            final = replace(doc, html=fill_page_refs(doc.html, find_anchors(texts)), page_refs=False)
+            self.render(final)
+            return
+        self.finished.emit(RenderedPdf(doc, pdf, len(texts)))
 
     def _fail(self, message: str) -> None:
         self._cleanup()
@@ -311,6 +324,26 @@ class PdfPreviewDialog(QPrintPreviewDialog):
         self.pages_drawn = 0
         self.paintRequested.connect(self.paint)
         self.finished.connect(self._forget)
+        self._readable_size()
+        # Qt opens at "fit page": a whole A4 page in the window, 38 % on a 768-pixel screen.
+        # Open at the page's width instead (scrolling down); the toolbar shows the zoom.
+        fit_width = self.findChild(QAction, "fitWidthAction")
+        if fit_width is not None:
+            fit_width.trigger()
+
+    def _readable_size(self) -> None:
+        """Wide enough for an A4 page at about 100 %, within the screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else None
+        width, height = 1000, 900
+        if area is not None:
+            width, height = min(width, int(area.width() * 0.95)), min(height, int(area.height() * 0.95))
+        self.resize(width, height)
+
+    def zoom_percent(self) -> float:
+        """The preview's zoom (100 = the paper's real size on screen)."""
+        view = self.findChild(QPrintPreviewWidget)
+        return view.zoomFactor() * 100 if view is not None else 0.0
 
     def paint(self, printer: QPrinter) -> None:
         count = self.pdf.pageCount()
@@ -319,6 +352,8 @@ class PdfPreviewDialog(QPrintPreviewDialog):
         painter = QPainter()
         if not painter.begin(printer):
             return
+        # the preview shows the page images scaled down: smoothly, or thin rules vanish
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         try:
             self.pages_drawn = 0
             for index in range(count):

@@ -108,6 +108,27 @@ def test_the_chart_shows_twelve_months_per_status(qtbot, page: DashboardPage) ->
         assert axis.count() == 12
 
 
+@pytest.mark.skipif(not HAVE_CHARTS, reason="QtCharts not installed")
+def test_month_labels_are_whole_at_the_width_of_a_1366_window(qtbot, page: DashboardPage) -> None:  # type: ignore[no-untyped-def]
+    """At 1366×768 the window gives the page about 740 pixels (list pane, map pane); QtCharts
+    cut "Dez 25" to "Dez …" there. Two short lines fit the month's slot whole."""
+    from PySide6.QtCharts import QBarCategoryAxis
+    from PySide6.QtGui import QFontMetricsF
+
+    page.resize(740, 700)
+    show_day(qtbot, page, TODAY)
+    qtbot.wait(50)
+    chart = page.trend.chart()
+    (axis,) = [a for a in chart.axes(Qt.Orientation.Horizontal) if isinstance(a, QBarCategoryAxis)]
+    labels = axis.categories()
+    assert labels[0] == "Dez<br>2025" and labels[-1] == "Nov<br>2026"
+    assert not axis.truncateLabels()  # never "…"
+    slot = chart.plotArea().width() / len(labels)
+    metrics = QFontMetricsF(axis.labelsFont())
+    widest = max(metrics.horizontalAdvance(line) for label in labels for line in label.split("<br>"))
+    assert widest + 4 <= slot, (widest, slot)  # so neighbours do not touch either
+
+
 def test_the_painted_chart_stands_in_without_qtcharts(qtbot, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
     chart = PaintedTrend()
     qtbot.addWidget(chart)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from atlas.core import Atlas
 from atlas.geocoding import GeocoderSettings
-from tests.fake_nominatim import found, running
+from tests.fake_nominatim import closed_url, found, running
 from tests.ui.conftest import Answers
 from ui.geo_dialogs import BatchDialog, GeocoderSettingsDialog, QuarterImportDialog, reassign_all
 from ui.main_window import MainWindow
@@ -81,6 +81,26 @@ def test_batch_can_be_cancelled_and_keeps_what_was_done(qtbot, demo: Atlas) -> N
         assert "Abgebrochen" in dialog.summary.text()
 
 
+def test_batch_without_network_shows_nothing_tried(qtbot, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    use(atlas, closed_url())
+    for n in (1, 2):
+        atlas.institutions.save(
+            None, {"name": f"Treff {n}", "street": f"Marktstraße {n}", "city": "Oberhausen"}
+        )
+    dialog = BatchDialog(atlas)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.finished_report, timeout=30000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert (dialog.progress.value(), dialog.progress.maximum()) == (0, 2)
+    assert dialog.progress.text() == "0%"
+    host = atlas.geocoding.settings.host
+    assert dialog.summary.text().startswith(
+        f"Keine Verbindung zum Geokodierungsdienst {host} – 0 von 2 versucht."
+    )
+    assert dialog.start_button.isEnabled()  # try again once the network is back
+
+
 def test_saving_an_address_places_the_institution_in_the_background(
     qtbot, demo: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -103,17 +123,23 @@ def test_saving_an_address_places_the_institution_in_the_background(
         new_id = form.record.id  # type: ignore[union-attr]
         qtbot.waitUntil(lambda: demo.institutions.get(new_id).values["lat"] is not None, timeout=15000)
         assert demo.institutions.get(new_id).values["quarter_id"] is not None
+        # the open form follows: its place line says where the pin came from
+        qtbot.waitUntil(lambda: form.place.text() == "verortet (aus der Adresse)", timeout=5000)  # type: ignore[union-attr]
         assert server.count == 1
         assert "Marktstraße 99" in server.requests[0].q
 
 
-def test_saving_without_network_keeps_the_record_pending(qtbot, demo: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+def test_saving_without_network_keeps_the_record_pending(
+    qtbot, demo: Atlas, settings: QSettings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     window = MainWindow(demo, "demo.sqlite", settings)  # the fixture's geocoder is a closed port
     qtbot.addWidget(window)
     window.show()
     section = window.section("institution")
     window.actions_by_name["new"].trigger()
     form = section.form
+    assert form.place is not None and not form.place.isHidden()
+    assert form.place.text() == "noch nicht verortet – wird nach dem Speichern aus der Adresse ermittelt"
     form.editors["name"].edit.setText("Treffpunkt ohne Netz")
     form.editors["street"].edit.setText("Bahnhofstraße 1")
     form.editors["city"].edit.setText("Oberhausen")
@@ -128,6 +154,20 @@ def test_saving_without_network_keeps_the_record_pending(qtbot, demo: Atlas, set
     record = demo.institutions.get(form.record.id)  # type: ignore[union-attr]
     assert record.values["lat"] is None  # saved, not placed: "noch nicht verortet"
     assert demo.geocoding.missing_count() >= 1
+    # ... and the form says so, as plain text
+    assert form.place.textFormat() == Qt.TextFormat.PlainText
+    assert form.place.text() == "noch nicht verortet – wird ermittelt, sobald eine Verbindung besteht"
+    form.grab().save(str(tmp_path / "form.png"))
+    # A pin typed by hand is kept from the geocoder, and the form says that too.
+    form.editors["lat"].edit.setText("51,4712")
+    form.editors["lon"].edit.setText("6,8523")
+    form._set_dirty(True)
+    assert form.save()
+    assert form.place.text() == "Standort von Hand gesetzt"
+    # an institution of the demo placed from its address
+    placed = next(i for i in demo.institutions.list_ids() if demo.geocoding.place_of(i).status == "ok")
+    form.show_record(placed)
+    assert form.place.text() == "verortet (aus der Adresse)"
 
 
 def test_quarter_import_dialog_and_reassignment(

@@ -104,6 +104,37 @@ def test_cancelled_delete_keeps_the_record(qtbot, window: MainWindow, atlas: Atl
     assert atlas.institutions.count() == 1
 
 
+def test_delete_dialogs_say_what_stays(qtbot, window: MainWindow, atlas: Atlas, answers: Answers) -> None:  # type: ignore[no-untyped-def]
+    quarter = atlas.quarters.save(None, {"name": "Lirich"})
+    inst = atlas.institutions.save(None, {"name": "Familienzentrum Lirich", "quarter_id": quarter.id})
+    atlas.actors.save(
+        None, {"name": "Familienzentrum Lirich (Netzwerk)", "status": "aktiv", "institution_id": inst.id}
+    )
+    atlas.records["round_table"].save(None, {"name": "Runder Tisch Lirich", "quarter_id": quarter.id})
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
+    section.select(inst.id)
+    answers.next = [QMessageBox.StandardButton.Cancel]
+    window.actions_by_name["delete"].trigger()
+    assert (
+        "Der Akteur „Familienzentrum Lirich (Netzwerk)“ bleibt erhalten (ohne Einrichtung)"
+        in (answers.questions[-1])
+    )
+    # the quarter's dialog lists what loses its quarter
+    window.show_section(window._index_of("quarter"))
+    quarters = window.section("quarter")
+    qtbot.waitUntil(lambda: quarters.model.rowCount() == 1)
+    quarters.select(quarter.id)
+    answers.next = [QMessageBox.StandardButton.Yes]
+    window.actions_by_name["delete"].trigger()
+    question = answers.questions[-1]
+    assert question.startswith("Quartier „Lirich“ löschen?")
+    assert "Erhalten bleibt:" in question
+    assert "• Die Einrichtung „Familienzentrum Lirich“ bleibt erhalten (ohne Quartier)" in question
+    assert "• Der Runde Tisch „Runder Tisch Lirich“ bleibt erhalten (ohne Quartier)" in question
+    assert atlas.institutions.get(inst.id).values["quarter_id"] is None  # as it said
+
+
 def test_invalid_fields_are_shown_next_to_the_field_and_nothing_is_saved(
     qtbot, window: MainWindow, atlas: Atlas
 ) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import io
+import itertools
 import os
 import re
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 from PySide6.QtPrintSupport import QPrinter
+from sqlalchemy import select
 
 from atlas import models as m
 from atlas import reports
@@ -177,6 +179,18 @@ def test_sign_in_sheet_pdf(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  
         assert "Unterschrift" in page  # the table header repeats
     whole = " ".join(texts)
     assert re.search(rf"\b{rows}\b", whole)  # the last blank row is numbered
+    # The column head says "Name, Vorname", and so does every row.
+    assert "Name, Vorname" in texts[0]
+    with demo.sessions() as session:
+        people = [
+            (c.last_name, c.first_name)
+            for r in demo.network.sheet(12)
+            if r.contact_id is not None and (c := session.get(m.Contact, r.contact_id)) and c.first_name
+        ]
+    assert len(people) >= 5
+    assert_in_order(texts, [f"{last}, {first}" for last, first in people])
+    for last, first in people:
+        assert f"{first} {last}" not in whole
 
 
 def test_directory_pdf_with_maps(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
@@ -195,6 +209,39 @@ def test_directory_pdf_with_maps(qtbot, renderer: PdfRenderer, demo: Atlas) -> N
         assert norm(title) in whole
 
 
+def test_directory_index_gives_the_page_each_offer_stands_on(
+    qtbot, renderer: PdfRenderer, demo: Atlas
+) -> None:  # type: ignore[no-untyped-def]
+    doc = reports.directory(demo, today=TODAY)
+    assert doc.page_refs
+    result = render(qtbot, renderer, doc)
+    final = result.document.html  # the second print's HTML, with the numbers filled in
+    assert not result.document.page_refs and "PGANCHOR" not in final
+    texts = pages_text(result.data)
+    assert result.pages == len(texts)
+    whole = " ".join(texts)
+    assert "PGANCHOR" not in whole  # no trace of the first print's anchors
+    refs = {key: int(n) for key, n in re.findall(r'data-ref="([a-z0-9-]+)">(\d+)<', final)}
+    with demo.sessions() as session:
+        offers = {
+            f"o{o.id}": (o.title, o.institution.name)
+            for o in session.scalars(select(m.Offer))
+            if f"o{o.id}" in refs
+        }
+    assert len(offers) == len(doc.items) >= 100  # every offer in the index has its page
+    for key, (title, institution) in offers.items():
+        page = refs[key]
+        # the offer's heading, followed by its institution, stands on exactly that page
+        assert norm(f"{title} {institution}") in texts[page - 1], (key, title, page)
+    # the contents on the cover: each chapter starts on the page it names
+    for name in ["Alt-Oberhausen", "Lirich", "Marienkirche", "Osterfeld-Mitte", "Styrum"]:
+        (quarter,) = [i for i, n in demo.quarters.choices() if n == name]
+        page = refs[f"q{quarter}"]
+        assert re.search(rf"{name} \d+ Angebote von \d+ Einrichtungen", texts[page - 1]), (name, page)
+    assert "Einrichtungen von A bis Z" in texts[refs["index"] - 1]
+    assert refs["index"] > max(refs[k] for k in offers)
+
+
 def test_network_report_pdf(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
     doc = reports.network_report(demo, start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30), today=TODAY)
     result = render(qtbot, renderer, doc)
@@ -204,6 +251,78 @@ def test_network_report_pdf(qtbot, renderer: PdfRenderer, demo: Atlas) -> None: 
         texts, ["Akteure nach Stufe", "Entwicklung", "Nach Sektor", "Nach Quartier", "Treffen und Teilnahme"]
     )
     assert_in_order(texts, list(doc.items))
+
+
+def text_boxes(data: bytes, page: int = 0) -> list[tuple[str, float]]:
+    """(text, x in mm from the left paper edge) of every text piece drawn on a page."""
+    found: list[tuple[str, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, _font: Any, _size: Any) -> None:
+        if text.strip():  # the text origin in user space: text matrix, then the current matrix
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            found.append((text, x / 72 * 25.4))
+
+    PdfReader(io.BytesIO(data)).pages[page].extract_text(visitor_text=visit)
+    return found
+
+
+def assert_tiles_whole(data: bytes, figures: list[tuple[str, str]]) -> None:
+    """Every tile's number and caption is on page 1, and nothing starts beyond the content box."""
+    text = pages_text(data)[0]
+    joined = re.sub(r"\s*\u2010\s*", "", text)  # a word broken at its soft hyphen, joined again
+    for number, caption in figures:
+        assert f"{number} " in text, number
+        assert norm(caption.replace("\u00ad", "")) in joined, caption
+    # Five equal columns across the content box (16 mm to 196 mm, gaps of 2.5 mm): each
+    # number starts where its column does, and the last column ends at the right margin.
+    starts = {piece.strip(): x for piece, x in reversed(text_boxes(data))}
+    xs = [starts[number] for number, _caption in figures]
+    steps = [b - a for a, b in itertools.pairwise(xs)]
+    assert max(steps) - min(steps) < 0.5, f"tiles of unequal width: {steps}"
+    padding = xs[0] - 16  # border and padding of a tile
+    assert 0 < padding < 5
+    assert xs[-1] - padding + steps[0] - 2.5 < 196 + 0.5, "the last tile reaches past the margin"
+
+
+def test_network_report_tiles_are_whole(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    from atlas.report_network import _NETWORK_CSS, key_figures
+    from atlas.reporthtml import Safe, document, fill
+
+    doc = reports.network_report(demo, start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30), today=TODAY)
+    result = render(qtbot, renderer, doc)
+    assert_tiles_whole(
+        result.data,
+        [
+            ("100", "Akteure im Netzwerk"),
+            ("60", "davon regelmäßig aktiv"),
+            ("33", "Treffen im Zeitraum"),
+            ("343", "Teilnahmen (Akteure)"),
+            ("2", "Kooperations\u00advereinbarungen"),  # broken at its soft hyphen
+        ],
+    )
+    # Ten years of a big network: long numbers still fit five tiles across the page.
+    big = [
+        (12_345_678, "Akteure im Netzwerk"),
+        (9_876_543, "davon regelmäßig aktiv"),
+        (1_234_567, "Treffen im Zeitraum"),
+        (98_765_432, "Teilnahmen (Akteure)"),
+        (4_567_890, "Kooperations\u00advereinbarungen"),
+    ]
+    body = fill('<div class="key">$tiles</div>', tiles=key_figures(big))
+    html = document(title="Kacheln", subtitle="", footer="", body=body, css=_NETWORK_CSS)
+    tiles = ReportDocument("network", "Kacheln", "", html, "kacheln", "")
+    result = render(qtbot, renderer, tiles)
+    assert_tiles_whole(
+        result.data,
+        [
+            ("12.345.678", "Akteure im Netzwerk"),
+            ("9.876.543", "davon regelmäßig aktiv"),
+            ("1.234.567", "Treffen im Zeitraum"),
+            ("98.765.432", "Teilnahmen (Akteure)"),
+            ("4.567.890", "Kooperations\u00advereinbarungen"),
+        ],
+    )
+    assert isinstance(body, Safe)
 
 
 # -- saving --------------------------------------------------------------------------------------
@@ -270,6 +389,24 @@ def test_preview_draws_every_page(qtbot, renderer: PdfRenderer, demo: Atlas, tmp
     dialog.paint(printer)
     assert dialog.pages_drawn == result.pages
     assert len(PdfReader(tmp_path / "gedruckt.pdf").pages) == result.pages
+    dialog.done(0)
+
+
+def test_preview_opens_at_a_readable_size(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtPrintSupport import QPrintPreviewWidget
+
+    result = render(qtbot, renderer, reports.sign_in_sheet(demo, 12, today=TODAY))
+    dialog = PdfPreviewDialog(result)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    view = dialog.findChild(QPrintPreviewWidget)
+    assert view is not None and view.zoomMode() == QPrintPreviewWidget.ZoomMode.FitToWidth
+    screen = dialog.screen().availableGeometry()
+    assert dialog.width() <= screen.width() and dialog.height() <= screen.height()
+    # the page's width fills the window: on this 800-pixel test screen 80 % and more,
+    # not the 38 % of a whole page squeezed into the height (1366×768: about 120 %)
+    assert dialog.zoom_percent() >= 80
     dialog.done(0)
 
 
