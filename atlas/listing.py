@@ -80,7 +80,7 @@ def columns(entity: str) -> tuple[Select[Any], dict[str, Any]]:
         stmt = select(c.id, *cols.values()).outerjoin(Inst, Inst.id == c.institution_id)
     elif entity == "actor":
         a = m.Actor
-        cols = {"name": a.name, "sector": Sec.name, "status": a.status, "quarter": Q.name}
+        cols = {"name": a.name, "status": a.status, "sector": Sec.name, "quarter": Q.name}
         stmt = (
             select(a.id, *cols.values())
             .outerjoin(Sec, Sec.id == a.sector_id)

@@ -68,7 +68,7 @@ FILTER_LABELS: dict[FilterKind, str] = {
     FilterKind.CATEGORY: _("Kategorie"),
     FilterKind.TARGET_GROUP: _("Zielgruppe"),
     FilterKind.SECTOR: _("Sektor"),
-    FilterKind.STATUS: _("Stufe"),
+    FilterKind.STATUS: _("Status"),  # the computed status (atlas.network)
     FilterKind.ROUND_TABLE: _("Runder Tisch"),
 }
 
@@ -259,8 +259,8 @@ ACTOR = EntitySpec(
     ),
     columns=(
         ListColumn("name", _("Name")),
-        ListColumn("sector", _("Sektor")),
         ListColumn("status", _("Status")),  # computed from attendance (Atlas sets it)
+        ListColumn("sector", _("Sektor")),
         ListColumn("quarter", _("Quartier")),
     ),
     filters=(FilterKind.QUARTER, FilterKind.SECTOR, FilterKind.STATUS),

@@ -261,7 +261,8 @@ def test_rows_show_display_values(atlas: Atlas, network: dict[str, Any]) -> None
     )
     assert atlas.institutions.rows([inst.id])[inst.id][3] == "Marktstraße 1, 46045 Oberhausen"
     actor = network["actor"]
-    assert atlas.actors.rows([actor.id])[actor.id][2] == "aktiv"
+    status = [c.key for c in atlas.actors.spec.columns].index("status")
+    assert atlas.actors.rows([actor.id])[actor.id][status] == "aktiv"
     meeting = atlas.records["meeting"].save(
         None, {"title": "Sitzung", "kind": "runder_tisch", "starts_at": "2025-03-01 09:05"}
     )

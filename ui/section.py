@@ -305,7 +305,9 @@ class SectionWidget(QWidget):
         self.table.resizeColumnsToContents()
         for column in range(self.model.columnCount()):
             width = self.table.columnWidth(column)
-            self.table.setColumnWidth(column, max(90, min(width + 12, 320)))
+            # the first column (the name) leaves room for the next ones in a narrow list;
+            # a longer name is elided and shown whole in its tooltip
+            self.table.setColumnWidth(column, max(90, min(width + 12, 240 if column == 0 else 320)))
 
     def restore_state(self, settings: QSettings) -> None:
         splitter = settings.value(f"section/{self.spec.key}/splitter")
