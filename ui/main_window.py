@@ -758,9 +758,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for section in self.sections.values():
-            if section.form.is_dirty():
+            if section.is_dirty():
                 self.show_section(self._index_of(section.spec.key))
-                if not section.form.confirm_leave():
+                if not section.confirm_leave():
                     event.ignore()
                     return
         self.save_settings()

@@ -350,12 +350,14 @@ class MeetingPanel(QWidget):
 
     def _update_count(self) -> None:
         ticked = self.present()
-        actors = {a for a, _c in ticked}
-        self.count.setText(
-            self.tr("{p} Personen aus {a} Einrichtungen/Akteuren anwesend").format(
-                p=len(ticked), a=len(actors)
-            )
+        actors = {a for a, _c in ticked if a is not None}  # guests without an institution: no actor
+        people = self.tr("1 Person") if len(ticked) == 1 else self.tr("{n} Personen").format(n=len(ticked))
+        members = (
+            self.tr("1 Einrichtung/Akteur")
+            if len(actors) == 1
+            else self.tr("{n} Einrichtungen/Akteuren").format(n=len(actors))
         )
+        self.count.setText(self.tr("{people} aus {members} anwesend").format(people=people, members=members))
 
     def _ticked(self) -> None:
         self._dirty = True
@@ -389,6 +391,29 @@ class MeetingPanel(QWidget):
 
     def is_dirty(self) -> bool:
         return self._dirty
+
+    def confirm_leave(self) -> bool:
+        """Ticks not yet saved: save, discard or stay (before another record is shown)."""
+        if not self._dirty:
+            return True
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Anwesenheit nicht gespeichert"),
+            self.tr("Die Häkchen bei diesem Treffen sind noch nicht gespeichert."),
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            self.reload()
+            return True
+        return False
 
     def add_walk_in(self, dialog: WalkInDialog | None = None) -> bool:
         if self.meeting_id is None:

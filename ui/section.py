@@ -98,6 +98,7 @@ class SectionWidget(QWidget):
         left_layout.addWidget(self.count_label)
 
         self.form = RecordForm(atlas, spec)
+        self.panels: list[QWidget] = []  # under the form (add_detail_panel)
         self.form.saved.connect(self._on_saved)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -176,8 +177,11 @@ class SectionWidget(QWidget):
     def add_detail_panel(self, panel: QWidget, stretch: int = 1) -> None:
         """Put a panel under the form (attendance of a meeting, status of an actor).
 
-        The panel follows the form: it needs a ``show_record(record_id | None)`` method.
+        The panel follows the form: it needs a ``show_record(record_id | None)`` method. A
+        panel with unsaved input of its own (ticked attendance) has ``is_dirty()`` and
+        ``confirm_leave()``, asked before another record is shown or the window closes.
         """
+        self.panels.append(panel)
         column = QSplitter(Qt.Orientation.Vertical)
         column.setChildrenCollapsible(False)
         index = self.splitter.indexOf(self.form)
@@ -226,7 +230,7 @@ class SectionWidget(QWidget):
         list's selection and the form always show the same record. True if it is shown.
         """
         if self.shown_id() != record_id:
-            if not self.form.confirm_leave():
+            if not self.confirm_leave():
                 self._sync_selection(scroll=True)
                 return False
             self.form.show_record(record_id)  # a record gone meanwhile: a message, empty form
@@ -270,8 +274,19 @@ class SectionWidget(QWidget):
         self.refresh()
         self.select(record_id)
 
-    def new_record(self) -> None:
+    def is_dirty(self) -> bool:
+        """Unsaved input in the form or in a panel under it."""
+        return self.form.is_dirty() or any(_panel_dirty(p) for p in self.panels)
+
+    def confirm_leave(self) -> bool:
+        """Before the shown record changes: the form's unsaved changes, then each panel's
+        (save, discard or stay). True = go on."""
         if not self.form.confirm_leave():
+            return False
+        return all(p.confirm_leave() for p in self.panels if _panel_dirty(p))  # type: ignore[attr-defined]
+
+    def new_record(self) -> None:
+        if not self.confirm_leave():
             return
         self.form.clear()
         self._sync_selection()
@@ -316,3 +331,8 @@ class SectionWidget(QWidget):
         header = settings.value(f"section/{self.spec.key}/header")
         if header is None or not self.table.horizontalHeader().restoreState(header):
             self.fit_columns()
+
+
+def _panel_dirty(panel: QWidget) -> bool:
+    is_dirty = getattr(panel, "is_dirty", None)
+    return bool(is_dirty()) if callable(is_dirty) else False

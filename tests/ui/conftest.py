@@ -67,6 +67,11 @@ class Answers:
         self.questions.append(text)
         return self.next.pop(0) if self.next else QMessageBox.StandardButton.Cancel
 
+    def exec(self, box: QMessageBox) -> int:
+        """A message box built as an object (plain text), asked with ``exec()``."""
+        self.questions.append(box.text())
+        return int((self.next.pop(0) if self.next else QMessageBox.StandardButton.Cancel).value)
+
     def warning(self, _parent, _title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.warnings.append(text)
         return QMessageBox.StandardButton.Ok
@@ -79,4 +84,5 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     monkeypatch.setattr(QMessageBox, "question", a.question)
     monkeypatch.setattr(QMessageBox, "warning", a.warning)
     monkeypatch.setattr(QMessageBox, "information", a.warning)
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: a.exec(box))
     return a

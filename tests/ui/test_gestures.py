@@ -508,3 +508,41 @@ def test_removing_a_follow_up_asks_by_its_text(qtbot, atlas: Atlas, settings, an
     answers.next = [YES]
     QTest.mouseClick(panel.remove_task_button, Qt.MouseButton.LeftButton)
     assert [t[1] for t in atlas.network.follow_ups(ids["meeting"])] == ["Protokoll verschicken"]
+
+
+def test_unsaved_ticks_are_asked_about_before_another_meeting_opens(
+    qtbot, demo: Atlas, settings, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    """Ticks are input too: clicking another meeting asks (save, discard, stay) instead of dropping them."""
+    import datetime as dt
+
+    from atlas.clock import FixedClock
+
+    assert isinstance(demo.clock, FixedClock)
+    demo.clock.advance(dt.timedelta(days=5))  # after the November round table of 18.11.
+    window = open_window(qtbot, demo, settings)
+    window.show_section(window._index_of("meeting"))
+    window.pages[window._index_of("meeting")].setCurrentIndex(1)  # type: ignore[union-attr]
+    section = window.section("meeting")
+    panel = window.panels["meeting"]
+    assert isinstance(panel, MeetingPanel)
+    section.refresh()
+    ids = section.model.ids()
+    november = next(
+        i for i in ids if demo.records["meeting"].get(i).title.startswith("Runder Tisch Alleinerziehende")
+    )
+    other = next(i for i in ids if i != november)
+    click_record(section, november)
+    qtbot.waitUntil(lambda: panel.meeting_id == november)
+    member = next(r for r in demo.network.sheet(november) if r.member)
+    assert panel.tick(member.actor_id, member.contact_id)
+
+    answers.next = [CANCEL]  # stay
+    click_record(section, other)
+    assert "noch nicht gespeichert" in answers.questions[-1]
+    assert shown(section) == november and panel.is_dirty()
+
+    answers.next = [QMessageBox.StandardButton.Save]
+    click_record(section, other)
+    assert shown(section) == other and not panel.is_dirty()
+    assert any(r.present for r in demo.network.sheet(november))

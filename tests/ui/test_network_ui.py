@@ -83,7 +83,7 @@ def test_ticking_who_came_makes_an_actor_active(qtbot, demo: Atlas, settings) ->
     assert panel.sheet.rowCount() == len(rows) and panel.sheet.isEnabled()
     assert panel.tick(candidate.actor_id, candidate.contact_id)
     assert panel.save_button.isEnabled()
-    assert "1 Personen" in panel.count.text()
+    assert panel.count.text() == "1 Person aus 1 Einrichtung/Akteur anwesend"
     assert panel.save()
     after = demo.network.funnel(AFTER_NOVEMBER_MEETING)
     assert after.counts["aktiv"] == 61 and after.total == 100
@@ -243,3 +243,40 @@ def test_print_menu_opens_documents_preset_from_the_screen(qtbot, demo: Atlas, s
     assert preset["contact_ids"] == contacts.model.ids() and len(contacts.model.ids()) >= 1
     menu_texts = [a.text() for a in window.menuBar().actions()]
     assert "D&rucken" in menu_texts
+
+
+def test_an_override_asks_the_coach_her_name_once(
+    qtbot, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Overrides are recorded with the coach's name, not "unbekannt": asked once (the login
+    name offered), kept in the settings, and used from then on."""
+    from atlas.network import login_name
+    from ui.actor_panel import COACH_NAME_KEY
+
+    _window, panel, actor_id = open_panel(qtbot, demo, settings, "actor")
+    assert isinstance(panel, ActorPanel)
+    assert panel.ask_name() == login_name()
+    first = OverrideDialog("aktiv", panel, ask_name=panel.ask_name())
+    assert first.name is not None and first.name.text() == login_name()
+    answers = iter(["  ", "Petra  Koch"])
+
+    def fill() -> int:
+        try:
+            name = next(answers)
+        except StopIteration:
+            return QDialog.DialogCode.Rejected
+        assert first.name is not None
+        first.name.setText(name)
+        first.reason.setPlainText("arbeitet ohne Treffen eng mit")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(first, "exec", fill)
+    assert panel.set_override(first)
+    assert "Namen" in first.error.text()  # an empty name was refused first
+    assert demo.network.overrides(actor_id)[-1][3] == "Petra Koch"
+    assert settings.value(COACH_NAME_KEY) == "Petra Koch"
+    assert "Petra Koch" in panel.history.text()
+    # asked once: the next dialog has no name field, and a new window knows her
+    assert panel.ask_name() is None
+    again = ActorPanel(demo, settings)
+    assert again.ask_name() is None and demo.network.user == "Petra Koch"
