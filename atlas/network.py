@@ -168,7 +168,7 @@ def decide(
 
 
 def expected_meetings(
-    session: Session, since: dt.datetime, until: dt.datetime
+    session: Session, since: dt.datetime, until: dt.datetime, actors: Iterable[int]
 ) -> tuple[dict[int, set[int]], dict[int | None, dict[str, int]], dict[int, dict[str, int]]]:
     """What "missed a recorded meeting" is counted from, by month ("2026-05").
 
@@ -176,8 +176,10 @@ def expected_meetings(
     - recorded meetings (with at least one attendance) per round table and month, and
       per month over all meetings under the key ``None``;
     - per actor and month, how many of the recorded meetings it was expected at it attended.
-    A meeting with no attendance recorded is no evidence of anything.
+    A meeting with no attendance recorded is no evidence of anything. Only ``actors`` (the
+    ones that could be dormant: not active by the rule) are looked at.
     """
+    wanted = sorted(set(actors))
     tables: dict[int, set[int]] = defaultdict(set)
     for rt, actor in session.execute(
         select(m.round_table_member.c.round_table_id, m.round_table_member.c.actor_id)
@@ -200,15 +202,19 @@ def expected_meetings(
     rtm = m.round_table_member
     member = rtm.c
     ym = func.strftime("%Y-%m", att.meeting_at)
-    own_tables = (
-        select(att.actor_id, ym, func.count(func.distinct(att.meeting_id)))
-        .join(m.Meeting, m.Meeting.id == att.meeting_id)
-        .join(rtm, (member.actor_id == att.actor_id) & (member.round_table_id == m.Meeting.round_table_id))
-        .where(att.meeting_at >= since, att.meeting_at <= until)
-        .group_by(att.actor_id, ym)
-    )
-    for actor, key, n in session.execute(own_tables):
-        attended[actor][key] = n
+    for chunk in range(0, len(wanted), 500):
+        own_tables = (
+            select(att.actor_id, ym, func.count(func.distinct(att.meeting_id)))
+            .join(m.Meeting, m.Meeting.id == att.meeting_id)
+            .join(
+                rtm, (member.actor_id == att.actor_id) & (member.round_table_id == m.Meeting.round_table_id)
+            )
+            .where(att.actor_id.in_(wanted[chunk : chunk + 500]))
+            .where(att.meeting_at >= since, att.meeting_at <= until)
+            .group_by(att.actor_id, ym)
+        )
+        for actor, key, n in session.execute(own_tables):
+            attended[actor][key] = n
     return tables, recorded, attended
 
 
@@ -377,7 +383,10 @@ class NetworkService(MeetingWork):
                 )
             }
             # "ruhend" needs evidence: recorded meetings in the window it was expected at
-            tables, recorded, attended_own = expected_meetings(session, start, end)
+            idle_now = [
+                a for a in set(stage) | set(last_seen) if window.get(a, (0, None))[0] < rule.min_meetings
+            ]
+            tables, recorded, attended_own = expected_meetings(session, start, end, idle_now)
         attended_all = {a: {"": n} for a, (n, _first) in window.items()}
         members = set(stage) | set(last_seen) | set(overrides)
         states: dict[int, ActorState] = {}
@@ -546,7 +555,7 @@ class NetworkService(MeetingWork):
             idle = {a for a, counts in in_window.items() if any(c < rule.min_meetings for c in counts)}
             activated = first_activations(session, rule, idle & (set(per_month) | seen_before))
             tables, recorded, attended_own = expected_meetings(
-                session, since, dt.datetime.combine(day, dt.time.max)
+                session, since, dt.datetime.combine(day, dt.time.max), idle
             )
         for evs in events.values():
             evs.sort()
