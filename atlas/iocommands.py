@@ -153,6 +153,8 @@ def import_list(
     plan = importing.prepare(atlas, kind, table, mapping)
     for dup in plan.duplicates:
         outcome.out.append(_("Dublette: {what}").format(what=dup.describe()))
+    for note in plan.notes:
+        outcome.out.append(_("Hinweis: {what}").format(what=note))
     outcome.err += _errors(plan)
     if dry_run:
         outcome.out.append(
