@@ -41,7 +41,7 @@ class MergedRecords:
 
     entity: str
     kept_id: int
-    dropped_id: int
+    dropped_id: int | None  # None: the other one was never saved (a new record's form)
     title: str  # of the kept record, after the merge
     kept_version: int  # after the merge: an undo refuses if the record changed since
     kept_row: Mapping[str, Any]  # the kept record's row as it was
@@ -102,23 +102,26 @@ class MergeService:
         self,
         entity: str,
         keep: RecordData,
-        drop: RecordData,
+        drop: RecordData | None,
         values: Mapping[str, Any],
     ) -> MergedRecords:
         """Keep ``keep`` with ``values`` (the chosen value of every field), move what
         points at ``drop`` to it and delete ``drop``; one transaction. ``keep`` and
         ``drop`` are the records as the user compared them: if either was changed or
-        deleted since, nothing happens (:class:`ConflictError`, :class:`NotFoundError`)."""
+        deleted since, nothing happens (:class:`ConflictError`, :class:`NotFoundError`).
+        ``drop=None``: the other record was never saved (a new record's form found a
+        duplicate): only ``keep`` takes the chosen values."""
         spec = ENTITIES[entity]
         service = self._records[entity]
         model = spec.model
         table = m.Base.metadata.tables[model.__tablename__]
-        if keep.id == drop.id:
+        if drop is not None and keep.id == drop.id:
             raise ConflictError(_("Ein Eintrag kann nicht mit sich selbst zusammengeführt werden."))
         with self._sessions() as session:
             kept = session.get(model, keep.id)
-            dropped = session.get(model, drop.id)
-            for obj, seen in ((kept, keep), (dropped, drop)):
+            dropped = session.get(model, drop.id) if drop is not None else None
+            compared = [(kept, keep)] + ([(dropped, drop)] if drop is not None else [])
+            for obj, seen in compared:
                 if obj is None:
                     raise NotFoundError(
                         _("„{title}“ wurde inzwischen gelöscht. Es wurde nichts zusammengeführt.").format(
@@ -127,7 +130,7 @@ class MergeService:
                     )
                 if obj.version != seen.version:
                     raise ConflictError(_conflict(spec.singular, seen.title))
-            assert kept is not None and dropped is not None
+            assert kept is not None
             conn = session.connection()
             kept_row = dict(conn.execute(select(table).where(table.c.id == keep.id)).mappings().one())
             kept_links = {
@@ -137,11 +140,15 @@ class MergeService:
                 for child, col in _link_tables(table)
             }
             try:
-                moved, doubles = self._move_references(conn, table, keep.id, drop.id)
-                # Nothing points at it any more: the snapshot holds just its row.
-                gone = snapshot.collect(conn, table.name, [drop.id])
+                moved: list[tuple[str, int, str]] = []
+                removed: list[snapshot.Snapshot] = []
+                if dropped is not None:
+                    moved, removed = self._move_references(conn, table, keep.id, dropped.id)
+                    # Nothing points at it any more: the snapshot holds just its row.
+                    removed.insert(0, snapshot.collect(conn, table.name, [dropped.id]))
                 service.apply_values(session, kept, values)
-                session.delete(dropped)
+                if dropped is not None:
+                    session.delete(dropped)
                 session.flush()
                 stale = {entity: {keep.id}}
                 kinds = {s.model.__tablename__: s.key for s in ENTITIES.values()}
@@ -152,13 +159,13 @@ class MergeService:
                 result = MergedRecords(
                     entity=entity,
                     kept_id=keep.id,
-                    dropped_id=drop.id,
+                    dropped_id=drop.id if drop is not None else None,
                     title=service._title(kept),
                     kept_version=kept.version,
                     kept_row=kept_row,
                     kept_links=kept_links,
                     moved=tuple(moved),
-                    removed=_merge_snapshots([gone, *doubles]),
+                    removed=_merge_snapshots(removed),
                 )
                 session.commit()
             except StaleDataError as err:
@@ -169,7 +176,7 @@ class MergeService:
                 raise ConflictError(
                     _("Die Daten haben sich beim Zusammenführen geändert. Es wurde nichts zusammengeführt.")
                 ) from err
-        self._changes.emit(_entities(entity, result), [keep.id, drop.id])
+        self._changes.emit(_entities(entity, result), [keep.id] + ([drop.id] if drop is not None else []))
         return result
 
     def _move_references(
@@ -241,6 +248,7 @@ class MergeService:
                 for table_name, row_id, col in merged.moved:
                     child = m.Base.metadata.tables[table_name]
                     conn.execute(update(child).where(child.c.id == row_id).values({col: merged.dropped_id}))
+                ids = [merged.kept_id] + ([merged.dropped_id] if merged.dropped_id is not None else [])
                 old = {k: v for k, v in merged.kept_row.items() if k not in ("id", "version")}
                 result = conn.execute(
                     update(table)
@@ -250,7 +258,7 @@ class MergeService:
                 if result.rowcount != 1:
                     raise ConflictError(_conflict(spec.singular, merged.title))
                 kinds = {s.model.__tablename__: s.key for s in ENTITIES.values()}
-                stale: dict[str, set[int]] = {merged.entity: {merged.kept_id, merged.dropped_id}}
+                stale: dict[str, set[int]] = {merged.entity: set(ids)}
                 for table_name, row_id, _col in merged.moved:
                     if table_name in kinds:
                         stale.setdefault(kinds[table_name], set()).add(row_id)
@@ -267,7 +275,7 @@ class MergeService:
                         "wurden inzwischen geändert."
                     ).format(title=merged.title)
                 ) from err
-        self._changes.emit(_entities(merged.entity, merged), [merged.kept_id, merged.dropped_id])
+        self._changes.emit(_entities(merged.entity, merged), ids)
 
 
 def _conflict(what: str, title: str) -> str:

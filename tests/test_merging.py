@@ -184,3 +184,14 @@ def test_a_merge_while_another_session_edits_one_of_the_two(db_path: Path) -> No
         there.institutions.save(b.id, {"notes": "x"}, stored.version)
     first.engine.dispose()
     second.engine.dispose()
+
+
+def test_a_new_records_values_go_into_the_stored_one(atlas: Atlas) -> None:
+    """The form of a new record found a duplicate: merging it only fills the stored one."""
+    a = atlas.institutions.get(atlas.institutions.save(None, {"name": "Tafel", "postcode": "46045"}).id)
+    merged = atlas.merging.merge("institution", a, None, {**a.values, "phone": "0208 12345"})
+    assert atlas.institutions.get(a.id).values["phone"] == "0208 12345"
+    assert atlas.institutions.count() == 1 and merged.dropped_id is None
+    atlas.merging.unmerge(merged)
+    assert atlas.institutions.get(a.id).values["phone"] is None
+    assert_index_current(atlas)

@@ -24,6 +24,7 @@ from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.geocoding import Outcome
+from atlas.merging import MergedRecords
 from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
@@ -41,7 +42,7 @@ from ui.meeting_panel import MeetingPanel
 from ui.section import SectionWidget
 from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
-from ui.undo import DeleteCommand
+from ui.undo import DeleteCommand, MergeCommand
 
 # (navigation label, entity keys shown in that section)
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -233,6 +234,8 @@ class MainWindow(QMainWindow):
             section.add_detail_panel(panel, stretch=2)
             self.panels[key] = panel
         section.listChanged.connect(lambda s=section: self._list_changed(s))
+        section.form.openRecord.connect(self.open_record)
+        section.form.mergeDone.connect(lambda merged, values, s=section: self._merged(s, merged, values))
         if key == "institution":
             section.form.saved.connect(self._institution_saved)
         section.selectionChanged.connect(lambda rid, s=section: self._selection_changed(s, rid))
@@ -409,6 +412,15 @@ class MainWindow(QMainWindow):
         self.undo_stack.push(DeleteCommand(service, deleted, self._undo_failed))
         self.statusBar().showMessage(
             self.tr("„{title}“ gelöscht – Rückgängig mit Strg+Z.").format(title=deleted.title), 10000
+        )
+
+    def _merged(self, section: SectionWidget, merged: MergedRecords, values: dict[str, object]) -> None:
+        """A merge from the duplicate question: on the undo stack like a delete."""
+        self.undo_stack.push(
+            MergeCommand(self.atlas.merging, section.service, merged, values, self._undo_failed)
+        )
+        self.statusBar().showMessage(
+            self.tr("„{title}“ zusammengeführt – Rückgängig mit Strg+Z.").format(title=merged.title), 10000
         )
 
     def _undo_failed(self, message: str) -> None:

@@ -84,6 +84,8 @@ class SectionWidget(QWidget):
         header.setDefaultSectionSize(170)
         header.setResizeContentsPrecision(80)  # size columns from the first rows, not all 10,000
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        # A mouse click makes the row current before it selects it: show it once selected.
+        self.table.selectionModel().selectionChanged.connect(self._on_current_changed)
 
         self.count_label = QLabel()
         self.count_label.setObjectName("count")
