@@ -454,6 +454,17 @@ class RecordService:
                 found,
             )
 
+    def duplicate_candidates(self, record_id: int) -> list[duplicates.Candidate]:
+        """Stored records the rule of :mod:`atlas.duplicates` calls possibly the same as
+        this one (institutions and contacts; other kinds: none)."""
+        with self._sessions() as session:
+            obj = session.get(self.spec.model, record_id)
+            if obj is None:
+                raise NotFoundError(_("{what} ist schon gelöscht.").format(what=self.spec.singular))
+            names = duplicates.RULE_FIELDS.get(self.spec.key, ())
+            values = {n: getattr(obj, n, None) for n in names}
+            return duplicates.find_candidates(session, self.spec.key, values, exclude_id=record_id)
+
     def _assign(self, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
         for f in self.spec.fields:
             if f.name not in values:

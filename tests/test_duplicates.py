@@ -214,3 +214,19 @@ def test_import_finds_contacts_by_email_and_phone(tmp_path: Path, atlas: Atlas) 
     assert sorted(dups) == [2, 4]
     assert (dups[2].existing_id, dups[2].reason) == (stored.id, "gleiche E-Mail-Adresse")
     assert (dups[4].other_row, dups[4].reason) == (3, "gleiche Telefonnummer")
+
+
+def test_stored_duplicates_of_a_saved_record(atlas: Atlas) -> None:
+    """Bearbeiten → Mögliche Duplikate: duplicates already in the database (an import missed them)."""
+    a = atlas.institutions.save(None, {"name": "Stadtteilbüro", "street": "Marktstr. 1", "postcode": "46045"})
+    b = atlas.institutions.save(
+        None,
+        {"name": "Quartiersbüro", "street": "Marktstraße 1", "postcode": "46045"},
+        confirm_duplicate=True,
+    )
+    atlas.institutions.save(None, {"name": "Kita", "street": "Marktstraße 2", "postcode": "46045"})
+    assert [c.id for c in atlas.institutions.duplicate_candidates(a.id)] == [b.id]
+    assert (
+        atlas.offers.duplicate_candidates(atlas.offers.save(None, {"title": "X", "institution_id": a.id}).id)
+        == []
+    )

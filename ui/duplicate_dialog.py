@@ -50,15 +50,24 @@ class DuplicateDialog(QDialog):
     chosen = Signal(str, object)  # one of CREATE/OPEN/MERGE, the chosen Candidate
 
     def __init__(
-        self, spec: EntitySpec, candidates: Sequence[Candidate], new: bool, parent: QWidget | None = None
+        self,
+        spec: EntitySpec,
+        candidates: Sequence[Candidate],
+        new: bool,
+        parent: QWidget | None = None,
+        stored: bool = False,
     ) -> None:
+        """``stored``: asked for a saved record (Bearbeiten → Mögliche Duplikate), so
+        there is nothing to create; merging keeps the record shown."""
         super().__init__(parent)
         self.setObjectName("duplicateDialog")
         self.setWindowTitle(self.tr("Mögliches Duplikat"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.candidates = list(candidates)
         intro = _plain(
-            self.tr("Möglicherweise gibt es diese Einrichtung schon:")
+            self.tr("Diese Einträge könnten dieselben sein:")
+            if stored
+            else self.tr("Möglicherweise gibt es diese Einrichtung schon:")
             if spec.key == "institution"
             else self.tr("Möglicherweise gibt es diesen Kontakt schon:")
         )
@@ -88,7 +97,11 @@ class DuplicateDialog(QDialog):
         buttons = QDialogButtonBox()
         buttons.addButton(self.merge_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.create_button, QDialogButtonBox.ButtonRole.ActionRole)
+        if stored:  # a saved record: nothing to create
+            self.create_button.setParent(self)
+            self.create_button.hide()
+        else:
+            buttons.addButton(self.create_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.rejected.connect(self.reject)
         self.create_button.clicked.connect(lambda: self._choose(self.CREATE))

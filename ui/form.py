@@ -288,6 +288,44 @@ class RecordForm(QWidget):
         return True
 
     # -- possible duplicates -----------------------------------------------------
+    def find_duplicates(self) -> bool:
+        """Ask for the stored duplicates of the record shown (saved, unchanged); False if
+        there are none. Merging keeps the record shown."""
+        if self.record is None or (self._dirty and not self.confirm_leave()):
+            return False
+        try:
+            found = self.service.duplicate_candidates(self.record.id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.spec.singular, str(err))
+            return False
+        if not found:
+            return False
+        dialog = DuplicateDialog(self.spec, found, new=False, stored=True, parent=self)
+        dialog.chosen.connect(self._stored_duplicate_chosen)
+        dialog.finished.connect(dialog.deleteLater)
+        self.duplicate_dialog = dialog
+        dialog.open()
+        return True
+
+    def _stored_duplicate_chosen(self, what: str, candidate: Candidate) -> None:
+        if what == DuplicateDialog.OPEN:
+            self.show_record(candidate.id)
+            self.openRecord.emit(self.spec.key, candidate.id)
+            return
+        if what != DuplicateDialog.MERGE or self.record is None:
+            return
+        try:
+            keep = self.service.get(self.record.id)
+            other = self.service.get(candidate.id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.spec.singular, str(err))
+            return
+        dialog = MergeDialog(self.atlas, self.spec, keep, other, other_saved=True, parent=self)
+        dialog.merged.connect(lambda merged: self._merged(merged, dialog.values()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.merge_dialog = dialog
+        dialog.open()
+
     def _ask_duplicate(self, err: DuplicateWarning, values: dict[str, Any]) -> None:
         """'Mögliches Duplikat': create anyway, open the stored one, or merge."""
         dialog = DuplicateDialog(self.spec, err.candidates, new=self.record is None, parent=self)

@@ -267,6 +267,7 @@ class MainWindow(QMainWindow):
         a["save"].triggered.connect(self.save_current)
         a["delete"].triggered.connect(self.delete_current)
         a["find"].triggered.connect(self.focus_search)
+        a["find_duplicates"].triggered.connect(self.find_duplicates)
         a["quit"].triggered.connect(self.close)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
         a["export_list"].triggered.connect(lambda: self.export_list())
@@ -298,7 +299,7 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu(self.tr("&Bearbeiten"))
         edit_menu.addActions([undo, redo])
         edit_menu.addSeparator()
-        edit_menu.addActions([a["find"], a["taxonomies"]])
+        edit_menu.addActions([a["find"], a["find_duplicates"], a["taxonomies"]])
         print_menu = bar.addMenu(self.tr("D&rucken"))
         print_menu.addActions(
             [a["report_contacts"], a["report_sign_in"], a["report_directory"], a["report_network"]]
@@ -413,6 +414,22 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             self.tr("„{title}“ gelöscht – Rückgängig mit Strg+Z.").format(title=deleted.title), 10000
         )
+
+    def find_duplicates(self) -> None:
+        """Stored records the duplicate rule calls the same as the selected one."""
+        section = self.current_section()
+        if section is None or section.spec.key not in ("institution", "contact"):
+            QMessageBox.information(
+                self,
+                self.tr("Mögliche Duplikate"),
+                self.tr("Duplikate lassen sich für Einrichtungen und Kontakte suchen."),
+            )
+            return
+        if section.current_id() is None:
+            self.statusBar().showMessage(self.tr("Bitte zuerst einen Eintrag in der Liste auswählen."), 5000)
+            return
+        if not section.form.find_duplicates():
+            self.statusBar().showMessage(self.tr("Keine möglichen Duplikate gefunden."), 8000)
 
     def _merged(self, section: SectionWidget, merged: MergedRecords, values: dict[str, object]) -> None:
         """A merge from the duplicate question: on the undo stack like a delete."""

@@ -214,3 +214,49 @@ def test_the_import_wizard_shows_each_padded_postcode(qtbot, make, atlas: Atlas,
     assert "Zeile 2" in notes.text() and "„4604“" in notes.text() and "„04604“" in notes.text()
     assert "Zeile 3" in notes.text() and "„01067“" in notes.text()
     assert [r.values["postcode"] for r in plan.rows] == ["04604", "01067"]
+
+
+def test_stored_duplicates_are_found_from_the_menu_and_merged(
+    qtbot, window: MainWindow, atlas: Atlas, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    window.resize(1366, 768)
+    a = atlas.institutions.save(None, {"name": "Stadtteilbüro", "street": "Marktstr. 1", "postcode": "46045"})
+    b = atlas.institutions.save(
+        None,
+        {"name": "Quartiersbüro", "street": "Marktstraße 1", "postcode": "46045"},
+        confirm_duplicate=True,
+    )
+    offer = atlas.offers.save(None, {"title": "Nähcafé", "institution_id": b.id})
+    section = window.section("institution")
+    window.show_section(0)
+    qtbot.waitUntil(lambda: section.model.rowCount() == 2)
+    row = section.model.row_of(a.id)
+    assert row is not None
+    index = section.model.index(row, 0)
+    QTest.mouseClick(
+        section.table.viewport(), Qt.MouseButton.LeftButton, pos=section.table.visualRect(index).center()
+    )
+    form = section.form
+    assert form.record is not None and form.record.id == a.id
+
+    window.actions_by_name["find_duplicates"].trigger()
+    dialog = form.duplicate_dialog
+    assert isinstance(dialog, DuplicateDialog) and dialog.isVisible()
+    assert not dialog.create_button.isVisible()
+    assert "Quartiersbüro" in dialog.list.item(0).text()
+    click(dialog.merge_button)
+    merge = form.merge_dialog
+    assert isinstance(merge, MergeDialog)
+    assert "1 Angebot" in merge.note.text()
+    click(merge.findChild(QPushButton, "mergeNow"))
+    assert atlas.institutions.count() == 1
+    assert atlas.offers.get(offer.id).values["institution_id"] == a.id
+
+    undo(qtbot, window, section)
+    assert atlas.institutions.count() == 2
+    assert atlas.offers.get(offer.id).values["institution_id"] == b.id
+
+    # A record without duplicates: a note in the status bar, no dialog.
+    atlas.institutions.delete(b.id)
+    window.actions_by_name["find_duplicates"].trigger()
+    assert "Keine möglichen Duplikate" in window.statusBar().currentMessage()
