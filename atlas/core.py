@@ -15,6 +15,7 @@ from atlas.clock import OPTION as CLOCK_OPTION
 from atlas.clock import Clock, FixedClock, SystemClock, fixed_day
 from atlas.geocoding import GeocodingService
 from atlas.mapdata import MapService
+from atlas.merging import MergeService
 from atlas.network import NetworkService
 from atlas.network import install as install_network
 from atlas.privacy import PrivacyService
@@ -42,6 +43,8 @@ class Atlas:
             key: RecordService(spec, sessions, self.changes, self.clock) for key, spec in ENTITIES.items()
         }
         self.taxonomy = TaxonomyService(sessions, self.changes)
+        # Two records that are the same: one kept, references moved, undoable.
+        self.merging = MergeService(self.records, sessions, self.changes)
         self.maps = MapService(sessions, self.clock)
         # Who is really active: computed from attendance by a rule kept in the database.
         self.network = NetworkService(sessions, self.changes, user, self.clock)

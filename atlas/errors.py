@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from atlas.i18n import _
+
+if TYPE_CHECKING:
+    from atlas.duplicates import Candidate
 
 
 class AtlasError(Exception):
@@ -25,11 +29,13 @@ class ValidationError(AtlasError):
 
 
 class DuplicateWarning(AtlasError):
-    """A record with the same name exists already; saving again confirms."""
+    """Stored records may be the same as the one being saved (``atlas.duplicates``);
+    saving again with ``confirm_duplicate`` creates it anyway."""
 
-    def __init__(self, message: str, existing_ids: list[int]) -> None:
+    def __init__(self, message: str, existing_ids: list[int], candidates: Sequence[Candidate] = ()) -> None:
         super().__init__(message)
         self.existing_ids = existing_ids
+        self.candidates = tuple(candidates)
 
 
 class ConflictError(AtlasError):

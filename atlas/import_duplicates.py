@@ -1,29 +1,47 @@
 """Duplicate detection for :mod:`atlas.importing` (part of stage 3, :func:`prepare`).
 
-Names are compared after :func:`normalise_name` (case, umlauts and legal forms folded, word
-order ignored); rows are only compared within a block (same postcode, same institution,
-same numbers in the name).
+The rule is :mod:`atlas.duplicates`, the same the form's save uses: alike names (after
+:func:`normalise_name`) with the same postcode or the same address for institutions;
+alike names at the same institution, the same e-mail or the same phone number for
+contacts. Here it runs over a whole list: exact keys (address, e-mail, phone) through
+dictionaries, alike names only within a block (same postcode, same institution, same
+numbers in the name).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atlas import models as m
+from atlas.duplicates import (
+    THRESHOLD,
+    Keys,
+    Match,
+    compare,
+    keys,
+    match_key,
+    name_numbers,
+    normalise_name,
+    phone_tail,
+    similarity,
+)
 from atlas.i18n import _
-from atlas.import_fields import _AE
 from atlas.tables import Cancelled, ImportCancelled
-from atlas.text import fold
 
 if TYPE_CHECKING:
     from atlas.import_rows import _Lookups
     from atlas.importing import PlannedRow
 
-__all__ = ["DUPLICATE_THRESHOLD", "Duplicate", "normalise_name", "similarity"]
+__all__ = ["DUPLICATE_THRESHOLD", "Duplicate", "load_existing", "normalise_name", "similarity"]
 
-DUPLICATE_THRESHOLD = 90.0  # rapidfuzz score 0..100 of the normalised names
+DUPLICATE_THRESHOLD = THRESHOLD  # rapidfuzz score 0..100 of the normalised names
+_match_key = match_key
+_numbers = name_numbers
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,7 @@ class Duplicate:
     existing_title: str = ""
     existing_summary: str = ""  # e.g. "Marktstraße 1, 46045 Oberhausen"
     other_row: int | None = None
+    reason: str = ""  # German, from atlas.duplicates: "gleiche Adresse", "gleiche E-Mail-Adresse" …
 
     def describe(self) -> str:
         if self.existing_id is not None:
@@ -46,48 +65,10 @@ class Duplicate:
                 where += f" ({self.existing_summary})"
         else:
             where = _("wie Zeile {row}").format(row=self.other_row)
-        return _("Zeile {row}: „{title}“ – {where} ({score} %)").format(
-            row=self.row, title=self.title, where=where, score=round(self.score)
+        why = f"{self.reason}, {round(self.score)} %" if self.reason else f"{round(self.score)} %"
+        return _("Zeile {row}: „{title}“ – {where} ({why})").format(
+            row=self.row, title=self.title, where=where, why=why
         )
-
-
-_LEGAL_DOTTED = re.compile(
-    r"\be\.\s*v\b\.?|\be\s+v\b\.?|\bg\.\s*gmbh\b|\bgem(?:einnuetzige[rs]?)?\.?\s+gmbh\b"
-)
-_LEGAL_WORDS = frozenset(
-    {"gmbh", "ggmbh", "mbh", "ug", "gug", "ag", "eg", "kg", "ohg", "gbr", "kgaa", "haftungsbeschraenkt"}
-)
-_NON_WORD = re.compile(r"[\W_]+")
-_DIGITS = re.compile(r"\d+")
-
-
-def normalise_name(text: str) -> str:
-    """A name for matching: case and umlauts folded ('Müller' = 'Mueller'), legal forms
-    ('e. V.', 'gGmbH', 'GmbH', 'eG' …) and punctuation removed."""
-    folded = fold(text.lower().translate(_AE))
-    folded = _LEGAL_DOTTED.sub(" ", folded)
-    words = [w for w in _NON_WORD.sub(" ", folded).split() if w not in _LEGAL_WORDS]
-    if len(words) > 1 and words[-1] == "ev":
-        words.pop()  # "Verein eV" (a leading "Ev." is "evangelisch" and stays)
-    return " ".join(words)
-
-
-def _match_key(text: str) -> str:
-    return " ".join(sorted(normalise_name(text).split()))
-
-
-def _numbers(key: str) -> tuple[str, ...]:
-    return tuple(sorted(_DIGITS.findall(key)))
-
-
-def similarity(a: str, b: str) -> float:
-    """0..100: how alike two names are after :func:`normalise_name` (word order ignored)."""
-    from rapidfuzz import fuzz
-
-    ka, kb = _match_key(a), _match_key(b)
-    if _numbers(ka) != _numbers(kb):
-        return 0.0
-    return float(fuzz.ratio(ka, kb))
 
 
 @dataclass
@@ -97,6 +78,83 @@ class _Existing:
     block: Any
     key: str
     summary: str = ""
+    keys: Keys | None = None  # the rule's keys (address, e-mail, phone)
+
+
+def load_existing(session: Session, kind: str) -> list[_Existing]:
+    """The stored records a list of ``kind`` is checked against."""
+    existing: list[_Existing] = []
+    if kind == "institution":
+        i = m.Institution
+        for iid, name, postcode, street, city in session.execute(
+            select(i.id, i.name, i.postcode, i.street, i.city)
+        ):
+            place = " ".join(p for p in (postcode, city) if p)
+            summary = ", ".join(p for p in (street, place) if p)
+            k = keys(kind, {"name": name, "postcode": postcode, "street": street})
+            existing.append(_Existing(iid, name, postcode or "", k.name, summary, k))
+    elif kind == "offer":
+        for oid, title, inst in session.execute(select(m.Offer.id, m.Offer.title, m.Offer.institution_id)):
+            existing.append(_Existing(oid, title, inst, match_key(title)))
+    elif kind == "contact":
+        c = m.Contact
+        for cid, first, last, contact_inst, email, phone in session.execute(
+            select(c.id, c.first_name, c.last_name, c.institution_id, c.email, c.phone)
+        ):
+            values = {
+                "first_name": first,
+                "last_name": last,
+                "institution_id": contact_inst,
+                "email": email,
+                "phone": phone,
+            }
+            k = keys(kind, values)
+            title = " ".join(p for p in (first, last) if p)
+            summary = ", ".join(p for p in (email, phone) if p)
+            existing.append(_Existing(cid, title, contact_inst or 0, k.name, summary, k))
+    elif kind == "actor":
+        for aid, name in session.execute(select(m.Actor.id, m.Actor.name)):
+            existing.append(_Existing(aid, name, 0, match_key(name)))
+    return existing
+
+
+class _ExactKeys:
+    """Address, e-mail and phone of records (or rows) seen so far: the first of each."""
+
+    def __init__(self) -> None:
+        self.address: dict[str, int] = {}
+        self.email: dict[str, int] = {}
+        self.phone: dict[str, list[int]] = {}  # phone_tail -> indexes, checked with phone_key
+
+    def add(self, k: Keys | None, index: int) -> None:
+        if k is None or not (k.address or k.email or k.phone):
+            return
+        if k.address:
+            self.address.setdefault(k.address, index)
+        if k.email:
+            self.email.setdefault(k.email, index)
+        tail = phone_tail(k.phone)
+        if tail:
+            self.phone.setdefault(tail, []).append(index)
+
+    def find(self, k: Keys, others: Sequence[Keys | None]) -> tuple[int, Match] | None:
+        """The first one the rule calls the same by address, e-mail or phone."""
+        if not (k.address or k.email or k.phone):
+            return None
+        candidates: list[int] = []
+        if k.address and k.address in self.address:
+            candidates.append(self.address[k.address])
+        if k.email and k.email in self.email:
+            candidates.append(self.email[k.email])
+        tail = phone_tail(k.phone)
+        if tail:
+            candidates += self.phone.get(tail, [])
+        for index in candidates:
+            other = others[index]
+            match = compare(k, other) if other is not None else None
+            if match is not None:
+                return index, match
+        return None
 
 
 def _block(kind: str, values: Mapping[str, Any]) -> Any:
@@ -117,15 +175,17 @@ def _sub_block(block: Any, key: str, size: int) -> Any:
 def _find_duplicates(
     kind: str, rows: Sequence[PlannedRow], lookups: _Lookups, cancelled: Cancelled | None
 ) -> list[Duplicate]:
-    """Per valid row the best match in the database (by block: same postcode, same
-    institution), else the first earlier row of the file it resembles."""
+    """Per valid row the best match in the database (same address, e-mail or phone; else
+    an alike name within its block: same postcode, same institution), else the first
+    earlier row of the file it resembles the same way."""
     from rapidfuzz import fuzz, process
 
     valid = [r for r in rows if r.ok]
-    keys = [_match_key(r.title) for r in valid]
+    row_keys = [keys(kind, r.values) for r in valid]
+    keys_of = [k.name for k in row_keys]
     # Names with different numbers are never duplicates ("Kita 1", "Kita 2"): the numbers
     # are part of the block, so such names are never even compared.
-    blocks = [(_block(kind, r.values), _numbers(k)) for r, k in zip(valid, keys, strict=True)]
+    blocks = [(_block(kind, r.values), _numbers(k)) for r, k in zip(valid, keys_of, strict=True)]
     sizes: dict[Any, int] = {}
     for b in blocks:
         sizes[b] = sizes.get(b, 0) + 1
@@ -142,38 +202,71 @@ def _find_duplicates(
     for b, es in by_block.items():
         for e in es:
             exact_db.setdefault((b, e.key), e)
+    db_exact = _ExactKeys()
+    db_rule_keys = [e.keys for e in lookups.existing]
+    for n, e in enumerate(lookups.existing):
+        db_exact.add(e.keys, n)
+    file_exact = _ExactKeys()
+
+    def from_db(planned: PlannedRow, e: _Existing, match: Match | None, score: float) -> Duplicate:
+        reason = match.reason if match is not None else ""
+        return Duplicate(planned.row, planned.title, score, e.id, e.title, e.summary, reason=reason)
+
+    def why(k: Keys, other: Keys | None) -> Match | None:
+        return compare(k, other) if other is not None else None
 
     found: list[Duplicate] = []
     earlier: dict[Any, list[int]] = {}  # block -> indexes into valid
     earlier_keys: dict[Any, list[str]] = {}
     exact_file: dict[tuple[Any, str], int] = {}
-    for n, (planned, key, block) in enumerate(zip(valid, keys, blocks, strict=True)):
+    for n, (planned, key, block, rk) in enumerate(zip(valid, keys_of, blocks, row_keys, strict=True)):
         if n % 1000 == 0 and cancelled is not None and cancelled():
             raise ImportCancelled()
-        if not key:
-            continue
+        match: Duplicate | None = None
+        # against the database: the same address, e-mail or phone ...
+        same = db_exact.find(rk, db_rule_keys)
+        if same is not None:
+            e = lookups.existing[same[0]]
+            match = from_db(planned, e, same[1], same[1].score)
         size = max(sizes[block], existing_sizes.get(block, 0))
         sub = _sub_block(block, key, size)
-        # against the database
-        match: Duplicate | None = None
-        hit = exact_db.get((sub, key))
-        if hit is not None:
-            match = Duplicate(planned.row, planned.title, 100.0, hit.id, hit.title, hit.summary)
-        elif sub in db_keys:
-            best: tuple[float, _Existing] | None = None
-            for _choice, score, index in process.extract(
-                key, db_keys[sub], scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD, limit=None
-            ):
-                if best is None or score > best[0]:
-                    best = (score, by_block[sub][index])
-            if best is not None:
-                e = best[1]
-                match = Duplicate(planned.row, planned.title, float(best[0]), e.id, e.title, e.summary)
+        # ... or an alike name within the block
+        if match is None and key:
+            hit = exact_db.get((sub, key))
+            if hit is not None:
+                match = from_db(planned, hit, why(rk, hit.keys), 100.0)
+            elif sub in db_keys:
+                best: tuple[float, _Existing] | None = None
+                for _choice, score, index in process.extract(
+                    key, db_keys[sub], scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD, limit=None
+                ):
+                    if best is None or score > best[0]:
+                        best = (score, by_block[sub][index])
+                if best is not None:
+                    e = best[1]
+                    match = from_db(planned, e, why(rk, e.keys), float(best[0]))
         # within the file
         if match is None:
+            same = file_exact.find(rk, row_keys)
+            if same is not None:
+                match = Duplicate(
+                    planned.row,
+                    planned.title,
+                    same[1].score,
+                    other_row=valid[same[0]].row,
+                    reason=same[1].reason,
+                )
+        if match is None and key:
             first = exact_file.get((sub, key))
             if first is not None:
-                match = Duplicate(planned.row, planned.title, 100.0, other_row=valid[first].row)
+                alike = compare(rk, row_keys[first])
+                match = Duplicate(
+                    planned.row,
+                    planned.title,
+                    100.0,
+                    other_row=valid[first].row,
+                    reason=alike.reason if alike is not None else "",
+                )
             elif sub in earlier_keys:
                 best_row: tuple[float, int] | None = None
                 for _choice, score, index in process.extract(
@@ -182,12 +275,19 @@ def _find_duplicates(
                     if best_row is None or score > best_row[0]:
                         best_row = (score, earlier[sub][index])
                 if best_row is not None:
+                    alike = compare(rk, row_keys[best_row[1]])
                     match = Duplicate(
-                        planned.row, planned.title, float(best_row[0]), other_row=valid[best_row[1]].row
+                        planned.row,
+                        planned.title,
+                        float(best_row[0]),
+                        other_row=valid[best_row[1]].row,
+                        reason=alike.reason if alike is not None else "",
                     )
         if match is not None:
             found.append(match)
-        exact_file.setdefault((sub, key), n)
-        earlier.setdefault(sub, []).append(n)
-        earlier_keys.setdefault(sub, []).append(key)
+        file_exact.add(rk, n)
+        if key:
+            exact_file.setdefault((sub, key), n)
+            earlier.setdefault(sub, []).append(n)
+            earlier_keys.setdefault(sub, []).append(key)
     return found

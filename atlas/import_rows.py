@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from atlas import models as m
 from atlas.i18n import _
-from atlas.import_duplicates import _Existing, _match_key, normalise_name
+from atlas.import_duplicates import _Existing, load_existing, normalise_name
 from atlas.schema import ENTITIES
-from atlas.text import fold, fold_for_index
+from atlas.text import fold, fold_for_index, pad_postcode
 
 
 @dataclass(frozen=True)
@@ -174,32 +174,10 @@ class _Lookups:
         terms, names_by_id = load_terms(session)
         term_names = {v: list(names.values()) for v, names in names_by_id.items()}
         institutions: dict[str, list[tuple[int, str | None, str]]] = {}
-        existing: list[_Existing] = []
         i = m.Institution
-        for iid, name, postcode, street, city in session.execute(
-            select(i.id, i.name, i.postcode, i.street, i.city)
-        ):
+        for iid, name, postcode in session.execute(select(i.id, i.name, i.postcode)):
             institutions.setdefault(normalise_name(name), []).append((iid, postcode, name))
-            if kind == "institution":
-                place = " ".join(p for p in (postcode, city) if p)
-                summary = ", ".join(p for p in (street, place) if p)
-                existing.append(_Existing(iid, name, postcode or "", _match_key(name), summary))
-        if kind == "offer":
-            for oid, title, inst in session.execute(
-                select(m.Offer.id, m.Offer.title, m.Offer.institution_id)
-            ):
-                existing.append(_Existing(oid, title, inst, _match_key(title)))
-        elif kind == "contact":
-            c = m.Contact
-            for cid, first, last, contact_inst, email in session.execute(
-                select(c.id, c.first_name, c.last_name, c.institution_id, c.email)
-            ):
-                inst = contact_inst or 0
-                title = " ".join(p for p in (first, last) if p)
-                existing.append(_Existing(cid, title, inst, _match_key(title), email or ""))
-        elif kind == "actor":
-            for aid, name in session.execute(select(m.Actor.id, m.Actor.name)):
-                existing.append(_Existing(aid, name, 0, _match_key(name)))
+        existing = load_existing(session, kind)
         for names in term_names.values():
             names.sort(key=fold)
         return cls(terms, term_names, institutions, existing)
@@ -212,9 +190,13 @@ class _Row:
         self.number = number
         self.headings = headings
         self.errors: list[RowError] = []
+        self.notes: list[RowError] = []  # changes made to a value, to be reported
 
     def error(self, field_name: str, message: str) -> None:
         self.errors.append(RowError(self.number, self.headings.get(field_name, field_name), message))
+
+    def note(self, field_name: str, message: str) -> None:
+        self.notes.append(RowError(self.number, self.headings.get(field_name, field_name), message))
 
 
 _SPLIT_LIST = re.compile(r"\s*[;,|\n]\s*")
@@ -223,9 +205,16 @@ _ADDRESS_TAIL = re.compile(r"^(.*?)\s*,\s*(\d{4,5})\s+(.+?)\s*$")
 _SALUTATION = re.compile(r"^(?:frau|herr|fr\.|hr\.)\s+", re.IGNORECASE)
 
 
-def _postcode(value: str) -> str:
-    # Excel drops the leading zero of 01067 when the column is numeric.
-    return "0" + value if len(value) == 4 and value.isdigit() else value
+def _postcode(row: _Row, field_name: str, value: str) -> str:
+    """The form's rule (``atlas.text.pad_postcode``): Excel drops the leading zero of
+    01067 when the column is numeric; the padded value is reported for the row."""
+    padded = pad_postcode(value)
+    if padded != value:
+        row.note(
+            field_name,
+            _("PLZ „{value}“ mit führender 0 als „{padded}“ übernommen.").format(value=value, padded=padded),
+        )
+    return padded
 
 
 def split_person_name(text: str) -> tuple[str | None, str]:
@@ -329,7 +318,7 @@ class _Builder:
         if kind == "institution":
             self._address(raw, values)
             if "postcode" in values:
-                values["postcode"] = _postcode(values["postcode"])
+                values["postcode"] = _postcode(row, "postcode", values["postcode"])
             if raw.get("category"):
                 values["category_id"] = self.term(row, "category", "category", raw["category"])
             if raw.get("sector"):
@@ -359,7 +348,9 @@ class _Builder:
             if not raw.get("name") and raw.get("institution"):
                 values["name"] = raw["institution"]
         if kind in ("offer", "contact", "actor") and raw.get("institution"):
-            postcode = _postcode(raw["institution_postcode"]) if raw.get("institution_postcode") else None
+            postcode = raw.get("institution_postcode")
+            if postcode:
+                postcode = _postcode(row, "institution_postcode", postcode)
             values["institution_id"] = self.institution(row, raw["institution"], postcode)
         return values, contact
 

@@ -168,6 +168,7 @@ class PlannedRow:
     values: Mapping[str, Any]  # cleaned record values (spec field names, ids for links)
     errors: tuple[RowError, ...] = ()
     contact: Mapping[str, Any] | None = None  # institutions: the contact person to add
+    notes: tuple[RowError, ...] = ()  # values the import changed (a postcode's leading 0)
 
     @property
     def ok(self) -> bool:
@@ -208,6 +209,11 @@ class ImportPlan:
     @property
     def errors(self) -> tuple[RowError, ...]:
         return tuple(e for r in self.rows for e in r.errors)
+
+    @property
+    def notes(self) -> tuple[RowError, ...]:
+        """Per row, what the import changed in a valid value (e.g. "4604" -> "04604")."""
+        return tuple(n for r in self.rows for n in r.notes)
 
     def duplicate_of(self, row: int) -> Duplicate | None:
         for d in self.duplicates:
@@ -355,6 +361,7 @@ def prepare(
                 values=clean_values if not row.errors else {},
                 errors=tuple(row.errors),
                 contact=contact if not row.errors else None,
+                notes=tuple(row.notes),
             )
         )
     validated = time.perf_counter()

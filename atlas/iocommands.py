@@ -166,6 +166,8 @@ def import_list(
         outcome.out.append(_("Dublette: {what}").format(what=dup.describe()))
     choices = importing.remembered_choices(atlas, plan, remembered)
     outcome.out += _new_term_lines(plan, choices, remembered, dry_run)
+    for note in plan.notes:
+        outcome.out.append(_("Hinweis: {what}").format(what=note))
     outcome.err += _errors(plan)
     if dry_run:
         outcome.out.append(

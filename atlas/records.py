@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from atlas import deletion, search, snapshot
+from atlas import deletion, duplicates, search, snapshot
 from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
@@ -370,20 +370,10 @@ class RecordService:
                         ).format(what=self.spec.singular, title=self._title(obj))
                     )
             with session.no_autoflush:
-                problems = self._check_links(session, clean_values)
-                if record_id is not None and any(n in clean_values for n in _CROSS_FIELDS):
-                    # A partial update is checked against the stored other half.
-                    merged = {n: getattr(obj, n) for n in _CROSS_FIELDS if hasattr(obj, n)}
-                    merged.update(clean_values)
-                    problems.update(self._cross_checks(merged, problems))
-                if problems:
-                    raise ValidationError(problems)
+                self._check_stored(session, obj, clean_values, updating=record_id is not None)
                 if not confirm_duplicate:
                     self._warn_duplicate(session, obj, clean_values)
-                before = {a.key: getattr(obj, a.key) for a in sa_inspect(model).column_attrs}
-                self._assign(session, obj, clean_values)
-                for hook in self._save_hooks:
-                    hook(session, obj, clean_values, before)
+                self._write(session, obj, clean_values)
                 if record_id is not None and session.is_modified(obj):
                     # Also a change of links only (target groups, members, partners) must
                     # bump the version, so that it is checked and seen by other editors.
@@ -406,6 +396,37 @@ class RecordService:
                 raise self._integrity_error(err) from err
         self._changes.emit({self.spec.key}, [data.id])
         return data
+
+    def _check_stored(
+        self, session: Session, obj: m.Record, values: Mapping[str, Any], updating: bool
+    ) -> None:
+        """What needs the database: linked records exist, and a partial update fits the
+        stored other half of cross-checked fields. Raises ValidationError."""
+        problems = self._check_links(session, values)
+        if updating and any(n in values for n in _CROSS_FIELDS):
+            merged = {n: getattr(obj, n) for n in _CROSS_FIELDS if hasattr(obj, n)}
+            merged.update(values)
+            problems.update(self._cross_checks(merged, problems))
+        if problems:
+            raise ValidationError(problems)
+
+    def _write(self, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
+        """Set checked values on the record and run the save hooks (quarter placement …)."""
+        before = {a.key: getattr(obj, a.key) for a in sa_inspect(self.spec.model).column_attrs}
+        self._assign(session, obj, values)
+        for hook in self._save_hooks:
+            hook(session, obj, values, before)
+
+    def apply_values(self, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
+        """Validate ``values`` and set them on a stored record inside the caller's
+        transaction, exactly as :meth:`save` would (links checked, save hooks run);
+        the version is always bumped. Raises ValidationError. Used by a merge."""
+        clean_values = self.validate(values)
+        with session.no_autoflush:
+            self._check_stored(session, obj, clean_values, updating=True)
+            self._write(session, obj, clean_values)
+            obj.updated_at = self._clock.utcnow()
+            flag_modified(obj, "updated_at")  # an UPDATE even when the clock stands still
 
     def _integrity_error(self, err: IntegrityError) -> ValidationError:
         text = str(err.orig).lower()
@@ -436,27 +457,39 @@ class RecordService:
         return problems
 
     def _warn_duplicate(self, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
-        if self.spec.key != "institution":
+        """Raise :class:`DuplicateWarning` when the rule of :mod:`atlas.duplicates` finds
+        stored records that may be the same (on create, and on an update that changes
+        a field the rule looks at)."""
+        rule_fields = duplicates.RULE_FIELDS.get(self.spec.key, ())
+        if self.spec.key not in ("institution", "contact"):
             return
-        name = values.get("name", getattr(obj, "name", None))
-        quarter_id = values.get("quarter_id", getattr(obj, "quarter_id", None))
-        if not name:
+        stored = {name: getattr(obj, name, None) for name in rule_fields}
+        if obj.id is not None and all(values.get(n, stored[n]) == stored[n] for n in rule_fields):
             return
-        inst = m.Institution
-        stmt = select(inst.id, inst.name).where(
-            inst.quarter_id.is_(None) if quarter_id is None else inst.quarter_id == quarter_id
-        )
-        if obj.id is not None:
-            stmt = stmt.where(inst.id != obj.id)
-        target = fold(name)
-        same = [rid for rid, other in session.execute(stmt) if fold(other) == target]
-        if same:
-            raise DuplicateWarning(
-                _("Im selben Quartier gibt es schon eine Einrichtung „{name}“. Trotzdem speichern?").format(
-                    name=name
-                ),
-                same,
+        found = duplicates.find_candidates(session, self.spec.key, {**stored, **values}, exclude_id=obj.id)
+        if found:
+            listed = "\n".join(f"• {c.describe()}" for c in found)
+            intro = (
+                _("Möglicherweise gibt es diese Einrichtung schon:")
+                if self.spec.key == "institution"
+                else _("Möglicherweise gibt es diesen Kontakt schon:")
             )
+            raise DuplicateWarning(
+                intro + "\n" + listed,
+                [c.id for c in found],
+                found,
+            )
+
+    def duplicate_candidates(self, record_id: int) -> list[duplicates.Candidate]:
+        """Stored records the rule of :mod:`atlas.duplicates` calls possibly the same as
+        this one (institutions and contacts; other kinds: none)."""
+        with self._sessions() as session:
+            obj = session.get(self.spec.model, record_id)
+            if obj is None:
+                raise NotFoundError(_("{what} ist schon gelöscht.").format(what=self.spec.singular))
+            names = duplicates.RULE_FIELDS.get(self.spec.key, ())
+            values = {n: getattr(obj, n, None) for n in names}
+            return duplicates.find_candidates(session, self.spec.key, values, exclude_id=record_id)
 
     def _assign(self, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
         for f in self.spec.fields:

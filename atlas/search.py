@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from atlas import models as m
-from atlas.text import fold, fold_for_index, like_pattern
+from atlas.text import FOLD_VERSION, digits_query, fold, fold_for_index, like_pattern, phone_digits
 
 KINDS: dict[type[m.Record], str] = {
     m.Institution: "institution",
@@ -40,13 +40,22 @@ TABLES: dict[str, str] = {kind: f"search_{kind}" for kind in MODELS}
 
 _CHUNK = 500
 
+#: What the index rows were written with: the folding (``atlas.text.FOLD_VERSION``) and
+#: the texts of ``_BODIES`` (bump ``_BODIES_VERSION`` when they change). Stored in
+#: ``app_setting``; :func:`ensure_current` rebuilds an index written by another version.
+_BODIES_VERSION = 2
+INDEX_VERSION = f"{FOLD_VERSION}.{_BODIES_VERSION}"
+INDEX_VERSION_KEY = "search/index_version"
 
-# What the index holds for each kind: SQL returning (id, text), and its id column.
+
+# What the index holds for each kind: SQL returning (id, text[, phone]), and its id
+# column. A phone number's digits are added in Python (``text.phone_digits``).
 _BODIES: dict[str, tuple[str, str]] = {
     "institution": (
         "SELECT i.id, coalesce(i.name,'')||' '||coalesce(i.carrier,'')||' '||coalesce(i.street,'')"
         "||' '||coalesce(i.postcode,'')||' '||coalesce(i.city,'')||' '||coalesce(q.name,'')"
         "||' '||coalesce(c.name,'')||' '||coalesce(s.name,'')||' '||coalesce(i.languages,'')"
+        "||' '||coalesce(i.phone,''), i.phone"
         " FROM institution i LEFT JOIN quarter q ON q.id=i.quarter_id"
         " LEFT JOIN term c ON c.id=i.category_id LEFT JOIN term s ON s.id=i.sector_id",
         "i.id",
@@ -64,6 +73,7 @@ _BODIES: dict[str, tuple[str, str]] = {
     "contact": (
         "SELECT p.id, coalesce(p.first_name,'')||' '||coalesce(p.last_name,'')||' '"
         "||coalesce(p.function,'')||' '||coalesce(p.email,'')||' '||coalesce(i.name,'')"
+        "||' '||coalesce(p.phone,''), p.phone"
         " FROM contact p LEFT JOIN institution i ON i.id=p.institution_id",
         "p.id",
     ),
@@ -160,8 +170,15 @@ def _insert(conn: Connection, kind: str, rows: Sequence[Sequence[Any]]) -> None:
     value = ":ref_id, " if _is_sqlite(conn) else ""
     conn.execute(
         text(f"INSERT INTO {TABLES[kind]} ({key}ref_id, body) VALUES ({value}:ref_id, :body)"),
-        [{"ref_id": rid, "body": fold_for_index(body or "")} for rid, body in rows],
+        [{"ref_id": row[0], "body": _body(row)} for row in rows],
     )
+
+
+def _body(row: Sequence[Any]) -> str:
+    """The indexed text of one row of ``_BODIES``: folded, plus the phone's digits."""
+    body = fold_for_index(row[1] or "")
+    digits = phone_digits(row[2]) if len(row) > 2 else ""
+    return f"{body} {digits}" if digits else body
 
 
 def reindex(conn: Connection, kind: str, ids: Iterable[int]) -> None:
@@ -194,6 +211,38 @@ def rebuild(conn: Connection) -> None:
         rows = conn.execute(text(_bodies_sql(kind, every_row=True))).all()
         for start in range(0, len(rows), 5000):
             _insert(conn, kind, rows[start : start + 5000])
+    mark_current(conn)
+
+
+def stored_version(conn: Connection) -> str | None:
+    """The index version recorded in the database (None: written before versions)."""
+    table = m.Base.metadata.tables["app_setting"]
+    return conn.execute(select(table.c.value).where(table.c.key == INDEX_VERSION_KEY)).scalar_one_or_none()
+
+
+def mark_current(conn: Connection) -> None:
+    """Record that the index was written by this program's folding and texts."""
+    table = m.Base.metadata.tables["app_setting"]
+    found = conn.execute(select(table.c.id).where(table.c.key == INDEX_VERSION_KEY)).scalar_one_or_none()
+    if found is None:
+        conn.execute(table.insert().values(key=INDEX_VERSION_KEY, value=INDEX_VERSION))
+    else:
+        conn.execute(
+            table.update()
+            .where(table.c.id == found)
+            .values(value=INDEX_VERSION, version=table.c.version + 1)  # updated_at: the column's onupdate
+        )
+
+
+def ensure_current(conn: Connection) -> bool:
+    """Rebuild the index if it was written with another folding or other texts (an
+    older program, or one from before versions were recorded); True if it did. Run
+    when a database is opened (``db.migrate.open_database``), in the caller's
+    transaction."""
+    if stored_version(conn) == INDEX_VERSION:
+        return False
+    rebuild(conn)
+    return True
 
 
 def optimize(conn: Connection) -> None:
@@ -260,8 +309,9 @@ def mentioning(conn: Connection, model: type[m.Term | m.Quarter], ids: Iterable[
 
 
 def terms(query: str) -> list[str]:
-    """The folded words of a query; every word must occur (AND)."""
-    return [w for w in fold(query).split() if w]
+    """The folded words of a query; every word must occur (AND). A word written like a
+    phone number ("0208/123") is searched by its digits."""
+    return [w for w in (digits_query(w) for w in fold(query).split()) if w]
 
 
 def _index_can_answer(word: str) -> bool:

@@ -10,8 +10,74 @@ from urllib.parse import urlparse
 
 from atlas.i18n import _
 
-_UMLAUT_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+#: Bumped whenever :func:`fold` or :func:`fold_for_index` changes what they return, so
+#: that a search index written with the old folding is rebuilt (``atlas.search``).
+FOLD_VERSION = 2
+
+_UMLAUT_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe"})
+# Latin letters that casefold and NFKD leave non-ASCII (no accent to strip): the
+# letter they are read as, so "Yıldırım" is found by "yildirim", "Łódź" by "lodz".
+# Applied after the marks are stripped ("ǿ" -> "ø" -> "o").
+_LATIN_LETTERS = str.maketrans(
+    {
+        "æ": "ae",
+        "ð": "d",
+        "ø": "o",
+        "þ": "th",
+        "đ": "d",
+        "ħ": "h",
+        "ı": "i",
+        "ĸ": "k",
+        "ł": "l",
+        "ŋ": "n",
+        "œ": "oe",
+        "ŧ": "t",
+        "ƀ": "b",
+        "ɓ": "b",
+        "ƈ": "c",
+        "ɗ": "d",
+        "ƒ": "f",
+        "ɠ": "g",
+        "ɨ": "i",
+        "ƙ": "k",
+        "ƚ": "l",
+        "ɲ": "n",
+        "ɵ": "o",
+        "ƥ": "p",
+        "ƭ": "t",
+        "ʈ": "t",
+        "ʋ": "v",
+        "ƴ": "y",
+        "ƶ": "z",
+        "ǥ": "g",
+        "ȡ": "d",
+        "ȥ": "z",
+        "ȴ": "l",
+        "ȵ": "n",
+        "ȶ": "t",
+        "ȷ": "j",
+        "ⱥ": "a",
+        "ȼ": "c",
+        "ⱦ": "t",
+        "ɇ": "e",
+        "ɉ": "j",
+        "ɍ": "r",
+        "ɏ": "y",
+        "ə": "e",
+        "ǝ": "e",
+        "ɛ": "e",
+        "ɔ": "o",
+        "ȿ": "s",
+        "ɀ": "z",
+        "ʉ": "u",
+        "ɖ": "d",
+        "ƌ": "d",
+        "ƃ": "b",
+        "ʀ": "r",
+    }
+)
 _POSTCODE = re.compile(r"[0-9]{5}")
+_POSTCODE_4 = re.compile(r"[1-9][0-9]{3}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _FOLD_CACHE_LIMIT = 100_000
@@ -24,14 +90,14 @@ def _strip_marks(text: str) -> str:
 
 def _fold_reference(text: str) -> str:
     """The definition of :func:`fold` (slow; the tests compare the fast one with it)."""
-    return _strip_marks(text.casefold())
+    return _strip_marks(text.casefold()).translate(_LATIN_LETTERS)
 
 
 def _fold_for_index_reference(text: str) -> str:
     """The definition of :func:`fold_for_index` (slow; the tests compare with it)."""
     low = text.casefold()
-    plain = _strip_marks(low)
-    transliterated = _strip_marks(low.translate(_UMLAUT_AE))
+    plain = _strip_marks(low).translate(_LATIN_LETTERS)
+    transliterated = _strip_marks(low.translate(_UMLAUT_AE)).translate(_LATIN_LETTERS)
     return plain if plain == transliterated else f"{plain}\n{transliterated}"
 
 
@@ -55,7 +121,7 @@ class _CharFolds(dict[str, str]):
 # tests check it). So ASCII is folded by str.lower at C speed, and only the
 # non-ASCII characters of the lower-cased text need a table look-up.
 _FOLDED = _CharFolds(_fold_reference)
-_FOLDED_AE = _CharFolds(lambda c: _strip_marks(c.casefold().translate(_UMLAUT_AE)))
+_FOLDED_AE = _CharFolds(lambda c: _strip_marks(c.casefold().translate(_UMLAUT_AE)).translate(_LATIN_LETTERS))
 
 
 def _fold_lower(low: str, table: _CharFolds) -> str:
@@ -75,7 +141,7 @@ def fold_for_index(text: str) -> str:
     if low.isascii():
         return low
     plain = _fold_lower(low, _FOLDED)
-    if "ä" not in low and "ö" not in low and "ü" not in low:
+    if "ä" not in low and "ö" not in low and "ü" not in low and "ø" not in low:
         return plain  # only these fold differently with transliteration
     transliterated = _fold_lower(low, _FOLDED_AE)
     return plain if plain == transliterated else f"{plain}\n{transliterated}"
@@ -128,10 +194,48 @@ def check_phone(value: str) -> str:
     return value
 
 
+def pad_postcode(value: str) -> str:
+    """A German postcode with its leading zero back: "4604" -> "04604".
+
+    Excel drops the zero of a numeric column, and people type "4109" for Leipzig. Only
+    four digits not starting with 0 are padded (German postcodes run from 01001 to
+    99998, so "0123" is no postcode with a lost zero); anything else is returned as is.
+    """
+    return "0" + value if _POSTCODE_4.fullmatch(value) else value
+
+
 def check_postcode(value: str) -> str:
+    """Five digits; four digits get their leading zero back (:func:`pad_postcode`)."""
+    value = pad_postcode(value)
     if not _POSTCODE.fullmatch(value):
         raise ValueError(_("Eine Postleitzahl hat genau fünf Ziffern (z. B. 46045)."))
     return value
+
+
+_PHONE_WORD = re.compile(r"\+?[0-9/\-().]*[0-9][0-9/\-().]*")
+_NOT_DIGIT = re.compile(r"\D+")
+
+
+def phone_digits(value: str | None) -> str:
+    """What the search index adds for a phone number: its digits, and for an
+    international German number also the national form ("+49 208 12345" ->
+    "4920812345 020812345"), so "0208123" finds "0208 / 12 34-5"."""
+    if not value:
+        return ""
+    digits = _NOT_DIGIT.sub("", value)
+    if not digits:
+        return ""
+    international = value.lstrip().startswith("+") or digits.startswith("00")
+    national = digits.removeprefix("00")
+    if international and national.startswith("49") and len(national) > 4:
+        return f"{digits} 0{national[2:]}"
+    return digits
+
+
+def digits_query(word: str) -> str:
+    """A search word written like a phone number with separators ("0208/123", "34-5",
+    "(0208)"): its digits; any other word unchanged."""
+    return _NOT_DIGIT.sub("", word) if _PHONE_WORD.fullmatch(word) else word
 
 
 def check_url(value: str) -> str:

@@ -423,7 +423,24 @@ def open_database(path_or_url: str | Path, *, full_check: bool = True) -> OpenRe
                     "den Stand vor dem Versuch."
                 )
             raise DatabaseOpenError(message.format(path=path or url, reason=err, backup=backup)) from err
+    _index_current(engine, path or url)
     return OpenResult(engine, url, before, head, backup or recovered)
+
+
+def _index_current(engine: Engine, where: Path | str) -> None:
+    """Rebuild the search index if an older program (another folding) wrote it."""
+    from atlas import search
+
+    try:
+        with engine.begin() as conn:
+            search.ensure_current(conn)
+    except DBAPIError as err:
+        engine.dispose()
+        raise DatabaseOpenError(
+            _("Der Suchindex von {path} konnte nicht erneuert werden ({reason}).").format(
+                path=where, reason=err
+            )
+        ) from err
 
 
 def _upgrade(engine: Engine, url: str) -> None:

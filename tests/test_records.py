@@ -222,7 +222,7 @@ def test_all_field_errors_at_once_and_nothing_written(atlas: Atlas) -> None:
         "name": "x" * 201,
         "email": "kein-at-zeichen",
         "phone": "123",
-        "postcode": "4604",
+        "postcode": "0604",  # "4604" gets its zero back (tests/test_text.py)
         "lat": "91",
         "lon": "abc",
         "website": "javascript:alert(1)",
@@ -400,36 +400,36 @@ def test_field_error_hides_cross_check(atlas: Atlas) -> None:
 # -- duplicates -------------------------------------------------------------------------
 
 
-def test_duplicate_name_in_same_quarter_warns(atlas: Atlas) -> None:
-    q1 = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
-    q2 = atlas.quarters.save(None, {"name": "Sterkrade"})
-    first = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "quarter_id": q1.id})
+def test_duplicate_name_with_same_postcode_warns(atlas: Atlas) -> None:
+    """The form's save asks the rule of atlas.duplicates (tests/test_duplicates.py)."""
+    first = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "postcode": "46045"})
     before = atlas.institutions.count()
     with pytest.raises(DuplicateWarning) as info:
-        atlas.institutions.save(None, {"name": " ärztehaus mitte ", "quarter_id": q1.id})
+        atlas.institutions.save(None, {"name": " ärztehaus mitte ", "postcode": "46045"})
     assert info.value.existing_ids == [first.id]
-    assert "Im selben Quartier gibt es schon eine Einrichtung" in str(info.value)
+    assert "Möglicherweise gibt es diese Einrichtung schon" in str(info.value)
     assert atlas.institutions.count() == before
-    # Another quarter: no warning.
-    other = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "quarter_id": q2.id})
+    # Another postcode: no warning.
+    other = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "postcode": "46117"})
     # Confirming saves.
     confirmed = atlas.institutions.save(
-        None, {"name": "Ärztehaus Mitte", "quarter_id": q1.id}, confirm_duplicate=True
+        None, {"name": "Ärztehaus Mitte", "postcode": "46045"}, confirm_duplicate=True
     )
     assert atlas.institutions.count() == before + 2
-    # Saving a record again does not warn about itself.
+    # Saving a record again does not warn about itself, nor a change the rule ignores.
     atlas.institutions.save(other.id, {"city": "Oberhausen"})
-    # Moving into the quarter of a namesake warns.
+    atlas.institutions.save(confirmed.id, {"city": "Oberhausen"})
+    # Moving to the postcode of a namesake warns.
     with pytest.raises(DuplicateWarning) as info:
-        atlas.institutions.save(other.id, {"quarter_id": q1.id})
+        atlas.institutions.save(other.id, {"postcode": "46045"})
     assert sorted(info.value.existing_ids) == sorted([first.id, confirmed.id])
-    assert atlas.institutions.get(other.id).values["quarter_id"] == q2.id
+    assert atlas.institutions.get(other.id).values["postcode"] == "46117"
 
 
-def test_duplicate_without_quarter_warns(atlas: Atlas) -> None:
+def test_duplicate_without_postcode_warns(atlas: Atlas) -> None:
     atlas.institutions.save(None, {"name": "Tafel"})
     with pytest.raises(DuplicateWarning):
-        atlas.institutions.save(None, {"name": "TAFEL"})
+        atlas.institutions.save(None, {"name": "TAFEL e. V."})
 
 
 def test_unique_names_refused_in_german(atlas: Atlas) -> None:
@@ -756,3 +756,11 @@ def test_taxonomy_save_and_usage(atlas: Atlas, network: dict[str, Any]) -> None:
 
 
 SaveFn = Callable[..., Any]
+
+
+def test_form_pads_a_four_digit_postcode_as_the_import_does(atlas: Atlas) -> None:
+    """One postcode rule for the form and the import (atlas.text.pad_postcode)."""
+    saved = atlas.institutions.save(None, {"name": "Kita Regenbogen", "postcode": "4604"})
+    assert saved.values["postcode"] == "04604"
+    with pytest.raises(ValidationError):
+        atlas.institutions.save(None, {"name": "Kita Sonnenschein", "postcode": "0604"})

@@ -264,3 +264,75 @@ def test_failed_rebuild_keeps_the_old_index(demo: Atlas, monkeypatch: pytest.Mon
     with pytest.raises(RuntimeError, match="disk full"):
         demo.rebuild_search_index()
     assert index_contents(demo) == before
+
+
+# -- folding of all Latin letters, phone numbers by their digits ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("Yıldırım", "Yildirim"),
+        ("Yildirim", "Yıldırım"),
+        ("Øre", "Oere"),
+        ("Øre", "ore"),
+        ("Oere", "oere"),
+        ("Łódź", "Lodz"),
+        ("Lodz", "Łódź"),
+    ],
+)
+def test_latin_letters_are_found_either_way(atlas: Atlas, stored: str, typed: str) -> None:
+    inst = atlas.institutions.save(None, {"name": "Kita Sonnenschein"})
+    person = atlas.contacts.save(None, {"last_name": stored, "first_name": "Ayşe", "institution_id": inst.id})
+    atlas.contacts.save(None, {"last_name": "Schmidt", "institution_id": inst.id})
+    assert atlas.contacts.list_ids(typed) == [person.id]
+    assert atlas.contacts.list_ids(f"ayse {typed}") == [person.id]
+
+
+def test_contacts_and_institutions_are_found_by_the_digits_of_their_phone(atlas: Atlas) -> None:
+    inst = atlas.institutions.save(None, {"name": "Stadtteilbüro", "phone": "+49 208 98765-0"})
+    person = atlas.contacts.save(
+        None, {"last_name": "Beispiel", "phone": "0208 / 12 34-5", "institution_id": inst.id}
+    )
+    other = atlas.contacts.save(None, {"last_name": "Anders", "phone": "0201 55555"})
+    for typed in ("0208 123", "0208123", "0208/12345", "020812345", "12 34-5", "(0208) 12"):
+        assert atlas.contacts.list_ids(typed) == [person.id], typed
+    assert atlas.contacts.list_ids("0201") == [other.id]
+    for typed in ("0208 98765", "020898765", "+49 208 98765", "4920898765"):
+        assert atlas.institutions.list_ids(typed) == [inst.id], typed
+    # A changed number is found by its new digits only.
+    atlas.contacts.save(person.id, {"phone": "0208 777 888"}, person.version)
+    assert atlas.contacts.list_ids("0208123") == []
+    assert atlas.contacts.list_ids("0208777888") == [person.id]
+    assert_index_current(atlas)
+
+
+def test_an_index_written_with_older_folding_is_rebuilt_on_open(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index version (folding and texts) is kept in app_setting; a database whose
+    index another version wrote (here: before versions, folded without ı -> i and
+    without phone digits) gets a rebuilt index when it is opened."""
+    result = open_database(db_path)
+    atlas = Atlas(make_sessions(result.engine))
+    person = atlas.contacts.save(None, {"last_name": "Yıldırım", "phone": "0208 / 12 34-5"})
+    with atlas.sessions.begin() as session:
+        conn = session.connection()
+        assert search.stored_version(conn) == search.INDEX_VERSION
+        conn.execute(text("UPDATE search_contact SET body = 'yıldırım 0208 / 12 34-5'"))
+        conn.execute(text("DELETE FROM app_setting WHERE key = :k"), {"k": search.INDEX_VERSION_KEY})
+    assert atlas.contacts.list_ids("yildirim") == []
+    result.engine.dispose()
+
+    again = open_database(db_path)
+    atlas = Atlas(make_sessions(again.engine))
+    assert atlas.contacts.list_ids("yildirim") == [person.id]
+    assert atlas.contacts.list_ids("0208123") == [person.id]
+    with atlas.sessions() as session:
+        assert search.stored_version(session.connection()) == search.INDEX_VERSION
+    again.engine.dispose()
+    # Opened again with the same version: no rebuild.
+    calls: list[object] = []
+    monkeypatch.setattr(search, "rebuild", calls.append)
+    open_database(db_path).engine.dispose()
+    assert calls == []

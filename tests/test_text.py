@@ -25,6 +25,7 @@ from atlas.text import (
     format_date,
     format_datetime,
     like_pattern,
+    pad_postcode,
     parse_date,
     parse_datetime,
     parse_float,
@@ -56,6 +57,19 @@ def matches(query: str, stored: str) -> bool:
         ("oel", "Ölmühle"),
         ("cafe", "Café Vielfalt"),
         ("schuldner", "SCHULDNERBERATUNG"),
+        ("yildirim", "Yıldırım"),
+        ("Yıldırım", "Yildirim"),
+        ("YILDIRIM", "Yıldırım"),
+        ("oere", "Øre"),
+        ("ore", "Øre"),
+        ("øre", "Øre"),
+        ("Øre", "Ore"),
+        ("lodz", "Łódź"),
+        ("Łódź", "Lodz"),
+        ("aero", "Ærø"),
+        ("dordevic", "Đorđević"),
+        ("oeuvre", "Œuvre"),
+        ("thorsson", "Þórsson"),
     ],
 )
 def test_search_folding_finds(query: str, stored: str) -> None:
@@ -79,6 +93,17 @@ def test_fold_is_case_and_accent_free() -> None:
     assert fold("Straße") == "strasse"
     assert fold("  Müller  ") == "  muller  "
     assert fold("CAFÉ") == "cafe"
+
+
+def test_fold_reads_latin_letters_without_accents_as_ascii() -> None:
+    """Letters casefold and NFKD leave alone (dotless ı, ø, ł, đ, æ, œ, þ …) are folded
+    too (the clicks and tone letters of U+0180-U+024F stay as they are)."""
+    assert (
+        fold("Yıldırım Øre Łódź Đorđević Æsir Œuvre Þór Ħal")
+        == "yildirim ore lodz dordevic aesir oeuvre thor hal"
+    )
+    european = "ÆæÐðØøǾǿÞþĐđĦħıĸŁłŊŋŒœŦŧƏəǝƒȷ"
+    assert [c for c in european if not fold(c).isascii()] == []
 
 
 def test_fold_for_index_keeps_both_umlaut_spellings() -> None:
@@ -238,10 +263,22 @@ def test_postcode_with_leading_zero_stays_text() -> None:
     assert check_postcode("46045") == "46045"
 
 
-@pytest.mark.parametrize("value", ["4604", "460450", "4604a", "46 045", "D-46045", "٤٦٠٤٥", "４６０４５"])
+@pytest.mark.parametrize(
+    "value", ["0604", "604", "460450", "4604a", "46 045", "D-46045", "٤٦٠٤٥", "４６０４５", "٤٦٠٤"]
+)
 def test_bad_postcode_refused(value: str) -> None:
     with pytest.raises(ValueError, match="Postleitzahl hat genau fünf Ziffern"):
         check_postcode(value)
+
+
+@pytest.mark.parametrize(("value", "padded"), [("4604", "04604"), ("1067", "01067"), ("9999", "09999")])
+def test_four_digit_postcode_gets_its_zero_back(value: str, padded: str) -> None:
+    """The rule the form and the import share: four digits not starting with 0 lost the
+    leading zero of a German postcode (01001-09999) in Excel or when typed."""
+    assert pad_postcode(value) == padded
+    assert check_postcode(value) == padded
+    assert pad_postcode("46045") == "46045"
+    assert pad_postcode("0604") == "0604"  # no German postcode starts with 00
 
 
 # -- URL ---------------------------------------------------------------------------------

@@ -22,6 +22,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("delete", "&Löschen …", QKeySequence.StandardKey.Delete, "Ausgewählten Eintrag löschen"),
     ActionSpec("find", "&Suchen", QKeySequence.StandardKey.Find, "In die Suche springen"),
     ActionSpec(
+        "find_duplicates",
+        "Mögliche &Duplikate …",
+        None,
+        "Einrichtungen oder Kontakte suchen, die dieselben sein könnten wie der ausgewählte, und zusammenführen",
+    ),
+    ActionSpec(
         "export_list",
         "Liste &exportieren …",
         "Ctrl+E",

@@ -18,11 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
+from atlas.duplicates import Candidate, title_of
 from atlas.errors import AtlasError, ConflictError, DuplicateWarning, NotFoundError, ValidationError
 from atlas.geocoding import NEW_PLACE_DESCRIPTION
+from atlas.merging import MergedRecords
 from atlas.models import Vocabulary
 from atlas.records import RecordData
 from atlas.schema import EntitySpec, Kind
+from ui.duplicate_dialog import DuplicateDialog, MergeDialog
 from ui.editors import Editor, make_editor
 from ui.widgets import ElidedLabel, FittingScrollArea
 
@@ -35,6 +38,8 @@ class RecordForm(QWidget):
     saved = Signal(int)  # record id
     dirtyChanged = Signal(bool)
     recordShown = Signal(object)  # the record id now in the form, or None for a new one
+    openRecord = Signal(str, int)  # entity, id: show this record in its list
+    mergeDone = Signal(object, object)  # MergedRecords, the chosen values (for the undo stack)
 
     def __init__(self, atlas: Atlas, spec: EntitySpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +49,8 @@ class RecordForm(QWidget):
         self.record: RecordData | None = None
         self._dirty = False
         self._loading = False
+        self.duplicate_dialog: DuplicateDialog | None = None  # the last one asked
+        self.merge_dialog: MergeDialog | None = None
 
         self.heading = ElidedLabel()  # a long title ends in "…" rather than widening the window
         self.heading.setObjectName("formHeading")
@@ -307,15 +314,7 @@ class RecordForm(QWidget):
             self._show_errors(err.errors)
             return False
         except DuplicateWarning as err:
-            answer = QMessageBox.question(
-                self,
-                self.tr("Möglicher Doppeleintrag"),
-                str(err),
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer == QMessageBox.StandardButton.Save:
-                return self.save(confirm_duplicate=True)
+            self._ask_duplicate(err, values)
             return False
         except ConflictError as err:
             box = QMessageBox(
@@ -335,3 +334,85 @@ class RecordForm(QWidget):
         self.load(saved)
         self.saved.emit(saved.id)
         return True
+
+    # -- possible duplicates -----------------------------------------------------
+    def find_duplicates(self) -> bool:
+        """Ask for the stored duplicates of the record shown (saved, unchanged); False if
+        there are none. Merging keeps the record shown."""
+        if self.record is None or (self._dirty and not self.confirm_leave()):
+            return False
+        try:
+            found = self.service.duplicate_candidates(self.record.id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.spec.singular, str(err))
+            return False
+        if not found:
+            return False
+        dialog = DuplicateDialog(self.spec, found, new=False, stored=True, parent=self)
+        dialog.chosen.connect(self._stored_duplicate_chosen)
+        dialog.finished.connect(dialog.deleteLater)
+        self.duplicate_dialog = dialog
+        dialog.open()
+        return True
+
+    def _stored_duplicate_chosen(self, what: str, candidate: Candidate) -> None:
+        if what == DuplicateDialog.OPEN:
+            self.show_record(candidate.id)
+            self.openRecord.emit(self.spec.key, candidate.id)
+            return
+        if what != DuplicateDialog.MERGE or self.record is None:
+            return
+        try:
+            keep = self.service.get(self.record.id)
+            other = self.service.get(candidate.id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.spec.singular, str(err))
+            return
+        dialog = MergeDialog(self.atlas, self.spec, keep, other, other_saved=True, parent=self)
+        dialog.merged.connect(lambda merged: self._merged(merged, dialog.values()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.merge_dialog = dialog
+        dialog.open()
+
+    def _ask_duplicate(self, err: DuplicateWarning, values: dict[str, Any]) -> None:
+        """'Mögliches Duplikat': create anyway, open the stored one, or merge."""
+        dialog = DuplicateDialog(self.spec, err.candidates, new=self.record is None, parent=self)
+        dialog.chosen.connect(lambda what, candidate: self._duplicate_chosen(what, candidate, values))
+        dialog.finished.connect(dialog.deleteLater)
+        self.duplicate_dialog = dialog
+        dialog.open()
+
+    def _duplicate_chosen(self, what: str, candidate: Candidate, values: dict[str, Any]) -> None:
+        if what == DuplicateDialog.CREATE:
+            self.save(confirm_duplicate=True)
+            return
+        if what == DuplicateDialog.OPEN:
+            self._set_dirty(False)
+            self.show_record(candidate.id)
+            self.openRecord.emit(self.spec.key, candidate.id)
+            return
+        try:
+            keep = self.service.get(candidate.id)
+            mine = self.service.validate(values)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.spec.singular, str(err))
+            return
+        current = self.record
+        other = RecordData(
+            entity=self.spec.key,
+            id=current.id if current else 0,
+            version=current.version if current else 0,
+            title=title_of(self.spec.key, mine),
+            values={f.name: mine.get(f.name) for f in self.spec.fields},
+        )
+        dialog = MergeDialog(self.atlas, self.spec, keep, other, other_saved=current is not None, parent=self)
+        dialog.merged.connect(lambda merged: self._merged(merged, dialog.values()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.merge_dialog = dialog
+        dialog.open()
+
+    def _merged(self, merged: MergedRecords, values: dict[str, Any]) -> None:
+        self._set_dirty(False)
+        self.show_record(merged.kept_id)
+        self.mergeDone.emit(merged, values)
+        self.openRecord.emit(self.spec.key, merged.kept_id)

@@ -598,6 +598,9 @@ class CheckPage(QWizardPage):
         bold.setBold(True)
         self.counts.setFont(bold)
         self.message = _plain()
+        self.notes = _plain()  # values the import changed, per row (a postcode's leading 0)
+        self.notes.setObjectName("importNotes")
+        self.notes.hide()
 
         self.errors = QTableWidget(0, 3)
         self.errors.setHorizontalHeaderLabels([self.tr("Zeile"), self.tr("Spalte"), self.tr("Fehler")])
@@ -665,6 +668,7 @@ class CheckPage(QWizardPage):
         layout.addWidget(self.counts)
         layout.addWidget(self.running)
         layout.addWidget(self.message)
+        layout.addWidget(self.notes)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.filler, 1)
         layout.addLayout(buttons)
@@ -743,6 +747,7 @@ class CheckPage(QWizardPage):
             )
         )
         self.message.hide()
+        self._show_notes(plan)
         self._fill_errors(plan)
         self._fill_duplicates(plan)
         self.tabs.setTabText(0, self.tr("Fehlerhafte Zeilen ({n})").format(n=_n(len(invalid))))
@@ -771,6 +776,17 @@ class CheckPage(QWizardPage):
         self.report_button.setVisible(bool(invalid))
         self.again_button.setEnabled(True)
         self._explain()
+
+    def _show_notes(self, plan: ImportPlan) -> None:
+        notes = plan.notes
+        if not notes:
+            self.notes.hide()
+            return
+        lines = [str(n) for n in notes[:5]]
+        if len(notes) > 5:
+            lines.append(self.tr("… und {n} weitere.").format(n=_n(len(notes) - 5)))
+        self.notes.setText(self.tr("Hinweise ({n}):").format(n=_n(len(notes))) + "\n" + "\n".join(lines))
+        self.notes.show()
 
     def _fill_errors(self, plan: ImportPlan) -> None:
         errors = plan.errors

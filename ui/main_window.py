@@ -25,6 +25,7 @@ from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.geocoding import Outcome
+from atlas.merging import MergedRecords
 from atlas.records import DeletedRecord
 from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
@@ -45,7 +46,7 @@ from ui.meeting_panel import MeetingPanel
 from ui.section import SectionWidget
 from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
-from ui.undo import DeleteCommand
+from ui.undo import DeleteCommand, MergeCommand
 from ui.undo_keys import UndoKeys
 from ui.widgets import ElidedLabel
 from ui.window_layout import SectionMap, fit_to_screen
@@ -250,6 +251,8 @@ class MainWindow(QMainWindow):
             section.add_detail_panel(panel, stretch=2)
             self.panels[key] = panel
         section.listChanged.connect(lambda s=section: self._list_changed(s))
+        section.form.openRecord.connect(self.open_record)
+        section.form.mergeDone.connect(lambda merged, values, s=section: self._merged(s, merged, values))
         if key == "institution":
             section.form.saved.connect(self._institution_saved)
         section.selectionChanged.connect(lambda rid, s=section: self._selection_changed(s, rid))
@@ -284,6 +287,7 @@ class MainWindow(QMainWindow):
         a["save"].triggered.connect(self.save_current)
         a["delete"].triggered.connect(self.delete_current)
         a["find"].triggered.connect(self.focus_search)
+        a["find_duplicates"].triggered.connect(self.find_duplicates)
         a["quit"].triggered.connect(self.close)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
         a["export_list"].triggered.connect(lambda: self.export_list())
@@ -317,7 +321,7 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu(self.tr("&Bearbeiten"))
         edit_menu.addActions([undo, redo])
         edit_menu.addSeparator()
-        edit_menu.addActions([a["find"], a["taxonomies"]])
+        edit_menu.addActions([a["find"], a["find_duplicates"], a["taxonomies"]])
         print_menu = bar.addMenu(self.tr("D&rucken"))
         print_menu.addActions(
             [a["report_contacts"], a["report_sign_in"], a["report_directory"], a["report_network"]]
@@ -447,6 +451,31 @@ class MainWindow(QMainWindow):
         if section.form.record is None and not section.form.is_dirty():
             section.refresh()
             section.open(deleted.id)
+
+    def find_duplicates(self) -> None:
+        """Stored records the duplicate rule calls the same as the selected one."""
+        section = self.current_section()
+        if section is None or section.spec.key not in ("institution", "contact"):
+            QMessageBox.information(
+                self,
+                self.tr("Mögliche Duplikate"),
+                self.tr("Duplikate lassen sich für Einrichtungen und Kontakte suchen."),
+            )
+            return
+        if section.current_id() is None:
+            self.statusBar().showMessage(self.tr("Bitte zuerst einen Eintrag in der Liste auswählen."), 5000)
+            return
+        if not section.form.find_duplicates():
+            self.statusBar().showMessage(self.tr("Keine möglichen Duplikate gefunden."), 8000)
+
+    def _merged(self, section: SectionWidget, merged: MergedRecords, values: dict[str, object]) -> None:
+        """A merge from the duplicate question: on the undo stack like a delete."""
+        self.undo_stack.push(
+            MergeCommand(self.atlas.merging, section.service, merged, values, self._undo_failed)
+        )
+        self.statusBar().showMessage(
+            self.tr("„{title}“ zusammengeführt – Rückgängig mit Strg+Z.").format(title=merged.title), 10000
+        )
 
     def _undo_failed(self, message: str) -> None:
         QMessageBox.warning(self, self.tr("Rückgängig"), message)
