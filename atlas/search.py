@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from atlas import models as m
-from atlas.text import FOLD_VERSION, digits_query, fold, fold_for_index, like_pattern, phone_digits
+from atlas.text import (
+    FOLD_VERSION,
+    digits_query,
+    fold,
+    fold_for_index,
+    fold_transliterated,
+    like_pattern,
+    phone_digits,
+)
 
 KINDS: dict[type[m.Record], str] = {
     m.Institution: "institution",
@@ -311,7 +319,20 @@ def mentioning(conn: Connection, model: type[m.Term | m.Quarter], ids: Iterable[
 def terms(query: str) -> list[str]:
     """The folded words of a query; every word must occur (AND). A word written like a
     phone number ("0208/123") is searched by its digits."""
-    return [w for w in (digits_query(w) for w in fold(query).split()) if w]
+    return [w for w, _alt in _words(query)]
+
+
+def _words(query: str) -> list[tuple[str, str | None]]:
+    """Each folded word, with its transliterated spelling where that differs ("øre":
+    "ore" or "oere"), so a typed umlaut also finds the name written with "ae"."""
+    found: list[tuple[str, str | None]] = []
+    for raw in query.split():
+        word = digits_query(fold(raw))
+        if not word:
+            continue
+        alt = fold_transliterated(raw) if not raw.isascii() else word
+        found.append((word, alt if alt != word else None))
+    return found
 
 
 def _index_can_answer(word: str) -> bool:
@@ -321,7 +342,7 @@ def _index_can_answer(word: str) -> bool:
 
 def matching(kind: str, query: str) -> Select[Any] | None:
     """A sub-select of the ids of ``kind`` matching ``query``, or None for 'everything'."""
-    words = terms(query)
+    words = _words(query)
     if not words:
         return None
     # SQLite hands only two-argument LIKE to FTS5: with an ESCAPE clause the trigram
@@ -330,13 +351,24 @@ def matching(kind: str, query: str) -> Select[Any] | None:
     # and for words shorter than a trigram, which the index cannot answer anyway:
     # SQLite 3.40 (shipped with Python 3.11) crashes on a short LIKE handed to FTS5
     # before a longer one ("ab cde").
-    clauses = " AND ".join(
-        f"body LIKE :w{i}" if _index_can_answer(w) else f"body LIKE :w{i} ESCAPE '\\'"
-        for i, w in enumerate(words)
-    )
-    stmt = text(f"SELECT ref_id FROM {TABLES[kind]} WHERE {clauses}").bindparams(
-        **{f"w{i}": like_pattern(w) for i, w in enumerate(words)}
-    )
+    table = TABLES[kind]
+    clauses: list[str] = []
+    either: list[str] = []  # a word with two spellings: its own select, intersected
+    params: dict[str, str] = {}
+    for i, (word, alt) in enumerate(words):
+        params[f"w{i}"] = like_pattern(word)
+        if alt is not None and _index_can_answer(word) and _index_can_answer(alt):
+            params[f"v{i}"] = like_pattern(alt)
+            either.append(
+                f"SELECT ref_id FROM (SELECT ref_id FROM {table} WHERE body LIKE :w{i}"
+                f" UNION SELECT ref_id FROM {table} WHERE body LIKE :v{i})"
+            )
+        elif _index_can_answer(word):
+            clauses.append(f"body LIKE :w{i}")
+        else:
+            clauses.append(f"body LIKE :w{i} ESCAPE '\\'")
+    selects = ([f"SELECT ref_id FROM {table} WHERE {' AND '.join(clauses)}"] if clauses else []) + either
+    stmt = text(" INTERSECT ".join(selects)).bindparams(**params)
     found = stmt.columns(column("ref_id", Integer)).subquery()
     return select(found.c.ref_id)
 

@@ -134,6 +134,13 @@ def fold(text: str) -> str:
     return low if low.isascii() else _fold_lower(low, _FOLDED)
 
 
+def fold_transliterated(text: str) -> str:
+    """:func:`fold` with umlauts and ø transliterated: 'Øre' -> 'oere', 'Ärzte' -> 'aerzte'
+    (the second spelling :func:`fold_for_index` stores)."""
+    low = text.lower()
+    return low if low.isascii() else _fold_lower(low, _FOLDED_AE)
+
+
 def fold_for_index(text: str) -> str:
     """What the search index stores: both spellings of umlauts, so 'ärzte', 'arzte'
     and 'aerzte' all find 'Ärztehaus'."""
