@@ -46,13 +46,22 @@ def settings(tmp_path: Path) -> QSettings:
     return values
 
 
-@pytest.fixture
-def window(qtbot, atlas: Atlas, settings: QSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(atlas, "test.sqlite", settings)
+OFFICE_SCREEN = (1366, 768)
+
+
+def office_window(qtbot, atlas: Atlas, settings: QSettings, name: str = "test.sqlite") -> MainWindow:  # type: ignore[no-untyped-def]
+    """The window as a coach has it on her office PC: 1366×768, shown."""
+    win = MainWindow(atlas, name, settings)
     qtbot.addWidget(win)
+    win.resize(*OFFICE_SCREEN)
     win.show()
     qtbot.waitExposed(win)
-    yield win
+    return win
+
+
+@pytest.fixture
+def window(qtbot, atlas: Atlas, settings: QSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    yield office_window(qtbot, atlas, settings)
 
 
 class Answers:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from atlas.core import Atlas
 from main import DEMO_DB, bootstrap
-from tests.ui.conftest import Answers
+from tests.ui.conftest import Answers, office_window
 from tests.ui.test_layout import layout_problems
 from ui.app import demo_opener
 from ui.geo_dialogs import QuarterImportDialog
@@ -20,14 +20,7 @@ from ui.import_wizard import ImportWizard
 from ui.main_window import MainWindow
 from ui.manual import MANUAL, ManualDialog
 
-
-def open_window(qtbot, atlas: Atlas, settings: QSettings) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(atlas, "test.sqlite", settings)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+open_window = office_window
 
 
 def click(qtbot, window: MainWindow, name: str) -> None:  # type: ignore[no-untyped-def]

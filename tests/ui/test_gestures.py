@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableView, QWidget
 
 from atlas.core import Atlas
-from tests.ui.conftest import Answers
+from tests.ui.conftest import Answers, office_window
 from tests.ui.test_map import js, state, wait_markers
 from ui.main_window import MainWindow
 from ui.meeting_panel import MeetingPanel
@@ -75,11 +75,7 @@ def test_a_click_on_an_institution_opens_it_follows_on_the_map_and_delete_names_
 
 
 def open_window(qtbot, atlas: Atlas, settings, with_map: bool = False) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(atlas, "test.sqlite", settings)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
+    window = office_window(qtbot, atlas, settings)
     if with_map:
         pane = window.start_map()
         qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)

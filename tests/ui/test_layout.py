@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
+from tests.ui.conftest import office_window
 from ui.editors import ChoiceEditor, LineEditor
 from ui.main_window import SECTIONS, MainWindow
 from ui.widgets import ElidedLabel
@@ -155,11 +156,7 @@ def test_every_section_fits_the_small_screen(
 def test_the_map_shows_only_on_sections_with_places_and_remembers_the_choice(
     qtbot, demo: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
-    window = MainWindow(demo, "demo.sqlite", settings)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
+    window = office_window(qtbot, demo, settings, "demo.sqlite")
     shown = {}
     for index, (_label, keys) in enumerate(SECTIONS):
         window.show_section(index)
@@ -221,11 +218,7 @@ def test_a_new_window_is_no_larger_than_its_screen(qtbot, demo: Atlas, tmp_path:
 def test_long_values_and_titles_show_their_beginning_and_do_not_widen_the_window(
     qtbot, demo: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
-    window = MainWindow(demo, "demo.sqlite", settings)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
+    window = office_window(qtbot, demo, settings, "demo.sqlite")
     long_name = "Schuldnerberatung für Alleinerziehende und Familien in besonderen Lebenslagen " * 2
     record = demo.institutions.save(None, {"name": long_name.strip()})
     meetings = demo.records["meeting"]
