@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
 from atlas.errors import AtlasError
 from atlas.mapdata import FALLBACK_CENTER, MapData, json_for_script
 
@@ -30,6 +32,10 @@ CSS_ASSETS = (
     ("atlas_css", "atlas-map.css"),
 )
 MAP_VAR = "atlas_map"
+
+
+#: Stands in the rendered template where the embedded data goes (see build_page).
+DATA_MARKER = "@@ATLAS-DATA-7f3c2a@@"
 
 
 def build_page(
@@ -69,12 +75,11 @@ def build_page(
     root.header.add_child(Element(f'<script src="{asset_base}atlas-map.js"></script>'))
     data = "null"
     if embedded is not None:
+        # branca renders an Element's text as a Jinja2 template: data must never be template
+        # text ("{{ … }}" would run). Only a fixed marker goes through the template; the JSON
+        # takes its place after rendering.
         root.html.add_child(
-            Element(
-                '<script type="application/json" id="atlas-data">'
-                + json_for_script(embedded.to_json())
-                + "</script>"
-            )
+            Element(f'<script type="application/json" id="atlas-data">{DATA_MARKER}</script>')
         )
         data = "JSON.parse(document.getElementById('atlas-data').textContent)"
     # After the whole page script ran (folium defines the map variable at its end).
@@ -84,6 +89,9 @@ def build_page(
         )
     )
     html: str = root.render()
+    if embedded is not None:
+        assert html.count(DATA_MARKER) == 1
+        html = html.replace(DATA_MARKER, json_for_script(embedded.to_json()), 1)
     return html
 
 
@@ -146,7 +154,7 @@ def standalone_html(data: MapData, *, title: str = "Stadtteil-Atlas") -> str:
     """One self-contained HTML file: opens offline in any browser, no remote request."""
     html = build_page(asset_base="", channel=False, embedded=data)
     html = inline_assets(html)
-    safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    safe_title = str(escape(title))
     return html.replace("<head>", f"<head>\n<title>{safe_title}</title>", 1)
 
 

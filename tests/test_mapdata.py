@@ -94,3 +94,37 @@ def test_standalone_file_inlines_everything(demo: Atlas) -> None:
     assert "<script src=" not in html and '<link rel="stylesheet"' not in html
     assert "L.markerClusterGroup" in html and "Alt-Oberhausen" in html
     assert "data:image/png;base64," in html  # Leaflet's control images, inlined
+
+
+TEMPLATE_TEXT = (
+    "{{ cycler.__init__.__globals__.os.popen('touch {canary}').read() }}",
+    "Kita {{ Sonnenschein }}",
+    "Beratung {% offen",
+    "Treff {# kein Kommentar #} Nord",
+    "{%- raw %}{{ 7*7 }}{% endraw -%}",
+    "Café </script><script>alert(1)</script>",
+    "@@ATLAS-DATA-7f3c2a@@",  # the data marker itself
+)
+
+
+def test_data_is_never_template_text_in_the_exported_map(atlas: Atlas, tmp_path: Path) -> None:
+    """branca renders an Element's text as Jinja2: a name must come out as written, run nothing."""
+    import json
+    import re
+
+    canary = tmp_path / "pwned"
+    names = [t.replace("{canary}", str(canary)) for t in TEMPLATE_TEXT]
+    quarter = atlas.quarters.save(None, {"name": "{{ quartier }}"}).id
+    for n, name in enumerate(names):
+        atlas.institutions.save(
+            None, {"name": name, "lat": 51.47 + n / 1000, "lon": 6.85, "quarter_id": quarter}
+        )
+    html = standalone_html(atlas.maps.data(), title="{{ titel }} <b>")
+    assert not canary.exists()
+    found = re.search(r'<script type="application/json" id="atlas-data">(.*?)</script>', html, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert sorted(p["name"] for p in data["places"]) == sorted(names)
+    assert "{{ quartier }}" in json.dumps(data, ensure_ascii=False)
+    assert "<title>{{ titel }} &lt;b&gt;</title>" in html
+    assert "49" not in [p["name"] for p in data["places"]]
