@@ -178,8 +178,6 @@ def _find_duplicates(
     """Per valid row the best match in the database (same address, e-mail or phone; else
     an alike name within its block: same postcode, same institution), else the first
     earlier row of the file it resembles the same way."""
-    from rapidfuzz import fuzz, process
-
     valid = [r for r in rows if r.ok]
     row_keys = [keys(kind, r.values) for r in valid]
     keys_of = [k.name for k in row_keys]
@@ -236,15 +234,10 @@ def _find_duplicates(
             if hit is not None:
                 match = from_db(planned, hit, why(rk, hit.keys), 100.0)
             elif sub in db_keys:
-                best: tuple[float, _Existing] | None = None
-                for _choice, score, index in process.extract(
-                    key, db_keys[sub], scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD, limit=None
-                ):
-                    if best is None or score > best[0]:
-                        best = (score, by_block[sub][index])
-                if best is not None:
-                    e = best[1]
-                    match = from_db(planned, e, why(rk, e.keys), float(best[0]))
+                alike_db = _most_alike(key, db_keys[sub])
+                if alike_db is not None:
+                    e = by_block[sub][alike_db[1]]
+                    match = from_db(planned, e, why(rk, e.keys), alike_db[0])
         # within the file
         if match is None:
             same = file_exact.find(rk, row_keys)
@@ -268,19 +261,15 @@ def _find_duplicates(
                     reason=alike.reason if alike is not None else "",
                 )
             elif sub in earlier_keys:
-                best_row: tuple[float, int] | None = None
-                for _choice, score, index in process.extract(
-                    key, earlier_keys[sub], scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD, limit=None
-                ):
-                    if best_row is None or score > best_row[0]:
-                        best_row = (score, earlier[sub][index])
-                if best_row is not None:
-                    alike = compare(rk, row_keys[best_row[1]])
+                alike_row = _most_alike(key, earlier_keys[sub])
+                if alike_row is not None:
+                    first = earlier[sub][alike_row[1]]
+                    alike = compare(rk, row_keys[first])
                     match = Duplicate(
                         planned.row,
                         planned.title,
-                        float(best_row[0]),
-                        other_row=valid[best_row[1]].row,
+                        alike_row[0],
+                        other_row=valid[first].row,
                         reason=alike.reason if alike is not None else "",
                     )
         if match is not None:
@@ -291,3 +280,12 @@ def _find_duplicates(
             earlier.setdefault(sub, []).append(n)
             earlier_keys.setdefault(sub, []).append(key)
     return found
+
+
+def _most_alike(key: str, choices: Sequence[str]) -> tuple[float, int] | None:
+    """Score and index of the first of the most alike ``choices`` at or above the
+    duplicate threshold, or None."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=DUPLICATE_THRESHOLD)
+    return (float(found[1]), found[2]) if found is not None else None
