@@ -11,12 +11,49 @@ from atlas.merging import MergedRecords, MergeService
 from atlas.records import DeletedRecord, RecordService
 
 
-class DeleteCommand(QUndoCommand):
-    """Pushed after a successful delete; undo restores the same rows with the same ids.
+class _AfterTheFact(QUndoCommand):
+    """A command pushed after its action already happened: the first redo does nothing.
 
-    Errors cannot leave a Qt virtual call, so they go to ``on_error`` and the
-    command marks itself obsolete (the stack then drops it).
+    Errors cannot leave a Qt virtual call, so they go to ``on_error`` and the command
+    marks itself obsolete (the stack then drops it).
     """
+
+    def __init__(self, text: str, on_error: Callable[[str], None]) -> None:
+        super().__init__(text)
+        self.on_error = on_error
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self._guarded(self.do_again)
+
+    def undo(self) -> None:
+        if self._guarded(self.take_back):
+            self.taken_back()
+
+    def _guarded(self, step: Callable[[], None]) -> bool:
+        try:
+            step()
+        except AtlasError as err:
+            self.setObsolete(True)
+            self.on_error(str(err))
+            return False
+        return True
+
+    def do_again(self) -> None:
+        raise NotImplementedError
+
+    def take_back(self) -> None:
+        raise NotImplementedError
+
+    def taken_back(self) -> None:
+        """After a successful undo."""
+
+
+class DeleteCommand(_AfterTheFact):
+    """Pushed after a successful delete; undo restores the same rows with the same ids."""
 
     def __init__(
         self,
@@ -25,38 +62,26 @@ class DeleteCommand(QUndoCommand):
         on_error: Callable[[str], None],
         on_restored: Callable[[DeletedRecord], None] | None = None,
     ) -> None:
-        super().__init__(f"„{deleted.title}“ löschen")
+        super().__init__(f"„{deleted.title}“ löschen", on_error)
         self.service = service
         self.deleted = deleted
-        self.on_error = on_error
         self.on_restored = on_restored
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:  # the delete already happened when the command was pushed
-            self._first = False
-            return
-        try:
-            self.deleted = self.service.delete(self.deleted.id)
-        except AtlasError as err:
-            self.setObsolete(True)
-            self.on_error(str(err))
+    def do_again(self) -> None:
+        self.deleted = self.service.delete(self.deleted.id)
 
-    def undo(self) -> None:
-        try:
-            self.service.restore(self.deleted)
-        except AtlasError as err:
-            self.setObsolete(True)
-            self.on_error(str(err))
-            return
+    def take_back(self) -> None:
+        self.service.restore(self.deleted)
+
+    def taken_back(self) -> None:
         if self.on_restored is not None:
             self.on_restored(self.deleted)
 
 
-class MergeCommand(QUndoCommand):
+class MergeCommand(_AfterTheFact):
     """Pushed after a merge (``atlas.merging``); undo brings the merged-away record and its
     references back and the kept record's old values; redo merges again with the same
-    choices. Errors go to ``on_error`` and make the command obsolete, as above."""
+    choices."""
 
     def __init__(
         self,
@@ -66,29 +91,16 @@ class MergeCommand(QUndoCommand):
         values: dict[str, object],
         on_error: Callable[[str], None],
     ) -> None:
-        super().__init__(f"„{merged.title}“ zusammenführen")
+        super().__init__(f"„{merged.title}“ zusammenführen", on_error)
         self.service = service
         self.records = records
         self.merged = merged
         self.values = values
-        self.on_error = on_error
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:  # the merge already happened when the command was pushed
-            self._first = False
-            return
-        try:
-            keep = self.records.get(self.merged.kept_id)
-            other = self.records.get(self.merged.dropped_id) if self.merged.dropped_id is not None else None
-            self.merged = self.service.merge(self.merged.entity, keep, other, self.values)
-        except AtlasError as err:
-            self.setObsolete(True)
-            self.on_error(str(err))
+    def do_again(self) -> None:
+        keep = self.records.get(self.merged.kept_id)
+        other = self.records.get(self.merged.dropped_id) if self.merged.dropped_id is not None else None
+        self.merged = self.service.merge(self.merged.entity, keep, other, self.values)
 
-    def undo(self) -> None:
-        try:
-            self.service.unmerge(self.merged)
-        except AtlasError as err:
-            self.setObsolete(True)
-            self.on_error(str(err))
+    def take_back(self) -> None:
+        self.service.unmerge(self.merged)
