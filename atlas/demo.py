@@ -58,12 +58,10 @@ from atlas.demo_data import (  # noqa: F401
     FIRST_NAMES,
     FRA,
     FUNCTIONS,
-    HOLIDAYS,
     HOURS,
     INSTITUTIONS,
     LANGUAGES,
     LAST_NAMES,
-    MONTHS_DE,
     N_ACTORS,
     N_CONTACTS,
     N_INSTITUTIONS,
@@ -76,7 +74,6 @@ from atlas.demo_data import (  # noqa: F401
     POSTCODES,
     QUARTER_COLORS,
     QUARTER_NOTES,
-    ROUND_TABLES,
     SB,
     STATUS_COUNTS,
     STORY_INSTITUTION,
@@ -86,7 +83,6 @@ from atlas.demo_data import (  # noqa: F401
     UNPLACED,
     Inst,
     OfferTpl,
-    RoundTableTpl,
 )
 from atlas.demo_geo import (
     QUARTER_RINGS,
@@ -94,6 +90,7 @@ from atlas.demo_geo import (
     random_point_in,
 )
 from atlas.demo_network import NetworkPart, random_date
+from atlas.demo_rounds import HOLIDAYS, MONTHS_DE, ROUND_TABLES, RoundTableTpl  # noqa: F401
 from db.engine import make_sessions
 from db.migrate import open_database
 

@@ -17,19 +17,16 @@ from atlas.demo_data import (
     ACTIVE_MIN_MEETINGS,
     ACTIVE_WINDOW_DAYS,
     CITY_OFFICE,
-    HOLIDAYS,
     INSTITUTIONS,
-    MONTHS_DE,
     N_ACTORS,
     NETWORK_OFFICE,
     NOT_ACTORS,
     PERSON_ACTORS,
-    ROUND_TABLES,
     STATUS_COUNTS,
     STORY_INSTITUTION,
     Inst,
-    RoundTableTpl,
 )
+from atlas.demo_rounds import HOLIDAYS, MONTHS_DE, ROUND_TABLES, RoundTableTpl
 
 
 def nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date:
