@@ -49,9 +49,7 @@ class Atlas:
         # Who is really active: computed from attendance by a rule kept in the database.
         self.network = NetworkService(sessions, self.changes, user, self.clock)
         # The actors list shows, sorts and filters by the computed status, not the recorded stage.
-        self.records["actor"].set_computed(
-            "status", lambda: {a: s.status.value for a, s in self.network.states().items()}
-        )
+        self.records["actor"].set_computed("status", ComputedStatus(self.network, self.changes, self.clock))
         # DSGVO for contact persons: Art. 15 information and Art. 17 erasure, one action each.
         self.privacy = PrivacyService(sessions, self.changes, self.clock)
         # Quarter boundaries: point-in-quarter, re-assignment, GeoJSON import. An
@@ -113,6 +111,33 @@ class Atlas:
     def rebuild_search_index(self) -> None:
         with self.sessions.begin() as session:
             search.rebuild(session.connection())
+
+
+class ComputedStatus:
+    """The actors list's status column: every actor's computed status, kept until the next
+    change of anything (or the next day), because the list fetches its rows in chunks of
+    120 while scrolling and each computation reads all attendance."""
+
+    def __init__(self, network: NetworkService, changes: ChangeBus, clock: Clock) -> None:
+        self._network = network
+        self._clock = clock
+        self._kept: tuple[object, dict[int, str]] | None = None
+        self._generation = 0  # a change while computing: the result is not kept
+        changes.subscribe(self._forget)
+
+    def _forget(self, _change: object) -> None:
+        self._generation += 1
+        self._kept = None
+
+    def __call__(self) -> dict[int, str]:
+        day = self._clock.today()
+        kept = self._kept
+        if kept is None or kept[0] != day:
+            generation = self._generation
+            kept = (day, {a: s.status.value for a, s in self._network.states(day).items()})
+            if generation == self._generation:
+                self._kept = kept
+        return kept[1]
 
 
 #: Shared setting under which a database names a fixed "today" for itself (the demo).

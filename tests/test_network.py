@@ -341,6 +341,8 @@ def test_a_guest_without_an_institution_is_no_network_member(demo: Atlas) -> Non
 
 def test_actor_list_shows_sorts_and_filters_by_the_computed_status(atlas: Atlas) -> None:
     recorded_informed = actor(atlas, "Kam zweimal", stage="informiert")
+    status_col = [c.key for c in atlas.actors.spec.columns].index("status")
+    assert atlas.actors.rows([recorded_informed])[recorded_informed][status_col] == "informiert"
     recorded_active = actor(atlas, "Laut Liste aktiv", stage="aktiv")
     round_table(atlas, "Hat noch nicht getagt", recorded_active)  # so nothing it missed was recorded
     for day in (D(2026, 10, 1), D(2026, 10, 20)):
@@ -349,8 +351,7 @@ def test_actor_list_shows_sorts_and_filters_by_the_computed_status(atlas: Atlas)
     on = atlas.network.states(D(2026, 11, 15))
     assert on[recorded_informed].status.value == "aktiv"
     assert atlas.clock.today() == D(2026, 11, 16)
-    rows = atlas.actors.rows([recorded_informed, recorded_active])
-    status_col = [c.key for c in atlas.actors.spec.columns].index("status")
+    rows = atlas.actors.rows([recorded_informed, recorded_active])  # kept values were forgotten
     assert rows[recorded_informed][status_col] == "aktiv"
     assert rows[recorded_active][status_col] == "aktiv"  # laut Erfassung
     from atlas.schema import FilterKind
