@@ -108,6 +108,14 @@ class ActorStatus(StrEnum):
     DORMANT = "ruhend"
 
 
+class ConsentState(StrEnum):
+    """Whether a contact agreed to be kept (``contact.consent_state``)."""
+
+    UNKNOWN = "unbekannt"  # e.g. imported from a list: to be asked
+    GIVEN = "erteilt"  # with date, purpose, source and who recorded it
+    REFUSED = "abgelehnt"
+
+
 class GeocodeState(StrEnum):
     """Where an institution's pin came from (``institution.geocode_status``)."""
 
@@ -238,6 +246,11 @@ class Contact(Record):
     consent_date: Mapped[dt.date | None] = mapped_column(Date)
     consent_purpose: Mapped[str | None] = mapped_column(String(300))
     consent_source: Mapped[str | None] = mapped_column(String(200))
+    #: see ``ConsentState``: "unbekannt" until asked (imports), "erteilt" or "abgelehnt".
+    consent_state: Mapped[str] = mapped_column(
+        String(20), default=ConsentState.UNKNOWN.value, server_default="unbekannt", index=True
+    )
+    consent_recorded_by: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
 
     institution: Mapped[Institution | None] = relationship()
@@ -396,6 +409,22 @@ class FollowUp(Record):
     who: Mapped[str | None] = mapped_column(String(200))
     due: Mapped[dt.date | None] = mapped_column(Date, index=True)
     done: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class ErasureEntry(Record):
+    """An erasure under Art. 17 DSGVO, kept without personal data.
+
+    Only the erased record's id and a salted hash of what identified the person (the salt
+    lives in ``app_setting`` ``privacy.salt``), so an erasure can be applied again when an
+    older backup comes back, without the register itself naming anyone.
+    """
+
+    __tablename__ = "erasure_register"
+
+    entity: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    erased_on: Mapped[dt.date] = mapped_column(Date)
 
 
 class AppSetting(Record):
