@@ -23,7 +23,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("contact", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
+    with op.batch_alter_table(
+        "contact", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.add_column(
             sa.Column("consent_state", sa.String(length=20), server_default="unbekannt", nullable=False)
         )
@@ -51,7 +53,9 @@ def downgrade() -> None:
     with op.batch_alter_table("erasure_register", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_erasure_register_fingerprint"))
     op.drop_table("erasure_register")
-    with op.batch_alter_table("contact", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
+    with op.batch_alter_table(
+        "contact", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contact_consent_state"))
         batch_op.drop_column("consent_recorded_by")
         batch_op.drop_column("consent_state")
