@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -604,7 +603,7 @@ def test_a_record_deleted_between_preview_and_import_rolls_back(tmp_path: Path, 
     assert atlas.institutions.count() == 0
 
 
-def test_fifty_thousand_rows_stay_fast(tmp_path: Path, atlas: Atlas) -> None:
+def test_fifty_thousand_rows_import_whole_with_steady_progress(tmp_path: Path, atlas: Atlas) -> None:
     header = ["Name", "PLZ", "Ort", "Kategorie", "Breitengrad", "Längengrad"]
     postcodes = ["46045", "46047", "46049", "46117", "01067", "10115", "20095", "80331"]
     rows = [
@@ -612,7 +611,6 @@ def test_fifty_thousand_rows_stay_fast(tmp_path: Path, atlas: Atlas) -> None:
         for i in range(50_000)
     ]
     path = write_csv(tmp_path / "gross.csv", rows, header)
-    started = time.perf_counter()
     table = imp.read_table(path)
     assert len(table) == 50_000 and table.rows[-1][0] == 50_001
     calls: list[int] = []
@@ -626,10 +624,10 @@ def test_fifty_thousand_rows_stay_fast(tmp_path: Path, atlas: Atlas) -> None:
     assert plan.errors == () and plan.duplicates == ()
     assert calls[0] == 0 and calls[-1] == 50_000
     result = imp.apply(atlas, plan)
-    took = time.perf_counter() - started
     assert result.created == 50_000
     assert atlas.institutions.list_ids("treffpunkt 49999") != []
-    assert took < 30, took  # ~6 s on the 2-core reference machine
+    # Its speed is measured in benchmarks/bench_import.py, not asserted here (the suite
+    # may share the machine).
 
 
 # -- other kinds -----------------------------------------------------------------------

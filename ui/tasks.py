@@ -8,31 +8,42 @@ services do) and return plain data, never ORM objects or widgets.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 
 class _Relay(QObject):
-    finished = Signal(object)
-    failed = Signal(object)
+    """Carries a job's outcome to the GUI thread: ``(token, ok, payload)``.
+
+    One relay per runner, created after its pool and so destroyed after it (children are
+    deleted in creation order, and the pool waits for its jobs): a worker never emits on
+    a deleted relay, and no relay is ever destroyed on a worker thread. (A relay per job,
+    freed by whichever thread dropped the last reference, crashed the suite once in ~650
+    tests with a segfault in a worker thread.)
+    """
+
+    outcome = Signal(int, bool, object)
 
 
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, fn: Callable[[], Any], relay: _Relay, token: int) -> None:
         super().__init__()
-        self.fn = fn
+        self.fn: Callable[[], Any] | None = fn
         self.relay = relay
+        self.token = token
 
     def run(self) -> None:
+        fn, self.fn = self.fn, None  # drop the closure here, not in the pool's delete
         try:
-            result = self.fn()
+            assert fn is not None, "a job runs once"
+            result = fn()
         except Exception as err:  # reported on the GUI thread, never lost
-            self.relay.failed.emit(err)
+            self.relay.outcome.emit(self.token, False, err)
         else:
-            self.relay.finished.emit(result)
+            self.relay.outcome.emit(self.token, True, result)
 
 
 class TaskRunner(QObject):
@@ -40,7 +51,10 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(threads)
-        self._relays: set[_Relay] = set()
+        self._relay = _Relay(self)  # after the pool: see _Relay
+        self._relay.outcome.connect(self._arrived)
+        self._waiting: dict[int, tuple[Callable[[Any], None], Callable[[BaseException], None] | None]] = {}
+        self._tokens = itertools.count(1)
 
     def run(
         self,
@@ -48,26 +62,18 @@ class TaskRunner(QObject):
         done: Callable[[Any], None],
         failed: Callable[[BaseException], None] | None = None,
     ) -> None:
-        relay = _Relay()  # lives on the GUI thread: its signals are delivered there
+        token = next(self._tokens)
+        self._waiting[token] = (done, failed)
+        self.pool.start(_Job(fn, self._relay, token))
 
-        def finish(result: Any) -> None:
-            self._relays.discard(relay)
-            if shiboken6.isValid(self):  # the window that asked may be gone by now
-                done(result)
-
-        def fail(error: Any) -> None:
-            self._relays.discard(relay)
-            if not shiboken6.isValid(self):
-                return
-            if failed is not None:
-                failed(error)
-            else:
-                raise error
-
-        relay.finished.connect(finish)
-        relay.failed.connect(fail)
-        self._relays.add(relay)
-        self.pool.start(_Job(fn, relay))
+    def _arrived(self, token: int, ok: bool, payload: Any) -> None:
+        done, failed = self._waiting.pop(token)
+        if ok:
+            done(payload)
+        elif failed is not None:
+            failed(payload)
+        else:
+            raise payload
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
