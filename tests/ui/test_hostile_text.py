@@ -89,6 +89,8 @@ def check_widgets(seen: Seen) -> None:
 def hover(view: QAbstractItemView, row: int, column: int = 0) -> str:
     """Rest the mouse on a cell: the tool tip Qt really shows (its own rich-text guess)."""
     index = view.model().index(row, column)
+    # Checked before Qt shows it: a raw name would make Qt read /dev/zero (and eat the memory).
+    shown_tip(view.model().data(index, Qt.ItemDataRole.ToolTipRole) or "")
     pos = view.visualRect(index).center()
     QApplication.sendEvent(
         view.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos, view.viewport().mapToGlobal(pos))
@@ -159,6 +161,10 @@ def test_the_hostile_corpus_is_shown_letter_for_letter_everywhere(
     assert seen.labels and seen.cells and seen.tips
     assert any(hostile.NAME in text for text in seen.labels)
     assert all("<b>" in text for text in seen.labels + seen.cells + seen.tips)
+    # ... also in the panels under the forms: follow-ups, attendance, the override's reason, partners.
+    for piece in ("Aufgabe", "Wer", "Nachname"):
+        assert any(hostile.name(piece) in text for text in seen.cells), piece
+    assert any("Begründung" in text for text in seen.labels)
 
     # Dialogs: the delete confirmation and the DSGVO question name the record as plain text.
     window.open_record("institution", ids["institution"])
@@ -196,3 +202,95 @@ def test_no_static_message_box_guesses_the_format() -> None:
         if any(f"QMessageBox.{name}(" in line for name in ("question", "warning", "information", "critical"))
     ]
     assert offenders == []
+
+
+def test_the_dialogs_show_the_hostile_corpus_as_text(
+    qtbot, atlas: Atlas, settings, answers: Answers, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Import preview and check, duplicate and merge dialogs, the print dialogs, a conflict."""
+
+    from atlas import reports
+    from tests.test_importing import write_csv
+    from ui.import_wizard import ImportWizard
+
+    ids = hostile.populate(atlas)
+    stored = atlas.institutions.get(ids["institution"])
+    twin = atlas.institutions.save(
+        None,
+        {"name": stored.title, "street": hostile.name("Straße"), "carrier": "Caritas & Diakonie <b>x</b>"},
+        confirm_duplicate=True,
+    )
+    seen = Seen()
+
+    # The import wizard: preview, columns, check with a duplicate and an error row.
+    rows = [[c.strip() or "x", c, "46045"] for c in hostile.CORPUS] + [
+        [stored.title, "y", "46045"],
+        ["", "z", ""],
+    ]
+    path = write_csv(
+        tmp_path / "<b>{{ 7*7 }} $title <img src=zero>.csv",
+        rows,
+        header=["Name", hostile.NAME, "PLZ"],
+        encoding="utf-8",
+    )
+    wizard = ImportWizard(atlas, kind="institution", mapping_folder=tmp_path / "config")
+    qtbot.addWidget(wizard)
+    wizard.resize(1100, 700)
+    wizard.show()
+    with qtbot.waitSignal(wizard.file_read, timeout=20000):
+        wizard.load_file(path)
+    check_widgets(seen)
+    preview = wizard.file_page.preview
+    assert preview.horizontalHeaderItem(1).text() == hostile.NAME
+    wizard.next()
+    check_widgets(seen)
+    with qtbot.waitSignal(wizard.checked, timeout=30000):
+        wizard.next()
+    check_widgets(seen)
+    assert wizard.check_page.duplicates.rowCount() >= 1
+    wizard.close()
+
+    # The duplicate question of a stored record, and the merge dialog with a choice per field.
+    window: MainWindow = office_window(qtbot, atlas, settings)
+    window.open_record("institution", twin.id)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: section.shown_id() == twin.id)
+    window.find_duplicates()
+    dialog = section.form.duplicate_dialog
+    assert dialog is not None and dialog.isVisible()
+    check_widgets(seen)
+    assert MARK in dialog.list.item(0).text()
+    QTest.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    merge = section.form.merge_dialog
+    assert merge is not None and merge.isVisible()
+    check_widgets(seen)
+    left, right = merge.radios["carrier"]
+    # Shown as they are: the "&" is no shortcut, the markup no markup.
+    assert left.text() == "Caritas && Diakonie <b>x</b>" and right.text() == hostile.name("Träger")
+    assert shown_tip(left.toolTip()) == "Caritas & Diakonie <b>x</b>"
+    assert shown_tip(right.toolTip()) == hostile.name("Träger")
+    merge.reject()
+
+    # The print dialogs, with the record chosen.
+    for kind in reports.KINDS:
+        printing = window.open_report(kind)
+        qtbot.waitUntil(printing.isVisible)
+        qtbot.wait(50)
+        check_widgets(seen)
+        printing.close()
+
+    # A conflict: another user saved in between; the question is plain text.
+    window.open_record("institution", ids["institution"])
+    qtbot.waitUntil(lambda: section.shown_id() == ids["institution"])
+    atlas.institutions.save(ids["institution"], {"carrier": hostile.name("anderer Träger")})
+    section.form.editors["city"].edit.setText(hostile.name("neu"))
+    section.form._on_edited()
+    assert not section.form.save()  # "Gleichzeitige Änderung": keep my input (the scripted answer)
+    assert "Gleichzeitige" in answers.questions[-1] or "geändert" in answers.questions[-1]
+    assert answers.formats and set(answers.formats) == {Qt.TextFormat.PlainText}
+    section.form.revert()
+    assert not section.form.is_dirty()
+
+    assert any(hostile.NAME in text for text in seen.labels)
+    assert seen.cells and seen.tips
+    assert all("<" in text for text in seen.labels + seen.cells + seen.tips)
