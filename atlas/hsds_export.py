@@ -1,6 +1,11 @@
 """Open Referral export: the public directory as an HSDS 3.x Tabular Data Package.
 
 See :mod:`atlas.hsds` for the mapping; the table definitions are in :mod:`atlas.hsds_common`.
+
+Its CSV files are opened in spreadsheets too, so a text cell that starts with ``=``, ``+``,
+``-``, ``@``, tab or CR is neutralised like in every other CSV the program writes
+(:func:`atlas.files.neutralise`: a leading ``'``); the import (:mod:`atlas.hsds_import`)
+takes it off again, like the list import. Number columns are written as numbers.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.files import atomic_write, csv_bytes
+from atlas.files import atomic_write, csv_bytes, neutralise
 from atlas.hsds_common import (
     _NUMBERS,
     _VOCABULARIES,
@@ -284,7 +289,9 @@ def _cell(name: str, value: Any) -> str:
         return ""
     if isinstance(value, float):
         return repr(value)
-    return str(value)
+    if name in _NUMBERS:
+        return str(value)
+    return neutralise(str(value))  # never a formula in a spreadsheet
 
 
 def _datapackage(tables: Mapping[str, list[dict[str, Any]]], created: dt.datetime) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.errors import ValidationError
+from atlas.files import unneutralise
 from atlas.hsds_common import (
     _VOCABULARIES,
     MAX_PACKAGE_BYTES,
@@ -108,7 +109,8 @@ def read_package(source: Path | str) -> dict[str, list[dict[str, str]]]:
         except UnicodeDecodeError as err:
             raise HsdsError(_("{name} ist nicht in UTF-8 gespeichert.").format(name=file_name)) from err
         tables[table] = [
-            {k: (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(io.StringIO(text))
+            {k: unneutralise((v or "").strip()) for k, v in row.items() if k}
+            for row in csv.DictReader(io.StringIO(text))
         ]
     if not found or not tables["organization"]:
         raise HsdsError(_("Im Paket fehlt organization.csv – ist es ein Open-Referral-Paket (HSDS)?"))

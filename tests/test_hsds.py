@@ -283,3 +283,65 @@ def test_not_a_package_is_refused(tmp_path: Path, empty: Atlas) -> None:
     (tmp_path / "leer").mkdir()
     with pytest.raises(hsds.HsdsError, match=r"organization\.csv"):
         hsds.import_package(empty, tmp_path / "leer")
+
+
+FORMULA_NAMES = ('=HYPERLINK("https://example.org/","klick")', "+1 Beratung", "-1 Treff", "@SUM(A1:A2)")
+
+
+def test_formula_cells_are_neutralised_and_the_import_takes_it_off_again(
+    tmp_path: Path, atlas: Atlas, empty: Atlas
+) -> None:
+    """Like every CSV the program writes (``atlas.files.neutralise``): a leading ``'``, which
+    the import, like the list import (``atlas.tables``), takes off again."""
+    from atlas.files import FORMULA_STARTS
+    from atlas.hsds_common import _NUMBERS
+    from tests import hostile
+
+    for number, name in enumerate((*FORMULA_NAMES, hostile.NAME)):
+        inst = atlas.institutions.save(
+            None,
+            {
+                "name": name,
+                "carrier": name,
+                "street": f"{name} 1",
+                "postcode": f"4604{number}",
+                "city": "Oberhausen",
+                "lat": 51.47,
+                "lon": -0.5,  # a negative number stays a number
+                "phone": "+49 208 12345",
+            },
+        )
+        atlas.offers.save(None, {"title": name, "institution_id": inst.id, "description": name})
+    target = tmp_path / "paket"
+    hsds.export_package(atlas, target)
+
+    organizations = read_csv(target / "organization.csv")
+    assert {o["name"] for o in organizations} == {"'" + n for n in FORMULA_NAMES} | {hostile.NAME}
+    assert {s["name"] for s in read_csv(target / "service.csv")} == {o["name"] for o in organizations}
+    assert {p["number"] for p in read_csv(target / "phone.csv")} == {"'+49 208 12345"}
+    assert {row["longitude"] for row in read_csv(target / "location.csv")} == {"-0.5"}
+    for path in target.glob("*.csv"):
+        for row in read_csv(path):
+            for column, value in row.items():
+                assert column in _NUMBERS or not value.startswith(FORMULA_STARTS), (path.name, column, value)
+
+    hsds.import_package(empty, target)
+    assert directory(empty) == directory(atlas)
+    imported = {empty.institutions.get(i).values["name"] for i in empty.institutions.list_ids()}
+    assert imported == {*FORMULA_NAMES, hostile.NAME}
+    assert {empty.institutions.get(i).values["phone"] for i in empty.institutions.list_ids()} == {
+        "+49 208 12345"
+    }
+
+
+def test_tab_and_carriage_return_before_a_formula_are_neutralised_too() -> None:
+    """The forms strip them off the ends; a package built from other data may still hold them."""
+    import datetime as dt
+
+    from atlas.hsds_export import package_files
+
+    rows = [{"id": "a", "name": "\t=1+1"}, {"id": "b", "name": "\r=1+1"}, {"id": "c", "name": "=1+1"}]
+    files = package_files({"organization": rows}, dt.datetime(2026, 11, 16))
+    text = files["organization.csv"].decode("utf-8")
+    names = [row["name"] for row in csv.DictReader(io.StringIO(text))]
+    assert names == ["'\t=1+1", "'\r=1+1", "'=1+1"]

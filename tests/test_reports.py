@@ -447,3 +447,34 @@ def test_logo_in_every_page_header(demo: Atlas) -> None:
         today=TODAY,
     )
     assert "@top-right" in doc.html and "data:image/svg+xml;base64," in doc.html
+
+
+# -- the hostile corpus (tests/hostile.py) in every report ----------------------------------------
+def test_every_report_prints_the_hostile_corpus_as_text(atlas: Atlas) -> None:
+    """Names with template syntax (``$title``, ``${x}``, ``{{ 7*7 }}``, ``{0}``), markup and
+    scripts are printed letter for letter: data is only ever a value of a constant template."""
+    import html
+
+    from tests import hostile
+
+    ids = hostile.populate(atlas)
+    day = dt.date(2026, 11, 16)
+    documents = {
+        "contact-list": reports.contact_list(
+            atlas, quarter_id=ids["quarter"], columns=list(reports.CONTACT_COLUMNS), group=True, today=day
+        ),
+        "sign-in": reports.sign_in_sheet(atlas, ids["meeting"], funding=hostile.name("Förderung"), today=day),
+        "directory": reports.directory(atlas, today=day),
+        "network": reports.network_report(atlas, start=dt.date(2026, 1, 1), end=day, today=day),
+    }
+    escaped = html.escape(hostile.NAME, quote=True)
+    for kind, doc in documents.items():
+        text = body_text(doc.html)
+        assert escaped in text, kind
+        assert '<img src="/dev/zero">' not in doc.html and "</script><script>" not in doc.html, kind
+        assert all(t in text for t in ("{{ 7*7 }}", "${x}", "$title", "{0}")), kind  # never substituted
+        assert all(hostile.NAME in item for item in doc.items), kind
+        style = doc.html.split("<style>", 1)[1].split("</style>", 1)[0]
+        assert "<" not in style.replace("<style>", ""), kind  # header text stays inside its CSS string
+    assert escaped + " Förderung" in body_text(documents["sign-in"].html)
+    assert hostile.NAME in documents["sign-in"].title

@@ -9,9 +9,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -22,6 +20,7 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.network import FUNNEL, STATUS_LABELS, login_name
 from atlas.text import format_date
+from ui.plain import plain_label, warn
 
 #: QSettings key of the coach's name, recorded with every override (asked once).
 COACH_NAME_KEY = "user/name"
@@ -43,7 +42,7 @@ class OverrideDialog(QDialog):
         )
         self.reason.setTabChangesFocus(True)
         self.reason.setFixedHeight(80)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -64,7 +63,7 @@ class OverrideDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(
-            QLabel(
+            plain_label(
                 self.tr(
                     "Eine Festlegung von Hand gilt statt der Regel, bis sie aufgehoben wird. Sie wird mit Datum und Name gespeichert."
                 )
@@ -92,19 +91,19 @@ class ActorPanel(QWidget):
         if known:
             atlas.network.user = known
         self.actor_id: int | None = None
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setObjectName("computedStatus")
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setStyleSheet("font-size: 12pt; font-weight: 600;")
-        self.why = QLabel()
+        self.why = plain_label()
         self.why.setObjectName("statusWhy")
         self.why.setTextFormat(Qt.TextFormat.PlainText)
         self.why.setWordWrap(True)
-        self.rule = QLabel()
+        self.rule = plain_label()
         self.rule.setTextFormat(Qt.TextFormat.PlainText)
         self.rule.setStyleSheet("color: #555;")
         self.rule.setWordWrap(True)
-        self.history = QLabel()
+        self.history = plain_label()
         self.history.setTextFormat(Qt.TextFormat.PlainText)
         self.history.setWordWrap(True)
         self.history.setStyleSheet("color: #555;")
@@ -118,7 +117,7 @@ class ActorPanel(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        title = QLabel(self.tr("Status im Netzwerk (berechnet)"))
+        title = plain_label(self.tr("Status im Netzwerk (berechnet)"))
         title.setStyleSheet("color: #555;")
         layout.addWidget(title)
         layout.addWidget(self.status)
@@ -195,7 +194,7 @@ class ActorPanel(QWidget):
                 dialog.show_error("\n".join(err.errors.values()))
                 continue
             except AtlasError as err:
-                QMessageBox.warning(self, self.tr("Status"), str(err))
+                warn(self, self.tr("Status"), str(err))
                 return False
             break
         self.reload()

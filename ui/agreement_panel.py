@@ -7,9 +7,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.text import format_date
+from ui.plain import plain_label, warn
 
 
 class AgreementPanel(QWidget):
@@ -36,7 +35,7 @@ class AgreementPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.hint = QLabel()
+        self.hint = plain_label()
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #555;")
         self.review = QPushButton(self.tr("Abstimmung heute gehalten"))
@@ -47,7 +46,7 @@ class AgreementPanel(QWidget):
         row.addWidget(self.review)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
-        title = QLabel(self.tr("Benannte Ansprechpersonen der Partner"))
+        title = plain_label(self.tr("Benannte Ansprechpersonen der Partner"))
         title.setStyleSheet("color: #555;")
         layout.addWidget(title)
         layout.addWidget(self.table, 1)
@@ -105,7 +104,7 @@ class AgreementPanel(QWidget):
         try:
             self.atlas.network.set_party(self.agreement_id, actor_id, people.currentData(), role.text())
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Vereinbarung"), str(err))
+            warn(self, self.tr("Vereinbarung"), str(err))
             self.reload()
 
     def review_done(self) -> None:
@@ -114,5 +113,5 @@ class AgreementPanel(QWidget):
         try:
             self.atlas.network.review_done(self.agreement_id)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Vereinbarung"), str(err))
+            warn(self, self.tr("Vereinbarung"), str(err))
         self.reload()

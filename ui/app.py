@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Qt, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from atlas.errors import DatabaseOpenError
+from ui.plain import critical
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -64,7 +65,7 @@ def demo_opener(
         try:
             atlas, result = bootstrap(str(demo_copy()))
         except DatabaseOpenError as err:
-            QMessageBox.critical(parent, APP_NAME, str(err))
+            critical(parent, APP_NAME, str(err))
             return None
         window = MainWindow(atlas, result.url, QSettings(), demo=True)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -92,7 +93,7 @@ def run_gui(
     try:
         atlas, result = bootstrap(database)
     except DatabaseOpenError as err:
-        QMessageBox.critical(None, APP_NAME, str(err))
+        critical(None, APP_NAME, str(err))
         return 2
     window = MainWindow(atlas, result.url, QSettings(), demo=demo, backup=result.backup)
     if demo_copy is not None:

@@ -41,6 +41,7 @@ from shiboken6 import Shiboken
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.network import FUNNEL, STATUS_LABELS, ActivityRule, Dashboard, TrendPoint
+from ui.plain import plain_label
 from ui.tasks import TaskRunner
 
 try:
@@ -72,7 +73,7 @@ def _day(value: dt.date | None) -> str:
 
 def _plain(text: str = "", *, bold: bool = False, scale: float = 1.0, wrap: bool = False) -> QLabel:
     """A label that never interprets its text as HTML."""
-    label = QLabel()
+    label = plain_label()
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     label.setWordWrap(wrap)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -34,10 +33,11 @@ from atlas.merging import MergedRecords
 from atlas.records import RecordData
 from atlas.schema import EntitySpec, Field, Kind
 from atlas.text import format_date, format_datetime
+from ui.plain import menu_text, plain_label, tooltip_text, warn
 
 
 def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
+    label = plain_label(text)
     label.setTextFormat(Qt.TextFormat.PlainText)  # user data is never rich text
     label.setWordWrap(True)
     return label
@@ -76,7 +76,7 @@ class DuplicateDialog(QDialog):
         self.list.setAccessibleName(self.tr("Mögliche Duplikate"))
         for candidate in self.candidates:
             item = QListWidgetItem(candidate.describe())
-            item.setToolTip(candidate.describe())
+            item.setToolTip(tooltip_text(candidate.describe()))
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.list.setMaximumHeight(max(60, min(6, len(self.candidates)) * 26 + 8))
@@ -205,12 +205,13 @@ class MergeDialog(QDialog):
                 grid.addWidget(same, row, 1, 1, 2)
             else:
                 group = QButtonGroup(self)
-                left = QRadioButton(_shown(f, a, names))
-                right = QRadioButton(_shown(f, b, names))
+                shown = (_shown(f, a, names), _shown(f, b, names))
+                left = QRadioButton(menu_text(shown[0]))
+                right = QRadioButton(menu_text(shown[1]))
                 for n, radio in enumerate((left, right)):
                     radio.setObjectName(f"{'keep' if n == 0 else 'other'}_{f.name}")
-                    radio.setAccessibleName(f"{f.label}: {radio.text()}")
-                    radio.setToolTip(radio.text())
+                    radio.setAccessibleName(f"{f.label}: {shown[n]}")
+                    radio.setToolTip(tooltip_text(shown[n]))
                     group.addButton(radio, n)
                 # The stored value, unless it is empty and the other one is not.
                 (right if _empty(a) else left).setChecked(True)
@@ -277,10 +278,10 @@ class MergeDialog(QDialog):
                 self.spec.key, self.keep, self.other if self.other_saved else None, self.values()
             )
         except ValidationError as err:
-            QMessageBox.warning(self, self.windowTitle(), str(err))
+            warn(self, self.windowTitle(), str(err))
             return
         except AtlasError as err:
-            QMessageBox.warning(self, self.windowTitle(), str(err))
+            warn(self, self.windowTitle(), str(err))
             self.reject()
             return
         self.accept()

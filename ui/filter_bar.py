@@ -6,9 +6,10 @@ reads "Kategorie [Gesundheit]" instead of "Kategorie: a".
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QWidget
 
 from ui.flow_layout import FlowLayout
+from ui.plain import plain_label
 
 
 def filter_bar() -> tuple[QWidget, FlowLayout]:
@@ -26,7 +27,7 @@ def filter_combo(label: str, flow: FlowLayout) -> QComboBox:
     combo.setMinimumContentsLength(8)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    text = QLabel(label)
+    text = plain_label(label)
     text.setBuddy(combo)
     pair = QWidget()
     pair.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPushButton,
     QSizePolicy,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.manual import show_manual
+from ui.plain import ask, inform, plain_label
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -45,11 +45,11 @@ class FirstStepsPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel(self.tr("Willkommen beim Stadtteil-Atlas"))
+        title = plain_label(self.tr("Willkommen beim Stadtteil-Atlas"))
         title.setObjectName("firstStepsTitle")
         title.setStyleSheet("font-size: 18pt; font-weight: 600;")
         title.setWordWrap(True)
-        intro = QLabel(
+        intro = plain_label(
             self.tr(
                 "Ihre Datenbank ist noch leer. Die meisten beginnen mit ihrer eigenen Liste der "
                 "Einrichtungen und den Grenzen ihrer Quartiere – danach stehen die Partner auf der Karte."
@@ -106,7 +106,7 @@ class FirstStepsPage(QWidget):
             button.setStyleSheet("font-size: 12pt; padding: 6px 18px;")
             button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             button.clicked.connect(signal)
-            label = QLabel(explanation)
+            label = plain_label(explanation)
             label.setWordWrap(True)
             label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
             label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -120,7 +120,7 @@ class FirstStepsPage(QWidget):
         for button in self.buttons.values():
             button.setFixedWidth(width)  # one column of equally wide buttons
 
-        later = QLabel(
+        later = plain_label(
             self.tr(
                 "Sie können auch gleich links einen Bereich wählen und mit „Neu“ (Strg+N) den ersten "
                 "Eintrag anlegen. Diese Seite finden Sie später unter Hilfe → Erste Schritte."
@@ -190,9 +190,9 @@ class FirstSteps:
     def open_demo(self) -> None:
         opener = self.window.open_demo
         if opener is None:
-            QMessageBox.information(self.window, self.window.tr("Demo ansehen"), self.window.tr(DEMO_HELP))
+            inform(self.window, self.window.tr("Demo ansehen"), self.window.tr(DEMO_HELP))
             return
-        answer = QMessageBox.question(
+        answer = ask(
             self.window,
             self.window.tr("Demo ansehen"),
             self.window.tr(

@@ -27,6 +27,7 @@ from atlas.records import RecordData
 from atlas.schema import EntitySpec, Kind
 from ui.duplicate_dialog import DuplicateDialog, MergeDialog
 from ui.editors import Editor, make_editor
+from ui.plain import ask, inform, message_box, plain_label, warn
 from ui.widgets import ElidedLabel, FittingScrollArea
 
 ERROR_STYLE = "color: #b00020;"
@@ -55,7 +56,7 @@ class RecordForm(QWidget):
         self.heading = ElidedLabel()  # a long title ends in "…" rather than widening the window
         self.heading.setObjectName("formHeading")
         self.heading.setStyleSheet("font-size: 15pt; font-weight: 600;")
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet(ERROR_STYLE)
         self.summary.hide()
@@ -77,7 +78,7 @@ class RecordForm(QWidget):
             if field.hint:
                 editor.setToolTip(field.hint)
             editor.edited.connect(self._on_edited)
-            error = QLabel()
+            error = plain_label()
             error.setObjectName(f"error_{field.name}")
             error.setStyleSheet(ERROR_STYLE)
             error.setWordWrap(True)
@@ -90,7 +91,7 @@ class RecordForm(QWidget):
             cell_layout.addWidget(editor)
             cell_layout.addWidget(error)
             if field.kind is Kind.GEOJSON:
-                self.boundary_hint = QLabel(
+                self.boundary_hint = plain_label(
                     self.tr(
                         "Noch keine Grenze: Das Quartier steht erst auf der Karte, wenn seine Grenze "
                         "importiert ist (Orte → Quartiersgrenzen importieren …)."
@@ -102,7 +103,7 @@ class RecordForm(QWidget):
                 self.boundary_hint.setStyleSheet("color: #7a4100;")
                 cell_layout.addWidget(self.boundary_hint)
             label = "" if field.kind is Kind.BOOL else field.label + (" *" if field.required else "")
-            row_label = QLabel(label)
+            row_label = plain_label(label)
             row_label.setBuddy(editor.focus_widget())
             self.layout_form.addRow(row_label, cell)
             self.editors[field.name] = editor
@@ -147,12 +148,12 @@ class RecordForm(QWidget):
 
     def _add_place_row(self) -> None:
         """'Verortung': where the institution's pin came from, as plain text, below the coordinates."""
-        self.place = QLabel()
+        self.place = plain_label()
         self.place.setObjectName("place_state")
         self.place.setTextFormat(Qt.TextFormat.PlainText)
         self.place.setWordWrap(True)
         self.place.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label = QLabel(self.tr("Verortung"))
+        label = plain_label(self.tr("Verortung"))
         label.setBuddy(self.place)
         self.layout_form.insertRow(list(self.editors).index("lon") + 1, label, self.place)
 
@@ -205,7 +206,7 @@ class RecordForm(QWidget):
         """Before showing another record: save, discard or stay. True = go on."""
         if not self._dirty:
             return True
-        answer = QMessageBox.question(
+        answer = ask(
             self,
             self.tr("Ungespeicherte Änderungen"),
             self.tr("Die Änderungen an „{title}“ sind noch nicht gespeichert.").format(
@@ -248,7 +249,7 @@ class RecordForm(QWidget):
         try:
             self.load(self.service.get(record_id))
         except NotFoundError as err:
-            QMessageBox.information(self, self.spec.singular, str(err))
+            inform(self, self.spec.singular, str(err))
             self.clear()
 
     def load(self, record: RecordData) -> None:
@@ -317,8 +318,12 @@ class RecordForm(QWidget):
             self._ask_duplicate(err, values)
             return False
         except ConflictError as err:
-            box = QMessageBox(
-                QMessageBox.Icon.Warning, self.tr("Gleichzeitige Änderung"), str(err), parent=self
+            box = message_box(
+                self,
+                QMessageBox.Icon.Warning,
+                self.tr("Gleichzeitige Änderung"),
+                str(err),
+                QMessageBox.StandardButton.NoButton,
             )
             reload_button = box.addButton(
                 self.tr("Neu laden (meine Eingaben verwerfen)"), QMessageBox.ButtonRole.DestructiveRole
@@ -329,7 +334,7 @@ class RecordForm(QWidget):
                 self.show_record(record_id)
             return False
         except AtlasError as err:
-            QMessageBox.warning(self, self.spec.singular, str(err))
+            warn(self, self.spec.singular, str(err))
             return False
         self.load(saved)
         self.saved.emit(saved.id)
@@ -344,7 +349,7 @@ class RecordForm(QWidget):
         try:
             found = self.service.duplicate_candidates(self.record.id)
         except AtlasError as err:
-            QMessageBox.warning(self, self.spec.singular, str(err))
+            warn(self, self.spec.singular, str(err))
             return False
         if not found:
             return False
@@ -366,7 +371,7 @@ class RecordForm(QWidget):
             keep = self.service.get(self.record.id)
             other = self.service.get(candidate.id)
         except AtlasError as err:
-            QMessageBox.warning(self, self.spec.singular, str(err))
+            warn(self, self.spec.singular, str(err))
             return
         dialog = MergeDialog(self.atlas, self.spec, keep, other, other_saved=True, parent=self)
         dialog.merged.connect(lambda merged: self._merged(merged, dialog.values()))
@@ -395,7 +400,7 @@ class RecordForm(QWidget):
             keep = self.service.get(candidate.id)
             mine = self.service.validate(values)
         except AtlasError as err:
-            QMessageBox.warning(self, self.spec.singular, str(err))
+            warn(self, self.spec.singular, str(err))
             return
         current = self.record
         other = RecordData(

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.geocoding import BatchReport, GeocoderSettings, Outcome
+from ui.plain import inform, plain_label, warn
 from ui.tasks import TaskRunner
 
 KEYS = {"url": "geocoder/url", "user_agent": "geocoder/user_agent", "provider": "geocoder/provider"}
@@ -68,7 +68,7 @@ class GeocoderSettingsDialog(QDialog):
             ("user_agent", self.tr("Kennung (User-Agent)"), self.user_agent),
             ("provider", self.tr("Art des Dienstes"), self.provider),
         ):
-            error = QLabel()
+            error = plain_label()
             error.setStyleSheet("color: #b00020;")
             error.setWordWrap(True)
             error.hide()
@@ -79,7 +79,7 @@ class GeocoderSettingsDialog(QDialog):
             box.addWidget(error)
             form.addRow(label, cell)
             self.errors[key] = error
-        note = QLabel(
+        note = plain_label(
             self.tr(
                 "Es werden nur Adressen von Einrichtungen gesendet, nie Daten von Personen. Öffentliche "
                 "Nominatim-Server erlauben höchstens eine Anfrage pro Sekunde; das Programm hält sich daran "
@@ -140,7 +140,7 @@ class BatchDialog(QDialog):
         self.relay = _Progress(self)
         self.relay.step.connect(self._on_step)
         missing = atlas.geocoding.missing_count()
-        self.intro = QLabel(
+        self.intro = plain_label(
             self.tr(
                 "{n} Einrichtungen haben noch keine Koordinaten. Ihre Adressen werden nacheinander beim "
                 "Geokodierungsdienst ({host}) nachgeschlagen – höchstens eine Anfrage pro Sekunde. "
@@ -151,8 +151,8 @@ class BatchDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setRange(0, max(missing, 1))
         self.progress.setValue(0)
-        self.eta = QLabel()
-        self.summary = QLabel()
+        self.eta = plain_label()
+        self.summary = plain_label()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.table = QTableWidget(0, 3)
@@ -241,7 +241,7 @@ class BatchDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.start_button.setEnabled(True)
         self.eta.setText("")
-        QMessageBox.warning(self, self.windowTitle(), str(error))
+        warn(self, self.windowTitle(), str(error))
 
     def _fill(self, outcomes: tuple[Outcome, ...]) -> None:
         shown = [o for o in outcomes if o.status.value != "found"] or list(outcomes)
@@ -259,7 +259,7 @@ class BatchDialog(QDialog):
     def confirm_selected(self, choice: int | None = None) -> bool:
         row = self.table.currentRow()
         if row < 0:
-            QMessageBox.information(self, self.windowTitle(), self.tr("Bitte zuerst eine Zeile markieren."))
+            inform(self, self.windowTitle(), self.tr("Bitte zuerst eine Zeile markieren."))
             return False
         outcome = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
         if not outcome.candidates:
@@ -276,7 +276,7 @@ class BatchDialog(QDialog):
             box.accepted.connect(dialog.accept)
             box.rejected.connect(dialog.reject)
             layout = QVBoxLayout(dialog)
-            layout.addWidget(QLabel(self.tr("Welcher Ort ist „{name}“?").format(name=outcome.name)))
+            layout.addWidget(plain_label(self.tr("Welcher Ort ist „{name}“?").format(name=outcome.name)))
             layout.addWidget(combo)
             layout.addWidget(box)
             if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -286,7 +286,7 @@ class BatchDialog(QDialog):
         try:
             result = self.atlas.geocoding.confirm(outcome.institution_id, candidate.lat, candidate.lon)
         except AtlasError as err:
-            QMessageBox.warning(self, self.windowTitle(), str(err))
+            warn(self, self.windowTitle(), str(err))
             return False
         item = self.table.item(row, 1)
         item.setText(result.message)
@@ -306,7 +306,7 @@ class QuarterImportDialog(QDialog):
         choose.clicked.connect(self.choose)
         self.name_property = QComboBox()
         self.replace = QCheckBox(self.tr("Quartiere, die nicht in der Datei stehen, löschen"))
-        self.message = QLabel()
+        self.message = plain_label()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         row = QHBoxLayout()
@@ -371,7 +371,7 @@ class QuarterImportDialog(QDialog):
             self.message.setText(str(err))
             return False
         self.message.setText(report.summary())
-        QMessageBox.information(self, self.windowTitle(), report.summary())
+        inform(self, self.windowTitle(), report.summary())
         self.accept()
         return True
 
@@ -381,7 +381,7 @@ def reassign_all(atlas: Atlas, parent: QWidget) -> str:
     try:
         report = atlas.boundaries.reassign_all()
     except AtlasError as err:
-        QMessageBox.warning(parent, parent.tr("Quartiere zuordnen"), str(err))
+        warn(parent, parent.tr("Quartiere zuordnen"), str(err))
         return str(err)
-    QMessageBox.information(parent, parent.tr("Quartiere zuordnen"), report.summary())
+    inform(parent, parent.tr("Quartiere zuordnen"), report.summary())
     return report.summary()

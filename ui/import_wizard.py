@@ -95,6 +95,7 @@ from atlas.importing import (
 from atlas.models import Vocabulary
 from atlas.schema import ENTITIES
 from atlas.tables import MAX_UNPACKED_BYTES
+from ui.plain import plain_label, tooltip_text
 from ui.tasks import TaskRunner
 
 FILE, COLUMNS, CHECK, IMPORT, TERMS = range(5)  # TERMS comes between CHECK and IMPORT
@@ -111,7 +112,7 @@ def _n(number: int) -> str:
 
 def _plain(text: str = "", wrap: bool = True) -> QLabel:
     """A label that never interprets HTML: file names and cells are user data."""
-    label = QLabel(text)
+    label = plain_label(text)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(wrap)
     return label
@@ -122,7 +123,7 @@ def _item(text: str, tooltip: str | None = None) -> QTableWidgetItem:
     item = QTableWidgetItem(shown.replace("\n", " ⏎ "))
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
     if tooltip is not None or shown != text:
-        item.setToolTip(tooltip if tooltip is not None else text[:2000])
+        item.setToolTip(tooltip_text(tooltip if tooltip is not None else text[:2000]))
     return item
 
 
@@ -163,7 +164,7 @@ class _ElidedLabel(QLabel):
         super().__init__()
         self._full = text
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setToolTip(text)
+        self.setToolTip(tooltip_text(text))
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(60)
         self.setText(text)
@@ -485,7 +486,7 @@ class ColumnsPage(QWizardPage):
         for column, text in enumerate(
             (self.tr("Spalte der Datei"), self.tr("Beispielwerte"), self.tr("Übernehmen als"))
         ):
-            head = QLabel(text)
+            head = plain_label(text)
             head.setFont(bold)
             grid.addWidget(head, 0, column)
         self.combos = []

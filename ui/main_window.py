@@ -10,7 +10,6 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
@@ -43,6 +42,7 @@ from ui.geo_dialogs import (
 from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
+from ui.plain import ask, inform, plain_label, warn
 from ui.section import SectionWidget
 from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.map_dock.setWidget(
-            QLabel(self.tr("Karte wird geladen …"), alignment=Qt.AlignmentFlag.AlignCenter)
+            plain_label(self.tr("Karte wird geladen …"), alignment=Qt.AlignmentFlag.AlignCenter)
         )
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.map_dock)
         self.resizeDocks([self.map_dock], [400], Qt.Orientation.Horizontal)
@@ -411,7 +411,7 @@ class MainWindow(QMainWindow):
             record = service.get(record_id)
             impact, kept = service.deletion_effects(record_id)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Löschen"), str(err))
+            warn(self, self.tr("Löschen"), str(err))
             return
         text = self.tr("{what} „{title}“ löschen?").format(what=section.spec.singular, title=record.title)
         if impact:
@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
         text += "\n\n" + self.tr(
             "Sie können das Löschen mit Strg+Z rückgängig machen, solange das Programm offen ist."
         )
-        answer = QMessageBox.question(
+        answer = ask(
             self,
             self.tr("Löschen bestätigen"),
             text,
@@ -433,7 +433,7 @@ class MainWindow(QMainWindow):
         try:
             deleted = service.delete(record_id)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Löschen"), str(err))
+            warn(self, self.tr("Löschen"), str(err))
             return
         section.form.clear()
         self.undo_stack.push(
@@ -456,7 +456,7 @@ class MainWindow(QMainWindow):
         """Stored records the duplicate rule calls the same as the selected one."""
         section = self.current_section()
         if section is None or section.spec.key not in ("institution", "contact"):
-            QMessageBox.information(
+            inform(
                 self,
                 self.tr("Mögliche Duplikate"),
                 self.tr("Duplikate lassen sich für Einrichtungen und Kontakte suchen."),
@@ -478,7 +478,7 @@ class MainWindow(QMainWindow):
         )
 
     def _undo_failed(self, message: str) -> None:
-        QMessageBox.warning(self, self.tr("Rückgängig"), message)
+        warn(self, self.tr("Rückgängig"), message)
 
     def export_list(self, path: str | None = None) -> str | None:
         """The list on screen, as filtered and sorted, to CSV/XLSX/GeoJSON/vCard."""
@@ -486,7 +486,7 @@ class MainWindow(QMainWindow):
 
         section = self.current_section()
         if section is None or section.spec.key not in KINDS:
-            QMessageBox.information(
+            inform(
                 self,
                 self.tr("Exportieren"),
                 self.tr("Exportieren lassen sich Einrichtungen, Angebote, Kontakte und Akteure."),
@@ -494,7 +494,7 @@ class MainWindow(QMainWindow):
             return None
         ids = section.model.ids()
         if not ids:
-            QMessageBox.information(
+            inform(
                 self, self.tr("Exportieren"), self.tr("Die Liste ist leer: es gibt nichts zu exportieren.")
             )
             return None
@@ -517,7 +517,7 @@ class MainWindow(QMainWindow):
         try:
             result = export(self.atlas, section.spec.key, ids, target)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Exportieren"), str(err))
+            warn(self, self.tr("Exportieren"), str(err))
             return None
         self.statusBar().showMessage(result.summary(), 10000)
         return result.summary()
@@ -526,7 +526,7 @@ class MainWindow(QMainWindow):
         section = self.current_section()
         record_id = section.shown_id() if section is not None and section.spec.key == "contact" else None
         if record_id is None:
-            QMessageBox.information(
+            inform(
                 self,
                 self.tr("Datenschutz"),
                 self.tr("Bitte zuerst im Bereich „Kontakte“ eine Person auswählen."),
@@ -541,7 +541,7 @@ class MainWindow(QMainWindow):
         try:
             name = self.atlas.contacts.get(contact_id).title
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
+            warn(self, self.tr("Datenschutz"), str(err))
             return None
         target = (
             path
@@ -557,7 +557,7 @@ class MainWindow(QMainWindow):
         try:
             written = self.atlas.privacy.export(contact_id, target)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
+            warn(self, self.tr("Datenschutz"), str(err))
             return None
         self.statusBar().showMessage(
             self.tr("Auskunft über „{name}“ gespeichert: {path}").format(name=name, path=written), 10000
@@ -572,9 +572,9 @@ class MainWindow(QMainWindow):
         try:
             title = self.atlas.contacts.get(contact_id).title
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
+            warn(self, self.tr("Datenschutz"), str(err))
             return None
-        answer = QMessageBox.question(
+        answer = ask(
             self,
             self.tr("Person endgültig löschen"),
             self.tr(
@@ -589,10 +589,10 @@ class MainWindow(QMainWindow):
         try:
             report = self.atlas.privacy.erase(contact_id)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
+            warn(self, self.tr("Datenschutz"), str(err))
             return None
         self.section("contact").form.clear()
-        QMessageBox.information(self, self.tr("Datenschutz"), report.summary())
+        inform(self, self.tr("Datenschutz"), report.summary())
         return report.summary()
 
     def report_preset(self, kind: str) -> dict[str, object]:
@@ -661,10 +661,10 @@ class MainWindow(QMainWindow):
         try:
             result = export_package(self.atlas, target, include_contacts=include_contacts)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Open Referral"), str(err))
+            warn(self, self.tr("Open Referral"), str(err))
             return None
         message = result.summary()
-        QMessageBox.information(self, self.tr("Open Referral"), message)
+        inform(self, self.tr("Open Referral"), message)
         return message
 
     def import_hsds(self, path: str | None = None) -> str | None:
@@ -684,11 +684,11 @@ class MainWindow(QMainWindow):
         try:
             result = import_package(self.atlas, source)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Open Referral"), str(err))
+            warn(self, self.tr("Open Referral"), str(err))
             return None
         self.atlas.changes.emit({"institution", "offer", "contact", "term", "quarter"})
         message = result.summary()
-        QMessageBox.information(self, self.tr("Open Referral"), message)
+        inform(self, self.tr("Open Referral"), message)
         return message
 
     def geocode_missing(self) -> BatchDialog:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -31,6 +30,7 @@ from atlas.errors import AtlasError, ValidationError
 from atlas.files import atomic_write
 from atlas.network import SheetRow
 from atlas.text import fold, fold_for_index, format_date
+from ui.plain import ask, inform, plain_label, warn
 
 ROLE = Qt.ItemDataRole.UserRole
 MEMBER = Qt.ItemDataRole.UserRole + 1  # on the person's item: a member of the round table
@@ -59,7 +59,7 @@ class WalkInDialog(QDialog):
         self.institution.addItem(self.tr("— ohne Einrichtung (Einzelperson) —"), None)
         for record_id, name in atlas.institutions.choices():
             self.institution.addItem(name, record_id)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setStyleSheet("color: #b00020;")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -121,7 +121,7 @@ class MeetingPanel(QWidget):
         self._dirty = False
 
         # attendance
-        self.hint = QLabel()
+        self.hint = plain_label()
         self.hint.setWordWrap(True)
         self.find = QLineEdit()
         self.find.setObjectName("attendanceSearch")
@@ -142,7 +142,7 @@ class MeetingPanel(QWidget):
         self.sheet.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.sheet.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.sheet.itemChanged.connect(self._ticked)
-        self.count = QLabel()
+        self.count = plain_label()
         self.all_members = QPushButton(self.tr("Alle &Mitglieder"))
         self.all_members.setObjectName("allMembers")
         self.all_members.setToolTip(
@@ -379,10 +379,10 @@ class MeetingPanel(QWidget):
         try:
             self.atlas.network.save_attendance(self.meeting_id, self.present())
         except ValidationError as err:
-            QMessageBox.warning(self, self.tr("Anwesenheit"), "\n".join(err.errors.values()))
+            warn(self, self.tr("Anwesenheit"), "\n".join(err.errors.values()))
             return False
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Anwesenheit"), str(err))
+            warn(self, self.tr("Anwesenheit"), str(err))
             return False
         self._dirty = False
         self.save_button.setEnabled(False)
@@ -396,18 +396,15 @@ class MeetingPanel(QWidget):
         """Ticks not yet saved: save, discard or stay (before another record is shown)."""
         if not self._dirty:
             return True
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        answer = ask(
+            self,
             self.tr("Anwesenheit nicht gespeichert"),
             self.tr("Die Häkchen bei diesem Treffen sind noch nicht gespeichert."),
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
-            self,
+            QMessageBox.StandardButton.Save,
         )
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        answer = box.exec()
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         if answer == QMessageBox.StandardButton.Discard:
@@ -472,7 +469,7 @@ class MeetingPanel(QWidget):
                 self.meeting_id, self.task_text.text(), self.task_who.text(), self.task_due.text()
             )
         except ValidationError as err:
-            QMessageBox.warning(self, self.tr("Aufgabe"), "\n".join(err.errors.values()))
+            warn(self, self.tr("Aufgabe"), "\n".join(err.errors.values()))
             return False
         self.task_text.clear()
         self.task_who.clear()
@@ -486,7 +483,7 @@ class MeetingPanel(QWidget):
         try:
             self.atlas.network.set_follow_up_done(item.data(ROLE), item.checkState() == Qt.CheckState.Checked)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Aufgabe"), str(err))
+            warn(self, self.tr("Aufgabe"), str(err))
 
     def remove_task(self) -> bool:
         """Remove the selected follow-up after asking by its text (it has no undo)."""
@@ -494,7 +491,7 @@ class MeetingPanel(QWidget):
         if not rows or self.meeting_id is None:
             return False
         row = rows[0].row()
-        answer = QMessageBox.question(
+        answer = ask(
             self,
             self.tr("Aufgabe entfernen"),
             self.tr("Aufgabe „{task}“ entfernen?").format(task=self.tasks.item(row, 1).text()),
@@ -513,9 +510,7 @@ class MeetingPanel(QWidget):
         if not ids and self.meeting_id is not None:
             ids = [self.meeting_id]
         if not ids:
-            QMessageBox.information(
-                self, self.tr("Kalender"), self.tr("Es sind keine Treffen ausgewählt oder gelistet.")
-            )
+            inform(self, self.tr("Kalender"), self.tr("Es sind keine Treffen ausgewählt oder gelistet."))
             return None
         target = (
             path
@@ -532,6 +527,6 @@ class MeetingPanel(QWidget):
             data = self.atlas.network.ics(ids)
             atomic_write(Path(target), lambda fh: fh.write(data))
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Kalender"), str(err))
+            warn(self, self.tr("Kalender"), str(err))
             return None
         return Path(target)

@@ -57,9 +57,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -74,6 +72,7 @@ from atlas.models import Vocabulary
 from atlas.reporthtml import fill_page_refs, find_anchors
 from atlas.reports import ReportDocument
 from atlas.reportsvg import TileSource
+from ui.plain import plain_label, tooltip_text, warn
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -489,7 +488,7 @@ class ReportDialog(QDialog):
         }[kind]
         builder()
         self._build_logo()
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setWordWrap(True)
         self.status.setObjectName("status")
         layout.addWidget(self.status)
@@ -628,7 +627,7 @@ class ReportDialog(QDialog):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("dd.MM.yyyy")
         row.addWidget(self.start)
-        row.addWidget(QLabel(self.tr("bis")))
+        row.addWidget(plain_label(self.tr("bis")))
         row.addWidget(self.end)
         row.addStretch(1)
         holder = QWidget()
@@ -638,7 +637,7 @@ class ReportDialog(QDialog):
 
     def _build_logo(self) -> None:
         row = QHBoxLayout()
-        self.logo_label = QLabel()
+        self.logo_label = plain_label()
         self.logo_label.setObjectName("logo")
         choose = QPushButton(self.tr("Wählen …"))
         remove = QPushButton(self.tr("Entfernen"))
@@ -656,7 +655,7 @@ class ReportDialog(QDialog):
     def _show_logo(self) -> None:
         path = self.logo_path()
         self.logo_label.setText(Path(path).name if path else self.tr("kein Logo"))
-        self.logo_label.setToolTip(path)
+        self.logo_label.setToolTip(tooltip_text(path))
 
     def logo_path(self) -> str:
         return str(self.settings.value(LOGO_KEY, "") or "")
@@ -804,7 +803,7 @@ class ReportDialog(QDialog):
     def _tell(self, message: str) -> None:
         self.status.setText(message)
         self.problem.emit(message)
-        QMessageBox.warning(self, reports.KINDS[self.kind], message)
+        warn(self, reports.KINDS[self.kind], message)
 
     def _busy(self, on: bool, text: str) -> None:
         self.preview_button.setEnabled(not on)

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QSplitter,
     QTableView,
@@ -23,6 +22,7 @@ from atlas.models import Vocabulary
 from atlas.schema import FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind
 from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
+from ui.plain import plain_label
 from ui.table_model import RecordTableModel
 
 ALL_LABEL = "alle"
@@ -85,7 +85,7 @@ class SectionWidget(QWidget):
         # the user sees turn blue: it is what opens a record, for clicks, keys and pins alike.
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
-        self.count_label = QLabel()
+        self.count_label = plain_label()
         self.count_label.setObjectName("count")
 
         left = QWidget()

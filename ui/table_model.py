@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from atlas.records import RecordService
+from ui.plain import tooltip_text
 
 BLOCK = 120
 Index = QModelIndex | QPersistentModelIndex
@@ -71,7 +72,9 @@ class RecordTableModel(QAbstractTableModel):
             row = self._rows.get(record_id)
             if row is None:
                 return None
-        return row[index.column()]
+        text = row[index.column()]
+        # A tool tip is rich text when Qt guesses so: escaped, it shows the text letter for letter.
+        return tooltip_text(text) if role == Qt.ItemDataRole.ToolTipRole and isinstance(text, str) else text
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -21,6 +21,7 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.models import Vocabulary
 from atlas.taxonomy import VOCABULARY_LABELS
+from ui.plain import ask, warn
 
 
 class VocabularyPage(QWidget):
@@ -74,7 +75,7 @@ class VocabularyPage(QWidget):
         try:
             self.atlas.taxonomy.save(self.vocabulary, term_id, name, color)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Nicht gespeichert"), str(err))
+            warn(self, self.tr("Nicht gespeichert"), str(err))
         self.reload()
 
     def remove(self) -> None:
@@ -86,7 +87,7 @@ class VocabularyPage(QWidget):
         if usage:
             text += "\n" + self.tr("{n} Einträge verwenden ihn; dort wird das Feld leer.").format(n=usage)
         if (
-            QMessageBox.question(
+            ask(
                 self,
                 self.tr("Entfernen"),
                 text,

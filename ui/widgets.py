@@ -6,6 +6,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QStyle, QStyleOption, QWidget
 
+from ui.plain import tooltip_text
+
 
 class ElidedLabel(QLabel):
     """One line of plain text that ends in "…" when it is too long, instead of widening its window.
@@ -50,7 +52,7 @@ class ElidedLabel(QLabel):
             self.elided_text(),
             self.foregroundRole(),
         )
-        tip = self.text() if self.is_elided() else ""
+        tip = tooltip_text(self.text()) if self.is_elided() else ""  # literal, never rich text
         if self.toolTip() != tip:
             self.setToolTip(tip)
 

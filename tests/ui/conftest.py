@@ -71,13 +71,23 @@ class Answers:
         self.questions: list[str] = []
         self.next: list[QMessageBox.StandardButton] = []
         self.warnings: list[str] = []
+        self.boxes: list[str] = []  # the text of every box asked with exec(), in order
+        self.formats: list[Qt.TextFormat] = []  # and its text format
 
     def question(self, _parent, _title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.questions.append(text)
         return self.next.pop(0) if self.next else QMessageBox.StandardButton.Cancel
 
     def exec(self, box: QMessageBox) -> int:
-        """A message box built as an object (plain text), asked with ``exec()``."""
+        """A message box built as an object (plain text, ``ui.plain``), asked with ``exec()``.
+
+        A box with only "OK" is a message (``warnings``), every other one a question.
+        """
+        self.formats.append(box.textFormat())
+        self.boxes.append(box.text())
+        if box.standardButtons() == QMessageBox.StandardButton.Ok and not box.buttons()[1:]:
+            self.warnings.append(box.text())
+            return int(QMessageBox.StandardButton.Ok.value)
         self.questions.append(box.text())
         return int((self.next.pop(0) if self.next else QMessageBox.StandardButton.Cancel).value)
 

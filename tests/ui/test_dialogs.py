@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from atlas.core import Atlas
 from atlas.models import Vocabulary
 from atlas.schema import FilterKind
 from main import bootstrap
+from tests.ui.conftest import Answers
 from ui.app import run_gui
 from ui.main_window import MainWindow
 from ui.taxonomy_dialog import VocabularyPage
@@ -32,29 +34,26 @@ def test_a_new_target_group_appears_in_filters_and_forms(
 
 
 def test_a_duplicate_term_is_refused_with_a_message(
-    qtbot, atlas: Atlas, monkeypatch: pytest.MonkeyPatch
+    qtbot, atlas: Atlas, monkeypatch: pytest.MonkeyPatch, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     page = VocabularyPage(atlas, Vocabulary.SECTOR)
     qtbot.addWidget(page)
     before = page.list.count()
-    warnings: list[str] = []
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Jobcenter", True))
-    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **k: warnings.append(text))
     page.add()
     assert page.list.count() == before
-    assert "gibt es schon" in warnings[0]
+    assert "gibt es schon" in answers.warnings[0]
+    assert answers.formats == [Qt.TextFormat.PlainText]
 
 
 def test_the_window_refuses_a_broken_database_with_a_german_message(
-    qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qapp, tmp_path: Path, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     broken = tmp_path / "kaputt.sqlite"
     broken.write_bytes(b"\x00garbage" * 500)
     before = broken.read_bytes()
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text, *a, **k: shown.append(text))
     assert run_gui(str(broken), bootstrap) == 2
-    assert "nicht verändert" in shown[0]
+    assert "nicht verändert" in answers.warnings[0]
     assert broken.read_bytes() == before
 
 

@@ -563,3 +563,21 @@ def test_directory_map_on_the_offline_tile_file(demo: Atlas, settings: QSettings
         close()
     figure = doc.html.split('<svg class="map"', 1)[1].split("</svg>", 1)[0]
     assert "<image " in figure and "© OSM" in figure and "<b>OSM" not in figure
+
+
+def test_the_hostile_corpus_prints_letter_for_letter(qtbot, renderer: PdfRenderer, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    """Template syntax, markup and scripts in every record (tests/hostile.py), in the PDFs."""
+    from tests import hostile
+
+    ids = hostile.populate(atlas)
+    day = dt.date(2026, 11, 16)
+    docs = (
+        reports.contact_list(atlas, quarter_id=ids["quarter"], today=day),
+        reports.sign_in_sheet(atlas, ids["meeting"], funding=hostile.name("Förderung"), today=day),
+        reports.directory(atlas, today=day),
+        reports.network_report(atlas, start=dt.date(2026, 1, 1), end=day, today=day),
+    )
+    for doc in docs:
+        text = " ".join(pages_text(render(qtbot, renderer, doc).data))
+        for piece in ("<b>{{ 7*7 }}</b>", '<img src="/dev/zero">', "${x} $title {0} </script> 100% a_b"):
+            assert norm(piece) in text, (doc.kind, piece)

@@ -10,7 +10,6 @@ from PySide6.QtGui import QPageLayout, QPageSize, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QLabel,
     QMenu,
     QMessageBox,
     QSizePolicy,
@@ -26,6 +25,7 @@ from atlas.models import Vocabulary
 from ui.flow_layout import FlowLayout
 from ui.map.scheme import MBTiles, TileError
 from ui.map.view import MapView
+from ui.plain import ask, plain_label, warn
 from ui.tasks import TaskRunner
 
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -124,7 +124,7 @@ class MapPane(QWidget):
         menu.addAction(self.tr("Als PDF …"), self.export_pdf)
         self.export_button.setMenu(menu)
 
-        self.missing = QLabel()
+        self.missing = plain_label()
         self.missing.setObjectName("mapMissing")
         self.missing.setWordWrap(True)  # never wider than the map
 
@@ -177,7 +177,7 @@ class MapPane(QWidget):
 
     def _load_failed(self, error: BaseException) -> None:
         self.loading = False
-        QMessageBox.warning(
+        warn(
             self,
             self.tr("Karte"),
             self.tr("Die Kartendaten konnten nicht geladen werden: {e}").format(e=error),
@@ -260,9 +260,9 @@ class MapPane(QWidget):
         try:
             record = self.atlas.institutions.get(institution_id)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Standort setzen"), str(err))
+            warn(self, self.tr("Standort setzen"), str(err))
             return
-        answer = QMessageBox.question(
+        answer = ask(
             self,
             self.tr("Standort setzen"),
             self.tr("„{name}“ hier verorten?\n{lat:.5f}, {lon:.5f}").format(
@@ -316,7 +316,7 @@ class MapPane(QWidget):
                 raise TileError(self.tr("Die Kartendatei {path} wurde nicht gefunden.").format(path=path))
             tiles = MBTiles(path)
         except TileError as err:
-            QMessageBox.warning(
+            warn(
                 self,
                 self.tr("Kartendatei"),
                 str(err) + "\n\n" + self.tr("Die Karte wird ohne Hintergrund gezeigt."),
@@ -337,10 +337,10 @@ class MapPane(QWidget):
         try:
             record = self.atlas.institutions.get(institution_id)
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Verschieben"), str(err))
+            warn(self, self.tr("Verschieben"), str(err))
             self.reload()
             return
-        answer = QMessageBox.question(
+        answer = ask(
             self,
             self.tr("Standort ändern"),
             self.tr("Den Standort von „{name}“ hierher verschieben?\n{lat:.5f}, {lon:.5f}").format(
@@ -366,7 +366,7 @@ class MapPane(QWidget):
                 institution_id, {"lat": position[0], "lon": position[1]}, expected_version=record.version
             )
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Verschieben"), str(err))
+            warn(self, self.tr("Verschieben"), str(err))
             self.reload()
             return False
         if position[0] is not None and position[1] is not None:
@@ -388,7 +388,7 @@ class MapPane(QWidget):
         try:
             write_text_atomically(target, standalone_html(self.atlas.maps.data()))
         except AtlasError as err:
-            QMessageBox.warning(self, self.tr("Export"), str(err))
+            warn(self, self.tr("Export"), str(err))
             return None
         return target
 
@@ -402,7 +402,7 @@ class MapPane(QWidget):
         if target is None:
             return None
         if not self.view.grab().save(str(target), "PNG"):
-            QMessageBox.warning(self, self.tr("Export"), self.tr("Das Bild konnte nicht gespeichert werden."))
+            warn(self, self.tr("Export"), self.tr("Das Bild konnte nicht gespeichert werden."))
             return None
         return target
 
