@@ -78,7 +78,10 @@ _LATIN_LETTERS = str.maketrans(
 )
 _POSTCODE = re.compile(r"[0-9]{5}")
 _POSTCODE_4 = re.compile(r"[1-9][0-9]{3}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls (but tab and newlines), DEL, and the explicit bidi embeddings, overrides and
+# isolates: a name with U+202E would show the text after it backwards wherever it is
+# composed into a line ("Trojan Source"); Arabic or Hebrew text needs none of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _FOLD_CACHE_LIMIT = 100_000
 

@@ -210,6 +210,13 @@ def test_clean_strips_and_drops_control_characters() -> None:
     assert clean("Zeile 1\nZeile 2") == "Zeile 1\nZeile 2"
 
 
+def test_clean_drops_bidi_overrides_but_keeps_right_to_left_text() -> None:
+    # U+202E would show what follows the name backwards wherever it is composed into a line.
+    assert clean("Kita \u202eSonne\u202c Begründung") == "Kita Sonne Begründung"
+    assert clean("\u2067x\u2069 \u202a\u202b\u202d\u2066\u2068") == "x"
+    assert clean("مرحبا Yıldırım עברית") == "مرحبا Yıldırım עברית"
+
+
 # -- e-mail --------------------------------------------------------------------------
 
 
