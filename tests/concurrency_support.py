@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from atlas.clock import FixedClock
+from atlas.clock import Clock, FixedClock
 from atlas.core import Atlas
 from db import engine as db_engine
 from db.engine import make_engine, make_sessions, to_url
 from tests.conftest import TEST_DAY
 
 
-def second_atlas(db_path: Path) -> Atlas:
+def second_atlas(db_path: Path, clock: Clock | None = None) -> Atlas:
     """Another window or program on the same file: its own engine, its own connections."""
-    return Atlas(make_sessions(make_engine(to_url(db_path))), clock=FixedClock(TEST_DAY))
+    return Atlas(make_sessions(make_engine(to_url(db_path))), clock=clock or FixedClock(TEST_DAY))
 
 
 def dispose(atlas: Atlas) -> None:

@@ -12,6 +12,7 @@ import pytest
 from atlas import importing as imp
 from atlas.core import Atlas
 from atlas.errors import AtlasError, BusyError
+from atlas.schema import MEETING_KIND_CHOICES
 from tests.concurrency_support import dispose, second_atlas
 from tests.test_importing import write_csv
 
@@ -94,3 +95,66 @@ def test_the_same_list_imported_at_once_in_two_threads(tmp_path: Path, atlas: At
     # the second either waited for the first and found its rows, or gave up waiting
     assert isinstance(failed[0], (imp.ImportFailed, BusyError)), failed
     assert atlas.institutions.count() == n
+
+
+# -- attendance: ticks and unticks are changes, per person ------------------------------
+
+
+@pytest.fixture
+def meeting(atlas: Atlas) -> tuple[int, list[tuple[int, int]]]:
+    """A past round-table meeting with five members, each with one person: (id, pairs)."""
+    pairs = []
+    for n in range(5):
+        inst = atlas.institutions.save(None, {"name": f"Einrichtung {n}"})
+        person = atlas.contacts.save(None, {"last_name": f"Person{n}", "institution_id": inst.id})
+        actor = atlas.actors.save(
+            None,
+            {"name": f"Akteur {n}", "status": "aktiv", "institution_id": inst.id, "contact_id": person.id},
+        )
+        pairs.append((actor.id, person.id))
+    rt = atlas.records["round_table"].save(None, {"name": "Runder Tisch", "members": [a for a, _c in pairs]})
+    met = atlas.records["meeting"].save(
+        None,
+        {
+            "title": "Runder Tisch November",
+            "kind": KIND,
+            "round_table_id": rt.id,
+            "starts_at": "10.11.2026 17:00",
+        },
+    )
+    return met.id, pairs
+
+
+KIND = MEETING_KIND_CHOICES[0][0]
+
+
+def _ticked(atlas: Atlas, meeting_id: int) -> set[tuple[int | None, int | None]]:
+    return {(r.actor_id, r.contact_id) for r in atlas.network.sheet(meeting_id) if r.present}
+
+
+def test_two_coaches_tick_the_same_meeting(
+    atlas: Atlas, other: Atlas, meeting: tuple[int, list[tuple[int, int]]]
+) -> None:
+    meeting_id, pairs = meeting
+    loaded_a, loaded_b = _ticked(atlas, meeting_id), _ticked(other, meeting_id)  # both: nobody yet
+    # A ticks three people and saves; B, with the list loaded earlier, ticks two and saves
+    atlas.network.save_attendance(meeting_id, pairs[:3], loaded=loaded_a)
+    other.network.save_attendance(meeting_id, pairs[3:], loaded=loaded_b)
+    assert _ticked(atlas, meeting_id) == set(pairs)  # A's ticks are not gone
+    # B unticks one of A's people (B now sees them) and A, with her old list, ticks nobody new
+    seen_b = _ticked(other, meeting_id)
+    other.network.save_attendance(meeting_id, seen_b - {pairs[0]}, loaded=seen_b)
+    loaded_a = set(pairs[:3])  # what A's sheet showed after her save
+    atlas.network.save_attendance(meeting_id, loaded_a | {pairs[4]}, loaded=loaded_a)
+    assert _ticked(atlas, meeting_id) == set(pairs[1:])  # the untick stands as B did it
+    assert atlas.network.change_attendance(meeting_id, removed=[pairs[1]]) == 3
+
+
+def test_whole_list_attendance_still_replaces(
+    atlas: Atlas, other: Atlas, meeting: tuple[int, list[tuple[int, int]]]
+) -> None:
+    """Without ``loaded`` the list is the truth as a whole (a sheet replaced on purpose)."""
+    meeting_id, pairs = meeting
+    atlas.network.save_attendance(meeting_id, pairs[:3])
+    other.network.save_attendance(meeting_id, pairs[3:])
+    assert _ticked(atlas, meeting_id) == set(pairs[3:])

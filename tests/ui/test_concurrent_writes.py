@@ -1,0 +1,81 @@
+"""Two coaches at once, seen in the window (issue 11 §3, §4): a second program on the
+same file saves meanwhile, or holds the write lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from atlas.core import Atlas
+from atlas.schema import MEETING_KIND_CHOICES
+from tests.concurrency_support import dispose, second_atlas
+from tests.ui.conftest import office_window
+from ui.meeting_panel import MeetingPanel
+
+
+@pytest.fixture
+def other(db_path: Path, atlas: Atlas) -> Iterator[Atlas]:
+    second = second_atlas(db_path)
+    yield second
+    dispose(second)
+
+
+def make_meeting(atlas: Atlas, people: int = 5) -> tuple[int, list[tuple[int, int]]]:
+    pairs = []
+    for n in range(people):
+        inst = atlas.institutions.save(None, {"name": f"Einrichtung {n}"})
+        person = atlas.contacts.save(None, {"last_name": f"Person{n}", "institution_id": inst.id})
+        actor = atlas.actors.save(
+            None,
+            {"name": f"Akteur {n}", "status": "aktiv", "institution_id": inst.id, "contact_id": person.id},
+        )
+        pairs.append((actor.id, person.id))
+    rt = atlas.records["round_table"].save(None, {"name": "Runder Tisch", "members": [a for a, _c in pairs]})
+    met = atlas.records["meeting"].save(
+        None,
+        {
+            "title": "Runder Tisch November",
+            "kind": MEETING_KIND_CHOICES[0][0],
+            "round_table_id": rt.id,
+            "starts_at": "10.11.2026 17:00",
+        },
+    )
+    return met.id, pairs
+
+
+def ticked_rows(panel: MeetingPanel) -> set[tuple[int, int]]:
+    return {
+        panel.sheet.item(r, 0).data(Qt.ItemDataRole.UserRole)
+        for r in range(panel.sheet.rowCount())
+        if panel.sheet.item(r, 0).checkState() == Qt.CheckState.Checked
+    }
+
+
+def test_ticks_of_two_coaches_both_stay(qtbot, atlas: Atlas, other: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    meeting_id, pairs = make_meeting(atlas)
+    window = office_window(qtbot, atlas, settings)
+    window.open_record("meeting", meeting_id)
+    panel = window.panels["meeting"]
+    assert isinstance(panel, MeetingPanel)
+    qtbot.waitUntil(lambda: panel.meeting_id == meeting_id and panel.sheet.rowCount() == 5)
+    # she ticks three people by clicking their boxes ...
+    for actor_id, contact_id in pairs[:3]:
+        row = next(
+            r
+            for r in range(5)
+            if panel.sheet.item(r, 0).data(Qt.ItemDataRole.UserRole) == (actor_id, contact_id)
+        )
+        panel.sheet.item(row, 0).setCheckState(Qt.CheckState.Checked)
+    # ... while a colleague, on the same file, saves two others
+    other.network.save_attendance(meeting_id, pairs[3:], loaded=set())
+    assert panel.save_button.isEnabled()
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    stored = {(r.actor_id, r.contact_id) for r in atlas.network.sheet(meeting_id) if r.present}
+    assert stored == set(pairs)
+    # the sheet shows what is stored now, the colleague's ticks too
+    assert ticked_rows(panel) == set(pairs)
+    assert not panel.save_button.isEnabled()
+    assert panel.count.text() == "5 Personen aus 5 Einrichtungen/Akteuren anwesend"
