@@ -11,7 +11,7 @@ import pytest
 
 from atlas import importing as imp
 from atlas.core import Atlas
-from atlas.errors import AtlasError, BusyError
+from atlas.errors import AtlasError, BusyError, ConflictError
 from atlas.schema import MEETING_KIND_CHOICES
 from tests.concurrency_support import dispose, second_atlas
 from tests.test_importing import write_csv
@@ -158,3 +158,73 @@ def test_whole_list_attendance_still_replaces(
     atlas.network.save_attendance(meeting_id, pairs[:3])
     other.network.save_attendance(meeting_id, pairs[3:])
     assert _ticked(atlas, meeting_id) == set(pairs[3:])
+
+
+# -- undo of a delete: never reverts a later change ---------------------------------------
+
+
+def test_undo_of_a_delete_refuses_when_an_unlinked_record_changed(atlas: Atlas, other: Atlas) -> None:
+    quarter = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
+    kita = atlas.institutions.save(None, {"name": "Kita X", "quarter_id": quarter.id})
+    kept = atlas.institutions.save(None, {"name": "Jobcenter", "quarter_id": quarter.id})
+    # A deletes the quarter (the institutions lose it) ...
+    deleted = atlas.quarters.delete(quarter.id)
+    # ... B moves the Kita (a new pin) ...
+    seen = other.institutions.get(kita.id)
+    assert seen.values["quarter_id"] is None
+    moved = other.institutions.save(kita.id, {"lat": 51.47, "lon": 6.85}, expected_version=seen.version)
+    # ... and A presses Strg+Z: refused, naming what changed; B's change stays
+    with pytest.raises(ConflictError) as info:
+        atlas.quarters.restore(deleted)
+    assert "Einrichtung „Kita X“ wurde inzwischen geändert – Rückgängig nicht möglich" in str(info.value)
+    now = atlas.institutions.get(kita.id)
+    assert (now.values["lat"], now.values["lon"], now.version) == (51.47, 6.85, moved.version)
+    assert atlas.quarters.count() == 0  # nothing half-restored
+    assert atlas.institutions.get(kept.id).values["quarter_id"] is None
+
+
+def test_undo_of_a_delete_bumps_the_versions_it_rewrites(atlas: Atlas, other: Atlas) -> None:
+    quarter = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
+    kita = atlas.institutions.save(None, {"name": "Kita X", "quarter_id": quarter.id})
+    deleted = atlas.quarters.delete(quarter.id)
+    opened = other.institutions.get(kita.id)  # B opens the Kita while it has no quarter
+    atlas.quarters.restore(deleted)
+    back = atlas.institutions.get(kita.id)
+    assert back.values["quarter_id"] == quarter.id and back.version == opened.version + 1
+    # B's form, loaded before the undo, cannot silently take the quarter away again
+    with pytest.raises(ConflictError):
+        other.institutions.save(kita.id, {"phone": "0208 1234"}, expected_version=opened.version)
+
+
+def test_undo_of_a_merge_never_moves_back_what_someone_changed(atlas: Atlas, other: Atlas) -> None:
+    keep = atlas.institutions.save(None, {"name": "Caritas Beratung", "postcode": "46045"})
+    drop = atlas.institutions.save(
+        None, {"name": "Caritas-Beratung", "postcode": "46045"}, confirm_duplicate=True
+    )
+    offer = atlas.offers.save(None, {"title": "Schuldnerberatung", "institution_id": drop.id})
+    merged = atlas.merging.merge("institution", keep, drop, dict(keep.values))
+    moved = atlas.offers.get(offer.id)
+    assert moved.values["institution_id"] == keep.id and moved.version == offer.version + 1
+    # B, in another window, renames the offer after the merge
+    other.offers.save(offer.id, {"title": "Schuldner- und Insolvenzberatung"}, expected_version=moved.version)
+    with pytest.raises(ConflictError) as info:
+        atlas.merging.unmerge(merged)
+    assert "Angebot „Schuldner- und Insolvenzberatung“ wurde nach dem Zusammenführen geändert" in str(
+        info.value
+    )
+    now = atlas.offers.get(offer.id)
+    assert now.values["title"] == "Schuldner- und Insolvenzberatung"
+    assert now.values["institution_id"] == keep.id
+    assert atlas.institutions.count() == 1
+
+
+def test_undo_of_a_merge_moves_back_and_bumps_versions(atlas: Atlas) -> None:
+    keep = atlas.institutions.save(None, {"name": "Caritas Beratung", "postcode": "46045"})
+    drop = atlas.institutions.save(
+        None, {"name": "Caritas-Beratung", "postcode": "46045"}, confirm_duplicate=True
+    )
+    offer = atlas.offers.save(None, {"title": "Schuldnerberatung", "institution_id": drop.id})
+    merged = atlas.merging.merge("institution", keep, drop, dict(keep.values))
+    atlas.merging.unmerge(merged)
+    back = atlas.offers.get(offer.id)
+    assert back.values["institution_id"] == drop.id and back.version == offer.version + 2

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from atlas.core import Atlas
 from atlas.schema import MEETING_KIND_CHOICES
@@ -79,3 +80,40 @@ def test_ticks_of_two_coaches_both_stay(qtbot, atlas: Atlas, other: Atlas, setti
     assert ticked_rows(panel) == set(pairs)
     assert not panel.save_button.isEnabled()
     assert panel.count.text() == "5 Personen aus 5 Einrichtungen/Akteuren anwesend"
+
+
+def test_undo_of_a_pin_drag_never_reverts_a_colleagues_change(
+    qtbot, atlas: Atlas, other: Atlas, settings, answers
+) -> None:  # type: ignore[no-untyped-def]
+    kita = atlas.institutions.save(None, {"name": "Kita X", "lat": 51.47, "lon": 6.85})
+    window = office_window(qtbot, atlas, settings)
+    pane = window.start_map()
+    qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)
+    answers.next = [QMessageBox.StandardButton.Yes]
+    pane.view.bridge.moved(kita.id, 51.5, 6.87)
+    assert atlas.institutions.get(kita.id).values["lat"] == 51.5
+    # a colleague moves it again, exactly, in her window
+    seen = other.institutions.get(kita.id)
+    theirs = other.institutions.save(kita.id, {"lat": 51.4711, "lon": 6.8522}, expected_version=seen.version)
+    window.undo_stack.undo()  # Strg+Z: refused, said in German, her pin stays
+    assert "wurde inzwischen an anderer Stelle geändert" in answers.warnings[-1]
+    assert "Der Standort wurde nicht zurückgesetzt." in answers.warnings[-1]
+    now = atlas.institutions.get(kita.id)
+    assert (now.values["lat"], now.values["lon"], now.version) == (51.4711, 6.8522, theirs.version)
+    # the refused step is gone from the stack: another Strg+Z does not try it again
+    assert window.undo_stack.count() == 0 or not window.undo_stack.canUndo()
+
+
+def test_undo_of_a_pin_drag_works_when_nobody_changed_it(qtbot, atlas: Atlas, settings, answers) -> None:  # type: ignore[no-untyped-def]
+    kita = atlas.institutions.save(None, {"name": "Kita X", "lat": 51.47, "lon": 6.85})
+    window = office_window(qtbot, atlas, settings)
+    pane = window.start_map()
+    qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)
+    answers.next = [QMessageBox.StandardButton.Yes]
+    pane.view.bridge.moved(kita.id, 51.5, 6.87)
+    window.undo_stack.undo()
+    assert atlas.institutions.get(kita.id).values["lat"] == 51.47
+    window.undo_stack.redo()
+    assert atlas.institutions.get(kita.id).values["lat"] == 51.5
+    window.undo_stack.undo()
+    assert atlas.institutions.get(kita.id).values["lat"] == 51.47
