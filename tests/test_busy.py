@@ -38,3 +38,35 @@ def test_create_and_delete_while_locked(atlas: Atlas, db_path: Path, short_busy_
         with pytest.raises(BusyError):
             atlas.institutions.delete(kept.id)
     assert atlas.institutions.count() == 1
+
+
+def test_cli_import_while_another_program_writes_is_one_german_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    short_busy_timeout: None,
+) -> None:
+    """The database opened fine; then another program took the write lock: exit 2 and
+    one German line, no traceback, nothing imported."""
+    import main
+
+    db = tmp_path / "atlas.sqlite"
+    source = tmp_path / "liste.csv"
+    source.write_text("Einrichtung;PLZ\nKita A;46045\nKita B;46046\n", encoding="utf-8")
+    real = main.bootstrap
+    held = write_lock(db)
+
+    def opened_then_locked(database: str) -> tuple[Atlas, object]:
+        opened = real(database)
+        held.__enter__()
+        return opened
+
+    monkeypatch.setattr(main, "bootstrap", opened_then_locked)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    try:
+        code = main.main(["--db", str(db), "import", "institutions", str(source)])
+    finally:
+        held.__exit__(None, None, None)
+    err = capsys.readouterr().err
+    assert code != 0
+    assert err == f"Fehler: {BUSY_MESSAGE}\n"

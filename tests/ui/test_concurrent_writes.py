@@ -11,10 +11,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from atlas.core import Atlas
+from atlas.errors import BUSY_MESSAGE
 from atlas.schema import MEETING_KIND_CHOICES
-from tests.concurrency_support import dispose, second_atlas
+from tests.concurrency_support import (
+    dispose,
+    second_atlas,
+    short_busy_timeout,
+    use_new_connections,
+    write_lock,
+)
 from tests.ui.conftest import office_window
 from ui.meeting_panel import MeetingPanel
+
+__all__ = ["short_busy_timeout"]
 
 
 @pytest.fixture
@@ -117,3 +126,65 @@ def test_undo_of_a_pin_drag_works_when_nobody_changed_it(qtbot, atlas: Atlas, se
     assert atlas.institutions.get(kita.id).values["lat"] == 51.5
     window.undo_stack.undo()
     assert atlas.institutions.get(kita.id).values["lat"] == 51.47
+
+
+def test_saving_while_another_program_writes_says_so_keeps_the_input_and_retries(
+    qtbot, atlas: Atlas, db_path: Path, settings, answers, short_busy_timeout: None
+) -> None:  # type: ignore[no-untyped-def]
+    use_new_connections(atlas)
+    kita = atlas.institutions.save(None, {"name": "Kita Sonnenschein"})
+    window = office_window(qtbot, atlas, settings)
+    window.open_record("institution", kita.id)
+    form = window.section("institution").form
+    qtbot.waitUntil(lambda: form.record is not None and form.record.id == kita.id)
+    editor = form.editors["city"]
+    editor.edit.setFocus()
+    qtbot.keyClicks(editor.edit, "Oberhausen")
+    with write_lock(db_path):
+        answers.next = [QMessageBox.StandardButton.Cancel]
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+        assert answers.questions[-1] == BUSY_MESSAGE  # German, one sentence, no SQL
+        # nothing saved, the typing is still there and can be saved later
+        assert editor.edit.text() == "Oberhausen" and form.save_button.isEnabled()
+    assert atlas.institutions.get(kita.id).values["city"] is None
+
+    # again, and this time the other program lets go while she reads the message
+    held = write_lock(db_path)
+    held.__enter__()
+    asked: list[str] = []
+
+    def release_then_retry(box: QMessageBox) -> int:
+        asked.append(box.text())
+        held.__exit__(None, None, None)
+        return int(QMessageBox.StandardButton.Retry.value)
+
+    qtbot.keyClicks(editor.edit, "-Sterkrade")
+    monkeypatch_exec = pytest.MonkeyPatch()
+    monkeypatch_exec.setattr(QMessageBox, "exec", release_then_retry)
+    try:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    finally:
+        monkeypatch_exec.undo()
+    assert asked == [BUSY_MESSAGE]
+    assert atlas.institutions.get(kita.id).values["city"] == "Oberhausen-Sterkrade"
+    assert not form.save_button.isEnabled()
+
+
+def test_the_retry_box_is_german(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+
+    from ui.busy import ask_retry
+
+    seen: list[list[str]] = []
+
+    def look() -> None:
+        from PySide6.QtWidgets import QApplication
+
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+        seen.append(sorted(b.text() for b in box.buttons()))
+        box.grab().save("/tmp/w/busy_box.png")
+        box.button(QMessageBox.StandardButton.Cancel).click()
+
+    QTimer.singleShot(200, look)
+    assert ask_retry(None, BUSY_MESSAGE) is False
+    assert seen == [["Abbrechen", "Nochmal versuchen"]]
