@@ -228,3 +228,27 @@ def test_undo_of_a_merge_moves_back_and_bumps_versions(atlas: Atlas) -> None:
     atlas.merging.unmerge(merged)
     back = atlas.offers.get(offer.id)
     assert back.values["institution_id"] == drop.id and back.version == offer.version + 2
+
+
+# -- renaming or removing a category or term: versioned -----------------------------------
+
+
+def test_renaming_a_term_twice_at_once_names_both_names(atlas: Atlas, other: Atlas) -> None:
+    from atlas.models import Vocabulary
+
+    seen_a = next(t for t in atlas.taxonomy.terms(Vocabulary.CATEGORY) if t.name == "Familienberatung")
+    seen_b = next(t for t in other.taxonomy.terms(Vocabulary.CATEGORY) if t.id == seen_a.id)
+    other.taxonomy.save(Vocabulary.CATEGORY, seen_b.id, "Kita und Tagespflege", seen_b.color, seen_b.version)
+    with pytest.raises(ConflictError) as info:
+        atlas.taxonomy.save(
+            Vocabulary.CATEGORY, seen_a.id, "Kindertagesstätten", seen_a.color, seen_a.version
+        )
+    assert "er heißt jetzt „Kita und Tagespflege“" in str(info.value)
+    assert "Ihre Eingabe „Kindertagesstätten“ wurde nicht gespeichert" in str(info.value)
+    names = {t.name for t in atlas.taxonomy.terms(Vocabulary.CATEGORY)}
+    assert "Kita und Tagespflege" in names and "Kindertagesstätten" not in names
+    # removing what someone renamed meanwhile is refused too
+    with pytest.raises(ConflictError) as gone:
+        atlas.taxonomy.delete(seen_a.id, expected_version=seen_a.version)
+    assert "heißt inzwischen „Kita und Tagespflege“" in str(gone.value)
+    assert seen_a.id in {t.id for t in atlas.taxonomy.terms(Vocabulary.CATEGORY)}

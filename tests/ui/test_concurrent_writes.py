@@ -188,3 +188,33 @@ def test_the_retry_box_is_german(qtbot) -> None:  # type: ignore[no-untyped-def]
     QTimer.singleShot(200, look)
     assert ask_retry(None, BUSY_MESSAGE) is False
     assert seen == [["Abbrechen", "Nochmal versuchen"]]
+
+
+def test_renaming_a_category_someone_renamed_meanwhile_shows_both(
+    qtbot, atlas: Atlas, other: Atlas, answers
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QInputDialog
+
+    from atlas.models import Vocabulary
+    from ui.taxonomy_dialog import VocabularyPage
+
+    page = VocabularyPage(atlas, Vocabulary.CATEGORY)
+    qtbot.addWidget(page)
+    row = next(r for r in range(page.list.count()) if page.list.item(r).text().startswith("Familienberatung"))
+    page.list.setCurrentRow(row)
+    term_id = page.list.item(row).data(Qt.ItemDataRole.UserRole)[0]
+    seen = next(t for t in other.taxonomy.terms(Vocabulary.CATEGORY) if t.id == term_id)
+    other.taxonomy.save(
+        Vocabulary.CATEGORY, term_id, "Familien- und Erziehungsberatung", seen.color, seen.version
+    )
+    mp = pytest.MonkeyPatch()
+    mp.setattr(QInputDialog, "getText", lambda *a, **k: ("Beratung für Familien", True))
+    try:
+        page.rename()
+    finally:
+        mp.undo()
+    assert "er heißt jetzt „Familien- und Erziehungsberatung“" in answers.warnings[-1]
+    assert "„Beratung für Familien“ wurde nicht gespeichert" in answers.warnings[-1]
+    shown = [page.list.item(r).text() for r in range(page.list.count())]
+    assert any(t.startswith("Familien- und Erziehungsberatung") for t in shown)
+    assert not any(t.startswith("Beratung für Familien") for t in shown)
