@@ -252,3 +252,49 @@ def test_renaming_a_term_twice_at_once_names_both_names(atlas: Atlas, other: Atl
         atlas.taxonomy.delete(seen_a.id, expected_version=seen_a.version)
     assert "heißt inzwischen „Kita und Tagespflege“" in str(gone.value)
     assert seen_a.id in {t.id for t in atlas.taxonomy.terms(Vocabulary.CATEGORY)}
+
+
+# -- the activity rule (app_setting): over the rule the user saw --------------------------
+
+
+def test_the_activity_rule_is_not_overwritten_unseen(atlas: Atlas, other: Atlas) -> None:
+    shown_a, shown_b = atlas.network.rule(), other.network.rule()
+    other.network.set_rule(3, 6, expected=shown_b)
+    with pytest.raises(ConflictError) as info:
+        atlas.network.set_rule(4, 12, expected=shown_a)
+    assert "jetzt 3 Treffen in 6 Monaten" in str(info.value)
+    assert "Ihre Eingabe (4 Treffen in 12 Monaten) wurde nicht gespeichert" in str(info.value)
+    assert (atlas.network.rule().min_meetings, atlas.network.rule().window_months) == (3, 6)
+    atlas.network.set_rule(4, 12, expected=atlas.network.rule())  # seen now: saved
+    assert other.network.rule().min_meetings == 4
+
+
+# -- geocoding results never overwrite a pin set meanwhile --------------------------------
+
+
+def test_a_geocoder_answer_does_not_overwrite_a_pin_set_meanwhile(atlas: Atlas, other: Atlas) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from atlas.geocoding import GeocodeStatus
+
+    kita = atlas.institutions.save(None, {"name": "Kita X", "street": "Marktstraße 1", "postcode": "46045"})
+    fired: list[int] = []
+
+    def coach_sets_pin(_session: Session, _ctx: object, _instances: object) -> None:
+        if not fired:  # between the geocoder's read and its write, in another window
+            seen = other.institutions.get(kita.id)
+            fired.append(
+                other.institutions.save(
+                    kita.id, {"lat": 51.4711, "lon": 6.8522}, expected_version=seen.version
+                ).version
+            )
+
+    event.listen(atlas.sessions, "before_flush", coach_sets_pin)
+    try:
+        outcome = atlas.geocoding.confirm(kita.id, 51.0, 7.0)
+    finally:
+        event.remove(atlas.sessions, "before_flush", coach_sets_pin)
+    assert fired and outcome.status is GeocodeStatus.CHANGED and not outcome.applied
+    now = atlas.institutions.get(kita.id)
+    assert (now.values["lat"], now.values["lon"], now.version) == (51.4711, 6.8522, fired[0])
