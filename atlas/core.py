@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from atlas import busy, search
 from atlas import models as m
-from atlas import search
 from atlas.changes import ChangeBus
 from atlas.clock import OPTION as CLOCK_OPTION
 from atlas.clock import Clock, FixedClock, SystemClock, fixed_day
@@ -33,6 +33,8 @@ class Atlas:
         # database names for itself (the demo's), else the system clock.
         self.clock: Clock = clock or database_clock(sessions)
         bind = sessions.kw.get("bind")
+        if bind is not None:  # a busy database answers in German (atlas.busy)
+            busy.install(getattr(bind, "_proxied", bind))
         if bind is not None:  # column defaults (created_at, updated_at) read it too
             sessions.configure(bind=bind.execution_options(**{CLOCK_OPTION: self.clock}))
         self.sessions = sessions

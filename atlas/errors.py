@@ -46,6 +46,19 @@ class NotFoundError(AtlasError):
     pass
 
 
+BUSY_MESSAGE = _(
+    "Die Datenbank wird gerade von einem anderen Programm benutzt – bitte gleich noch einmal versuchen."
+)
+
+
+class BusyError(AtlasError):
+    """Another program (or another window) holds the database's write lock and did not
+    let go in time. Nothing was saved; trying again later works (``atlas.busy``)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or BUSY_MESSAGE)
+
+
 class GeoJSONImportError(AtlasError):
     """A GeoJSON file was refused; nothing of it was imported. ``problems`` lists every reason."""
 

@@ -48,6 +48,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from atlas import models as m
 from atlas.changes import ChangeBus
@@ -378,6 +379,22 @@ class GeocodingService:
         )
         if dry_run or status is GeocodeStatus.SKIPPED:
             return outcome
+        try:
+            return self._write(institution_id, query, result, outcome, check_query)
+        except StaleDataError:
+            # saved meanwhile (a pin set by hand, a new address): the version check kept
+            # that change, and this answer is not applied
+            return replace(outcome, status=GeocodeStatus.CHANGED, message=MESSAGES[GeocodeStatus.CHANGED])
+
+    def _write(
+        self,
+        institution_id: int,
+        query: str | None,
+        result: GeocodeResult,
+        outcome: Outcome,
+        check_query: bool,
+    ) -> Outcome:
+        status, best = result.status, result.best
         with self._sessions() as session:
             obj = session.get(m.Institution, institution_id)
             if obj is None or (check_query and address_of(obj) != query):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,7 +37,14 @@ if TYPE_CHECKING:
     from atlas.import_rows import _Lookups
     from atlas.importing import PlannedRow
 
-__all__ = ["DUPLICATE_THRESHOLD", "Duplicate", "load_existing", "normalise_name", "similarity"]
+__all__ = [
+    "DUPLICATE_THRESHOLD",
+    "Duplicate",
+    "late_duplicates",
+    "load_existing",
+    "normalise_name",
+    "similarity",
+]
 
 DUPLICATE_THRESHOLD = THRESHOLD  # rapidfuzz score 0..100 of the normalised names
 _match_key = match_key
@@ -81,25 +88,28 @@ class _Existing:
     keys: Keys | None = None  # the rule's keys (address, e-mail, phone)
 
 
-def load_existing(session: Session, kind: str) -> list[_Existing]:
-    """The stored records a list of ``kind`` is checked against."""
+def load_existing(session: Session, kind: str, after_id: int = 0) -> list[_Existing]:
+    """The stored records a list of ``kind`` is checked against (those with an id above
+    ``after_id``: ids are never reused, so these are the ones stored since)."""
     existing: list[_Existing] = []
     if kind == "institution":
         i = m.Institution
         for iid, name, postcode, street, city in session.execute(
-            select(i.id, i.name, i.postcode, i.street, i.city)
+            select(i.id, i.name, i.postcode, i.street, i.city).where(i.id > after_id)
         ):
             place = " ".join(p for p in (postcode, city) if p)
             summary = ", ".join(p for p in (street, place) if p)
             k = keys(kind, {"name": name, "postcode": postcode, "street": street})
             existing.append(_Existing(iid, name, postcode or "", k.name, summary, k))
     elif kind == "offer":
-        for oid, title, inst in session.execute(select(m.Offer.id, m.Offer.title, m.Offer.institution_id)):
+        for oid, title, inst in session.execute(
+            select(m.Offer.id, m.Offer.title, m.Offer.institution_id).where(m.Offer.id > after_id)
+        ):
             existing.append(_Existing(oid, title, inst, match_key(title)))
     elif kind == "contact":
         c = m.Contact
         for cid, first, last, contact_inst, email, phone in session.execute(
-            select(c.id, c.first_name, c.last_name, c.institution_id, c.email, c.phone)
+            select(c.id, c.first_name, c.last_name, c.institution_id, c.email, c.phone).where(c.id > after_id)
         ):
             values = {
                 "first_name": first,
@@ -113,7 +123,7 @@ def load_existing(session: Session, kind: str) -> list[_Existing]:
             summary = ", ".join(p for p in (email, phone) if p)
             existing.append(_Existing(cid, title, contact_inst or 0, k.name, summary, k))
     elif kind == "actor":
-        for aid, name in session.execute(select(m.Actor.id, m.Actor.name)):
+        for aid, name in session.execute(select(m.Actor.id, m.Actor.name).where(m.Actor.id > after_id)):
             existing.append(_Existing(aid, name, 0, match_key(name)))
     return existing
 
@@ -280,6 +290,27 @@ def _find_duplicates(
             earlier.setdefault(sub, []).append(n)
             earlier_keys.setdefault(sub, []).append(key)
     return found
+
+
+def late_duplicates(
+    session: Session, kind: str, rows: Sequence[PlannedRow], after_id: int
+) -> list[Duplicate]:
+    """The rows that are like a record stored after the plan was made (id above
+    ``after_id``) — by another import or window meanwhile. :func:`atlas.importing.apply`
+    asks this inside its write transaction, with the write lock held, so that the same
+    list imported twice at once is written once."""
+    existing = load_existing(session, kind, after_id)
+    if not existing or not rows:
+        return []
+    found = _find_duplicates(kind, rows, cast("_Lookups", _Stored(existing)), None)
+    return [d for d in found if d.existing_id is not None]
+
+
+@dataclass
+class _Stored:
+    """Just the stored records, where :func:`_find_duplicates` wants the lookups."""
+
+    existing: list[_Existing]
 
 
 def _most_alike(key: str, choices: Sequence[str]) -> tuple[float, int] | None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,7 @@ from atlas.import_duplicates import (
     DUPLICATE_THRESHOLD,
     Duplicate,
     _find_duplicates,
+    late_duplicates,
     normalise_name,
     similarity,
 )
@@ -92,6 +93,7 @@ from atlas.tables import (
     read_table,
 )
 from atlas.text import address_line, clean, fold
+from atlas.writelock import lock_for_writing
 
 __all__ = [
     "DUPLICATE_THRESHOLD",
@@ -193,6 +195,9 @@ class ImportPlan:
     duplicates: tuple[Duplicate, ...]
     timings: Timings = field(default_factory=Timings)
     new_terms: tuple[NewTerm, ...] = ()  # named in the list, not in the database yet
+    # The highest id of the kind when the rows were checked: ``apply`` checks the rows
+    # again, with the write lock held, against the records stored since (None: all).
+    checked_up_to: int | None = None
 
     def new_term(self, vocabulary: str, name: str) -> NewTerm | None:
         key = term_key(name)
@@ -300,6 +305,7 @@ def prepare(
     started = time.perf_counter()
     with atlas.sessions() as session:
         lookups = _Lookups.load(session, kind)
+        checked_up_to = session.scalar(select(func.max(ENTITIES[kind].model.id))) or 0
     builder = _Builder(kind, lookups, headings, new_terms=create_terms)
     service = atlas.records[kind]
     contact_service = atlas.records["contact"]
@@ -378,6 +384,7 @@ def prepare(
         duplicates=tuple(duplicates),
         timings=Timings(validate=validated - started, dedupe=done - validated),
         new_terms=lookups.collected(),
+        checked_up_to=checked_up_to,
     )
 
 
@@ -537,6 +544,10 @@ def apply(
 
     with atlas.sessions() as session:
         try:
+            # Duplicates are checked again inside this transaction, with the write lock
+            # held: the same list imported twice at once is written once.
+            lock_for_writing(session, "import")
+            _refuse_late_duplicates(session, plan, new_rows)
             created_terms, mapped_terms = _resolve_new_terms(
                 session, plan, [*new_rows.values(), *merge_db.values()], term_choices or {}
             )
@@ -625,6 +636,31 @@ def apply(
         terms_created=tuple(created_terms),
         terms_mapped=tuple(mapped_terms),
     )
+
+
+def _refuse_late_duplicates(session: Session, plan: ImportPlan, new_rows: Mapping[int, Any]) -> None:
+    """Raise ImportFailed when rows to be created are like records stored after the
+    plan was made (another import or window meanwhile); nothing is written then."""
+    checked = {d.row for d in plan.duplicates if d.existing_id is not None}
+    rows = [r for r in plan.valid_rows if r.row in new_rows and r.row not in checked]
+    late = late_duplicates(session, plan.kind, rows, plan.checked_up_to or 0)
+    if plan.checked_up_to is None:  # a plan without the mark: only records it did not know
+        known = {d.existing_id for d in plan.duplicates}
+        late = [d for d in late if d.existing_id not in known]
+    if late:
+        shown = "\n".join(d.describe() for d in late[:5])
+        more = _("… und {n} weitere.").format(n=len(late) - 5) if len(late) > 5 else ""
+        raise ImportFailed(
+            _(
+                "Seit der Prüfung wurden {n} dieser Einträge an anderer Stelle angelegt "
+                "(zum Beispiel von einem zweiten Import derselben Liste):"
+            ).format(n=len(late))
+            + "\n"
+            + shown
+            + (("\n" + more) if more else "")
+            + "\n"
+            + _("Es wurde nichts importiert. Bitte die Liste noch einmal prüfen lassen.")
+        )
 
 
 # A colour for each new category, as the seeded ones have (the map's markers and legend).

@@ -292,27 +292,27 @@ class MeetingWork:
                 )
             return rows
 
-    def save_attendance(self, meeting_id: int, present: Iterable[tuple[int | None, int | None]]) -> int:
-        """Replace who came, in one transaction. Returns the number of distinct actors present.
+    def save_attendance(
+        self,
+        meeting_id: int,
+        present: Iterable[tuple[int | None, int | None]],
+        loaded: Iterable[tuple[int | None, int | None]] | None = None,
+    ) -> int:
+        """Save who came, in one transaction. Returns the number of distinct actors present.
+
+        With ``loaded`` (who was ticked when the sheet was shown), only what the user
+        changed is applied: ticks added since then are added, ticks taken away are
+        removed, and whatever someone else saved meanwhile for the other people stays
+        (:meth:`change_attendance`). Without it, ``present`` replaces the whole list
+        (a sheet that is the truth as a whole).
 
         A pair without an actor is a guest without an institution (it needs the person)."""
-        wanted = {
-            (None if a is None else int(a), None if c is None else int(c))
-            for a, c in present
-            if a is not None or c is not None
-        }
+        wanted = _pairs(present)
+        if loaded is not None:
+            before = _pairs(loaded)
+            return self.change_attendance(meeting_id, wanted - before, before - wanted)
         with self._sessions.begin() as session:
-            meeting = session.get(m.Meeting, meeting_id)
-            if meeting is None:
-                raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
-            if meeting.starts_at.date() > self._clock.today():
-                raise ValidationError(
-                    {
-                        "attendance": _(
-                            "Das Treffen liegt in der Zukunft: Anwesenheit kann erst ab dem Tag eingetragen werden."
-                        )
-                    }
-                )
+            self._attendance_allowed(session, meeting_id)
             current = {
                 (a.actor_id, a.contact_id): a
                 for a in session.scalars(select(m.Attendance).where(m.Attendance.meeting_id == meeting_id))
@@ -324,6 +324,45 @@ class MeetingWork:
                 session.add(m.Attendance(meeting_id=meeting_id, actor_id=actor_id, contact_id=contact_id))
         self._changes.emit({"meeting", "actor"}, [meeting_id])
         return len({a for a, _c in wanted if a is not None})
+
+    def change_attendance(
+        self,
+        meeting_id: int,
+        added: Iterable[tuple[int | None, int | None]] = (),
+        removed: Iterable[tuple[int | None, int | None]] = (),
+    ) -> int:
+        """Apply ticks and unticks as changes, each per person, in one transaction: two
+        coaches ticking the same meeting at once both keep their ticks, and an untick is
+        applied as the person did it. Returns the number of distinct actors present."""
+        plus, minus = _pairs(added), _pairs(removed)
+        with self._sessions.begin() as session:
+            self._attendance_allowed(session, meeting_id)
+            current = {
+                (a.actor_id, a.contact_id): a
+                for a in session.scalars(select(m.Attendance).where(m.Attendance.meeting_id == meeting_id))
+            }
+            for key in minus - plus:
+                row = current.pop(key, None)
+                if row is not None:
+                    session.delete(row)
+            for actor_id, contact_id in sorted(plus - set(current), key=lambda k: (k[0] or 0, k[1] or 0)):
+                session.add(m.Attendance(meeting_id=meeting_id, actor_id=actor_id, contact_id=contact_id))
+            actors = len({a for a, _c in set(current) | plus if a is not None})
+        self._changes.emit({"meeting", "actor"}, [meeting_id])
+        return actors
+
+    def _attendance_allowed(self, session: Session, meeting_id: int) -> None:
+        meeting = session.get(m.Meeting, meeting_id)
+        if meeting is None:
+            raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
+        if meeting.starts_at.date() > self._clock.today():
+            raise ValidationError(
+                {
+                    "attendance": _(
+                        "Das Treffen liegt in der Zukunft: Anwesenheit kann erst ab dem Tag eingetragen werden."
+                    )
+                }
+            )
 
     def add_walk_in(
         self,
@@ -390,6 +429,14 @@ class MeetingWork:
             ids = (actor.id if actor else None, contact.id)
         self._changes.emit({"meeting", "actor", "contact"}, [meeting_id])
         return ids
+
+
+def _pairs(pairs: Iterable[tuple[int | None, int | None]]) -> set[tuple[int | None, int | None]]:
+    return {
+        (None if a is None else int(a), None if c is None else int(c))
+        for a, c in pairs
+        if a is not None or c is not None
+    }
 
 
 def _ics(meetings: Iterable[m.Meeting], duration: dt.timedelta, stamp: dt.datetime) -> bytes:

@@ -48,6 +48,9 @@ class MergedRecords:
     kept_links: Mapping[str, tuple[Mapping[str, Any], ...]]  # its rows in link tables (no id)
     moved: tuple[tuple[str, int, str], ...]  # (table, row id, column) now pointing at the kept one
     removed: snapshot.Snapshot = field(default_factory=snapshot.Snapshot)  # dropped record, doubles
+    # (table, row id) -> version of each moved row after the merge: an undo moves back
+    # only rows nobody changed since (and never overwrites a later change)
+    moved_versions: Mapping[tuple[str, int], int] = field(default_factory=dict)
 
 
 def _link_tables(table: Table) -> list[tuple[Table, str]]:
@@ -73,6 +76,7 @@ def _merge_snapshots(parts: list[snapshot.Snapshot]) -> snapshot.Snapshot:
         for table, rows in part.rows.items():
             merged.rows.setdefault(table, []).extend(rows)
         merged.unlinked.extend(part.unlinked)
+        merged.versions.update(part.versions)
     return merged
 
 
@@ -166,6 +170,7 @@ class MergeService:
                     kept_links=kept_links,
                     moved=tuple(moved),
                     removed=_merge_snapshots(removed),
+                    moved_versions=_versions(conn, moved),
                 )
                 session.commit()
             except StaleDataError as err:
@@ -207,7 +212,10 @@ class MergeService:
                         doubles.append(snapshot.collect(conn, child.name, [row["id"]]))
                         conn.execute(delete(child).where(child.c.id == row["id"]))
                     else:
-                        conn.execute(update(child).where(child.c.id == row["id"]).values({col: keep_id}))
+                        values: dict[str, Any] = {col: keep_id}
+                        if "version" in child.c:  # a form holding it sees the move
+                            values["version"] = child.c.version + 1
+                        conn.execute(update(child).where(child.c.id == row["id"]).values(values))
                         moved.append((child.name, row["id"], col))
                 else:
                     # A link row (no id): the dropped record's rows come back from the
@@ -236,6 +244,14 @@ class MergeService:
                         "Zusammenführen kann nicht mehr rückgängig gemacht werden."
                     ).format(title=merged.title)
                 )
+            changed = _changed_since(conn, merged)
+            if changed:
+                raise ConflictError(
+                    _(
+                        "{what} wurde nach dem Zusammenführen geändert – Rückgängig nicht möglich, ohne "
+                        "diese Änderung zu überschreiben. Es wurde nichts zurückgenommen."
+                    ).format(what=", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""))
+                )
             try:
                 # The kept record's link rows as they were (the dropped one's come back
                 # with the snapshot).
@@ -245,9 +261,25 @@ class MergeService:
                     if rows:
                         conn.execute(child.insert(), rows)
                 snapshot.restore(conn, merged.removed)
+                back: dict[tuple[str, int], list[str]] = {}  # a row may point twice
                 for table_name, row_id, col in merged.moved:
+                    back.setdefault((table_name, row_id), []).append(col)
+                for (table_name, row_id), cols in back.items():
                     child = m.Base.metadata.tables[table_name]
-                    conn.execute(update(child).where(child.c.id == row_id).values({col: merged.dropped_id}))
+                    values: dict[str, Any] = dict.fromkeys(cols, merged.dropped_id)
+                    where = [child.c.id == row_id, *[child.c[col] == merged.kept_id for col in cols]]
+                    recorded = merged.moved_versions.get((table_name, row_id))
+                    if recorded is not None:
+                        values["version"] = child.c.version + 1
+                        where.append(child.c.version == recorded)
+                    done = conn.execute(update(child).where(*where).values(values)).rowcount
+                    if not done and conn.execute(select(child.c.id).where(child.c.id == row_id)).first():
+                        raise ConflictError(
+                            _(
+                                "Die Daten wurden gerade an anderer Stelle geändert. Es wurde nichts "
+                                "zurückgenommen."
+                            )
+                        )
                 ids = [merged.kept_id] + ([merged.dropped_id] if merged.dropped_id is not None else [])
                 old = {k: v for k, v in merged.kept_row.items() if k not in ("id", "version")}
                 result = conn.execute(
@@ -276,6 +308,33 @@ class MergeService:
                     ).format(title=merged.title)
                 ) from err
         self._changes.emit(_entities(merged.entity, merged), ids)
+
+
+def _versions(conn: Connection, moved: list[tuple[str, int, str]]) -> dict[tuple[str, int], int]:
+    """The version of each moved row that has one, as the merge leaves it."""
+    found: dict[tuple[str, int], int] = {}
+    for table_name, row_id, _col in moved:
+        child = m.Base.metadata.tables[table_name]
+        if "version" in child.c:
+            version = conn.execute(select(child.c.version).where(child.c.id == row_id)).scalar()
+            if version is not None:
+                found[(table_name, row_id)] = version
+    return found
+
+
+def _changed_since(conn: Connection, merged: MergedRecords) -> list[str]:
+    """Names of the moved rows someone changed after the merge (or pointed elsewhere);
+    rows deleted since are not moved back and need no check."""
+    changed: list[str] = []
+    for table_name, row_id, col in merged.moved:
+        child = m.Base.metadata.tables[table_name]
+        row = conn.execute(select(child).where(child.c.id == row_id)).mappings().first()
+        if row is None:
+            continue
+        recorded = merged.moved_versions.get((table_name, row_id))
+        if row[col] != merged.kept_id or (recorded is not None and row["version"] != recorded):
+            changed.append(snapshot._describe(table_name, row))
+    return changed
 
 
 def _conflict(what: str, title: str) -> str:

@@ -35,10 +35,11 @@ from atlas.activity import (
 from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
 from atlas.dates import _ym, month_end, months_before
-from atlas.errors import NotFoundError, ValidationError
+from atlas.errors import ConflictError, NotFoundError, ValidationError
 from atlas.i18n import _
 from atlas.meetings import RHYTHM_MONTHS, MeetingWork, PartyRow, SheetRow
 from atlas.text import clean
+from atlas.writelock import lock_for_writing
 
 S = m.ActorStatus
 FUNNEL = (S.ADDRESSED, S.INFORMED, S.ACTIVE, S.DORMANT)
@@ -128,7 +129,12 @@ class NetworkService(MeetingWork):
         except ValueError:
             return default
 
-    def set_rule(self, min_meetings: int | str, window_months: int | str) -> ActivityRule:
+    def set_rule(
+        self, min_meetings: int | str, window_months: int | str, expected: ActivityRule | None = None
+    ) -> ActivityRule:
+        """Store the activity rule. With ``expected`` (the rule the user saw when she
+        opened the dialog), a rule someone else stored meanwhile is not overwritten:
+        ConflictError naming both."""
         errors: dict[str, str] = {}
         try:
             n = int(min_meetings)
@@ -145,6 +151,26 @@ class NetworkService(MeetingWork):
         if errors:
             raise ValidationError(errors)
         with self._sessions.begin() as session:
+            lock_for_writing(session, "activity-rule")  # read and write with nobody in between
+            if expected is not None:
+                stored = dict(
+                    session.execute(
+                        select(m.AppSetting.key, m.AppSetting.value).where(m.AppSetting.key.in_(RULE_KEYS))
+                    ).all()
+                )
+                default = ActivityRule()
+                now = (
+                    stored.get(RULE_KEYS[0], str(default.min_meetings)),
+                    stored.get(RULE_KEYS[1], str(default.window_months)),
+                )
+                if now != (str(expected.min_meetings), str(expected.window_months)):
+                    raise ConflictError(
+                        _(
+                            "Die Regel wurde inzwischen an anderer Stelle geändert: jetzt {theirs_n} Treffen "
+                            "in {theirs_k} Monaten. Ihre Eingabe ({n} Treffen in {k} Monaten) wurde nicht "
+                            "gespeichert; bitte noch einmal ansehen."
+                        ).format(theirs_n=now[0], theirs_k=now[1], n=n, k=k)
+                    )
             for key, value in zip(RULE_KEYS, (n, k), strict=True):
                 setting = session.scalar(select(m.AppSetting).where(m.AppSetting.key == key))
                 if setting is None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
+from atlas.errors import ConflictError
+from atlas.i18n import _
 from atlas.models import Base
 
 
@@ -21,6 +23,9 @@ class Snapshot:
 
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     unlinked: list[tuple[str, int, str, int]] = field(default_factory=list)
+    # (table, id) -> version of each unlinked row right after the delete (the database's
+    # SET NULL leaves it as it was): ``restore`` re-links only rows nobody changed since.
+    versions: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def count(self, table: str) -> int:
         return len(self.rows.get(table, []))
@@ -63,8 +68,14 @@ def collect(conn: Connection, table_name: str, ids: Iterable[int]) -> Snapshot:
             if rule == "CASCADE":
                 visit(child, col, row_ids)
             elif rule == "SET NULL" and "id" in child.c:
-                linked = conn.execute(select(child.c.id, child.c[col]).where(child.c[col].in_(row_ids))).all()
-                snap.unlinked.extend((child.name, cid, col, ref) for cid, ref in linked)
+                has_version = "version" in child.c
+                version_col = child.c.version if has_version else child.c.id
+                linked = conn.execute(
+                    select(child.c.id, child.c[col], version_col).where(child.c[col].in_(row_ids))
+                ).all()
+                snap.unlinked.extend((child.name, cid, col, ref) for cid, ref, _v in linked)
+                if has_version:
+                    snap.versions.update(((child.name, cid), v) for cid, _ref, v in linked)
 
     visit(Base.metadata.tables[table_name], "id", list(ids))
     # A row that is deleted anyway need not be re-linked afterwards.
@@ -74,11 +85,69 @@ def collect(conn: Connection, table_name: str, ids: Iterable[int]) -> Snapshot:
 
 
 def restore(conn: Connection, snap: Snapshot) -> None:
-    """Insert the rows again (parents first) and re-link what was set to NULL."""
+    """Insert the rows again (parents first) and re-link what was set to NULL.
+
+    A row to re-link that someone changed after the delete (another version, or the
+    link set again) is never overwritten: nothing is restored and a
+    :class:`~atlas.errors.ConflictError` names what changed. Re-linked rows get a new
+    version, so a form holding the old one sees the change."""
+    changed = _changed_since(conn, snap)
+    if changed:
+        raise ConflictError(
+            _(
+                "{what} wurde inzwischen geändert – Rückgängig nicht möglich, ohne diese Änderung "
+                "zu überschreiben. Es wurde nichts wiederhergestellt."
+            ).format(what=", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""))
+        )
     for table in Base.metadata.sorted_tables:
         rows = snap.rows.get(table.name)
         if rows:
             conn.execute(table.insert(), rows)
+    links: dict[tuple[str, int], dict[str, Any]] = {}  # a row may have lost two links
     for table_name, row_id, col, ref in snap.unlinked:
+        links.setdefault((table_name, row_id), {})[col] = ref
+    for (table_name, row_id), values in links.items():
         table = Base.metadata.tables[table_name]
-        conn.execute(update(table).where(table.c.id == row_id).values({col: ref}))
+        where = [table.c.id == row_id, *[table.c[col].is_(None) for col in values]]
+        recorded = snap.versions.get((table_name, row_id))
+        if recorded is not None:
+            where.append(table.c.version == recorded)
+        if "version" in table.c:
+            values = {**values, "version": table.c.version + 1}
+        if conn.execute(update(table).where(*where).values(values)).rowcount != 1:
+            # changed between the check and here, or deleted: still never overwritten
+            still = conn.execute(select(table.c.id).where(table.c.id == row_id)).first()
+            if still is not None:
+                raise ConflictError(
+                    _(
+                        "Die Daten wurden gerade an anderer Stelle geändert. Es wurde nichts wiederhergestellt."
+                    )
+                )
+
+
+def _changed_since(conn: Connection, snap: Snapshot) -> list[str]:
+    """Names of the rows to re-link that were changed after the delete ("Einrichtung
+    „Kita X“"); rows deleted since are not re-linked and need no check."""
+    changed: list[str] = []
+    for table_name, row_id, col, _ref in snap.unlinked:
+        table = Base.metadata.tables[table_name]
+        row = conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
+        if row is None:
+            continue
+        recorded = snap.versions.get((table_name, row_id))
+        if row[col] is not None or (recorded is not None and row["version"] != recorded):
+            changed.append(_describe(table_name, row))
+    return changed
+
+
+def _describe(table_name: str, row: Any) -> str:
+    from atlas.schema import ENTITIES  # the entities' names; schema does not import this module
+
+    for spec in ENTITIES.values():
+        if spec.model.__tablename__ == table_name:
+            if table_name == "contact":
+                title = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
+            else:
+                title = str(row[spec.title_field] or "")
+            return f"{spec.singular} „{title}“"
+    return f"{table_name} {row['id']}"

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from atlas import models as m
 from atlas.changes import ChangeBus
-from atlas.errors import NotFoundError, ValidationError
+from atlas.errors import ConflictError, NotFoundError, ValidationError
 from atlas.i18n import _
 from atlas.text import clean, fold
 
@@ -28,6 +29,7 @@ class TermData:
     name: str
     color: str | None
     usage: int
+    version: int = 0  # pass to ``save``/``delete``: a change made meanwhile is not overwritten
 
 
 class TaxonomyService:
@@ -38,10 +40,12 @@ class TaxonomyService:
     def terms(self, vocabulary: m.Vocabulary) -> list[TermData]:
         with self._sessions() as session:
             rows = session.execute(
-                select(m.Term.id, m.Term.name, m.Term.color).where(m.Term.vocabulary == vocabulary.value)
+                select(m.Term.id, m.Term.name, m.Term.color, m.Term.version).where(
+                    m.Term.vocabulary == vocabulary.value
+                )
             ).all()
             usage = self._usage(session, vocabulary)
-        out = [TermData(i, vocabulary.value, n, c, usage.get(i, 0)) for i, n, c in rows]
+        out = [TermData(i, vocabulary.value, n, c, usage.get(i, 0), v) for i, n, c, v in rows]
         out.sort(key=lambda t: fold(t.name))
         return out
 
@@ -64,7 +68,17 @@ class TaxonomyService:
                     counts[k] = counts.get(k, 0) + v
         return counts
 
-    def save(self, vocabulary: m.Vocabulary, term_id: int | None, name: str, color: str | None = None) -> int:
+    def save(
+        self,
+        vocabulary: m.Vocabulary,
+        term_id: int | None,
+        name: str,
+        color: str | None = None,
+        expected_version: int | None = None,
+    ) -> int:
+        """Create or rename a term. With ``expected_version`` (the version the user saw),
+        a term someone renamed or removed meanwhile is not overwritten: ConflictError
+        naming both names, or NotFoundError."""
         value = clean(name)
         if not value:
             raise ValidationError({"name": _("Bitte einen Namen angeben.")})
@@ -79,22 +93,53 @@ class TaxonomyService:
                 if found is None:
                     raise NotFoundError(_("Der Eintrag wurde inzwischen gelöscht."))
                 term = found
+                if expected_version is not None and term.version != expected_version:
+                    raise ConflictError(_renamed(term.name, value))
                 term.name = value
                 term.color = color
             try:
                 session.commit()
+            except StaleDataError as err:
+                session.rollback()
+                raise ConflictError(_renamed("", value)) from err
             except IntegrityError as err:
                 raise ValidationError({"name": _("„{name}“ gibt es schon.").format(name=value)}) from err
             new_id = term.id
         self._changes.emit({"term", "institution", "offer", "actor"}, [new_id])
         return new_id
 
-    def delete(self, term_id: int) -> None:
-        """Remove a term; records that used it keep everything else."""
+    def delete(self, term_id: int, expected_version: int | None = None) -> None:
+        """Remove a term; records that used it keep everything else. With
+        ``expected_version``: refused (ConflictError) when it was renamed meanwhile."""
         with self._sessions() as session:
             term = session.get(m.Term, term_id)
             if term is None:
                 return
+            if expected_version is not None and term.version != expected_version:
+                raise ConflictError(
+                    _(
+                        "Der Eintrag heißt inzwischen „{theirs}“ (an anderer Stelle geändert). "
+                        "Er wurde nicht entfernt; bitte noch einmal ansehen."
+                    ).format(theirs=term.name)
+                )
             session.delete(term)
-            session.commit()
+            try:
+                session.commit()
+            except StaleDataError as err:
+                session.rollback()
+                raise ConflictError(
+                    _("Der Eintrag wurde gerade an anderer Stelle geändert. Er wurde nicht entfernt.")
+                ) from err
         self._changes.emit({"term", "institution", "offer", "actor"}, [term_id])
+
+
+def _renamed(theirs: str, mine: str) -> str:
+    """The conflict of a rename, with both names: the one stored meanwhile and the user's."""
+    if theirs:
+        return _(
+            "Der Eintrag wurde inzwischen an anderer Stelle geändert: er heißt jetzt „{theirs}“. "
+            "Ihre Eingabe „{mine}“ wurde nicht gespeichert."
+        ).format(theirs=theirs, mine=mine)
+    return _(
+        "Der Eintrag wurde gerade an anderer Stelle geändert. Ihre Eingabe „{mine}“ wurde nicht gespeichert."
+    ).format(mine=mine)

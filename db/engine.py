@@ -29,10 +29,16 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+#: How long a connection waits for another program's write lock before SQLite answers
+#: "database is locked" (``atlas.busy`` turns that into a German BusyError). Read when a
+#: connection is made; tests shorten it (then dispose the engine's pool).
+BUSY_TIMEOUT_MS = 3000
+
+
 def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=3000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cur.close()
 
 

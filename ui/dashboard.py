@@ -466,6 +466,7 @@ class RuleDialog(QDialog):
         super().__init__(parent)
         self.atlas = atlas
         self.setObjectName("ruleDialog")
+        self.shown_rule = rule
         self.setWindowTitle(self.tr("Regel für „aktiv“"))
         intro = _plain(
             self.tr(
@@ -511,7 +512,10 @@ class RuleDialog(QDialog):
         for label in (*self.errors.values(), self.general):
             label.hide()
         try:
-            self.atlas.network.set_rule(self.meetings.entered(), self.months.entered())
+            # over the rule shown when the dialog opened: a change made meanwhile is not lost
+            self.atlas.network.set_rule(
+                self.meetings.entered(), self.months.entered(), expected=self.shown_rule
+            )
         except ValidationError as err:
             for key, message in err.errors.items():
                 label = self.errors.get(key, self.general)

@@ -19,12 +19,20 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.duplicates import Candidate, title_of
-from atlas.errors import AtlasError, ConflictError, DuplicateWarning, NotFoundError, ValidationError
+from atlas.errors import (
+    AtlasError,
+    BusyError,
+    ConflictError,
+    DuplicateWarning,
+    NotFoundError,
+    ValidationError,
+)
 from atlas.geocoding import NEW_PLACE_DESCRIPTION
 from atlas.merging import MergedRecords
 from atlas.models import Vocabulary
 from atlas.records import RecordData
 from atlas.schema import EntitySpec, Kind
+from ui.busy import ask_retry
 from ui.duplicate_dialog import DuplicateDialog, MergeDialog
 from ui.editors import Editor, make_editor
 from ui.plain import ask, inform, message_box, plain_label, warn
@@ -332,6 +340,10 @@ class RecordForm(QWidget):
             box.exec()
             if box.clickedButton() is reload_button and record_id is not None:
                 self.show_record(record_id)
+            return False
+        except BusyError as err:  # another program writes: nothing saved, the input stays
+            if ask_retry(self, str(err), self.spec.singular):
+                return self.save(confirm_duplicate=confirm_duplicate)
             return False
         except AtlasError as err:
             warn(self, self.spec.singular, str(err))

@@ -1288,7 +1288,10 @@ class ImportWizard(QWizard):
     def _message(self, error: BaseException) -> str:
         if isinstance(error, AtlasError):
             return str(error)
-        return self.tr("Unerwarteter Fehler: {error}").format(error=error)
+        # never the driver's text: it holds SQL and the row's values
+        return self.tr("Unerwarteter Fehler ({kind}). Es wurde nichts importiert.").format(
+            kind=type(error).__name__
+        )
 
     # -- 2. mapping ------------------------------------------------------------------
     def ensure_mapping(self) -> tuple[Any, ...] | None:

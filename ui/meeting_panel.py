@@ -244,6 +244,8 @@ class MeetingPanel(QWidget):
         self.sheet.setRowCount(0)
         self.sheet.blockSignals(False)
         self._dirty = False
+        # who was ticked when the sheet was shown: saving sends only what the user changed
+        self._loaded: set[tuple[int | None, int | None]] = set()
         enabled = self.meeting_id is not None
         for widget in (
             self.find,
@@ -282,6 +284,7 @@ class MeetingPanel(QWidget):
         self._fill_tasks(tasks)
 
     def _fill_sheet(self, rows: list[SheetRow]) -> None:
+        self._loaded = {(row.actor_id, row.contact_id) for row in rows if row.present}
         self.sheet.blockSignals(True)
         self.sheet.setRowCount(len(rows))
         for r, row in enumerate(rows):
@@ -377,15 +380,20 @@ class MeetingPanel(QWidget):
         if self.meeting_id is None:
             return False
         try:
-            self.atlas.network.save_attendance(self.meeting_id, self.present())
+            # only the ticks and unticks of this user: another coach's ticks saved
+            # meanwhile stay (atlas.meetings.MeetingWork.change_attendance)
+            self.atlas.network.save_attendance(self.meeting_id, self.present(), loaded=self._loaded)
         except ValidationError as err:
             warn(self, self.tr("Anwesenheit"), "\n".join(err.errors.values()))
             return False
         except AtlasError as err:
             warn(self, self.tr("Anwesenheit"), str(err))
             return False
-        self._dirty = False
-        self.save_button.setEnabled(False)
+        # show what is stored now: the user's changes and those of others meanwhile
+        row = self.sheet.currentRow()
+        self.reload()
+        if 0 <= row < self.sheet.rowCount() and not self.sheet.isRowHidden(row):
+            self.sheet.setCurrentCell(row, 0)
         self.changed.emit()
         return True
 

@@ -51,17 +51,17 @@ class VocabularyPage(QWidget):
         self.list.clear()
         for term in self.atlas.taxonomy.terms(self.vocabulary):
             item = QListWidgetItem(f"{term.name}  ({term.usage})")
-            item.setData(Qt.ItemDataRole.UserRole, (term.id, term.name, term.color, term.usage))
+            item.setData(Qt.ItemDataRole.UserRole, (term.id, term.name, term.color, term.usage, term.version))
             self.list.addItem(item)
 
-    def _selected(self) -> tuple[int, str, str | None, int] | None:
+    def _selected(self) -> tuple[int, str, str | None, int, int] | None:
         item = self.list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def add(self) -> None:
         name, ok = QInputDialog.getText(self, self.tr("Neuer Eintrag"), self.tr("Name:"))
         if ok:
-            self._save(None, name, None)
+            self._save(None, name, None, None)
 
     def rename(self) -> None:
         selected = self._selected()
@@ -69,11 +69,12 @@ class VocabularyPage(QWidget):
             return
         name, ok = QInputDialog.getText(self, self.tr("Umbenennen"), self.tr("Neuer Name:"), text=selected[1])
         if ok:
-            self._save(selected[0], name, selected[2])
+            # saved over the version shown: a rename made meanwhile elsewhere is not overwritten
+            self._save(selected[0], name, selected[2], selected[4])
 
-    def _save(self, term_id: int | None, name: str, color: str | None) -> None:
+    def _save(self, term_id: int | None, name: str, color: str | None, version: int | None) -> None:
         try:
-            self.atlas.taxonomy.save(self.vocabulary, term_id, name, color)
+            self.atlas.taxonomy.save(self.vocabulary, term_id, name, color, expected_version=version)
         except AtlasError as err:
             warn(self, self.tr("Nicht gespeichert"), str(err))
         self.reload()
@@ -82,7 +83,7 @@ class VocabularyPage(QWidget):
         selected = self._selected()
         if selected is None:
             return
-        term_id, name, _color, usage = selected
+        term_id, name, _color, usage, version = selected
         text = self.tr("„{name}“ entfernen?").format(name=name)
         if usage:
             text += "\n" + self.tr("{n} Einträge verwenden ihn; dort wird das Feld leer.").format(n=usage)
@@ -95,7 +96,10 @@ class VocabularyPage(QWidget):
             )
             == QMessageBox.StandardButton.Yes
         ):
-            self.atlas.taxonomy.delete(term_id)
+            try:
+                self.atlas.taxonomy.delete(term_id, expected_version=version)
+            except AtlasError as err:
+                QMessageBox.warning(self, self.tr("Nicht entfernt"), str(err))
             self.reload()
 
 

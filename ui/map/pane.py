@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
-from atlas.errors import AtlasError
+from atlas.errors import AtlasError, ConflictError
 from atlas.mappage import standalone_html, write_text_atomically
 from atlas.models import Vocabulary
 from ui.flow_layout import FlowLayout
@@ -39,7 +39,11 @@ BASES = (
 
 
 class MoveCommand(QUndoCommand):
-    """A pin moved by hand; undo puts it back (a new save with the old coordinates)."""
+    """A pin moved by hand; undo puts it back (a new save with the old coordinates).
+
+    Undo and redo save over the version the last step left: when someone changed the
+    institution since (another window, another coach), the step is refused with a
+    German message and dropped from the stack — a later change is never reverted."""
 
     def __init__(
         self,
@@ -48,22 +52,31 @@ class MoveCommand(QUndoCommand):
         old: tuple[float | None, float | None],
         new: tuple[float, float],
         title: str,
+        version: int | None = None,
     ) -> None:
         super().__init__(f"„{title}“ verschieben")
         self.pane = pane
         self.institution_id = institution_id
         self.old = old
         self.new = new
+        self.version = version  # the institution's version after the last step
         self._first = True
 
     def redo(self) -> None:
         if self._first:
             self._first = False
             return
-        self.pane.save_position(self.institution_id, self.new)
+        self._step(self.new)
 
     def undo(self) -> None:
-        self.pane.save_position(self.institution_id, self.old)
+        self._step(self.old)
+
+    def _step(self, position: tuple[float | None, float | None]) -> None:
+        version = self.pane.save_position(self.institution_id, position, expected_version=self.version)
+        if version is None:
+            self.setObsolete(True)
+        else:
+            self.version = version
 
 
 class MapPane(QWidget):
@@ -275,8 +288,9 @@ class MapPane(QWidget):
             return
         old = (record.values.get("lat"), record.values.get("lon"))
         new = (round(lat, 6), round(lon, 6))
-        if self.save_position(institution_id, new):
-            self.undo_stack.push(MoveCommand(self, institution_id, old, new, record.title))
+        version = self.save_position(institution_id, new)
+        if version is not None:
+            self.undo_stack.push(MoveCommand(self, institution_id, old, new, record.title, version))
             self.schedule_reload()
 
     # -- base layers -----------------------------------------------------------------
@@ -354,24 +368,41 @@ class MapPane(QWidget):
             if old[0] is not None and old[1] is not None:
                 self.view.move_place(institution_id, old[0], old[1])
             return
-        if self.save_position(institution_id, (round(lat, 6), round(lon, 6))):
+        version = self.save_position(institution_id, (round(lat, 6), round(lon, 6)))
+        if version is not None:
             self.undo_stack.push(
-                MoveCommand(self, institution_id, old, (round(lat, 6), round(lon, 6)), record.title)
+                MoveCommand(self, institution_id, old, (round(lat, 6), round(lon, 6)), record.title, version)
             )
 
-    def save_position(self, institution_id: int, position: tuple[float | None, float | None]) -> bool:
+    def save_position(
+        self,
+        institution_id: int,
+        position: tuple[float | None, float | None],
+        expected_version: int | None = None,
+    ) -> int | None:
+        """Save the pin; the institution's new version, or None (a German message shown).
+        ``expected_version``: refuse when the institution changed since (an undo)."""
         try:
-            record = self.atlas.institutions.get(institution_id)
-            self.atlas.institutions.save(
-                institution_id, {"lat": position[0], "lon": position[1]}, expected_version=record.version
+            if expected_version is None:
+                expected_version = self.atlas.institutions.get(institution_id).version
+            saved = self.atlas.institutions.save(
+                institution_id, {"lat": position[0], "lon": position[1]}, expected_version=expected_version
             )
+        except ConflictError as err:
+            QMessageBox.warning(
+                self,
+                self.tr("Verschieben"),
+                str(err) + "\n" + self.tr("Der Standort wurde nicht zurückgesetzt."),
+            )
+            self.reload()
+            return None
         except AtlasError as err:
             warn(self, self.tr("Verschieben"), str(err))
             self.reload()
-            return False
+            return None
         if position[0] is not None and position[1] is not None:
             self.view.move_place(institution_id, position[0], position[1])
-        return True
+        return saved.version
 
     # -- export ------------------------------------------------------------------------
     def _target(self, given: str | None, title: str, suggestion: str, pattern: str) -> Path | None:

@@ -1,0 +1,50 @@
+"""Two programs on one file: a second Atlas over its own engine, and a lock held by
+another program (a plain sqlite3 connection)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from atlas.clock import Clock, FixedClock
+from atlas.core import Atlas
+from db import engine as db_engine
+from db.engine import make_engine, make_sessions, to_url
+from tests.conftest import TEST_DAY
+
+
+def second_atlas(db_path: Path, clock: Clock | None = None) -> Atlas:
+    """Another window or program on the same file: its own engine, its own connections."""
+    return Atlas(make_sessions(make_engine(to_url(db_path))), clock=clock or FixedClock(TEST_DAY))
+
+
+def dispose(atlas: Atlas) -> None:
+    bind = atlas.sessions.kw["bind"]
+    getattr(bind, "_proxied", bind).dispose()
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections made from now on wait 150 ms for a lock (not 3 s)."""
+    monkeypatch.setattr(db_engine, "BUSY_TIMEOUT_MS", 150)
+
+
+def use_new_connections(atlas: Atlas) -> None:
+    """Drop the pooled connections (made with the old busy timeout)."""
+    dispose(atlas)
+
+
+@contextmanager
+def write_lock(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """Another program holds the file's write lock (``BEGIN EXCLUSIVE``) until the block ends."""
+    conn = sqlite3.connect(db_path, isolation_level=None, timeout=5)
+    try:
+        conn.execute("BEGIN EXCLUSIVE")
+        yield conn
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
