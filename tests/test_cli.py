@@ -31,7 +31,12 @@ def test_help_lists_the_commands() -> None:
 
 def test_stats_on_a_new_database_creates_it_empty(tmp_path: Path) -> None:
     db = tmp_path / "neu" / "atlas.sqlite"
-    result = run("--db", str(db), "stats")
+    refused = run("--db", str(db), "stats")  # a missing folder is not made silently
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("Fehler: Den Ordner") and "--create" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert not (tmp_path / "neu").exists()
+    result = run("--db", str(db), "--create", "stats")
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["institutions"] == 0
@@ -130,3 +135,25 @@ def test_stats_gain_the_funnel_on_a_past_day() -> None:
     assert earlier["counts"]["aktiv"] < 60
     bad = run("--demo", "stats", "--at", "gestern")
     assert bad.returncode == 2 and "kein Datum" in bad.stderr
+
+
+def test_an_empty_file_needs_create(tmp_path: Path) -> None:
+    db = tmp_path / "leer.sqlite"
+    db.write_bytes(b"")
+    refused = run("--db", str(db), "stats")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("Fehler: Die Datei") and "ist leer" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert db.read_bytes() == b""
+    assert run("--db", str(db), "--create", "check").returncode == 0
+    assert db.stat().st_size > 0
+
+
+def test_a_dangling_link_is_refused_even_with_create(tmp_path: Path) -> None:
+    link = tmp_path / "atlas.sqlite"
+    link.symlink_to(tmp_path / "fehlt" / "atlas.sqlite")
+    for extra in ((), ("--create",)):
+        result = run("--db", str(link), *extra, "stats")
+        assert result.returncode == 2
+        assert "Verknüpfung" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "fehlt").exists()
