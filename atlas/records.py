@@ -8,7 +8,6 @@ action and commits, or rolls back and raises. It hands out plain data
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -93,14 +92,11 @@ def _check_color(value: str) -> str:
 
 
 def _check_geojson(value: str) -> str:
-    try:
-        data = json.loads(value)
-    except ValueError as err:
-        raise ValueError(_("Die Grenze ist kein gültiges GeoJSON.")) from err
-    geometry = data.get("geometry") if isinstance(data, dict) and data.get("type") == "Feature" else data
-    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        raise ValueError(_("Die Grenze muss ein Polygon oder MultiPolygon sein."))
-    return json.dumps(geometry, ensure_ascii=False)
+    """A boundary from the form is checked (and repaired) like an imported one: a broken
+    polygon would hide every marker of the exported map (issue 11 §6)."""
+    from atlas.geometry import check_boundary  # shapely loads only when a boundary is saved
+
+    return check_boundary(value)[0]
 
 
 _TEXT_CHECKS: dict[Kind, Callable[[str], Any]] = {
