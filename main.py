@@ -390,8 +390,21 @@ def _geocode(atlas: Atlas, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def clean_temporary_files() -> None:
+    """Exports write through a temporary file; one killed half-way leaves it behind. The
+    folders written to are kept in a journal in the user's state folder and cleaned of the
+    program's own temporary files (``atlas.files.TMP_MARK``) at every start."""
+    from platformdirs import user_state_path
+
+    from atlas import files
+
+    files.use_journal(user_state_path(APP_NAME, appauthor=False) / "temporaere-dateien.txt")
+    files.clean_leftovers()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    clean_temporary_files()
     database = resolve_database(args)
     if args.command:
         return run_command(args, database)

@@ -157,3 +157,28 @@ def test_a_dangling_link_is_refused_even_with_create(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert "Verknüpfung" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "fehlt").exists()
+
+
+def test_the_next_start_removes_what_a_killed_export_left(tmp_path: Path) -> None:
+    """kill -9 during an export leaves its temporary file; the next start of the program
+    (any command) removes it, found through the journal in the user's state folder."""
+    state = tmp_path / "state"
+    out = tmp_path / "out"
+    out.mkdir()
+    code = (
+        "import os, signal\n"
+        "from pathlib import Path\n"
+        "import main\n"
+        "from atlas import files\n"
+        "main.clean_temporary_files()\n"
+        "def write(fh):\n"
+        "    fh.write(b'x' * 1000); fh.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"files.atomic_write(Path({str(out / 'karte.html')!r}), write)\n"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(state)}
+    killed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, timeout=120)
+    assert killed.returncode == -9
+    assert [p.name for p in out.iterdir() if ".stadtteil-atlas-tmp-" in p.name]
+    result = run("--db", str(tmp_path / "atlas.sqlite"), "check", env={"XDG_STATE_HOME": str(state)})
+    assert result.returncode == 0, result.stderr
+    assert list(out.iterdir()) == []
