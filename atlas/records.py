@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from atlas import deletion, duplicates, search, snapshot
+from atlas import consent, deletion, duplicates, search, snapshot
 from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
 from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
 from atlas.i18n import _
-from atlas.listing import STATUS_LABELS, columns, filters_where
+from atlas.listing import CONSENT_LABELS, STATUS_LABELS, columns, filters_where
 from atlas.schema import ENTITIES, EntitySpec, Field, FilterKind, Kind
 from atlas.text import (
     check_email,
@@ -48,7 +48,7 @@ from atlas.text import (
 
 _COLOR_CHARS = set("0123456789abcdefABCDEF")
 # Fields checked against each other (see ``RecordService._cross_checks``).
-_CROSS_FIELDS = ("valid_from", "valid_to", "lat", "lon")
+_CROSS_FIELDS = ("valid_from", "valid_to", "lat", "lon", "consent_state", "consent_date", "consent_purpose")
 
 
 @dataclass(frozen=True)
@@ -254,6 +254,8 @@ class RecordService:
             return ""
         if key == "status":
             return STATUS_LABELS.get(str(value), str(value))
+        if key == "consent":
+            return CONSENT_LABELS.get(str(value), str(value))
         if isinstance(value, dt.datetime):
             return format_datetime(value)
         if isinstance(value, dt.date):
@@ -311,6 +313,9 @@ class RecordService:
         """
         errors: dict[str, str] = {}
         clean_values: dict[str, Any] = {}
+        if creating and self.spec.key == "contact" and "consent_state" not in values:
+            # nobody named it (an import, the command line): "erteilt" only with date and purpose
+            values = {**values, "consent_state": consent.implied_state(values)}
         for f in self.spec.fields:
             if f.name not in values:
                 if creating and f.required:
@@ -333,6 +338,9 @@ class RecordService:
         coords_touched = "lat" in v or "lon" in v
         if coords_touched and lat_given != lon_given and "lat" not in errors and "lon" not in errors:
             problems["lon"] = _("Bitte Breiten- und Längengrad zusammen angeben oder beide leeren.")
+        if "consent_state" in v:
+            found = consent.problems(v, self._clock.today())
+            problems.update({k: msg for k, msg in found.items() if k not in errors})
         return problems
 
     def save(
