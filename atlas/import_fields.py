@@ -230,8 +230,9 @@ IMPORT_FIELDS: dict[str, tuple[ImportField, ...]] = {
         _f("consent_source", _("Einwilligung erteilt über"), "Quelle", "Consent source"),
         _f(
             "consent_state",
-            _("Einwilligung (erteilt/abgelehnt)"),
+            _("Stand der Einwilligung"),
             "Einwilligung erteilt",
+            "Einwilligung (erteilt/abgelehnt)",
             "Einwilligungsstatus",
             "Einwilligung Status",
             "Consent",

@@ -229,7 +229,7 @@ CONTACT = EntitySpec(
         Field("email", _("E-Mail"), Kind.EMAIL, max_len=254),
         Field(
             "consent_state",
-            _("Einwilligung"),
+            _("Stand der Einwilligung"),
             Kind.CHOICE,
             choices=CONSENT_CHOICES,
             required=True,
