@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH_OR_URL",
         help="SQLite-Datei oder SQLAlchemy-URL (Standard: eigene Datenbank im Benutzerordner)",
     )
+    parser.add_argument(
+        "--create",
+        action="store_true",
+        help=(
+            "mit --db: fehlende Ordner anlegen und eine leere (0 Byte) Datei zur neuen Datenbank machen "
+            "(ohne --create wird beides abgelehnt)"
+        ),
+    )
     sub = parser.add_subparsers(dest="command", metavar="BEFEHL")
     stats = sub.add_parser(
         "stats",
@@ -233,16 +241,25 @@ def resolve_database(args: argparse.Namespace) -> str:
         return str(demo_copy())
     if args.db:
         return str(args.db)
-    return str(default_db_path())
+    path = default_db_path()
+    try:  # the program's own folder: made at the first start
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SystemExit(
+            f"Fehler: Der Ordner {path.parent} kann nicht angelegt werden: {err.strerror or err}"
+        ) from err
+    return str(path)
 
 
-def bootstrap(database: str) -> tuple[Atlas, OpenResult]:
-    """Open (check, back up, migrate) the database and build the facade."""
+def bootstrap(database: str, create: bool = False) -> tuple[Atlas, OpenResult]:
+    """Open (check, back up, migrate) the database and build the facade.
+
+    ``create``: the user asked to make missing folders or an empty file into a new database."""
     from atlas.core import Atlas, database_clock
     from db.engine import make_sessions
     from db.migrate import open_database
 
-    result = open_database(database)
+    result = open_database(database, create=create)
     sessions = make_sessions(result.engine)
     # The one clock of the program: the system's, or the fixed day a database names for
     # itself (the demo's), so that the demo tells the same story on any date.
@@ -259,7 +276,7 @@ def run_command(args: argparse.Namespace, database: str) -> int:
     from atlas.errors import AtlasError, DatabaseOpenError
 
     try:
-        atlas, result = bootstrap(database)
+        atlas, result = bootstrap(database, create=bool(getattr(args, "create", False)))
     except DatabaseOpenError as err:
         print(f"Fehler: {err}", file=sys.stderr)
         return 2
@@ -373,15 +390,30 @@ def _geocode(atlas: Atlas, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def clean_temporary_files() -> None:
+    """Exports write through a temporary file; one killed half-way leaves it behind. The
+    folders written to are kept in a journal in the user's state folder and cleaned of the
+    program's own temporary files (``atlas.files.TMP_MARK``) at every start."""
+    from platformdirs import user_state_path
+
+    from atlas import files
+
+    files.use_journal(user_state_path(APP_NAME, appauthor=False) / "temporaere-dateien.txt")
+    files.clean_leftovers()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    clean_temporary_files()
     database = resolve_database(args)
     if args.command:
         return run_command(args, database)
     _prepare_qt_environment()
     from ui.app import run_gui
 
-    return run_gui(database, bootstrap, demo=args.demo, started=STARTED, demo_copy=demo_copy)
+    return run_gui(
+        database, bootstrap, demo=args.demo, started=STARTED, demo_copy=demo_copy, create=args.create
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.clock import OPTION as CLOCK_OPTION
 from atlas.clock import Clock, FixedClock, SystemClock, fixed_day
+from atlas.consent import ConsentService
 from atlas.geocoding import GeocodingService
 from atlas.mapdata import MapService
 from atlas.merging import MergeService
@@ -54,6 +55,8 @@ class Atlas:
         self.records["actor"].set_computed("status", ComputedStatus(self.network, self.changes, self.clock))
         # DSGVO for contact persons: Art. 15 information and Art. 17 erasure, one action each.
         self.privacy = PrivacyService(sessions, self.changes, self.clock)
+        # Consent as a record: who is to be asked again, whose data has been idle too long.
+        self.consent = ConsentService(sessions, self.changes, self.clock)
         # Quarter boundaries: point-in-quarter, re-assignment, GeoJSON import. An
         # institution's quarter follows its coordinates on every save.
         self.boundaries = QuarterService(sessions, self.changes)

@@ -84,6 +84,18 @@ class LockedDatabaseError(DatabaseOpenError):
     pass
 
 
+class EmptyDatabaseError(DatabaseOpenError):
+    """A zero-byte file: made into a new database only when asked (``create=True``)."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class MissingFolderError(DatabaseOpenError):
+    """The folder of a new database does not exist (or a link points nowhere)."""
+
+
 class ReadOnlyDatabaseError(DatabaseOpenError):
     pass
 

@@ -436,6 +436,58 @@ def _looks_latitude_first(positions: Sequence[tuple[float, float]]) -> bool:
     return bool(positions) and all(47.0 <= x <= 55.5 and 5.5 <= y <= 15.5 for x, y in positions)
 
 
+def check_boundary(text: str) -> tuple[str, str | None]:
+    """A boundary typed or pasted into the quarter form, checked like an imported one
+    (:func:`parse`): polygons only, coordinates in range and longitude first, a
+    self-intersection repaired only when the area stays practically the same.
+
+    Returns the boundary to store and, if it was repaired, a German note; raises
+    ValueError with a German message otherwise.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise ValueError(_too_big(len(text.encode("utf-8"))))
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as err:
+        raise ValueError(_("Die Grenze ist kein gültiges GeoJSON.")) from err
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        features = data.get("features")
+        if not isinstance(features, list) or len(features) != 1:
+            raise ValueError(_("Bitte genau eine Fläche eingeben (die Sammlung enthält mehrere oder keine)."))
+        data = features[0]
+    geometry = data.get("geometry") if isinstance(data, dict) and data.get("type") == "Feature" else data
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValueError(_("Die Grenze muss ein Polygon oder MultiPolygon sein."))
+    problems: list[str] = []
+    rings = _rings(geometry)
+    if rings is None:
+        raise ValueError(_("Die Koordinaten der Grenze sind falsch verschachtelt."))
+    positions = _check_positions(1, None, rings, problems)
+    cand = Candidate(1, None)
+    if positions:
+        if _looks_latitude_first(positions):
+            problems.append(
+                _(
+                    "Die Koordinaten stehen in der Reihenfolge Breite, Länge. GeoJSON verlangt Länge, "
+                    "Breite – das Quartier läge sonst im Indischen Ozean."
+                )
+            )
+        else:
+            _check_geometry(cand, geometry, problems)
+    if problems or cand.geometry is None:
+        raise ValueError(" ".join(_unlabelled(p) for p in problems) or _("Die Grenze ist leer."))
+    return boundary_json(cand.geometry), _unlabelled(cand.repaired) if cand.repaired else None
+
+
+def _unlabelled(message: str) -> str:
+    """A message of the file checks without "Objekt 1: " (the form has one boundary)."""
+    prefix = _label(1, None) + ": "
+    if message.startswith(prefix):
+        message = message[len(prefix) :]
+        message = message[:1].upper() + message[1:]
+    return message
+
+
 def parse(source: str | Path | bytes, name_property: str) -> tuple[list[Candidate], list[str]]:
     """Every check of the file; raises GeoJSONImportError with all problems found."""
     features = _features(_load_json(source))

@@ -228,6 +228,17 @@ IMPORT_FIELDS: dict[str, tuple[ImportField, ...]] = {
         _f("consent_date", _("Einwilligung am"), "Einwilligung", "Einwilligungsdatum", "Consent date"),
         _f("consent_purpose", _("Zweck der Einwilligung"), "Zweck", "Consent purpose"),
         _f("consent_source", _("Einwilligung erteilt über"), "Quelle", "Consent source"),
+        _f(
+            "consent_state",
+            _("Stand der Einwilligung"),
+            "Einwilligung erteilt",
+            "Einwilligung (erteilt/abgelehnt)",
+            "Einwilligungsstatus",
+            "Einwilligung Status",
+            "Consent",
+            "Consent given",
+        ),
+        _f("consent_recorded_by", _("Einwilligung erfasst von"), "Erfasst von", "Recorded by"),
         _NOTES,
     ),
     "actor": (

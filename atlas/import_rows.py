@@ -341,6 +341,7 @@ class _Builder:
                 first, last = split_person_name(raw["full_name"])
                 values.setdefault("first_name", first)
                 values.setdefault("last_name", last)
+            self._consent(row, raw, values)
         elif kind == "actor":
             if raw.get("sector"):
                 values["sector_id"] = self.term(row, "sector", "sector", raw["sector"])
@@ -373,6 +374,32 @@ class _Builder:
                 values["street"] = match.group(1)
                 values["postcode"] = match.group(2)
                 values.setdefault("city", match.group(3))
+
+    def _consent(self, row: _Row, raw: Mapping[str, str], values: dict[str, Any]) -> None:
+        """A list's consent columns: a state column is read ("ja", "erteilt", "nein" …) and
+        then checked like the form (erteilt needs date and purpose); without one, a date and
+        a purpose mean "erteilt", a date alone stays "unbekannt" (reported for the row)."""
+        from atlas.consent import parse_state
+
+        values.pop("consent_state", None)
+        if raw.get("consent_state"):
+            state = parse_state(raw["consent_state"])
+            if state is None:
+                row.error(
+                    "consent_state",
+                    _(
+                        "Einwilligung „{value}“ ist unklar. Erlaubt: erteilt/ja, abgelehnt/nein, unbekannt"
+                    ).format(value=raw["consent_state"]),
+                )
+            else:
+                values["consent_state"] = state
+        elif raw.get("consent_date") and not raw.get("consent_purpose"):
+            row.note(
+                "consent_date",
+                _(
+                    "Einwilligungsdatum ohne Zweck: als „Einwilligung: unbekannt“ übernommen (bitte nachfragen)."
+                ),
+            )
 
     def _status(self, row: _Row, value: str | None) -> str:
         if not value:

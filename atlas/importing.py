@@ -226,10 +226,21 @@ class ImportPlan:
                 return d
         return None
 
+    @property
+    def consent_unknown(self) -> int:
+        """Valid contact rows that arrive with "Einwilligung: unbekannt" (to be asked)."""
+        if self.kind != "contact":
+            return 0
+        return sum(
+            1 for r in self.valid_rows if r.values.get("consent_state") == m.ConsentState.UNKNOWN.value
+        )
+
     def summary(self) -> str:
         text = _("{valid} gültige Zeile(n), {invalid} fehlerhaft, {dups} mögliche Dublette(n).").format(
             valid=len(self.valid_rows), invalid=len(self.invalid_rows), dups=len(self.duplicates)
         )
+        if self.consent_unknown:
+            text += " " + _("{n} davon mit „Einwilligung: unbekannt“.").format(n=self.consent_unknown)
         if self.new_terms:
             text += " " + _("Neu anzulegen: {terms}.").format(
                 terms=", ".join(t.label for t in self.new_terms)
@@ -402,6 +413,7 @@ class ImportResult:
     skipped_duplicates: int
     duplicates: int  # found (database and file)
     contacts_created: int = 0
+    consent_unknown: int = 0  # contacts created with "Einwilligung: unbekannt"
     created_ids: tuple[int, ...] = ()
     merged_ids: tuple[int, ...] = ()
     seconds: float = 0.0
@@ -429,6 +441,10 @@ class ImportResult:
         )
         if self.contacts_created:
             text += " " + _("{n} Ansprechperson(en) als Kontakte angelegt.").format(n=self.contacts_created)
+        if self.consent_unknown:
+            text += " " + _(
+                "{n} Kontakt(e) mit „Einwilligung: unbekannt“ – bitte nachfragen (Datenschutz → Einwilligungen prüfen)."
+            ).format(n=self.consent_unknown)
         if self.terms_created:
             text += " " + _("Neu angelegt: {terms}.").format(
                 terms=", ".join(t.label for t in self.terms_created)
@@ -614,6 +630,11 @@ def apply(
         except BaseException:
             session.rollback()
             raise
+    consent_unknown = (
+        sum(1 for values in new_rows.values() if values.get("consent_state") == m.ConsentState.UNKNOWN.value)
+        if kind == "contact"
+        else 0
+    ) + contacts_created  # an institution list's contact persons were never asked
     changed = {kind} | ({"contact"} if contacts_created else set())
     if any(t.vocabulary == QUARTER for t in created_terms):
         changed.add("quarter")
@@ -630,6 +651,7 @@ def apply(
         skipped_duplicates=skipped,
         duplicates=len(plan.duplicates),
         contacts_created=contacts_created,
+        consent_unknown=consent_unknown,
         created_ids=tuple(sorted(created_ids.values())),
         merged_ids=tuple(sorted(merge_db)),
         seconds=time.perf_counter() - started,

@@ -10,9 +10,10 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from atlas import models as m
-from atlas.schema import STATUS_CHOICES, FilterKind
+from atlas.schema import CONSENT_CHOICES, STATUS_CHOICES, FilterKind
 
 STATUS_LABELS = dict(STATUS_CHOICES)
+CONSENT_LABELS = {value: label.split(" (")[0] for value, label in CONSENT_CHOICES}
 
 Cat = aliased(m.Term, name="cat")
 Sec = aliased(m.Term, name="sec")
@@ -76,6 +77,7 @@ def columns(entity: str) -> tuple[Select[Any], dict[str, Any]]:
             "institution": Inst.name,
             "phone": c.phone,
             "email": c.email,
+            "consent": c.consent_state,
         }
         stmt = select(c.id, *cols.values()).outerjoin(Inst, Inst.id == c.institution_id)
     elif entity == "actor":
@@ -188,6 +190,8 @@ def filter_clause(entity: str, kind: FilterKind, value: object) -> ColumnElement
             return c.institution_id.in_(_institution_ids_in_quarter(value))
         if kind is FilterKind.CATEGORY:
             return c.institution_id.in_(select(i.id).where(i.category_id == value))
+        if kind is FilterKind.CONSENT:
+            return c.consent_state == value
     if entity == "actor":
         if kind is FilterKind.QUARTER:
             return a.institution_id.in_(_institution_ids_in_quarter(value))

@@ -62,6 +62,7 @@ class MeetingWork:
     _sessions: sessionmaker[Session]
     _changes: ChangeBus
     _clock: Clock
+    user: str  # who records things (the coach's name)
 
     # -- follow-ups ----------------------------------------------------------------
     def follow_ups(self, meeting_id: int) -> list[tuple[int, str, str, dt.date | None, bool]]:
@@ -371,16 +372,31 @@ class MeetingWork:
         last_name: str,
         institution_id: int | None = None,
         function: str = "",
+        consent_state: str = m.ConsentState.UNKNOWN.value,
+        consent_purpose: str = "",
+        recorded_by: str = "",
     ) -> tuple[int | None, int]:
         """Create a contact met at a meeting (and its institution's actor if needed); mark
         them present. A guest without an institution is a person at the meeting, not a
         member of the network: no actor is made for her.
+
+        Consent: asked at the meeting ("erteilt" with a purpose, or "abgelehnt"), dated on
+        the meeting's day and recorded by ``recorded_by`` (default: the coach); not asked:
+        "unbekannt".
 
         Returns (actor id or None, contact id).
         """
         last = clean(last_name)
         if not last:
             raise ValidationError({"last_name": _("Bitte mindestens den Nachnamen angeben.")})
+        if consent_state not in {s.value for s in m.ConsentState}:
+            raise ValidationError({"consent_state": _("Unbekannter Stand der Einwilligung.")})
+        purpose = clean(consent_purpose)
+        asked = consent_state != m.ConsentState.UNKNOWN.value
+        if consent_state == m.ConsentState.GIVEN.value and not purpose:
+            raise ValidationError(
+                {"consent_purpose": _("Für eine erteilte Einwilligung bitte den Zweck angeben.")}
+            )
         with self._sessions.begin() as session:
             meeting = session.get(m.Meeting, meeting_id)
             if meeting is None:
@@ -398,8 +414,11 @@ class MeetingWork:
                 last_name=last,
                 institution_id=institution_id,
                 function=clean(function),
-                consent_date=meeting.starts_at.date(),
-                consent_source=_("Teilnahme: {title}").format(title=meeting.title),
+                consent_state=consent_state,
+                consent_date=meeting.starts_at.date() if asked else None,
+                consent_purpose=purpose if asked else None,
+                consent_source=_("Teilnahme: {title}").format(title=meeting.title)[:200] if asked else None,
+                consent_recorded_by=(clean(recorded_by) or self.user or "")[:120] or None if asked else None,
             )
             session.add(contact)
             session.flush()

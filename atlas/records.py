@@ -8,7 +8,6 @@ action and commits, or rolls back and raises. It hands out plain data
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,13 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from atlas import deletion, duplicates, search, snapshot
+from atlas import consent, deletion, duplicates, search, snapshot
 from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
 from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
 from atlas.i18n import _
-from atlas.listing import STATUS_LABELS, columns, filters_where
+from atlas.listing import CONSENT_LABELS, STATUS_LABELS, columns, filters_where
 from atlas.schema import ENTITIES, EntitySpec, Field, FilterKind, Kind
 from atlas.text import (
     check_email,
@@ -49,7 +48,7 @@ from atlas.text import (
 
 _COLOR_CHARS = set("0123456789abcdefABCDEF")
 # Fields checked against each other (see ``RecordService._cross_checks``).
-_CROSS_FIELDS = ("valid_from", "valid_to", "lat", "lon")
+_CROSS_FIELDS = ("valid_from", "valid_to", "lat", "lon", "consent_state", "consent_date", "consent_purpose")
 
 
 @dataclass(frozen=True)
@@ -93,14 +92,11 @@ def _check_color(value: str) -> str:
 
 
 def _check_geojson(value: str) -> str:
-    try:
-        data = json.loads(value)
-    except ValueError as err:
-        raise ValueError(_("Die Grenze ist kein gültiges GeoJSON.")) from err
-    geometry = data.get("geometry") if isinstance(data, dict) and data.get("type") == "Feature" else data
-    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        raise ValueError(_("Die Grenze muss ein Polygon oder MultiPolygon sein."))
-    return json.dumps(geometry, ensure_ascii=False)
+    """A boundary from the form is checked (and repaired) like an imported one: a broken
+    polygon would hide every marker of the exported map (issue 11 §6)."""
+    from atlas.geometry import check_boundary  # shapely loads only when a boundary is saved
+
+    return check_boundary(value)[0]
 
 
 _TEXT_CHECKS: dict[Kind, Callable[[str], Any]] = {
@@ -258,6 +254,8 @@ class RecordService:
             return ""
         if key == "status":
             return STATUS_LABELS.get(str(value), str(value))
+        if key == "consent":
+            return CONSENT_LABELS.get(str(value), str(value))
         if isinstance(value, dt.datetime):
             return format_datetime(value)
         if isinstance(value, dt.date):
@@ -315,6 +313,9 @@ class RecordService:
         """
         errors: dict[str, str] = {}
         clean_values: dict[str, Any] = {}
+        if creating and self.spec.key == "contact" and "consent_state" not in values:
+            # nobody named it (an import, the command line): "erteilt" only with date and purpose
+            values = {**values, "consent_state": consent.implied_state(values)}
         for f in self.spec.fields:
             if f.name not in values:
                 if creating and f.required:
@@ -337,6 +338,9 @@ class RecordService:
         coords_touched = "lat" in v or "lon" in v
         if coords_touched and lat_given != lon_given and "lat" not in errors and "lon" not in errors:
             problems["lon"] = _("Bitte Breiten- und Längengrad zusammen angeben oder beide leeren.")
+        if "consent_state" in v:
+            found = consent.problems(v, self._clock.today())
+            problems.update({k: msg for k, msg in found.items() if k not in errors})
         return problems
 
     def save(

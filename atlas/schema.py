@@ -61,6 +61,7 @@ class FilterKind(StrEnum):
     SECTOR = "sector"
     STATUS = "status"
     ROUND_TABLE = "round_table"
+    CONSENT = "consent"
 
 
 FILTER_LABELS: dict[FilterKind, str] = {
@@ -70,6 +71,7 @@ FILTER_LABELS: dict[FilterKind, str] = {
     FilterKind.SECTOR: _("Sektor"),
     FilterKind.STATUS: _("Status"),  # the computed status (atlas.network)
     FilterKind.ROUND_TABLE: _("Runder Tisch"),
+    FilterKind.CONSENT: _("Einwilligung"),
 }
 
 
@@ -97,6 +99,12 @@ STATUS_CHOICES: tuple[tuple[str, str], ...] = (
     (m.ActorStatus.INFORMED.value, _("informiert")),
     (m.ActorStatus.ACTIVE.value, _("aktiv")),
     (m.ActorStatus.DORMANT.value, _("ruhend")),
+)
+
+CONSENT_CHOICES: tuple[tuple[str, str], ...] = (
+    (m.ConsentState.UNKNOWN.value, _("unbekannt (nicht gefragt)")),
+    (m.ConsentState.GIVEN.value, _("erteilt")),
+    (m.ConsentState.REFUSED.value, _("abgelehnt")),
 )
 
 MEETING_KIND_CHOICES: tuple[tuple[str, str], ...] = (
@@ -219,9 +227,18 @@ CONTACT = EntitySpec(
         Field("function", _("Funktion"), max_len=150),
         Field("phone", _("Telefon"), Kind.PHONE, max_len=40),
         Field("email", _("E-Mail"), Kind.EMAIL, max_len=254),
+        Field(
+            "consent_state",
+            _("Stand der Einwilligung"),
+            Kind.CHOICE,
+            choices=CONSENT_CHOICES,
+            required=True,
+            hint=_("„erteilt“ braucht Datum und Zweck; wer nicht gefragt wurde, steht auf „unbekannt“."),
+        ),
         Field("consent_date", _("Einwilligung am"), Kind.DATE),
         Field("consent_purpose", _("Zweck der Einwilligung"), max_len=300),
         Field("consent_source", _("Einwilligung erteilt über"), max_len=200),
+        Field("consent_recorded_by", _("Einwilligung erfasst von"), max_len=120),
         Field("notes", _("Notizen"), Kind.MULTILINE, max_len=10000),
     ),
     columns=(
@@ -230,8 +247,9 @@ CONTACT = EntitySpec(
         ListColumn("institution", _("Einrichtung")),
         ListColumn("phone", _("Telefon")),
         ListColumn("email", _("E-Mail")),
+        ListColumn("consent", _("Einwilligung")),
     ),
-    filters=(FilterKind.QUARTER, FilterKind.CATEGORY),
+    filters=(FilterKind.QUARTER, FilterKind.CATEGORY, FilterKind.CONSENT),
 )
 
 ACTOR = EntitySpec(

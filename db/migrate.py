@@ -26,7 +26,9 @@ from atlas.clock import SYSTEM
 from atlas.errors import (
     CorruptDatabaseError,
     DatabaseOpenError,
+    EmptyDatabaseError,
     LockedDatabaseError,
+    MissingFolderError,
     NewerDatabaseError,
     ReadOnlyDatabaseError,
 )
@@ -123,12 +125,49 @@ def _ro_uri(path: Path) -> str:
     return f"file://{quote(posix, safe='/:')}?mode=ro"
 
 
-def _check_file(path: Path) -> None:
+def _check_given_path(given: Path) -> None:
+    """Refuse a path through a link that points nowhere (the file or any folder on the
+    way): following it would create the database somewhere the user never named."""
+    for part in (given, *given.parents):
+        if part.is_symlink() and not part.exists():
+            raise MissingFolderError(
+                _(
+                    "{path} ist eine Verknüpfung auf {target}, das es nicht gibt. "
+                    "Es wurde nichts angelegt; bitte den Pfad prüfen."
+                ).format(path=part, target=os.readlink(part))
+            )
+
+
+def _make_folder(parent: Path, create: bool) -> None:
+    """The folder of a new database: created only when asked, with a German refusal."""
+    if parent.is_dir():
+        return
+    if parent.exists():
+        raise MissingFolderError(
+            _("{folder} ist kein Ordner; dort kann keine Datenbank angelegt werden.").format(folder=parent)
+        )
+    if not create:
+        raise MissingFolderError(
+            _(
+                "Den Ordner {folder} gibt es nicht. Es wurde nichts angelegt; bitte den Pfad prüfen "
+                "(oder mit --create anlegen lassen)."
+            ).format(folder=parent)
+        )
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ReadOnlyDatabaseError(
+            _("Der Ordner {folder} kann nicht angelegt werden: {reason}").format(
+                folder=parent, reason=err.strerror or err
+            )
+        ) from err
+
+
+def _check_file(path: Path, create: bool = False) -> None:
     """Refuse files we must not touch, before SQLite sees them."""
     if not path.exists():
         parent = path.parent
-        if not parent.exists():
-            parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(parent, create)
         if not _can_create_in(parent):
             raise ReadOnlyDatabaseError(
                 _("Im Ordner {folder} darf keine Datenbank angelegt werden (keine Schreibrechte).").format(
@@ -365,19 +404,32 @@ def _redact(url: str) -> str:
         return url
 
 
-def open_database(path_or_url: str | Path, *, full_check: bool = True) -> OpenResult:
+def open_database(path_or_url: str | Path, *, full_check: bool = True, create: bool = False) -> OpenResult:
     """Check, back up and migrate; return a ready engine.
 
     Raises a :class:`atlas.errors.DatabaseOpenError` subclass with a German
     message when the database must not or cannot be used; the file is then
-    left exactly as it was.
+    left exactly as it was. A missing file in an existing folder becomes a new
+    database; missing folders and a zero-byte file only with ``create`` (the user
+    asked for it: ``--create``, or yes to the window's question). A link that
+    points nowhere is never followed.
     """
+    if "://" not in str(path_or_url):
+        _check_given_path(Path(str(path_or_url)).expanduser())
     url = to_url(path_or_url)
     path = sqlite_path(url)
     existed = bool(path and path.exists() and path.stat().st_size > 0)
     recovered: Path | None = None
     if path is not None:
-        _check_file(path)
+        _check_file(path, create)
+        if not existed and path.is_file() and not create:
+            raise EmptyDatabaseError(
+                _(
+                    "Die Datei {path} ist leer (0 Byte). Sie wurde nicht verändert; "
+                    "eine neue Datenbank darin legt erst --create an."
+                ).format(path=path),
+                str(path),
+            )
         if existed:
             if _needs_recovery(path):
                 recovered = _recover(path)

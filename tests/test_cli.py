@@ -31,7 +31,12 @@ def test_help_lists_the_commands() -> None:
 
 def test_stats_on_a_new_database_creates_it_empty(tmp_path: Path) -> None:
     db = tmp_path / "neu" / "atlas.sqlite"
-    result = run("--db", str(db), "stats")
+    refused = run("--db", str(db), "stats")  # a missing folder is not made silently
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("Fehler: Den Ordner") and "--create" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert not (tmp_path / "neu").exists()
+    result = run("--db", str(db), "--create", "stats")
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     assert stats["institutions"] == 0
@@ -130,3 +135,50 @@ def test_stats_gain_the_funnel_on_a_past_day() -> None:
     assert earlier["counts"]["aktiv"] < 60
     bad = run("--demo", "stats", "--at", "gestern")
     assert bad.returncode == 2 and "kein Datum" in bad.stderr
+
+
+def test_an_empty_file_needs_create(tmp_path: Path) -> None:
+    db = tmp_path / "leer.sqlite"
+    db.write_bytes(b"")
+    refused = run("--db", str(db), "stats")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("Fehler: Die Datei") and "ist leer" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert db.read_bytes() == b""
+    assert run("--db", str(db), "--create", "check").returncode == 0
+    assert db.stat().st_size > 0
+
+
+def test_a_dangling_link_is_refused_even_with_create(tmp_path: Path) -> None:
+    link = tmp_path / "atlas.sqlite"
+    link.symlink_to(tmp_path / "fehlt" / "atlas.sqlite")
+    for extra in ((), ("--create",)):
+        result = run("--db", str(link), *extra, "stats")
+        assert result.returncode == 2
+        assert "Verknüpfung" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "fehlt").exists()
+
+
+def test_the_next_start_removes_what_a_killed_export_left(tmp_path: Path) -> None:
+    """kill -9 during an export leaves its temporary file; the next start of the program
+    (any command) removes it, found through the journal in the user's state folder."""
+    state = tmp_path / "state"
+    out = tmp_path / "out"
+    out.mkdir()
+    code = (
+        "import os, signal\n"
+        "from pathlib import Path\n"
+        "import main\n"
+        "from atlas import files\n"
+        "main.clean_temporary_files()\n"
+        "def write(fh):\n"
+        "    fh.write(b'x' * 1000); fh.flush(); os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"files.atomic_write(Path({str(out / 'karte.html')!r}), write)\n"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(state)}
+    killed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, timeout=120)
+    assert killed.returncode == -9
+    assert [p.name for p in out.iterdir() if ".stadtteil-atlas-tmp-" in p.name]
+    result = run("--db", str(tmp_path / "atlas.sqlite"), "check", env={"XDG_STATE_HOME": str(state)})
+    assert result.returncode == 0, result.stderr
+    assert list(out.iterdir()) == []

@@ -27,7 +27,9 @@ from atlas.core import Atlas
 from atlas.errors import (
     CorruptDatabaseError,
     DatabaseOpenError,
+    EmptyDatabaseError,
     LockedDatabaseError,
+    MissingFolderError,
     NewerDatabaseError,
     ReadOnlyDatabaseError,
 )
@@ -103,11 +105,47 @@ def test_empty_file_is_migrated_to_head(db_path: Path) -> None:
     assert folder_listing(db_path.parent) == [db_path.name]
 
 
-def test_zero_byte_file_is_treated_as_new(db_path: Path) -> None:
+def test_zero_byte_file_is_refused_unless_asked_to_create(db_path: Path) -> None:
+    """An empty file is not silently made into a database (issue 11 §6): refused and
+    untouched; with ``create=True`` (the window's yes, ``--create``) it becomes one."""
     db_path.write_bytes(b"")
-    result = open_database(db_path)
+    error = assert_refused(db_path, EmptyDatabaseError, "ist leer", "nicht verändert", "--create")
+    assert error.path == str(db_path)  # type: ignore[attr-defined]
+    assert db_path.stat().st_size == 0
+    result = open_database(db_path, create=True)
     assert result.revision_now == head_revision()
     result.engine.dispose()
+    assert db_path.read_bytes()[:16] == migrate.SQLITE_MAGIC
+
+
+def test_missing_folders_are_not_created_silently(tmp_path: Path) -> None:
+    target = tmp_path / "gibt" / "es" / "nicht" / "atlas.sqlite"
+    with pytest.raises(MissingFolderError, match=r"Den Ordner .* gibt es nicht") as info:
+        open_database(target)
+    assert "--create" in str(info.value)
+    assert folder_listing(tmp_path) == []
+    result = open_database(target, create=True)  # asked for: folders and file are made
+    result.engine.dispose()
+    assert target.is_file()
+
+
+def test_a_dangling_link_is_never_followed(tmp_path: Path) -> None:
+    link = tmp_path / "atlas.sqlite"
+    link.symlink_to(tmp_path / "woanders" / "ziel.sqlite")
+    folder_link = tmp_path / "ordner"
+    folder_link.symlink_to(tmp_path / "weg")
+    for path in (link, folder_link / "atlas.sqlite"):
+        for create in (False, True):
+            with pytest.raises(MissingFolderError, match="Verknüpfung") as info:
+                open_database(path, create=create)
+            assert "Traceback" not in str(info.value)
+    assert folder_listing(tmp_path) == ["atlas.sqlite", "ordner"]  # only the two links
+    assert not (tmp_path / "woanders").exists() and not (tmp_path / "weg").exists()
+    # a link to an existing database is opened as before
+    make_db(tmp_path / "echt.sqlite")
+    good = tmp_path / "gut.sqlite"
+    good.symlink_to(tmp_path / "echt.sqlite")
+    open_database(good).engine.dispose()
 
 
 def test_migrated_schema_matches_models(db_path: Path) -> None:
@@ -183,9 +221,9 @@ def test_odd_file_names(tmp_path: Path, name: str) -> None:
     conn.close()
 
 
-def test_folder_is_created(tmp_path: Path) -> None:
+def test_folder_is_created_when_asked(tmp_path: Path) -> None:
     path = tmp_path / "neu" / "unter" / "atlas.sqlite"
-    result = open_database(path)
+    result = open_database(path, create=True)
     result.engine.dispose()
     assert path.exists()
 
@@ -347,6 +385,17 @@ def test_new_database_in_read_only_folder_refused(shared_dir: Path) -> None:
     with without_root(), pytest.raises(ReadOnlyDatabaseError, match="keine Schreibrechte"):
         open_database(path)
     assert not path.exists()
+    assert folder_listing(shared_dir) == []
+
+
+def test_missing_folder_under_a_read_only_one_gives_a_german_message(shared_dir: Path) -> None:
+    shared_dir.chmod(0o555)
+    path = shared_dir / "neu" / "atlas.sqlite"
+    with without_root():
+        with pytest.raises(MissingFolderError, match="gibt es nicht"):
+            open_database(path)
+        with pytest.raises(ReadOnlyDatabaseError, match="kann nicht angelegt werden"):
+            open_database(path, create=True)
     assert folder_listing(shared_dir) == []
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from atlas import exporting as exp
+from atlas import files
 from atlas import importing as imp
 from atlas import models as m
 from atlas.core import Atlas
@@ -307,3 +308,66 @@ def test_a_locked_or_missing_folder_gives_a_german_message(tmp_path: Path, atlas
     with pytest.raises(AtlasError, match="konnte nicht geschrieben werden"):
         exp.export(atlas, "institution", [], target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ordner.csv"]
+
+
+KILLED_EXPORT = """
+import os, signal, sys
+from pathlib import Path
+from atlas import files
+files.use_journal(Path(sys.argv[2]))
+def write(out):
+    out.write(b"halb geschrieben")
+    out.flush()
+    os.kill(os.getpid(), signal.SIGKILL)  # kill -9 in the middle of the export
+files.atomic_write(Path(sys.argv[1]), write)
+"""
+
+
+def killed_export(target: Path, journal: Path) -> Path:
+    """A real process killed with SIGKILL while writing ``target``: its temporary file."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_EXPORT, str(target), str(journal)], cwd=root, timeout=60
+    )
+    assert done.returncode == -9
+    left = [p for p in target.parent.iterdir() if files.TMP_MARK in p.name]
+    assert len(left) == 1 and left[0].read_bytes() == b"halb geschrieben"
+    return left[0]
+
+
+def test_a_killed_export_leaves_nothing_after_the_next_start_or_export(tmp_path: Path, atlas: Atlas) -> None:
+    import subprocess
+
+    out = tmp_path / "out"
+    out.mkdir()
+    journal = tmp_path / "state" / "journal.txt"
+    target = out / "liste.csv"
+    target.write_bytes(b"alte Datei")
+    killed_export(target, journal)
+    assert target.read_bytes() == b"alte Datei"
+    # Files that are not the program's, or belong to an export still running, stay.
+    mine = out / ".liste.csv.abc123.tmp"
+    mine.write_text("vom Nutzer")
+    running = subprocess.Popen(["sleep", "60"])
+    try:
+        busy = out / f".karte.html{files.TMP_MARK}{running.pid}-abc.tmp"
+        busy.write_text("läuft noch")
+        # the next start: the journal names the folder
+        files.use_journal(journal)
+        try:
+            removed = files.clean_leftovers()
+        finally:
+            files.use_journal(None)
+        assert [p.name for p in removed] and all(files.TMP_MARK in p.name for p in removed)
+        assert sorted(p.name for p in out.iterdir()) == sorted([target.name, mine.name, busy.name])
+        assert journal.read_text().splitlines() == [str(out.resolve())]  # still busy there
+    finally:
+        running.kill()
+        running.wait()
+    # the next export into the folder cleans what the finished one left
+    record = atlas.institutions.save(None, {"name": "Treff"}).id
+    exp.export(atlas, "institution", [record], out / "neu.csv")
+    assert sorted(p.name for p in out.iterdir()) == sorted([target.name, mine.name, "neu.csv"])

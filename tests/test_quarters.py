@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from atlas import geometry
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.errors import GeoJSONImportError
+from atlas.errors import GeoJSONImportError, ValidationError
 from atlas.geometry import QuarterIndex, property_names, suggest_name_property
 from atlas.schema import FilterKind
 
@@ -487,3 +487,72 @@ def test_import_of_the_demo_quarters_round_trips(atlas: Atlas, tmp_path: Path) -
     assert len(report.created) == 5 and report.warnings == () and report.repaired == ()
     with atlas.sessions() as session:
         assert session.execute(text("SELECT count(*) FROM quarter")).scalar_one() == 5
+
+
+# -- a boundary typed or pasted into the form (issue 11 §6) ------------------------------------
+
+
+SPIKY = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [6.80, 51.45],
+            [6.85, 51.45],
+            [6.85, 51.50],
+            [6.825, 51.50],
+            [6.825, 51.4499],
+            [6.8249, 51.50],
+            [6.80, 51.50],
+            [6.80, 51.45],
+        ]
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("boundary", "words"),
+    [
+        (BOWTIE, "Die Grenze überschneidet sich selbst (bei Breite"),
+        (LAT_FIRST, "Reihenfolge Breite, Länge"),
+        (UTM, "projiziertes Bezugssystem"),
+        (square(186.80, 51.45, 186.85, 51.50), "außerhalb des gültigen Bereichs"),
+        ({"type": "Polygon", "coordinates": [[[6.8, 51.4], [6.9, 51.5], [6.8, 51.4]]]}, "nur 3 Punkte"),
+        ({"type": "Polygon", "coordinates": [[[6.8, "x"], [6.9, 51.5]]]}, "Ungültige Koordinate"),
+        ({"type": "Polygon", "coordinates": 5}, "falsch verschachtelt"),
+        ({"type": "Point", "coordinates": [6.8, 51.4]}, "Polygon oder MultiPolygon"),
+        (
+            {"type": "FeatureCollection", "features": [feature("A", WEST), feature("B", EAST)]},
+            "genau eine Fläche",
+        ),
+    ],
+)
+def test_a_broken_boundary_in_the_form_is_refused_like_an_import(
+    atlas: Atlas, boundary: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        atlas.quarters.save(None, {"name": "Kaputt", "boundary_geojson": json.dumps(boundary)})
+    message = info.value.errors["boundary_geojson"]
+    assert words in message, message
+    assert "Objekt 1" not in message
+    assert atlas.quarters.count() == 0
+    with pytest.raises(ValidationError):  # nor can a stored quarter get it
+        quarter = make_quarter(atlas, "Gut", WEST)
+        atlas.quarters.save(quarter, {"boundary_geojson": json.dumps(boundary)})
+    assert json.loads(atlas.quarters.get(quarter).values["boundary_geojson"]) == json.loads(json.dumps(WEST))
+
+
+def test_a_boundary_in_the_form_is_repaired_like_an_import(atlas: Atlas) -> None:
+    pasted = json.dumps(feature("aus dem GIS", SPIKY))  # a pasted Feature is fine too
+    quarter = atlas.quarters.save(None, {"name": "Zacke", "boundary_geojson": pasted}).id
+    stored = geometry.stored_geometry(atlas.quarters.get(quarter).values["boundary_geojson"])
+    assert stored is not None and stored.is_valid  # repaired, as the import repairs it
+    _text, note = geometry.check_boundary(pasted)
+    assert (
+        note is not None and note.startswith("Die Grenze überschneidet sich selbst") and "repariert" in note
+    )
+    # institutions inside are placed by it; a valid boundary round-trips unchanged
+    inst = atlas.institutions.save(None, {"name": "Kita", "lat": 51.46, "lon": 6.81}).id
+    assert atlas.institutions.get(inst).values["quarter_id"] == quarter
+    shown = atlas.quarters.get(quarter)
+    again = atlas.quarters.save(quarter, dict(shown.values), expected_version=shown.version)
+    assert again.values["boundary_geojson"] == shown.values["boundary_geojson"]

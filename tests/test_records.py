@@ -152,7 +152,8 @@ def test_change_bus_reports_saves_and_deletes(atlas: Atlas) -> None:
 @pytest.mark.parametrize("key", sorted(ENTITIES))
 def test_required_fields(atlas: Atlas, key: str) -> None:
     spec = ENTITIES[key]
-    required = {f.name for f in spec.fields if f.required}
+    # a contact's consent state is required but has a default when not given at all ("unbekannt")
+    required = {f.name for f in spec.fields if f.required} - {"consent_state"}
     assert required, f"{key} has no required field"
     service = atlas.records[key]
     before = all_counts(atlas)

@@ -71,6 +71,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
         None,
         "Die ausgewählte Person endgültig löschen; Teilnahmen bleiben ohne Namen in den Zahlen",
     ),
+    ActionSpec(
+        "consent_review",
+        "&Einwilligungen prüfen …",
+        None,
+        "Kontakte, deren Einwilligung fehlt (unbekannt, abgelehnt) oder zu alt ist",
+    ),
+    ActionSpec(
+        "retention_review",
+        "Lösch&fristen prüfen …",
+        None,
+        "Kontakte ohne Aktivität seit der Löschfrist: behalten oder nach Art. 17 löschen",
+    ),
     ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
     ActionSpec(
         "geocode_missing",

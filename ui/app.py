@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, Qt, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from atlas.errors import DatabaseOpenError
-from ui.plain import critical
+from atlas.errors import DatabaseOpenError, EmptyDatabaseError
+from atlas.i18n import _
+from ui.plain import ask, critical
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -54,7 +55,7 @@ def install_qt_translations(app: QApplication) -> bool:
 
 def demo_opener(
     parent: QWidget,
-    bootstrap: Callable[[str], tuple[Atlas, OpenResult]],
+    bootstrap: Callable[..., tuple[Atlas, OpenResult]],
     demo_copy: Callable[[], Path],
 ) -> Callable[[], QWidget | None]:
     """Opens a fresh copy of the demo database in a second window (Erste Schritte → Demo ansehen)."""
@@ -77,24 +78,54 @@ def demo_opener(
     return open_demo
 
 
+def open_asking(
+    database: str,
+    bootstrap: Callable[..., tuple[Atlas, OpenResult]],
+    parent: QWidget | None = None,
+    create: bool = False,
+) -> tuple[Atlas, OpenResult] | None:
+    """Open the database; an empty (0 byte) file is made into a new database only when the
+    user says yes. Any refusal is shown in German; None = not opened."""
+    try:
+        return bootstrap(database, create=create)
+    except EmptyDatabaseError as err:
+        answer = ask(
+            parent,
+            APP_NAME,
+            _("Die Datei {path} ist leer. Eine neue Datenbank darin anlegen?").format(path=err.path),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        try:
+            return bootstrap(database, create=True)
+        except DatabaseOpenError as again:
+            critical(parent, APP_NAME, str(again))
+            return None
+    except DatabaseOpenError as err:
+        critical(parent, APP_NAME, str(err))
+        return None
+
+
 def run_gui(
     database: str,
-    bootstrap: Callable[[str], tuple[Atlas, OpenResult]],
+    bootstrap: Callable[..., tuple[Atlas, OpenResult]],
     *,
     demo: bool = False,
     started: float | None = None,
     demo_copy: Callable[[], Path] | None = None,
+    create: bool = False,
 ) -> int:
     """Show the window on ``database``; ``bootstrap`` opens it (main.py wires this)."""
     from ui.main_window import MainWindow
 
     started = started if started is not None else time.perf_counter()
     app = make_application()
-    try:
-        atlas, result = bootstrap(database)
-    except DatabaseOpenError as err:
-        critical(None, APP_NAME, str(err))
+    opened = open_asking(database, bootstrap, create=create)
+    if opened is None:
         return 2
+    atlas, result = opened
     window = MainWindow(atlas, result.url, QSettings(), demo=demo, backup=result.backup)
     if demo_copy is not None:
         window.open_demo = demo_opener(window, bootstrap, demo_copy)

@@ -119,6 +119,8 @@ class RecordForm(QWidget):
         self.place: QLabel | None = None
         if spec.key == "institution":
             self._add_place_row()
+        if "consent_state" in self.editors:
+            self.editors["consent_state"].edited.connect(self._consent_defaults)
         scroll = FittingScrollArea()  # never narrower than the fields: nothing is cut off on the right
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -164,6 +166,16 @@ class RecordForm(QWidget):
         label = plain_label(self.tr("Verortung"))
         label.setBuddy(self.place)
         self.layout_form.insertRow(list(self.editors).index("lon") + 1, label, self.place)
+
+    def _consent_defaults(self) -> None:
+        """Consent asked now: an empty date becomes today, an empty "erfasst von" the coach."""
+        if self._loading or self.editors["consent_state"].value() in (None, "unbekannt"):
+            return
+        date, who = self.editors["consent_date"], self.editors["consent_recorded_by"]
+        if date.value() in (None, ""):
+            date.set_value(self.atlas.clock.today())
+        if who.value() in (None, ""):
+            who.set_value(self.atlas.network.user)
 
     def _show_place(self, record_id: int | None) -> None:
         if self.place is None:

@@ -30,6 +30,7 @@ from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
 from ui.agreement_panel import AgreementPanel
+from ui.consent_dialog import ConsentReviewDialog
 from ui.dashboard import DashboardPage
 from ui.first_steps import FirstSteps
 from ui.geo_dialogs import (
@@ -293,6 +294,8 @@ class MainWindow(QMainWindow):
         a["export_list"].triggered.connect(lambda: self.export_list())
         a["privacy_export"].triggered.connect(lambda: self.privacy_export())
         a["privacy_erase"].triggered.connect(lambda: self.privacy_erase())
+        a["consent_review"].triggered.connect(lambda: self.review_consent("consent"))
+        a["retention_review"].triggered.connect(lambda: self.review_consent("retention"))
         a["report_contacts"].triggered.connect(lambda: self.open_report("contact-list"))
         a["report_sign_in"].triggered.connect(lambda: self.open_report("sign-in"))
         a["report_directory"].triggered.connect(lambda: self.open_report("directory"))
@@ -328,6 +331,8 @@ class MainWindow(QMainWindow):
         )
         privacy_menu = bar.addMenu(self.tr("Daten&schutz"))
         privacy_menu.addActions([a["privacy_export"], a["privacy_erase"]])
+        privacy_menu.addSeparator()
+        privacy_menu.addActions([a["consent_review"], a["retention_review"]])
         places_menu = bar.addMenu(self.tr("&Orte"))
         places_menu.addActions([a["geocode_missing"], a["import_quarters"], a["reassign_quarters"]])
         places_menu.addSeparator()
@@ -595,6 +600,27 @@ class MainWindow(QMainWindow):
         inform(self, self.tr("Datenschutz"), report.summary())
         return report.summary()
 
+    def review_consent(self, kind: str = "consent") -> ConsentReviewDialog:
+        """Datenschutz → Einwilligungen / Löschfristen prüfen (ui.consent_dialog), beside the window."""
+        dialog: ConsentReviewDialog | None = getattr(self, "consent_dialog", None)
+        if dialog is None:
+            dialog = ConsentReviewDialog(self.atlas, lambda: self.atlas.network.user, kind, self)
+            dialog.openContact.connect(lambda cid: self.open_record("contact", cid))
+            dialog.eraseContact.connect(self._erase_from_review)
+            self.consent_dialog = dialog
+        else:
+            dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.show_list(kind)  # the list has the keyboard: arrows, Enter opens
+        return dialog
+
+    def _erase_from_review(self, contact_id: int) -> None:
+        self.open_record("contact", contact_id)
+        if self.section("contact").shown_id() == contact_id:
+            self.privacy_erase()
+
     def report_preset(self, kind: str) -> dict[str, object]:
         """What the document starts with: the list on screen, the record selected."""
         section = self.current_section()
@@ -757,6 +783,13 @@ class MainWindow(QMainWindow):
         if self.map is not None:
             self.map.on_change(entities)
         self.first_steps.on_change(entities)
+        review = getattr(self, "consent_dialog", None)
+        if (
+            review is not None
+            and review.isVisible()
+            and entities & {"contact", "setting", "meeting", "agreement"}
+        ):
+            review.refresh()
 
     # -- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:

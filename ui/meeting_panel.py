@@ -59,8 +59,22 @@ class WalkInDialog(QDialog):
         self.institution.addItem(self.tr("— ohne Einrichtung (Einzelperson) —"), None)
         for record_id, name in atlas.institutions.choices():
             self.institution.addItem(name, record_id)
+        # Einwilligung: asked at the meeting, or "nicht gefragt" (then "unbekannt").
+        self.consent = QComboBox()
+        self.consent.setObjectName("walkInConsent")
+        self.consent.addItem(self.tr("nicht gefragt"), "unbekannt")
+        self.consent.addItem(self.tr("ja, erteilt"), "erteilt")
+        self.consent.addItem(self.tr("nein, abgelehnt"), "abgelehnt")
+        self.purpose = QLineEdit()
+        self.purpose.setObjectName("walkInPurpose")
+        self.purpose.setPlaceholderText(self.tr("z. B. Einladungen und Protokolle des Netzwerks"))
+        self.purpose.setEnabled(False)
+        self.consent.currentIndexChanged.connect(
+            lambda _i: self.purpose.setEnabled(self.consent.currentData() == "erteilt")
+        )
         self.error = plain_label()
         self.error.setStyleSheet("color: #b00020;")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setWordWrap(True)
         self.error.hide()
         form = QFormLayout()
@@ -68,6 +82,8 @@ class WalkInDialog(QDialog):
         form.addRow(self.tr("Nachname *"), self.last)
         form.addRow(self.tr("Einrichtung"), self.institution)
         form.addRow(self.tr("Funktion"), self.function)
+        form.addRow(self.tr("Einwilligung erteilt?"), self.consent)
+        form.addRow(self.tr("Zweck der Einwilligung"), self.purpose)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -436,6 +452,8 @@ class MeetingPanel(QWidget):
                     dialog.last.text(),
                     dialog.institution_id(),
                     dialog.function.text(),
+                    consent_state=str(dialog.consent.currentData()),
+                    consent_purpose=dialog.purpose.text() if dialog.purpose.isEnabled() else "",
                 )
             except ValidationError as err:
                 dialog.show_error("\n".join(err.errors.values()))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import NotFoundError
 from atlas.models import Vocabulary
-from atlas.schema import FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind
+from atlas.schema import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind
 from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
 from ui.plain import plain_label
@@ -123,6 +123,8 @@ class SectionWidget(QWidget):
             return list(self.atlas.records["round_table"].choices())
         if kind is FilterKind.STATUS:
             return list(STATUS_CHOICES)
+        if kind is FilterKind.CONSENT:
+            return list(CONSENT_CHOICES)
         vocabulary = {
             FilterKind.CATEGORY: Vocabulary.CATEGORY,
             FilterKind.TARGET_GROUP: Vocabulary.TARGET_GROUP,

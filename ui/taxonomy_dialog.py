@@ -99,7 +99,7 @@ class VocabularyPage(QWidget):
             try:
                 self.atlas.taxonomy.delete(term_id, expected_version=version)
             except AtlasError as err:
-                QMessageBox.warning(self, self.tr("Nicht entfernt"), str(err))
+                warn(self, self.tr("Nicht entfernt"), str(err))
             self.reload()
 
 

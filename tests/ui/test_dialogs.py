@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from atlas.core import Atlas
 from atlas.models import Vocabulary
 from atlas.schema import FilterKind
 from main import bootstrap
 from tests.ui.conftest import Answers
-from ui.app import run_gui
+from ui.app import open_asking, run_gui
 from ui.main_window import MainWindow
 from ui.taxonomy_dialog import VocabularyPage
 
@@ -55,6 +55,43 @@ def test_the_window_refuses_a_broken_database_with_a_german_message(
     assert run_gui(str(broken), bootstrap) == 2
     assert "nicht verändert" in answers.warnings[0]
     assert broken.read_bytes() == before
+
+
+def _answer_next_question(button: QMessageBox.StandardButton, seen: list[str]) -> None:
+    """Click ``button`` of the question box once it is up, as a person would."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        box.button(button).click()
+
+    QTimer.singleShot(0, click)
+
+
+@pytest.mark.parametrize("answer", [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes])
+def test_the_window_asks_before_making_an_empty_file_a_database(
+    qapp, tmp_path: Path, answer: QMessageBox.StandardButton
+) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "leer.sqlite"
+    empty.write_bytes(b"")
+    seen: list[str] = []
+    _answer_next_question(answer, seen)
+    opened = open_asking(str(empty), bootstrap)
+    assert seen == [f"Die Datei {empty} ist leer. Eine neue Datenbank darin anlegen?"]
+    if answer == QMessageBox.StandardButton.Cancel:
+        assert opened is None
+        assert empty.read_bytes() == b""  # left as it was
+        return
+    assert opened is not None
+    atlas, result = opened
+    try:
+        assert atlas.institutions.count() == 0
+    finally:
+        result.engine.dispose()
+    assert empty.stat().st_size > 0
 
 
 def test_qt_standard_buttons_speak_german(qapp) -> None:  # type: ignore[no-untyped-def]

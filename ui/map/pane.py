@@ -389,7 +389,7 @@ class MapPane(QWidget):
                 institution_id, {"lat": position[0], "lon": position[1]}, expected_version=expected_version
             )
         except ConflictError as err:
-            QMessageBox.warning(
+            warn(
                 self,
                 self.tr("Verschieben"),
                 str(err) + "\n" + self.tr("Der Standort wurde nicht zurückgesetzt."),
