@@ -166,11 +166,15 @@ class ErasureReport:
             fu=self.follow_ups_changed,
             ag=self.agreement_sides,
         )
-        if self.mentions:
+        if len(self.mentions) == 1:
+            text += " " + _("Eine Erwähnung in einem anderen Eintrag wurde durch „[gelöscht]“ ersetzt.")
+        elif self.mentions:
             text += " " + _("{n} Erwähnungen in anderen Einträgen wurden durch „[gelöscht]“ ersetzt.").format(
                 n=len(self.mentions)
             )
-        if self.copies_removed:
+        if self.copies_removed == 1:
+            text += " " + _("Eine ältere Sicherungskopie der Datenbank wurde ebenfalls gelöscht.")
+        elif self.copies_removed:
             text += " " + _("{n} ältere Sicherungskopien der Datenbank wurden ebenfalls gelöscht.").format(
                 n=self.copies_removed
             )

@@ -71,6 +71,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         None,
         "Die ausgewählte Person endgültig löschen; Teilnahmen bleiben ohne Namen in den Zahlen",
     ),
+    ActionSpec(
+        "privacy_controller",
+        "&Verantwortliche Stelle …",
+        None,
+        "Name und Anschrift der Organisation, die für die Daten verantwortlich ist (steht in jeder Auskunft)",
+    ),
     ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
     ActionSpec(
         "geocode_missing",

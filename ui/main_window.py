@@ -43,10 +43,12 @@ from ui.geo_dialogs import (
 from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
+from ui.privacy_dialog import ErasureDialog, edit_controller
 from ui.section import SectionWidget
 from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand, MergeCommand
+from ui.undo import purge as purge_undo
 from ui.undo_keys import UndoKeys
 from ui.widgets import ElidedLabel
 from ui.window_layout import SectionMap, fit_to_screen
@@ -293,6 +295,7 @@ class MainWindow(QMainWindow):
         a["export_list"].triggered.connect(lambda: self.export_list())
         a["privacy_export"].triggered.connect(lambda: self.privacy_export())
         a["privacy_erase"].triggered.connect(lambda: self.privacy_erase())
+        a["privacy_controller"].triggered.connect(lambda: edit_controller(self, self.atlas))
         a["report_contacts"].triggered.connect(lambda: self.open_report("contact-list"))
         a["report_sign_in"].triggered.connect(lambda: self.open_report("sign-in"))
         a["report_directory"].triggered.connect(lambda: self.open_report("directory"))
@@ -327,7 +330,7 @@ class MainWindow(QMainWindow):
             [a["report_contacts"], a["report_sign_in"], a["report_directory"], a["report_network"]]
         )
         privacy_menu = bar.addMenu(self.tr("Daten&schutz"))
-        privacy_menu.addActions([a["privacy_export"], a["privacy_erase"]])
+        privacy_menu.addActions([a["privacy_export"], a["privacy_erase"], a["privacy_controller"]])
         places_menu = bar.addMenu(self.tr("&Orte"))
         places_menu.addActions([a["geocode_missing"], a["import_quarters"], a["reassign_quarters"]])
         places_menu.addSeparator()
@@ -574,17 +577,12 @@ class MainWindow(QMainWindow):
         except AtlasError as err:
             QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
             return None
-        answer = QMessageBox.question(
-            self,
-            self.tr("Person endgültig löschen"),
-            self.tr(
-                "„{name}“ nach Art. 17 DSGVO endgültig löschen?\n\nDas kann nicht rückgängig gemacht werden. "
-                "Teilnahmen an Treffen bleiben ohne Namen in den Zahlen."
-            ).format(name=title),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        try:
+            mentions = self.atlas.privacy.mentions(contact_id)
+        except AtlasError as err:
+            QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
+            return None
+        if not ErasureDialog(self, title, mentions).ask():
             return None
         try:
             report = self.atlas.privacy.erase(contact_id)
@@ -592,8 +590,11 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Datenschutz"), str(err))
             return None
         self.section("contact").form.clear()
-        QMessageBox.information(self, self.tr("Datenschutz"), report.summary())
-        return report.summary()
+        summary = report.summary()
+        if report.person is not None and purge_undo(self.undo_stack, report.person):
+            summary += " " + self.tr("Rückgängig bringt sie nicht zurück: der Verlauf wurde bereinigt.")
+        QMessageBox.information(self, self.tr("Datenschutz"), summary)
+        return summary
 
     def report_preset(self, kind: str) -> dict[str, object]:
         """What the document starts with: the list on screen, the record selected."""
