@@ -21,13 +21,16 @@ The surname alone is *not* a mention: "Herr Müller" or "B. Müller" is someone 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import Connection, String, Table, select, update
+from sqlalchemy import Connection, String, Table, func, select, update
 
 from atlas import models as m
 from atlas.i18n import _
@@ -119,6 +122,9 @@ def _alternatives(value: str) -> str:
 
 
 _PHONE_RUN = re.compile(r"\+?\d[\d \t/\-().]*\d")
+_NOT_DIGIT = re.compile(r"\D+")
+_SEP = "\x00"  # between texts in :meth:`Matcher.candidates`; folds to itself
+_NOT_DIGIT_OR_SEP = re.compile(r"[^\d\x00]+")
 
 
 def _phone_forms(phone: str) -> set[str]:
@@ -151,21 +157,50 @@ class Matcher:
         if email:
             self._keys.add(email)
         self._phones = _phone_forms(person.phone)
+        self._phone_tails = {p[-MIN_PHONE_DIGITS:] for p in self._phones}
         self._keys = {k.split()[0] if k.split() else k for k in self._keys if k.strip()}
 
-    def _could_match(self, folded: str) -> bool:
-        return any(k in folded for k in self._keys)
+    def candidates(self, texts: Sequence[str]) -> set[int]:
+        """The indexes of the texts that may name her (a superset; :meth:`spans` decides).
+
+        Folding works character by character, so the texts are joined and folded in one
+        go and the keys searched at C speed; a hit's position tells which text it is in.
+        """
+        if not texts:
+            return set()
+        joined = _SEP.join(t.replace(_SEP, " ") for t in texts)
+        found: set[int] = set()
+
+        def locate(blob: str, keys: Iterable[str]) -> None:
+            offsets = list(accumulate((len(part) + 1 for part in blob.split(_SEP)), initial=0))
+            for key in keys:
+                at = blob.find(key)
+                while at >= 0:
+                    found.add(bisect_right(offsets, at) - 1)
+                    at = blob.find(key, at + 1)
+
+        if self._keys:
+            plain = fold(joined)
+            locate(plain, self._keys)
+            if not joined.isascii():
+                locate(fold_transliterated(joined), self._keys)
+        if self._phones:
+            locate(_NOT_DIGIT_OR_SEP.sub("", joined), self._phone_tails)
+        return found
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Start and end (exclusive) of every mention, merged where they overlap."""
         found: list[tuple[int, int]] = []
-        if self._names is not None or self._email is not None:
-            for transliterate in (False, True):
-                folded, origin = _folded(text, transliterate)
-                if not self._could_match(folded):
-                    if origin is None:
-                        break  # ASCII: the other folding gives the same text
+        if self._keys:
+            # A quick test on the whole text first (folding at C speed); the exact
+            # positions only for the few texts that may name her.
+            plain = fold(text)
+            ascii_text = text.isascii()
+            for transliterate in (False, True) if not ascii_text else (False,):
+                quick = plain if not transliterate else fold_transliterated(text)
+                if not any(k in quick for k in self._keys):
                     continue
+                folded, origin = _folded(text, transliterate)
                 for regex in (self._names, self._email):
                     if regex is None:
                         continue
@@ -174,9 +209,7 @@ class Matcher:
                             found.append((hit.start(), hit.end()))
                         else:
                             found.append((origin[hit.start()], origin[hit.end() - 1] + 1))
-                if origin is None:
-                    break
-        if self._phones:
+        if self._phones and any(tail in _NOT_DIGIT.sub("", text) for tail in self._phone_tails):
             found += self._phone_spans(text)
         return _merge(found)
 
@@ -286,10 +319,10 @@ def _titles(conn: Connection, table: Table, rows: Mapping[int, Mapping[str, Any]
     spec = _SPECS_BY_TABLE.get(table.name)
     if spec is not None:
         if table.name == "contact":
-            return {
-                i: " ".join(str(r[c]) for c in ("first_name", "last_name") if r.get(c))
-                for i, r in rows.items()
-            }
+            people = conn.execute(
+                select(table.c.id, table.c.first_name, table.c.last_name).where(table.c.id.in_(list(rows)))
+            ).all()
+            return {i: " ".join(p for p in (first, last) if p) for i, first, last in people}
         field = spec.title_field if spec.title_field in table.c else None
         if field is not None:
             values = dict(
@@ -313,30 +346,66 @@ def _titles(conn: Connection, table: Table, rows: Mapping[int, Mapping[str, Any]
     return {i: f"#{i}" for i in rows}
 
 
+def own_identifiers(conn: Connection, person: Person) -> Person:
+    """``person`` without an e-mail address or phone number that another record also has
+    in its own ``email``/``phone`` field (the institution's switchboard, a shared office
+    mailbox): such a number is not hers alone, and replacing it would erase colleagues'
+    data. Her name variants always count."""
+    phones = set(phone_digits(person.phone).split())
+    email = person.email.strip().lower()
+    shared_phone = shared_email = False
+    for table in m.Base.metadata.sorted_tables:
+        if "id" not in table.c:
+            continue
+        own = table.name == "contact" and person.contact_id is not None
+        not_her = table.c.id != person.contact_id if own else None
+        if phones and not shared_phone and "phone" in table.c:
+            query = select(table.c.phone).where(table.c.phone.is_not(None))
+            if not_her is not None:
+                query = query.where(not_her)
+            for (value,) in conn.execute(query):
+                if phones & set(phone_digits(value).split()):
+                    shared_phone = True
+                    break
+        if email and not shared_email and "email" in table.c:
+            query = select(table.c.id).where(func.lower(func.trim(table.c.email)) == email)
+            if not_her is not None:
+                query = query.where(not_her)
+            shared_email = conn.execute(query.limit(1)).first() is not None
+    return dataclasses.replace(
+        person, phone="" if shared_phone else person.phone, email="" if shared_email else person.email
+    )
+
+
 def find(conn: Connection, person: Person, *, skip: Iterable[tuple[str, int]] = ()) -> list[Mention]:
-    """Every text field of every record that names ``person`` (not her own contact row)."""
-    matcher = Matcher(person)
+    """Every text field of every record that names ``person`` (not her own contact row).
+    An e-mail or phone another record also has as its own is not searched
+    (:func:`own_identifiers`)."""
+    matcher = Matcher(own_identifiers(conn, person))
     skipped = set(skip)
     if person.contact_id is not None:
         skipped.add(("contact", person.contact_id))
     mentions: list[Mention] = []
     for table, columns in text_columns():
-        hits: dict[int, dict[str, Any]] = {}
+        rows = conn.execute(select(table.c.id, *[table.c[c] for c in columns])).all()
+        # one text per (row, column); the quick test runs over all of them at once
+        cells = [
+            (r[0], col, v)
+            for r in rows
+            for col, v in zip(columns, r[1:], strict=True)
+            if isinstance(v, str) and v
+        ]
         found: list[tuple[int, str, str, str, str]] = []
-        for row in conn.execute(select(table.c.id, *[table.c[c] for c in columns])).mappings():
-            if (table.name, row["id"]) in skipped:
+        for index in sorted(matcher.candidates([v for _i, _c, v in cells])):
+            record_id, column, value = cells[index]
+            if (table.name, record_id) in skipped:
                 continue
-            for column in columns:
-                value = row[column]
-                if not isinstance(value, str) or not value:
-                    continue
-                spans = matcher.spans(value)
-                if spans:
-                    hits[row["id"]] = dict(row)
-                    found.append((row["id"], column, value, excerpt(value, spans[0]), matcher.scrub(value)))
+            spans = matcher.spans(value)
+            if spans:
+                found.append((record_id, column, value, excerpt(value, spans[0]), matcher.scrub(value)))
         if not found:
             continue
-        titles = _titles(conn, table, hits)
+        titles = _titles(conn, table, {record_id: {} for record_id, *_rest in found})
         for record_id, column, _value, context, replaced in found:
             where, field = _labels(table, column)
             mentions.append(

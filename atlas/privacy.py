@@ -14,6 +14,7 @@ applies again when an older state of the file comes back.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from atlas.clock import SYSTEM, Clock
 from atlas.errors import NotFoundError, ValidationError
 from atlas.files import atomic_write
 from atlas.i18n import _
-from atlas.mentions import Mention, Person, fingerprints
+from atlas.mentions import Mention, Person, fingerprints, own_identifiers
 from atlas.mentions import find as find_mentions
 from atlas.mentions import replace as replace_mentions
 from atlas.text import format_date, format_datetime
@@ -55,6 +56,10 @@ FIELDS = (
 #: report; the salt of the erasure register's hashes (random, made once).
 CONTROLLER_KEY = "privacy.controller"
 SALT_KEY = "privacy.salt"
+#: A hash of the register as this file last applied it: the register is applied again
+#: only when it differs (an older copy came back with the register brought along), not at
+#: every opening, and not to a person who was added again later with her consent.
+REGISTER_APPLIED_KEY = "privacy.register_applied"
 
 PURPOSES = _(
     "Zwecke: Netzwerkarbeit im Quartier – Kontaktpflege mit Einrichtungen und Akteuren, "
@@ -296,6 +301,16 @@ class PrivacyService:
             self._put_setting(session, CONTROLLER_KEY, value)
         self._changes.emit({"setting"})
 
+    @staticmethod
+    def _register_signature(session: Session) -> str:
+        lines = sorted(
+            f"{entity}:{rid}:{fp}"
+            for entity, rid, fp in session.execute(
+                select(m.ErasureEntry.entity, m.ErasureEntry.record_id, m.ErasureEntry.fingerprint)
+            )
+        )
+        return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest() if lines else ""
+
     def _salt(self, session: Session) -> str:
         salt = self._setting(session, SALT_KEY)
         if not salt:
@@ -333,6 +348,8 @@ class PrivacyService:
                         erased_on=self._clock.today(),
                     )
                 )
+            session.flush()
+            self._put_setting(session, REGISTER_APPLIED_KEY, self._register_signature(session))
         attendance = len(
             session.scalars(select(m.Attendance.id).where(m.Attendance.contact_id == contact_id)).all()
         )
@@ -353,6 +370,7 @@ class PrivacyService:
         session.delete(contact)
         session.flush()
         conn = session.connection()
+        person = own_identifiers(conn, person)  # a shared office number is not hers to erase
         found = find_mentions(conn, person)
         changed = replace_mentions(conn, found)
         kinds = {model.__tablename__: kind for model, kind in search.KINDS.items()}
@@ -436,11 +454,28 @@ class PrivacyService:
             salt = self._setting(session, SALT_KEY)
             if not entries or not salt:
                 return []
+            signature = self._register_signature(session)
+            if self._setting(session, REGISTER_APPLIED_KEY) == signature:
+                return []  # applied already; someone added later again stays
+            self._put_setting(session, REGISTER_APPLIED_KEY, signature)
             prints = {fp for _id, fp in entries}
             by_id = {(rid, fp) for rid, fp in entries}
             reports = []
-            for contact in session.scalars(select(m.Contact)).all():
-                strong, weak = fingerprints(salt, Person.of(contact))
-                if strong & prints or (contact.id, weak) in by_id:
-                    reports.append(self._erase(session, contact, register=False))
+            c = m.Contact
+            matched = []
+            for cid, first, last, email, phone in session.execute(
+                select(c.id, c.first_name, c.last_name, c.email, c.phone)
+            ):
+                person = Person(
+                    cid,
+                    (first or "").strip(),
+                    (last or "").strip(),
+                    (email or "").strip(),
+                    (phone or "").strip(),
+                )
+                strong, weak = fingerprints(salt, person)
+                if strong & prints or (cid, weak) in by_id:
+                    matched.append(cid)
+            for cid in matched:
+                reports.append(self._erase(session, self._contact(session, cid), register=False))
         return self._after_erasure(reports)

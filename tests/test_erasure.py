@@ -9,7 +9,6 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -298,6 +297,23 @@ def test_a_copy_where_she_has_another_id_is_matched_by_fingerprint(atlas: Atlas,
         result.engine.dispose()
 
 
+def test_the_register_is_applied_once_not_to_someone_added_again(atlas: Atlas, db_path: Path) -> None:
+    from main import bootstrap
+
+    ids = _with_mentions(atlas)
+    atlas.privacy.erase(ids["aylin"])
+    # months later she joins again, with her consent: the register must not erase her at every start
+    back = atlas.contacts.save(
+        None, {"first_name": "Aylin", "last_name": "Müller", "email": "aylin.mueller@example.org"}
+    ).id
+    again, result = bootstrap(str(db_path))
+    try:
+        assert again.privacy.reapply_register() == []
+        assert again.contacts.get(back).title == "Aylin Müller"
+    finally:
+        result.engine.dispose()
+
+
 def _copy_names(db: Path, n: int, start: dt.datetime, kind: str = "wiederherstellung") -> list[Path]:
     made = []
     for i in range(n):
@@ -346,7 +362,21 @@ def test_erasure_deletes_the_programs_older_copies(atlas: Atlas, db_path: Path) 
     assert unrelated.exists()  # another database's copy is not ours to delete
 
 
-def _rows(atlas: Atlas, table: str) -> list[dict[str, Any]]:
-    t = m.Base.metadata.tables[table]
-    with atlas.sessions() as session:
-        return [dict(r) for r in session.connection().execute(select(t)).mappings()]
+def test_a_shared_office_number_or_mailbox_is_not_hers_to_erase(atlas: Atlas) -> None:
+    inst = atlas.institutions.save(None, {"name": "Kita Sonnenschein", "phone": "0208 99 88 77"}).id
+    aylin = atlas.contacts.save(
+        None,
+        {"first_name": "Aylin", "last_name": "Müller", "institution_id": inst, "phone": "0208 / 99 88 77",
+         "email": "info@kita.example"},
+    ).id  # fmt: skip
+    colleague = atlas.contacts.save(
+        None,
+        {"first_name": "Jana", "last_name": "Kaya", "institution_id": inst, "phone": "0208-998877",
+         "email": "info@kita.example", "notes": "Vertretung von Aylin Müller, Tel. 0208 99 88 77"},
+        confirm_duplicate=True,  # the same mailbox: the program asks, the coach says yes
+    ).id  # fmt: skip
+    atlas.privacy.erase(aylin)
+    values = atlas.contacts.get(colleague).values
+    assert (values["phone"], values["email"]) == ("0208-998877", "info@kita.example")
+    assert values["notes"] == "Vertretung von [gelöscht], Tel. 0208 99 88 77"
+    assert atlas.institutions.get(inst).values["phone"] == "0208 99 88 77"
