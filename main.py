@@ -263,7 +263,11 @@ def bootstrap(database: str, create: bool = False) -> tuple[Atlas, OpenResult]:
     sessions = make_sessions(result.engine)
     # The one clock of the program: the system's, or the fixed day a database names for
     # itself (the demo's), so that the demo tells the same story on any date.
-    return Atlas(sessions, clock=database_clock(sessions)), result
+    atlas = Atlas(sessions, clock=database_clock(sessions))
+    # Erasures (Art. 17) stay done: a person the register names who is in the file again
+    # (an older copy restored with the register) is erased again before anyone sees her.
+    atlas.privacy.reapply_register()
+    return atlas, result
 
 
 def _prepare_qt_environment() -> None:

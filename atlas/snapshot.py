@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, select, update
 
 from atlas.errors import ConflictError
 from atlas.i18n import _
 from atlas.models import Base
+
+if TYPE_CHECKING:
+    from atlas.mentions import Person
 
 
 @dataclass(frozen=True)
@@ -151,3 +154,27 @@ def _describe(table_name: str, row: Any) -> str:
                 title = str(row[spec.title_field] or "")
             return f"{spec.singular} „{title}“"
     return f"{table_name} {row['id']}"
+
+
+def purge(snap: Snapshot, person: Person) -> Snapshot:
+    """The snapshot without an erased person (Art. 17), so an undo cannot bring her back:
+    her own contact row is dropped, links to her are cleared (an attendance stays without
+    her, as the erasure keeps it), and every mention of her in a text value is replaced
+    as the erasure replaced it in the database (``atlas.mentions``)."""
+    from atlas.mentions import Matcher
+
+    matcher = Matcher(person)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for table, table_rows in snap.rows.items():
+        kept = []
+        for row in table_rows:
+            if table == "contact" and person.contact_id is not None and row.get("id") == person.contact_id:
+                continue
+            clean = {k: matcher.scrub(v) if isinstance(v, str) else v for k, v in row.items()}
+            if person.contact_id is not None and clean.get("contact_id") == person.contact_id:
+                clean["contact_id"] = None
+            kept.append(clean)
+        if kept:
+            rows[table] = kept
+    unlinked = [u for u in snap.unlinked if not (u[2] == "contact_id" and u[3] == person.contact_id)]
+    return Snapshot(rows, unlinked, snap.versions)

@@ -33,6 +33,7 @@ from atlas.errors import (
     ReadOnlyDatabaseError,
 )
 from atlas.i18n import _
+from db.backups import prune_copies
 from db.engine import make_engine, sqlite_path, to_url
 
 if TYPE_CHECKING:
@@ -476,6 +477,7 @@ def open_database(path_or_url: str | Path, *, full_check: bool = True, create: b
                 )
             raise DatabaseOpenError(message.format(path=path or url, reason=err, backup=backup)) from err
     _index_current(engine, path or url)
+    prune_copies(path)  # after the copies of this opening: the newest stay
     return OpenResult(engine, url, before, head, backup or recovered)
 
 

@@ -83,6 +83,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         None,
         "Kontakte ohne Aktivität seit der Löschfrist: behalten oder nach Art. 17 löschen",
     ),
+    ActionSpec(
+        "privacy_controller",
+        "&Verantwortliche Stelle …",
+        None,
+        "Name und Anschrift der Organisation, die für die Daten verantwortlich ist (steht in jeder Auskunft)",
+    ),
     ActionSpec("taxonomies", "&Kategorien, Zielgruppen, Sektoren …", None, "Die Auswahllisten bearbeiten"),
     ActionSpec(
         "geocode_missing",

@@ -44,10 +44,12 @@ from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
 from ui.plain import ask, inform, plain_label, warn
+from ui.privacy_dialog import ErasureDialog, edit_controller
 from ui.section import SectionWidget
 from ui.tasks import TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand, MergeCommand
+from ui.undo import purge as purge_undo
 from ui.undo_keys import UndoKeys
 from ui.widgets import ElidedLabel
 from ui.window_layout import SectionMap, fit_to_screen
@@ -296,6 +298,7 @@ class MainWindow(QMainWindow):
         a["privacy_erase"].triggered.connect(lambda: self.privacy_erase())
         a["consent_review"].triggered.connect(lambda: self.review_consent("consent"))
         a["retention_review"].triggered.connect(lambda: self.review_consent("retention"))
+        a["privacy_controller"].triggered.connect(lambda: edit_controller(self, self.atlas))
         a["report_contacts"].triggered.connect(lambda: self.open_report("contact-list"))
         a["report_sign_in"].triggered.connect(lambda: self.open_report("sign-in"))
         a["report_directory"].triggered.connect(lambda: self.open_report("directory"))
@@ -330,7 +333,7 @@ class MainWindow(QMainWindow):
             [a["report_contacts"], a["report_sign_in"], a["report_directory"], a["report_network"]]
         )
         privacy_menu = bar.addMenu(self.tr("Daten&schutz"))
-        privacy_menu.addActions([a["privacy_export"], a["privacy_erase"]])
+        privacy_menu.addActions([a["privacy_export"], a["privacy_erase"], a["privacy_controller"]])
         privacy_menu.addSeparator()
         privacy_menu.addActions([a["consent_review"], a["retention_review"]])
         places_menu = bar.addMenu(self.tr("&Orte"))
@@ -579,17 +582,12 @@ class MainWindow(QMainWindow):
         except AtlasError as err:
             warn(self, self.tr("Datenschutz"), str(err))
             return None
-        answer = ask(
-            self,
-            self.tr("Person endgültig löschen"),
-            self.tr(
-                "„{name}“ nach Art. 17 DSGVO endgültig löschen?\n\nDas kann nicht rückgängig gemacht werden. "
-                "Teilnahmen an Treffen bleiben ohne Namen in den Zahlen."
-            ).format(name=title),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        try:
+            mentions = self.atlas.privacy.mentions(contact_id)
+        except AtlasError as err:
+            warn(self, self.tr("Datenschutz"), str(err))
+            return None
+        if not ErasureDialog(self, title, mentions).ask():
             return None
         try:
             report = self.atlas.privacy.erase(contact_id)
@@ -597,8 +595,11 @@ class MainWindow(QMainWindow):
             warn(self, self.tr("Datenschutz"), str(err))
             return None
         self.section("contact").form.clear()
-        inform(self, self.tr("Datenschutz"), report.summary())
-        return report.summary()
+        summary = report.summary()
+        if report.person is not None and purge_undo(self.undo_stack, report.person):
+            summary += " " + self.tr("Rückgängig bringt sie nicht zurück: der Verlauf wurde bereinigt.")
+        inform(self, self.tr("Datenschutz"), summary)
+        return summary
 
     def review_consent(self, kind: str = "consent") -> ConsentReviewDialog:
         """Datenschutz → Einwilligungen / Löschfristen prüfen (ui.consent_dialog), beside the window."""

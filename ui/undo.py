@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from atlas import snapshot
 from atlas.errors import AtlasError
+from atlas.mentions import Matcher, Person
 from atlas.merging import MergedRecords, MergeService
 from atlas.records import DeletedRecord, RecordService
 
@@ -77,6 +80,15 @@ class DeleteCommand(_AfterTheFact):
         if self.on_restored is not None:
             self.on_restored(self.deleted)
 
+    def purge(self, person: Person) -> bool:
+        """Forget an erased person (Art. 17): undo brings the rest back without her."""
+        cleaned = snapshot.purge(self.deleted.snapshot, person)
+        changed = cleaned != self.deleted.snapshot
+        title = Matcher(person).scrub(self.deleted.title)
+        self.deleted = replace(self.deleted, title=title, snapshot=cleaned)
+        self.setText(f"„{title}“ löschen")
+        return changed
+
 
 class MergeCommand(_AfterTheFact):
     """Pushed after a merge (``atlas.merging``); undo brings the merged-away record and its
@@ -104,3 +116,36 @@ class MergeCommand(_AfterTheFact):
 
     def take_back(self) -> None:
         self.service.unmerge(self.merged)
+
+    def purge(self, person: Person) -> bool:
+        """Forget an erased person (Art. 17) in what an undo or redo would write back."""
+        matcher = Matcher(person)
+
+        def clean(values: dict[str, object]) -> dict[str, object]:
+            out = {k: matcher.scrub(v) if isinstance(v, str) else v for k, v in values.items()}
+            if person.contact_id is not None and out.get("contact_id") == person.contact_id:
+                out["contact_id"] = None
+            return out
+
+        merged = replace(
+            self.merged,
+            title=matcher.scrub(self.merged.title),
+            kept_row=clean(dict(self.merged.kept_row)),
+            removed=snapshot.purge(self.merged.removed, person),
+        )
+        values = clean(self.values)
+        changed = merged != self.merged or values != self.values
+        self.merged, self.values = merged, values
+        self.setText(f"„{merged.title}“ zusammenführen")
+        return changed
+
+
+def purge(stack: QUndoStack, person: Person) -> int:
+    """After an erasure: no step of the window's undo history can bring the person back,
+    nor a text naming her; the number of steps that held her."""
+    held = 0
+    for index in range(stack.count()):
+        command = stack.command(index)
+        if isinstance(command, (DeleteCommand, MergeCommand)) and command.purge(person):
+            held += 1
+    return held

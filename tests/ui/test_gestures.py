@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTableView, QWidget
 
 from atlas.core import Atlas
 from tests.ui.conftest import Answers, office_window
+from tests.ui.privacy_support import ErasureAnswer
 from tests.ui.test_map import js, state, wait_markers
 from ui.main_window import MainWindow
 from ui.meeting_panel import MeetingPanel
@@ -228,9 +229,9 @@ def test_delete_and_dsgvo_act_on_the_clicked_person_and_name_her(
     assert "m@example.org" in text and "e@example.org" not in text
     assert "Max Muster" in window.statusBar().currentMessage()
 
-    answers.next = [CANCEL]
+    cancel = ErasureAnswer(erase=False)
     assert window.privacy_erase() is None
-    assert "„Max Muster“" in answers.questions[-1]
+    assert "„Max Muster“" in cancel.question
 
     click_record(section, erika.id)
     answers.next = [YES]

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from atlas.core import Atlas
 from tests.ui.conftest import Answers
+from tests.ui.privacy_support import ErasureAnswer
 from ui.editors import ChoiceEditor, LineEditor
 from ui.main_window import SECTIONS, MainWindow
 
@@ -278,12 +279,12 @@ def test_dsgvo_information_and_erasure_are_one_action_each(
     section.select(person.id)
     written = window.privacy_export(str(tmp_path / "auskunft.txt"))
     assert written and "e@example.org" in (tmp_path / "auskunft.txt").read_text(encoding="utf-8")
-    answers.next = [QMessageBox.StandardButton.Cancel]
+    cancel = ErasureAnswer(erase=False)
     assert window.privacy_erase() is None
-    assert atlas.contacts.count() == 1
-    answers.next = [QMessageBox.StandardButton.Yes]
+    assert cancel.seen and atlas.contacts.count() == 1
+    erase = ErasureAnswer(erase=True)
     summary = window.privacy_erase()
     assert summary and "gelöscht" in summary
-    assert "nicht rückgängig" in answers.questions[-1]
+    assert "nicht rückgängig" in erase.question
     assert atlas.contacts.count() == 0
     qtbot.waitUntil(lambda: section.model.rowCount() == 0)
