@@ -55,6 +55,7 @@ from atlas.demo_data import (  # noqa: F401
     CITY_OFFICE,
     CONSENT_PURPOSE,
     CONSENT_SOURCES,
+    DEMO_COACH,
     FIRST_NAMES,
     FRA,
     FUNCTIONS,
@@ -198,10 +199,13 @@ class _Builder(NetworkPart):
         return out
 
     def _consent(self, contact: m.Contact) -> None:
+        """Nine in ten agreed (recorded by the demo's coach); the rest were not asked yet."""
         if self.rng.random() < 0.9:
             contact.consent_date = random_date(self.rng, dt.date(2024, 3, 1), self.today)
             contact.consent_purpose = CONSENT_PURPOSE
             contact.consent_source = self.rng.choice(CONSENT_SOURCES)
+            contact.consent_state = m.ConsentState.GIVEN.value
+            contact.consent_recorded_by = DEMO_COACH
 
     def build_contacts(self) -> None:
         rng = self.rng

@@ -529,6 +529,8 @@ CONSENT_PURPOSE = (
     "Kontaktpflege im Netzwerk „Aktiv für Arbeit im Stadtteil“: Einladungen, Protokolle, "
     "Teilnehmerlisten und Weitergabe der dienstlichen Kontaktdaten an Netzwerkpartner"
 )
+#: Who recorded the demo's consents ("Einwilligung erfasst von").
+DEMO_COACH = "Netzwerkbüro (Demo)"
 CONSENT_SOURCES = [
     "schriftliche Einwilligung (Formular)",
     "schriftliche Einwilligung (Formular)",

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -25,6 +24,7 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.i18n import _
 from atlas.mentions import PLACEHOLDER, Mention
+from ui.plain import warn
 
 
 def _plain_label(text: str) -> QLabel:
@@ -113,6 +113,6 @@ def edit_controller(parent: QWidget, atlas: Atlas) -> bool:
     try:
         atlas.privacy.set_controller(text)
     except AtlasError as err:
-        QMessageBox.warning(parent, _("Datenschutz"), str(err))
+        warn(parent, _("Datenschutz"), str(err))
         return False
     return True
