@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,8 +57,8 @@ def test_cli_import_while_another_program_writes_is_one_german_line(
     real = main.bootstrap
     held = write_lock(db)
 
-    def opened_then_locked(database: str) -> tuple[Atlas, object]:
-        opened = real(database)
+    def opened_then_locked(database: str, **options: Any) -> tuple[Atlas, object]:
+        opened = real(database, **options)
         held.__enter__()
         return opened
 
