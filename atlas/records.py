@@ -31,6 +31,7 @@ from atlas.i18n import _
 from atlas.listing import STATUS_LABELS, columns, filters_where
 from atlas.schema import ENTITIES, EntitySpec, Field, FilterKind, Kind
 from atlas.text import (
+    check_date_range,
     check_email,
     check_lat,
     check_lon,
@@ -158,7 +159,7 @@ def coerce(f: Field, raw: Any) -> Any:
     elif (f.kind is Kind.DATE and isinstance(raw, dt.date) and not isinstance(raw, dt.datetime)) or (
         f.kind is Kind.DATETIME and isinstance(raw, dt.datetime)
     ):
-        value = raw
+        value = check_date_range(raw)
     elif isinstance(raw, str):
         check = _TEXT_CHECKS.get(f.kind)
         value = check(raw) if check else raw
