@@ -690,11 +690,16 @@ def _vcard_lines(text: str, name: str) -> Iterator[str]:
         yield "".join(current)
 
 
+_VCARD_BEGIN = re.compile(r"^BEGIN:VCARD", re.IGNORECASE | re.MULTILINE)
+
+
 def _read_vcard(path: Path, text: str, encoding: str) -> RawTable:
     rows: list[tuple[int, tuple[str, ...]]] = []
     card: dict[str, str] | None = None
     number = 0
     budget = _Budget(path.name)
+    if sum(1 for _match in _VCARD_BEGIN.finditer(text)) > MAX_ROWS:
+        budget.too_many_rows()  # counted before a card is parsed
     for line in _vcard_lines(text, path.name):
         if not line.strip():
             continue
