@@ -222,7 +222,7 @@ def check_json_shape(
     skeleton = _JSON_STRING.sub('""', text)
     if skeleton.count(",") >= max_values:
         raise error(
-            _("{name} enthält zu viele Werte (mehr als {n}). Die Datei wird nicht gelesen.").format(
+            _("{name} enthält zu viele Werte (mehr als {n}) und wird nicht gelesen.").format(
                 name=name, n=count(max_values)
             )
         )
@@ -235,10 +235,9 @@ def check_json_shape(
     depth = (1 + max(accumulate(map(operator.sub, inner, repeat(1))), default=0)) if steps else 0
     if depth > max_depth:
         raise error(
-            _(
-                "{name} ist zu tief verschachtelt (mehr als {n} Ebenen). "
-                "So sieht keine echte Datei aus; sie wird nicht gelesen."
-            ).format(name=name, n=max_depth)
+            _("{name} ist zu tief verschachtelt (mehr als {n} Ebenen) und wird nicht gelesen.").format(
+                name=name, n=max_depth
+            )
         )
 
 

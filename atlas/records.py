@@ -28,6 +28,7 @@ from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
 from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
 from atlas.i18n import _
+from atlas.limits import check_json_shape
 from atlas.listing import STATUS_LABELS, columns, filters_where
 from atlas.schema import ENTITIES, EntitySpec, Field, FilterKind, Kind
 from atlas.text import (
@@ -94,9 +95,10 @@ def _check_color(value: str) -> str:
 
 
 def _check_geojson(value: str) -> str:
+    check_json_shape(value, _("Die Grenze"), ValueError)  # depth and size before parsing
     try:
         data = json.loads(value)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise ValueError(_("Die Grenze ist kein gültiges GeoJSON.")) from err
     geometry = data.get("geometry") if isinstance(data, dict) and data.get("type") == "Feature" else data
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):

@@ -330,6 +330,12 @@ def test_geojson_with_millions_of_coordinates(tmp_path: Path) -> None:
     refused(TABLES, "read_table(p)", "punkte.geojson enthält zu viele Werte", p=path)
 
 
+def test_a_boundary_pasted_into_the_form_is_checked_before_parsing(atlas: Atlas) -> None:
+    deep = '{"type": "Polygon", "coordinates": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(ValidationError, match="Die Grenze ist zu tief verschachtelt"):
+        atlas.quarters.save(None, {"name": "Tief", "boundary_geojson": deep})
+
+
 def test_geojson_list_rows_and_columns_are_capped(tmp_path: Path) -> None:
     feature = '{"type":"Feature","properties":{"Name":"a"},"geometry":null}'
     path = tmp_path / "viele.geojson"
