@@ -8,9 +8,10 @@ from pathlib import Path
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.i18n import _
+from atlas.limits import EARLIEST_YEAR, LATEST_YEAR
 from atlas.mappage import standalone_html, write_text_atomically
 from atlas.models import Vocabulary
-from atlas.text import fold
+from atlas.text import check_date_range, fold
 
 
 def _pick(choices: list[tuple[int, str]], wanted: str, what: str) -> int:
@@ -111,10 +112,15 @@ def network_stats(atlas: Atlas, at: str | None = None) -> dict[str, object]:
     day = atlas.clock.today()
     if at:
         try:
-            day = dt.date.fromisoformat(at)
+            day = check_date_range(dt.date.fromisoformat(at), at)
         except ValueError as err:
             raise ValidationError(
-                {"at": _("„{at}“ ist kein Datum; bitte JJJJ-MM-TT angeben, z. B. 2026-06-30.").format(at=at)}
+                {
+                    "at": _(
+                        "„{at}“ ist kein Datum zwischen {first} und {last}; bitte JJJJ-MM-TT angeben, "
+                        "z. B. 2026-06-30."
+                    ).format(at=at, first=EARLIEST_YEAR, last=LATEST_YEAR)
+                }
             ) from err
     figures: dict[str, object] = dict(atlas.stats())
     figures["funnel"] = atlas.network.funnel(day).as_dict()

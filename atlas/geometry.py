@@ -34,10 +34,10 @@ from shapely.geometry.base import BaseGeometry
 
 from atlas.errors import GeoJSONImportError
 from atlas.i18n import _
+from atlas.limits import MAX_GEOJSON_BYTES as MAX_FILE_BYTES
+from atlas.limits import MAX_QUARTERS, check_json_shape, read_capped
 from atlas.text import clean, fold
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_QUARTERS = 1000
 #: Points this close to a boundary (metres) count as on it: absorbs rounding, nothing more.
 BOUNDARY_TOLERANCE_M = 0.01
 #: A self-intersecting boundary is repaired only if the area changes by less than this.
@@ -198,25 +198,15 @@ def _load_json(source: str | Path | bytes) -> Any:
             raise GeoJSONImportError([_too_big(len(raw))])
     else:
         path = Path(source)
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise GeoJSONImportError([_too_big(size)])
-            raw = path.read_bytes()
-        except OSError as err:
-            raise GeoJSONImportError(
-                [
-                    _("Die Datei {path} kann nicht gelesen werden: {reason}").format(
-                        path=path, reason=err.strerror
-                    )
-                ]
-            ) from err
+        raw = read_capped(path, MAX_FILE_BYTES, lambda message: GeoJSONImportError([message]))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise GeoJSONImportError(
             [_("Die Datei ist nicht in UTF-8 geschrieben (GeoJSON verlangt UTF-8).")]
         ) from err
+    del raw
+    check_json_shape(text, _("Die Datei"), lambda message: GeoJSONImportError([message]))
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as err:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from atlas import models as m
 from atlas.errors import AtlasError
 from atlas.i18n import _
-from atlas.tables import MAX_UNPACKED_BYTES
+from atlas.limits import MAX_PACKAGE_BYTES
 
 HSDS_VERSION = "3.1"
 
@@ -70,7 +70,7 @@ _VOCABULARIES: dict[str, tuple[m.Vocabulary, str, str]] = {
     "target_group": (m.Vocabulary.TARGET_GROUP, _("Zielgruppen"), _("Für wen ein Angebot gedacht ist")),
     "sector": (m.Vocabulary.SECTOR, _("Sektoren"), _("Bereiche der Akteure im Netzwerk")),
 }
-MAX_PACKAGE_BYTES = MAX_UNPACKED_BYTES
+__all__ = ["HSDS_VERSION", "MAX_PACKAGE_BYTES", "TABLES", "HsdsError", "HsdsRefused"]
 
 
 class HsdsError(AtlasError):

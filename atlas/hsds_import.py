@@ -7,8 +7,6 @@ See :mod:`atlas.hsds` for the mapping; the table definitions are in :mod:`atlas.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -33,7 +31,8 @@ from atlas.hsds_common import (
 )
 from atlas.i18n import _
 from atlas.importing import normalise_name, split_person_name
-from atlas.tables import check_zip
+from atlas.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, check_json_shape, count, mb, read_capped
+from atlas.tables import check_zip, csv_records
 from atlas.text import address_line, fold
 
 
@@ -61,15 +60,28 @@ class HsdsImport:
         return text + "."
 
 
+def _too_big(total: int) -> HsdsError:
+    return HsdsError(
+        _("Das Paket ist zu groß ({size} MB in CSV- und JSON-Dateien; höchstens {limit} MB).").format(
+            size=mb(total), limit=mb(MAX_PACKAGE_BYTES)
+        )
+    )
+
+
 def read_package(source: Path | str) -> dict[str, list[dict[str, str]]]:
-    """The tables of a package (folder or .zip) as lists of rows (column -> text)."""
+    """The tables of a package (folder or .zip) as lists of rows (column -> text).
+
+    Bounded like a list import (:mod:`atlas.limits`): the CSV and JSON files together at
+    most MAX_PACKAGE_BYTES, checked before reading; datapackage.json's nesting and size
+    before parsing; every table's records, cells and rows as they are read.
+    """
     source = Path(source)
     if source.is_dir():
-        files = {p.name: p for p in source.iterdir() if p.is_file()}
+        files = {p.name: p for p in source.iterdir() if p.is_file() and p.name.endswith((".csv", ".json"))}
         total = sum(p.stat().st_size for p in files.values())
         if total > MAX_PACKAGE_BYTES:
-            raise HsdsError(_("Das Paket ist zu groß."))
-        raw = {name: p.read_bytes() for name, p in files.items() if name.endswith((".csv", ".json"))}
+            raise _too_big(total)
+        raw = {name: read_capped(p, MAX_PACKAGE_BYTES, HsdsError) for name, p in files.items()}
     elif source.is_file() and source.suffix.lower() == ".zip":
         check_zip(source)
         raw = {}
@@ -80,9 +92,12 @@ def read_package(source: Path | str) -> dict[str, list[dict[str, str]]]:
                 if n.endswith("datapackage.json"):
                     prefix = n[: -len("datapackage.json")]
                     break
-            for n in names:
-                if n.startswith(prefix) and "/" not in n[len(prefix) :]:
-                    raw[n[len(prefix) :]] = archive.read(n)
+            chosen = [n for n in names if n.startswith(prefix) and "/" not in n[len(prefix) :]]
+            total = sum(archive.getinfo(n).file_size for n in chosen)
+            if total > MAX_PACKAGE_BYTES:
+                raise _too_big(total)
+            for n in chosen:
+                raw[n[len(prefix) :]] = archive.read(n)
     else:
         raise HsdsError(
             _("{path} ist weder ein Ordner noch eine .zip-Datei mit einem Open-Referral-Paket.").format(
@@ -92,11 +107,13 @@ def read_package(source: Path | str) -> dict[str, list[dict[str, str]]]:
     paths = {f"{name}.csv": name for name in TABLES}
     if "datapackage.json" in raw:
         try:
-            package = json.loads(raw["datapackage.json"].decode("utf-8-sig"))
+            text = raw["datapackage.json"].decode("utf-8-sig")
+            check_json_shape(text, "datapackage.json", HsdsError)
+            package = json.loads(text)
             for resource in package.get("resources", []):
                 if resource.get("name") in TABLES and isinstance(resource.get("path"), str):
                     paths[Path(resource["path"]).name] = resource["name"]
-        except (ValueError, AttributeError) as err:
+        except (ValueError, AttributeError, TypeError, RecursionError) as err:
             raise HsdsError(_("datapackage.json ist kein gültiges JSON.")) from err
     tables: dict[str, list[dict[str, str]]] = {name: [] for name in TABLES}
     found = False
@@ -108,13 +125,40 @@ def read_package(source: Path | str) -> dict[str, list[dict[str, str]]]:
             text = raw[file_name].decode("utf-8-sig")
         except UnicodeDecodeError as err:
             raise HsdsError(_("{name} ist nicht in UTF-8 gespeichert.").format(name=file_name)) from err
-        tables[table] = [
-            {k: unneutralise((v or "").strip()) for k, v in row.items() if k}
-            for row in csv.DictReader(io.StringIO(text))
-        ]
+        tables[table] = _table_rows(text, file_name)
     if not found or not tables["organization"]:
         raise HsdsError(_("Im Paket fehlt organization.csv – ist es ein Open-Referral-Paket (HSDS)?"))
     return tables
+
+
+def _table_rows(text: str, file_name: str) -> list[dict[str, str]]:
+    """The rows of one CSV table as column -> stripped text (as ``csv.DictReader`` gives
+    them: the first record names the columns, blank records are skipped, missing cells
+    are empty), within the caps of a list."""
+    records = csv_records(text, file_name, ",", HsdsError)
+    header = next(records, None)
+    if header is None:
+        return []
+    if len(header) > MAX_COLUMNS:
+        raise HsdsError(
+            _("{name} hat mehr als {n} Spalten; so sieht keine Open-Referral-Tabelle aus.").format(
+                name=file_name, n=count(MAX_COLUMNS)
+            )
+        )
+    columns = [(i, k) for i, k in enumerate(header) if k]
+    rows: list[dict[str, str]] = []
+    for record in records:
+        if not record:
+            continue
+        size = len(record)
+        rows.append({k: unneutralise(record[i].strip()) if i < size else "" for i, k in columns})
+        if len(rows) > MAX_ROWS or len(rows) * len(columns) > MAX_CELLS:
+            raise HsdsError(
+                _("{name} hat mehr als {n} Zeilen. So große Pakete werden nicht gelesen.").format(
+                    name=file_name, n=count(MAX_ROWS)
+                )
+            )
+    return rows
 
 
 def _by(rows: Iterable[dict[str, str]], key: str) -> dict[str, list[dict[str, str]]]:

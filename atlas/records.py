@@ -27,9 +27,11 @@ from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
 from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
 from atlas.i18n import _
+from atlas.limits import check_json_shape
 from atlas.listing import CONSENT_LABELS, STATUS_LABELS, columns, filters_where
 from atlas.schema import ENTITIES, EntitySpec, Field, FilterKind, Kind
 from atlas.text import (
+    check_date_range,
     check_email,
     check_lat,
     check_lon,
@@ -96,6 +98,8 @@ def _check_geojson(value: str) -> str:
     polygon would hide every marker of the exported map (issue 11 §6)."""
     from atlas.geometry import check_boundary  # shapely loads only when a boundary is saved
 
+    check_json_shape(value, _("Die Grenze"), ValueError)  # depth and size before parsing
+
     return check_boundary(value)[0]
 
 
@@ -154,7 +158,7 @@ def coerce(f: Field, raw: Any) -> Any:
     elif (f.kind is Kind.DATE and isinstance(raw, dt.date) and not isinstance(raw, dt.datetime)) or (
         f.kind is Kind.DATETIME and isinstance(raw, dt.datetime)
     ):
-        value = raw
+        value = check_date_range(raw)
     elif isinstance(raw, str):
         check = _TEXT_CHECKS.get(f.kind)
         value = check(raw) if check else raw

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from atlas import models as m
 from atlas.errors import AtlasError
 from atlas.i18n import _
+from atlas.limits import MAX_LOGO_BYTES, read_capped
 from atlas.reporthtml import Logo, Margins, format_day, sniff_image
 from atlas.schema import MEETING_KIND_CHOICES
 from atlas.text import fold
@@ -26,7 +27,6 @@ from atlas.text import fold
 if TYPE_CHECKING:
     from atlas.core import Atlas
 
-MAX_LOGO_BYTES = 5 * 1024 * 1024
 _KIND_LABELS = dict(MEETING_KIND_CHOICES)
 
 
@@ -54,23 +54,16 @@ class ReportDocument:
 
 # -- shared helpers -----------------------------------------------------------------------
 def load_logo(path: str | Path) -> Logo:
-    """The logo file for the page header (PNG, JPEG or SVG). Raises AtlasError in German."""
+    """The logo file for the page header (PNG, JPEG or SVG). Raises AtlasError in German.
+
+    Only a regular file of at most MAX_LOGO_BYTES is read (not ``/dev/zero``, not a FIFO).
+    """
     target = Path(path)
-    try:
-        size = target.stat().st_size
-        if size > MAX_LOGO_BYTES:
-            raise AtlasError(
-                _("Das Logo {name} ist zu groß ({mb:.1f} MB; höchstens 5 MB).").format(
-                    name=target.name, mb=size / 1024 / 1024
-                )
-            )
-        data = target.read_bytes()
-    except OSError as err:
-        raise AtlasError(
-            _("Das Logo {path} kann nicht gelesen werden: {reason}.").format(
-                path=target, reason=err.strerror or err
-            )
-        ) from err
+
+    def refused(reason: str) -> AtlasError:
+        return AtlasError(_("Das Logo kann nicht verwendet werden: {reason}").format(reason=reason))
+
+    data = read_capped(target, MAX_LOGO_BYTES, refused)
     mime = sniff_image(data)
     if mime is None:
         raise AtlasError(

@@ -142,7 +142,7 @@ def format_count(n: int) -> str:
 
 
 def format_day(day: dt.date) -> str:
-    return f"{day.day:02d}.{day.month:02d}.{day.year}"
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
 
 
 def format_long_day(day: dt.date) -> str:

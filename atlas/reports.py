@@ -27,7 +27,8 @@ from sqlalchemy import select
 from atlas import models as m
 from atlas.errors import ValidationError
 from atlas.i18n import _
-from atlas.report_common import MAX_LOGO_BYTES, EmptyReportError, ReportDocument, file_stem, load_logo
+from atlas.limits import MAX_LOGO_BYTES
+from atlas.report_common import EmptyReportError, ReportDocument, file_stem, load_logo
 from atlas.report_contacts import (
     CONTACT_COLUMNS,
     CONTACT_SORTS,
@@ -41,7 +42,7 @@ from atlas.report_directory import DirectoryInstitution, DirectoryOffer, directo
 from atlas.report_network import AgreementFigure, MeetingFigure, default_period, network_report
 from atlas.report_signin import SignInRow, meetings_for_choice, sign_in_sheet
 from atlas.reporthtml import format_day
-from atlas.text import fold
+from atlas.text import check_date_range, fold
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -101,7 +102,7 @@ def pick_id(choices: Sequence[tuple[int, str]], wanted: str, what: str) -> int:
 
 def _parse_day(value: str, what: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value.strip())
+        return check_date_range(dt.date.fromisoformat(value.strip()), value.strip())
     except ValueError as err:
         raise ValidationError(
             {

@@ -2,9 +2,13 @@
 GeoJSON and vCard files of our own export.
 
 Encoding and separator are decided deterministically (see :func:`detect_encoding`,
-:func:`detect_separator`) and can be overridden. Oversized files, zip bombs and XML with a
-DTD (entity bombs) are refused before any parser sees them (:mod:`atlas.xlsx` streams the
-sheet with the standard library's C parser). First stage of :mod:`atlas.importing`.
+:func:`detect_separator`) and can be overridden; a file mixing two encodings is refused
+(:func:`check_mixed_encoding`). Oversized files, zip bombs and XML with a DTD (entity
+bombs) are refused before any parser sees them (:mod:`atlas.xlsx` streams the sheet with
+the standard library's C parser). Every reader honours the caps of :mod:`atlas.limits`
+(line length, columns, cell length, cells, rows, JSON depth) before it allocates, so a
+hostile file is refused in seconds and in bounded memory. First stage of
+:mod:`atlas.importing`.
 """
 
 from __future__ import annotations
@@ -12,29 +16,56 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from xml.etree.ElementTree import ParseError
 
 from atlas.errors import AtlasError
 from atlas.files import unneutralise
 from atlas.i18n import _
-from atlas.text import clean
+from atlas.limits import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_RATIO,
+    MAX_RECORD_CHARS,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    RATIO_FLOOR,
+    check_json_shape,
+    check_regular,
+    count,
+    line_too_long,
+    lines,
+    read_capped,
+)
+from atlas.text import clean, format_date, format_datetime
 
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
-# Limits checked before parsing.
-MAX_FILE_BYTES = 64 * 1024 * 1024  # the file on disk
-MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # all parts of an XLSX together, unpacked
-MAX_RATIO = 200  # unpacked / packed size of one XLSX part larger than RATIO_FLOOR
-RATIO_FLOOR = 1024 * 1024
-MAX_ROWS = 200_000
+# The caps live in atlas.limits; the names stay importable from here.
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_RATIO",
+    "MAX_ROWS",
+    "MAX_UNPACKED_BYTES",
+    "RATIO_FLOOR",
+    "FileRefused",
+    "ImportCancelled",
+    "ImportFailed",
+    "RawTable",
+    "check_mixed_encoding",
+    "check_zip",
+    "detect_encoding",
+    "detect_separator",
+    "read_table",
+]
 
 ENCODINGS: tuple[tuple[str, str], ...] = (
     ("utf-8-sig", "UTF-8 (mit BOM)"),
@@ -98,20 +129,7 @@ def read_table(
     Raises :class:`FileRefused` with a German message.
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise FileRefused(
-            _("Die Datei {name} kann nicht gelesen werden: {reason}").format(
-                name=path.name, reason=err.strerror or err
-            )
-        ) from err
-    if size > max_bytes:
-        raise FileRefused(
-            _("Die Datei {name} ist zu groß ({size} MB; höchstens {limit} MB).").format(
-                name=path.name, size=_mb(size), limit=_mb(max_bytes)
-            )
-        )
+    check_regular(path, max_bytes, FileRefused)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet, max_unpacked, cancelled)
@@ -121,7 +139,7 @@ def read_table(
                 suffix=suffix
             )
         )
-    data = _read_bytes(path)
+    data = read_capped(path, max_bytes, FileRefused)
     if data.startswith(b"PK\x03\x04"):
         raise FileRefused(
             _("{name} ist eine gepackte Datei (ZIP), keine CSV-Datei. Ist es eine .xlsx-Datei?").format(
@@ -131,7 +149,9 @@ def read_table(
     if suffix in (".geojson", ".json"):
         return _read_geojson(path, data)
     used = encoding or detect_encoding(data)
+    check_mixed_encoding(data, used, path.name)
     text = _decode(data, used, path.name)
+    del data  # the text is what is read from now on
     if suffix == ".vcf":
         return _read_vcard(path, text, used)
     return _read_csv(path.name, text, used, separator or detect_separator(text), cancelled)
@@ -139,17 +159,6 @@ def read_table(
 
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f}".replace(".", ",")
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise FileRefused(
-            _("Die Datei {name} kann nicht gelesen werden: {reason}").format(
-                name=path.name, reason=err.strerror or err
-            )
-        ) from err
 
 
 def detect_encoding(data: bytes) -> str:
@@ -166,6 +175,63 @@ def detect_encoding(data: bytes) -> str:
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8"
+
+
+# A UTF-8 sequence for what mojibake is made of: Latin letters with accents and umlauts,
+# ° § and no-break space (U+0080..U+017F: Â Ã Ä Å and one more byte in Windows-1252), and
+# € „ “ – … (U+2000..U+20CF: â and two more). Real Windows-1252 German text does not have
+# them; "Fuß“" (ß and a closing quote) is no such sequence.
+_UTF8_IN_ANSI = re.compile(rb"[\xc2-\xc5][\x80-\xbf]|\xe2[\x80-\x82][\x80-\xbf]")
+_UTF8_CLASSES = bytes(
+    ord("L") if 0xC2 <= b <= 0xC5 else ord("E") if b == 0xE2 else ord("k") if 0x80 <= b <= 0x82
+    else ord("c") if 0x83 <= b <= 0xBF else ord(".")
+    for b in range(256)
+)  # fmt: skip
+_UTF8_SEQUENCES = (b"Lk", b"Lc", b"Ekk", b"Ekc")
+
+
+def check_mixed_encoding(data: bytes, encoding: str, name: str) -> None:
+    """Refuse reading UTF-8 text as Windows-1252 or Latin-1: it would import "MÃ¼ller".
+
+    A file mixing both (a Windows-1252 list with lines pasted from a UTF-8 source) is
+    named with a line of each; a file that is UTF-8 throughout but read as a single-byte
+    encoding asks for UTF-8.
+    """
+    try:
+        single_byte = codecs.lookup(encoding).name in ("cp1252", "iso8859-1")
+    except LookupError:
+        return  # _decode names the unknown encoding
+    if not single_byte:
+        return
+    # Bytes as classes (linear, in C), then the sequences searched as plain substrings.
+    classes = data.translate(_UTF8_CLASSES)
+    starts = [i for i in (classes.find(seq) for seq in _UTF8_SEQUENCES) if i >= 0]
+    if not starts:
+        return
+    found = _UTF8_IN_ANSI.search(data, min(starts))
+    assert found is not None
+    utf8_line = data.count(b"\n", 0, found.start()) + 1
+    start = data.rfind(b"\n", 0, found.start()) + 1
+    end = data.find(b"\n", found.start())
+    sample = data[start : end if end >= 0 else len(data)][:240].decode("utf-8", "replace")
+    sample = (clean(sample.replace("\ufffd", "?")) or "")[:80]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        ansi_line = data.count(b"\n", 0, err.start) + 1
+        raise FileRefused(
+            _(
+                "{name} mischt zwei Zeichenkodierungen: Zeile {utf8} ist als UTF-8 gespeichert "
+                "(„{sample}“), Zeile {ansi} als Windows-1252. So gelesen würde aus „Müller“ „MÃ¼ller“. "
+                "Bitte die Datei einheitlich speichern (in Excel: „CSV UTF-8“) und neu importieren."
+            ).format(name=name, utf8=utf8_line, sample=sample, ansi=ansi_line)
+        ) from err
+    raise FileRefused(
+        _(
+            "{name} ist als UTF-8 gespeichert (Zeile {utf8}: „{sample}“), nicht als {enc}. "
+            "Bitte als Zeichenkodierung UTF-8 wählen."
+        ).format(name=name, utf8=utf8_line, sample=sample, enc=encoding)
+    )
 
 
 def _decode(data: bytes, encoding: str, name: str) -> str:
@@ -239,23 +305,57 @@ def detect_separator(text: str) -> str:
     return best
 
 
+def csv_records(
+    text: str, name: str, separator: str, error: Callable[[str], Exception] = AtlasError
+) -> Iterator[list[str]]:
+    """The records of a CSV text, each at most MAX_RECORD_CHARS long (a quoted line break
+    continues a record), with no cell over MAX_CELL_CHARS; refused with ``error``."""
+    spent = [0, 0]  # characters of the record being read, physical lines read
+
+    def physical() -> Iterator[str]:
+        for line in lines(text, name, error):
+            spent[0] += len(line)
+            spent[1] += 1
+            if spent[0] > MAX_RECORD_CHARS + 2:
+                raise error(line_too_long(name, spent[1]))
+            yield line
+
+    reader = csv.reader(physical(), delimiter=separator, quotechar='"', strict=False)
+    try:
+        for record in reader:
+            spent[0] = 0
+            yield record
+    except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            raise error(_cell_too_long(name, reader.line_num)) from err
+        reason = _("ein NUL-Zeichen (Binärdatei?)") if "NUL" in str(err) else str(err)
+        raise error(
+            _("{name} ist keine lesbare CSV-Datei (Zeile {line}: {reason}).").format(
+                name=name, line=count(reader.line_num), reason=reason
+            )
+        ) from err
+
+
+def _cell_too_long(name: str, row: int, column: int | None = None) -> str:
+    where = _("Zeile {row}").format(row=count(row))
+    if column is not None:
+        where += _(", Spalte {col}").format(col=column)
+    return _(
+        "{name}: eine Zelle in {where} ist zu lang (mehr als {n} Zeichen). Die Datei wird nicht gelesen."
+    ).format(name=name, where=where, n=count(MAX_CELL_CHARS))
+
+
 def _read_csv(name: str, text: str, encoding: str, separator: str, cancelled: Cancelled | None) -> RawTable:
     if separator not in {s for s, _l in SEPARATORS} and len(separator) != 1:
         raise FileRefused(_("Das Trennzeichen muss ein einzelnes Zeichen sein."))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', strict=False)
-    try:
-        headers, header_row, rows = _collect(
-            (
-                (number, tuple(unneutralise(c) for c in record))
-                for number, record in enumerate(reader, start=1)
-            ),
-            name,
-            cancelled,
-        )
-    except csv.Error as err:
-        raise FileRefused(
-            _("{name} ist keine lesbare CSV-Datei: {reason}").format(name=name, reason=err)
-        ) from err
+    headers, header_row, rows = _collect(
+        (
+            (number, tuple(unneutralise(c) for c in record))
+            for number, record in enumerate(csv_records(text, name, separator, FileRefused), start=1)
+        ),
+        name,
+        cancelled,
+    )
     if headers is None:
         raise FileRefused(_("{name} ist leer.").format(name=name))
     return RawTable(
@@ -274,27 +374,74 @@ def _collect(
 ) -> tuple[tuple[str, ...] | None, int, list[tuple[int, tuple[str, ...]]]]:
     """Headings (the first non-empty row), their row number, and the data rows with theirs.
 
-    Empty rows are skipped; ``cancelled`` is asked every 5,000 rows; over MAX_ROWS is refused.
+    Empty rows are skipped; ``cancelled`` is asked every 5,000 rows; the caps of
+    :class:`_Budget` are applied to every row.
     """
     headers: tuple[str, ...] | None = None
     header_row = 1
     rows: list[tuple[int, tuple[str, ...]]] = []
-    for count, (number, cells) in enumerate(records, start=1):
-        if count % 5000 == 0 and cancelled is not None and cancelled():
+    budget = _Budget(name)
+    for seen, (number, cells) in enumerate(records, start=1):
+        if seen % 5000 == 0 and cancelled is not None and cancelled():
             raise ImportCancelled()
+        cells = budget.row(number, cells)
         if not any(c.strip() for c in cells):
             continue
         if headers is None:
             headers, header_row = cells, number
             continue
         rows.append((number, cells))
-        if len(rows) > MAX_ROWS:
+        budget.data_row()
+    return headers, header_row, rows
+
+
+class _Budget:
+    """The caps of a list (:mod:`atlas.limits`), applied row by row as it is read."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.rows = 0
+        self.cells = 0
+        self.seen = 0
+
+    def row(self, number: int, cells: tuple[str, ...]) -> tuple[str, ...]:
+        """``cells`` without empty cells beyond MAX_COLUMNS; refused if a value lies
+        there, a cell is too long, or the list grows over MAX_CELLS or 2 x MAX_ROWS rows."""
+        self.seen += 1
+        if self.seen > 2 * MAX_ROWS:
+            self.too_many_rows()
+        if len(cells) > MAX_COLUMNS:
+            if any(c.strip() for c in cells[MAX_COLUMNS:]):
+                raise FileRefused(
+                    _(
+                        "{name}: Zeile {row} hat mehr als {n} Spalten. "
+                        "So breite Listen werden nicht gelesen; bitte die Datei prüfen."
+                    ).format(name=self.name, row=count(number), n=count(MAX_COLUMNS))
+                )
+            cells = cells[:MAX_COLUMNS]
+        if cells and max(map(len, cells)) > MAX_CELL_CHARS:
+            column = next(i for i, c in enumerate(cells, start=1) if len(c) > MAX_CELL_CHARS)
+            raise FileRefused(_cell_too_long(self.name, number, column))
+        self.cells += len(cells)
+        if self.cells > MAX_CELLS:
             raise FileRefused(
-                _("{name} hat mehr als {n} Zeilen. Bitte in kleinere Dateien teilen.").format(
-                    name=name, n=f"{MAX_ROWS:,}".replace(",", ".")
+                _("{name} hat mehr als {n} Zellen. Bitte in kleinere Dateien teilen.").format(
+                    name=self.name, n=count(MAX_CELLS)
                 )
             )
-    return headers, header_row, rows
+        return cells
+
+    def data_row(self) -> None:
+        self.rows += 1
+        if self.rows > MAX_ROWS:
+            self.too_many_rows()
+
+    def too_many_rows(self) -> NoReturn:
+        raise FileRefused(
+            _("{name} hat mehr als {n} Zeilen. Bitte in kleinere Dateien teilen.").format(
+                name=self.name, n=count(MAX_ROWS)
+            )
+        )
 
 
 def _headers(cells: Sequence[str]) -> tuple[str, ...]:
@@ -365,10 +512,10 @@ def _cell_text(value: Any) -> str:
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
-            return value.strftime("%d.%m.%Y")
-        return value.strftime("%d.%m.%Y %H:%M")
+            return format_date(value)
+        return format_datetime(value)
     if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
+        return format_date(value)
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     return str(value)
@@ -376,7 +523,7 @@ def _cell_text(value: Any) -> str:
 
 def _read_xlsx(path: Path, sheet: str | None, max_unpacked: int, cancelled: Cancelled | None) -> RawTable:
     check_zip(path, max_unpacked)
-    from atlas.xlsx import UnsafeXml, XlsxError, open_workbook
+    from atlas.xlsx import UnsafeXml, XlsxError, XlsxRefused, open_workbook
 
     unreadable = _("{name} ist keine lesbare .xlsx-Datei: {reason}")
     try:
@@ -394,6 +541,8 @@ def _read_xlsx(path: Path, sheet: str | None, max_unpacked: int, cancelled: Canc
             path.name,
             cancelled,
         )
+    except XlsxRefused as err:
+        raise FileRefused(f"{path.name}: {err}") from err
     except UnsafeXml as err:
         raise FileRefused(
             _(
@@ -426,31 +575,48 @@ def _read_xlsx(path: Path, sheet: str | None, max_unpacked: int, cancelled: Canc
 
 def _read_geojson(path: Path, data: bytes) -> RawTable:
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as err:
+        text = data.decode("utf-8-sig")
+        del data
+        check_json_shape(text, path.name, FileRefused)
+        doc = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise FileRefused(_("{name} ist kein gültiges GeoJSON.").format(name=path.name)) from err
+    del text
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list):
         raise FileRefused(_("{name} ist keine GeoJSON-FeatureCollection.").format(name=path.name))
-    keys: list[str] = []
+    budget = _Budget(path.name)
+    if len(features) > MAX_ROWS:
+        budget.too_many_rows()
+    keys: dict[str, None] = {}
     for feature in features:
-        for key in (feature.get("properties") or {}) if isinstance(feature, dict) else {}:
-            if key not in keys:
-                keys.append(key)
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if isinstance(props, dict):
+            keys.update(dict.fromkeys(props))
+            if len(keys) > MAX_COLUMNS:
+                raise FileRefused(
+                    _(
+                        "{name}: die Objekte haben zusammen mehr als {n} verschiedene Eigenschaften "
+                        "(Spalten). So breite Listen werden nicht gelesen."
+                    ).format(name=path.name, n=count(MAX_COLUMNS))
+                )
     lat, lon = _("Breitengrad"), _("Längengrad")
     headers = (*keys, lat, lon)
     rows: list[tuple[int, tuple[str, ...]]] = []
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
             continue
-        props = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
+        props = feature.get("properties")
+        props = props if isinstance(props, dict) else {}
+        geometry = feature.get("geometry")
         point = ("", "")
-        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
-        if geometry.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
+        is_point = isinstance(geometry, dict) and geometry.get("type") == "Point"
+        coords = geometry.get("coordinates") if is_point and isinstance(geometry, dict) else None
+        if isinstance(coords, list) and len(coords) >= 2:
             point = (str(coords[1]), str(coords[0]))
         cells = tuple(_json_text(props.get(k)) for k in keys) + point
-        rows.append((number, cells))
+        rows.append((number, budget.row(number, cells)))
+        budget.data_row()
     return RawTable(path.name, "geojson", None, None, headers, tuple(rows))
 
 
@@ -504,12 +670,37 @@ def _vcard_split(value: str, sep: str) -> list[str]:
     return [_vcard_unescape(p) for p in parts]
 
 
+def _vcard_lines(text: str, name: str) -> Iterator[str]:
+    """The unfolded lines (a line starting with a space or tab continues the one before),
+    each at most MAX_RECORD_CHARS long, one at a time."""
+    current: list[str] = []
+    size = 0
+    for number, raw in enumerate(lines(text, name, FileRefused), start=1):
+        body = raw.rstrip("\r\n")
+        if current and body[:1] in (" ", "\t"):
+            current.append(body[1:])
+            size += len(body) - 1
+            if size > MAX_RECORD_CHARS:
+                raise FileRefused(line_too_long(name, number))
+            continue
+        if current:
+            yield "".join(current)
+        current, size = [body], len(body)
+    if current:
+        yield "".join(current)
+
+
+_VCARD_BEGIN = re.compile(r"^BEGIN:VCARD", re.IGNORECASE | re.MULTILINE)
+
+
 def _read_vcard(path: Path, text: str, encoding: str) -> RawTable:
-    unfolded = re.sub(r"\r?\n[ \t]", "", text)
     rows: list[tuple[int, tuple[str, ...]]] = []
     card: dict[str, str] | None = None
     number = 0
-    for line in unfolded.splitlines():
+    budget = _Budget(path.name)
+    if sum(1 for _match in _VCARD_BEGIN.finditer(text)) > MAX_ROWS:
+        budget.too_many_rows()  # counted before a card is parsed
+    for line in _vcard_lines(text, path.name):
         if not line.strip():
             continue
         name, _sep, value = line.partition(":")
@@ -520,12 +711,9 @@ def _read_vcard(path: Path, text: str, encoding: str) -> RawTable:
             card = {}
         elif prop == "END" and card is not None:
             number += 1
-            rows.append(
-                (
-                    number,
-                    tuple(card.get(k, "") for k in ("first", "last", "org", "title", "tel", "email", "note")),
-                )
-            )
+            cells = tuple(card.get(k, "") for k in ("first", "last", "org", "title", "tel", "email", "note"))
+            rows.append((number, budget.row(number, cells)))
+            budget.data_row()
             card = None
         elif card is not None:
             if prop == "N":

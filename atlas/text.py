@@ -9,6 +9,7 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from atlas.i18n import _
+from atlas.limits import EARLIEST_YEAR, LATEST_YEAR
 
 #: Bumped whenever :func:`fold` or :func:`fold_for_index` changes what they return, so
 #: that a search index written with the old folding is rebuilt (``atlas.search``).
@@ -283,14 +284,28 @@ def parse_int(value: str) -> int:
         raise ValueError(_("Keine gültige ganze Zahl: {value}").format(value=value)) from err
 
 
+def check_date_range(value: dt.date, shown: str | None = None) -> dt.date:
+    """``value`` if its year lies in EARLIEST_YEAR..LATEST_YEAR (:mod:`atlas.limits`), else
+    ValueError in German. Every date entered, imported or asked for passes here, so every
+    export writes four-digit years and month arithmetic never leaves the calendar."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(
+            _("Kein gültiges Datum: {value} (bitte ein Datum zwischen {first} und {last}).").format(
+                value=shown or format_date(value), first=EARLIEST_YEAR, last=LATEST_YEAR
+            )
+        )
+    return value
+
+
 def parse_date(value: str) -> dt.date:
-    """Accept dd.mm.yyyy (German) and yyyy-mm-dd (ISO)."""
+    """Accept dd.mm.yyyy (German) and yyyy-mm-dd (ISO), years EARLIEST_YEAR..LATEST_YEAR."""
     value = value.strip()
     for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
         try:
-            return dt.datetime.strptime(value, fmt).date()
+            day = dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        return check_date_range(day, value)
     raise ValueError(_("Kein gültiges Datum: {value} (bitte TT.MM.JJJJ)").format(value=value))
 
 
@@ -298,15 +313,18 @@ def parse_datetime(value: str) -> dt.datetime:
     value = value.strip()
     for fmt in ("%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):
         try:
-            return dt.datetime.strptime(value, fmt)
+            moment = dt.datetime.strptime(value, fmt)
         except ValueError:
             continue
+        check_date_range(moment, value)
+        return moment
     raise ValueError(_("Kein gültiger Zeitpunkt: {value} (bitte TT.MM.JJJJ HH:MM)").format(value=value))
 
 
 def format_date(value: dt.date | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
+    """dd.mm.yyyy, always four digits for the year (strftime writes year 1 as "1")."""
+    return f"{value.day:02d}.{value.month:02d}.{value.year:04d}" if value else ""
 
 
 def format_datetime(value: dt.datetime | None) -> str:
-    return value.strftime("%d.%m.%Y %H:%M") if value else ""
+    return f"{format_date(value)} {value.hour:02d}:{value.minute:02d}" if value else ""

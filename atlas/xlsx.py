@@ -7,6 +7,12 @@ bench_import.py). This module streams the sheet with the C parser of the standar
 library (``XMLPullParser``) and reads only what an import needs: shared strings, inline
 strings, numbers, booleans, dates (by the cell's number format) and the row numbers.
 
+Bounded: a cell beyond :data:`atlas.limits.MAX_COLUMNS` holding a value is refused before
+its row is widened (a cell in column ZZZZZZ would otherwise ask for a list of 321 million
+entries), empty cells beyond it are dropped; shared strings are capped in number and length;
+a shared-string index out of range or a date outside the calendar is refused naming the cell
+(:class:`XlsxRefused`, German).
+
 Safety is the same as defusedxml's: XML bombs and external entities need a document type
 declaration (``<!DOCTYPE … [<!ENTITY …>]>``), and that can only stand in the prolog, before
 the root element. :func:`prolog_is_safe` reads each part's prolog (streaming, however
@@ -26,6 +32,9 @@ from collections.abc import Iterator
 from typing import IO, Any, cast
 from xml.etree.ElementTree import Element, XMLPullParser
 
+from atlas.i18n import _
+from atlas.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, count
+
 _CHUNK = 256 * 1024
 _MAX_PROLOG = 4 * 1024 * 1024
 _REF_COLUMN = re.compile(r"[A-Z]+")
@@ -42,6 +51,21 @@ class XlsxError(ValueError):
 
 class UnsafeXml(XlsxError):
     """A part of the workbook declares a DTD."""
+
+
+class XlsxRefused(XlsxError):
+    """A cap was exceeded or a cell cannot be read; the message is German and names the
+    cell (the caller puts the file name in front)."""
+
+
+def column_letters(index: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA"."""
+    letters = ""
+    index += 1
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def prolog_is_safe(part: IO[bytes]) -> bool:
@@ -192,10 +216,23 @@ class Workbook:
     def _shared(self, part: str | None) -> list[str]:
         if not part or part not in self.archive.namelist():
             return []
-        strings = []
+        strings: list[str] = []
         for element in _elements(self.archive, part, {"si"}):
-            strings.append(_text(element))
+            text = _text(element)
+            if len(text) > MAX_CELL_CHARS:
+                raise XlsxRefused(
+                    _(
+                        "Der gemeinsame Text Nr. {n} ist länger als {limit} Zeichen (mehr, als Excel erlaubt)."
+                    ).format(n=len(strings), limit=count(MAX_CELL_CHARS))
+                )
+            strings.append(text)
             element.clear()
+            if len(strings) > MAX_CELLS:
+                raise XlsxRefused(
+                    _(
+                        "Die Mappe hat mehr als {n} gemeinsame Texte. Bitte in kleinere Dateien teilen."
+                    ).format(n=count(MAX_CELLS))
+                )
         return strings
 
     def _date_styles(self, part: str | None) -> set[int]:
@@ -226,9 +263,15 @@ class Workbook:
                 dates.add(index)
         return dates
 
-    def rows(self, sheet: str | None = None) -> Iterator[tuple[int, list[Any]]]:
+    def rows(
+        self, sheet: str | None = None, max_columns: int = MAX_COLUMNS
+    ) -> Iterator[tuple[int, list[Any]]]:
         """(row number, values) of the sheet (default: the first); values are str, int,
-        float, bool, datetime or None, as the cells hold them."""
+        float, bool, datetime or None, as the cells hold them.
+
+        A row is at most ``max_columns`` wide: empty cells beyond are dropped, a value
+        there is refused (XlsxRefused) before the row is built. So is a shared string
+        index out of range, a number that is none, and a date outside the calendar."""
         part = dict(self.sheets)[sheet] if sheet is not None else self.sheets[0][1]
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
@@ -241,6 +284,7 @@ class Workbook:
         cells: dict[int, Any] = {}
         next_row = 1
         next_col = 0
+        seen = 0
         ns = ""
         parser: XMLPullParser[Element] = XMLPullParser(events=("end",))
         with _open_safe(self.archive, part) as stream:
@@ -265,29 +309,52 @@ class Workbook:
                         else:
                             col = next_col
                         next_col = col + 1
+                        seen += 1
+                        if seen > 2 * MAX_CELLS:
+                            raise XlsxRefused(
+                                _(
+                                    "Die Tabelle hat mehr als {n} Zellen. Bitte in kleinere Dateien teilen."
+                                ).format(n=count(2 * MAX_CELLS))
+                            )
                         kind = element.get("t", "n")
                         raw = element.findtext(ns + "v")
                         value: Any = None
-                        if kind == "s":
-                            value = shared[int(raw)] if raw is not None else None
-                        elif kind == "inlineStr":
-                            inline = element.find(ns + "is")
-                            value = _text(inline) if inline is not None else ""
-                        elif kind in ("str", "e"):
-                            value = raw or ""
-                        elif kind == "b":
-                            value = raw == "1"
-                        elif kind == "d" and raw:
-                            value = dt.datetime.fromisoformat(raw.rstrip("Z"))
-                        elif raw:
-                            number = float(raw)
-                            if date_styles and int(element.get("s", "0")) in date_styles:
-                                value = from_excel(number, epoch)
-                            elif number.is_integer() and "." not in raw and "E" not in raw.upper():
-                                value = int(raw)
-                            else:
-                                value = number
-                        cells[col] = value
+                        try:
+                            if kind == "s":
+                                value = shared[_index(raw, len(shared))] if raw is not None else None
+                            elif kind == "inlineStr":
+                                inline = element.find(ns + "is")
+                                value = _text(inline) if inline is not None else ""
+                            elif kind in ("str", "e"):
+                                value = raw or ""
+                            elif kind == "b":
+                                value = raw == "1"
+                            elif kind == "d" and raw:
+                                value = dt.datetime.fromisoformat(raw.rstrip("Z"))
+                            elif raw:
+                                number = float(raw)
+                                if date_styles and int(element.get("s", "0")) in date_styles:
+                                    value = from_excel(number, epoch)
+                                elif number.is_integer() and "." not in raw and "E" not in raw.upper():
+                                    value = int(raw)
+                                else:
+                                    value = number
+                        except (ValueError, OverflowError, TypeError) as err:
+                            raise XlsxRefused(
+                                _bad_cell(ref or f"{column_letters(col)}{next_row}", kind, raw)
+                            ) from err
+                        if col >= max_columns:
+                            if value is not None and value != "":
+                                raise XlsxRefused(
+                                    _(
+                                        "Die Zelle {ref} liegt hinter Spalte {n}. So breite Tabellen "
+                                        "werden nicht gelesen; bitte die Datei prüfen."
+                                    ).format(
+                                        ref=ref or f"{column_letters(col)}{next_row}", n=count(max_columns)
+                                    )
+                                )
+                        else:
+                            cells[col] = value
                         element.clear()
                     elif tag in row_tags:
                         number_text = element.get("r")
@@ -299,6 +366,26 @@ class Workbook:
                         element.clear()
                 if not chunk:
                     break
+
+
+def _index(raw: str, size: int) -> int:
+    index = int(raw)
+    if not 0 <= index < size:
+        raise ValueError("shared string index out of range")
+    return index
+
+
+def _bad_cell(ref: str, kind: str, raw: str | None) -> str:
+    shown = (raw or "")[:40]
+    if kind == "s":
+        return _(
+            "Die Zelle {ref} verweist auf den gemeinsamen Text Nr. {raw}, den es in der Datei nicht gibt."
+        ).format(ref=ref, raw=shown)
+    if kind == "d":
+        return _("Die Zelle {ref} enthält kein gültiges Datum („{raw}“).").format(ref=ref, raw=shown)
+    return _("Die Zelle {ref} enthält „{raw}“ – keine Zahl und kein Datum, das es im Kalender gibt.").format(
+        ref=ref, raw=shown
+    )
 
 
 def open_workbook(file: Any) -> Workbook:
