@@ -46,7 +46,7 @@ from ui.meeting_panel import MeetingPanel
 from ui.plain import ask, inform, plain_label, warn
 from ui.privacy_dialog import ErasureDialog, edit_controller
 from ui.section import SectionWidget
-from ui.tasks import TaskRunner
+from ui.tasks import ChangeRelay, TaskRunner, wait_for
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo import DeleteCommand, MergeCommand
 from ui.undo import purge as purge_undo
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.undo_keys = UndoKeys(self.undo_stack, self)  # Strg+Z after a delete, also from a text field
         self.network_tasks = TaskRunner(1, self)  # geocoding: one request at a time, off the GUI thread
+        self.tasks = TaskRunner(1, self)  # database work the person waits for (an erasure)
         apply_saved_settings(atlas, settings)
 
         self.nav = QListWidget()
@@ -149,7 +150,9 @@ class MainWindow(QMainWindow):
         self._change_timer.setSingleShot(True)
         self._change_timer.setInterval(40)
         self._change_timer.timeout.connect(self._apply_changes)
-        atlas.changes.subscribe(self._on_change)
+        self._changes = ChangeRelay(self)  # workers announce too: heard here on the GUI thread
+        self._changes.arrived.connect(self._on_change)
+        atlas.changes.subscribe(self._changes.announce)
 
         fit_to_screen(self)
         self.open_demo: Callable[[], object] | None = None  # set by ui.app: a fresh demo copy
@@ -582,20 +585,33 @@ class MainWindow(QMainWindow):
         except AtlasError as err:
             warn(self, self.tr("Datenschutz"), str(err))
             return None
-        try:
-            mentions = self.atlas.privacy.mentions(contact_id)
+        privacy = self.atlas.privacy
+        try:  # both read the whole file (seconds at 10,000 records): off the GUI thread
+            mentions = wait_for(
+                self.tasks,
+                lambda: privacy.mentions(contact_id),
+                self,
+                self.tr("Datenschutz"),
+                self.tr("Suche Erwähnungen von „{name}“ …").format(name=title),
+            )
         except AtlasError as err:
             warn(self, self.tr("Datenschutz"), str(err))
             return None
         if not ErasureDialog(self, title, mentions).ask():
             return None
         try:
-            report = self.atlas.privacy.erase(contact_id)
+            report = wait_for(
+                self.tasks,
+                lambda: privacy.erase(contact_id),
+                self,
+                self.tr("Datenschutz"),
+                self.tr("Lösche „{name}“ und bereinige die Datenbank …").format(name=title),
+            )
         except AtlasError as err:
             warn(self, self.tr("Datenschutz"), str(err))
             return None
         self.section("contact").form.clear()
-        summary = report.summary()
+        summary: str = report.summary()
         if report.person is not None and purge_undo(self.undo_stack, report.person):
             summary += " " + self.tr("Rückgängig bringt sie nicht zurück: der Verlauf wurde bereinigt.")
         inform(self, self.tr("Datenschutz"), summary)

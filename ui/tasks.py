@@ -12,7 +12,9 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 
 class _Relay(QObject):
@@ -77,3 +79,57 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
+
+
+class ChangeRelay(QObject):
+    """The UI's adapter of the core's change bus: any thread may announce a change (a
+    worker that saved, erased or imported); the window hears it on the GUI thread
+    (``arrived`` is delivered queued when emitted elsewhere, directly on the GUI thread)."""
+
+    arrived = Signal(object)
+
+    def announce(self, change: object) -> None:
+        if shiboken6.isValid(self):  # the window may be gone while a worker still writes
+            self.arrived.emit(change)
+
+
+def wait_for(
+    runner: TaskRunner,
+    fn: Callable[[], Any],
+    parent: QWidget | None,
+    title: str,
+    label: str,
+) -> Any:
+    """Run ``fn`` on ``runner`` while a modal busy dialog keeps the window painted, and
+    return its result (or raise its error) once it is done.
+
+    For a single action the person waits for anyway and which cannot be cancelled half-way
+    (one transaction), e.g. an erasure that scans and vacuums the whole file: the GUI
+    thread keeps drawing instead of freezing for seconds. The dialog appears only after
+    400 ms, so short runs show nothing.
+    """
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
+
+    def done(result: Any) -> None:
+        outcome["result"] = result
+        loop.quit()
+
+    def failed(error: BaseException) -> None:
+        outcome["error"] = error
+        loop.quit()
+
+    busy = QProgressDialog(label, "", 0, 0, parent)
+    busy.setWindowTitle(title)
+    busy.setCancelButton(None)
+    busy.setWindowModality(Qt.WindowModality.WindowModal)
+    busy.setMinimumDuration(400)
+    busy.setAutoClose(False)
+    runner.run(fn, done, failed)
+    if not outcome:  # a queued result cannot have arrived yet, but stay safe
+        loop.exec()
+    busy.reset()
+    busy.deleteLater()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]

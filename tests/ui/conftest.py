@@ -37,6 +37,42 @@ def german_qt_texts(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+#: How long a modal dialog may wait for a test to answer it.
+UNANSWERED_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def dialogs_are_answered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A modal dialog that no test answers fails that test after 20 s, naming the dialog,
+    instead of hanging the whole suite (``QDialog.exec`` is what every dialog runs; the
+    ``Answers`` fixture replaces ``QMessageBox.exec`` on top of this)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialog
+
+    real = QDialog.exec
+    unanswered: list[str] = []
+
+    def exec_with_a_deadline(dialog: QDialog) -> int:
+        def give_up() -> None:
+            if dialog.isVisible():
+                unanswered.append(f"{type(dialog).__name__} „{dialog.windowTitle()}“")
+                dialog.reject()
+
+        deadline = QTimer(dialog)
+        deadline.setSingleShot(True)
+        deadline.timeout.connect(give_up)
+        deadline.start(UNANSWERED_MS)
+        try:
+            return real(dialog)
+        finally:
+            deadline.stop()
+
+    monkeypatch.setattr(QDialog, "exec", exec_with_a_deadline)
+    yield
+    if unanswered:
+        pytest.fail("Kein Test hat diesen Dialog beantwortet: " + ", ".join(unanswered))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     values = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

@@ -8,13 +8,14 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog
 from sqlalchemy import update
 
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.schema import FilterKind
 from tests.ui.conftest import Answers, office_window
+from tests.ui.privacy_support import ErasureAnswer
 from ui.consent_dialog import RETENTION
 from ui.main_window import MainWindow
 from ui.meeting_panel import MeetingPanel, WalkInDialog
@@ -133,11 +134,13 @@ def test_review_lists_open_keep_and_erase(qtbot, atlas: Atlas, settings, answers
     assert [retention.table.item(r, 0).text() for r in range(retention.table.rowCount())] == ["Weg"]
     # erase goes through the window's Art. 17 question; "Abbrechen" keeps her
     click_row(retention.table, 0)
+    cancel = ErasureAnswer(erase=False)
     QTest.mouseClick(retention.erase_button, Qt.MouseButton.LeftButton)
-    assert "„Weg“ nach Art. 17 DSGVO endgültig löschen?" in answers.questions[-1]
+    assert cancel.seen and "„Weg“ nach Art. 17 DSGVO endgültig löschen?" in cancel.question
     assert atlas.contacts.count() == 4
-    answers.next.append(QMessageBox.StandardButton.Yes)
+    erase = ErasureAnswer(erase=True)
     QTest.mouseClick(retention.erase_button, Qt.MouseButton.LeftButton)
+    assert erase.seen
     assert atlas.contacts.count() == 3
     qtbot.waitUntil(lambda: retention.table.rowCount() == 0)
     # the period is shared: 1 month lists "Berg" (consent of 01.02.2026) too

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -266,7 +268,7 @@ def test_open_referral_package_round_trip_through_the_menu(
 
 
 def test_dsgvo_information_and_erasure_are_one_action_each(
-    qtbot, window: MainWindow, atlas: Atlas, tmp_path, answers: Answers
+    qtbot, window: MainWindow, atlas: Atlas, tmp_path, answers: Answers, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     person = atlas.contacts.save(
         None, {"first_name": "Erika", "last_name": "Beispiel", "email": "e@example.org"}
@@ -283,8 +285,18 @@ def test_dsgvo_information_and_erasure_are_one_action_each(
     assert window.privacy_erase() is None
     assert cancel.seen and atlas.contacts.count() == 1
     erase = ErasureAnswer(erase=True)
+    erased_on: list[threading.Thread] = []
+    real_erase = atlas.privacy.erase
+
+    def erase_and_note_the_thread(contact_id: int):  # type: ignore[no-untyped-def]
+        erased_on.append(threading.current_thread())
+        return real_erase(contact_id)
+
+    monkeypatch.setattr(atlas.privacy, "erase", erase_and_note_the_thread)
     summary = window.privacy_erase()
     assert summary and "gelöscht" in summary
+    # the scan and vacuum take seconds on a big file: never on the GUI thread
+    assert erased_on and erased_on[0] is not threading.main_thread()
     assert "nicht rückgängig" in erase.question
     assert atlas.contacts.count() == 0
     qtbot.waitUntil(lambda: section.model.rowCount() == 0)
