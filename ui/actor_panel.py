@@ -20,10 +20,20 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.network import FUNNEL, STATUS_LABELS, login_name
 from atlas.text import format_date
-from ui.plain import plain_label, warn
+from ui.plain import plain_label, tooltip_text, warn
 
 #: QSettings key of the coach's name, recorded with every override (asked once).
 COACH_NAME_KEY = "user/name"
+
+
+#: Entries of the override history shown under an actor (all of them in the tool tip).
+HISTORY_LINES = 4
+#: Characters of one entry shown.
+HISTORY_CHARS = 140
+
+
+def _short(line: str) -> str:
+    return line if len(line) <= HISTORY_CHARS else line[: HISTORY_CHARS - 1].rstrip() + "…"
 
 
 class OverrideDialog(QDialog):
@@ -154,12 +164,18 @@ class ActorPanel(QWidget):
                 status=STATUS_LABELS.get(status, status),  # type: ignore[call-overload]
                 on=format_date(on),
                 by=by,
-                reason=reason,
+                reason=" ".join(reason.split()),
                 ended=self.tr(" (aufgehoben am {d})").format(d=format_date(ended)) if ended else "",
             )
             for status, reason, on, by, ended in overrides
         ]
-        self.history.setText("\n".join(lines))
+        # A long reason or a long history must not push the panel off the screen: each
+        # entry one short line, the newest HISTORY_LINES; everything in the tool tip.
+        shown = [_short(line) for line in lines[-HISTORY_LINES:]]
+        if len(lines) > HISTORY_LINES:
+            shown.insert(0, self.tr("… {n} frühere").format(n=len(lines) - HISTORY_LINES))
+        self.history.setText("\n".join(shown))
+        self.history.setToolTip(tooltip_text("\n".join(lines)) if shown != lines else "")
         self.override_button.setEnabled(True)
         self.clear_button.setEnabled(bool(state and state.override_reason))
 

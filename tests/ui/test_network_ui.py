@@ -14,6 +14,8 @@ from atlas import models as m
 from atlas.clock import FixedClock
 from atlas.core import Atlas
 from atlas.demo import TODAY
+from tests.ui.conftest import office_window
+from tests.ui.test_hostile_text import shown_tip
 from ui.actor_panel import ActorPanel, OverrideDialog
 from ui.main_window import MainWindow
 from ui.meeting_panel import MeetingPanel, WalkInDialog
@@ -171,6 +173,23 @@ def test_override_needs_a_reason_and_is_shown(
     panel.clear_override()
     assert "(von Hand)" not in panel.status.text()
     assert "aufgehoben" in panel.history.text()
+
+
+def test_a_long_override_history_keeps_the_panel_on_the_screen(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    actor_id = demo.actors.list_ids()[0]
+    long_reason = "sehr lange Begründung " * 43  # 946 characters, as pasted from a mail
+    for n in range(6):
+        demo.network.set_override(actor_id, "ruhend", f"Nr. {n}: {long_reason}")
+        demo.network.clear_override(actor_id)
+    window = office_window(qtbot, demo, settings)
+    window.open_record("actor", actor_id)
+    panel = window.panels["actor"]
+    qtbot.waitUntil(lambda: panel.actor_id == actor_id)
+    lines = panel.history.text().split("\n")
+    assert lines[0] == "… 2 frühere" and len(lines) == 5
+    assert all(len(line) <= 140 for line in lines) and "Nr. 5" in lines[-1]
+    assert "Nr. 0" in shown_tip(panel.history.toolTip())  # everything in the tool tip
+    assert panel.sizeHint().height() < 400
 
 
 def test_listed_meetings_export_as_icalendar(qtbot, demo: Atlas, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
