@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -34,6 +36,7 @@ def test_ruff_format_is_applied() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.timeout(1200)  # its own limit below is 600 s
 def test_mypy_strict_on_core_and_db() -> None:
     result = subprocess.run(
         [_tool("mypy"), "--no-incremental"], cwd=ROOT, capture_output=True, text=True, timeout=600
