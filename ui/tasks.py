@@ -16,6 +16,8 @@ import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from ui.plain import plain_label
+
 
 class _Relay(QObject):
     """Carries a job's outcome to the GUI thread: ``(token, ok, payload)``.
@@ -119,7 +121,9 @@ def wait_for(
         outcome["error"] = error
         loop.quit()
 
-    busy = QProgressDialog(label, "", 0, 0, parent)
+    busy = QProgressDialog(parent)
+    busy.setLabel(plain_label(label))  # the label names a record: plain text, never markup
+    busy.setRange(0, 0)
     busy.setWindowTitle(title)
     busy.setCancelButton(None)
     busy.setWindowModality(Qt.WindowModality.WindowModal)
