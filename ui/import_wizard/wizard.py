@@ -27,6 +27,7 @@ from atlas.importing import (
     apply,
     heading_key,
     import_fields,
+    mapping_problems,
     prepare,
     read_table,
     rejects_path,
@@ -251,34 +252,11 @@ class ImportWizard(QWizard):
         self.columns_page.refresh()
 
     def mapping_problems(self) -> list[str]:
-        """German sentences for what keeps the mapping from being used."""
+        """German sentences for what keeps the mapping from being used (the core's rule)."""
         if self.table is None:
             return []
         self.ensure_mapping()
-        fields = import_fields(self.kind)
-        labels = {f.name: f.label for f in fields}
-        mapped = set(self._mapping.values())
-        problems = []
-        missing = [f.label for f in fields if f.required and f.name not in mapped]
-        if self.kind == "contact" and not mapped & {"full_name", "last_name"}:
-            missing.append(self.tr("„{a}“ oder „{b}“").format(a=labels["full_name"], b=labels["last_name"]))
-        if missing:
-            problems.append(
-                self.tr("Bitte eine Spalte zuordnen für: {fields} (Pflichtfeld).").format(
-                    fields=", ".join(missing)
-                )
-            )
-        by_field: dict[str, list[str]] = {}
-        for index, name in sorted(self._mapping.items()):
-            by_field.setdefault(name, []).append(self.table.headers[index])
-        for name, headings in by_field.items():
-            if len(headings) > 1:
-                problems.append(
-                    self.tr(
-                        "„{field}“ ist mehreren Spalten zugeordnet ({columns}). Bitte nur eine wählen."
-                    ).format(field=labels[name], columns=", ".join(f"„{h}“" for h in headings))
-                )
-        return problems
+        return mapping_problems(self.kind, self.table.headers, self._mapping)
 
     # -- 3. check --------------------------------------------------------------------
     def plan_key(self) -> tuple[Any, ...]:
