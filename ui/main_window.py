@@ -416,7 +416,7 @@ class MainWindow(QMainWindow):
     def export_list(self, path: str | None = None) -> str | None:
         return transfer.export_list(self, path)
 
-    def import_list(self, path: str | None = None) -> QWidget | None:
+    def import_list(self, path: str | None = None) -> QWidget:
         return transfer.import_list(self, path)
 
     def export_hsds(self, path: str | None = None, include_contacts: bool = False) -> str | None:

@@ -58,12 +58,10 @@ def export_list(window: MainWindow, path: str | None = None) -> str | None:
     return result.summary()
 
 
-def import_list(window: MainWindow, path: str | None = None) -> QWidget | None:
+def import_list(window: MainWindow, path: str | None = None) -> QWidget:
     """The import wizard, preset to the section on screen."""
-    try:
-        from ui.import_wizard import ImportWizard
-    except ImportError:  # pragma: no cover - the wizard ships with the program
-        return None
+    from ui.import_wizard import ImportWizard
+
     section = window.current_section()
     kind = (
         section.spec.key

@@ -91,9 +91,6 @@ class ElidedLabel(QLabel):
         self.setMinimumWidth(60)
         self.setText(text)
 
-    def full_text(self) -> str:
-        return self._full
-
     def paintEvent(self, _event: Any) -> None:
         painter = QPainter(self)
         rect = self.contentsRect()

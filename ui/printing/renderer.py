@@ -59,11 +59,6 @@ def page_layout(doc: ReportDocument) -> QPageLayout:
     )
 
 
-def pdf_page_count(data: bytes) -> int:
-    """Pages of a PDF (QtPdf); 0 when it cannot be read."""
-    return len(pdf_page_texts(data, text=False))
-
-
 def pdf_page_texts(data: bytes, text: bool = True) -> list[str]:
     """The text of each page of a PDF (QtPdf; '' per page with ``text=False``); [] when it
     cannot be read."""
