@@ -309,9 +309,7 @@ def run_command(args: argparse.Namespace, database: str) -> int:
         elif args.command == "import" and args.what != "quarters":
             return _transfer(atlas, args)
         elif args.command == "report":
-            from ui.printing import run_report_command  # Qt only for this command
-
-            print(run_report_command(atlas, args))
+            print(_report(atlas, args))
         elif args.command == "import":
             from atlas.commands import import_quarters
 
@@ -392,6 +390,46 @@ def _geocode(atlas: Atlas, args: argparse.Namespace) -> int:
     if stop.is_set():
         return 130
     return 1 if failed else 0
+
+
+def _report(atlas: Atlas, args: argparse.Namespace) -> str:
+    """``stadtteil-atlas report KIND [filters] --out FILE.pdf``; returns the line to print.
+
+    Qt only for this command: the QApplication (offscreen) is created here, with the
+    ``atlas:`` scheme registered first (``ui.app.make_application``), and the document is
+    printed by the window's renderer (``ui.printing.renderer``). Raises AtlasError in German.
+    """
+    from atlas import reports
+    from atlas.errors import ValidationError
+    from atlas.i18n import _
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _prepare_qt_environment()
+    target = Path(args.out)
+    if target.suffix.lower() != ".pdf":
+        raise ValidationError({"out": _("Die Zieldatei muss auf .pdf enden.")})
+    options = reports.command_options(atlas, args)
+    from ui.printing.documents import build_document
+
+    doc = build_document(args.kind, atlas, options)
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from ui.app import make_application
+    from ui.printing.renderer import PdfRenderer, render_blocking, save_pdf
+
+    make_application(sys.argv[:1] or ["stadtteil-atlas"])
+    renderer = PdfRenderer()
+    try:
+        rendered = render_blocking(doc, renderer)
+    finally:
+        renderer.close()
+        renderer.deleteLater()
+        # the page must be gone before QtWebEngine's profile is released at exit
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    path = save_pdf(rendered.data, target)
+    return _("Gespeichert: {path} ({pages} Seiten; {what})").format(
+        path=path, pages=rendered.pages, what=doc.summary
+    )
 
 
 def clean_temporary_files() -> None:

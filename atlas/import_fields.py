@@ -26,6 +26,7 @@ __all__ = [
     "MappingStore",
     "heading_key",
     "import_fields",
+    "mapping_problems",
     "suggest_mapping",
 ]
 
@@ -301,6 +302,43 @@ def suggest_mapping(
             mapping[index] = name
             used.add(name)
     return mapping
+
+
+def mapping_problems(kind: str, headers: Sequence[str], mapping: Mapping[int, str]) -> list[str]:
+    """German sentences for what keeps ``mapping`` (column index -> field name) from being
+    used; empty when it can be used. The one rule for the wizard's columns page and for
+    :func:`atlas.importing.prepare`: known fields and columns, every required field (a
+    contact: "Name" or "Nachname") from a column, no field from two columns."""
+    _check_kind(kind)
+    fields = IMPORT_FIELDS[kind]
+    labels = {f.name: f.label for f in fields}
+    problems: list[str] = []
+    for index, name in sorted(mapping.items()):
+        if name not in labels:
+            problems.append(_("Unbekanntes Feld „{name}“ in der Zuordnung.").format(name=name))
+        if not 0 <= index < len(headers):
+            problems.append(_("Die Zuordnung nennt eine Spalte, die es nicht gibt."))
+    if problems:
+        return problems
+    mapped = set(mapping.values())
+    missing = [f.label for f in fields if f.required and f.name not in mapped]
+    if kind == "contact" and not mapped & {"full_name", "last_name"}:
+        missing.append(_("„{a}“ oder „{b}“").format(a=labels["full_name"], b=labels["last_name"]))
+    if missing:
+        problems.append(
+            _("Bitte eine Spalte zuordnen für: {fields} (Pflichtfeld).").format(fields=", ".join(missing))
+        )
+    by_field: dict[str, list[str]] = {}
+    for index, name in sorted(mapping.items()):
+        by_field.setdefault(name, []).append(headers[index])
+    for name, headings in by_field.items():
+        if len(headings) > 1:
+            problems.append(
+                _("„{field}“ ist mehreren Spalten zugeordnet ({columns}). Bitte nur eine wählen.").format(
+                    field=labels[name], columns=", ".join(f"„{h}“" for h in headings)
+                )
+            )
+    return problems
 
 
 class MappingStore:

@@ -56,9 +56,9 @@ from atlas.import_fields import (
     KINDS,
     ImportField,
     MappingStore,
-    _check_kind,
     heading_key,
     import_fields,
+    mapping_problems,
     suggest_mapping,
 )
 from atlas.import_rows import (
@@ -124,6 +124,7 @@ __all__ = [
     "detect_separator",
     "heading_key",
     "import_fields",
+    "mapping_problems",
     "normalise_name",
     "prepare",
     "read_table",
@@ -283,19 +284,9 @@ def prepare(
     sectors and quarters the database does not know yet become ``plan.new_terms`` (created
     by :func:`apply`); with ``create_terms=False`` a row naming one is invalid instead.
     """
-    _check_kind(kind)
-    fields = {f.name: f for f in IMPORT_FIELDS[kind]}
-    for index, name in mapping.items():
-        if name not in fields:
-            raise ImportFailed(_("Unbekanntes Feld „{name}“ in der Zuordnung.").format(name=name))
-        if not 0 <= index < len(table.headers):
-            raise ImportFailed(_("Die Zuordnung nennt eine Spalte, die es nicht gibt."))
-    mapped = set(mapping.values())
-    missing = [f.label for f in fields.values() if f.required and f.name not in mapped]
-    if kind == "contact" and not mapped & {"full_name", "last_name"}:
-        missing.append(_("Nachname oder Name"))
-    if missing:
-        raise ImportFailed(_("Bitte eine Spalte zuordnen für: {fields}").format(fields=", ".join(missing)))
+    problems = mapping_problems(kind, table.headers, mapping)
+    if problems:
+        raise ImportFailed(" ".join(problems))
     headings: dict[str, str] = {name: table.headers[index] for index, name in mapping.items()}
     for spec_name, name in _ERROR_FIELD.items():
         if name in headings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -161,3 +162,70 @@ def test_the_wall_clock_pattern_finds_each_way_of_reading_it() -> None:
     ):
         assert WALL_CLOCK.search(line), line
     assert not WALL_CLOCK.search("self.atlas.clock.today()")
+
+
+def runtime_imports(path: Path) -> Iterator[str]:
+    """The modules a file imports when it runs: every import statement (also inside
+    functions), except those under ``if TYPE_CHECKING:`` (annotations only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(inner) for child in node.body for inner in ast.walk(child))
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve_relative(path, node) if node.level else (node.module or "")
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def import_cycles(package: str) -> list[list[str]]:
+    """Cycles among the modules of ``package`` (a package counts as its ``__init__``)."""
+    modules = {_module_of(path): path for path in python_files(package)}
+    graph = {
+        name: sorted({m for m in runtime_imports(path) if m in modules and m != name})
+        for name, path in modules.items()
+    }
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    path: list[str] = []
+
+    def visit(name: str) -> None:
+        state[name] = 1
+        path.append(name)
+        for target in graph[name]:
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name)
+    return cycles
+
+
+def test_ui_has_no_import_cycles() -> None:
+    # A module that imports one that imports it back (also from inside a function) works
+    # only by the order of first use; ui.app -> ui.main_window -> ui.printing -> ui.app was one.
+    assert import_cycles("ui") == []
+
+
+def test_the_cycle_finder_finds_a_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "loop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def later():\n    from loop import b\n")
+    (package / "b.py").write_text("import loop.a\n")
+    (package / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from loop import a\n"
+    )
+    (package / "d.py").write_text("from loop.c import x\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert import_cycles("loop") == [["loop.a", "loop.b", "loop.a"]]

@@ -306,6 +306,32 @@ def test_a_required_field_must_be_mapped(tmp_path: Path, atlas: Atlas) -> None:
         imp.prepare(atlas, "institution", table, {0: "name", 1: "gibtsnicht"})
 
 
+def test_the_mapping_rule_is_one_for_the_wizard_and_prepare(tmp_path: Path, atlas: Atlas) -> None:
+    """The wizard's columns page shows ``mapping_problems``; ``prepare`` refuses with the same
+    sentences (before: its own copy, with other words, and no check for a field twice)."""
+    headers = ("Einrichtung", "Träger", "PLZ")
+    assert imp.mapping_problems("institution", headers, {0: "name", 1: "carrier"}) == []
+    assert imp.mapping_problems("institution", headers, {1: "carrier"}) == [
+        "Bitte eine Spalte zuordnen für: Name (Pflichtfeld)."
+    ]
+    assert imp.mapping_problems("institution", headers, {0: "name", 1: "postcode", 2: "postcode"}) == [
+        "„PLZ“ ist mehreren Spalten zugeordnet („Träger“, „PLZ“). Bitte nur eine wählen."
+    ]
+    (contact,) = imp.mapping_problems("contact", ("E-Mail",), {0: "email"})
+    assert (
+        contact == "Bitte eine Spalte zuordnen für: „Name (Vor- und Nachname)“ oder „Nachname“ (Pflichtfeld)."
+    )
+    assert imp.mapping_problems("institution", headers, {5: "name"}) == [
+        "Die Zuordnung nennt eine Spalte, die es nicht gibt."
+    ]
+    table = imp.read_table(write_csv(tmp_path / "l.csv", GOOD))
+    twice = {0: "name", 4: "postcode", 5: "postcode"}
+    with pytest.raises(imp.ImportFailed) as refused:
+        imp.prepare(atlas, "institution", table, twice)
+    assert str(refused.value) == " ".join(imp.mapping_problems("institution", table.headers, twice))
+    assert "mehreren Spalten" in str(refused.value)
+
+
 # -- validation ------------------------------------------------------------------------
 
 

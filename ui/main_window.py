@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QListWidget,
     QMainWindow,
     QMessageBox,
@@ -22,10 +22,6 @@ from PySide6.QtWidgets import (
 
 from atlas.changes import Change
 from atlas.core import Atlas
-from atlas.errors import AtlasError
-from atlas.geocoding import Outcome
-from atlas.merging import MergedRecords
-from atlas.records import DeletedRecord
 from atlas.schema import ENTITIES, FilterKind
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
@@ -33,23 +29,21 @@ from ui.agreement_panel import AgreementPanel
 from ui.consent_dialog import ConsentReviewDialog
 from ui.dashboard import DashboardPage
 from ui.first_steps import FirstSteps
+from ui.flows import places, privacy, records, transfer
 from ui.geo_dialogs import (
     BatchDialog,
     GeocoderSettingsDialog,
-    QuarterImportDialog,
     apply_saved_settings,
     reassign_all,
 )
 from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
-from ui.plain import ask, inform, plain_label, warn
-from ui.privacy_dialog import ErasureDialog, edit_controller
+from ui.plain import plain_label
+from ui.privacy_dialog import edit_controller
 from ui.section import SectionWidget
-from ui.tasks import ChangeRelay, TaskRunner, wait_for
+from ui.tasks import ChangeRelay, TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
-from ui.undo import DeleteCommand, MergeCommand
-from ui.undo import purge as purge_undo
 from ui.undo_keys import UndoKeys
 from ui.widgets import ElidedLabel
 from ui.window_layout import SectionMap, fit_to_screen
@@ -88,6 +82,7 @@ class MainWindow(QMainWindow):
         self.undo_keys = UndoKeys(self.undo_stack, self)  # Strg+Z after a delete, also from a text field
         self.network_tasks = TaskRunner(1, self)  # geocoding: one request at a time, off the GUI thread
         self.tasks = TaskRunner(1, self)  # database work the person waits for (an erasure)
+        self.consent_dialog: ConsentReviewDialog | None = None  # made on first use (ui.flows.privacy)
         apply_saved_settings(atlas, settings)
 
         self.nav = QListWidget()
@@ -258,9 +253,11 @@ class MainWindow(QMainWindow):
             self.panels[key] = panel
         section.listChanged.connect(lambda s=section: self._list_changed(s))
         section.form.openRecord.connect(self.open_record)
-        section.form.mergeDone.connect(lambda merged, values, s=section: self._merged(s, merged, values))
+        section.form.mergeDone.connect(
+            lambda merged, values, s=section: records.merged(self, s, merged, values)
+        )
         if key == "institution":
-            section.form.saved.connect(self._institution_saved)
+            section.form.saved.connect(partial(places.institution_saved, self))
         section.selectionChanged.connect(lambda rid, s=section: self._selection_changed(s, rid))
         section.restore_state(self.settings)
         self.sections[key] = section
@@ -409,362 +406,45 @@ class MainWindow(QMainWindow):
         if section is not None:
             section.form.save()
 
+    # -- the flows (ui/flows/): what menus, buttons and tests call on the window ---------
     def delete_current(self) -> None:
-        section = self.current_section()
-        if section is None:
-            return
-        record_id = section.shown_id()  # exactly the record the form shows, named in the question
-        if record_id is None:
-            self.statusBar().showMessage(self.tr("Bitte zuerst einen Eintrag in der Liste auswählen."), 5000)
-            return
-        service = section.service
-        try:
-            record = service.get(record_id)
-            impact, kept = service.deletion_effects(record_id)
-        except AtlasError as err:
-            warn(self, self.tr("Löschen"), str(err))
-            return
-        text = self.tr("{what} „{title}“ löschen?").format(what=section.spec.singular, title=record.title)
-        if impact:
-            text += "\n\n" + self.tr("Damit werden auch gelöscht:") + "\n• " + "\n• ".join(impact)
-        if kept:
-            text += "\n\n" + self.tr("Erhalten bleibt:") + "\n• " + "\n• ".join(kept)
-        text += "\n\n" + self.tr(
-            "Sie können das Löschen mit Strg+Z rückgängig machen, solange das Programm offen ist."
-        )
-        answer = ask(
-            self,
-            self.tr("Löschen bestätigen"),
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        try:
-            deleted = service.delete(record_id)
-        except AtlasError as err:
-            warn(self, self.tr("Löschen"), str(err))
-            return
-        section.form.clear()
-        self.undo_stack.push(
-            DeleteCommand(service, deleted, self._undo_failed, lambda d, s=section: self._restored(s, d))
-        )
-        self.statusBar().showMessage(
-            self.tr("„{title}“ gelöscht – Rückgängig mit Strg+Z.").format(title=deleted.title), 10000
-        )
-
-    def _restored(self, section: SectionWidget, deleted: DeletedRecord) -> None:
-        """A delete was undone: say so, and show the record again where it was deleted."""
-        self.statusBar().showMessage(
-            self.tr("„{title}“ wiederhergestellt.").format(title=deleted.title), 10000
-        )
-        if section.form.record is None and not section.form.is_dirty():
-            section.refresh()
-            section.open(deleted.id)
+        records.delete_current(self)
 
     def find_duplicates(self) -> None:
-        """Stored records the duplicate rule calls the same as the selected one."""
-        section = self.current_section()
-        if section is None or section.spec.key not in ("institution", "contact"):
-            inform(
-                self,
-                self.tr("Mögliche Duplikate"),
-                self.tr("Duplikate lassen sich für Einrichtungen und Kontakte suchen."),
-            )
-            return
-        if section.current_id() is None:
-            self.statusBar().showMessage(self.tr("Bitte zuerst einen Eintrag in der Liste auswählen."), 5000)
-            return
-        if not section.form.find_duplicates():
-            self.statusBar().showMessage(self.tr("Keine möglichen Duplikate gefunden."), 8000)
-
-    def _merged(self, section: SectionWidget, merged: MergedRecords, values: dict[str, object]) -> None:
-        """A merge from the duplicate question: on the undo stack like a delete."""
-        self.undo_stack.push(
-            MergeCommand(self.atlas.merging, section.service, merged, values, self._undo_failed)
-        )
-        self.statusBar().showMessage(
-            self.tr("„{title}“ zusammengeführt – Rückgängig mit Strg+Z.").format(title=merged.title), 10000
-        )
-
-    def _undo_failed(self, message: str) -> None:
-        warn(self, self.tr("Rückgängig"), message)
+        records.find_duplicates(self)
 
     def export_list(self, path: str | None = None) -> str | None:
-        """The list on screen, as filtered and sorted, to CSV/XLSX/GeoJSON/vCard."""
-        from atlas.exporting import KINDS, export
+        return transfer.export_list(self, path)
 
-        section = self.current_section()
-        if section is None or section.spec.key not in KINDS:
-            inform(
-                self,
-                self.tr("Exportieren"),
-                self.tr("Exportieren lassen sich Einrichtungen, Angebote, Kontakte und Akteure."),
-            )
-            return None
-        ids = section.model.ids()
-        if not ids:
-            inform(
-                self, self.tr("Exportieren"), self.tr("Die Liste ist leer: es gibt nichts zu exportieren.")
-            )
-            return None
-        patterns = [self.tr("CSV für Excel (*.csv)"), self.tr("Excel (*.xlsx)")]
-        if section.spec.key == "institution":
-            patterns.append(self.tr("GeoJSON (*.geojson)"))
-        if section.spec.key == "contact":
-            patterns.append(self.tr("vCard (*.vcf)"))
-        target = (
-            path
-            or QFileDialog.getSaveFileName(
-                self,
-                self.tr("{what} exportieren").format(what=section.spec.plural),
-                f"{section.spec.plural}.csv",
-                ";;".join(patterns),
-            )[0]
-        )
-        if not target:
-            return None
-        try:
-            result = export(self.atlas, section.spec.key, ids, target)
-        except AtlasError as err:
-            warn(self, self.tr("Exportieren"), str(err))
-            return None
-        self.statusBar().showMessage(result.summary(), 10000)
-        return result.summary()
-
-    def _selected_person(self) -> int | None:
-        section = self.current_section()
-        record_id = section.shown_id() if section is not None and section.spec.key == "contact" else None
-        if record_id is None:
-            inform(
-                self,
-                self.tr("Datenschutz"),
-                self.tr("Bitte zuerst im Bereich „Kontakte“ eine Person auswählen."),
-            )
-        return record_id
-
-    def privacy_export(self, path: str | None = None) -> str | None:
-        """Art. 15: what is stored about the person in the form, into a file to hand over."""
-        contact_id = self._selected_person()
-        if contact_id is None:
-            return None
-        try:
-            name = self.atlas.contacts.get(contact_id).title
-        except AtlasError as err:
-            warn(self, self.tr("Datenschutz"), str(err))
-            return None
-        target = (
-            path
-            or QFileDialog.getSaveFileName(
-                self,
-                self.tr("Auskunft über „{name}“ speichern").format(name=name),
-                "auskunft.txt",
-                self.tr("Text (*.txt);;JSON (*.json)"),
-            )[0]
-        )
-        if not target:
-            return None
-        try:
-            written = self.atlas.privacy.export(contact_id, target)
-        except AtlasError as err:
-            warn(self, self.tr("Datenschutz"), str(err))
-            return None
-        self.statusBar().showMessage(
-            self.tr("Auskunft über „{name}“ gespeichert: {path}").format(name=name, path=written), 10000
-        )
-        return str(written)
-
-    def privacy_erase(self) -> str | None:
-        """Art. 17: erase the person in the form for good (asked by name first, no undo)."""
-        contact_id = self._selected_person()
-        if contact_id is None:
-            return None
-        try:
-            title = self.atlas.contacts.get(contact_id).title
-        except AtlasError as err:
-            warn(self, self.tr("Datenschutz"), str(err))
-            return None
-        privacy = self.atlas.privacy
-        try:  # both read the whole file (seconds at 10,000 records): off the GUI thread
-            mentions = wait_for(
-                self.tasks,
-                lambda: privacy.mentions(contact_id),
-                self,
-                self.tr("Datenschutz"),
-                self.tr("Suche Erwähnungen von „{name}“ …").format(name=title),
-            )
-        except AtlasError as err:
-            warn(self, self.tr("Datenschutz"), str(err))
-            return None
-        if not ErasureDialog(self, title, mentions).ask():
-            return None
-        try:
-            report = wait_for(
-                self.tasks,
-                lambda: privacy.erase(contact_id),
-                self,
-                self.tr("Datenschutz"),
-                self.tr("Lösche „{name}“ und bereinige die Datenbank …").format(name=title),
-            )
-        except AtlasError as err:
-            warn(self, self.tr("Datenschutz"), str(err))
-            return None
-        self.section("contact").form.clear()
-        summary: str = report.summary()
-        if report.person is not None and purge_undo(self.undo_stack, report.person):
-            summary += " " + self.tr("Rückgängig bringt sie nicht zurück: der Verlauf wurde bereinigt.")
-        inform(self, self.tr("Datenschutz"), summary)
-        return summary
-
-    def review_consent(self, kind: str = "consent") -> ConsentReviewDialog:
-        """Datenschutz → Einwilligungen / Löschfristen prüfen (ui.consent_dialog), beside the window."""
-        dialog: ConsentReviewDialog | None = getattr(self, "consent_dialog", None)
-        if dialog is None:
-            dialog = ConsentReviewDialog(self.atlas, lambda: self.atlas.network.user, kind, self)
-            dialog.openContact.connect(lambda cid: self.open_record("contact", cid))
-            dialog.eraseContact.connect(self._erase_from_review)
-            self.consent_dialog = dialog
-        else:
-            dialog.refresh()
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
-        dialog.show_list(kind)  # the list has the keyboard: arrows, Enter opens
-        return dialog
-
-    def _erase_from_review(self, contact_id: int) -> None:
-        self.open_record("contact", contact_id)
-        if self.section("contact").shown_id() == contact_id:
-            self.privacy_erase()
-
-    def report_preset(self, kind: str) -> dict[str, object]:
-        """What the document starts with: the list on screen, the record selected."""
-        section = self.current_section()
-        preset: dict[str, object] = {}
-        if section is None:
-            return preset
-        key, record_id = section.spec.key, section.shown_id()
-        quarter = section.active_filters().get(FilterKind.QUARTER)
-        if quarter is not None:
-            preset["quarter_id"] = quarter
-        category = section.active_filters().get(FilterKind.CATEGORY)
-        if category is not None:
-            preset["category_id"] = category
-        if kind == "contact-list" and key == "contact" and section.is_filtered():
-            preset["contact_ids"] = section.model.ids()
-            preset["selection_label"] = self.tr("aktuelle Auswahl der Kontaktliste")
-        if key == "round_table" and record_id is not None:
-            preset["round_table_id"] = record_id
-        if key == "meeting" and record_id is not None:
-            preset["meeting_id"] = record_id
-        if key == "quarter" and record_id is not None:
-            preset["quarter_id"] = record_id
-        return preset
-
-    def open_report(self, kind: str) -> QWidget:
-        from ui.printing import open_report_dialog
-
-        dialog: QWidget = open_report_dialog(kind, self.atlas, self.settings, self, self.report_preset(kind))
-        return dialog
-
-    def import_list(self, path: str | None = None) -> QWidget | None:
-        """The import wizard, preset to the section on screen."""
-        try:
-            from ui.import_wizard import ImportWizard
-        except ImportError:  # pragma: no cover - the wizard ships with the program
-            return None
-        section = self.current_section()
-        kind = (
-            section.spec.key
-            if section is not None and section.spec.key in ("institution", "offer", "contact", "actor")
-            else None
-        )
-        wizard = ImportWizard(self.atlas, kind=kind, path=path, parent=self)
-        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        wizard.imported.connect(lambda result: self.statusBar().showMessage(result.summary(), 10000))
-        wizard.setModal(True)
-        wizard.show()
-        return wizard
+    def import_list(self, path: str | None = None) -> QWidget:
+        return transfer.import_list(self, path)
 
     def export_hsds(self, path: str | None = None, include_contacts: bool = False) -> str | None:
-        from atlas.hsds import export_package
-
-        target = (
-            path
-            or QFileDialog.getSaveFileName(
-                self,
-                self.tr("Öffentliches Verzeichnis exportieren"),
-                "verzeichnis-hsds.zip",
-                self.tr("Datenpaket (*.zip)"),
-            )[0]
-        )
-        if not target:
-            return None
-        try:
-            result = export_package(self.atlas, target, include_contacts=include_contacts)
-        except AtlasError as err:
-            warn(self, self.tr("Open Referral"), str(err))
-            return None
-        message = result.summary()
-        inform(self, self.tr("Open Referral"), message)
-        return message
+        return transfer.export_hsds(self, path, include_contacts)
 
     def import_hsds(self, path: str | None = None) -> str | None:
-        from atlas.hsds import import_package
+        return transfer.import_hsds(self, path)
 
-        source = (
-            path
-            or QFileDialog.getOpenFileName(
-                self,
-                self.tr("Open-Referral-Paket importieren"),
-                "",
-                self.tr("Datenpaket (*.zip);;Alle Dateien (*)"),
-            )[0]
-        )
-        if not source:
-            return None
-        try:
-            result = import_package(self.atlas, source)
-        except AtlasError as err:
-            warn(self, self.tr("Open Referral"), str(err))
-            return None
-        self.atlas.changes.emit({"institution", "offer", "contact", "term", "quarter"})
-        message = result.summary()
-        inform(self, self.tr("Open Referral"), message)
-        return message
+    def report_preset(self, kind: str) -> dict[str, object]:
+        return transfer.report_preset(self, kind)
+
+    def open_report(self, kind: str) -> QWidget:
+        return transfer.open_report(self, kind)
+
+    def privacy_export(self, path: str | None = None) -> str | None:
+        return privacy.privacy_export(self, path)
+
+    def privacy_erase(self) -> str | None:
+        return privacy.privacy_erase(self)
+
+    def review_consent(self, kind: str = "consent") -> ConsentReviewDialog:
+        return privacy.review_consent(self, kind)
 
     def geocode_missing(self) -> BatchDialog:
-        dialog = BatchDialog(self.atlas, self)
-        dialog.setModal(False)
-        dialog.show()
-        return dialog
+        return places.geocode_missing(self)
 
     def import_quarters(self) -> None:
-        QuarterImportDialog(self.atlas, self).exec()
-
-    def _institution_saved(self, record_id: int) -> None:
-        """A saved institution without a pin is looked up in the background; no network: later."""
-        try:
-            record = self.atlas.institutions.get(record_id)
-        except AtlasError:
-            return
-        if record.values.get("lat") is not None or not (
-            record.values.get("street") or record.values.get("city")
-        ):
-            return
-        geocoding = self.atlas.geocoding
-        self.statusBar().showMessage(self.tr("„{name}“ wird verortet …").format(name=record.title), 5000)
-        self.network_tasks.run(
-            lambda: geocoding.place_institution(record_id), self._placed, self._place_failed
-        )
-
-    def _placed(self, outcome: Outcome) -> None:
-        self.atlas.geocoding.announce(outcome)  # lists, map and an open form reload
-        self.statusBar().showMessage(f"{outcome.name}: {outcome.message}", 10000)
-
-    def _place_failed(self, error: BaseException) -> None:
-        self.statusBar().showMessage(str(error), 10000)
+        places.import_quarters(self)
 
     def edit_taxonomies(self) -> None:
         TaxonomyDialog(self.atlas, self).exec()
@@ -800,7 +480,7 @@ class MainWindow(QMainWindow):
         if self.map is not None:
             self.map.on_change(entities)
         self.first_steps.on_change(entities)
-        review = getattr(self, "consent_dialog", None)
+        review = self.consent_dialog
         if (
             review is not None
             and review.isVisible()

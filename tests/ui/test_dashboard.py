@@ -15,7 +15,7 @@ from atlas.core import Atlas
 from atlas.demo import TODAY
 from atlas.errors import AtlasError
 from atlas.network import ActivityRule
-from ui.dashboard import HAVE_CHARTS, DashboardPage, PaintedTrend
+from ui.dashboard import DashboardPage
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
 pytestmark = pytest.mark.dates
@@ -98,17 +98,15 @@ def test_the_chart_shows_twelve_months_per_status(qtbot, page: DashboardPage) ->
     assert page.trend.categories[0] == "Dez 25"
     assert page.trend.categories[-1] == "Nov 26"
     assert series["aktiv"][-1] == 60
-    if HAVE_CHARTS:
-        from PySide6.QtCharts import QBarCategoryAxis, QChart
+    from PySide6.QtCharts import QBarCategoryAxis, QChart
 
-        chart = page.trend.chart()
-        assert chart.animationOptions() == QChart.AnimationOption.NoAnimation
-        assert chart.legend().isVisible()
-        (axis,) = [a for a in chart.axes(Qt.Orientation.Horizontal) if isinstance(a, QBarCategoryAxis)]
-        assert axis.count() == 12
+    chart = page.trend.chart()
+    assert chart.animationOptions() == QChart.AnimationOption.NoAnimation
+    assert chart.legend().isVisible()
+    (axis,) = [a for a in chart.axes(Qt.Orientation.Horizontal) if isinstance(a, QBarCategoryAxis)]
+    assert axis.count() == 12
 
 
-@pytest.mark.skipif(not HAVE_CHARTS, reason="QtCharts not installed")
 def test_month_labels_are_whole_at_the_width_of_a_1366_window(qtbot, page: DashboardPage) -> None:  # type: ignore[no-untyped-def]
     """At 1366×768 the window gives the page about 740 pixels (list pane, map pane); QtCharts
     cut "Dez 25" to "Dez …" there. Two short lines fit the month's slot whole."""
@@ -127,15 +125,6 @@ def test_month_labels_are_whole_at_the_width_of_a_1366_window(qtbot, page: Dashb
     metrics = QFontMetricsF(axis.labelsFont())
     widest = max(metrics.horizontalAdvance(line) for label in labels for line in label.split("<br>"))
     assert widest + 4 <= slot, (widest, slot)  # so neighbours do not touch either
-
-
-def test_the_painted_chart_stands_in_without_qtcharts(qtbot, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
-    chart = PaintedTrend()
-    qtbot.addWidget(chart)
-    chart.resize(800, 270)
-    chart.set_points(demo.network.trend(12, TODAY))
-    assert [len(v) for v in chart.series_points().values()] == [12, 12, 12, 12]
-    assert not chart.grab().isNull()
 
 
 def test_a_past_day_shows_fewer_active_actors(qtbot, page: DashboardPage) -> None:  # type: ignore[no-untyped-def]
