@@ -208,10 +208,29 @@ def test_xml_entity_bomb_is_refused(tmp_path: Path) -> None:
     path = _xlsx_with(tmp_path / "entities.xlsx", lol)
     with pytest.raises(imp.FileRefused, match="DTD"):
         imp.read_table(path)
-    # Hidden behind a long comment, the DTD is still refused (by defusedxml then).
+    # Hidden behind a long comment, the DTD is still refused (the prolog check reads on).
     hidden = lol.replace(b"<!DOCTYPE", b"<!--" + b"x" * 8000 + b"--><!DOCTYPE", 1)
     path = _xlsx_with(tmp_path / "hidden.xlsx", hidden)
     with pytest.raises(imp.FileRefused):
+        imp.read_table(path)
+
+
+def test_the_xml_parser_refuses_a_dtd_even_past_the_prolog_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second wall: should the prolog check ever miss a declaration, defusedxml's parser
+    (forbid_dtd) refuses it before any entity is expanded."""
+    from atlas import xlsx
+
+    monkeypatch.setattr(xlsx, "prolog_is_safe", lambda part: True)  # the first wall broken
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>'
+    )
+    path = _xlsx_with(tmp_path / "bombe.xlsx", bomb)
+    with pytest.raises(imp.FileRefused, match="DTD"):
         imp.read_table(path)
 
 
