@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,10 @@ def test_no_template_is_made_from_text_at_run_time() -> None:
         source = path.read_text(encoding="utf-8")
         for bad in ("from_string(", "jinja2.Template", "string.Template", "import Template"):
             assert bad not in source, (path.name, bad)
+    # shipped with the package: an installed copy has its templates
+    with open(root.parent / "pyproject.toml", "rb") as f:
+        package_data = tomllib.load(f)["tool"]["setuptools"]["package-data"]
+    assert "templates/*.html.j2" in package_data["atlas"]
     assert sorted(p.name for p in (root / "templates").glob("*.html.j2")) == [
         "contact_list.html.j2",
         "directory.html.j2",
