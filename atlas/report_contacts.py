@@ -25,7 +25,7 @@ from atlas.report_common import (
     _today,
     file_stem,
 )
-from atlas.reporthtml import Logo, Safe, breakable, document, fill, format_day, join
+from atlas.reporthtml import Logo, Page, format_day, render
 from atlas.text import fold
 
 if TYPE_CHECKING:
@@ -130,17 +130,39 @@ def contact_rows(
     ]
 
 
-_CONTACT_CSS = """
-table.contacts { table-layout: auto; font-family: "DejaVu Sans Condensed", "Arial Narrow", "DejaVu Sans", Arial, sans-serif;
-  font-size: 8.8pt; }
-table.contacts td.name { font-weight: bold; }
-table.contacts td.phone { white-space: nowrap; }
-table.contacts tbody.group { break-inside: avoid; page-break-inside: avoid; }
-table.contacts tr.group-head th { background: none; border-top: none; border-bottom: 0.8pt solid #000;
-  padding: 4mm 1.8mm 1.2mm 1.8mm; font-size: 10pt; }
-table.contacts tr.group-head th span { font-weight: normal; font-size: 8.5pt; }
-.selection { margin-bottom: 3.5mm; }
-"""
+@dataclass(frozen=True)
+class ColumnView:
+    key: str
+    label: str
+    width: str  # percent of the table's width, e.g. "22.0"
+
+
+@dataclass(frozen=True)
+class CellView:
+    column: str
+    text: str
+
+
+@dataclass(frozen=True)
+class GroupView:
+    name: str
+    detail: str
+    rows: tuple[tuple[CellView, ...], ...]
+
+
+@dataclass(frozen=True)
+class ContactListView:
+    """What ``contact_list.html.j2`` shows: ``groups`` when grouped by institution, else ``rows``."""
+
+    title: str
+    selection: str
+    count: str
+    order: str
+    stand: str
+    columns: tuple[ColumnView, ...]
+    rows: tuple[tuple[CellView, ...], ...]
+    groups: tuple[GroupView, ...] | None
+    privacy: str
 
 
 def contact_list(
@@ -219,47 +241,27 @@ def contact_list(
     shown = [col for col in cols if not (group and col in ("institution", "address"))]
     landscape = len(shown) >= 5 and "address" in shown
     total = sum(_COLUMN_SHARE[col] for col in shown)
-    colgroup = join(
-        fill('<col style="width: $w%">', w=f"{100 * _COLUMN_SHARE[col] / total:.1f}") for col in shown
+    column_views = tuple(
+        ColumnView(col, CONTACT_COLUMNS[col], f"{100 * _COLUMN_SHARE[col] / total:.1f}") for col in shown
     )
-    head = join(fill("<th>$label</th>", label=CONTACT_COLUMNS[col]) for col in shown)
 
-    def row_html(r: ContactRow) -> Safe:
-        cells = join(
-            fill(
-                '<td class="$col">$text</td>',
-                col=col,
-                text=breakable(r.cell(col)) if col == "email" else r.cell(col),
-            )
-            for col in shown
-        )
-        return Safe(f"<tr>{cells}</tr>")
+    def cells(r: ContactRow) -> tuple[CellView, ...]:
+        return tuple(CellView(col, r.cell(col)) for col in shown)
 
     institutions = {r.institution_id for r in rows if r.institution_id is not None}
+    groups: tuple[GroupView, ...] | None = None
     if group:
-        groups: dict[int | None, list[ContactRow]] = defaultdict(list)
+        members_of: dict[int | None, list[ContactRow]] = defaultdict(list)
         for r in rows:
-            groups[r.institution_id].append(r)
-        bodies = []
-        for members in groups.values():
-            first = members[0]
-            detail = _header_line(first.address, first.institution_phone)
-            heading = fill(
-                '<tr class="group-head"><th colspan="$n">$name <span>$detail</span></th></tr>',
-                n=len(shown),
-                name=first.institution or _("ohne Einrichtung"),
-                detail=(" – " + detail) if detail else "",
+            members_of[r.institution_id].append(r)
+        groups = tuple(
+            GroupView(
+                name=members[0].institution or _("ohne Einrichtung"),
+                detail=_header_line(members[0].address, members[0].institution_phone),
+                rows=tuple(cells(r) for r in members),
             )
-            bodies.append(
-                fill(
-                    '<tbody class="group">$head$rows</tbody>',
-                    head=heading,
-                    rows=join(row_html(r) for r in members),
-                )
-            )
-        table_body = join(bodies)
-    else:
-        table_body = fill("<tbody>$rows</tbody>", rows=join(row_html(r) for r in rows))
+            for members in members_of.values()
+        )
     count = _("{n} Ansprechpersonen aus {k} Einrichtungen").format(n=len(rows), k=len(institutions))
     if len(rows) == 1:
         count = _("1 Ansprechperson")
@@ -268,37 +270,26 @@ def contact_list(
         if group
         else _("sortiert nach {what}").format(what=CONTACT_SORTS[sort])
     )
-    body = fill(
-        """<h1>$title</h1>
-<p class="lead selection">$selection</p>
-<p class="muted small">$count · $order · $stand</p>
-<table class="list contacts"><colgroup>$colgroup</colgroup><thead><tr>$head</tr></thead>$rows</table>
-<p class="small muted" style="margin-top: 4mm">$privacy</p>""",
-        title=_("Kontaktliste"),
+    title = _("Kontaktliste")
+    in_quarter = _("Quartier {name}").format(name=quarter) if quarter and quarter_id is None else ""
+    subtitle = _header_line(selection, in_quarter, _("Stand {day}").format(day=format_day(day)))
+    view = ContactListView(
+        title=title,
         selection=selection,
         count=count,
         order=order,
         stand=_("Stand {day}").format(day=format_day(day)),
-        colgroup=colgroup,
-        head=head,
-        rows=table_body,
+        columns=column_views,
+        rows=() if group else tuple(cells(r) for r in rows),
+        groups=groups,
         privacy=_(
             "Personenbezogene Daten: nur für die Arbeit im Netzwerk verwenden, nicht weitergeben, "
             "nach Gebrauch vernichten."
         ),
     )
-    title = _("Kontaktliste")
-    in_quarter = _("Quartier {name}").format(name=quarter) if quarter and quarter_id is None else ""
-    subtitle = _header_line(selection, in_quarter, _("Stand {day}").format(day=format_day(day)))
-    html = document(
-        title=title,
-        subtitle=subtitle,
-        footer=_footer(day, _("vertraulich – personenbezogene Daten")),
-        body=body,
-        css=_CONTACT_CSS,
-        logo=logo,
-        landscape=landscape,
-    )
+    footer = _footer(day, _("vertraulich – personenbezogene Daten"))
+    page = Page(title=title, subtitle=subtitle, footer=footer, logo=logo, landscape=landscape)
+    html = render("contact_list.html.j2", page=page, view=view)
     return ReportDocument(
         kind="contact-list",
         title=title,

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
 from sqlalchemy import select
 
 from atlas import models as m
@@ -22,19 +23,7 @@ from atlas.report_common import (
     _today,
     file_stem,
 )
-from atlas.reporthtml import (
-    PAGE_REF_CSS,
-    Logo,
-    Margins,
-    Safe,
-    document,
-    esc_lines,
-    fill,
-    format_day,
-    join,
-    page_anchor,
-    page_ref,
-)
+from atlas.reporthtml import Logo, Margins, Page, format_day, render
 from atlas.reportsvg import Marker, TileSource, map_svg
 from atlas.text import fold
 
@@ -71,40 +60,56 @@ class DirectoryInstitution:
     lon: float | None
 
 
-_DIRECTORY_CSS = """
-.cover { break-after: page; page-break-after: always; padding-top: 38mm; }
-.cover h1 { font-size: 32pt; margin-bottom: 4mm; }
-.cover .sub { font-size: 15pt; margin-bottom: 12mm; }
-.cover .facts { font-size: 10.5pt; line-height: 1.6; }
-.cover ol { font-size: 10.5pt; line-height: 1.7; padding-left: 6mm; margin-top: 8mm; width: 120mm; }
-.cover li .row { display: flex; align-items: baseline; }
-.cover li .row .t { flex: 1; }
-.chapter { break-before: page; page-break-before: always; }
-.chapter h2 { font-size: 16pt; margin-top: 0; }
-figure { margin: 0 0 3mm 0; break-inside: avoid; page-break-inside: avoid; }
-figure svg { display: block; }
-figcaption { font-size: 8pt; color: #333; margin-top: 1.2mm; }
-.category { break-before: auto; }
-.offer { break-inside: avoid; page-break-inside: avoid; display: grid; grid-template-columns: 10mm 1fr;
-  column-gap: 2mm; padding: 2mm 0 2.2mm 0; border-bottom: 0.4pt solid #999; }
-.offer .pin { width: 7mm; height: 7mm; border: 0.8pt solid #000; border-radius: 50%; text-align: center;
-  font-weight: bold; font-size: 8.5pt; line-height: 7mm; margin-top: 0.3mm; }
-.offer .pin.none { border-style: dashed; color: #555; font-weight: normal; }
-.offer h4 { font-size: 10.5pt; margin: 0 0 0.6mm 0; }
-.offer .inst { font-weight: bold; }
-.offer p { margin: 0 0 0.6mm 0; }
-.offer .desc { color: #222; }
-.offer dl { display: grid; grid-template-columns: 24mm 1fr; margin: 0.6mm 0 0 0; font-size: 8.8pt; }
-.offer dt { font-weight: bold; }
-.offer dd { margin: 0; }
-.index { break-before: page; page-break-before: always; }
-.index-list { columns: 2; column-gap: 8mm; font-size: 8.6pt; }
-.index-entry { break-inside: avoid; page-break-inside: avoid; margin-bottom: 1.8mm; display: grid;
-  grid-template-columns: 8mm 1fr; }
-.index-entry .n { font-weight: bold; }
-.index-entry .ix-offer { display: flex; align-items: baseline; color: #222; }
-.index-entry .ix-offer .t { flex: 1; padding-right: 1mm; }
-"""
+@dataclass(frozen=True)
+class OfferView:
+    id: int
+    number: int  # the institution's number on the map and in the index
+    on_map: bool
+    hint: str
+    title: str
+    institution: str
+    contact: str
+    description: str
+    details: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    name: str
+    offers: tuple[OfferView, ...]
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    key: str  # page anchor key
+    name: str
+    count: str
+    map: Markup | None  # the quarter's map (atlas.reportsvg.map_svg)
+    caption: str
+    categories: tuple[CategoryView, ...]
+
+
+@dataclass(frozen=True)
+class IndexEntryView:
+    number: int
+    name: str
+    where: str
+    offers: tuple[tuple[str, str], ...]  # (title, page anchor key)
+
+
+@dataclass(frozen=True)
+class DirectoryView:
+    """What ``directory.html.j2`` shows: cover with contents, a chapter per quarter, the index."""
+
+    title: str
+    sub: str
+    count: str
+    stand: str
+    contents: tuple[tuple[str, str], ...]  # (name, page anchor key)
+    chapters: tuple[ChapterView, ...]
+    index_title: str
+    index_hint: str
+    index: tuple[IndexEntryView, ...]
 
 
 def directory(
@@ -183,7 +188,7 @@ def directory(
         key=lambda q: (q is None, fold(quarter_names.get(q, "")) if q is not None else ""),
     )
     numbers: dict[int, int] = {}
-    chapters: list[Safe] = []
+    chapters: list[ChapterView] = []
     contents: list[tuple[str, str]] = []  # (name, page anchor key)
     order: list[str] = []
     for q_id in chapter_ids:
@@ -217,44 +222,28 @@ def directory(
             height_mm=118,
             tiles=tiles,
         )
-        figure = (
-            fill(
-                "<figure>$svg<figcaption>$caption</figcaption></figure>",
-                svg=picture,
-                caption=_(
-                    "Karte {name}: Die Nummern bezeichnen die Einrichtungen im Verzeichnis; "
-                    "Einrichtungen ohne Nummer auf der Karte haben keine Koordinaten."
-                ).format(name=q_name),
-            )
-            if picture is not None
-            else Safe("")
-        )
-        sections: list[Safe] = []
+        categories = []
         for cat in cats:
-            entries: list[Safe] = []
+            entries = []
             for x in by_category[cat]:
                 inst = institutions[x.institution_id]
                 order.append(x.title)
-                entries.append(_offer_html(x, inst, numbers[inst.id]))
-            sections.append(
-                fill(
-                    '<section class="category"><h3>$cat</h3>$entries</section>',
-                    cat=cat or _("ohne Kategorie"),
-                    entries=join(entries),
-                )
-            )
+                entries.append(_offer_view(x, inst, numbers[inst.id]))
+            categories.append(CategoryView(cat or _("ohne Kategorie"), tuple(entries)))
         count = _("{n} Angebote von {k} Einrichtungen").format(
             n=len(q_offers), k=len({x.institution_id for x in q_offers})
         )
         chapters.append(
-            fill(
-                '<section class="chapter"><h2>$anchor$name</h2><p class="muted small">$count</p>$figure$sections'
-                "</section>",
-                anchor=page_anchor(chapter_key),
+            ChapterView(
+                key=chapter_key,
                 name=q_name,
                 count=count,
-                figure=figure,
-                sections=join(sections),
+                map=picture,
+                caption=_(
+                    "Karte {name}: Die Nummern bezeichnen die Einrichtungen im Verzeichnis; "
+                    "Einrichtungen ohne Nummer auf der Karte haben keine Koordinaten."
+                ).format(name=q_name),
+                categories=tuple(categories),
             )
         )
     index_entries = []
@@ -264,10 +253,8 @@ def directory(
     for inst_id in sorted(numbers, key=lambda k: (fold(institutions[k].name), numbers[k])):
         inst = institutions[inst_id]
         index_entries.append(
-            fill(
-                '<div class="index-entry"><span class="n">$n</span><span>$name<br>'
-                '<span class="muted">$where</span>$offers</span></div>',
-                n=numbers[inst_id],
+            IndexEntryView(
+                number=numbers[inst_id],
                 name=inst.name,
                 where=_header_line(
                     quarter_names.get(inst.quarter_id, "")
@@ -275,50 +262,36 @@ def directory(
                     else "",
                     inst.address,
                 ),
-                offers=join(
-                    fill(
-                        '<span class="ix-offer"><span class="t">$title</span>$page</span>',
-                        title=x.title,
-                        page=page_ref(f"o{x.id}"),
-                    )
+                offers=tuple(
+                    (x.title, f"o{x.id}")
                     for x in sorted(offers_of[inst_id], key=lambda x: (fold(x.title), x.id))
                 ),
             )
         )
     title = _("Wegweiser")
-    cover = fill(
-        """<section class="cover"><h1>$title</h1><p class="sub">$sub</p>
-<p class="facts">$count<br>$stand</p>
-<ol>$contents</ol></section>""",
+    view = DirectoryView(
         title=title,
         sub=_("Angebote und Einrichtungen – {what}").format(what=what),
         count=_("{n} Angebote von {k} Einrichtungen").format(n=len(offers), k=len(institutions)),
         stand=_("Stand {day}").format(day=format_day(day)),
-        contents=join(
-            fill('<li><span class="row"><span class="t">$c</span>$page</span></li>', c=c, page=page_ref(key))
-            for c, key in [*contents, (_("Einrichtungen von A bis Z"), "index")]
-        ),
-    )
-    index = fill(
-        '<section class="index"><h2>$anchor$title</h2><p class="muted small">$hint</p><div class="index-list">$entries</div></section>',
-        anchor=page_anchor("index"),
-        title=_("Einrichtungen von A bis Z"),
-        hint=_(
+        contents=(*contents, (_("Einrichtungen von A bis Z"), "index")),
+        chapters=tuple(chapters),
+        index_title=_("Einrichtungen von A bis Z"),
+        index_hint=_(
             "Die Nummer ist die Nummer auf der Karte und im Verzeichnis; rechts die Seite, auf der das "
             "Angebot steht."
         ),
-        entries=join(index_entries),
+        index=tuple(index_entries),
     )
     subtitle = _header_line(what, _("Stand {day}").format(day=format_day(day)))
-    html = document(
+    page = Page(
         title=title,
         subtitle=subtitle,
         footer=_footer(day),
-        body=join([cover, *chapters, index]),
-        css=_DIRECTORY_CSS + PAGE_REF_CSS,
         logo=logo,
         margins=Margins(top=27, right=15, bottom=20, left=15),
     )
+    html = render("directory.html.j2", page=page, view=view)
     return ReportDocument(
         kind="directory",
         title=title,
@@ -331,7 +304,7 @@ def directory(
     )
 
 
-def _offer_html(x: DirectoryOffer, inst: DirectoryInstitution, number: int) -> Safe:
+def _offer_view(x: DirectoryOffer, inst: DirectoryInstitution, number: int) -> OfferView:
     on_map = inst.lat is not None and inst.lon is not None
     contact = _header_line(
         inst.address,
@@ -346,20 +319,17 @@ def _offer_html(x: DirectoryOffer, inst: DirectoryInstitution, number: int) -> S
         (_("Sprachen"), x.languages),
         (_("Internet"), inst.website),
     ]
-    details = join(fill("<dt>$k</dt><dd>$v</dd>", k=k, v=v) for k, v in facts if v)
     description = x.description.strip()
     if len(description) > 420:
         description = description[:400].rsplit(" ", 1)[0] + " …"
-    return fill(
-        '<article class="offer"><div class="pin$cls" title="$hint">$n</div><div>'
-        '<h4>$anchor$title</h4><p><span class="inst">$inst</span><br>$contact</p>$desc<dl>$details</dl></div></article>',
-        anchor=page_anchor(f"o{x.id}"),
-        cls="" if on_map else " none",
+    return OfferView(
+        id=x.id,
+        number=number,
+        on_map=on_map,
         hint="" if on_map else _("nicht auf der Karte"),
-        n=number,
         title=x.title,
-        inst=inst.name,
+        institution=inst.name,
         contact=contact,
-        desc=fill('<p class="desc">$d</p>', d=esc_lines(description)) if description else Safe(""),
-        details=details,
+        description=description,
+        details=tuple((k, v) for k, v in facts if v),
     )

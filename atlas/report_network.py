@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from atlas import models as m
@@ -24,7 +25,7 @@ from atlas.report_common import (
     _today,
     file_stem,
 )
-from atlas.reporthtml import Logo, Safe, document, fill, format_count, format_day, join
+from atlas.reporthtml import Logo, Page, format_count, format_day, render
 from atlas.reportsvg import Series, trend_svg
 from atlas.text import fold
 
@@ -46,37 +47,75 @@ class MeetingFigure:
     people: int
 
 
-_NETWORK_CSS = """
-.key { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 2.5mm; margin: 3mm 0 2mm 0; }
-.key div { border: 0.8pt solid #000; padding: 2mm 2.5mm; break-inside: avoid; min-width: 0;
-  overflow-wrap: break-word; }
-.key b { display: block; font-size: 17pt; line-height: 1.15; white-space: nowrap; }
-.key b.long { font-size: 13pt; line-height: 1.5; }
-.key span { font-size: 8.3pt; }
-table.figures { font-size: 9pt; }
-table.figures td.num, table.figures th.num { width: 17mm; }
-table.figures tr.total td { font-weight: bold; border-top: 0.8pt solid #000; border-bottom: 0.8pt solid #000; }
-.two { display: grid; grid-template-columns: 1fr 1fr; gap: 6mm; }
-section.block { break-inside: avoid; page-break-inside: avoid; }
-figure.chart { margin: 2mm 0 1mm 0; }
-"""
+Cells = tuple[object, ...]  # a figures row: name, then numbers (or "–")
 
 
-def key_figures(figures: Sequence[tuple[int, str]]) -> Safe:
-    """The row of figure tiles. Numbers in German (12.345); a long one in a smaller size,
-    so that five tiles always share the page's width and none is pushed past its edge."""
-    tiles = []
-    for n, label in figures:
-        number = format_count(n)
-        tiles.append(
-            fill(
-                "<div><b$cls>$n</b><span>$label</span></div>",
-                cls=Safe(' class="long"') if len(number) > 6 else Safe(""),
-                n=number,
-                label=label,
-            )
-        )
-    return join(tiles)
+@dataclass(frozen=True)
+class BreakdownView:
+    heading: str
+    when: str
+    head: tuple[str, ...]
+    rows: tuple[Cells, ...]
+    total: Cells
+
+
+@dataclass(frozen=True)
+class MeetingsView:
+    heading: str
+    empty: str
+    period: str
+    summary_head: tuple[str, ...]
+    summary: tuple[Cells, ...]
+    list_heading: str
+    list_head: tuple[str, ...]
+    rows: tuple[Cells, ...]  # day, title, kind, actors, people
+    note: str
+
+
+@dataclass(frozen=True)
+class AgreementRowView:
+    title: str
+    parties: str
+    signed: str
+    valid: str
+    review: str
+    next_review: str
+
+
+@dataclass(frozen=True)
+class AgreementsView:
+    heading: str
+    empty: str
+    head: tuple[str, ...]
+    rows: tuple[AgreementRowView, ...]
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """What ``network.html.j2`` shows."""
+
+    title: str
+    period: str
+    rule: str
+    tiles: tuple[tuple[str, str], ...]  # (number in German, label)
+    funnel_heading: str
+    funnel_head: tuple[str, ...]
+    funnel_rows: tuple[Cells, ...]
+    funnel_total: Cells
+    trend_heading: str
+    chart: Markup | None  # atlas.reportsvg.trend_svg
+    chart_caption: str
+    too_short: str
+    breakdowns: tuple[BreakdownView, ...]
+    meetings: MeetingsView
+    agreements: AgreementsView
+
+
+def key_figures(figures: Sequence[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
+    """The figure tiles: numbers in German (12.345). The template sets a long one (more than
+    six characters) in a smaller size, so that five tiles always share the page's width and
+    none is pushed past its edge."""
+    return tuple((format_count(n), label) for n, label in figures)
 
 
 def network_report(
@@ -124,36 +163,9 @@ def network_report(
     stage_rows = []
     for status in FUNNEL:
         a, b = funnel_start.counts.get(status.value, 0), counts.get(status.value, 0)
-        stage_rows.append(
-            fill(
-                '<tr><td>$label</td><td class="num">$a</td><td class="num">$b</td><td class="num">$d</td></tr>',
-                label=STATUS_LABELS[status],
-                a=a,
-                b=b,
-                d=f"{b - a:+d}" if b != a else "±0",
-            )
-        )
-    stage_rows.append(
-        fill(
-            '<tr class="total"><td>$label</td><td class="num">$a</td><td class="num">$b</td><td class="num">$d</td></tr>',
-            label=_("gesamt"),
-            a=funnel_start.total,
-            b=funnel_end.total,
-            d=f"{funnel_end.total - funnel_start.total:+d}"
-            if funnel_end.total != funnel_start.total
-            else "±0",
-        )
-    )
-    funnel_table = fill(
-        '<table class="list figures"><thead><tr><th>$stage</th><th class="num">$a</th><th class="num">$b</th>'
-        '<th class="num">$d</th></tr></thead><tbody>$rows</tbody></table>',
-        stage=_("Stufe"),
-        a=format_day(before),
-        b=format_day(until),
-        d=_("Veränderung"),
-        rows=join(stage_rows),
-    )
-    chart = Safe("")
+        stage_rows.append((STATUS_LABELS[status], a, b, f"{b - a:+d}" if b != a else "±0"))
+    change = funnel_end.total - funnel_start.total
+    chart = None
     if len(trend) >= 2:
         styles = {
             m.ActorStatus.ADDRESSED: ("6 8", "circle", 3.0),
@@ -171,45 +183,40 @@ def network_report(
             )
             for s in FUNNEL
         ]
-        chart = fill(
-            '<figure class="chart">$svg<figcaption>$caption</figcaption></figure>',
-            svg=trend_svg([p.label for p in trend], series),
-            caption=_("Stand jeweils am Monatsende (der letzte Monat bis {day}).").format(
-                day=format_day(until)
-            ),
-        )
-    body_parts = [
-        fill(
-            """<h1>$title</h1><p class="lead">$period</p><p class="muted small">$rule</p>
-<div class="key">$key</div>
-<section class="block"><h2>$h_funnel</h2>$table</section>
-<section class="block"><h2>$h_trend</h2>$chart</section>""",
-            title=_("Netzwerkbericht"),
-            period=_("Berichtszeitraum {period}").format(period=period),
-            rule=_("Aktiv wird berechnet, nicht eingetragen: {rule}.").format(rule=funnel_end.rule),
-            key=key,
-            h_funnel=_("Akteure nach Stufe"),
-            table=funnel_table,
-            h_trend=_("Entwicklung"),
-            chart=chart or fill("<p>$t</p>", t=_("Für einen Verlauf ist der Zeitraum zu kurz.")),
+        chart = trend_svg([p.label for p in trend], series)
+    view = NetworkView(
+        title=_("Netzwerkbericht"),
+        period=_("Berichtszeitraum {period}").format(period=period),
+        rule=_("Aktiv wird berechnet, nicht eingetragen: {rule}.").format(rule=funnel_end.rule),
+        tiles=key,
+        funnel_heading=_("Akteure nach Stufe"),
+        funnel_head=(_("Stufe"), format_day(before), format_day(until), _("Veränderung")),
+        funnel_rows=tuple(stage_rows),
+        funnel_total=(
+            _("gesamt"),
+            funnel_start.total,
+            funnel_end.total,
+            f"{change:+d}" if change else "±0",
         ),
-        _breakdown(_("Nach Sektor"), _("Sektor"), funnel_end.by_sector, until),
-        _breakdown(_("Nach Quartier"), _("Quartier"), funnel_end.by_quarter, until),
-        _meetings_html(meetings, start, until),
-        _agreements_html(agreements),
-    ]
+        trend_heading=_("Entwicklung"),
+        chart=chart,
+        chart_caption=_("Stand jeweils am Monatsende (der letzte Monat bis {day}).").format(
+            day=format_day(until)
+        ),
+        too_short=_("Für einen Verlauf ist der Zeitraum zu kurz."),
+        breakdowns=(
+            _breakdown(_("Nach Sektor"), _("Sektor"), funnel_end.by_sector, until),
+            _breakdown(_("Nach Quartier"), _("Quartier"), funnel_end.by_quarter, until),
+        ),
+        meetings=_meetings_view(meetings, start, until),
+        agreements=_agreements_view(agreements),
+    )
     title = _("Netzwerkbericht")
     subtitle = _header_line(
         _("Berichtszeitraum {period}").format(period=period), _("Stand {day}").format(day=format_day(day))
     )
-    html = document(
-        title=title,
-        subtitle=subtitle,
-        footer=_footer(day),
-        body=join(body_parts),
-        css=_NETWORK_CSS,
-        logo=logo,
-    )
+    page = Page(title=title, subtitle=subtitle, footer=_footer(day), logo=logo)
+    html = render("network.html.j2", page=page, view=view)
     return ReportDocument(
         kind="network",
         title=title,
@@ -221,40 +228,21 @@ def network_report(
     )
 
 
-def _breakdown(heading: str, first: str, groups: Mapping[str, Mapping[str, int]], until: dt.date) -> Safe:
-    head = join(fill('<th class="num">$s</th>', s=STATUS_LABELS[s]) for s in FUNNEL)
-    rows = []
+def _breakdown(
+    heading: str, first: str, groups: Mapping[str, Mapping[str, int]], until: dt.date
+) -> BreakdownView:
+    rows: list[Cells] = []
     totals = dict.fromkeys((s.value for s in FUNNEL), 0)
     for name, counts in sorted(groups.items(), key=lambda kv: (kv[0] in _WITHOUT, fold(kv[0]))):
-        cells = join(fill('<td class="num">$n</td>', n=counts.get(s.value, 0)) for s in FUNNEL)
         for s in FUNNEL:
             totals[s.value] += counts.get(s.value, 0)
-        rows.append(
-            fill(
-                '<tr><td>$name</td>$cells<td class="num">$sum</td></tr>',
-                name=name,
-                cells=cells,
-                sum=sum(counts.values()),
-            )
-        )
-    total_cells = join(fill('<td class="num">$n</td>', n=totals[s.value]) for s in FUNNEL)
-    rows.append(
-        fill(
-            '<tr class="total"><td>$label</td>$cells<td class="num">$sum</td></tr>',
-            label=_("gesamt"),
-            cells=total_cells,
-            sum=sum(totals.values()),
-        )
-    )
-    return fill(
-        '<section class="block"><h2>$heading</h2><p class="muted small">$when</p><table class="list figures"><thead><tr><th>$first</th>$head'
-        '<th class="num">$all</th></tr></thead><tbody>$rows</tbody></table></section>',
+        rows.append((name, *(counts.get(s.value, 0) for s in FUNNEL), sum(counts.values())))
+    return BreakdownView(
         heading=heading,
         when=_("Stand {day}").format(day=format_day(until)),
-        first=first,
-        head=head,
-        all=_("gesamt"),
-        rows=join(rows),
+        head=(first, *(STATUS_LABELS[s] for s in FUNNEL), _("gesamt")),
+        rows=tuple(rows),
+        total=(_("gesamt"), *(totals[s.value] for s in FUNNEL), sum(totals.values())),
     )
 
 
@@ -295,70 +283,42 @@ def _meetings_held(atlas: Atlas, start: dt.date, until: dt.date) -> list[Meeting
     ]
 
 
-def _meetings_html(meetings: Sequence[MeetingFigure], start: dt.date, until: dt.date) -> Safe:
-    if not meetings:
-        return fill(
-            "<section><h2>$h</h2><p>$t</p></section>",
-            h=_("Treffen und Teilnahme"),
-            t=_("Im Zeitraum fanden keine Treffen statt."),
-        )
+def _meetings_view(meetings: Sequence[MeetingFigure], start: dt.date, until: dt.date) -> MeetingsView:
     groups: dict[str, list[MeetingFigure]] = defaultdict(list)
     for x in meetings:
         groups[x.round_table or x.kind or _("sonstige")].append(x)
-    summary_rows = []
+    summary: list[Cells] = []
     for name, items in sorted(groups.items(), key=lambda kv: fold(kv[0])):
-        n = len(items)
-        total = sum(x.actors for x in items)
         recorded = [x for x in items if x.people]  # the average only over meetings with attendance
         avg = sum(x.actors for x in recorded) / len(recorded) if recorded else None
-        summary_rows.append(
-            fill(
-                '<tr><td>$name</td><td class="num">$n</td><td class="num">$total</td><td class="num">$avg</td></tr>',
-                name=name,
-                n=n,
-                total=total,
-                avg="–" if avg is None else f"{avg:.1f}".replace(".", ","),
+        summary.append(
+            (
+                name,
+                len(items),
+                sum(x.actors for x in items),
+                "–" if avg is None else f"{avg:.1f}".replace(".", ","),
             )
         )
-    list_rows = [
-        fill(
-            '<tr><td class="nowrap">$day</td><td>$title</td><td>$kind</td><td class="num">$a</td><td class="num">$p</td></tr>',
-            day=format_day(x.day),
-            title=x.title,
-            kind=x.kind,
-            a=x.actors if x.people else "–",
-            p=x.people if x.people else "–",
-        )
-        for x in meetings
-    ]
     unrecorded = any(not x.people for x in meetings)
-    return fill(
-        """<section><h2>$h</h2><p class="muted small">$period</p>
-<table class="list figures"><thead><tr><th>$rt</th><th class="num">$n</th><th class="num">$total</th><th class="num">$avg</th></tr></thead>
-<tbody>$summary</tbody></table>
-<h3>$h_list</h3>
-<table class="list figures"><thead><tr><th>$date</th><th>$title</th><th>$kind</th><th class="num">$actors</th><th class="num">$people</th></tr></thead>
-<tbody>$rows</tbody></table>$note</section>""",
-        note=fill(
-            '<p class="small muted">$t</p>',
-            t=_("– = Anwesenheit noch nicht eingetragen (nicht im Durchschnitt)."),
-        )
-        if unrecorded
-        else Safe(""),
-        h=_("Treffen und Teilnahme"),
+    return MeetingsView(
+        heading=_("Treffen und Teilnahme"),
+        empty=_("Im Zeitraum fanden keine Treffen statt."),
         period=_("{start} bis {end}").format(start=format_day(start), end=format_day(until)),
-        rt=_("Runder Tisch / Art"),
-        n=_("Treffen"),
-        total=_("Teilnahmen"),
-        avg=_("je Treffen"),
-        summary=join(summary_rows),
-        h_list=_("Alle Treffen"),
-        date=_("Datum"),
-        title=_("Treffen"),
-        kind=_("Art"),
-        actors=_("Akteure"),
-        people=_("Personen"),
-        rows=join(list_rows),
+        summary_head=(_("Runder Tisch / Art"), _("Treffen"), _("Teilnahmen"), _("je Treffen")),
+        summary=tuple(summary),
+        list_heading=_("Alle Treffen"),
+        list_head=(_("Datum"), _("Treffen"), _("Art"), _("Akteure"), _("Personen")),
+        rows=tuple(
+            (
+                format_day(x.day),
+                x.title,
+                x.kind,
+                x.actors if x.people else "–",
+                x.people if x.people else "–",
+            )
+            for x in meetings
+        ),
+        note=_("– = Anwesenheit noch nicht eingetragen (nicht im Durchschnitt).") if unrecorded else "",
     )
 
 
@@ -401,44 +361,27 @@ def _agreements(atlas: Atlas, start: dt.date, end: dt.date) -> list[AgreementFig
     return found
 
 
-def _agreements_html(agreements: Sequence[AgreementFigure]) -> Safe:
-    heading = _("Kooperationsvereinbarungen")
-    if not agreements:
-        return fill(
-            "<section><h2>$h</h2><p>$t</p></section>", h=heading, t=_("Im Zeitraum galt keine Vereinbarung.")
-        )
-
+def _agreements_view(agreements: Sequence[AgreementFigure]) -> AgreementsView:
     def day_or_dash(value: dt.date | None) -> str:
         return format_day(value) if value else "–"
 
-    rows = [
-        fill(
-            "<tr><td><b>$title</b><br><span class='small'>$parties</span></td><td class='nowrap'>$signed</td>"
-            "<td class='nowrap'>$valid</td><td>$review</td></tr>",
-            title=a.title,
-            parties=_("Partner: {names}").format(names="; ".join(a.parties) or "–"),
-            signed=day_or_dash(a.signed_on),
-            valid=f"{day_or_dash(a.valid_from)} – {format_day(a.valid_to) if a.valid_to else _('offen')}",
-            review=join(
-                [
-                    a.review,
-                    _("nächste: {day}").format(day=format_day(a.next_review)) if a.next_review else "",
-                ],
-                "<br>",
-            ),
-        )
-        for a in agreements
-    ]
-    return fill(
-        """<section><h2>$h</h2><table class="list figures"><colgroup><col style="width: 50%"><col style="width: 13%">
-<col style="width: 21%"><col style="width: 16%"></colgroup><thead><tr><th>$t</th><th>$s</th><th>$v</th><th>$r</th></tr></thead>
-<tbody>$rows</tbody></table></section>""",
-        h=heading,
-        t=_("Vereinbarung und Partner"),
-        s=_("unterzeichnet"),
-        v=_("gültig"),
-        r=_("Abstimmung"),
-        rows=join(rows),
+    return AgreementsView(
+        heading=_("Kooperationsvereinbarungen"),
+        empty=_("Im Zeitraum galt keine Vereinbarung."),
+        head=(_("Vereinbarung und Partner"), _("unterzeichnet"), _("gültig"), _("Abstimmung")),
+        rows=tuple(
+            AgreementRowView(
+                title=a.title,
+                parties=_("Partner: {names}").format(names="; ".join(a.parties) or "–"),
+                signed=day_or_dash(a.signed_on),
+                valid=f"{day_or_dash(a.valid_from)} – {format_day(a.valid_to) if a.valid_to else _('offen')}",
+                review=a.review,
+                next_review=_("nächste: {day}").format(day=format_day(a.next_review))
+                if a.next_review
+                else "",
+            )
+            for a in agreements
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from atlas.report_common import (
     _today,
     file_stem,
 )
-from atlas.reporthtml import Logo, Safe, document, fill, format_day, format_long_day, join
+from atlas.reporthtml import Logo, Page, format_day, format_long_day, render
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -33,24 +33,18 @@ class SignInRow:
     institution: str
 
 
-_SIGN_IN_CSS = """
-.facts { width: 100%; border-collapse: collapse; margin: 1mm 0 3mm 0; font-size: 10pt; }
-.facts th { text-align: left; width: 30mm; padding: 0.8mm 0; vertical-align: top; font-weight: bold; }
-.facts td { padding: 0.8mm 0; vertical-align: top; }
-.funding { font-style: italic; margin: 0 0 3mm 0; }
-table.signin { table-layout: fixed; font-size: 9.5pt; }
-table.signin td { height: 10.5mm; vertical-align: middle; border-bottom: 0.6pt solid #000;
-  border-left: 0.4pt solid #888; }
-table.signin td:first-child { border-left: none; }
-table.signin th { border-left: 0.4pt solid #888; font-size: 8.5pt; }
-table.signin th:first-child { border-left: none; }
-table.signin td.check, table.signin th.check { text-align: center; }
-table.signin td.nr { text-align: right; color: #333; font-size: 8.5pt; }
-table.signin tr.blank td { height: 11.5mm; }
-.box { display: inline-block; width: 3.6mm; height: 3.6mm; border: 0.8pt solid #000; vertical-align: middle; }
-table.signin tfoot td { border: none; height: auto; padding: 2mm 0 0 0; font-size: 7.5pt; color: #222;
-  vertical-align: top; }
-"""
+@dataclass(frozen=True)
+class SignInView:
+    """What ``sign_in.html.j2`` shows: facts (label, value), expected rows, blank row numbers."""
+
+    heading: str
+    facts: tuple[tuple[str, str], ...]
+    funding: str
+    consent: bool  # the two check-box columns (photos, sharing the contact)
+    labels: dict[str, str]
+    note: str
+    rows: tuple[SignInRow, ...]
+    blank_numbers: tuple[int, ...]
 
 
 def sign_in_sheet(
@@ -102,25 +96,7 @@ def sign_in_sheet(
     facts.append((_("Veranstalter"), organiser))
     if kind:
         facts.append((_("Art"), kind))
-    facts_html = join(fill("<tr><th>$k</th><td>$v</td></tr>", k=k, v=v or "–") for k, v in facts)
     if consent:
-        cols = Safe(
-            '<col style="width: 5.5%"><col style="width: 26%"><col style="width: 26%">'
-            '<col style="width: 9%"><col style="width: 10.5%"><col style="width: 23%">'
-        )
-        head = fill(
-            "<th class='num'>$nr</th><th>$name</th><th>$inst</th><th class='check'>$photo</th>"
-            "<th class='check'>$share</th><th>$sign</th>",
-            nr=_("Nr."),
-            name=_("Name, Vorname"),
-            inst=_("Einrichtung"),
-            photo=_("Fotos ¹"),
-            share=_("Kontakt teilen ²"),
-            sign=_("Unterschrift"),
-        )
-        checks = Safe(
-            '<td class="check"><span class="box"></span></td><td class="check"><span class="box"></span></td>'
-        )
         note = _(
             "¹ Ich bin einverstanden, dass bei der Veranstaltung Fotos gemacht werden, auf denen ich zu sehen "
             "sein kann, und dass sie für die Berichte und die Öffentlichkeitsarbeit des Projekts verwendet werden. "
@@ -128,64 +104,31 @@ def sign_in_sheet(
             "Teilnehmenden weitergegeben werden. Ohne Kreuz gilt: nicht einverstanden. Beides kann jederzeit "
             "widerrufen werden. Die Liste dient dem Nachweis der Teilnahme gegenüber dem Fördergeber."
         )
-        n_cols = 6
     else:
-        cols = Safe(
-            '<col style="width: 5.5%"><col style="width: 30%"><col style="width: 30%"><col style="width: 34.5%">'
-        )
-        head = fill(
-            "<th class='num'>$nr</th><th>$name</th><th>$inst</th><th>$sign</th>",
-            nr=_("Nr."),
-            name=_("Name, Vorname"),
-            inst=_("Einrichtung"),
-            sign=_("Unterschrift"),
-        )
-        checks = Safe("")
         note = _("Die Liste dient dem Nachweis der Teilnahme gegenüber dem Fördergeber.")
-        n_cols = 4
-    lines = [
-        fill(
-            '<tr><td class="nr">$nr</td><td>$name</td><td>$inst</td>', nr=n, name=r.person, inst=r.institution
-        )
-        + checks
-        + Safe("<td></td></tr>")
-        for n, r in enumerate(rows, start=1)
-    ]
-    lines += [
-        fill('<tr class="blank"><td class="nr">$nr</td><td></td><td></td>', nr=n)
-        + checks
-        + Safe("<td></td></tr>")
-        for n in range(len(rows) + 1, len(rows) + blank_rows + 1)
-    ]
-    funding_html = fill('<p class="funding">$text</p>', text=funding.strip()) if funding.strip() else Safe("")
-    body = fill(
-        """<h1>$heading</h1>
-<table class="facts">$facts</table>
-$funding
-<table class="list signin"><colgroup>$cols</colgroup><thead><tr>$head</tr></thead>
-<tfoot><tr><td colspan="$n">$note</td></tr></tfoot>
-<tbody>$lines</tbody></table>""",
+    view = SignInView(
         heading=_("Teilnehmer- und Unterschriftenliste"),
-        facts=facts_html,
-        funding=funding_html,
-        cols=cols,
-        head=head,
-        n=n_cols,
+        facts=tuple(facts),
+        funding=funding.strip(),
+        consent=consent,
+        labels={
+            "nr": _("Nr."),
+            "name": _("Name, Vorname"),
+            "institution": _("Einrichtung"),
+            "photo": _("Fotos ¹"),
+            "share": _("Kontakt teilen ²"),
+            "sign": _("Unterschrift"),
+        },
         note=note,
-        lines=join(lines),
+        rows=tuple(rows),
+        blank_numbers=tuple(range(len(rows) + 1, len(rows) + blank_rows + 1)),
     )
     doc_title = _("Teilnehmerliste: {title}").format(title=title)
     subtitle = _header_line(
         format_day(starts.date()) + " " + time, place, quarter and _("Quartier {name}").format(name=quarter)
     )
-    html = document(
-        title=doc_title,
-        subtitle=subtitle,
-        footer=funding.strip() or _footer(day),
-        body=body,
-        css=_SIGN_IN_CSS,
-        logo=logo,
-    )
+    page = Page(title=doc_title, subtitle=subtitle, footer=funding.strip() or _footer(day), logo=logo)
+    html = render("sign_in.html.j2", page=page, view=view)
     return ReportDocument(
         kind="sign-in",
         title=doc_title,

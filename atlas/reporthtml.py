@@ -1,10 +1,13 @@
-"""A very small, escaping HTML toolkit for the printed documents (:mod:`atlas.reports`).
+"""The printed documents' HTML (:mod:`atlas.reports`): Jinja2 templates with autoescape.
 
-Every value from the database is text and stays text: :func:`esc` escapes it, and the
-only way to put markup into a document is a :class:`Safe` string, which only this
-module and the document templates in code make. ``fill`` fills a constant template
-(``string.Template``) and escapes every value that is not already :class:`Safe`, so a
-name like ``<b>Kita</b>`` prints as exactly those characters.
+Each document module reads what it needs, turns it into view data (plain dataclasses,
+tuples, strings and numbers) and hands that to a template in ``atlas/templates``
+(:func:`render`). Every value from the database is text and stays text: the environment
+escapes every value (``autoescape=True``), so a name like ``<b>Kita</b>`` or ``{{ 7*7 }}``
+prints as exactly those characters; markup only comes from the templates and from the
+few helpers here that return :class:`markupsafe.Markup` after escaping their input
+(:func:`breakable`, :func:`lines`, :func:`page_anchor`, :func:`page_ref`, the SVG
+pictures of :mod:`atlas.reportsvg`).
 
 Text that goes into the page header and footer lives in CSS (``@page`` margin boxes):
 :func:`css_string` writes it as a CSS string in which every character that could end
@@ -17,64 +20,32 @@ import base64
 import datetime as dt
 import html
 import re
-import string
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from atlas.i18n import _
 
 WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
-class Safe(str):
-    """Markup that is already escaped (made here or by a template in code).
-
-    Adding text to it escapes the text: ``Safe("<td>") + name`` keeps ``name`` literal.
-    """
-
-    __slots__ = ()
-
-    def __add__(self, other: str) -> Safe:
-        return Safe(str.__add__(self, esc(other)))
-
-    def __radd__(self, other: str) -> Safe:
-        return Safe(str.__add__(esc(other), self))
-
-
-def esc(value: object) -> Safe:
-    """Text as HTML: ``<``, ``>``, ``&`` and both quotes escaped. ``Safe`` passes unchanged."""
-    if isinstance(value, Safe):
-        return value
-    if value is None:
-        return Safe("")
-    return Safe(html.escape(str(value), quote=True))
-
-
-def esc_lines(value: object) -> Safe:
+def lines(value: object) -> Markup:
     """Escaped text whose line breaks become ``<br>``."""
     text = "" if value is None else str(value)
-    return Safe("<br>".join(html.escape(line, quote=True) for line in text.splitlines()))
+    return Markup("<br>").join(escape(line) for line in text.splitlines())
 
 
-def breakable(value: str) -> Safe:
+def breakable(value: str) -> Markup:
     """Escaped text that may break after '@' and before '.', '-' and '/' (e-mail and web addresses)."""
     pieces = [p for p in re.split(r"(?<=@)|(?=[./-])", value) if p]
     if len(pieces) > 1 and pieces[-1].startswith(".") and len(pieces[-1]) <= 5:
         pieces[-2:] = [pieces[-2] + pieces[-1]]  # never ".org" alone on a line
-    return Safe("<wbr>".join(html.escape(p, quote=True) for p in pieces))
+    return Markup("<wbr>").join(escape(p) for p in pieces)
 
 
-def fill(template: str, **values: object) -> Safe:
-    """``$name`` placeholders of a constant template, every value escaped unless Safe."""
-    return Safe(string.Template(template).substitute({k: esc(v) for k, v in values.items()}))
-
-
-def join(parts: Iterable[object], sep: str = "") -> Safe:
-    """Escaped parts (Safe ones kept) joined by the markup ``sep``."""
-    return Safe(sep.join(esc(p) for p in parts))
-
-
-def css_string(text: str) -> str:
+def css_string(text: str) -> Markup:
     """``text`` as a quoted CSS string for ``content:``; safe inside a ``<style>`` element.
 
     Letters, digits and spaces stay; every other character becomes a six-digit hex escape
@@ -91,7 +62,7 @@ def css_string(text: str) -> str:
         else:
             out.append(f"\\{ord(char):06x} ")
     out.append('"')
-    return "".join(out)
+    return Markup("".join(out))
 
 
 def strip_tags(text: str) -> str:
@@ -159,87 +130,35 @@ class Margins:
     left: float = 16
 
 
-BASE_CSS = """
-html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body { margin: 0; font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 9.5pt;
-  line-height: 1.35; color: #000; font-variant-ligatures: none; }
-h1 { font-size: 17pt; margin: 0 0 1.5mm 0; line-height: 1.2; }
-h2 { font-size: 13pt; margin: 6mm 0 2mm 0; break-after: avoid; page-break-after: avoid; }
-h3 { font-size: 11pt; margin: 4.5mm 0 1.5mm 0; break-after: avoid; page-break-after: avoid; }
-p { margin: 0 0 2mm 0; }
-.lead { font-size: 10.5pt; margin-bottom: 1mm; }
-.muted { color: #444; }
-.small { font-size: 8pt; }
-table.list { width: 100%; border-collapse: collapse; table-layout: auto; }
-table.list thead { display: table-header-group; }
-table.list tfoot { display: table-footer-group; }
-table.list tr { break-inside: avoid; page-break-inside: avoid; }
-table.list th { text-align: left; font-weight: bold; background: #e4e4e4; border-top: 0.8pt solid #000;
-  border-bottom: 0.8pt solid #000; padding: 1.6mm 1.8mm; vertical-align: bottom; }
-table.list td { border-bottom: 0.4pt solid #888; padding: 1.5mm 1.8mm; vertical-align: top;
-  overflow-wrap: break-word; hyphens: manual; }
-table.list td.num, table.list th.num { text-align: right; white-space: nowrap; }
-.nowrap { white-space: nowrap; }
-"""
-
-
-def header_css(
-    *, title: str, subtitle: str, footer: str, logo: Logo | None, margins: Margins, landscape: bool
-) -> str:
-    """``@page`` rules: size, margins, and the running header and footer with 'Seite x von y'.
+@dataclass(frozen=True)
+class Page:
+    """What ``document.html.j2`` needs besides the body: the running header and footer
+    (``@page`` margin boxes with 'Seite x von y'), the logo, the paper and its margins.
 
     Chromium (from version 131; QtWebEngine 6.9+) draws CSS margin boxes and fills
     ``counter(page)`` / ``counter(pages)`` when printing, so the header and footer are
     part of the layout itself: no second pass over the PDF. The margins given here must
     equal the page layout's margins handed to ``printToPdf`` (Qt's margins win).
     """
-    head = css_string(title + ("\n" + subtitle if subtitle else ""))
-    logo_rule = (
-        f'@top-right {{ content: url("{logo.boxed_uri()}"); vertical-align: bottom; '
-        "padding-bottom: 2.2mm; margin-bottom: 4mm; border-bottom: 0.5pt solid #000; width: 46mm; }"
-        if logo is not None
-        else ""
-    )
-    size = "A4 landscape" if landscape else "A4 portrait"
-    m = margins
-    return f"""
-@page {{
-  size: {size}; font-variant-ligatures: none;
-  margin: {m.top}mm {m.right}mm {m.bottom}mm {m.left}mm;
-  @top-left {{ content: {head}; white-space: pre-wrap; vertical-align: bottom; text-align: left;
-    font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 8pt; line-height: 1.35;
-    padding-bottom: 2.2mm; margin-bottom: 4mm; border-bottom: 0.5pt solid #000; color: #000; }}
-  {logo_rule}
-  @bottom-left {{ content: {css_string(footer)}; vertical-align: top; padding-top: 2mm; margin-top: 3mm;
-    font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 7.5pt; color: #333; }}
-  @bottom-right {{ content: {css_string(_("Seite") + " ")} counter(page) {css_string(" " + _("von") + " ")} counter(pages);
-    vertical-align: top; padding-top: 2mm; margin-top: 3mm; white-space: nowrap;
-    font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 8pt; color: #000; }}
-}}
-"""
 
+    title: str
+    subtitle: str
+    footer: str
+    logo: Logo | None = None
+    margins: Margins = field(default_factory=Margins)
+    landscape: bool = False
 
-def document(
-    *,
-    title: str,
-    subtitle: str,
-    footer: str,
-    body: Safe,
-    css: str = "",
-    logo: Logo | None = None,
-    margins: Margins = Margins(),
-    landscape: bool = False,
-) -> str:
-    """A whole printable HTML page. ``css`` is constant CSS from code, never user text."""
-    page_css = header_css(
-        title=title, subtitle=subtitle, footer=footer, logo=logo, margins=margins, landscape=landscape
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title>"
-        f"<style>{page_css}{BASE_CSS}{css}</style></head>\n"
-        f"<body>\n{body}\n</body></html>\n"
-    )
+    @property
+    def header(self) -> str:
+        return self.title + ("\n" + self.subtitle if self.subtitle else "")
+
+    @property
+    def page_label(self) -> str:
+        return _("Seite") + " "
+
+    @property
+    def of_label(self) -> str:
+        return " " + _("von") + " "
 
 
 # -- page numbers in a second pass ------------------------------------------------------------
@@ -260,12 +179,6 @@ _KEY_RE = re.compile(r"[a-z0-9-]+")
 #: The placeholder of the first print: as wide as the widest number it can become.
 _PLACEHOLDER = "000"
 
-PAGE_REF_CSS = """
-.pg-anchor { position: absolute; font-size: 2pt; color: #fff; white-space: nowrap; }
-.pg-ref { display: inline-block; width: 8mm; text-align: right; white-space: nowrap; overflow: hidden;
-  font-variant-numeric: tabular-nums; }
-"""
-
 
 def _key(key: str) -> str:
     if not _KEY_RE.fullmatch(key):
@@ -273,14 +186,14 @@ def _key(key: str) -> str:
     return key
 
 
-def page_anchor(key: str) -> Safe:
+def page_anchor(key: str) -> Markup:
     """Marks where the target ``key`` stands (put it inside the target's heading)."""
-    return Safe(f'<span class="pg-anchor">{_ANCHOR.format(key=_key(key))}</span>')
+    return Markup(f'<span class="pg-anchor">{_ANCHOR.format(key=_key(key))}</span>')
 
 
-def page_ref(key: str) -> Safe:
+def page_ref(key: str) -> Markup:
     """The page number of the target ``key``, filled in by :func:`fill_page_refs`."""
-    return Safe(f'<span class="pg-ref" data-ref="{_key(key)}">{_PLACEHOLDER}</span>')
+    return Markup(f'<span class="pg-ref" data-ref="{_key(key)}">{_PLACEHOLDER}</span>')
 
 
 def find_anchors(page_texts: Sequence[str]) -> dict[str, int]:
@@ -301,3 +214,24 @@ def fill_page_refs(html: str, pages: Mapping[str, int]) -> str:
         ),
         html,
     )
+
+
+# -- the templates -----------------------------------------------------------------------------
+#: The documents' templates (``atlas/templates/*.html.j2``), loaded once. Autoescape is on
+#: for every template and a missing value is an error, not an empty string. Values are only
+#: ever handed to a template as variables; no text from data becomes template source.
+_ENV = Environment(
+    loader=PackageLoader("atlas", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENV.filters.update(breakable=breakable, lines=lines, css_string=css_string)
+_ENV.globals.update(page_anchor=page_anchor, page_ref=page_ref)
+
+
+def render(template: str, /, **values: object) -> str:
+    """A template of ``atlas/templates`` filled with ``values`` (each escaped unless Markup)."""
+    return _ENV.get_template(template).render(**values)

@@ -1,11 +1,12 @@
 """The printed documents: contact list, sign-in sheet, offer directory, network report.
 
-Each function reads what it needs in one session, builds the whole document as HTML
+Each function reads what it needs in one session, turns it into view data and renders
+it with a Jinja2 template of ``atlas/templates`` (:func:`atlas.reporthtml.render`): HTML
 with print CSS (A4, running header and footer with 'Seite x von y', rows never split,
 table headers repeated on every page) and returns a :class:`ReportDocument`. Turning it
 into a PDF is the UI's job (``ui.printing``: QtWebEngine's printToPdf).
 
-No Qt here. Every value from the database is escaped (:mod:`atlas.reporthtml`); an
+No Qt here. Every value from the database is escaped (autoescape); an
 empty selection raises :class:`EmptyReportError` with a German message instead of
 producing an empty document.
 

@@ -7,7 +7,8 @@
 - :func:`trend_svg`: the funnel's monthly trend as a line chart (one dash pattern and
   marker shape per stage, so it reads without colour).
 
-Every text that comes from the database goes through :func:`atlas.reporthtml.esc`.
+Every text that comes from the database goes through :func:`markupsafe.escape`; the
+pictures are :class:`markupsafe.Markup`, put into the templates as they are.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from atlas.reporthtml import Safe, esc, strip_tags
+from markupsafe import Markup, escape
+
+from atlas.reporthtml import strip_tags
 
 EARTH_CIRCUMFERENCE_M = 40_075_016.686
 
@@ -120,7 +123,7 @@ def map_svg(
     width_mm: float = 182,
     height_mm: float = 120,
     tiles: TileSource | None = None,
-) -> Safe | None:
+) -> Markup | None:
     """The map as an inline SVG; None when there is nothing to place (no outline, no marker)."""
     focus_ids = set(focus) if focus is not None else {f.get("id") for f in features}
     shapes = [(f, _rings(f.get("geometry") or {})) for f in features]
@@ -193,7 +196,7 @@ def map_svg(
                 name = (feature.get("properties") or {}).get("name", "")
                 labels.append(
                     f'<text x="{cx:.0f}" y="{cy:.0f}" font-size="30" fill="#555" font-style="italic" '
-                    f'text-anchor="middle" stroke="#fff" stroke-width="8" paint-order="stroke">{esc(name)}</text>'
+                    f'text-anchor="middle" stroke="#fff" stroke-width="8" paint-order="stroke">{escape(name)}</text>'
                 )
     parts.extend(labels)
     ordered = sorted(markers, key=lambda mk: mk.number)
@@ -217,13 +220,13 @@ def map_svg(
     if attribution:
         parts.append(
             f'<text x="{vw - 12:.0f}" y="{vh - 12:.0f}" font-size="22" text-anchor="end" fill="#000" '
-            f'stroke="#fff" stroke-width="6" paint-order="stroke">{esc(attribution)}</text>'
+            f'stroke="#fff" stroke-width="6" paint-order="stroke">{escape(attribution)}</text>'
         )
     parts.append(
         f'<rect x="0" y="0" width="{vw:.0f}" height="{vh:.0f}" fill="none" stroke="#000" stroke-width="4"/>'
     )
     parts.append("</svg>")
-    return Safe("".join(parts))
+    return Markup("".join(parts))
 
 
 def _scale_bar(center_y: float, scale: float, vh: float) -> str:
@@ -330,7 +333,7 @@ LABEL_GAP = 24
 
 def trend_svg(
     labels: Sequence[str], series: Sequence[Series], *, width_mm: float = 180, height_mm: float = 78
-) -> Safe:
+) -> Markup:
     """A line chart: months along the bottom, counts up the side, a legend on top."""
     vw, vh = width_mm * 10, height_mm * 10
     left, right, top, bottom = 80.0, 30.0, 90.0, 70.0
@@ -361,7 +364,7 @@ def trend_svg(
     for i, label in enumerate(labels):
         if (n - 1 - i) % every == 0:
             parts.append(
-                f'<text x="{x_of(i):.1f}" y="{vh - bottom + 34:.0f}" font-size="{LABEL_SIZE}" text-anchor="middle">{esc(label)}</text>'
+                f'<text x="{x_of(i):.1f}" y="{vh - bottom + 34:.0f}" font-size="{LABEL_SIZE}" text-anchor="middle">{escape(label)}</text>'
             )
     parts.append(
         f'<line x1="{left:.0f}" y1="{top + plot_h:.1f}" x2="{vw - right:.0f}" y2="{top + plot_h:.1f}" stroke="#000" stroke-width="3"/>'
@@ -380,7 +383,7 @@ def trend_svg(
             f'<line x1="{legend_x:.0f}" y1="30" x2="{legend_x + 70:.0f}" y2="30" stroke="#000" stroke-width="{s.width}"{dash}/>'
         )
         parts.append(_marker(s.marker, legend_x + 35, 30))
-        parts.append(f'<text x="{legend_x + 82:.0f}" y="39" font-size="26">{esc(s.name)}</text>')
+        parts.append(f'<text x="{legend_x + 82:.0f}" y="39" font-size="26">{escape(s.name)}</text>')
         legend_x += 110 + len(s.name) * 16
     parts.append("</svg>")
-    return Safe("".join(parts))
+    return Markup("".join(parts))

@@ -1,5 +1,5 @@
 """Reading a list file into rows of text: CSV as German Excel writes it, XLSX, and the
-GeoJSON and vCard files of our own export.
+GeoJSON files of our own export and vCard files (2.1 as Outlook writes it, 3.0, 4.0).
 
 Encoding and separator are decided deterministically (see :func:`detect_encoding`,
 :func:`detect_separator`) and can be overridden; a file mixing two encodings is refused
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from xml.etree.ElementTree import ParseError
 
+from atlas import vcard
 from atlas.errors import AtlasError
 from atlas.files import unneutralise
 from atlas.i18n import _
@@ -570,7 +571,7 @@ def _read_xlsx(path: Path, sheet: str | None, max_unpacked: int, cancelled: Canc
     )
 
 
-# -- GeoJSON and vCard (what our own export writes) ---------------------------
+# -- GeoJSON (what our own export writes) and vCard (atlas.vcard) ---------------
 
 
 def _read_geojson(path: Path, data: bytes) -> RawTable:
@@ -641,92 +642,24 @@ _VCARD_HEADERS = (
 )
 
 
-def _vcard_unescape(value: str) -> str:
-    out: list[str] = []
-    chars = iter(value)
-    for char in chars:
-        if char == "\\":
-            nxt = next(chars, "")
-            out.append("\n" if nxt in "nN" else nxt)
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def _vcard_split(value: str, sep: str) -> list[str]:
-    parts, current, escaped = [], [], False
-    for char in value:
-        if escaped:
-            current.append("\\" + char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == sep:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return [_vcard_unescape(p) for p in parts]
-
-
-def _vcard_lines(text: str, name: str) -> Iterator[str]:
-    """The unfolded lines (a line starting with a space or tab continues the one before),
-    each at most MAX_RECORD_CHARS long, one at a time."""
-    current: list[str] = []
-    size = 0
-    for number, raw in enumerate(lines(text, name, FileRefused), start=1):
-        body = raw.rstrip("\r\n")
-        if current and body[:1] in (" ", "\t"):
-            current.append(body[1:])
-            size += len(body) - 1
-            if size > MAX_RECORD_CHARS:
-                raise FileRefused(line_too_long(name, number))
-            continue
-        if current:
-            yield "".join(current)
-        current, size = [body], len(body)
-    if current:
-        yield "".join(current)
-
-
 _VCARD_BEGIN = re.compile(r"^BEGIN:VCARD", re.IGNORECASE | re.MULTILINE)
 
 
 def _read_vcard(path: Path, text: str, encoding: str) -> RawTable:
+    """vCard 2.1 (Outlook: quoted-printable, charsets), 3.0 and 4.0 (:mod:`atlas.vcard`)."""
     rows: list[tuple[int, tuple[str, ...]]] = []
-    card: dict[str, str] | None = None
-    number = 0
     budget = _Budget(path.name)
     if sum(1 for _match in _VCARD_BEGIN.finditer(text)) > MAX_ROWS:
         budget.too_many_rows()  # counted before a card is parsed
-    for line in _vcard_lines(text, path.name):
-        if not line.strip():
-            continue
-        name, _sep, value = line.partition(":")
-        prop = name.split(";")[0].upper()
-        if "." in prop:
-            prop = prop.split(".", 1)[1]  # item1.TEL
-        if prop == "BEGIN" and value.upper() == "VCARD":
-            card = {}
-        elif prop == "END" and card is not None:
-            number += 1
-            cells = tuple(card.get(k, "") for k in ("first", "last", "org", "title", "tel", "email", "note"))
-            rows.append((number, budget.row(number, cells)))
-            budget.data_row()
-            card = None
-        elif card is not None:
-            if prop == "N":
-                parts = [*_vcard_split(value, ";"), "", ""]
-                card["last"], card["first"] = parts[0], parts[1]
-            elif prop == "FN" and "last" not in card:
-                card["last"] = _vcard_unescape(value)
-            elif prop == "ORG":
-                card["org"] = _vcard_split(value, ";")[0]
-            elif prop in ("TITLE", "ROLE") and "title" not in card:
-                card["title"] = _vcard_unescape(value)
-            elif prop in ("TEL", "EMAIL", "NOTE") and prop.lower() not in card:
-                card[prop.lower()] = _vcard_unescape(value)
+    logical = vcard.unfold(
+        lines(text, path.name, FileRefused),
+        MAX_RECORD_CHARS,
+        lambda number: FileRefused(line_too_long(path.name, number)),
+    )
+    for number, card in enumerate(vcard.cards(logical), start=1):
+        cells = tuple(card.get(k, "") for k in vcard.FIELDS)
+        rows.append((number, budget.row(number, cells)))
+        budget.data_row()
     if not rows:
         raise FileRefused(_("{name} enthält keine Visitenkarten (vCard).").format(name=path.name))
     return RawTable(path.name, "vcf", encoding, None, _VCARD_HEADERS, tuple(rows))

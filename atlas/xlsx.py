@@ -1,11 +1,10 @@
 """Reading the cells of an .xlsx sheet quickly and safely.
 
-Why not openpyxl for reading: with defusedxml installed (as it must be), openpyxl parses
-through defusedxml's pure-Python XML parser, and its read-only mode builds a cell object
-per cell: 2.2 s for a list of 10,000 institutions against 0.4 s here (benchmarks/
-bench_import.py). This module streams the sheet with the C parser of the standard
-library (``XMLPullParser``) and reads only what an import needs: shared strings, inline
-strings, numbers, booleans, dates (by the cell's number format) and the row numbers.
+Why not openpyxl for reading: its read-only mode builds a cell object per cell: 2.2 s for
+a list of 10,000 institutions against 0.4 s here (benchmarks/bench_import.py). This module
+streams each part with defusedxml's parser (``iterparse``) and reads only what an import
+needs: shared strings, inline strings, numbers, booleans, dates (by the cell's number
+format) and the row numbers.
 
 Bounded: a cell beyond :data:`atlas.limits.MAX_COLUMNS` holding a value is refused before
 its row is widened (a cell in column ZZZZZZ would otherwise ask for a list of 321 million
@@ -13,13 +12,14 @@ entries), empty cells beyond it are dropped; shared strings are capped in number
 a shared-string index out of range or a date outside the calendar is refused naming the cell
 (:class:`XlsxRefused`, German).
 
-Safety is the same as defusedxml's: XML bombs and external entities need a document type
-declaration (``<!DOCTYPE … [<!ENTITY …>]>``), and that can only stand in the prolog, before
-the root element. :func:`prolog_is_safe` reads each part's prolog (streaming, however
-long its comments) and refuses any declaration there, before a parser sees the part.
-The zip container itself is checked by :func:`atlas.tables.check_zip` first.
-openpyxl still writes our exports, and wherever a workbook is loaded with openpyxl it
-uses defusedxml.
+Safety, two walls: XML bombs and external entities need a document type declaration
+(``<!DOCTYPE … [<!ENTITY …>]>``), and that can only stand in the prolog, before the root
+element. :func:`prolog_is_safe` reads each part's prolog (streaming, however long its
+comments) and refuses any declaration there, before a parser sees the part (a German
+message naming the part); and the parser is defusedxml's with ``forbid_dtd``, which
+refuses a declaration, an entity or an external reference itself should one ever get past
+the first wall. The zip container is checked by :func:`atlas.tables.check_zip` first.
+openpyxl only writes our exports here.
 """
 
 from __future__ import annotations
@@ -29,8 +29,11 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
-from typing import IO, Any, cast
-from xml.etree.ElementTree import Element, XMLPullParser
+from typing import IO, Any
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedElementTree
 
 from atlas.i18n import _
 from atlas.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, count
@@ -126,23 +129,24 @@ def _open_safe(archive: zipfile.ZipFile, name: str) -> IO[bytes]:
 
 def _elements(archive: zipfile.ZipFile, name: str, wanted: set[str]) -> Iterator[Element]:
     """The closing elements of ``name`` whose local name is in ``wanted``, streamed."""
-    parser: XMLPullParser[Element] = XMLPullParser(events=("end",))
     with _open_safe(archive, name) as part:
-        while True:
-            chunk = part.read(_CHUNK)
-            if not chunk:
-                break
-            parser.feed(chunk)
-            yield from _wanted(parser, wanted)
-        parser.close()
-        yield from _wanted(parser, wanted)
+        for element in _closed(part, name):
+            if _local(element.tag) in wanted:
+                yield element
 
 
-def _wanted(parser: XMLPullParser[Element], wanted: set[str]) -> Iterator[Element]:
-    for event in parser.read_events():
-        element = cast(Element, cast(Any, event)[1])
-        if _local(element.tag) in wanted:
+def _closed(part: IO[bytes], name: str) -> Iterator[Any]:
+    """Every element of an XML part as it closes, streamed by defusedxml's parser.
+
+    Behind :func:`prolog_is_safe` a second wall: the parser itself refuses a document type
+    declaration, an entity declaration and an external reference (``forbid_dtd``), so no
+    entity is ever expanded even if a declaration got past the prolog check.
+    """
+    try:
+        for _event, element in DefusedElementTree.iterparse(part, events=("end",), forbid_dtd=True):
             yield element
+    except DefusedXmlException as err:
+        raise UnsafeXml(name) from err
 
 
 def _rels(archive: zipfile.ZipFile, name: str) -> dict[str, tuple[str, str]]:
@@ -286,86 +290,74 @@ class Workbook:
         next_col = 0
         seen = 0
         ns = ""
-        parser: XMLPullParser[Element] = XMLPullParser(events=("end",))
         with _open_safe(self.archive, part) as stream:
-            while True:
-                chunk = stream.read(_CHUNK)
-                if chunk:
-                    parser.feed(chunk)
-                else:
-                    parser.close()
-                for event in parser.read_events():
-                    element: Any = cast(Any, event)[1]
-                    tag = element.tag
-                    if tag in cell_tags:
-                        if not ns:
-                            ns = tag[:-1]
-                        ref = element.get("r")
-                        if ref:
-                            letters = ref.rstrip("0123456789")
-                            col = columns.get(letters)
-                            if col is None:
-                                col = columns[letters] = _column(letters)
-                        else:
-                            col = next_col
-                        next_col = col + 1
-                        seen += 1
-                        if seen > 2 * MAX_CELLS:
+            for element in _closed(stream, part):
+                tag = element.tag
+                if tag in cell_tags:
+                    if not ns:
+                        ns = tag[:-1]
+                    ref = element.get("r")
+                    if ref:
+                        letters = ref.rstrip("0123456789")
+                        col = columns.get(letters)
+                        if col is None:
+                            col = columns[letters] = _column(letters)
+                    else:
+                        col = next_col
+                    next_col = col + 1
+                    seen += 1
+                    if seen > 2 * MAX_CELLS:
+                        raise XlsxRefused(
+                            _(
+                                "Die Tabelle hat mehr als {n} Zellen. Bitte in kleinere Dateien teilen."
+                            ).format(n=count(2 * MAX_CELLS))
+                        )
+                    kind = element.get("t", "n")
+                    raw = element.findtext(ns + "v")
+                    value: Any = None
+                    try:
+                        if kind == "s":
+                            value = shared[_index(raw, len(shared))] if raw is not None else None
+                        elif kind == "inlineStr":
+                            inline = element.find(ns + "is")
+                            value = _text(inline) if inline is not None else ""
+                        elif kind in ("str", "e"):
+                            value = raw or ""
+                        elif kind == "b":
+                            value = raw == "1"
+                        elif kind == "d" and raw:
+                            value = dt.datetime.fromisoformat(raw.rstrip("Z"))
+                        elif raw:
+                            number = float(raw)
+                            if date_styles and int(element.get("s", "0")) in date_styles:
+                                value = from_excel(number, epoch)
+                            elif number.is_integer() and "." not in raw and "E" not in raw.upper():
+                                value = int(raw)
+                            else:
+                                value = number
+                    except (ValueError, OverflowError, TypeError) as err:
+                        raise XlsxRefused(
+                            _bad_cell(ref or f"{column_letters(col)}{next_row}", kind, raw)
+                        ) from err
+                    if col >= max_columns:
+                        if value is not None and value != "":
                             raise XlsxRefused(
                                 _(
-                                    "Die Tabelle hat mehr als {n} Zellen. Bitte in kleinere Dateien teilen."
-                                ).format(n=count(2 * MAX_CELLS))
+                                    "Die Zelle {ref} liegt hinter Spalte {n}. So breite Tabellen "
+                                    "werden nicht gelesen; bitte die Datei prüfen."
+                                ).format(ref=ref or f"{column_letters(col)}{next_row}", n=count(max_columns))
                             )
-                        kind = element.get("t", "n")
-                        raw = element.findtext(ns + "v")
-                        value: Any = None
-                        try:
-                            if kind == "s":
-                                value = shared[_index(raw, len(shared))] if raw is not None else None
-                            elif kind == "inlineStr":
-                                inline = element.find(ns + "is")
-                                value = _text(inline) if inline is not None else ""
-                            elif kind in ("str", "e"):
-                                value = raw or ""
-                            elif kind == "b":
-                                value = raw == "1"
-                            elif kind == "d" and raw:
-                                value = dt.datetime.fromisoformat(raw.rstrip("Z"))
-                            elif raw:
-                                number = float(raw)
-                                if date_styles and int(element.get("s", "0")) in date_styles:
-                                    value = from_excel(number, epoch)
-                                elif number.is_integer() and "." not in raw and "E" not in raw.upper():
-                                    value = int(raw)
-                                else:
-                                    value = number
-                        except (ValueError, OverflowError, TypeError) as err:
-                            raise XlsxRefused(
-                                _bad_cell(ref or f"{column_letters(col)}{next_row}", kind, raw)
-                            ) from err
-                        if col >= max_columns:
-                            if value is not None and value != "":
-                                raise XlsxRefused(
-                                    _(
-                                        "Die Zelle {ref} liegt hinter Spalte {n}. So breite Tabellen "
-                                        "werden nicht gelesen; bitte die Datei prüfen."
-                                    ).format(
-                                        ref=ref or f"{column_letters(col)}{next_row}", n=count(max_columns)
-                                    )
-                                )
-                        else:
-                            cells[col] = value
-                        element.clear()
-                    elif tag in row_tags:
-                        number_text = element.get("r")
-                        row_number = int(number_text) if number_text else next_row
-                        width = max(cells) + 1 if cells else 0
-                        yield row_number, [cells.get(i) for i in range(width)]
-                        cells = {}
-                        next_row, next_col = row_number + 1, 0
-                        element.clear()
-                if not chunk:
-                    break
+                    else:
+                        cells[col] = value
+                    element.clear()
+                elif tag in row_tags:
+                    number_text = element.get("r")
+                    row_number = int(number_text) if number_text else next_row
+                    width = max(cells) + 1 if cells else 0
+                    yield row_number, [cells.get(i) for i in range(width)]
+                    cells = {}
+                    next_row, next_col = row_number + 1, 0
+                    element.clear()
 
 
 def _index(raw: str, size: int) -> int:

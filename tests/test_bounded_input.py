@@ -367,6 +367,13 @@ def test_vcard_over_the_row_cap_and_with_a_huge_line(tmp_path: Path) -> None:
         b"BEGIN:VCARD\r\nNOTE:a\r\n" + b" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n" * 200_000
     )
     refused(TABLES, "read_table(p)", "gefaltet.vcf", "ist zu lang", p=folded)
+    # vCard 2.1: a quoted-printable value goes on after every soft line break ("=" at the end)
+    soft = tmp_path / "weich.vcf"
+    soft.write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:2.1\r\nNOTE;ENCODING=QUOTED-PRINTABLE:a=\r\n"
+        + b"=C3=BC=C3=BC=C3=BC=C3=BC=C3=BC=C3=BC=C3=BC=C3=BC=C3=BC=C3=BC=\r\n" * 200_000
+    )
+    refused(TABLES, "read_table(p)", "weich.vcf", "ist zu lang", p=soft)
 
 
 # -- Open Referral -------------------------------------------------------------------------

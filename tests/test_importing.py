@@ -208,10 +208,29 @@ def test_xml_entity_bomb_is_refused(tmp_path: Path) -> None:
     path = _xlsx_with(tmp_path / "entities.xlsx", lol)
     with pytest.raises(imp.FileRefused, match="DTD"):
         imp.read_table(path)
-    # Hidden behind a long comment, the DTD is still refused (by defusedxml then).
+    # Hidden behind a long comment, the DTD is still refused (the prolog check reads on).
     hidden = lol.replace(b"<!DOCTYPE", b"<!--" + b"x" * 8000 + b"--><!DOCTYPE", 1)
     path = _xlsx_with(tmp_path / "hidden.xlsx", hidden)
     with pytest.raises(imp.FileRefused):
+        imp.read_table(path)
+
+
+def test_the_xml_parser_refuses_a_dtd_even_past_the_prolog_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second wall: should the prolog check ever miss a declaration, defusedxml's parser
+    (forbid_dtd) refuses it before any entity is expanded."""
+    from atlas import xlsx
+
+    monkeypatch.setattr(xlsx, "prolog_is_safe", lambda part: True)  # the first wall broken
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>'
+    )
+    path = _xlsx_with(tmp_path / "bombe.xlsx", bomb)
+    with pytest.raises(imp.FileRefused, match="DTD"):
         imp.read_table(path)
 
 
@@ -775,6 +794,81 @@ def test_vcard_and_geojson_files_are_read_as_tables(tmp_path: Path) -> None:
     table = imp.read_table(geo)
     assert table.headers == ("name", "postcode", "Breitengrad", "Längengrad")
     assert table.rows == ((1, ("Treff", "01067", "51.47", "6.85")),)
+
+
+#: A vCard 2.1 file as Outlook exports it: quoted-printable values in Windows-1252 and UTF-8,
+#: a soft line break (``=`` at the end of a line) inside a value, bare type parameters, a fax
+#: number, a preferred e-mail after another one, a base64 photo ending in an empty line, and a
+#: second card written in raw Windows-1252 bytes.
+OUTLOOK_VCF = (
+    b"BEGIN:VCARD\r\n"
+    b"VERSION:2.1\r\n"
+    b"N;LANGUAGE=de;CHARSET=Windows-1252;ENCODING=QUOTED-PRINTABLE:M=FCller;J=FCrgen\r\n"
+    b"FN;CHARSET=Windows-1252;ENCODING=QUOTED-PRINTABLE:J=FCrgen M=FCller\r\n"
+    b"ORG;CHARSET=windows-1252;ENCODING=QUOTED-PRINTABLE:Familienzentrum St. J=F6rg;Beratung\r\n"
+    b"TITLE:Sozialarbeiter\r\n"
+    b"TEL;WORK;FAX:0208 123499\r\n"
+    b"TEL;WORK;VOICE:0208 123456\r\n"
+    b"TEL;HOME;VOICE:0208 999\r\n"
+    b"EMAIL;INTERNET:privat@example.org\r\n"
+    b"EMAIL;PREF;INTERNET:juergen.mueller@example.org\r\n"
+    b"NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:Erste Zeile =C3=BCber den Stra=C3=9Fe=\r\n"
+    b"nrand=0D=0AZweite Zeile, weich umbrochen=\r\n"
+    b" und weiter\r\n"
+    b"LABEL;WORK;ENCODING=QUOTED-PRINTABLE:Marktstra=DFe 1=0D=0A46045 Oberhausen\r\n"
+    b"PHOTO;TYPE=JPEG;ENCODING=BASE64:\r\n"
+    b" /9j/4AAQSkZJRgABAQEAYABgAAD/\r\n"
+    b"\r\n"
+    b"END:VCARD\r\n"
+    b"BEGIN:VCARD\r\n"
+    b"VERSION:2.1\r\n"
+    b"N:Sch\xe4fer;Bj\xf6rn\r\n"
+    b"ORG:Caf\xe9 Kompass\r\n"
+    b"TEL;CELL:0170 1\r\n"
+    b"END:VCARD\r\n"
+)
+
+
+def test_outlook_vcard_21_with_quoted_printable_and_charsets(tmp_path: Path) -> None:
+    path = tmp_path / "outlook.vcf"
+    path.write_bytes(OUTLOOK_VCF)
+    table = imp.read_table(path)
+    assert table.rows == (
+        (
+            1,
+            (
+                "Jürgen",
+                "Müller",
+                "Familienzentrum St. Jörg",
+                "Sozialarbeiter",
+                "0208 123456",  # the first voice number; the fax is no phone
+                "juergen.mueller@example.org",  # the preferred address
+                "Erste Zeile über den Straßenrand\nZweite Zeile, weich umbrochen und weiter",
+            ),
+        ),
+        (2, ("Björn", "Schäfer", "Café Kompass", "", "0170 1", "", "")),
+    )
+
+
+def test_vcard_30_and_40(tmp_path: Path) -> None:
+    path = tmp_path / "neu.vcf"
+    path.write_text(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nN:Özdemir;Ayşe;;;\r\nFN:Ayşe Özdemir\r\n"
+        "ORG:Stadtteilbüro Styrum;Netzwerk\r\nTITLE:Koordination\r\n"
+        'TEL;VALUE=uri;TYPE="cell":tel:+49-170-1\r\n'
+        'TEL;VALUE=uri;TYPE="work,voice";PREF=1:tel:+49-208-555\r\n'
+        "EMAIL;TYPE=work:ayse@example.org\r\nNOTE:Zeile\\nzwei\\; drei\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Kai Celik\r\nN:Celik;Kai;;;\r\n"
+        "item1.EMAIL;type=INTERNET:kai@example.org\r\nitem2.EMAIL;type=INTERNET;type=pref:k.celik@example.org\r\n"
+        "TEL;TYPE=WORK,FAX:0208 2\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    table = imp.read_table(path)
+    assert table.rows == (
+        (1, ("Ayşe", "Özdemir", "Stadtteilbüro Styrum", "Koordination", "+49-208-555", "ayse@example.org",
+             "Zeile\nzwei; drei")),
+        (2, ("Kai", "Celik", "", "", "", "k.celik@example.org", "")),
+    )  # fmt: skip
 
 
 def test_csv_bytes_helper_is_what_excel_reads() -> None:

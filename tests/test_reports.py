@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
+from jinja2 import UndefinedError
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from atlas import models as m
 from atlas import reports
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.reporthtml import Logo, Safe, breakable, css_string, esc, fill, join, strip_tags
+from atlas.reporthtml import Logo, Page, breakable, css_string, lines, render, strip_tags
 from atlas.reports import EmptyReportError
 from atlas.reportsvg import Marker, TileSource, _spread, map_svg, trend_svg
 from atlas.text import fold
@@ -54,15 +57,36 @@ def quarter_id(atlas: Atlas, name: str) -> int:
 
 
 # -- the toolkit --------------------------------------------------------------------------------
-def test_escaping_keeps_text_as_text() -> None:
-    assert esc('<b>"Kita" & Co</b>') == "&lt;b&gt;&quot;Kita&quot; &amp; Co&lt;/b&gt;"
-    assert fill("<p>$x</p>", x="<i>") == "<p>&lt;i&gt;</p>"
-    assert fill("<p>$x</p>", x=Safe("<i>ok</i>")) == "<p><i>ok</i></p>"
-    assert join(["<a>", Safe("<br>")]) == "&lt;a&gt;<br>"
-    # adding text to markup escapes the text, on either side
-    assert Safe("<td>") + "<b>" == "<td>&lt;b&gt;"
-    assert "<b>" + Safe("</td>") == "&lt;b&gt;</td>"
-    assert isinstance("x" + Safe("y"), Safe)
+def test_templates_escape_every_value_and_refuse_missing_ones() -> None:
+    page = Page(title='<b>"Kita" & Co</b> {{ 7*7 }} $title', subtitle="", footer="")
+    html = render("document.html.j2", page=page)
+    assert "<title>&lt;b&gt;&#34;Kita&#34; &amp; Co&lt;/b&gt; {{ 7*7 }} $title</title>" in html
+    with pytest.raises(UndefinedError):
+        render("sign_in.html.j2", page=page)  # a missing value is an error, never an empty cell
+    # the helpers that return markup escape their input first
+    assert lines("<a>\nb & c") == "&lt;a&gt;<br>b &amp; c" and isinstance(lines("x"), Markup)
+    assert isinstance(breakable("a@b.de"), Markup)
+
+
+def test_no_template_is_made_from_text_at_run_time() -> None:
+    """Data is only ever a value of a template file: the core never compiles a template from a
+    string (``from_string``, ``jinja2.Template``) and has no ``string.Template`` left."""
+    root = Path(__file__).resolve().parents[1] / "atlas"
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for bad in ("from_string(", "jinja2.Template", "string.Template", "import Template"):
+            assert bad not in source, (path.name, bad)
+    # shipped with the package: an installed copy has its templates
+    with open(root.parent / "pyproject.toml", "rb") as f:
+        package_data = tomllib.load(f)["tool"]["setuptools"]["package-data"]
+    assert "templates/*.html.j2" in package_data["atlas"]
+    assert sorted(p.name for p in (root / "templates").glob("*.html.j2")) == [
+        "contact_list.html.j2",
+        "directory.html.j2",
+        "document.html.j2",
+        "network.html.j2",
+        "sign_in.html.j2",
+    ]
 
 
 def test_css_strings_cannot_leave_the_string_or_the_style_element() -> None:
@@ -116,7 +140,7 @@ def test_contact_list_of_a_round_table_sorted_by_name(demo: Atlas) -> None:
     keys = [tuple(fold(p) for p in name.split(", ")) for name in doc.items]
     assert keys == sorted(keys)
     text = body_text(doc.html)
-    positions = [text.index(esc(name)) for name in doc.items]
+    positions = [text.index(escape(name)) for name in doc.items]
     assert positions == sorted(positions)  # printed in that order
     assert "Runder Tisch Alleinerziehende Alt-Oberhausen" in text
     assert "38 Ansprechpersonen aus 15 Einrichtungen" in text
@@ -182,8 +206,8 @@ def test_names_with_markup_stay_text(demo: Atlas) -> None:
     add_contact(demo, "<b>Fett</b>", 'Ä"ß', inst, function="</td></tr><tr><td>", email="a@b.de")
     doc = reports.contact_list(demo, quarter_id=quarter_id(demo, "Lirich"), group=True, today=TODAY)
     assert "<b>Fett" not in doc.html and "<script>alert" not in doc.html
-    assert "&lt;b&gt;Fett&lt;/b&gt;, Ä&quot;ß" in doc.html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Kita" in doc.html
+    assert "&lt;b&gt;Fett&lt;/b&gt;, Ä&#34;ß" in doc.html  # markupsafe's spelling of the quotes
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Kita" in doc.html
     assert "&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;" in doc.html
     # a quarter name with quotes and markup in the page header (CSS) stays inside its string
     with demo.sessions.begin() as session:
@@ -221,7 +245,7 @@ def test_sign_in_sheet_has_the_expected_people_and_blank_rows(demo: Atlas) -> No
     for contact in named:
         assert contact is not None
         listed = f"{contact.last_name}, {contact.first_name}" if contact.first_name else contact.last_name
-        assert f"<td>{esc(listed)}</td>" in doc.html
+        assert f"<td>{escape(listed)}</td>" in doc.html
     plain = reports.sign_in_sheet(demo, meeting, consent=False, blank_rows=0, today=TODAY)
     assert 'class="box"' not in plain.html
     with pytest.raises(ValidationError):
@@ -453,8 +477,6 @@ def test_logo_in_every_page_header(demo: Atlas) -> None:
 def test_every_report_prints_the_hostile_corpus_as_text(atlas: Atlas) -> None:
     """Names with template syntax (``$title``, ``${x}``, ``{{ 7*7 }}``, ``{0}``), markup and
     scripts are printed letter for letter: data is only ever a value of a constant template."""
-    import html
-
     from tests import hostile
 
     ids = hostile.populate(atlas)
@@ -467,7 +489,7 @@ def test_every_report_prints_the_hostile_corpus_as_text(atlas: Atlas) -> None:
         "directory": reports.directory(atlas, today=day),
         "network": reports.network_report(atlas, start=dt.date(2026, 1, 1), end=day, today=day),
     }
-    escaped = html.escape(hostile.NAME, quote=True)
+    escaped = str(escape(hostile.NAME))
     for kind, doc in documents.items():
         text = body_text(doc.html)
         assert escaped in text, kind
