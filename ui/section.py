@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,9 +25,21 @@ from atlas.schema import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntityS
 from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
 from ui.plain import plain_label
-from ui.table_model import RecordTableModel
+from ui.table_model import BLOCK, RecordTableModel
+from ui.tasks import TaskRunner
 
 ALL_LABEL = "alle"
+BUSY_AFTER_MS = 150  # a search that takes longer says "sucht …" under the list
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One query's answer, made on a worker: the ids in order, the total, the first rows."""
+
+    text: str
+    ids: list[int]
+    total: int
+    rows: dict[int, tuple[str, ...]]
 
 
 class SectionWidget(QWidget):
@@ -33,17 +47,33 @@ class SectionWidget(QWidget):
 
     selectionChanged = Signal(object)  # record id or None
     listChanged = Signal()  # the ids shown changed (search, filter, data)
+    listed = Signal(str)  # a query's ids were applied to the list: its search text
 
-    def __init__(self, atlas: Atlas, spec: EntitySpec, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        atlas: Atlas,
+        spec: EntitySpec,
+        parent: QWidget | None = None,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.atlas = atlas
         self.spec = spec
         self.service = atlas.records[spec.key]
+        # Typed searches run here, off the GUI thread (the window hands in its runner).
+        self.tasks = tasks if tasks is not None else TaskRunner(1, self)
+        self._generation = 0  # bumped by every query; an older query's answer is dropped
+        self._running = False  # a typed search is on the worker
+        self._wanted = False  # another keystroke came while it ran: search again after it
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(60)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self.search_later)
+        self._busy = QTimer(self)
+        self._busy.setSingleShot(True)
+        self._busy.setInterval(BUSY_AFTER_MS)
+        self._busy.timeout.connect(self._show_busy)
         self.search = QLineEdit()
         self.search.setObjectName("search")
         self.search.setClearButtonEnabled(True)
@@ -153,18 +183,82 @@ class SectionWidget(QWidget):
 
     # -- list --------------------------------------------------------------------
     def _schedule_refresh(self) -> None:
+        self._generation += 1  # a newer keystroke: an answer still on its way is out of date
         self._timer.start()
 
     def refresh(self) -> None:
-        """Query the ids again with the current text, filters and order; keep the record selected."""
+        """Query the ids again with the current text, filters and order, now, on the GUI
+        thread; keep the record selected. For code that needs the ids right away (after a
+        save, an undo, a change elsewhere); a typed search goes through ``search_later``."""
         self._timer.stop()
-        keep = self.shown_id()
-        ids = self.service.list_ids(
-            self.search.text(), self.active_filters(), self.model.sort_key, self.model.descending
+        self._generation += 1  # a typed search still on the worker is older: dropped
+        self._wanted = False
+        self._apply(
+            self._query(self.search.text(), self.active_filters(), self.model.sort_key, self.model.descending)
         )
-        self.model.set_ids(ids)
-        total = self.service.count()
-        shown = len(ids)
+
+    def search_later(self) -> None:
+        """Query the ids on the worker; the list keeps its rows until the answer is there.
+
+        One search per section runs at a time: keystrokes while it runs are gathered into
+        one more search after it, with the text then in the box. An answer to an older query
+        (a refresh came in between) is dropped."""
+        self._timer.stop()
+        self._generation += 1
+        if not self._busy.isActive():
+            self._busy.start()
+        if self._running:
+            self._wanted = True
+            return
+        self._running = True
+        generation = self._generation
+        text, filters = self.search.text(), self.active_filters()
+        sort_key, descending = self.model.sort_key, self.model.descending
+        self.tasks.run(
+            lambda: self._query(text, filters, sort_key, descending),
+            lambda listing: self._arrived(generation, listing),
+            lambda error: self._failed(generation, error),
+        )
+
+    def is_searching(self) -> bool:
+        """A typed search waits for its debounce or its answer."""
+        return self._timer.isActive() or self._running
+
+    def _query(
+        self, text: str, filters: dict[FilterKind, Any], sort_key: str | None, descending: bool
+    ) -> Listing:
+        """The list's query (on a worker or the GUI thread): plain data only."""
+        ids = self.service.list_ids(text, filters, sort_key, descending)
+        return Listing(text, ids, self.service.count(), self.service.rows(ids[:BLOCK]))
+
+    def _arrived(self, generation: int, listing: Listing) -> None:
+        if not shiboken6.isValid(self):  # the section went while its search ran
+            return
+        self._running = False
+        if generation == self._generation:
+            self._apply(listing)
+        if self._wanted:
+            self._wanted = False
+            self.search_later()
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._running = False
+        if self._wanted:
+            self._wanted = False
+            self.search_later()
+        elif generation == self._generation:
+            self.refresh()  # the same query on the GUI thread: its error is seen, not lost
+
+    def _show_busy(self) -> None:
+        self.count_label.setText(self.tr("sucht …"))
+
+    def _apply(self, listing: Listing) -> None:
+        self._busy.stop()
+        keep = self.shown_id()
+        self.model.set_ids(listing.ids, listing.rows)
+        total, shown = listing.total, len(listing.ids)
         self.count_label.setText(
             self.tr("{shown} von {total} {what}").format(shown=shown, total=total, what=self.spec.plural)
             if shown != total
@@ -175,6 +269,7 @@ class SectionWidget(QWidget):
         if keep is not None:
             self.select(keep, scroll=False)
         self.listChanged.emit()
+        self.listed.emit(listing.text)
 
     def add_detail_panel(self, panel: QWidget, stretch: int = 1) -> None:
         """Put a panel under the form (attendance of a meeting, status of an actor).

@@ -1,0 +1,123 @@
+"""A list's typed search runs on a worker: the GUI thread never waits for the query."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from atlas.core import Atlas
+from ui.main_window import MainWindow
+
+
+def test_typed_search_runs_off_the_gui_thread_and_drops_older_answers(
+    qtbot, window: MainWindow, atlas: Atlas
+) -> None:  # type: ignore[no-untyped-def]
+    names = ["Kita Sonne", "Kita Mond", "Jugendtreff Nord", "Stadtteilbüro"]
+    created = {n: atlas.institutions.save(None, {"name": n}).id for n in names}
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 4)
+    everyone = section.model.ids()
+
+    # The worker's query for "kit" is held until the test lets it go; any other query runs.
+    service = section.service
+    real = service.list_ids
+    held = threading.Event()
+    release = threading.Event()
+    threads: list[str] = []
+
+    def list_ids(text: str = "", *args: Any, **kwargs: Any) -> list[int]:
+        threads.append(threading.current_thread().name)
+        if text == "kit":
+            held.set()
+            assert release.wait(10)
+        return real(text, *args, **kwargs)
+
+    service.list_ids = list_ids  # type: ignore[method-assign]
+    try:
+        section.search.setFocus()
+        QTest.keyClicks(section.search, "kit")
+        qtbot.waitUntil(held.is_set)
+        assert threading.current_thread().name not in threads  # not the GUI thread
+        # While the query runs the list keeps the previous answer (no flicker), and after
+        # 150 ms the count says that it searches.
+        qtbot.waitUntil(lambda: section.count_label.text() == "sucht …")
+        assert section.model.ids() == everyone
+        assert section.is_searching()
+
+        # Two more letters while "kit" is still held: one more search after it, for "kita m".
+        QTest.keyClicks(section.search, "a m")
+        with qtbot.waitSignal(section.listed, timeout=5000) as listed:
+            release.set()
+        assert listed.args == ["kita m"]  # the answer to "kit" was dropped, never shown
+        assert section.model.ids() == [created["Kita Mond"]]
+        assert section.count_label.text() == "1 von 4 Einrichtungen"
+        assert not section.is_searching()
+    finally:
+        release.set()
+        service.list_ids = real  # type: ignore[method-assign]
+
+
+def test_a_refresh_while_a_search_runs_wins(qtbot, window: MainWindow, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    """Code that needs the ids at once (after a save or undo) refreshes on the GUI thread; a
+    typed search still on the worker is older and its answer is dropped."""
+    for name in ["Kita Sonne", "Kita Mond", "Jugendtreff Nord"]:
+        atlas.institutions.save(None, {"name": name})
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    service = section.service
+    real = service.list_ids
+    held = threading.Event()
+    release = threading.Event()
+
+    def list_ids(text: str = "", *args: Any, **kwargs: Any) -> list[int]:
+        if text == "jugend" and threading.current_thread() is not threading.main_thread():
+            held.set()
+            assert release.wait(10)
+        return real(text, *args, **kwargs)
+
+    service.list_ids = list_ids  # type: ignore[method-assign]
+    try:
+        section.search.setText("jugend")
+        qtbot.waitUntil(held.is_set)
+        section.search.blockSignals(True)
+        section.search.setText("kita")  # as a restore of the box would, without typing
+        section.search.blockSignals(False)
+        section.refresh()
+        assert len(section.model.ids()) == 2
+        release.set()
+        qtbot.waitUntil(lambda: not section.is_searching())
+        assert len(section.model.ids()) == 2  # the held "jugend" answer came and was dropped
+        assert section.count_label.text() == "2 von 3 Einrichtungen"
+    finally:
+        release.set()
+        service.list_ids = real  # type: ignore[method-assign]
+
+
+def test_the_selection_and_the_map_filter_follow_a_typed_search(
+    qtbot, window: MainWindow, atlas: Atlas
+) -> None:  # type: ignore[no-untyped-def]
+    ids = {
+        n: atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]
+    }
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    section.select(ids["Kita Mond"])
+    assert section.shown_id() == ids["Kita Mond"]
+    changed: list[list[int]] = []
+    section.listChanged.connect(lambda: changed.append(section.model.ids()))
+    section.search.setFocus()
+    with qtbot.waitSignal(section.listed, check_params_cb=lambda text: text == "kita", timeout=5000):
+        QTest.keyClicks(section.search, "kita")
+    assert sorted(section.model.ids()) == sorted([ids["Kita Sonne"], ids["Kita Mond"]])
+    assert changed[-1] == section.model.ids()  # what the map pane hears
+    assert section.current_id() == ids["Kita Mond"]  # the record stays selected
+    assert section.shown_id() == ids["Kita Mond"]
+    with qtbot.waitSignal(section.listed, check_params_cb=lambda text: text == "kit", timeout=5000):
+        QTest.keyClick(section.search, Qt.Key.Key_Backspace)
+    assert section.count_label.text() == "2 von 3 Einrichtungen"
