@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -24,19 +23,19 @@ def test_typed_search_runs_off_the_gui_thread_and_drops_older_answers(
 
     # The worker's query for "kit" is held until the test lets it go; any other query runs.
     service = section.service
-    real = service.list_ids
+    real = service.matching_ids
     held = threading.Event()
     release = threading.Event()
     threads: list[str] = []
 
-    def list_ids(text: str = "", *args: Any, **kwargs: Any) -> list[int]:
+    def matching_ids(text: str) -> set[int] | None:
         threads.append(threading.current_thread().name)
         if text == "kit":
             held.set()
             assert release.wait(10)
-        return real(text, *args, **kwargs)
+        return real(text)
 
-    service.list_ids = list_ids  # type: ignore[method-assign]
+    service.matching_ids = matching_ids  # type: ignore[method-assign]
     try:
         section.search.setFocus()
         QTest.keyClicks(section.search, "kit")
@@ -58,7 +57,7 @@ def test_typed_search_runs_off_the_gui_thread_and_drops_older_answers(
         assert not section.is_searching()
     finally:
         release.set()
-        service.list_ids = real  # type: ignore[method-assign]
+        service.matching_ids = real  # type: ignore[method-assign]
 
 
 def test_a_refresh_while_a_search_runs_wins(qtbot, window: MainWindow, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
@@ -70,17 +69,17 @@ def test_a_refresh_while_a_search_runs_wins(qtbot, window: MainWindow, atlas: At
     section = window.section("institution")
     qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
     service = section.service
-    real = service.list_ids
+    real = service.matching_ids
     held = threading.Event()
     release = threading.Event()
 
-    def list_ids(text: str = "", *args: Any, **kwargs: Any) -> list[int]:
+    def matching_ids(text: str) -> set[int] | None:
         if text == "jugend" and threading.current_thread() is not threading.main_thread():
             held.set()
             assert release.wait(10)
-        return real(text, *args, **kwargs)
+        return real(text)
 
-    service.list_ids = list_ids  # type: ignore[method-assign]
+    service.matching_ids = matching_ids  # type: ignore[method-assign]
     try:
         section.search.setText("jugend")
         qtbot.waitUntil(held.is_set)
@@ -95,7 +94,7 @@ def test_a_refresh_while_a_search_runs_wins(qtbot, window: MainWindow, atlas: At
         assert section.count_label.text() == "2 von 3 Einrichtungen"
     finally:
         release.set()
-        service.list_ids = real  # type: ignore[method-assign]
+        service.matching_ids = real  # type: ignore[method-assign]
 
 
 def test_the_selection_and_the_map_filter_follow_a_typed_search(
@@ -121,3 +120,30 @@ def test_the_selection_and_the_map_filter_follow_a_typed_search(
     with qtbot.waitSignal(section.listed, check_params_cb=lambda text: text == "kit", timeout=5000):
         QTest.keyClick(section.search, Qt.Key.Key_Backspace)
     assert section.count_label.text() == "2 von 3 Einrichtungen"
+
+
+def test_short_words_are_matched_in_the_whole_list_and_a_change_is_seen(
+    qtbot, window: MainWindow, atlas: Atlas
+) -> None:  # type: ignore[no-untyped-def]
+    """A query of short words keeps the matching ids of the whole list (kept from the last
+    refresh) in its order; a record saved meanwhile is found by the next keystroke."""
+    for name in ["Kita Sonne", "Kita Mond", "Jugendtreff Nord", "Stadtteilbüro"]:
+        atlas.institutions.save(None, {"name": name})
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 4)
+    section.search.setFocus()
+    with qtbot.waitSignal(section.listed, check_params_cb=lambda text: text == "k", timeout=5000):
+        QTest.keyClicks(section.search, "k")
+    assert section.model.ids() == atlas.institutions.list_ids("k")
+    assert len(section.model.ids()) == 2
+    kiosk = atlas.institutions.save(None, {"name": "Kiosk am Markt"}).id  # the window hears it
+    qtbot.waitUntil(lambda: kiosk in section.model.ids())
+    with qtbot.waitSignal(section.listed, check_params_cb=lambda text: text == "ki", timeout=5000):
+        QTest.keyClicks(section.search, "i")
+    assert section.model.ids() == atlas.institutions.list_ids("ki")
+    assert kiosk in section.model.ids() and len(section.model.ids()) == 3
+    with qtbot.waitSignal(section.listed, check_params_cb=lambda text: text == "ki m", timeout=5000):
+        QTest.keyClicks(section.search, " m")
+    assert sorted(section.model.ids()) == sorted(atlas.institutions.list_ids("ki m"))
+    assert section.count_label.text() == "2 von 5 Einrichtungen"
