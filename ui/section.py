@@ -113,7 +113,7 @@ class SectionWidget(QWidget):
         for kind in spec.filters:
             combo = filter_combo(FILTER_LABELS[kind], flow)
             combo.setObjectName(f"filter_{kind.value}")
-            combo.currentIndexChanged.connect(self.refresh)
+            combo.currentIndexChanged.connect(self.search_later)  # on the worker, as typing
             self.filters[kind] = combo
         self._fill_filters()
 
@@ -169,7 +169,7 @@ class SectionWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
-        self.model.sortChanged.connect(self.refresh)
+        self.model.sortChanged.connect(self.search_later)
 
         self.refresh()
 

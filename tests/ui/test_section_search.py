@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from atlas.core import Atlas
+from atlas.schema import FilterKind
 from ui.main_window import MainWindow
 
 
@@ -147,3 +148,31 @@ def test_short_words_are_matched_in_the_whole_list_and_a_change_is_seen(
         QTest.keyClicks(section.search, " m")
     assert sorted(section.model.ids()) == sorted(atlas.institutions.list_ids("ki m"))
     assert section.count_label.text() == "2 von 5 Einrichtungen"
+
+
+def test_a_filter_and_a_sort_are_queried_on_the_worker(qtbot, window: MainWindow, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    north = atlas.quarters.save(None, {"name": "Lirich"})
+    sonne = atlas.institutions.save(None, {"name": "Kita Sonne", "quarter_id": north.id}).id
+    mond = atlas.institutions.save(None, {"name": "Kita Mond", "quarter_id": north.id}).id
+    atlas.institutions.save(None, {"name": "Jugendtreff"})
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    before = section.model.ids()
+    combo = section.filters[FilterKind.QUARTER]
+    with qtbot.waitSignal(section.listed, timeout=5000):
+        combo.setCurrentIndex(combo.findData(north.id))
+        assert section.model.ids() == before  # nothing queried on the GUI thread
+        assert section.is_searching()
+    assert section.model.ids() == [mond, sonne]
+    assert section.count_label.text() == "2 von 3 Einrichtungen"
+    # A click on the name column's header sorts the other way round, also on the worker.
+    header = section.table.horizontalHeader()
+    with qtbot.waitSignal(section.listed, timeout=5000):
+        QTest.mouseClick(
+            header.viewport(),
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(header.sectionViewportPosition(0) + 20, header.height() // 2),
+        )
+        assert section.model.ids() == [mond, sonne]
+    assert section.model.ids() == [sonne, mond]
