@@ -9,7 +9,8 @@ stall: the time the window could not paint or take a key. Measured while
   person types; the last word selected, so the first letter replaces it), with the list
   shown;
 - switching sections (institutions → offers → contacts → actors → institutions);
-- setting and clearing a filter of the institutions list (the map pane follows).
+- setting and clearing a filter of the contacts list (consent) and of the institutions
+  list (quarter; the map pane follows).
 
 Per keystroke: the latency from the key to the list showing the ids of that text or a
 later one (debounce included; "query" is that less the 60 ms debounce).
@@ -247,6 +248,17 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  key {text!r}: {(after[0] - t) * 1000:.0f} ms")
     section.search.clear()
     section.refresh()
+    wait(500)
+
+    # -- filtering the contacts by consent, and cleared -------------------------------------
+    consent = section.filters[FilterKind.CONSENT]
+    consent_stalls = []
+    for value in ("erteilt", None):
+        beat.start()
+        consent.setCurrentIndex(max(consent.findData(value), 0))
+        wait(1500)
+        beat.stop()
+        consent_stalls.append(beat.worst())
 
     # -- filtering the institutions (the map pane follows) --------------------------------------
     window.show_section(0)
@@ -277,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  longest GUI stall while typing: {max(typing_stalls):.0f} ms "
         f"(per word: {', '.join(f'{s:.0f}' for s in typing_stalls)}; {over_50} of {beats} beats late > 50 ms)"
     )
+    print(f"filter of the contacts by consent, and cleared: longest stall {max(consent_stalls):.0f} ms")
     print(f"filter of the institutions by quarter, and cleared: longest stall {max(filter_stalls):.0f} ms")
     window.close()
     result.engine.dispose()
