@@ -270,7 +270,8 @@ class SectionWidget(QWidget):
         """The list's query (on a worker or the GUI thread): plain data only.
 
         Without search text, the whole list (kept as ``Listing.base``); with it, the ids
-        of the whole list that match, in its order (the same ids ``list_ids`` gives)."""
+        of the whole list that match, in its order: the ids ``list_ids(text)`` gives, and
+        records that sort alike keep their order in the whole list while one types."""
         filters = {FilterKind(k): v for k, v in key[0]}
         sort_key, descending = key[1], key[2]
         terms = search.memory_terms(text)
