@@ -236,6 +236,19 @@ class RecordService:
             pairs.sort(key=lambda p: p[1] is None or p[1] == "")
         return [p[0] for p in pairs]
 
+    def matching_ids(self, text: str) -> set[int] | None:
+        """The ids matching the search text, unordered (None: no words, everything)."""
+        matches = search.matching(self.spec.key, text)
+        if matches is None:
+            return None
+        with self._sessions() as session:
+            return {int(i) for i in session.scalars(matches)}
+
+    def search_bodies(self) -> dict[int, str]:
+        """Every record's search index text, by id (see ``search.short_words``)."""
+        with self._sessions() as session:
+            return search.bodies(session.connection(), self.spec.key)
+
     def rows(self, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
         """Display values of the list columns, by id."""
         out: dict[int, tuple[str, ...]] = {}

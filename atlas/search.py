@@ -340,6 +340,60 @@ def _index_can_answer(word: str) -> bool:
     return len(word) >= 3 and not any(c in word for c in "%_\\")
 
 
+def short_words(query: str) -> list[str] | None:
+    """The folded words of a query too short for the trigram index ("a", "s m"), or None
+    when a word is long enough for the index (or there is no word).
+
+    Such a query makes SQLite read every index row (hundreds of ms at 50,000 contacts):
+    a list that holds the index texts in memory (:func:`bodies`) answers it with
+    :func:`keep_matching` instead."""
+    words = _words(query)
+    if not words or any(_index_can_answer(word) for word, _alt in words):
+        return None
+    return [word for word, _alt in words]
+
+
+Term = tuple[str, str | None]
+
+
+def memory_terms(query: str) -> list[Term]:
+    """Each word of a query as :func:`matching` asks for it: the folded word, and the other
+    spelling where ``matching`` accepts that too (else None). Every word must occur."""
+    return [
+        (word, alt if alt is not None and _index_can_answer(word) and _index_can_answer(alt) else None)
+        for word, alt in _words(query)
+    ]
+
+
+def body_matches(terms: Sequence[Term], body: str) -> bool:
+    """Whether one index text matches, as ``matching`` decides it: each word is a
+    ``LIKE '%word%'`` on the folded text (lower case both, so ASCII case-insensitivity
+    changes nothing), a word with two spellings either of them."""
+    return all(word in body or (alt is not None and alt in body) for word, alt in terms)
+
+
+def keep_matching(terms: Sequence[Term], ids: Sequence[int], texts: Sequence[str]) -> list[int]:
+    """The ids (in their order) whose index text (``texts``, in the same order) matches,
+    as :func:`body_matches` decides: a loop per word, 50,000 texts in a few milliseconds."""
+    if len(ids) != len(texts):
+        raise ValueError("one text per id")
+    if not terms:
+        return list(ids)
+    (word, alt), rest = terms[0], terms[1:]
+    if alt is None:
+        pairs = [(i, t) for i, t in zip(ids, texts, strict=True) if word in t]
+    else:
+        pairs = [(i, t) for i, t in zip(ids, texts, strict=True) if word in t or alt in t]
+    for word, alt in rest:
+        pairs = [p for p in pairs if word in p[1] or (alt is not None and alt in p[1])]
+    return [p[0] for p in pairs]
+
+
+def bodies(conn: Connection, kind: str) -> dict[int, str]:
+    """The index text of every record of ``kind``, by record id."""
+    return {int(ref): body for ref, body in conn.execute(text(f"SELECT ref_id, body FROM {TABLES[kind]}"))}
+
+
 def matching(kind: str, query: str) -> Select[Any] | None:
     """A sub-select of the ids of ``kind`` matching ``query``, or None for 'everything'."""
     words = _words(query)

@@ -340,3 +340,57 @@ def test_an_index_written_with_older_folding_is_rebuilt_on_open(
     monkeypatch.setattr(search, "rebuild", calls.append)
     open_database(db_path).engine.dispose()
     assert calls == []
+
+
+@pytest.mark.parametrize("kind", ["institution", "offer", "contact", "actor", "meeting"])
+def test_queries_in_memory_match_what_the_index_finds(demo: Atlas, kind: str) -> None:
+    """A long list answers typed queries from the index texts in memory (no scan of the
+    index per keystroke); every query finds exactly the records ``matching`` finds."""
+    service = demo.records[kind]
+    bodies = service.search_bodies()
+    assert set(bodies) == set(service.list_ids())
+    ids = list(bodies)
+    texts = [bodies[i] for i in ids]
+    short = [
+        "a",
+        "e",
+        "s",
+        "ä",
+        "ö",
+        "ß",
+        "z",
+        "4",
+        "0",
+        "%",
+        "_",
+        "\\",
+        "st",
+        "ar",
+        "oe",
+        "a s",
+        "e n",
+        "k ö",
+        "a_b",
+        "50%",
+        "ob",
+    ]
+    long = [
+        "ärzte",
+        "aerzte",
+        "strasse",
+        "STRASSE",
+        "beratung allein",
+        "kita so",
+        "öztürk",
+        "ÄRZ",
+    ]
+    long += ["familienzentrum", "0208/123", "müller", "mueller", "straße", "büro"]
+    for query in short + long:
+        terms = search.memory_terms(query)
+        found = {i for i, body in bodies.items() if search.body_matches(terms, body)}
+        assert found == service.matching_ids(query), (kind, query)
+        assert found == set(service.list_ids(query)), (kind, query)
+        assert search.keep_matching(terms, ids, texts) == [i for i in ids if i in found]
+        assert (search.short_words(query) is not None) == (query in short), query
+    assert search.short_words("a kita") is None
+    assert search.short_words("  ") is None and search.memory_terms("  ") == []

@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
         self.open_record("institution", institution_id)
 
     def _make_section(self, key: str) -> SectionWidget:
-        section = SectionWidget(self.atlas, ENTITIES[key])
+        section = SectionWidget(self.atlas, ENTITIES[key], tasks=self.tasks)
         section.setObjectName(f"section_{key}")
         if key == "meeting":
             panel: MeetingPanel | ActorPanel | AgreementPanel = MeetingPanel(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from atlas import search
 from atlas.core import Atlas
 from atlas.errors import NotFoundError
 from atlas.models import Vocabulary
@@ -23,9 +27,45 @@ from atlas.schema import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntityS
 from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
 from ui.plain import plain_label
-from ui.table_model import RecordTableModel
+from ui.table_model import BLOCK, RecordTableModel
+from ui.tasks import TaskRunner
 
 ALL_LABEL = "alle"
+BUSY_AFTER_MS = 150  # a search that takes longer says "sucht …" under the list
+PREFETCH_FROM = 2000  # a list this long fetches its index texts before the first keystroke
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One query's answer, made on a worker: the ids in order, the total, the first rows."""
+
+    text: str
+    ids: list[int]
+    total: int
+    rows: dict[int, tuple[str, ...]]
+    base: Everything | None = None  # the unsearched list it was cut from
+
+
+class Everything:
+    """The list without search text, in order (for these filters and this sort), from which
+    a typed search keeps the matching ids: a keystroke then costs one lookup in the index,
+    not fetching and sorting 50,000 rows again. Dropped by every ``refresh()`` (a save, an
+    undo, a change elsewhere) and a new filter or sort. The index texts are fetched on the
+    worker the first time a query of only short words needs them."""
+
+    def __init__(self, key: tuple[Any, ...], ids: list[int]) -> None:
+        self.key = key
+        self.ids = ids
+        self.bodies: dict[int, str] | None = None
+        self.prefetching = False
+        self._texts: list[str] | None = None  # the bodies in the order of ``ids``
+
+    def keep(self, terms: list[search.Term]) -> list[int]:
+        """The ids whose index text matches (``search.keep_matching``), in list order."""
+        assert self.bodies is not None
+        if self._texts is None:
+            self._texts = [self.bodies.get(i, "") for i in self.ids]
+        return search.keep_matching(terms, self.ids, self._texts)
 
 
 class SectionWidget(QWidget):
@@ -33,17 +73,35 @@ class SectionWidget(QWidget):
 
     selectionChanged = Signal(object)  # record id or None
     listChanged = Signal()  # the ids shown changed (search, filter, data)
+    listed = Signal(str)  # a query's ids were applied to the list: its search text
 
-    def __init__(self, atlas: Atlas, spec: EntitySpec, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        atlas: Atlas,
+        spec: EntitySpec,
+        parent: QWidget | None = None,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.atlas = atlas
         self.spec = spec
         self.service = atlas.records[spec.key]
+        # Typed searches run here, off the GUI thread (the window hands in its runner).
+        self.tasks = tasks if tasks is not None else TaskRunner(1, self)
+        self._generation = 0  # bumped by every query; an older query's answer is dropped
+        self._running = False  # a typed search is on the worker
+        self._wanted = False  # another keystroke came while it ran: search again after it
+        self._everything: Everything | None = None  # the list without search text
+        self._epoch = 0  # bumped when the data may have changed: older wholes are not kept
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(60)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self.search_later)
+        self._busy = QTimer(self)
+        self._busy.setSingleShot(True)
+        self._busy.setInterval(BUSY_AFTER_MS)
+        self._busy.timeout.connect(self._show_busy)
         self.search = QLineEdit()
         self.search.setObjectName("search")
         self.search.setClearButtonEnabled(True)
@@ -55,7 +113,7 @@ class SectionWidget(QWidget):
         for kind in spec.filters:
             combo = filter_combo(FILTER_LABELS[kind], flow)
             combo.setObjectName(f"filter_{kind.value}")
-            combo.currentIndexChanged.connect(self.refresh)
+            combo.currentIndexChanged.connect(self.search_later)  # on the worker, as typing
             self.filters[kind] = combo
         self._fill_filters()
 
@@ -111,7 +169,7 @@ class SectionWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
-        self.model.sortChanged.connect(self.refresh)
+        self.model.sortChanged.connect(self.search_later)
 
         self.refresh()
 
@@ -153,18 +211,138 @@ class SectionWidget(QWidget):
 
     # -- list --------------------------------------------------------------------
     def _schedule_refresh(self) -> None:
+        self._generation += 1  # a newer keystroke: an answer still on its way is out of date
         self._timer.start()
 
     def refresh(self) -> None:
-        """Query the ids again with the current text, filters and order; keep the record selected."""
+        """Query the ids again with the current text, filters and order, now, on the GUI
+        thread; keep the record selected. For code that needs the ids right away (after a
+        save, an undo, a change elsewhere); a typed search goes through ``search_later``."""
         self._timer.stop()
-        keep = self.shown_id()
-        ids = self.service.list_ids(
-            self.search.text(), self.active_filters(), self.model.sort_key, self.model.descending
+        self._generation += 1  # a typed search still on the worker is older: dropped
+        self._wanted = False
+        self._everything = None  # the data may have changed
+        self._epoch += 1
+        text, key = self.search.text(), self._list_key()
+        listing = self._query(text, key, None)
+        if listing.base is not None:
+            self._everything = listing.base
+        self._apply(listing)
+
+    def search_later(self) -> None:
+        """Query the ids on the worker; the list keeps its rows until the answer is there.
+
+        One search per section runs at a time: keystrokes while it runs are gathered into
+        one more search after it, with the text then in the box. An answer to an older query
+        (a refresh or another keystroke came in between) is dropped."""
+        self._timer.stop()
+        self._generation += 1
+        if not self._busy.isActive():
+            self._busy.start()
+        if self._running:
+            self._wanted = True
+            return
+        self._running = True
+        generation, epoch = self._generation, self._epoch
+        text, key = self.search.text(), self._list_key()
+        everything = (
+            self._everything if self._everything is not None and self._everything.key == key else None
         )
-        self.model.set_ids(ids)
-        total = self.service.count()
-        shown = len(ids)
+        self.tasks.run(
+            lambda: self._query(text, key, everything),
+            lambda listing: self._arrived(generation, epoch, listing),
+            lambda error: self._failed(generation, error),
+        )
+
+    def is_searching(self) -> bool:
+        """A typed search waits for its debounce or its answer."""
+        return self._timer.isActive() or self._running
+
+    def _list_key(self) -> tuple[Any, ...]:
+        filters = self.active_filters()
+        return (
+            tuple(sorted((k.value, v) for k, v in filters.items())),
+            self.model.sort_key,
+            self.model.descending,
+        )
+
+    def _query(self, text: str, key: tuple[Any, ...], everything: Everything | None) -> Listing:
+        """The list's query (on a worker or the GUI thread): plain data only.
+
+        Without search text, the whole list (kept as ``Listing.base``); with it, the ids
+        of the whole list that match, in its order: the ids ``list_ids(text)`` gives, and
+        records that sort alike keep their order in the whole list while one types."""
+        filters = {FilterKind(k): v for k, v in key[0]}
+        sort_key, descending = key[1], key[2]
+        terms = search.memory_terms(text)
+        if not terms or (everything is None and search.short_words(text) is None):
+            # no words: the whole list; long words without the whole list: the index alone
+            ids = self.service.list_ids(text, filters, sort_key, descending)
+            base = Everything(key, ids) if not terms else None
+        else:
+            base = everything or Everything(key, self.service.list_ids("", filters, sort_key, descending))
+            if search.short_words(text) is not None:  # the index cannot answer them: in memory
+                if base.bodies is None:
+                    base.bodies = self.service.search_bodies()
+                ids = base.keep(terms)
+            else:
+                matches = self.service.matching_ids(text) or set()
+                ids = [i for i in base.ids if i in matches]
+        return Listing(text, ids, self.service.count(), self.service.rows(ids[:BLOCK]), base)
+
+    def _arrived(self, generation: int, epoch: int, listing: Listing) -> None:
+        if not shiboken6.isValid(self):  # the section went while its search ran
+            return
+        self._running = False
+        if epoch == self._epoch and listing.base is not None:
+            self._everything = listing.base
+        if generation == self._generation:
+            self._apply(listing)
+        if self._wanted:
+            self._wanted = False
+            self.search_later()
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._running = False
+        if self._wanted:
+            self._wanted = False
+            self.search_later()
+        elif generation == self._generation:
+            self.refresh()  # the same query on the GUI thread: its error is seen, not lost
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._prefetch_bodies()
+
+    def _prefetch_bodies(self) -> None:
+        """Fetch the index texts of a long list on the worker while the person looks at it,
+        so the first short word typed does not wait for them."""
+        everything = self._everything
+        if everything is None or everything.bodies is not None or len(everything.ids) < PREFETCH_FROM:
+            return
+        if not self.isVisible() or everything.prefetching:
+            return
+        everything.prefetching = True
+
+        def fetch() -> dict[int, str]:
+            return everything.bodies if everything.bodies is not None else self.service.search_bodies()
+
+        def done(bodies: dict[int, str]) -> None:
+            if everything.bodies is None:
+                everything.bodies = bodies
+
+        self.tasks.run(fetch, done, lambda _error: None)  # a failed prefetch: fetched when needed
+
+    def _show_busy(self) -> None:
+        self.count_label.setText(self.tr("sucht …"))
+
+    def _apply(self, listing: Listing) -> None:
+        self._busy.stop()
+        keep = self.shown_id()
+        self.model.set_ids(listing.ids, listing.rows)
+        total, shown = listing.total, len(listing.ids)
         self.count_label.setText(
             self.tr("{shown} von {total} {what}").format(shown=shown, total=total, what=self.spec.plural)
             if shown != total
@@ -175,6 +353,8 @@ class SectionWidget(QWidget):
         if keep is not None:
             self.select(keep, scroll=False)
         self.listChanged.emit()
+        self.listed.emit(listing.text)
+        self._prefetch_bodies()
 
     def add_detail_panel(self, panel: QWidget, stretch: int = 1) -> None:
         """Put a panel under the form (attendance of a meeting, status of an actor).

@@ -26,10 +26,11 @@ class RecordTableModel(QAbstractTableModel):
         self.descending = False
 
     # -- content ---------------------------------------------------------------
-    def set_ids(self, ids: list[int]) -> None:
+    def set_ids(self, ids: list[int], rows: dict[int, tuple[str, ...]] | None = None) -> None:
+        """Show these ids; ``rows`` are display rows already fetched (the first screenful)."""
         self.beginResetModel()
         self._ids = ids
-        self._rows = {}
+        self._rows = dict(rows or {})
         self.endResetModel()
 
     def ids(self) -> list[int]:

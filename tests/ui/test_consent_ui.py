@@ -59,7 +59,8 @@ def test_the_contact_form_records_consent_with_defaults(qtbot, window: MainWindo
     )  # fmt: skip
     # the list shows it and filters by it
     combo = section.filters[FilterKind.CONSENT]
-    combo.setCurrentIndex(combo.findData("erteilt"))
+    with qtbot.waitSignal(section.listed, timeout=5000):  # the list is queried on the worker
+        combo.setCurrentIndex(combo.findData("erteilt"))
     assert section.model.ids() == [form.record.id]
     assert section.model.data(section.model.index(0, 5)) == "erteilt"
     window.grab().save("/tmp/consent_form.png")

@@ -61,15 +61,31 @@ def test_create_find_edit_delete_undo_an_institution(
     assert atlas.institutions.get(created).values["quarter_id"] == quarter.id
 
     # find: umlaut- and case-folding search through the search field
-    type_text(section.search, "ärzte")
-    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
+    # (each step waits for its own query's answer: the list's count alone could already be
+    # right before the search ran)
+    other = atlas.institutions.save(None, {"name": "Jugendtreff Nord"}).id
+    qtbot.waitUntil(lambda: section.model.rowCount() == 2)
+
+    def listed(text: str):  # type: ignore[no-untyped-def]
+        return qtbot.waitSignal(section.listed, check_params_cb=lambda t: t == text, timeout=5000)
+
+    with listed("ärzte"):
+        type_text(section.search, "ärzte")
+    assert section.model.ids() == [created]
+    with listed(""):
+        section.search.clear()
+    assert sorted(section.model.ids()) == sorted([created, other])
+    with listed("STRASSE"):
+        qtbot.keyClicks(section.search, "STRASSE")
+    assert section.model.ids() == [created]
     section.search.clear()
-    qtbot.keyClicks(section.search, "STRASSE")
-    qtbot.waitUntil(lambda: section.model.ids() == [created])
-    section.search.clear()
-    qtbot.keyClicks(section.search, "gibt es nicht")
-    qtbot.waitUntil(lambda: section.model.rowCount() == 0)
-    section.search.clear()
+    with listed("gibt es nicht"):
+        qtbot.keyClicks(section.search, "gibt es nicht")
+    assert section.model.rowCount() == 0
+    with listed(""):
+        section.search.clear()
+    assert section.model.rowCount() == 2
+    atlas.institutions.delete(other)
     qtbot.waitUntil(lambda: section.model.rowCount() == 1)
 
     # edit

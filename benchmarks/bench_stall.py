@@ -1,0 +1,301 @@
+"""How long the GUI thread stalls, and how fast a typed search shows its answer.
+
+A 10 ms heartbeat QTimer runs on the GUI thread of the real main window (1366×768,
+offscreen) on the synthetic database of bench_search.py (10,000 institutions, 20,000
+offers, 50,000 contacts). The longest gap between two beats, less 10 ms, is the longest
+stall: the time the window could not paint or take a key. Measured while
+
+- typing words letter by letter into the contacts search (a key every 150 ms, as a
+  person types; the last word selected, so the first letter replaces it), with the list
+  shown;
+- switching sections (institutions → offers → contacts → actors → institutions);
+- setting and clearing a filter of the contacts list (consent) and of the institutions
+  list (quarter; the map pane follows).
+
+Per keystroke: the latency from the key to the list showing the ids of that text or a
+later one (debounce included; "query" is that less the 60 ms debounce).
+
+    python benchmarks/bench_stall.py [--code DIR] [--rebuild] [--cadence MS]
+
+``--code DIR`` runs another checkout's program (e.g. an export of main) on the same
+database, for a before/after in one sitting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+HERE = Path(__file__).resolve().parent
+
+
+def _code_root(argv: list[str]) -> Path:
+    if "--code" in argv:
+        return Path(argv[argv.index("--code") + 1]).resolve()
+    return HERE.parent
+
+
+ROOT = _code_root(sys.argv)
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from PySide6 import QtWebEngineWidgets  # noqa: E402,F401
+from PySide6.QtCore import QEvent, QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QKeyEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+OUT = HERE / "out"
+DB = OUT / "synth-10k.sqlite"
+WORDS = ["brinkmann", "öztürk", "schmidt", "strasse", "46049", "anna"]
+DEBOUNCE_MS = 60
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+class Heartbeat:
+    """Beats every 10 ms on the GUI thread; ``worst()`` is the longest gap less 10 ms."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._beat)
+        self.gaps: list[float] = []
+        self._last = 0.0
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self._last) * 1000 - 10)
+        self._last = now
+
+    def start(self) -> None:
+        self.gaps = []
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self._beat()
+
+    def worst(self) -> float:
+        return max(self.gaps, default=0.0)
+
+    def over(self, ms: float) -> int:
+        return sum(1 for g in self.gaps if g > ms)
+
+
+def run_steps(
+    steps: list[tuple[float, Callable[[], None]]], settle: Callable[[], bool], limit_s: float = 120
+) -> None:
+    """Run each step at its time (ms from now) from the event loop, then until ``settle()``."""
+    loop = QEventLoop()
+    start = time.perf_counter()
+    for at, step in steps:
+        QTimer.singleShot(int(at), step)
+    end = steps[-1][0] if steps else 0
+
+    def check() -> None:
+        elapsed = (time.perf_counter() - start) * 1000
+        if (elapsed > end + 50 and settle()) or elapsed > limit_s * 1000:
+            loop.quit()
+        else:
+            QTimer.singleShot(20, check)
+
+    QTimer.singleShot(int(end) + 50, check)
+    loop.exec()
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--code", help="the checkout whose program is measured (default: this one)")
+    parser.add_argument("--rebuild", action="store_true", help="build the synthetic database again")
+    parser.add_argument("--cadence", type=int, default=150, help="ms between two keys")
+    args = parser.parse_args(argv)
+
+    from atlas.core import Atlas
+    from atlas.schema import FilterKind
+    from db.engine import make_sessions
+    from db.migrate import open_database
+    from ui.main_window import MainWindow
+
+    if args.rebuild or not DB.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(HERE / "synth.py"), str(DB)], check=True)
+
+    app = QApplication.instance() or QApplication([])
+    result = open_database(DB, full_check=False)
+    atlas = Atlas(make_sessions(result.engine))
+    settings_dir = tempfile.mkdtemp(prefix="bench-stall-")
+    settings = QSettings(str(Path(settings_dir) / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("geocoder/url", "http://127.0.0.1:9")
+    settings.setValue("map/base", "none")
+    window = MainWindow(atlas, DB.name, settings)
+    window.resize(1366, 768)
+    window.show()
+    wait(1500)  # the window and its map pane settle
+    beat = Heartbeat()
+    import ui.section
+
+    print(f"code: {Path(ui.section.__file__).parent.parent}")
+    print(f"database: {atlas.institutions.count()} institutions, {atlas.contacts.count()} contacts")
+
+    # -- switching sections --------------------------------------------------------------
+    switches: list[tuple[str, float]] = []
+    for index in (1, 2, 3, 0, 2):
+        beat.start()
+        window.show_section(index)
+        wait(800)
+        beat.stop()
+        label = window.nav.item(index).text()
+        switches.append((label, beat.worst()))
+
+    # -- typing into the contacts search -------------------------------------------------------
+    window.show_section(2)
+    wait(500)
+    section = window.section("contact")
+    applied: list[tuple[float, str]] = []
+
+    def on_reset() -> None:
+        applied.append((time.perf_counter(), section.search.text()))
+
+    listed = getattr(section, "listed", None)
+    if listed is not None:  # the query's own text (the box may already say more)
+        listed.connect(lambda text: applied.append((time.perf_counter(), text)))
+    else:  # the list was queried on the GUI thread: the box says what was queried
+        section.model.modelReset.connect(on_reset)
+
+    keys: list[tuple[float, str]] = []
+    if os.environ.get("BENCH_DEBUG"):
+        import threading
+
+        real = section.service.list_ids
+
+        def logged(text: str = "", *a: object, **k: object) -> list[int]:
+            t0 = time.perf_counter()
+            out = real(text, *a, **k)  # type: ignore[arg-type]
+            print(
+                f"  list_ids({text!r}) {len(out)} in {(time.perf_counter() - t0) * 1000:.0f} ms on {threading.current_thread().name}"
+            )
+            return out
+
+        section.service.list_ids = logged  # type: ignore[method-assign]
+        for name in ("_apply", "refresh", "_list_changed"):
+            owner = window if name == "_list_changed" else section
+            original = getattr(owner, name, None)
+            if original is None:
+                continue
+
+            def timed(*a: object, _f: Callable[..., None] = original, _n: str = name) -> None:
+                t0 = time.perf_counter()
+                _f(*a)
+                print(f"  {_n} {(time.perf_counter() - t0) * 1000:.0f} ms")
+
+            setattr(owner, name, timed)
+
+    def press(ch: str, due: float) -> Callable[[], None]:
+        def go() -> None:
+            widget = section.search
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+            # timed from when the person pressed it, not from when a busy window took it
+            keys.append((start + due / 1000, widget.text()))
+
+        return go
+
+    all_latencies: list[float] = []
+    typing_stalls: list[float] = []
+    over_50 = 0
+    beats = 0
+    section.search.setFocus()
+    for word in WORDS:
+        section.search.selectAll()  # Strg+A: the first letter replaces the last word
+        wait(1000)
+        applied.clear()
+        keys.clear()
+        beat.start()
+        start = time.perf_counter()
+        steps = [(i * args.cadence, press(ch, i * args.cadence)) for i, ch in enumerate(word)]
+        run_steps(steps, lambda w=word: bool(applied) and applied[-1][1] == w)
+        wait(100)
+        beat.stop()
+        typing_stalls.append(beat.worst())
+        over_50 += beat.over(50)
+        beats += len(beat.gaps)
+        for t, text in keys:  # the first answer for this text or a longer one
+            after = [a for a, shown in applied if a >= t and len(shown) >= len(text)]
+            if after:
+                all_latencies.append((after[0] - t) * 1000)
+                if os.environ.get("BENCH_DEBUG"):
+                    print(f"  key {text!r}: {(after[0] - t) * 1000:.0f} ms")
+    section.search.clear()
+    section.refresh()
+    wait(500)
+
+    # -- filtering the contacts by consent, and cleared -------------------------------------
+    consent = section.filters[FilterKind.CONSENT]
+    consent_stalls = []
+    for value in ("erteilt", None):
+        beat.start()
+        consent.setCurrentIndex(max(consent.findData(value), 0))
+        wait(1500)
+        beat.stop()
+        consent_stalls.append(beat.worst())
+
+    # -- filtering the institutions (the map pane follows) --------------------------------------
+    window.show_section(0)
+    wait(800)
+    institutions = window.section("institution")
+    quarters = [value for value, _label in atlas.quarters.choices()][:3]
+    filter_stalls = []
+    for quarter in [*quarters, None]:
+        beat.start()
+        institutions.set_filter(FilterKind.QUARTER, quarter)
+        wait(800)
+        beat.stop()
+        filter_stalls.append(beat.worst())
+
+    print(f"\nsections switched (longest stall each): {', '.join(f'{n} {s:.0f} ms' for n, s in switches)}")
+    print(
+        f"typing {len(WORDS)} words into the contacts search, a key every {args.cadence} ms "
+        f"({len(all_latencies)} keys):"
+    )
+    if all_latencies:
+        print(
+            f"  key → ids shown: p50 {statistics.median(all_latencies):.0f} ms, "
+            f"p95 {percentile(all_latencies, 95):.0f} ms, max {max(all_latencies):.0f} ms "
+            f"(query, less the {DEBOUNCE_MS} ms debounce: p50 {statistics.median(all_latencies) - DEBOUNCE_MS:.0f}, "
+            f"p95 {percentile(all_latencies, 95) - DEBOUNCE_MS:.0f}, max {max(all_latencies) - DEBOUNCE_MS:.0f})"
+        )
+    print(
+        f"  longest GUI stall while typing: {max(typing_stalls):.0f} ms "
+        f"(per word: {', '.join(f'{s:.0f}' for s in typing_stalls)}; {over_50} of {beats} beats late > 50 ms)"
+    )
+    print(f"filter of the contacts by consent, and cleared: longest stall {max(consent_stalls):.0f} ms")
+    print(f"filter of the institutions by quarter, and cleared: longest stall {max(filter_stalls):.0f} ms")
+    window.close()
+    result.engine.dispose()
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
