@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QTreeWidget
 from sqlalchemy import select
@@ -152,7 +153,7 @@ def test_typing_a_day_into_the_field_recomputes_once(
     page.day_edit.setDate(page.day_edit.date().addDays(-1))
     page.day_edit.setDate(page.day_edit.date().addDays(-1))
     qtbot.waitUntil(lambda: bool(days) and not page.busy and page.data is not None)
-    qtbot.wait(300)
+    assert not page.pending()  # nothing more is coming: the two steps were one computation
     assert days == [TODAY - dt.timedelta(days=2)]
 
 
@@ -289,19 +290,19 @@ def test_changes_are_coalesced_and_irrelevant_ones_ignored(
     monkeypatch.setattr(demo.network, "dashboard", counted)
     page.on_change(frozenset({"offer"}))
     page.on_change(frozenset({"contact"}))
-    qtbot.wait(300)
-    assert calls == []
+    assert not page.pending() and not page.busy and calls == []  # nothing scheduled at all
     page.on_change(frozenset({"meeting", "actor"}))
+    assert page.pending()
     page.on_change(frozenset({"agreement"}))
     page.on_change(frozenset({"setting"}))
     qtbot.waitUntil(lambda: bool(calls) and not page.busy)
-    qtbot.wait(300)
-    assert calls == [TODAY]
+    assert not page.pending() and calls == [TODAY]  # three changes, one computation
 
     page.hide()  # a hidden page only notes that it is stale
     page.on_change(frozenset({"actor"}))
-    qtbot.wait(300)
-    assert len(calls) == 1
+    assert page.pending()
+    qtbot.waitUntil(lambda: not page.pending())  # the scheduled time has come …
+    assert len(calls) == 1 and not page.busy  # … and nothing was computed
     page.show()
     qtbot.waitUntil(lambda: len(calls) == 2 and not page.busy)
 
@@ -321,12 +322,25 @@ def test_a_failure_is_reported_in_german_and_the_old_figures_stay(
     assert tile(page, "aktiv") == 60
 
 
-def test_a_page_closed_while_computing_ignores_the_late_result(qtbot, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_closed_while_computing_ignores_the_late_result(qtbot, demo: Atlas, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    finished: list[bool] = []
+    real = demo.network.dashboard
+
+    def computed_to_the_end(at: dt.date | None = None, months: int = 12):  # type: ignore[no-untyped-def]
+        result = real(at, months)
+        finished.append(True)
+        return result
+
+    monkeypatch.setattr(demo.network, "dashboard", computed_to_the_end)
     widget = DashboardPage(demo)
+    shown: list[bool] = []
+    widget.computed.connect(lambda: shown.append(True))
     widget.refresh()
     assert widget.busy
     widget.deleteLater()  # its runner waits for the job; the result is then delivered to nobody
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(widget))
+    assert finished == [True]  # the job ran to its end after the page was gone …
+    assert shown == []  # … and nothing was shown (a slot on a deleted page would raise)
 
 
 def test_the_page_fits_the_content_area_without_sideways_scrolling(qtbot, page: DashboardPage) -> None:  # type: ignore[no-untyped-def]

@@ -203,6 +203,11 @@ class DashboardPage(QWidget):
         self.day_edit.blockSignals(False)
         self.refresh()
 
+    def pending(self) -> bool:
+        """A recomputation is due: scheduled by a change or the day, or queued behind the
+        running one (tests wait on this instead of sleeping)."""
+        return self._timer.isActive() or self._again
+
     def on_change(self, entities: frozenset[str]) -> None:
         """Data changed somewhere: recompute shortly if a figure can depend on it."""
         if entities & RELEVANT:
