@@ -23,5 +23,5 @@ def ask_retry(parent: QWidget | None, message: str, title: str = "") -> bool:
     retry = box.button(QMessageBox.StandardButton.Retry)
     retry.setText(QCoreApplication.translate("busy", "Nochmal versuchen"))
     box.button(QMessageBox.StandardButton.Cancel).setText(QCoreApplication.translate("busy", "Abbrechen"))
-    box.setDefaultButton(retry)
+    box.setDefaultButton(QMessageBox.StandardButton.Retry)
     return bool(box.exec() == QMessageBox.StandardButton.Retry)

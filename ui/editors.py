@@ -145,6 +145,7 @@ class ChoiceEditor(Editor):
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         if self.combo.isEditable():
             completer = self.combo.completer()
+            assert completer is not None  # an editable combo box has one
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -184,8 +185,9 @@ class ChoiceEditor(Editor):
         self._loading = True
         index = self.combo.findData(value) if value is not None else 0
         self.combo.setCurrentIndex(max(index, 0))
-        if self.combo.lineEdit() is not None:
-            self.combo.lineEdit().setCursorPosition(0)  # "Gesamtschule am …", not "… am Förderturm"
+        line_edit = self.combo.lineEdit()
+        if line_edit is not None:
+            line_edit.setCursorPosition(0)  # "Gesamtschule am …", not "… am Förderturm"
         self._loading = False
 
     def focus_widget(self) -> QWidget:

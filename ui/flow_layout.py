@@ -61,7 +61,7 @@ class FlowLayout(QLayout):
 
     # -- arranging -----------------------------------------------------------------
     def _visible(self) -> list[QLayoutItem]:
-        return [i for i in self._items if not (i.widget() is not None and i.widget().isHidden())]
+        return [i for i in self._items if not ((w := i.widget()) is not None and w.isHidden())]
 
     def _arrange(self, rect: QRect, apply: bool) -> int:
         margins: QMargins = self.contentsMargins()
@@ -88,9 +88,8 @@ class FlowLayout(QLayout):
                 growing = [
                     i
                     for i, _w in items
-                    if i.widget() is not None
-                    and i.widget().sizePolicy().horizontalPolicy().value
-                    & QSizePolicy.PolicyFlag.GrowFlag.value
+                    if (w := i.widget()) is not None
+                    and w.sizePolicy().horizontalPolicy().value & QSizePolicy.PolicyFlag.GrowFlag.value
                 ]
                 extra = max(0, area.width() - used)
                 share = extra // len(growing) if growing else 0

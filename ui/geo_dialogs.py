@@ -32,6 +32,7 @@ from atlas.errors import AtlasError, ValidationError
 from atlas.geocoding import BatchReport, GeocoderSettings, Outcome
 from ui.plain import inform, plain_label, warn
 from ui.tasks import TaskRunner
+from ui.widgets import cell
 
 KEYS = {"url": "geocoder/url", "user_agent": "geocoder/user_agent", "provider": "geocoder/provider"}
 
@@ -261,7 +262,7 @@ class BatchDialog(QDialog):
         if row < 0:
             inform(self, self.windowTitle(), self.tr("Bitte zuerst eine Zeile markieren."))
             return False
-        outcome = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        outcome = cell(self.table, row, 0).data(Qt.ItemDataRole.UserRole)
         if not outcome.candidates:
             return False
         if choice is None:
@@ -288,8 +289,7 @@ class BatchDialog(QDialog):
         except AtlasError as err:
             warn(self, self.windowTitle(), str(err))
             return False
-        item = self.table.item(row, 1)
-        item.setText(result.message)
+        cell(self.table, row, 1).setText(result.message)
         return True
 
 

@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
                     tabs.addTab(self._make_section(key), ENTITIES[key].plural)
                 page = tabs
             old = self.stack.widget(index)
+            assert old is not None  # the placeholder put there at start
             self.stack.insertWidget(index, page)
             self.stack.removeWidget(old)
             old.deleteLater()

@@ -31,6 +31,7 @@ from atlas.files import atomic_write
 from atlas.network import SheetRow
 from atlas.text import fold, fold_for_index, format_date
 from ui.plain import ask, inform, plain_label, warn
+from ui.widgets import cell
 
 ROLE = Qt.ItemDataRole.UserRole
 MEMBER = Qt.ItemDataRole.UserRole + 1  # on the person's item: a member of the round table
@@ -55,7 +56,9 @@ class WalkInDialog(QDialog):
         self.institution = QComboBox()
         self.institution.setEditable(True)
         self.institution.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.institution.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        completer = self.institution.completer()
+        assert completer is not None  # an editable combo box has one
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.institution.addItem(self.tr("— ohne Einrichtung (Einzelperson) —"), None)
         for record_id, name in atlas.institutions.choices():
             self.institution.addItem(name, record_id)
@@ -139,12 +142,12 @@ class MeetingPanel(QWidget):
         # attendance
         self.hint = plain_label()
         self.hint.setWordWrap(True)
-        self.find = QLineEdit()
-        self.find.setObjectName("attendanceSearch")
-        self.find.setClearButtonEnabled(True)
-        self.find.setPlaceholderText(self.tr("Person oder Einrichtung suchen …"))
-        self.find.setAccessibleName(self.tr("Anwesenheitsliste durchsuchen"))
-        self.find.textChanged.connect(self._apply_find)
+        self.find_edit = QLineEdit()
+        self.find_edit.setObjectName("attendanceSearch")
+        self.find_edit.setClearButtonEnabled(True)
+        self.find_edit.setPlaceholderText(self.tr("Person oder Einrichtung suchen …"))
+        self.find_edit.setAccessibleName(self.tr("Anwesenheitsliste durchsuchen"))
+        self.find_edit.textChanged.connect(self._apply_find)
         self.sheet = TickList(0, 3)
         self.sheet.setObjectName("attendance")
         self.sheet.setAccessibleName(self.tr("Anwesenheit: Leertaste hakt ab"))
@@ -184,13 +187,13 @@ class MeetingPanel(QWidget):
         a_layout.setContentsMargins(0, 4, 0, 0)
         a_layout.addWidget(self.hint)
         find_row = QHBoxLayout()
-        find_row.addWidget(self.find, 1)
+        find_row.addWidget(self.find_edit, 1)
         find_row.addWidget(self.all_members)
         a_layout.addLayout(find_row)
         a_layout.addWidget(self.sheet, 1)
         a_layout.addLayout(row)
         # search, type, Tab to the list, Space ticks; then the buttons
-        QWidget.setTabOrder(self.find, self.sheet)
+        QWidget.setTabOrder(self.find_edit, self.sheet)
         QWidget.setTabOrder(self.sheet, self.all_members)
         QWidget.setTabOrder(self.all_members, self.walk_in)
         QWidget.setTabOrder(self.walk_in, self.save_button)
@@ -251,7 +254,7 @@ class MeetingPanel(QWidget):
     def show_record(self, record_id: object) -> None:
         meeting_id = record_id if isinstance(record_id, int) else None
         if meeting_id != self.meeting_id:
-            self.find.clear()  # another meeting: the whole list again
+            self.find_edit.clear()  # another meeting: the whole list again
         self.meeting_id = meeting_id
         self.reload()
 
@@ -264,7 +267,7 @@ class MeetingPanel(QWidget):
         self._loaded: set[tuple[int | None, int | None]] = set()
         enabled = self.meeting_id is not None
         for widget in (
-            self.find,
+            self.find_edit,
             self.sheet,
             self.all_members,
             self.walk_in,
@@ -294,7 +297,7 @@ class MeetingPanel(QWidget):
             if future
             else self.tr("Häkchen bei allen, die gekommen sind; Gäste über „Gast hinzufügen“.")
         )
-        for widget in (self.find, self.sheet, self.all_members, self.walk_in):
+        for widget in (self.find_edit, self.sheet, self.all_members, self.walk_in):
             widget.setEnabled(not future)
         self._fill_sheet(rows)
         self._fill_tasks(tasks)
@@ -324,10 +327,10 @@ class MeetingPanel(QWidget):
         Hidden rows keep their ticks; the cursor moves to the first row shown, so Space
         after Tab ticks a row the user can see.
         """
-        words = fold(self.find.text()).split()
+        words = fold(self.find_edit.text()).split()
         first = -1
         for r in range(self.sheet.rowCount()):
-            haystack = str(self.sheet.item(r, 0).data(HAYSTACK) or "")
+            haystack = str(cell(self.sheet, r, 0).data(HAYSTACK) or "")
             hidden = not all(word in haystack for word in words)
             self.sheet.setRowHidden(r, hidden)
             if not hidden and first < 0:
@@ -341,14 +344,14 @@ class MeetingPanel(QWidget):
         without a tick yet, its first row — its named person, or the first person of its
         institution — is ticked; rows hidden by the search count too. Returns how many."""
         done = {
-            self.sheet.item(r, 0).data(ROLE)[0]
+            cell(self.sheet, r, 0).data(ROLE)[0]
             for r in range(self.sheet.rowCount())
-            if self.sheet.item(r, 0).checkState() == Qt.CheckState.Checked
+            if cell(self.sheet, r, 0).checkState() == Qt.CheckState.Checked
         }
         ticked = 0
         self.sheet.blockSignals(True)
         for r in range(self.sheet.rowCount()):
-            item = self.sheet.item(r, 0)
+            item = cell(self.sheet, r, 0)
             actor_id = item.data(ROLE)[0]
             if item.data(MEMBER) and actor_id not in done:
                 item.setCheckState(Qt.CheckState.Checked)
@@ -362,7 +365,7 @@ class MeetingPanel(QWidget):
     def present(self) -> list[tuple[int, int | None]]:
         ticked = []
         for r in range(self.sheet.rowCount()):
-            item = self.sheet.item(r, 0)
+            item = cell(self.sheet, r, 0)
             if item.checkState() == Qt.CheckState.Checked:
                 ticked.append(item.data(ROLE))
         return ticked
@@ -386,7 +389,7 @@ class MeetingPanel(QWidget):
     def tick(self, actor_id: int, contact_id: int | None, present: bool = True) -> bool:
         """Tick one row (used by tests and keyboard users through the table)."""
         for r in range(self.sheet.rowCount()):
-            item = self.sheet.item(r, 0)
+            item = cell(self.sheet, r, 0)
             if item.data(ROLE) == (actor_id, contact_id):
                 item.setCheckState(Qt.CheckState.Checked if present else Qt.CheckState.Unchecked)
                 return True
@@ -520,13 +523,13 @@ class MeetingPanel(QWidget):
         answer = ask(
             self,
             self.tr("Aufgabe entfernen"),
-            self.tr("Aufgabe „{task}“ entfernen?").format(task=self.tasks.item(row, 1).text()),
+            self.tr("Aufgabe „{task}“ entfernen?").format(task=cell(self.tasks, row, 1).text()),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        self.atlas.network.delete_follow_up(self.tasks.item(row, 0).data(ROLE))
+        self.atlas.network.delete_follow_up(cell(self.tasks, row, 0).data(ROLE))
         self._fill_tasks(self.atlas.network.follow_ups(self.meeting_id))
         return True
 

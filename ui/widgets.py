@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QStyle, QStyleOption, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QStyleOption,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from ui.plain import tooltip_text
+
+
+def cell(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The item of a cell the code filled itself, so it must be there."""
+    item = table.item(row, column)
+    assert item is not None, f"{table.objectName()}: no item at ({row}, {column})"
+    return item
 
 
 class ElidedLabel(QLabel):

@@ -434,7 +434,7 @@ def test_attendance_by_keyboard_search_tick_all_members_delete_and_undo(
 
     # from the list, Tab through the form to the attendance search; type; Tab; Space ticks
     section.table.setFocus()
-    tab_until(panel.find, limit=30)
+    tab_until(panel.find_edit, limit=30)
     typed("huber")
     assert visible_people(panel) == ["Hans Huber"]
     key(Qt.Key.Key_Tab)
@@ -445,7 +445,7 @@ def test_attendance_by_keyboard_search_tick_all_members_delete_and_undo(
 
     # back to the search; the umlaut spelt out finds the Ärztehaus; Alt+M ticks every member
     key(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
-    assert focused() is panel.find
+    assert focused() is panel.find_edit
     key(Qt.Key.Key_A, CTRL)
     typed("aerzte")
     assert visible_people(panel) == ["Erika Beispiel", "Hans Huber"]

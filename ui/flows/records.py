@@ -56,11 +56,11 @@ def delete_current(window: MainWindow) -> None:
         warn(window, window.tr("Löschen"), str(err))
         return
     section.form.clear()
-    window.undo_stack.push(
-        DeleteCommand(
-            service, deleted, partial(undo_failed, window), lambda d, s=section: restored(window, s, d)
-        )
-    )
+
+    def on_restored(undone: DeletedRecord) -> None:
+        restored(window, section, undone)
+
+    window.undo_stack.push(DeleteCommand(service, deleted, partial(undo_failed, window), on_restored))
     window.statusBar().showMessage(
         window.tr("„{title}“ gelöscht – Rückgängig mit Strg+Z.").format(title=deleted.title), 10000
     )

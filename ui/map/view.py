@@ -89,14 +89,19 @@ class MapPage(QWebEnginePage):
             QWebEnginePage.NavigationType.NavigationTypeOther,
         )
 
-    def createWindow(self, _kind: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:
+    # The stub says QWebEnginePage; Qt takes None (nullptr) as "no new window".
+    def createWindow(  # type: ignore[override]
+        self, _kind: QWebEnginePage.WebWindowType
+    ) -> QWebEnginePage | None:
         return None
 
     def javaScriptConsoleMessage(
         self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
     ) -> None:
         if level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
-            self.parent().bridge.errors.append(f"{source}:{line}: {message}")  # type: ignore[attr-defined]
+            view = self.parent()
+            if isinstance(view, MapView):
+                view.bridge.errors.append(f"{source}:{line}: {message}")
 
 
 class MapBridge(QObject):
@@ -209,7 +214,7 @@ class MapView(QWebEngineView):
         self.send("draggable", on=on)
 
     def set_density(
-        self, counts: dict[int, int] | None, title: str = "", steps: list[int] | None = None
+        self, counts: dict[str, int] | None, title: str = "", steps: list[int] | None = None
     ) -> None:
         self.send("density", counts=counts, title=title, steps=steps)
 

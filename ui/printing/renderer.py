@@ -73,6 +73,14 @@ def pdf_page_texts(data: bytes, text: bool = True) -> list[str]:
         return pages
 
 
+def _chromium_version() -> str:
+    """The Chromium version as text: a str at run time, though the stub says bytes."""
+    version: object = qWebEngineChromiumVersion()
+    if isinstance(version, (bytes, bytearray, memoryview)):
+        return bytes(version).decode("ascii")
+    return str(version)
+
+
 class _ReportPage(QWebEnginePage):
     """No JavaScript, no navigation away, no new windows: a page to print, nothing else."""
 
@@ -82,7 +90,10 @@ class _ReportPage(QWebEnginePage):
         target = QUrl(url) if isinstance(url, str) else url
         return target.isLocalFile() and nav_type == QWebEnginePage.NavigationType.NavigationTypeTyped
 
-    def createWindow(self, _kind: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:
+    # The stub says QWebEnginePage; Qt takes None (nullptr) as "no new window".
+    def createWindow(  # type: ignore[override]
+        self, _kind: QWebEnginePage.WebWindowType
+    ) -> QWebEnginePage | None:
         return None
 
 
@@ -119,7 +130,7 @@ class PdfRenderer(QObject):
         return page
 
     def render(self, doc: ReportDocument) -> None:
-        major = int(qWebEngineChromiumVersion().split(".")[0] or 0)
+        major = int(_chromium_version().split(".")[0] or 0)
         if major < MIN_CHROMIUM:
             raise AtlasError(
                 _(
