@@ -37,7 +37,7 @@ def test_ruff_format_is_applied() -> None:
 
 
 @pytest.mark.timeout(1200)  # its own limit below is 600 s
-def test_mypy_strict_on_core_and_db() -> None:
+def test_mypy_strict_on_core_db_and_ui() -> None:
     result = subprocess.run(
         [_tool("mypy"), "--no-incremental"], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
