@@ -87,6 +87,15 @@ def test_the_page_shows_quarters_markers_and_legend_with_no_remote_request(
     assert view.bridge.errors == []
 
 
+def test_a_script_error_on_the_page_is_collected(qtbot, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    """The "no errors" checks above mean something: an uncaught error reaches bridge.errors."""
+    window = open_window(qtbot, demo, offline_settings)
+    view = window.map.view  # type: ignore[union-attr]
+    assert view.bridge.errors == []
+    js(qtbot, view, "setTimeout(() => { throw new Error('kaputt-im-test') }, 0); 1")
+    qtbot.waitUntil(lambda: any("kaputt-im-test" in e for e in view.bridge.errors), timeout=15000)
+
+
 def test_list_filters_apply_to_the_map(qtbot, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
     window = open_window(qtbot, demo, offline_settings)
     view = window.map.view  # type: ignore[union-attr]
