@@ -352,7 +352,8 @@ class MeetingWork:
         self._changes.emit({"meeting", "actor"}, [meeting_id])
         return actors
 
-    def _attendance_allowed(self, session: Session, meeting_id: int) -> None:
+    def _attendance_allowed(self, session: Session, meeting_id: int) -> m.Meeting:
+        """The meeting, if attendance may be recorded for it (it exists and has begun)."""
         meeting = session.get(m.Meeting, meeting_id)
         if meeting is None:
             raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
@@ -364,6 +365,7 @@ class MeetingWork:
                     )
                 }
             )
+        return meeting
 
     def add_walk_in(
         self,
@@ -398,17 +400,7 @@ class MeetingWork:
                 {"consent_purpose": _("Für eine erteilte Einwilligung bitte den Zweck angeben.")}
             )
         with self._sessions.begin() as session:
-            meeting = session.get(m.Meeting, meeting_id)
-            if meeting is None:
-                raise NotFoundError(_("Das Treffen wurde inzwischen gelöscht."))
-            if meeting.starts_at.date() > self._clock.today():
-                raise ValidationError(
-                    {
-                        "attendance": _(
-                            "Das Treffen liegt in der Zukunft: Anwesenheit kann erst ab dem Tag eingetragen werden."
-                        )
-                    }
-                )
+            meeting = self._attendance_allowed(session, meeting_id)
             contact = m.Contact(
                 first_name=clean(first_name),
                 last_name=last,
