@@ -244,13 +244,14 @@ class MergeService:
                         "Zusammenführen kann nicht mehr rückgängig gemacht werden."
                     ).format(title=merged.title)
                 )
-            changed = _changed_since(conn, merged)
+            moved = ((t, r, c, merged.kept_id) for t, r, c in merged.moved)
+            changed = snapshot.changed_rows(conn, moved, merged.moved_versions)
             if changed:
                 raise ConflictError(
                     _(
                         "{what} wurde nach dem Zusammenführen geändert – Rückgängig nicht möglich, ohne "
                         "diese Änderung zu überschreiben. Es wurde nichts zurückgenommen."
-                    ).format(what=", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""))
+                    ).format(what=snapshot.listed(changed))
                 )
             try:
                 # The kept record's link rows as they were (the dropped one's come back
@@ -320,21 +321,6 @@ def _versions(conn: Connection, moved: list[tuple[str, int, str]]) -> dict[tuple
             if version is not None:
                 found[(table_name, row_id)] = version
     return found
-
-
-def _changed_since(conn: Connection, merged: MergedRecords) -> list[str]:
-    """Names of the moved rows someone changed after the merge (or pointed elsewhere);
-    rows deleted since are not moved back and need no check."""
-    changed: list[str] = []
-    for table_name, row_id, col in merged.moved:
-        child = m.Base.metadata.tables[table_name]
-        row = conn.execute(select(child).where(child.c.id == row_id)).mappings().first()
-        if row is None:
-            continue
-        recorded = merged.moved_versions.get((table_name, row_id))
-        if row[col] != merged.kept_id or (recorded is not None and row["version"] != recorded):
-            changed.append(snapshot._describe(table_name, row))
-    return changed
 
 
 def _conflict(what: str, title: str) -> str:

@@ -6,7 +6,7 @@ every entity (and any added later) without per-entity code.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -94,13 +94,13 @@ def restore(conn: Connection, snap: Snapshot) -> None:
     link set again) is never overwritten: nothing is restored and a
     :class:`~atlas.errors.ConflictError` names what changed. Re-linked rows get a new
     version, so a form holding the old one sees the change."""
-    changed = _changed_since(conn, snap)
+    changed = changed_rows(conn, ((t, r, c, None) for t, r, c, _ref in snap.unlinked), snap.versions)
     if changed:
         raise ConflictError(
             _(
                 "{what} wurde inzwischen geändert – Rückgängig nicht möglich, ohne diese Änderung "
                 "zu überschreiben. Es wurde nichts wiederhergestellt."
-            ).format(what=", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""))
+            ).format(what=listed(changed))
         )
     for table in Base.metadata.sorted_tables:
         rows = snap.rows.get(table.name)
@@ -128,22 +128,33 @@ def restore(conn: Connection, snap: Snapshot) -> None:
                 )
 
 
-def _changed_since(conn: Connection, snap: Snapshot) -> list[str]:
-    """Names of the rows to re-link that were changed after the delete ("Einrichtung
-    „Kita X“"); rows deleted since are not re-linked and need no check."""
+def changed_rows(
+    conn: Connection,
+    links: Iterable[tuple[str, int, str, Any]],
+    versions: Mapping[tuple[str, int], int],
+) -> list[str]:
+    """Names of the rows ("Einrichtung „Kita X“") whose link column no longer holds the
+    value an undo expects, or whose version moved on from the one recorded: someone changed
+    them since. ``links`` are (table, id, column, expected value); rows deleted since are not
+    touched by the undo and need no check. Used by the delete's and the merge's undo."""
     changed: list[str] = []
-    for table_name, row_id, col, _ref in snap.unlinked:
+    for table_name, row_id, col, expected in links:
         table = Base.metadata.tables[table_name]
         row = conn.execute(select(table).where(table.c.id == row_id)).mappings().first()
         if row is None:
             continue
-        recorded = snap.versions.get((table_name, row_id))
-        if row[col] is not None or (recorded is not None and row["version"] != recorded):
-            changed.append(_describe(table_name, row))
+        recorded = versions.get((table_name, row_id))
+        if row[col] != expected or (recorded is not None and row["version"] != recorded):
+            changed.append(describe(table_name, row))
     return changed
 
 
-def _describe(table_name: str, row: Any) -> str:
+def listed(names: list[str]) -> str:
+    """The first five names for a message, "…" if there are more."""
+    return ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+
+
+def describe(table_name: str, row: Any) -> str:
     from atlas.schema import ENTITIES  # the entities' names; schema does not import this module
 
     for spec in ENTITIES.values():
