@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import QFileDialog
 
@@ -13,6 +14,8 @@ from ui.plain import inform, warn
 from ui.privacy_dialog import ErasureDialog
 from ui.tasks import wait_for
 from ui.undo import purge as purge_undo
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -73,29 +76,27 @@ def privacy_erase(window: MainWindow) -> str | None:
         warn(window, window.tr("Datenschutz"), str(err))
         return None
     privacy = window.atlas.privacy
-    try:  # both read the whole file (seconds at 10,000 records): off the GUI thread
-        mentions = wait_for(
-            window.tasks,
-            lambda: privacy.mentions(contact_id),
-            window,
-            window.tr("Datenschutz"),
-            window.tr("Suche Erwähnungen von „{name}“ …").format(name=title),
-        )
-    except AtlasError as err:
-        warn(window, window.tr("Datenschutz"), str(err))
+
+    def off_the_gui_thread(fn: Callable[[], T], label: str) -> T | None:
+        """Both steps read the whole file (seconds at 10,000 records); None after a warning."""
+        try:
+            result: T = wait_for(window.tasks, fn, window, window.tr("Datenschutz"), label)
+        except AtlasError as err:
+            warn(window, window.tr("Datenschutz"), str(err))
+            return None
+        return result
+
+    mentions = off_the_gui_thread(
+        lambda: privacy.mentions(contact_id),
+        window.tr("Suche Erwähnungen von „{name}“ …").format(name=title),
+    )
+    if mentions is None or not ErasureDialog(window, title, mentions).ask():
         return None
-    if not ErasureDialog(window, title, mentions).ask():
-        return None
-    try:
-        report = wait_for(
-            window.tasks,
-            lambda: privacy.erase(contact_id),
-            window,
-            window.tr("Datenschutz"),
-            window.tr("Lösche „{name}“ und bereinige die Datenbank …").format(name=title),
-        )
-    except AtlasError as err:
-        warn(window, window.tr("Datenschutz"), str(err))
+    report = off_the_gui_thread(
+        lambda: privacy.erase(contact_id),
+        window.tr("Lösche „{name}“ und bereinige die Datenbank …").format(name=title),
+    )
+    if report is None:
         return None
     window.section("contact").form.clear()
     summary: str = report.summary()
