@@ -8,22 +8,23 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from atlas import busy, search
+from atlas import busy
 from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.clock import OPTION as CLOCK_OPTION
 from atlas.clock import Clock, FixedClock, SystemClock, fixed_day
-from atlas.consent import ConsentService
-from atlas.geocoding import GeocodingService
-from atlas.mapdata import MapService
-from atlas.merging import MergeService
-from atlas.network import NetworkService
-from atlas.network import install as install_network
-from atlas.privacy import PrivacyService
-from atlas.quarters import QuarterService
-from atlas.records import RecordService
-from atlas.schema import ENTITIES
-from atlas.taxonomy import TaxonomyService
+from atlas.geo.geocoding import GeocodingService
+from atlas.geo.mapdata import MapService
+from atlas.geo.quarters import QuarterService
+from atlas.network.service import NetworkService
+from atlas.network.service import install as install_network
+from atlas.privacy.rights import PrivacyService
+from atlas.records import search
+from atlas.records.consent import ConsentService
+from atlas.records.merging import MergeService
+from atlas.records.schema import ENTITIES
+from atlas.records.service import RecordService
+from atlas.records.taxonomy import TaxonomyService
 
 
 class Atlas:

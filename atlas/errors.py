@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from atlas.i18n import _
 
 if TYPE_CHECKING:
-    from atlas.duplicates import Candidate
+    from atlas.records.duplicates import Candidate
 
 
 class AtlasError(Exception):
@@ -29,7 +29,7 @@ class ValidationError(AtlasError):
 
 
 class DuplicateWarning(AtlasError):
-    """Stored records may be the same as the one being saved (``atlas.duplicates``);
+    """Stored records may be the same as the one being saved (``atlas.records.duplicates``);
     saving again with ``confirm_duplicate`` creates it anyway."""
 
     def __init__(self, message: str, existing_ids: list[int], candidates: Sequence[Candidate] = ()) -> None:

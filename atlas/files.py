@@ -1,7 +1,7 @@
 """Writing files safely: atomic replace, spreadsheet-safe cells, CSV as Excel reads it.
 
-Shared by the exports (:mod:`atlas.exporting`, :mod:`atlas.hsds`) and the import's
-reject report (:mod:`atlas.importing`).
+Shared by the exports (:mod:`atlas.io.exporting`, :mod:`atlas.io.hsds`) and the import's
+reject report (:mod:`atlas.io.importing`).
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ What is checked where:
 - :func:`check_json_shape` - before ``json.loads``: nesting depth and the number of values
   (bounded by the separators outside strings), counted on a skeleton of the text.
 - :data:`MAX_COLUMNS`, :data:`MAX_CELL_CHARS`, :data:`MAX_CELLS`, :data:`MAX_ROWS` - per row
-  of a list (CSV, XLSX, GeoJSON, vCard; :mod:`atlas.tables`), the XLSX reader checks a
-  cell's column before it widens a row (:mod:`atlas.xlsx`).
+  of a list (CSV, XLSX, GeoJSON, vCard; :mod:`atlas.io.tables`), the XLSX reader checks a
+  cell's column before it widens a row (:mod:`atlas.io.xlsx`).
 - :data:`EARLIEST_YEAR`, :data:`LATEST_YEAR` - dates entered, imported or asked for
   (:func:`atlas.text.check_date_range`).
 """
@@ -39,7 +39,7 @@ from atlas.i18n import _
 
 MiB = 1024 * 1024
 
-# -- list files (atlas.tables, atlas.xlsx) ------------------------------------------------
+# -- list files (atlas.io.tables, atlas.io.xlsx) ------------------------------------------------
 #: A list file on disk (CSV, XLSX, GeoJSON, vCard).
 MAX_FILE_BYTES = 64 * MiB
 #: All parts of an XLSX together, unpacked.
@@ -69,7 +69,7 @@ MAX_GEOJSON_BYTES = 20 * MiB
 #: Quarters in one boundary file.
 MAX_QUARTERS = 1_000
 
-# -- Open Referral (atlas.hsds_import) ----------------------------------------------------
+# -- Open Referral (atlas.io.hsds_import) ----------------------------------------------------
 #: The CSV and JSON files of one package together, as read.
 MAX_PACKAGE_BYTES = 64 * MiB
 

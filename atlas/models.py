@@ -334,7 +334,7 @@ class Attendance(Record):
     #: NULL for a guest without an institution: a person at the meeting, not a network member.
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("actor.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id", ondelete="SET NULL"))
-    #: A copy of the meeting's start, kept equal by atlas.network.install.
+    #: A copy of the meeting's start, kept equal by atlas.network.service.install.
     meeting_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 

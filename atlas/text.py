@@ -12,7 +12,7 @@ from atlas.i18n import _
 from atlas.limits import EARLIEST_YEAR, LATEST_YEAR
 
 #: Bumped whenever :func:`fold` or :func:`fold_for_index` changes what they return, so
-#: that a search index written with the old folding is rebuilt (``atlas.search``).
+#: that a search index written with the old folding is rebuilt (``atlas.records.search``).
 FOLD_VERSION = 2
 
 _UMLAUT_AE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe"})

@@ -29,8 +29,8 @@ from sqlalchemy import insert  # noqa: E402
 
 from atlas import models as m  # noqa: E402
 from atlas.core import Atlas  # noqa: E402
-from atlas.geocoding import SPACING_MARGIN, GeocoderSettings  # noqa: E402
-from atlas.geometry import QuarterIndex  # noqa: E402
+from atlas.geo.geocoding import SPACING_MARGIN, GeocoderSettings  # noqa: E402
+from atlas.geo.geometry import QuarterIndex  # noqa: E402
 from db.engine import make_sessions  # noqa: E402
 from db.migrate import open_database  # noqa: E402
 from tests.fake_nominatim import found, running  # noqa: E402

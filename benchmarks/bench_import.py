@@ -26,9 +26,9 @@ if str(ROOT / "benchmarks") not in sys.path:
 
 from synth import EXTRA_STREETS, KINDS, PLACE_WORDS  # noqa: E402
 
-from atlas import importing  # noqa: E402
 from atlas.core import Atlas  # noqa: E402
-from atlas.demo import FIRST_NAMES, FUNCTIONS, LAST_NAMES, POSTCODES, QUARTER_RINGS, STREETS  # noqa: E402
+from atlas.demo.build import FIRST_NAMES, FUNCTIONS, LAST_NAMES, POSTCODES, QUARTER_RINGS, STREETS  # noqa: E402
+from atlas.io import importing  # noqa: E402
 from db.engine import make_sessions  # noqa: E402
 from db.migrate import open_database  # noqa: E402
 

@@ -31,8 +31,8 @@ from sqlalchemy import select  # noqa: E402
 from synth import build_synthetic  # noqa: E402
 
 from atlas import models as m  # noqa: E402
-from atlas import search  # noqa: E402
 from atlas.core import Atlas  # noqa: E402
+from atlas.records import search  # noqa: E402
 from db.engine import make_sessions  # noqa: E402
 from db.migrate import open_database  # noqa: E402
 

@@ -32,9 +32,9 @@ from PySide6 import QtWebEngineWidgets  # noqa: E402,F401
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from atlas.demo import QUARTER_RINGS, quarter_geometry, random_point_in  # noqa: E402
-from atlas.mapdata import MapData, legend_of  # noqa: E402
-from atlas.mappage import CLUSTER, LEAFLET, WEB  # noqa: E402
+from atlas.demo.build import QUARTER_RINGS, quarter_geometry, random_point_in  # noqa: E402
+from atlas.geo.mapdata import MapData, legend_of  # noqa: E402
+from atlas.geo.mappage import CLUSTER, LEAFLET, WEB  # noqa: E402
 from ui.map.scheme import register_scheme  # noqa: E402
 
 COLORS = ["#e31a1c", "#6a3d9a", "#ff7f00", "#1f78b4", "#33a02c", "#fb9a99", "#b15928", "#08306b"]

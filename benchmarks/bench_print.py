@@ -35,7 +35,7 @@ from sqlalchemy import select, update  # noqa: E402
 
 from atlas import models as m  # noqa: E402
 from atlas.core import Atlas  # noqa: E402
-from atlas.demo import FIRST_NAMES, FUNCTIONS, LAST_NAMES  # noqa: E402
+from atlas.demo.build import FIRST_NAMES, FUNCTIONS, LAST_NAMES  # noqa: E402
 from db.engine import make_sessions  # noqa: E402
 from db.migrate import open_database  # noqa: E402
 from ui.app import make_application  # noqa: E402

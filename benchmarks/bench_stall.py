@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from atlas.core import Atlas
-    from atlas.schema import FilterKind
+    from atlas.records.schema import FilterKind
     from db.engine import make_sessions
     from db.migrate import open_database
     from ui.main_window import MainWindow

@@ -2,7 +2,7 @@
 
 Each cycle starts a child process on the same database file. The child saves records
 (create and update through the form's service), imports a small list (one transaction
-through ``atlas.importing``), ticks attendance and exports a list (atomic file write),
+through ``atlas.io.importing``), ticks attendance and exports a list (atomic file write),
 in a loop; after every commit it appends one line to a log and flushes it with fsync
 ("committed: …"). The parent kills the child with SIGKILL after a random time, then
 opens the database as the program does (``db.migrate.open_database``: a hot journal is
@@ -44,9 +44,9 @@ def _log(log: Path, entry: dict[str, object]) -> None:
 
 def child(db: Path, log: Path, cycle: int, workdir: Path) -> None:
     """Write in a loop until killed; log each write after its commit returned."""
-    from atlas import exporting, importing
     from atlas.core import Atlas
     from atlas.errors import AtlasError
+    from atlas.io import exporting, importing
     from db.engine import make_sessions
     from db.migrate import open_database
 

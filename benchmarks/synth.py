@@ -1,6 +1,6 @@
 """A large synthetic database for benchmarks: thousands of institutions, offers and contacts.
 
-Unlike the demo (atlas/demo.py) this goes through SQLAlchemy Core with executemany,
+Unlike the demo (atlas/demo/build.py) this goes through SQLAlchemy Core with executemany,
 then rebuilds the search index once, so 10,000 institutions take seconds.
 
     python benchmarks/synth.py OUT.sqlite [--institutions N] [--offers N] [--contacts N] [--actors N]
@@ -23,8 +23,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import Connection, insert, select  # noqa: E402
 
 from atlas import models as m  # noqa: E402
-from atlas import search  # noqa: E402
-from atlas.demo import (  # noqa: E402
+from atlas.demo.build import (  # noqa: E402
     FIRST_NAMES,
     FUNCTIONS,
     LANGUAGES,
@@ -38,6 +37,7 @@ from atlas.demo import (  # noqa: E402
     quarter_geometry,
     random_point_in,
 )
+from atlas.records import search  # noqa: E402
 from db.migrate import open_database  # noqa: E402
 
 # (name pattern, category, sector); {p} is a place word, {q} the quarter.

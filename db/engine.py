@@ -40,7 +40,7 @@ def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     # Deleted content is overwritten, not left in free pages (an erasure under Art. 17
-    # must not survive in the file; atlas.privacy also vacuums after one).
+    # must not survive in the file; atlas.privacy.rights also vacuums after one).
     cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.records import RecordService
-from atlas.schema import FilterKind
+from atlas.records.schema import FilterKind
+from atlas.records.service import RecordService
 
 
 def term_id(atlas: Atlas, vocabulary: m.Vocabulary, name: str) -> int:

@@ -13,7 +13,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CORE_PACKAGES = ("atlas", "db")
 FORBIDDEN = ("PySide6", "shiboken6", "PyQt4", "PyQt5", "PyQt6", "PySide2", "ui")
-DB_MAY_USE = {"atlas.models", "atlas.errors", "atlas.i18n", "atlas.search", "atlas.clock", "atlas.copies"}
+DB_MAY_USE = {
+    "atlas.models",
+    "atlas.errors",
+    "atlas.i18n",
+    "atlas.records.search",
+    "atlas.clock",
+    "atlas.copies",
+}
 
 
 def python_files(package: str) -> list[Path]:

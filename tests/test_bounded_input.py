@@ -22,12 +22,12 @@ from typing import Any
 
 import pytest
 
-from atlas import exporting as exp
-from atlas import importing as imp
 from atlas import limits
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.schema import MEETING_KIND_CHOICES
+from atlas.io import exporting as exp
+from atlas.io import importing as imp
+from atlas.records.schema import MEETING_KIND_CHOICES
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDRESS_SPACE = 1024 * 1024 * 1024
@@ -91,7 +91,7 @@ def refused(setup: str, call: str, *words: str, **paths: Path) -> str:
     return str(message)
 
 
-TABLES = "from atlas.tables import read_table"
+TABLES = "from atlas.io.tables import read_table"
 
 
 # -- XLSX, written by hand ------------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_xlsx_many_wide_rows_are_refused_before_rows_are_widened(tmp_path: Path)
 
 
 def limits_letters(index: int) -> str:
-    from atlas.xlsx import column_letters
+    from atlas.io.xlsx import column_letters
 
     return column_letters(index)
 
@@ -311,7 +311,7 @@ def test_geojson_nested_100000_deep(tmp_path: Path) -> None:
     path.write_text('{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000 + "}")
     refused(TABLES, "read_table(p)", "tief.geojson ist zu tief verschachtelt", p=path)
     refused(
-        "from atlas.geometry import parse",
+        "from atlas.geo.geometry import parse",
         "parse(p, 'name')",
         "Die Datei ist zu tief verschachtelt",
         p=path,
@@ -326,7 +326,7 @@ def test_geojson_with_millions_of_coordinates(tmp_path: Path) -> None:
         f'"geometry":{{"type":"Polygon","coordinates":[[{ring}]]}}}}]}}'
     )
     assert path.stat().st_size < limits.MAX_GEOJSON_BYTES
-    refused("from atlas.geometry import parse", "parse(p, 'name')", "zu viele Werte", p=path)
+    refused("from atlas.geo.geometry import parse", "parse(p, 'name')", "zu viele Werte", p=path)
     refused(TABLES, "read_table(p)", "punkte.geojson enthält zu viele Werte", p=path)
 
 
@@ -387,7 +387,7 @@ def hsds_folder(path: Path, organization: str, datapackage: str | None = None) -
     return path
 
 
-HSDS = "from atlas.hsds_import import read_package"
+HSDS = "from atlas.io.hsds_import import read_package"
 
 
 def test_hsds_deep_datapackage_json(tmp_path: Path) -> None:
@@ -416,7 +416,7 @@ def test_hsds_field_over_128_kb_on_the_command_line(tmp_path: Path) -> None:
 
 # -- the logo of reports -------------------------------------------------------------------
 
-REPORTS = "from atlas.report_common import load_logo"
+REPORTS = "from atlas.reports.common import load_logo"
 
 
 def test_logo_from_dev_zero_or_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_an_unknown_database_address_is_refused_in_german_without_the_password()
 
 
 def test_export_map_writes_a_self_contained_file(tmp_path: Path) -> None:
-    from atlas.mappage import remote_references
+    from atlas.geo.mappage import remote_references
 
     target = tmp_path / "karte.html"
     result = run(

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from atlas import importing as imp
 from atlas import models as m
-from atlas.consent import parse_state
 from atlas.core import Atlas
 from atlas.errors import ConflictError, ValidationError
-from atlas.schema import FilterKind
+from atlas.io import importing as imp
+from atlas.records.consent import parse_state
+from atlas.records.schema import FilterKind
 from tests.test_importing import load, write_csv
 
 pytestmark = pytest.mark.dates

@@ -22,7 +22,6 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from atlas import models as m
-from atlas import search
 from atlas.core import Atlas
 from atlas.errors import (
     CorruptDatabaseError,
@@ -33,6 +32,7 @@ from atlas.errors import (
     NewerDatabaseError,
     ReadOnlyDatabaseError,
 )
+from atlas.records import search
 from db import migrate
 from db.engine import make_sessions
 from db.migrate import backup_sqlite, head_revision, open_database

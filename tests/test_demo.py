@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from atlas import search
 from atlas.core import Atlas
-from atlas.demo import ACTIVE_MIN_MEETINGS, ACTIVE_WINDOW_DAYS, STORY_OFFER, TODAY, build_demo
-from atlas.schema import FilterKind
+from atlas.demo.build import ACTIVE_MIN_MEETINGS, ACTIVE_WINDOW_DAYS, STORY_OFFER, TODAY, build_demo
+from atlas.records import search
+from atlas.records.schema import FilterKind
 from db.engine import make_sessions
 from db.migrate import open_database
 
@@ -37,7 +37,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, A
 
 
 def _inside(lon: float, lat: float, ring: list[list[float]]) -> bool:
-    """Ray casting, written independently of atlas.demo."""
+    """Ray casting, written independently of atlas.demo.build."""
     crossings = 0
     for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
         if (y1 > lat) != (y2 > lat):
@@ -231,7 +231,7 @@ def test_committed_demo_database_is_current(
     try:
         assert Atlas(make_sessions(result.engine)).stats() == stats
         assert _fingerprint(result.engine) == _fingerprint(engine)
-        # The shipped search index must match what atlas.search builds today.
+        # The shipped search index must match what atlas.records.search builds today.
         assert _index_digest(result.engine) == _index_digest(engine), (
             "search index of resources/demo/demo.sqlite is outdated: "
             "python -m atlas.demo resources/demo/demo.sqlite"

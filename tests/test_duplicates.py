@@ -1,4 +1,4 @@
-"""The one duplicate rule (atlas.duplicates): the form's save and the import ask it alike.
+"""The one duplicate rule (atlas.records.duplicates): the form's save and the import ask it alike.
 
 Institutions: alike names with the same postcode, or the same address ("Str." = "Straße").
 Contacts: alike names at the same institution, the same e-mail, the same phone number.
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from atlas import duplicates as d
-from atlas import importing as imp
 from atlas.core import Atlas
 from atlas.errors import DuplicateWarning
+from atlas.io import importing as imp
+from atlas.records import duplicates as d
 from tests.test_importing import load, write_csv
 
 # -- the rule ------------------------------------------------------------------------------

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from atlas import exporting, mentions
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.hsds_export import export_package
-from atlas.mentions import Matcher, Person
-from atlas.privacy import CONTROLLER_KEY, SALT_KEY
+from atlas.io import exporting
+from atlas.io.hsds_export import export_package
+from atlas.privacy.rights import CONTROLLER_KEY, SALT_KEY
+from atlas.records import mentions
+from atlas.records.mentions import Matcher, Person
 
 pytestmark = pytest.mark.dates
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from atlas import exporting as exp
 from atlas import files
-from atlas import importing as imp
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.errors import AtlasError
-from atlas.schema import FilterKind
+from atlas.io import exporting as exp
+from atlas.io import importing as imp
+from atlas.records.schema import FilterKind
 from db.engine import make_sessions
 from db.migrate import open_database
 

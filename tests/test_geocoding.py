@@ -17,7 +17,7 @@ from sqlalchemy import select
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.errors import ValidationError
-from atlas.geocoding import (
+from atlas.geo.geocoding import (
     DEFAULT_USER_AGENT,
     SPACING_MARGIN,
     STATE_DESCRIPTIONS,

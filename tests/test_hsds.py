@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from atlas import hsds
 from atlas import models as m
 from atlas.core import Atlas
+from atlas.io import hsds
 from db.engine import make_sessions
 from db.migrate import open_database
 
@@ -292,9 +292,9 @@ def test_formula_cells_are_neutralised_and_the_import_takes_it_off_again(
     tmp_path: Path, atlas: Atlas, empty: Atlas
 ) -> None:
     """Like every CSV the program writes (``atlas.files.neutralise``): a leading ``'``, which
-    the import, like the list import (``atlas.tables``), takes off again."""
+    the import, like the list import (``atlas.io.tables``), takes off again."""
     from atlas.files import FORMULA_STARTS
-    from atlas.hsds_common import _NUMBERS
+    from atlas.io.hsds_common import _NUMBERS
     from tests import hostile
 
     for number, name in enumerate((*FORMULA_NAMES, hostile.NAME)):
@@ -338,7 +338,7 @@ def test_tab_and_carriage_return_before_a_formula_are_neutralised_too() -> None:
     """The forms strip them off the ends; a package built from other data may still hold them."""
     import datetime as dt
 
-    from atlas.hsds_export import package_files
+    from atlas.io.hsds_export import package_files
 
     rows = [{"id": "a", "name": "\t=1+1"}, {"id": "b", "name": "\r=1+1"}, {"id": "c", "name": "=1+1"}]
     files = package_files({"organization": rows}, dt.datetime(2026, 11, 16))

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from atlas import importing as imp
-from atlas import iocommands
 from atlas import models as m
+from atlas.cli import iocommands
 from atlas.core import Atlas
+from atlas.io import importing as imp
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ["Einrichtung", "Straße", "PLZ", "Ort", "Kategorie", "Stadtteil", "Sektor", "E-Mail"]
@@ -350,7 +350,7 @@ def test_rejects_report_goes_to_documents_when_the_lists_folder_takes_no_file(
 
 
 def test_the_map_data_names_quarters_without_boundary(atlas: Atlas) -> None:
-    from atlas.mapdata import boundary_notes
+    from atlas.geo.mapdata import boundary_notes
 
     DAY = date(2025, 1, 1)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from atlas import importing as imp
 from atlas.core import Atlas
 from atlas.files import csv_bytes
+from atlas.io import importing as imp
 
 HEADER = ["Einrichtung", "Träger", "Straße", "Hausnummer", "PLZ", "Ort", "Telefon", "E-Mail", "Kategorie"]
 GOOD = [
@@ -220,7 +220,7 @@ def test_the_xml_parser_refuses_a_dtd_even_past_the_prolog_check(
 ) -> None:
     """The second wall: should the prolog check ever miss a declaration, defusedxml's parser
     (forbid_dtd) refuses it before any entity is expanded."""
-    from atlas import xlsx
+    from atlas.io import xlsx
 
     monkeypatch.setattr(xlsx, "prolog_is_safe", lambda part: True)  # the first wall broken
     bomb = (

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from atlas import models as m
-from atlas import search
 from atlas.core import Atlas
+from atlas.records import search
 from tests.records_support import ids_of, make_institutions, term_id
 
 

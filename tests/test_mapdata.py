@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from atlas.core import Atlas
-from atlas.mapdata import json_for_script
-from atlas.mappage import build_page, remote_references, standalone_html
+from atlas.geo.mapdata import json_for_script
+from atlas.geo.mappage import build_page, remote_references, standalone_html
 from atlas.models import Vocabulary
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.

@@ -1,4 +1,4 @@
-"""Merging two records (atlas.merging): one kept with the chosen values, every reference
+"""Merging two records (atlas.records.merging): one kept with the chosen values, every reference
 moved to it, the other deleted, in one transaction; undo puts both back."""
 
 from __future__ import annotations

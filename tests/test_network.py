@@ -12,7 +12,7 @@ from atlas import models as m
 from atlas.clock import FixedClock
 from atlas.core import Atlas
 from atlas.errors import NotFoundError, ValidationError
-from atlas.network import ActivityRule, months_before
+from atlas.network.service import ActivityRule, months_before
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
 pytestmark = pytest.mark.dates
@@ -191,13 +191,13 @@ def test_funnel_by_sector_and_quarter_and_trend(atlas: Atlas, history: dict[str,
     assert [p.month for p in trend] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
     for point in trend[:-1]:
         y, mo = (int(x) for x in point.month.split("-"))
-        from atlas.network import month_end
+        from atlas.network.service import month_end
 
         assert point.counts == atlas.network.funnel(month_end(y, mo)).counts
 
 
 def test_demo_dashboard(demo: Atlas) -> None:
-    from atlas.demo import TODAY
+    from atlas.demo.build import TODAY
 
     dash = demo.network.dashboard(TODAY)
     assert dash.funnel.total == 100
@@ -354,7 +354,7 @@ def test_actor_list_shows_sorts_and_filters_by_the_computed_status(atlas: Atlas)
     rows = atlas.actors.rows([recorded_informed, recorded_active])  # kept values were forgotten
     assert rows[recorded_informed][status_col] == "aktiv"
     assert rows[recorded_active][status_col] == "aktiv"  # laut Erfassung
-    from atlas.schema import FilterKind
+    from atlas.records.schema import FilterKind
 
     computed = {a: s.status.value for a, s in atlas.network.states().items()}
     for value in ("aktiv", "informiert", "ruhend"):

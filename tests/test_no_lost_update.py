@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from atlas import importing as imp
 from atlas.core import Atlas
 from atlas.errors import AtlasError, BusyError, ConflictError
-from atlas.schema import MEETING_KIND_CHOICES
+from atlas.io import importing as imp
+from atlas.records.schema import MEETING_KIND_CHOICES
 from tests.concurrency_support import dispose, second_atlas
 from tests.test_importing import write_csv
 
@@ -276,7 +276,7 @@ def test_a_geocoder_answer_does_not_overwrite_a_pin_set_meanwhile(atlas: Atlas, 
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from atlas.geocoding import GeocodeStatus
+    from atlas.geo.geocoding import GeocodeStatus
 
     kita = atlas.institutions.save(None, {"name": "Kita X", "street": "Marktstraße 1", "postcode": "46045"})
     fired: list[int] = []

@@ -81,7 +81,8 @@ def test_art17_erases_the_person_and_keeps_the_counts(atlas: Atlas, person: dict
     own = atlas.actors.get(person["own_actor"])
     assert "Erika" not in own.values["name"] and "gelöschte Person" in own.values["name"]
     assert atlas.actors.get(person["org_actor"]).values["name"] == "Familienzentrum"
-    assert atlas.network.follow_ups(person["meeting"])[0][2] == "[gelöscht]"  # atlas.mentions.PLACEHOLDER
+    # the placeholder of atlas.records.mentions.PLACEHOLDER
+    assert atlas.network.follow_ups(person["meeting"])[0][2] == "[gelöscht]"
     with atlas.sessions() as session:
         texts = [b for b in session.execute(select(func.group_concat(m.Contact.last_name))).scalars()]
         assert texts == [None]

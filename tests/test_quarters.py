@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from atlas import geometry
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.errors import GeoJSONImportError, ValidationError
-from atlas.geometry import QuarterIndex, property_names, suggest_name_property
-from atlas.schema import FilterKind
+from atlas.geo import geometry
+from atlas.geo.geometry import QuarterIndex, property_names, suggest_name_property
+from atlas.records.schema import FilterKind
 
 # Two squares sharing the border lon = 6.85; "Klein" (north-east) is smaller.
 LAT0 = 51.47
@@ -480,7 +480,7 @@ def test_property_names_offer_the_name_candidates(tmp_path: Path) -> None:
 
 
 def test_import_of_the_demo_quarters_round_trips(atlas: Atlas, tmp_path: Path) -> None:
-    from atlas.demo import QUARTER_RINGS, quarter_geometry
+    from atlas.demo.build import QUARTER_RINGS, quarter_geometry
 
     content = collection(*(feature(name, quarter_geometry(name)) for name in QUARTER_RINGS))
     report = atlas.boundaries.import_geojson(content, "name")

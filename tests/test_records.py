@@ -15,8 +15,8 @@ from atlas import models as m
 from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.errors import ConflictError, DuplicateWarning, NotFoundError, ValidationError
-from atlas.records import DeletedRecord
-from atlas.schema import ENTITIES, Kind
+from atlas.records.schema import ENTITIES, Kind
+from atlas.records.service import DeletedRecord
 from tests.records_support import term_id
 
 # -- helpers -------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def test_field_error_hides_cross_check(atlas: Atlas) -> None:
 
 
 def test_duplicate_name_with_same_postcode_warns(atlas: Atlas) -> None:
-    """The form's save asks the rule of atlas.duplicates (tests/test_duplicates.py)."""
+    """The form's save asks the rule of atlas.records.duplicates (tests/test_duplicates.py)."""
     first = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "postcode": "46045"})
     before = atlas.institutions.count()
     with pytest.raises(DuplicateWarning) as info:

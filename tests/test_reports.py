@@ -17,9 +17,9 @@ from atlas import models as m
 from atlas import reports
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.reporthtml import Logo, Page, breakable, css_string, lines, render, strip_tags
 from atlas.reports import EmptyReportError
-from atlas.reportsvg import Marker, TileSource, _spread, map_svg, trend_svg
+from atlas.reports.html import Logo, Page, breakable, css_string, lines, render, strip_tags
+from atlas.reports.svg import Marker, TileSource, _spread, map_svg, trend_svg
 from atlas.text import fold
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
@@ -79,8 +79,8 @@ def test_no_template_is_made_from_text_at_run_time() -> None:
     # shipped with the package: an installed copy has its templates
     with open(root.parent / "pyproject.toml", "rb") as f:
         package_data = tomllib.load(f)["tool"]["setuptools"]["package-data"]
-    assert "templates/*.html.j2" in package_data["atlas"]
-    assert sorted(p.name for p in (root / "templates").glob("*.html.j2")) == [
+    assert "templates/*.html.j2" in package_data["atlas.reports"]
+    assert sorted(p.name for p in (root / "reports" / "templates").glob("*.html.j2")) == [
         "contact_list.html.j2",
         "directory.html.j2",
         "document.html.j2",
@@ -291,7 +291,7 @@ def test_directory_numbers_on_the_map_match_the_entries(demo: Atlas) -> None:
 
 
 def test_page_references_are_filled_in_from_the_first_print() -> None:
-    from atlas.reporthtml import fill_page_refs, find_anchors, page_anchor, page_ref
+    from atlas.reports.html import fill_page_refs, find_anchors, page_anchor, page_ref
 
     html = f"<h2>{page_anchor('q1')}Lirich</h2><p>{page_ref('q1')} {page_ref('o7')}</p>"
     assert "PGANCHORq1PGEND" in html and html.count(">000<") == 2  # placeholders as wide as a number
@@ -359,7 +359,7 @@ def test_map_markers_do_not_overlap_and_tiles_are_grey_and_credited() -> None:
 
 
 def test_trend_chart_reads_without_colour() -> None:
-    from atlas.reportsvg import Series
+    from atlas.reports.svg import Series
 
     svg = trend_svg(
         ["Jan 26", "Feb 26"],
@@ -371,7 +371,7 @@ def test_trend_chart_reads_without_colour() -> None:
 
 @pytest.mark.parametrize("months", [2, 12, 14, 26, 37, 59, 60])
 def test_trend_chart_month_labels_never_touch_and_the_last_is_shown(months: int) -> None:
-    from atlas.reportsvg import LABEL_EM, Series
+    from atlas.reports.svg import LABEL_EM, Series
 
     names = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
     labels = [f"{names[i % 12]} {22 + i // 12}" for i in range(months)]

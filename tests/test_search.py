@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select, text
 
 from atlas import models as m
-from atlas import search
 from atlas.core import Atlas
-from atlas.demo import build_demo
+from atlas.demo.build import build_demo
+from atlas.records import search
 from db.engine import make_sessions
 from db.migrate import open_database
 

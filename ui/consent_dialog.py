@@ -1,5 +1,5 @@
 """Datenschutz → Einwilligungen prüfen / Löschfristen prüfen: the two review lists of
-:mod:`atlas.consent`, with their shared periods. A row opens its contact (click, Enter or
+:mod:`atlas.records.consent`, with their shared periods. A row opens its contact (click, Enter or
 "Öffnen"); the retention list also keeps a record (a dated note) or hands it to the Art. 17
 erasure of the main window. Nothing is deleted here without that question."""
 
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atlas.consent import ReviewRow
 from atlas.core import Atlas
 from atlas.errors import AtlasError
+from atlas.records.consent import ReviewRow
 from atlas.text import format_date
 from ui.plain import warn
 

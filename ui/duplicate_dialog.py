@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
-from atlas.duplicates import Candidate
 from atlas.errors import AtlasError, ValidationError
 from atlas.i18n import _
-from atlas.merging import MergedRecords
-from atlas.records import RecordData
-from atlas.schema import EntitySpec, Field, Kind
+from atlas.records.duplicates import Candidate
+from atlas.records.merging import MergedRecords
+from atlas.records.schema import EntitySpec, Field, Kind
+from atlas.records.service import RecordData
 from atlas.text import format_date, format_datetime
 from ui.plain import menu_text, plain_label, tooltip_text, warn
 
@@ -150,7 +150,7 @@ def _empty(value: Any) -> bool:
 class MergeDialog(QDialog):
     """Two records side by side; per differing field a choice; 'Zusammenführen' keeps the
     left one (the stored duplicate) with the chosen values and moves what points at the
-    right one to it (``atlas.merging``)."""
+    right one to it (``atlas.records.merging``)."""
 
     merged = Signal(object)  # MergedRecords
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
-from atlas.duplicates import Candidate, title_of
 from atlas.errors import (
     AtlasError,
     BusyError,
@@ -27,11 +26,12 @@ from atlas.errors import (
     NotFoundError,
     ValidationError,
 )
-from atlas.geocoding import NEW_PLACE_DESCRIPTION
-from atlas.merging import MergedRecords
+from atlas.geo.geocoding import NEW_PLACE_DESCRIPTION
 from atlas.models import Vocabulary
-from atlas.records import RecordData
-from atlas.schema import EntitySpec, Kind
+from atlas.records.duplicates import Candidate, title_of
+from atlas.records.merging import MergedRecords
+from atlas.records.schema import EntitySpec, Kind
+from atlas.records.service import RecordData
 from ui.busy import ask_retry
 from ui.duplicate_dialog import DuplicateDialog, MergeDialog
 from ui.editors import Editor, make_editor

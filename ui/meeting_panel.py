@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.files import atomic_write
-from atlas.network import SheetRow
+from atlas.network.service import SheetRow
 from atlas.text import fold, fold_for_index, format_date
 from ui.plain import ask, inform, plain_label, warn
 from ui.widgets import cell
@@ -400,7 +400,7 @@ class MeetingPanel(QWidget):
             return False
         try:
             # only the ticks and unticks of this user: another coach's ticks saved
-            # meanwhile stay (atlas.meetings.MeetingWork.change_attendance)
+            # meanwhile stay (atlas.network.meetings.MeetingWork.change_attendance)
             self.atlas.network.save_attendance(self.meeting_id, self.present(), loaded=self._loaded)
         except ValidationError as err:
             warn(self, self.tr("Anwesenheit"), "\n".join(err.errors.values()))

@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atlas import search
 from atlas.core import Atlas
 from atlas.errors import NotFoundError
 from atlas.models import Vocabulary
-from atlas.schema import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind
+from atlas.records import search
+from atlas.records.schema import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind
 from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
 from ui.plain import plain_label

@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from atlas import snapshot
 from atlas.errors import AtlasError
-from atlas.mentions import Matcher, Person
-from atlas.merging import MergedRecords, MergeService
-from atlas.records import DeletedRecord, RecordService
+from atlas.records import snapshot
+from atlas.records.mentions import Matcher, Person
+from atlas.records.merging import MergedRecords, MergeService
+from atlas.records.service import DeletedRecord, RecordService
 
 
 class _AfterTheFact(QUndoCommand):
@@ -91,7 +91,7 @@ class DeleteCommand(_AfterTheFact):
 
 
 class MergeCommand(_AfterTheFact):
-    """Pushed after a merge (``atlas.merging``); undo brings the merged-away record and its
+    """Pushed after a merge (``atlas.records.merging``); undo brings the merged-away record and its
     references back and the kept record's old values; redo merges again with the same
     choices."""
 

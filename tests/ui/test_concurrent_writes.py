@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from atlas.core import Atlas
 from atlas.errors import BUSY_MESSAGE
-from atlas.schema import MEETING_KIND_CHOICES
+from atlas.records.schema import MEETING_KIND_CHOICES
 from tests.concurrency_support import (
     dispose,
     second_atlas,

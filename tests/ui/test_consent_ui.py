@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.schema import FilterKind
+from atlas.records.schema import FilterKind
 from tests.ui.conftest import Answers, office_window
 from tests.ui.privacy_support import ErasureAnswer
 from ui.consent_dialog import RETENTION

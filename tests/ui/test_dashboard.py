@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.demo import TODAY
+from atlas.demo.build import TODAY
 from atlas.errors import AtlasError
-from atlas.network import ActivityRule
+from atlas.network.service import ActivityRule
 from ui.dashboard import DashboardPage
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.

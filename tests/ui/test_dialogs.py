@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from atlas.core import Atlas
 from atlas.models import Vocabulary
-from atlas.schema import FilterKind
+from atlas.records.schema import FilterKind
 from main import bootstrap
 from tests.ui.conftest import Answers
 from ui.app import open_asking, run_gui

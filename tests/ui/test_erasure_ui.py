@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from atlas.core import Atlas
-from atlas.mentions import Matcher, Person
+from atlas.records.mentions import Matcher, Person
 from tests.ui.conftest import Answers, office_window
 from tests.ui.privacy_support import ErasureAnswer
 from tests.ui.test_gestures import click_record, shown
@@ -96,7 +96,7 @@ def test_erasure_dialog_lists_mentions_and_undo_cannot_bring_her_back(
 
 
 def test_the_erasure_dialog_reads_well(qtbot, atlas: Atlas, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from atlas.mentions import Mention
+    from atlas.records.mentions import Mention
     from ui.privacy_dialog import ErasureDialog
 
     window = office_window(qtbot, atlas, settings)

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 
 from atlas.core import Atlas
-from atlas.geocoding import GeocoderSettings
+from atlas.geo.geocoding import GeocoderSettings
 from tests.fake_nominatim import closed_url, found, running
 from tests.ui.conftest import Answers
 from ui.geo_dialogs import BatchDialog, GeocoderSettingsDialog, QuarterImportDialog, reassign_all

@@ -11,9 +11,9 @@ from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QWizard
 
-from atlas import importing as imp
 from atlas import models as m
 from atlas.core import Atlas
+from atlas.io import importing as imp
 from tests.test_import_terms import BROKEN, GOOD, HEADER, write_csv
 from tests.ui.test_import_wizard import check, read
 from ui.import_wizard import CHECK, IMPORT, TERMS, ImportWizard

@@ -14,9 +14,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWizard
 
-from atlas import importing as imp
 from atlas.changes import Change
 from atlas.core import Atlas
+from atlas.io import importing as imp
 from tests.test_importing import GOOD, HEADER, write_csv
 from ui.import_wizard import CHECK, COLUMNS, FILE, IMPORT, ImportWizard
 

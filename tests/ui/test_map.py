@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.schema import FilterKind
+from atlas.records.schema import FilterKind
 from tests.ui.conftest import Answers
 from ui.main_window import MainWindow
 from ui.map.view import MapView

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from atlas import models as m
 from atlas.clock import FixedClock
 from atlas.core import Atlas
-from atlas.demo import TODAY
+from atlas.demo.build import TODAY
 from tests.ui.conftest import office_window
 from tests.ui.test_hostile_text import shown_tip
 from ui.actor_panel import ActorPanel, OverrideDialog
@@ -269,7 +269,7 @@ def test_an_override_asks_the_coach_her_name_once(
 ) -> None:  # type: ignore[no-untyped-def]
     """Overrides are recorded with the coach's name, not "unbekannt": asked once (the login
     name offered), kept in the settings, and used from then on."""
-    from atlas.network import login_name
+    from atlas.network.service import login_name
     from ui.actor_panel import COACH_NAME_KEY
 
     _window, panel, actor_id = open_panel(qtbot, demo, settings, "actor")

@@ -285,9 +285,9 @@ def assert_tiles_whole(data: bytes, figures: list[tuple[str, str]]) -> None:
 
 
 def test_network_report_tiles_are_whole(qtbot, renderer: PdfRenderer, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
-    from atlas.report_network import AgreementsView, MeetingsView, NetworkView, key_figures
-    from atlas.reporthtml import Page
-    from atlas.reporthtml import render as render_template
+    from atlas.reports.html import Page
+    from atlas.reports.html import render as render_template
+    from atlas.reports.network import AgreementsView, MeetingsView, NetworkView, key_figures
 
     doc = reports.network_report(demo, start=dt.date(2025, 12, 1), end=dt.date(2026, 11, 30), today=TODAY)
     result = render(qtbot, renderer, doc)
@@ -548,7 +548,7 @@ def test_directory_map_on_the_offline_tile_file(demo: Atlas, settings: QSettings
             "INSERT INTO metadata VALUES (?, ?)",
             [("format", "png"), ("minzoom", "10"), ("maxzoom", "14"), ("attribution", "© <b>OSM</b>")],
         )
-        from atlas.reportsvg import mercator
+        from atlas.reports.svg import mercator
 
         rows = []
         for z in range(10, 15):  # every tile around Oberhausen, in TMS rows as MBTiles stores them

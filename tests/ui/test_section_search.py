@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from atlas.core import Atlas
-from atlas.schema import FilterKind
+from atlas.records.schema import FilterKind
 from ui.main_window import MainWindow
 
 

@@ -18,7 +18,7 @@
 4. **Import** – ``apply`` on the worker with progress and cancel (cancel: nothing is
    written), the result, and the confirmed mapping is saved for next time.
 
-The wizard only shows what :mod:`atlas.importing` decides. Progress reaches the GUI
+The wizard only shows what :mod:`atlas.io.importing` decides. Progress reaches the GUI
 thread through a signal of a QObject living there (docs/ARCHITECTURE.md, threading
 rules); the change broadcast of ``apply`` is held back on the worker and sent from the
 GUI thread, because the window's listeners start Qt timers.

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QWidget, QWizard
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError
-from atlas.import_rows import QUARTER, term_key, term_keys
-from atlas.importing import (
+from atlas.io.import_rows import QUARTER, term_key, term_keys
+from atlas.io.importing import (
     CHOICES,
     KINDS,
     MAX_FILE_BYTES,
@@ -34,8 +34,8 @@ from atlas.importing import (
     suggest_mapping,
     write_rejects,
 )
+from atlas.io.tables import MAX_UNPACKED_BYTES
 from atlas.models import Vocabulary
-from atlas.tables import MAX_UNPACKED_BYTES
 from ui.import_wizard.check_page import CheckPage
 from ui.import_wizard.columns_page import ColumnsPage
 from ui.import_wizard.common import (

@@ -22,7 +22,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 
-from atlas.mappage import WEB
+from atlas.geo.mappage import WEB
 
 SCHEME = b"atlas"
 PAGE_URL = "atlas://app/map.html"

@@ -13,7 +13,7 @@ from atlas import reports
 from atlas.errors import ValidationError
 from atlas.i18n import _
 from atlas.reports import ReportDocument
-from atlas.reportsvg import TileSource
+from atlas.reports.svg import TileSource
 
 if TYPE_CHECKING:
     from atlas.core import Atlas

@@ -71,7 +71,7 @@ def _seed_terms() -> None:
     op.bulk_insert(term, rows)
 
 
-# One search index table per kind of record (atlas.search.TABLES, frozen here).
+# One search index table per kind of record (atlas.records.search.TABLES, frozen here).
 SEARCH_KINDS = ["institution", "offer", "contact", "actor", "round_table", "meeting", "agreement", "quarter"]
 
 
