@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.schema import ENTITIES, FilterKind
+from ui import settings as prefs
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
 from ui.agreement_panel import AgreementPanel
@@ -491,27 +492,23 @@ class MainWindow(QMainWindow):
 
     # -- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
+        geometry = prefs.WINDOW_GEOMETRY.get(self.settings)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
+        state = prefs.WINDOW_STATE.get(self.settings)
         if state is not None:
             self.restoreState(state)
-        splitter = self.settings.value("window/splitter")
+        splitter = prefs.WINDOW_SPLITTER.get(self.settings)
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        last = self.settings.value("window/section", 0)
-        try:
-            index = int(last)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            index = 0
+        index = prefs.WINDOW_SECTION.get(self.settings)
         self.show_section(index if 0 <= index < len(SECTIONS) else 0)
 
     def save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
-        self.settings.setValue("window/section", self.nav.currentRow())
+        prefs.WINDOW_GEOMETRY.set(self.settings, self.saveGeometry())
+        prefs.WINDOW_STATE.set(self.settings, self.saveState())
+        prefs.WINDOW_SPLITTER.set(self.settings, self.splitter.saveState())
+        prefs.WINDOW_SECTION.set(self.settings, self.nav.currentRow())
         for section in self.sections.values():
             section.save_state(self.settings)
         self.settings.sync()

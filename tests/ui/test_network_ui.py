@@ -270,7 +270,7 @@ def test_an_override_asks_the_coach_her_name_once(
     """Overrides are recorded with the coach's name, not "unbekannt": asked once (the login
     name offered), kept in the settings, and used from then on."""
     from atlas.network import login_name
-    from ui.actor_panel import COACH_NAME_KEY
+    from ui import settings as prefs
 
     _window, panel, actor_id = open_panel(qtbot, demo, settings, "actor")
     assert isinstance(panel, ActorPanel)
@@ -293,7 +293,7 @@ def test_an_override_asks_the_coach_her_name_once(
     assert panel.set_override(first)
     assert "Namen" in first.error.text()  # an empty name was refused first
     assert demo.network.overrides(actor_id)[-1][3] == "Petra Koch"
-    assert settings.value(COACH_NAME_KEY) == "Petra Koch"
+    assert prefs.USER_NAME.get(settings) == "Petra Koch"
     assert "Petra Koch" in panel.history.text()
     # asked once: the next dialog has no name field, and a new window knows her
     assert panel.ask_name() is None
