@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -64,6 +64,9 @@ DASHBOARD = len(SECTIONS) - 1
 
 
 class MainWindow(QMainWindow):
+    #: A batch of changes reached every section, panel and the map (the entities changed).
+    changesApplied = Signal(frozenset)
+
     def __init__(
         self,
         atlas: Atlas,
@@ -489,6 +492,7 @@ class MainWindow(QMainWindow):
             and entities & {"contact", "setting", "meeting", "agreement"}
         ):
             review.refresh()
+        self.changesApplied.emit(entities)
 
     # -- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -14,7 +14,7 @@ from atlas import models as m
 from atlas.clock import FixedClock
 from atlas.core import Atlas
 from atlas.demo import TODAY
-from tests.ui.conftest import office_window
+from tests.ui.conftest import changes_applied, office_window
 from tests.ui.test_hostile_text import shown_tip
 from ui.actor_panel import ActorPanel, OverrideDialog
 from ui.main_window import MainWindow
@@ -131,16 +131,16 @@ def test_walk_in_is_added_on_the_spot(qtbot, demo: Atlas, settings, monkeypatch:
 
 def test_a_future_meeting_cannot_be_ticked(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
     window, panel = open_meetings(qtbot, demo, settings)
-    future = demo.records["meeting"].save(
-        None,
-        {
-            "title": "Nächstes Jahr",
-            "kind": "runder_tisch",
-            "starts_at": "10.01.2030 10:00",
-            "round_table_id": 1,
-        },
-    )
-    qtbot.wait(100)
+    with changes_applied(qtbot, window, "meeting"):
+        future = demo.records["meeting"].save(
+            None,
+            {
+                "title": "Nächstes Jahr",
+                "kind": "runder_tisch",
+                "starts_at": "10.01.2030 10:00",
+                "round_table_id": 1,
+            },
+        )
     window.section("meeting").select(future.id)
     qtbot.waitUntil(lambda: panel.meeting_id == future.id)
     assert not panel.sheet.isEnabled()
