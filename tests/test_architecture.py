@@ -277,3 +277,30 @@ def test_the_settings_scanner_finds_each_way_of_naming_a_key() -> None:
     assert found == [1, 2, 3, 4, 5]
     harmless = "self.progress.setValue(done)\nspin.value()\nprefs.MAP_BASE.set(self.settings, mode)\n"
     assert list(settings_calls(ROOT / "ui" / "probe.py", harmless)) == []
+
+
+FIXED_SLEEP = re.compile(
+    r"\bqtbot\.wait\(\s*\d|\bQTest\.qWait\(|\btime\.sleep\(|assertNotEmitted\([^)]*wait="
+)
+
+
+def test_tests_wait_for_conditions_not_for_time() -> None:
+    """A sleep before a check makes the check pass on a fast machine only, or — when it checks
+    that nothing happened — pass before the thing could have happened. Tests wait for a
+    condition or a signal (``qtbot.waitUntil``, ``waitSignal``, ``changes_applied``)."""
+    offending = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in python_files("tests")
+        if path.name != "fake_nominatim.py"  # the fake server's answer delay is what it serves
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if FIXED_SLEEP.search(line) and path != Path(__file__).resolve()
+    ]
+    assert offending == []
+    for line in (
+        "qtbot.wait(100)",
+        "QTest.qWait(300)",
+        "time.sleep(0.2)",
+        "qtbot.assertNotEmitted(s, wait=50)",
+    ):
+        assert FIXED_SLEEP.search(line), line
+    assert not FIXED_SLEEP.search("qtbot.waitUntil(lambda: x)")
