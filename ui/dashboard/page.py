@@ -64,7 +64,6 @@ class DashboardPage(QWidget):
         self.busy = False
         self._again = False
         self._stale = True
-        self._rule_dialog: RuleDialog | None = None
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -236,7 +235,6 @@ class DashboardPage(QWidget):
         dialog = RuleDialog(self.atlas, rule, self)
         dialog.accepted.connect(lambda: self.on_change(frozenset({"setting"})))
         dialog.finished.connect(dialog.deleteLater)
-        self._rule_dialog = dialog
         dialog.open()
         return dialog
 
