@@ -1,5 +1,6 @@
 """Two programs on one file: a second Atlas over its own engine, and a lock held by
-another program (a plain sqlite3 connection)."""
+another program (a plain sqlite3 connection). The fixtures built on these, ``other`` (a
+second Atlas on the file of ``atlas``) and ``short_busy_timeout``, are in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,11 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from atlas.clock import Clock, FixedClock
 from atlas.core import Atlas
-from db import engine as db_engine
 from db.engine import make_engine, make_sessions, to_url
 from tests.conftest import TEST_DAY
 
@@ -25,12 +23,6 @@ def second_atlas(db_path: Path, clock: Clock | None = None) -> Atlas:
 def dispose(atlas: Atlas) -> None:
     bind = atlas.sessions.kw["bind"]
     getattr(bind, "_proxied", bind).dispose()
-
-
-@pytest.fixture
-def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Connections made from now on wait 150 ms for a lock (not 3 s)."""
-    monkeypatch.setattr(db_engine, "BUSY_TIMEOUT_MS", 150)
 
 
 def use_new_connections(atlas: Atlas) -> None:

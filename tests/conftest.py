@@ -67,6 +67,25 @@ def atlas(db_path: Path) -> Iterator[Atlas]:
 
 
 @pytest.fixture
+def other(db_path: Path, atlas: Atlas) -> Iterator[Atlas]:
+    """A second coach's program on the file of ``atlas``: its own engine and connections,
+    so a test has two real connections to the same SQLite file (lost updates, locks)."""
+    from tests.concurrency_support import dispose, second_atlas  # it imports this module
+
+    second = second_atlas(db_path)
+    yield second
+    dispose(second)
+
+
+@pytest.fixture
+def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections made from now on wait 150 ms for a lock (not 3 s)."""
+    from db import engine as db_engine
+
+    monkeypatch.setattr(db_engine, "BUSY_TIMEOUT_MS", 150)
+
+
+@pytest.fixture
 def network(atlas: Atlas) -> dict[str, Any]:
     """An institution with 2 offers (with target groups), a contact and a linked actor in a round table."""
     q = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})

@@ -236,3 +236,78 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path: Path, monkeypatch: pytest.Monk
     (package / "d.py").write_text("from loop.c import x\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert import_cycles("loop") == [["loop.a", "loop.b", "loop.a"]]
+
+
+SETTINGS_DECLARATION = ROOT / "ui" / "settings.py"
+SETTINGS_CALLS = ("value", "setValue", "remove", "contains")
+
+
+def settings_calls(path: Path, source: str | None = None) -> Iterator[tuple[int, str]]:
+    """Calls that read or write a QSettings key directly: ``x.value("key")``/``x.setValue(f"…", v)``
+    with a literal key, or any ``value``/``setValue``/``remove``/``contains`` on a ``settings`` object."""
+    tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source, filename=str(path))
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in SETTINGS_CALLS:
+            continue
+        first = node.args[0] if node.args else None
+        literal = isinstance(first, ast.JoinedStr) or (
+            isinstance(first, ast.Constant) and isinstance(first.value, str)
+        )
+        on_settings = ast.unparse(node.func.value).lower().endswith("settings")
+        if literal or on_settings:
+            yield node.lineno, ast.unparse(node)
+
+
+def test_settings_keys_are_read_and_written_only_where_they_are_declared() -> None:
+    """Every QSettings key is declared once in ``ui/settings.py`` (type, default, meaning);
+    nobody else names a key, so nobody reads it with a default of their own."""
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: {call}"
+        for path in [*python_files("ui"), *python_files("atlas"), *python_files("db"), ROOT / "main.py"]
+        if path != SETTINGS_DECLARATION
+        for line, call in settings_calls(path)
+    ]
+    assert offending == []
+
+
+def test_the_settings_scanner_finds_each_way_of_naming_a_key() -> None:
+    source = (
+        'a = self.settings.value("map/base", "osm")\n'
+        'settings.setValue(f"section/{key}/header", state)\n'
+        "b = settings.value(SOME_KEY)\n"
+        'store.value("user/name")\n'
+        "self.settings.remove(KEY)\n"
+    )
+    found = [line for line, _call in settings_calls(ROOT / "ui" / "probe.py", source)]
+    assert found == [1, 2, 3, 4, 5]
+    harmless = "self.progress.setValue(done)\nspin.value()\nprefs.MAP_BASE.set(self.settings, mode)\n"
+    assert list(settings_calls(ROOT / "ui" / "probe.py", harmless)) == []
+
+
+FIXED_SLEEP = re.compile(
+    r"\bqtbot\.wait\(\s*\d|\bQTest\.qWait\(|\btime\.sleep\(|assertNotEmitted\([^)]*wait="
+)
+
+
+def test_tests_wait_for_conditions_not_for_time() -> None:
+    """A sleep before a check makes the check pass on a fast machine only, or — when it checks
+    that nothing happened — pass before the thing could have happened. Tests wait for a
+    condition or a signal (``qtbot.waitUntil``, ``waitSignal``, ``changes_applied``)."""
+    offending = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in python_files("tests")
+        if path.name != "fake_nominatim.py"  # the fake server's answer delay is what it serves
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if FIXED_SLEEP.search(line) and path != Path(__file__).resolve()
+    ]
+    assert offending == []
+    for line in (
+        "qtbot.wait(100)",
+        "QTest.qWait(300)",
+        "time.sleep(0.2)",
+        "qtbot.assertNotEmitted(s, wait=50)",
+    ):
+        assert FIXED_SLEEP.search(line), line
+    assert not FIXED_SLEEP.search("qtbot.waitUntil(lambda: x)")

@@ -9,9 +9,7 @@ import pytest
 
 from atlas.core import Atlas
 from atlas.errors import BUSY_MESSAGE, AtlasError, BusyError
-from tests.concurrency_support import short_busy_timeout, use_new_connections, write_lock
-
-__all__ = ["short_busy_timeout"]
+from tests.concurrency_support import use_new_connections, write_lock
 
 
 def test_save_while_locked_is_a_german_busy_error(

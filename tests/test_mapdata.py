@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from atlas.core import Atlas
 from atlas.geo.mapdata import json_for_script
 from atlas.geo.mappage import build_page, remote_references, standalone_html
 from atlas.models import Vocabulary
+from tests import hostile
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
 pytestmark = pytest.mark.dates
@@ -128,3 +130,50 @@ def test_data_is_never_template_text_in_the_exported_map(atlas: Atlas, tmp_path:
     assert "{{ quartier }}" in json.dumps(data, ensure_ascii=False)
     assert "<title>{{ titel }} &lt;b&gt;</title>" in html
     assert "49" not in [p["name"] for p in data["places"]]
+
+
+class _Page(HTMLParser):
+    """What a browser's parser sees: the elements, the title, the embedded data."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.title = ""
+        self.data = ""
+        self._in: str | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag == "title" or (tag == "script" and ("id", "atlas-data") in attrs):
+            self._in = tag
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in == "title":
+            self.title += data
+        elif self._in == "script":
+            self.data += data
+
+
+def test_the_hostile_corpus_stays_text_in_the_exported_map(atlas: Atlas) -> None:
+    """Names, notes and the title out of tests/hostile.py: the exported page has the same
+    elements as an empty one, and a browser reads every string back letter for letter."""
+    empty = _Page(standalone_html(atlas.maps.data()))
+    ids = hostile.populate(atlas)
+    written = [atlas.institutions.get(ids["institution"]).values["name"]]
+    for n, text in enumerate(hostile.CORPUS):
+        saved = atlas.institutions.save(
+            None, {"name": f"{text.strip()} {n}", "lat": 51.47 + n / 1000, "lon": 6.85}
+        )
+        written.append(saved.values["name"])  # as stored (a bidi override is dropped on saving)
+    for title in (*hostile.SCRIPT, *hostile.RICH, *hostile.TEMPLATE):
+        page = _Page(standalone_html(atlas.maps.data(), title=title))
+        assert page.tags == empty.tags, title  # nothing opened or closed an element
+        assert page.title == title
+        data = json.loads(page.data)
+        assert sorted(p["name"] for p in data["places"]) == sorted(written)

@@ -1,10 +1,10 @@
 """No lost update anywhere (issue 11 §3): every write path, with two real connections —
-two ``Atlas`` objects over two engines on the same SQLite file."""
+two ``Atlas`` objects over two engines on the same SQLite file (``atlas`` and ``other``,
+tests/conftest.py)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +13,7 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, BusyError, ConflictError
 from atlas.io import importing as imp
 from atlas.records.schema import MEETING_KIND_CHOICES
-from tests.concurrency_support import dispose, second_atlas
 from tests.test_importing import write_csv
-
-
-@pytest.fixture
-def other(db_path: Path, atlas: Atlas) -> Iterator[Atlas]:
-    """A second coach's window on the same file."""
-    second = second_atlas(db_path)
-    yield second
-    dispose(second)
-
 
 # -- the same list imported twice at once -----------------------------------------------
 

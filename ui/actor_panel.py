@@ -20,11 +20,8 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.network.service import FUNNEL, STATUS_LABELS, login_name
 from atlas.text import format_date
+from ui import settings as prefs
 from ui.plain import plain_label, tooltip_text, warn
-
-#: QSettings key of the coach's name, recorded with every override (asked once).
-COACH_NAME_KEY = "user/name"
-
 
 #: Entries of the override history shown under an actor (all of them in the tool tip).
 HISTORY_LINES = 4
@@ -97,7 +94,7 @@ class ActorPanel(QWidget):
         super().__init__(parent)
         self.atlas = atlas
         self.settings = settings
-        known = str(settings.value(COACH_NAME_KEY, "") or "") if settings is not None else ""
+        known = prefs.USER_NAME.get(settings) if settings is not None else ""
         if known:
             atlas.network.user = known
         self.actor_id: int | None = None
@@ -181,7 +178,7 @@ class ActorPanel(QWidget):
 
     def ask_name(self) -> str | None:
         """The name to ask for (prefilled with the login name) until the coach has given hers."""
-        if self.settings is None or str(self.settings.value(COACH_NAME_KEY, "") or ""):
+        if self.settings is None or prefs.USER_NAME.get(self.settings):
             return None
         return login_name()
 
@@ -202,7 +199,7 @@ class ActorPanel(QWidget):
                         raise ValidationError({"name": self.tr("Bitte Ihren Namen angeben.")})
                     self.atlas.network.user = name
                     if self.settings is not None:
-                        self.settings.setValue(COACH_NAME_KEY, name)
+                        prefs.USER_NAME.set(self.settings, name)
                 self.atlas.network.set_override(
                     self.actor_id, str(dialog.status.currentData()), dialog.reason.toPlainText()
                 )

@@ -30,20 +30,19 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.geo.geocoding import BatchReport, GeocoderSettings, Outcome
+from ui import settings as prefs
 from ui.plain import inform, plain_label, warn
 from ui.tasks import TaskRunner
 from ui.widgets import cell
-
-KEYS = {"url": "geocoder/url", "user_agent": "geocoder/user_agent", "provider": "geocoder/provider"}
 
 
 def apply_saved_settings(atlas: Atlas, settings: QSettings) -> None:
     """At start: the geocoder the user chose (a broken entry falls back to the default)."""
     current = atlas.geocoding.settings
     chosen = GeocoderSettings(
-        url=str(settings.value(KEYS["url"], current.url) or current.url),
-        user_agent=str(settings.value(KEYS["user_agent"], current.user_agent) or current.user_agent),
-        provider=str(settings.value(KEYS["provider"], current.provider) or current.provider),
+        url=prefs.GEOCODER_URL.get(settings) or current.url,
+        user_agent=prefs.GEOCODER_USER_AGENT.get(settings) or current.user_agent,
+        provider=prefs.GEOCODER_PROVIDER.get(settings) or current.provider,
     )
     with contextlib.suppress(ValidationError):  # the defaults stay; the dialog shows what is wrong
         atlas.geocoding.configure(chosen)
@@ -113,9 +112,9 @@ class GeocoderSettingsDialog(QDialog):
                     self.errors[key].setText(message)
                     self.errors[key].show()
             return False
-        self.settings.setValue(KEYS["url"], applied.url)
-        self.settings.setValue(KEYS["user_agent"], applied.user_agent)
-        self.settings.setValue(KEYS["provider"], applied.provider)
+        prefs.GEOCODER_URL.set(self.settings, applied.url)
+        prefs.GEOCODER_USER_AGENT.set(self.settings, applied.user_agent)
+        prefs.GEOCODER_PROVIDER.set(self.settings, applied.provider)
         self.accept()
         return True
 

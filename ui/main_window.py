@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.records.schema import ENTITIES, FilterKind
+from ui import settings as prefs
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel
 from ui.agreement_panel import AgreementPanel
@@ -63,6 +64,9 @@ DASHBOARD = len(SECTIONS) - 1
 
 
 class MainWindow(QMainWindow):
+    #: A batch of changes reached every section, panel and the map (the entities changed).
+    changesApplied = Signal(frozenset)
+
     def __init__(
         self,
         atlas: Atlas,
@@ -488,30 +492,27 @@ class MainWindow(QMainWindow):
             and entities & {"contact", "setting", "meeting", "agreement"}
         ):
             review.refresh()
+        self.changesApplied.emit(entities)
 
     # -- settings ------------------------------------------------------------------
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
+        geometry = prefs.WINDOW_GEOMETRY.get(self.settings)
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
+        state = prefs.WINDOW_STATE.get(self.settings)
         if state is not None:
             self.restoreState(state)
-        splitter = self.settings.value("window/splitter")
+        splitter = prefs.WINDOW_SPLITTER.get(self.settings)
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        last = self.settings.value("window/section", 0)
-        try:
-            index = int(last)  # type: ignore[call-overload]
-        except (TypeError, ValueError):
-            index = 0
+        index = prefs.WINDOW_SECTION.get(self.settings)
         self.show_section(index if 0 <= index < len(SECTIONS) else 0)
 
     def save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
-        self.settings.setValue("window/section", self.nav.currentRow())
+        prefs.WINDOW_GEOMETRY.set(self.settings, self.saveGeometry())
+        prefs.WINDOW_STATE.set(self.settings, self.saveState())
+        prefs.WINDOW_SPLITTER.set(self.settings, self.splitter.saveState())
+        prefs.WINDOW_SECTION.set(self.settings, self.nav.currentRow())
         for section in self.sections.values():
             section.save_state(self.settings)
         self.settings.sync()

@@ -24,6 +24,7 @@ from atlas.errors import NotFoundError
 from atlas.models import Vocabulary
 from atlas.records import search
 from atlas.records.schema import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind
+from ui import settings as prefs
 from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
 from ui.plain import plain_label
@@ -494,8 +495,8 @@ class SectionWidget(QWidget):
 
     # -- settings ----------------------------------------------------------------
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue(f"section/{self.spec.key}/splitter", self.splitter.saveState())
-        settings.setValue(f"section/{self.spec.key}/header", self.table.horizontalHeader().saveState())
+        prefs.SECTION_SPLITTER.set(settings, self.splitter.saveState(), section=self.spec.key)
+        prefs.SECTION_HEADER.set(settings, self.table.horizontalHeader().saveState(), section=self.spec.key)
 
     def fit_columns(self) -> None:
         """Size the columns to their content once, within sensible limits."""
@@ -507,10 +508,10 @@ class SectionWidget(QWidget):
             self.table.setColumnWidth(column, max(90, min(width + 12, 240 if column == 0 else 320)))
 
     def restore_state(self, settings: QSettings) -> None:
-        splitter = settings.value(f"section/{self.spec.key}/splitter")
+        splitter = prefs.SECTION_SPLITTER.get(settings, section=self.spec.key)
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        header = settings.value(f"section/{self.spec.key}/header")
+        header = prefs.SECTION_HEADER.get(settings, section=self.spec.key)
         if header is None or not self.table.horizontalHeader().restoreState(header):
             self.fit_columns()
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, QSettings, QSize
 from PySide6.QtWidgets import QDockWidget, QWidget
 
+from ui import settings as prefs
+
 # The first entity key of each section (see ui.main_window.SECTIONS) that has places.
 MAP_SECTIONS = frozenset({"institution", "offer", "contact", "actor", "quarter"})
 
@@ -54,10 +56,8 @@ class SectionMap:
         dock.toggleViewAction().toggled.connect(self._remember)
 
     def wanted(self, key: str) -> bool:
-        stored = self.settings.value(f"map/visible/{key}")
-        if stored is None:
-            return key in MAP_SECTIONS
-        return str(stored).lower() in {"true", "1"}
+        stored = prefs.MAP_VISIBLE.get(self.settings, section=key)
+        return key in MAP_SECTIONS if stored is None else stored
 
     def apply(self, key: str) -> None:
         """Section ``key`` is now on screen: show the map there or not."""
@@ -77,4 +77,4 @@ class SectionMap:
         window = self.dock.parentWidget()
         if self._applying or self.key is None or window is None or not window.isVisible():
             return
-        self.settings.setValue(f"map/visible/{self.key}", visible)
+        prefs.MAP_VISIBLE.set(self.settings, visible, section=self.key)

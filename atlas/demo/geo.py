@@ -94,16 +94,6 @@ def point_in_ring(lon: float, lat: float, ring: Sequence[Point]) -> bool:
     return inside
 
 
-def point_in_geojson(lon: float, lat: float, geometry: dict[str, Any]) -> bool:
-    """Whether a point lies inside a GeoJSON Polygon or MultiPolygon (holes respected)."""
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    for rings in polygons:
-        outer, *holes = rings
-        if point_in_ring(lon, lat, outer) and not any(point_in_ring(lon, lat, h) for h in holes):
-            return True
-    return False
-
-
 def quarter_geometry(name: str) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[list(p) for p in QUARTER_RINGS[name]]]}
 

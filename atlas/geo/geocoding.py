@@ -147,7 +147,7 @@ def _never() -> bool:
 
 
 class GeocodingService:
-    """Geocoding with the cache, applied to institutions. Exposed as ``atlas.geocoding``."""
+    """Geocoding with the cache, applied to institutions. Exposed as ``atlas.geo.geocoding``."""
 
     def __init__(
         self,

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from atlas.errors import AtlasError
 from atlas.geo.mapdata import FALLBACK_CENTER, MapData, json_for_script
@@ -70,9 +70,10 @@ def build_page(
     fmap._id = MAP_VAR  # a stable variable name (map_atlas_map) instead of a random one
     root = fmap.get_root()
     assert isinstance(root, Figure)
+    base = escape(asset_base)  # an attribute value: escaped like every text written into HTML here
     if channel:
-        root.header.add_child(Element(f'<script src="{asset_base}qwebchannel.js"></script>'))
-    root.header.add_child(Element(f'<script src="{asset_base}atlas-map.js"></script>'))
+        root.header.add_child(Element(f'<script src="{base}qwebchannel.js"></script>'))
+    root.header.add_child(Element(f'<script src="{base}atlas-map.js"></script>'))
     data = "null"
     if embedded is not None:
         # branca renders an Element's text as a Jinja2 template: data must never be template
@@ -154,8 +155,8 @@ def standalone_html(data: MapData, *, title: str = "Stadtteil-Atlas") -> str:
     """One self-contained HTML file: opens offline in any browser, no remote request."""
     html = build_page(asset_base="", channel=False, embedded=data)
     html = inline_assets(html)
-    safe_title = str(escape(title))
-    return html.replace("<head>", f"<head>\n<title>{safe_title}</title>", 1)
+    # After rendering, so the title is never template text either; escaped as HTML text.
+    return html.replace("<head>", str(Markup("<head>\n<title>{}</title>").format(title)), 1)
 
 
 def remote_references(html: str) -> list[str]:

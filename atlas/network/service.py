@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import event, func, select, update
@@ -88,7 +88,6 @@ class Dashboard:
         tuple[int, str, str, dt.date | None, int, str]
     ]  # id, task, who, due, meeting id, meeting
     agreements_due: list[tuple[int, str, dt.date]]  # id, title, next review
-    extras: dict[str, int] = field(default_factory=dict)
 
 
 RULE_KEYS = ("activity.min_meetings", "activity.window_months")

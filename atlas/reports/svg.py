@@ -275,7 +275,7 @@ def _tile_layer(
                 data = None
             if not data:
                 continue
-            uri = f"data:{tiles.mime};base64," + base64.b64encode(data).decode("ascii")
+            uri = f"data:{escape(tiles.mime)};base64," + base64.b64encode(data).decode("ascii")
             images.append(
                 f'<image x="{(tx / n - min_x) * scale:.2f}" y="{(ty / n - min_y) * scale:.2f}" '
                 f'width="{size + 0.6:.2f}" height="{size + 0.6:.2f}" href="{uri}" preserveAspectRatio="none"/>'

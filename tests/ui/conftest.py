@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6 import QtWebEngineWidgets  # noqa: F401  (must be imported before the QApplication)
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from atlas.core import Atlas
@@ -28,7 +28,6 @@ def german_qt_texts(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     assert install_qt_translations(qapp)
     yield
     # Web pages must be gone before QtWebEngine's profile is released at exit.
-    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     for widget in QApplication.topLevelWidgets():
@@ -93,6 +92,24 @@ def office_window(qtbot, atlas: Atlas, settings: QSettings, name: str = "test.sq
     win.show()
     qtbot.waitExposed(win)
     return win
+
+
+def changes_applied(qtbot, window: MainWindow, entity: str | None = None):  # type: ignore[no-untyped-def]
+    """Wait (as a ``with`` block around a save) until the window's next batch of changes
+    has reached its sections, panels and map — with ``entity``: a batch that names it.
+    What the window did not do after that, it did not do because of the change."""
+
+    def names(entities: frozenset[str]) -> bool:
+        return entity is None or entity in entities
+
+    return qtbot.waitSignal(window.changesApplied, timeout=5000, check_params_cb=names)
+
+
+def lay_out() -> None:
+    """Carry out the layout requests that are waiting (what the event loop does before it
+    paints), so a check of sizes sees the laid-out window without sleeping for it."""
+    for _round in range(5):  # a layout may ask its parent's layout again
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ same file saves meanwhile, or holds the write lock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,24 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 from atlas.core import Atlas
 from atlas.errors import BUSY_MESSAGE
 from atlas.records.schema import MEETING_KIND_CHOICES
-from tests.concurrency_support import (
-    dispose,
-    second_atlas,
-    short_busy_timeout,
-    use_new_connections,
-    write_lock,
-)
+from tests.concurrency_support import use_new_connections, write_lock
 from tests.ui.conftest import office_window
 from ui.meeting_panel import MeetingPanel
-
-__all__ = ["short_busy_timeout"]
-
-
-@pytest.fixture
-def other(db_path: Path, atlas: Atlas) -> Iterator[Atlas]:
-    second = second_atlas(db_path)
-    yield second
-    dispose(second)
 
 
 def make_meeting(atlas: Atlas, people: int = 5) -> tuple[int, list[tuple[int, int]]]:

@@ -16,6 +16,7 @@ from atlas.core import Atlas
 from atlas.demo.build import TODAY
 from atlas.errors import AtlasError
 from atlas.network.service import ActivityRule
+from tests.ui.conftest import lay_out
 from ui.dashboard import DashboardPage
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
@@ -116,9 +117,10 @@ def test_month_labels_are_whole_at_the_width_of_a_1366_window(qtbot, page: Dashb
 
     page.resize(740, 700)
     show_day(qtbot, page, TODAY)
-    qtbot.wait(50)
     chart = page.trend.chart()
     (axis,) = [a for a in chart.axes(Qt.Orientation.Horizontal) if isinstance(a, QBarCategoryAxis)]
+    lay_out()
+    qtbot.waitUntil(lambda: len(axis.categories()) == 12 and chart.plotArea().width() > 0)
     labels = axis.categories()
     assert labels[0] == "Dez<br>2025" and labels[-1] == "Nov<br>2026"
     assert not axis.truncateLabels()  # never "…"
@@ -207,8 +209,10 @@ def test_double_click_on_an_agreement_opens_it(qtbot, page: DashboardPage) -> No
     assert panel.tree.topLevelItemCount() == 2
     assert panel.tree.topLevelItem(0).text(1) == "02.12.2026"
     assert panel.caption.text() == "Vereinbarungen: Abstimmung fällig · 2"
-    with qtbot.assertNotEmitted(page.openRecord, wait=50):
-        click_item(qtbot, panel.tree, 0, double=False)  # a single click only selects
+    panel.tree.setCurrentItem(None)
+    with qtbot.assertNotEmitted(page.openRecord):
+        click_item(qtbot, panel.tree, 0, double=False)  # a single click only selects …
+        qtbot.waitUntil(lambda: panel.tree.currentItem() is panel.tree.topLevelItem(0))  # … and it did
     with qtbot.waitSignal(page.openRecord, timeout=2000) as blocker:
         click_item(qtbot, panel.tree, 0)
     assert blocker.args == ["agreement", 1]
@@ -346,9 +350,9 @@ def test_a_page_closed_while_computing_ignores_the_late_result(qtbot, demo: Atla
 def test_the_page_fits_the_content_area_without_sideways_scrolling(qtbot, page: DashboardPage) -> None:  # type: ignore[no-untyped-def]
     page.resize(900, 650)
     show_day(qtbot, page, dt.date(2026, 7, 28))
-    qtbot.wait(50)
+    lay_out()
+    qtbot.waitUntil(lambda: page.scroll_area.verticalScrollBar().maximum() > 0)  # laid out: the rest scrolls
     assert page.scroll_area.horizontalScrollBar().maximum() == 0
-    assert page.scroll_area.verticalScrollBar().maximum() > 0  # the rest scrolls
     # narrow: the tables stand one below the other; wide: side by side
     assert page.breakdown.getItemPosition(page.breakdown.indexOf(page.by_quarter))[:2] == (3, 0)
     page.resize(1366, 700)

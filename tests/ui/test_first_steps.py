@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from atlas.core import Atlas
 from main import DEMO_DB, bootstrap
-from tests.ui.conftest import Answers, office_window
+from tests.ui.conftest import Answers, changes_applied, office_window
 from tests.ui.test_layout import layout_problems
 from ui.app import demo_opener
 from ui.geo_dialogs import QuarterImportDialog
@@ -59,8 +59,8 @@ def test_an_empty_database_opens_on_the_first_steps_page(qtbot, atlas: Atlas, se
 def test_the_first_institutions_show_the_normal_section(qtbot, atlas: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
     window = open_window(qtbot, atlas, settings)
     assert window.first_steps.is_shown()
-    atlas.quarters.save(None, {"name": "Styrum"})  # boundaries alone do not leave the page
-    qtbot.wait(100)
+    with changes_applied(qtbot, window, "quarter"):  # boundaries alone do not leave the page
+        atlas.quarters.save(None, {"name": "Styrum"})
     assert window.first_steps.is_shown()
     atlas.institutions.save(None, {"name": "Familienzentrum Styrum"})
     qtbot.waitUntil(lambda: window.current_section() is not None)
@@ -80,8 +80,8 @@ def test_a_database_with_institutions_opens_on_its_last_section(
     # … and the page is still there under Hilfe, and stays while data changes.
     help_action(window, "Erste Schritte").trigger()
     assert window.first_steps.is_shown()
-    atlas.institutions.save(None, {"name": "Jobcenter"})
-    qtbot.wait(100)
+    with changes_applied(qtbot, window, "institution"):
+        atlas.institutions.save(None, {"name": "Jobcenter"})
     assert window.first_steps.is_shown()
 
 
@@ -145,7 +145,7 @@ def test_demo_button_opens_a_fresh_demo_copy_in_a_second_window(
     assert not demo.first_steps.is_shown()
     assert atlas.institutions.count() == 0  # this window's own database is untouched
     assert len(copies) == 1 and DEMO_DB.read_bytes()[:16] == copies[0].read_bytes()[:16]
-    qtbot.wait(100)  # the demo's map starts
+    qtbot.waitUntil(lambda: demo.map is not None and demo.map.view.ready, timeout=15000)  # its map started
     demo.close()
     qtbot.waitUntil(lambda: demo not in QApplication.topLevelWidgets() or not demo.isVisible())
 

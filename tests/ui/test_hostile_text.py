@@ -137,7 +137,9 @@ def test_the_hostile_corpus_is_shown_letter_for_letter_everywhere(
             # The list's tool tip, as Qt shows it, is the cell's text.
             cell = section.model.data(section.model.index(row, 0))
             assert shown_tip(hover(view, row)) == cell
-            qtbot.wait(50)  # panels under the form load
+            qtbot.waitUntil(
+                lambda s=section: all(panel.isVisible() for panel in s.panels)
+            )  # panels under the form
             check_widgets(seen)
             opened.append(key)
     assert opened == [
@@ -277,7 +279,7 @@ def test_the_dialogs_show_the_hostile_corpus_as_text(
     for kind in reports.KINDS:
         printing = window.open_report(kind)
         qtbot.waitUntil(printing.isVisible)
-        qtbot.wait(50)
+        qtbot.waitExposed(printing)
         check_widgets(seen)
         printing.close()
 

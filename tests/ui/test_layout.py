@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
-from tests.ui.conftest import office_window
+from tests.ui.conftest import changes_applied, lay_out, office_window
 from ui.editors import ChoiceEditor, LineEditor
 from ui.main_window import SECTIONS, MainWindow
 from ui.widgets import ElidedLabel
@@ -119,7 +119,10 @@ def walk_sections(qtbot, window: MainWindow) -> Iterator[str]:  # type: ignore[n
                 assert section.model.rowCount() > 0, key
                 section.select(section.model.id_at(0))
                 assert section.form.record is not None
-            qtbot.wait(30)
+                qtbot.waitUntil(section.form.isVisible)
+            else:
+                qtbot.waitUntil(page.isVisible)
+            lay_out()
             yield f"{label} / {key}"
 
 
@@ -220,13 +223,14 @@ def test_long_values_and_titles_show_their_beginning_and_do_not_widen_the_window
 ) -> None:  # type: ignore[no-untyped-def]
     window = office_window(qtbot, demo, settings, "demo.sqlite")
     long_name = "Schuldnerberatung für Alleinerziehende und Familien in besonderen Lebenslagen " * 2
-    record = demo.institutions.save(None, {"name": long_name.strip()})
+    with changes_applied(qtbot, window, "institution"):
+        record = demo.institutions.save(None, {"name": long_name.strip()})
     meetings = demo.records["meeting"]
     title = "Stadtteilkonferenz mit allen Trägern, Schulen, Kitas und Beratungsstellen – " * 2
-    meeting = meetings.save(
-        None, {"title": title.strip(), "kind": "runder_tisch", "starts_at": "01.10.2026 10:00"}
-    )
-    qtbot.wait(100)
+    with changes_applied(qtbot, window, "meeting"):
+        meeting = meetings.save(
+            None, {"title": title.strip(), "kind": "runder_tisch", "starts_at": "01.10.2026 10:00"}
+        )
 
     section = window.section("institution")
     window.show_section(0)
@@ -236,8 +240,8 @@ def test_long_values_and_titles_show_their_beginning_and_do_not_widen_the_window
     assert editor.edit.cursorPosition() == 0  # "Schuldnerberatung …", not "… Lebenslagen"
     assert window.width() == 1366
     # The same in a picker one can type into: a contact's institution.
-    contact = demo.contacts.save(None, {"last_name": "Lang", "institution_id": record.id})
-    qtbot.wait(100)
+    with changes_applied(qtbot, window, "contact"):
+        contact = demo.contacts.save(None, {"last_name": "Lang", "institution_id": record.id})
     window.show_section(window._index_of("contact"))
     contacts = window.section("contact")
     assert contacts.select(contact.id)
@@ -257,6 +261,6 @@ def test_long_values_and_titles_show_their_beginning_and_do_not_widen_the_window
     assert isinstance(heading, ElidedLabel)
     assert heading.text() == title.strip()
     assert heading.is_elided() and heading.elided_text().endswith("…")
-    qtbot.wait(30)
+    lay_out()
     assert window.width() == 1366
     assert layout_problems(window) == []

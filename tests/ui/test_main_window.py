@@ -9,7 +9,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from atlas.core import Atlas
-from tests.ui.conftest import Answers
+from tests.ui.conftest import Answers, changes_applied
 from tests.ui.privacy_support import ErasureAnswer
 from ui.editors import ChoiceEditor, LineEditor
 from ui.main_window import SECTIONS, MainWindow
@@ -39,10 +39,12 @@ def test_sections_are_listed_in_german(window: MainWindow) -> None:
 def test_create_find_edit_delete_undo_an_institution(
     qtbot, window: MainWindow, atlas: Atlas, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
-    quarter = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
+    with changes_applied(qtbot, window, "quarter"):  # the change broadcast refreshes the quarter picker
+        quarter = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
     window.show_section(0)
     section = window.section("institution")
-    qtbot.wait(100)  # the change broadcast refreshes the quarter picker
+    picker = section.form.editors["quarter_id"]
+    assert isinstance(picker, ChoiceEditor) and picker.combo.findData(quarter.id) >= 0
 
     # create
     window.actions_by_name["new"].trigger()
@@ -96,8 +98,8 @@ def test_create_find_edit_delete_undo_an_institution(
     assert section.model.data(section.model.index(0, 0)) == "Ärztehaus am Markt"
 
     # delete asks first, says what goes with it, and can be undone
-    atlas.offers.save(None, {"title": "Sprechstunde", "institution_id": created})
-    qtbot.wait(100)
+    with changes_applied(qtbot, window, "offer"):
+        atlas.offers.save(None, {"title": "Sprechstunde", "institution_id": created})
     section.select(created)
     answers.next = [YES]
     window.actions_by_name["delete"].trigger()
@@ -213,8 +215,8 @@ def test_window_remembers_layout_and_last_section(qtbot, atlas: Atlas, settings)
 
 
 def test_every_section_can_create_a_record(qtbot, window: MainWindow, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
-    inst = atlas.institutions.save(None, {"name": "Stadtteilbüro"})
-    qtbot.wait(100)
+    with changes_applied(qtbot, window, "institution"):  # the offer's institution picker has it
+        inst = atlas.institutions.save(None, {"name": "Stadtteilbüro"})
     required = {
         "institution": {"name": "Neue Einrichtung"},
         "offer": {"title": "Neues Angebot", "institution_id": inst.id},

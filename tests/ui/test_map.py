@@ -412,9 +412,8 @@ def test_online_tiles_come_through_the_program_with_user_agent_and_cache(
         pane = window.map
         assert pane is not None
         qtbot.waitUntil(lambda: len(server.requests) >= 4, timeout=20000)
-        qtbot.wait(500)
+        qtbot.waitUntil(lambda: state(qtbot, pane.view)["base"] == "atlas://online/{z}/{x}/{y}")
         assert {agent for _path, agent in server.requests} == {USER_AGENT}
-        assert state(qtbot, pane.view)["base"] == "atlas://online/{z}/{x}/{y}"
         assert "OpenStreetMap" in js(
             qtbot, pane.view, "document.querySelector('.leaflet-control-attribution').innerText"
         )

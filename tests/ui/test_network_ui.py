@@ -14,7 +14,7 @@ from atlas import models as m
 from atlas.clock import FixedClock
 from atlas.core import Atlas
 from atlas.demo.build import TODAY
-from tests.ui.conftest import office_window
+from tests.ui.conftest import changes_applied, office_window
 from tests.ui.test_hostile_text import shown_tip
 from ui.actor_panel import ActorPanel, OverrideDialog
 from ui.main_window import MainWindow
@@ -131,16 +131,16 @@ def test_walk_in_is_added_on_the_spot(qtbot, demo: Atlas, settings, monkeypatch:
 
 def test_a_future_meeting_cannot_be_ticked(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
     window, panel = open_meetings(qtbot, demo, settings)
-    future = demo.records["meeting"].save(
-        None,
-        {
-            "title": "Nächstes Jahr",
-            "kind": "runder_tisch",
-            "starts_at": "10.01.2030 10:00",
-            "round_table_id": 1,
-        },
-    )
-    qtbot.wait(100)
+    with changes_applied(qtbot, window, "meeting"):
+        future = demo.records["meeting"].save(
+            None,
+            {
+                "title": "Nächstes Jahr",
+                "kind": "runder_tisch",
+                "starts_at": "10.01.2030 10:00",
+                "round_table_id": 1,
+            },
+        )
     window.section("meeting").select(future.id)
     qtbot.waitUntil(lambda: panel.meeting_id == future.id)
     assert not panel.sheet.isEnabled()
@@ -270,7 +270,7 @@ def test_an_override_asks_the_coach_her_name_once(
     """Overrides are recorded with the coach's name, not "unbekannt": asked once (the login
     name offered), kept in the settings, and used from then on."""
     from atlas.network.service import login_name
-    from ui.actor_panel import COACH_NAME_KEY
+    from ui import settings as prefs
 
     _window, panel, actor_id = open_panel(qtbot, demo, settings, "actor")
     assert isinstance(panel, ActorPanel)
@@ -293,7 +293,7 @@ def test_an_override_asks_the_coach_her_name_once(
     assert panel.set_override(first)
     assert "Namen" in first.error.text()  # an empty name was refused first
     assert demo.network.overrides(actor_id)[-1][3] == "Petra Koch"
-    assert settings.value(COACH_NAME_KEY) == "Petra Koch"
+    assert prefs.USER_NAME.get(settings) == "Petra Koch"
     assert "Petra Koch" in panel.history.text()
     # asked once: the next dialog has no name field, and a new window knows her
     assert panel.ask_name() is None

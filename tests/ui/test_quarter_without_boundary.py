@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
 from atlas.core import Atlas
-from tests.ui.test_map import offline_settings, open_window, state  # noqa: F401  (fixture)
+from tests.ui.test_map import js, offline_settings, open_window, state  # noqa: F401  (fixture)
 
 SQUARE = {
     "type": "Polygon",
@@ -31,7 +31,13 @@ def test_the_map_and_the_form_say_a_quarter_has_no_boundary_yet(
     legend = state(qtbot, view)["legend"]
     assert "Quartier Lirich: noch keine Grenze – Orte → Quartiersgrenzen importieren" in legend
     assert "Mitte" not in legend
-    qtbot.wait(1500)
+    # For the picture: the map shown (an empty database opens on the first steps) and two
+    # animation frames later the quarter and the legend are on screen.
+    window.map_dock.show()
+    qtbot.waitUntil(view.isVisible)
+    framed = "window.framed = false; requestAnimationFrame(() => requestAnimationFrame(() => { window.framed = true; }))"
+    js(qtbot, view, framed)
+    qtbot.waitUntil(lambda: js(qtbot, view, "window.framed") is True)
     window.map.export_png("/tmp/map-legend-note.png")  # type: ignore[union-attr]
 
     # The quarter list, a click on Lirich: the form says it; Mitte's does not.

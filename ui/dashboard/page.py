@@ -1,6 +1,6 @@
 """The network overview: the funnel on a day, by sector and quarter, the trend, what needs doing.
 
-``DashboardPage(atlas)`` computes ``atlas.network.dashboard(day, 12)`` on a database
+``DashboardPage(atlas)`` computes ``atlas.network.service.dashboard(day, 12)`` on a database
 worker (``TaskRunner(1)``) and shows the plain result when it arrives; meanwhile the
 header says "wird berechnet …". Database text is only ever shown in plain-text widgets
 (table and tree items, ``QLabel`` with ``Qt.PlainText``), never as rich text or tooltips."""
@@ -64,7 +64,6 @@ class DashboardPage(QWidget):
         self.busy = False
         self._again = False
         self._stale = True
-        self._rule_dialog: RuleDialog | None = None
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -236,7 +235,6 @@ class DashboardPage(QWidget):
         dialog = RuleDialog(self.atlas, rule, self)
         dialog.accepted.connect(lambda: self.on_change(frozenset({"setting"})))
         dialog.finished.connect(dialog.deleteLater)
-        self._rule_dialog = dialog
         dialog.open()
         return dialog
 

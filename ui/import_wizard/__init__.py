@@ -24,8 +24,8 @@ rules); the change broadcast of ``apply`` is held back on the worker and sent fr
 GUI thread, because the window's listeners start Qt timers.
 
 Methods for tests and scripts (no modal dialog needed): :meth:`ImportWizard.load_file`,
-``set_kind``, ``set_encoding``, ``set_separator``, ``set_sheet``, ``mapping``,
-``set_mapping``, ``run_check``, ``set_skip_invalid``, ``set_duplicate_choice``,
+``set_encoding``, ``set_separator``, ``set_sheet``, ``mapping``,
+``set_mapping``, ``run_check``, ``set_duplicate_choice``,
 ``term_choice``, ``set_term_choice``, ``save_rejects``, ``report_start_path``, ``run_import``,
 ``cancel_import``; signals ``file_read``, ``checked``,
 ``imported``, ``import_failed``.

@@ -148,9 +148,6 @@ class ImportWizard(QWizard):
         self.encoding = self.separator = self.sheet = None
         self._read()
 
-    def set_kind(self, kind: str) -> None:
-        self.file_page.kind_combo.setCurrentIndex(KINDS.index(kind))  # -> self.kind
-
     def set_encoding(self, encoding: str) -> None:
         """Read the file again with this encoding (one of ``ENCODINGS``)."""
         self.encoding = encoding
@@ -334,9 +331,6 @@ class ImportWizard(QWizard):
             self.check_message = self._message(error)
         self.check_page.show_failure(self.check_message)
         self.checked.emit(None)
-
-    def set_skip_invalid(self, skip: bool) -> None:
-        self.check_page.skip_invalid.setChecked(skip)
 
     @property
     def skip_invalid(self) -> bool:

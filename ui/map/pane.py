@@ -22,13 +22,13 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, ConflictError
 from atlas.geo.mappage import standalone_html, write_text_atomically
 from atlas.models import Vocabulary
+from ui import settings as prefs
 from ui.flow_layout import FlowLayout
 from ui.map.scheme import MBTiles, TileError
 from ui.map.view import MapView
 from ui.plain import ask, plain_label, warn
 from ui.tasks import TaskRunner
 
-OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 ONLINE_TEMPLATE = "atlas://online/{z}/{x}/{y}"  # fetched and cached by the program
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
 BASES = (
@@ -174,8 +174,7 @@ class MapPane(QWidget):
         self.view.start()
         self._fill_density_choices()
         self.reload(fit=True)
-        mode = str(self.settings.value("map/base", "osm"))
-        self.set_base(mode if mode in {k for k, _l in BASES} else "osm", ask=False)
+        self.set_base(prefs.MAP_BASE.get(self.settings), ask=False)
 
     def reload(self, fit: bool = False) -> None:
         """Fetch the map data on the database worker; show it when it arrives."""
@@ -299,7 +298,7 @@ class MapPane(QWidget):
 
     def set_base(self, mode: str, ask: bool) -> None:
         if mode == "mbtiles":
-            path = str(self.settings.value("map/mbtiles", "") or "")
+            path = prefs.MAP_MBTILES.get(self.settings)
             if ask or not path:
                 chosen, _filter = QFileDialog.getOpenFileName(
                     self,
@@ -308,7 +307,7 @@ class MapPane(QWidget):
                     self.tr("MBTiles (*.mbtiles);;Alle Dateien (*)"),
                 )
                 if not chosen:
-                    self.base.setCurrentIndex(self.base.findData(self.settings.value("map/base", "none")))
+                    self.base.setCurrentIndex(self.base.findData(prefs.MAP_BASE.get(self.settings)))
                     return
                 path = chosen
             if not self.use_tile_file(Path(path)):
@@ -316,11 +315,11 @@ class MapPane(QWidget):
         if mode == "osm":
             online = self.view.handler.online
             if online is not None:
-                online.template = str(self.settings.value("map/tile_url", OSM_URL) or OSM_URL)
+                online.template = prefs.MAP_TILE_URL.get(self.settings)
             self.view.set_base("osm", ONLINE_TEMPLATE, OSM_ATTRIBUTION, 19)
         elif mode == "none":
             self.view.set_base("none")
-        self.settings.setValue("map/base", mode)
+        prefs.MAP_BASE.set(self.settings, mode)
         self.base.setCurrentIndex(self.base.findData(mode))
 
     def use_tile_file(self, path: Path) -> bool:
@@ -340,7 +339,7 @@ class MapPane(QWidget):
             self.tiles.close()
         self.tiles = tiles
         self.view.handler.tiles = tiles
-        self.settings.setValue("map/mbtiles", str(path))
+        prefs.MAP_MBTILES.set(self.settings, str(path))
         self.view.set_base(
             "mbtiles", "atlas://tiles/{z}/{x}/{y}", html.escape(tiles.attribution), tiles.max_zoom
         )

@@ -9,7 +9,7 @@ Commands issued before the page said "ready" wait in a queue; nothing blocks.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl, Signal, Slot
@@ -220,7 +220,3 @@ class MapView(QWebEngineView):
 
     def move_place(self, place_id: int, lat: float, lon: float) -> None:
         self.send("move", id=place_id, lat=lat, lon=lon)
-
-    def evaluate(self, script: str, callback: Callable[[Any], None]) -> None:
-        """Run JavaScript for a test or a measurement (never with user text)."""
-        self.page().runJavaScript(script, 0, callback)

@@ -35,13 +35,10 @@ from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
+from ui import settings as prefs
 from ui.printing.documents import build_document, tile_source
 from ui.printing.preview import PdfPreviewDialog
 from ui.printing.renderer import PdfRenderer, RenderedPdf, save_pdf
-
-LOGO_KEY = "reports/logo"
-FUNDING_KEY = "reports/funding"
-FOLDER_KEY = "reports/folder"
 
 
 class ReportDialog(QDialog):
@@ -190,9 +187,7 @@ class ReportDialog(QDialog):
     def _build_sign_in(self) -> None:
         self.meeting = self._combo(reports.meetings_for_choice(self.atlas), self.preset.get("meeting_id"))
         self.form.addRow(self.tr("Treffen"), self.meeting)
-        self.funding = QLineEdit(
-            str(self.preset.get("funding") or self.settings.value(FUNDING_KEY, "") or "")
-        )
+        self.funding = QLineEdit(str(self.preset.get("funding") or prefs.REPORTS_FUNDING.get(self.settings)))
         self.funding.setPlaceholderText(
             self.tr("z. B. gefördert durch den Europäischen Sozialfonds (ESF Plus)")
         )
@@ -259,7 +254,7 @@ class ReportDialog(QDialog):
         self.logo_label.setToolTip(tooltip_text(path))
 
     def logo_path(self) -> str:
-        return str(self.settings.value(LOGO_KEY, "") or "")
+        return prefs.REPORTS_LOGO.get(self.settings)
 
     def choose_logo(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -276,7 +271,7 @@ class ReportDialog(QDialog):
             except AtlasError as err:
                 self._tell(str(err))
                 return False
-        self.settings.setValue(LOGO_KEY, path)
+        prefs.REPORTS_LOGO.set(self.settings, path)
         self._show_logo()
         return True
 
@@ -319,7 +314,7 @@ class ReportDialog(QDialog):
     def save(self, path: str | Path | None = None) -> None:
         """'Als PDF speichern': asks for the file unless ``path`` is given."""
         if path is None:
-            folder = str(self.settings.value(FOLDER_KEY, "") or str(Path.home()))
+            folder = prefs.REPORTS_FOLDER.get(self.settings) or str(Path.home())
             suggestion = str(Path(folder) / f"{reports.KINDS[self.kind]}.pdf")
             chosen, _filter = QFileDialog.getSaveFileName(
                 self, self.tr("Als PDF speichern"), suggestion, self.tr("PDF (*.pdf)")
@@ -344,7 +339,7 @@ class ReportDialog(QDialog):
         self._target = target
         options = self.options()
         if self.kind == "sign-in":
-            self.settings.setValue(FUNDING_KEY, options["funding"])
+            prefs.REPORTS_FUNDING.set(self.settings, options["funding"])
         if self.kind == "directory":
             options["tiles"], self._close_tiles = tile_source(self.settings)
         self._busy(True, self.tr("Das Dokument wird zusammengestellt …"))
@@ -386,7 +381,7 @@ class ReportDialog(QDialog):
             return save_pdf(data, target)
 
         def written(path: Path) -> None:
-            self.settings.setValue(FOLDER_KEY, str(path.parent))
+            prefs.REPORTS_FOLDER.set(self.settings, str(path.parent))
             self._busy(
                 False,
                 self.tr("Gespeichert: {path} ({pages} Seiten · {what})").format(

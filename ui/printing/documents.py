@@ -14,6 +14,7 @@ from atlas.errors import ValidationError
 from atlas.i18n import _
 from atlas.reports import ReportDocument
 from atlas.reports.svg import TileSource
+from ui import settings as prefs
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -21,9 +22,9 @@ if TYPE_CHECKING:
 
 def tile_source(settings: QSettings) -> tuple[TileSource | None, Callable[[], None]]:
     """The map page's offline tile file as the directory's map background, if one is chosen."""
-    if str(settings.value("map/base", "") or "") != "mbtiles":
+    if prefs.MAP_BASE.get(settings) != "mbtiles":
         return None, lambda: None
-    path = str(settings.value("map/mbtiles", "") or "")
+    path = prefs.MAP_MBTILES.get(settings)
     if not path or not Path(path).is_file():
         return None, lambda: None
     from ui.map.scheme import MBTiles, TileError
