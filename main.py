@@ -286,7 +286,7 @@ def run_command(args: argparse.Namespace, database: str) -> int:
         return 2
     try:
         if args.command == "stats":
-            from atlas.cli.commands import network_stats
+            from atlas.cli import network_stats
 
             print(json.dumps(network_stats(atlas, args.at), ensure_ascii=False, indent=2))
         elif args.command == "check":
@@ -301,7 +301,7 @@ def run_command(args: argparse.Namespace, database: str) -> int:
         elif args.command == "export" and args.what != "map":
             return _transfer(atlas, args)
         elif args.command == "export":
-            from atlas.cli.commands import export_map
+            from atlas.cli import export_map
 
             print(export_map(atlas, Path(args.file), quarter=args.quarter, category=args.category))
         elif args.command == "geocode":
@@ -311,7 +311,7 @@ def run_command(args: argparse.Namespace, database: str) -> int:
         elif args.command == "report":
             print(_report(atlas, args))
         elif args.command == "import":
-            from atlas.cli.commands import import_quarters
+            from atlas.cli import import_quarters
 
             for line in import_quarters(atlas, Path(args.file), args.name_property, args.replace):
                 print(line)
@@ -361,8 +361,8 @@ def _geocode(atlas: Atlas, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from atlas.cli.commands import geocode
-    from atlas.geo.geocoding import eta_text
+    from atlas.cli import geocode
+    from atlas.geo import eta_text
 
     stop = threading.Event()
     interactive = sys.stderr.isatty()

@@ -13,18 +13,11 @@ from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.clock import OPTION as CLOCK_OPTION
 from atlas.clock import Clock, FixedClock, SystemClock, fixed_day
-from atlas.geo.geocoding import GeocodingService
-from atlas.geo.mapdata import MapService
-from atlas.geo.quarters import QuarterService
-from atlas.network.service import NetworkService
-from atlas.network.service import install as install_network
-from atlas.privacy.rights import PrivacyService
-from atlas.records import search
-from atlas.records.consent import ConsentService
-from atlas.records.merging import MergeService
-from atlas.records.schema import ENTITIES
-from atlas.records.service import RecordService
-from atlas.records.taxonomy import TaxonomyService
+from atlas.geo import GeocodingService, MapService, QuarterService
+from atlas.network import NetworkService
+from atlas.network import install as install_network
+from atlas.privacy import PrivacyService
+from atlas.records import ENTITIES, ConsentService, MergeService, RecordService, TaxonomyService, search
 
 
 class Atlas:

@@ -13,7 +13,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
-def _ym(year_month: tuple[int, int], delta: int) -> tuple[int, int]:
+def shift_month(year_month: tuple[int, int], delta: int) -> tuple[int, int]:
     y, mo = divmod(year_month[0] * 12 + year_month[1] - 1 + delta, 12)
     return y, mo + 1
 

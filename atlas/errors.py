@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from atlas.i18n import _
 
 if TYPE_CHECKING:
-    from atlas.records.duplicates import Candidate
+    from atlas.records import Candidate
 
 
 class AtlasError(Exception):

@@ -483,7 +483,7 @@ def open_database(path_or_url: str | Path, *, full_check: bool = True, create: b
 
 def _index_current(engine: Engine, where: Path | str) -> None:
     """Rebuild the search index if an older program (another folding) wrote it."""
-    import atlas.records.search as search
+    from atlas.records import search
 
     try:
         with engine.begin() as conn:

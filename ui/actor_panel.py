@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.network.service import FUNNEL, STATUS_LABELS, login_name
+from atlas.network import FUNNEL, STATUS_LABELS, login_name
 from atlas.text import format_date
 from ui import settings as prefs
 from ui.plain import plain_label, tooltip_text, warn

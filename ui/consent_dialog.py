@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError
-from atlas.records.consent import ReviewRow
+from atlas.records import ReviewRow
 from atlas.text import format_date
 from ui.plain import warn
 

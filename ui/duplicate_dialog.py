@@ -28,10 +28,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.i18n import _
-from atlas.records.duplicates import Candidate
-from atlas.records.merging import MergedRecords
-from atlas.records.schema import EntitySpec, Field, Kind
-from atlas.records.service import RecordData
+from atlas.records import Candidate, EntitySpec, Field, Kind, MergedRecords, RecordData
 from atlas.text import format_date, format_datetime
 from ui.plain import menu_text, plain_label, tooltip_text, warn
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atlas.records.schema import Field, Kind
+from atlas.records import Field, Kind
 from atlas.text import format_date, format_datetime
 
 NONE_LABEL = "—"

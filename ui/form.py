@@ -26,12 +26,9 @@ from atlas.errors import (
     NotFoundError,
     ValidationError,
 )
-from atlas.geo.geocoding import NEW_PLACE_DESCRIPTION
+from atlas.geo import NEW_PLACE_DESCRIPTION
 from atlas.models import Vocabulary
-from atlas.records.duplicates import Candidate, title_of
-from atlas.records.merging import MergedRecords
-from atlas.records.schema import EntitySpec, Kind
-from atlas.records.service import RecordData
+from atlas.records import Candidate, EntitySpec, Kind, MergedRecords, RecordData, title_of
 from ui.busy import ask_retry
 from ui.duplicate_dialog import DuplicateDialog, MergeDialog
 from ui.editors import Editor, make_editor

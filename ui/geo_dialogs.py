@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.geo.geocoding import BatchReport, GeocoderSettings, Outcome
+from atlas.geo import BatchReport, GeocoderSettings, Outcome
 from ui import settings as prefs
 from ui.plain import inform, plain_label, warn
 from ui.tasks import TaskRunner

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from atlas.changes import Change
 from atlas.core import Atlas
-from atlas.records.schema import ENTITIES, FilterKind
+from atlas.records import ENTITIES, FilterKind
 from ui import settings as prefs
 from ui.actions import build_actions
 from ui.actor_panel import ActorPanel

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.files import atomic_write
-from atlas.network.service import SheetRow
+from atlas.network import SheetRow
 from atlas.text import fold, fold_for_index, format_date
 from ui.plain import ask, inform, plain_label, warn
 from ui.widgets import cell

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.i18n import _
-from atlas.records.mentions import PLACEHOLDER, Mention
+from atlas.records import PLACEHOLDER, Mention
 from ui.plain import warn
 
 

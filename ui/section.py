@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import NotFoundError
 from atlas.models import Vocabulary
-from atlas.records import search
-from atlas.records.schema import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind
+from atlas.records import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind, search
 from ui import settings as prefs
 from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from atlas.records.service import RecordService
+from atlas.records import RecordService
 from ui.plain import tooltip_text
 
 BLOCK = 120

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.models import Vocabulary
-from atlas.records.taxonomy import VOCABULARY_LABELS
+from atlas.records import VOCABULARY_LABELS
 from ui.plain import ask, warn
 
 

@@ -8,10 +8,7 @@ from dataclasses import replace
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from atlas.errors import AtlasError
-from atlas.records import snapshot
-from atlas.records.mentions import Matcher, Person
-from atlas.records.merging import MergedRecords, MergeService
-from atlas.records.service import DeletedRecord, RecordService
+from atlas.records import DeletedRecord, Matcher, MergedRecords, MergeService, Person, RecordService, snapshot
 
 
 class _AfterTheFact(QUndoCommand):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.geo.mappage import standalone_html, write_text_atomically
+from atlas.geo import standalone_html, write_text_atomically
 from atlas.i18n import _
 from atlas.limits import EARLIEST_YEAR, LATEST_YEAR
 from atlas.models import Vocabulary
@@ -68,7 +68,7 @@ def geocode(
     hand (cached addresses cost no request). With ``missing``: only those without a pin
     or whose address changed.
     """
-    from atlas.geo.geocoding import GeocoderSettings, summary_lines
+    from atlas.geo import GeocoderSettings, summary_lines
 
     if url is not None:
         atlas.geocoding.configure(GeocoderSettings(url=url))
@@ -83,7 +83,7 @@ def import_quarters(
     atlas: Atlas, path: Path, name_property: str | None = None, replace: bool = False
 ) -> list[str]:
     """Import quarter boundaries from a GeoJSON file; the lines to print."""
-    from atlas.geo.geometry import suggest_name_property
+    from atlas.geo import suggest_name_property
 
     if name_property is None:
         infos = atlas.boundaries.property_names(path)

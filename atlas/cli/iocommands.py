@@ -19,7 +19,7 @@ from atlas.errors import ValidationError
 from atlas.i18n import _
 from atlas.io import exporting, hsds, importing
 from atlas.models import Vocabulary
-from atlas.records.schema import ENTITIES, FilterKind
+from atlas.records import ENTITIES, FilterKind
 from atlas.text import fold
 
 # Command-line words for the kinds of records.

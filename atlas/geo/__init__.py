@@ -1,1 +1,44 @@
 """geo"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from atlas.geo.geocoder import GeocoderSettings
+from atlas.geo.geocoding import GeocodingService
+from atlas.geo.mapdata import MapData, MapService
+from atlas.geo.mappage import WEB, cached_page, standalone_html, write_text_atomically
+from atlas.geo.quarters import QuarterService, place_after_save
+from atlas.geo.results import NEW_PLACE_DESCRIPTION, BatchReport, Outcome, eta_text, summary_lines
+
+if TYPE_CHECKING:
+    from atlas.geo.geometry import check_boundary, suggest_name_property
+
+__all__ = [
+    "NEW_PLACE_DESCRIPTION",
+    "WEB",
+    "BatchReport",
+    "GeocoderSettings",
+    "GeocodingService",
+    "MapData",
+    "MapService",
+    "Outcome",
+    "QuarterService",
+    "cached_page",
+    "check_boundary",
+    "eta_text",
+    "place_after_save",
+    "standalone_html",
+    "suggest_name_property",
+    "summary_lines",
+    "write_text_atomically",
+]
+
+
+def __getattr__(name: str) -> object:
+    """The boundary helpers load shapely (and numpy): only when one is used, not at start-up."""
+    if name in ("check_boundary", "suggest_name_property"):
+        from atlas.geo import geometry
+
+        return getattr(geometry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

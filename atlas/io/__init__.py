@@ -1,1 +1,62 @@
 """io"""
+
+from __future__ import annotations
+
+from atlas.io import exporting, hsds, importing
+from atlas.io.exporting import export
+from atlas.io.hsds_export import export_package
+from atlas.io.hsds_import import import_package
+from atlas.io.import_fields import (
+    KINDS,
+    MappingStore,
+    heading_key,
+    import_fields,
+    mapping_problems,
+    suggest_mapping,
+)
+from atlas.io.import_rows import QUARTER, TERM_LABELS, NewTerm, term_key, term_keys
+from atlas.io.importing import (
+    CHOICES,
+    Choice,
+    ImportPlan,
+    ImportResult,
+    apply,
+    prepare,
+    rejects_path,
+    write_rejects,
+)
+from atlas.io.tables import ENCODINGS, MAX_FILE_BYTES, SEPARATORS, ImportCancelled, RawTable, read_table
+
+__all__ = [
+    "CHOICES",
+    "ENCODINGS",
+    "KINDS",
+    "MAX_FILE_BYTES",
+    "QUARTER",
+    "SEPARATORS",
+    "TERM_LABELS",
+    "Choice",
+    "ImportCancelled",
+    "ImportPlan",
+    "ImportResult",
+    "MappingStore",
+    "NewTerm",
+    "RawTable",
+    "apply",
+    "export",
+    "export_package",
+    "exporting",
+    "heading_key",
+    "hsds",
+    "import_fields",
+    "import_package",
+    "importing",
+    "mapping_problems",
+    "prepare",
+    "read_table",
+    "rejects_path",
+    "suggest_mapping",
+    "term_key",
+    "term_keys",
+    "write_rejects",
+]

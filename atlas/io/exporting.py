@@ -27,7 +27,7 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.files import FORMULA_STARTS, atomic_write, csv_bytes, strip_control
 from atlas.i18n import _
-from atlas.records.schema import ENTITIES, STATUS_CHOICES, Kind
+from atlas.records import ENTITIES, STATUS_CHOICES, Kind
 from atlas.text import format_date, format_datetime
 
 FORMATS: dict[str, str] = {".csv": "csv", ".xlsx": "xlsx", ".geojson": "geojson", ".vcf": "vcf"}

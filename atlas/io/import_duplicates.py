@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from atlas import models as m
 from atlas.i18n import _
 from atlas.io.tables import Cancelled, ImportCancelled
-from atlas.records.duplicates import (
+from atlas.records import (
     THRESHOLD,
     Keys,
     Match,

@@ -16,7 +16,7 @@ from typing import Any
 from atlas.files import atomic_write
 from atlas.i18n import _
 from atlas.io.tables import ImportFailed
-from atlas.records.schema import ENTITIES
+from atlas.records import ENTITIES
 from atlas.text import fold
 
 __all__ = [

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from atlas import models as m
 from atlas.i18n import _
 from atlas.io.import_duplicates import _Existing, load_existing, normalise_name
-from atlas.records.schema import ENTITIES
+from atlas.records import ENTITIES
 from atlas.text import fold, fold_for_index, pad_postcode
 
 
@@ -379,7 +379,7 @@ class _Builder:
         """A list's consent columns: a state column is read ("ja", "erteilt", "nein" …) and
         then checked like the form (erteilt needs date and purpose); without one, a date and
         a purpose mean "erteilt", a date alone stays "unbekannt" (reported for the row)."""
-        from atlas.records.consent import parse_state
+        from atlas.records import parse_state
 
         values.pop("consent_state", None)
         if raw.get("consent_state"):

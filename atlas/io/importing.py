@@ -90,8 +90,7 @@ from atlas.io.tables import (
     detect_separator,
     read_table,
 )
-from atlas.records import search
-from atlas.records.schema import ENTITIES, Kind
+from atlas.records import ENTITIES, Kind, search
 from atlas.text import address_line, clean, fold
 from atlas.writelock import lock_for_writing
 
@@ -785,7 +784,7 @@ def _place_new(atlas: Atlas, session: Session, params: Sequence[dict[str, Any]])
 def _merge_into(atlas: Atlas, session: Session, obj: m.Record, values: Mapping[str, Any]) -> None:
     """Fill the record's empty fields; never overwrite what is there."""
     if isinstance(obj, m.Institution):
-        from atlas.geo.quarters import place_after_save
+        from atlas.geo import place_after_save
 
         keys = ("id", "quarter_id", "lat", "lon", "street", "postcode", "city")
         before = {k: getattr(obj, k) for k in keys}

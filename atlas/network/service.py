@@ -26,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
-from atlas.dates import _ym, month_end, months_before
+from atlas.dates import month_end, months_before, shift_month
 from atlas.errors import ConflictError, NotFoundError, ValidationError
 from atlas.i18n import _
 from atlas.network.activity import (
@@ -355,10 +355,10 @@ class NetworkService(MeetingWork):
         """
         day = at or self._clock.today()
         rule = self.rule()
-        keys = [_ym((day.year, day.month), -back) for back in range(months - 1, -1, -1)]
+        keys = [shift_month((day.year, day.month), -back) for back in range(months - 1, -1, -1)]
         att = m.Attendance
         ym = func.strftime("%Y-%m", att.meeting_at)
-        oldest = _ym(keys[0], -rule.window_months)
+        oldest = shift_month(keys[0], -rule.window_months)
         since = dt.datetime(oldest[0], oldest[1], 1)
         with self._sessions() as session:
             per_month: dict[int, dict[str, int]] = defaultdict(dict)
@@ -399,7 +399,7 @@ class NetworkService(MeetingWork):
                 overrides[actor].append((set_on, ended, status))
             actors = set(per_month) | set(events) | set(overrides) | seen_before
             windows = [
-                {f"{yy}-{mm:02d}" for yy, mm in (_ym(key, -k) for k in range(rule.window_months))}
+                {f"{yy}-{mm:02d}" for yy, mm in (shift_month(key, -k) for k in range(rule.window_months))}
                 for key in keys[:-1]
             ]
             in_window = {

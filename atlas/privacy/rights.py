@@ -32,10 +32,9 @@ from atlas.clock import SYSTEM, Clock
 from atlas.errors import NotFoundError, ValidationError
 from atlas.files import atomic_write
 from atlas.i18n import _
-from atlas.records import search
-from atlas.records.mentions import Mention, Person, fingerprints, own_identifiers
-from atlas.records.mentions import find as find_mentions
-from atlas.records.mentions import replace as replace_mentions
+from atlas.records import Mention, Person, fingerprints, own_identifiers, search
+from atlas.records import find as find_mentions
+from atlas.records import replace as replace_mentions
 from atlas.text import format_date, format_datetime
 
 FIELDS = (

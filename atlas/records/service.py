@@ -96,7 +96,7 @@ def _check_color(value: str) -> str:
 def _check_geojson(value: str) -> str:
     """A boundary from the form is checked (and repaired) like an imported one: a broken
     polygon would hide every marker of the exported map (issue 11 §6)."""
-    from atlas.geo.geometry import check_boundary  # shapely loads only when a boundary is saved
+    from atlas.geo import check_boundary  # shapely loads only when a boundary is saved
 
     check_json_shape(value, _("Die Grenze"), ValueError)  # depth and size before parsing
 

@@ -40,9 +40,10 @@ from atlas.reports.contacts import (
     split_columns,
 )
 from atlas.reports.directory import DirectoryInstitution, DirectoryOffer, directory
-from atlas.reports.html import format_day
+from atlas.reports.html import fill_page_refs, find_anchors, format_day
 from atlas.reports.network import AgreementFigure, MeetingFigure, default_period, network_report
 from atlas.reports.signin import SignInRow, meetings_for_choice, sign_in_sheet
+from atlas.reports.svg import TileSource
 from atlas.text import check_date_range, fold
 
 if TYPE_CHECKING:
@@ -62,12 +63,15 @@ __all__ = [
     "MeetingFigure",
     "ReportDocument",
     "SignInRow",
+    "TileSource",
     "command_options",
     "contact_list",
     "contact_rows",
     "default_period",
     "directory",
     "file_stem",
+    "fill_page_refs",
+    "find_anchors",
     "load_logo",
     "meetings_for_choice",
     "network_report",

@@ -20,7 +20,7 @@ from atlas import models as m
 from atlas.errors import AtlasError
 from atlas.i18n import _
 from atlas.limits import MAX_LOGO_BYTES, read_capped
-from atlas.records.schema import MEETING_KIND_CHOICES
+from atlas.records import MEETING_KIND_CHOICES
 from atlas.reports.html import Logo, Margins, format_day, sniff_image
 from atlas.text import fold
 

@@ -12,9 +12,10 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from atlas import models as m
+from atlas.dates import months_before
 from atlas.errors import ValidationError
 from atlas.i18n import _
-from atlas.network.service import FUNNEL, STATUS_LABELS, months_before
+from atlas.network import FUNNEL, STATUS_LABELS
 from atlas.reports.common import (
     _KIND_LABELS,
     EmptyReportError,

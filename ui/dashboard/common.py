@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QLabel
 
-from atlas.network.service import FUNNEL
+from atlas.network import FUNNEL
 from ui.plain import plain_label
 
 #: Changes that can move a figure: attendance and actors, agreements, the shared rule,

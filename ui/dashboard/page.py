@@ -27,7 +27,7 @@ from shiboken6 import Shiboken
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError
-from atlas.network.service import FUNNEL, STATUS_LABELS, ActivityRule, Dashboard
+from atlas.network import FUNNEL, STATUS_LABELS, ActivityRule, Dashboard
 from ui.dashboard.common import (
     ACTIVE,
     MONTHS,

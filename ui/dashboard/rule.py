@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QSpinBox, 
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.network.service import ActivityRule
+from atlas.network import ActivityRule
 from ui.dashboard.common import plain
 
 

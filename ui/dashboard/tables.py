@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atlas.network.service import FUNNEL, STATUS_LABELS
+from atlas.network import FUNNEL, STATUS_LABELS
 from ui.dashboard.common import NAME_WIDTH, ROLE_TARGET, STATUS_KEYS, plain
 
 

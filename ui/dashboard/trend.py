@@ -7,7 +7,7 @@ from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from atlas.network.service import FUNNEL, STATUS_LABELS, TrendPoint
+from atlas.network import FUNNEL, STATUS_LABELS, TrendPoint
 from ui.dashboard.common import ACTIVE, axis_range, status_color
 
 

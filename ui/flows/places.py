@@ -6,7 +6,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from atlas.errors import AtlasError
-from atlas.geo.geocoding import Outcome
+from atlas.geo import Outcome
 from ui.geo_dialogs import BatchDialog, QuarterImportDialog
 
 if TYPE_CHECKING:

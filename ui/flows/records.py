@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMessageBox
 
 from atlas.errors import AtlasError
-from atlas.records.merging import MergedRecords
-from atlas.records.service import DeletedRecord
+from atlas.records import DeletedRecord, MergedRecords
 from ui.plain import ask, inform, warn
 from ui.section import SectionWidget
 from ui.undo import DeleteCommand, MergeCommand

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from atlas.errors import AtlasError
-from atlas.records.schema import FilterKind
+from atlas.records import FilterKind
 from ui.plain import inform, warn
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def export_list(window: MainWindow, path: str | None = None) -> str | None:
     """The list on screen, as filtered and sorted, to CSV/XLSX/GeoJSON/vCard."""
-    from atlas.io.exporting import KINDS, export
+    from atlas.io import KINDS, export
 
     section = window.current_section()
     if section is None or section.spec.key not in KINDS:
@@ -77,7 +77,7 @@ def import_list(window: MainWindow, path: str | None = None) -> QWidget:
 
 
 def export_hsds(window: MainWindow, path: str | None = None, include_contacts: bool = False) -> str | None:
-    from atlas.io.hsds import export_package
+    from atlas.io import export_package
 
     target = (
         path
@@ -101,7 +101,7 @@ def export_hsds(window: MainWindow, path: str | None = None, include_contacts: b
 
 
 def import_hsds(window: MainWindow, path: str | None = None) -> str | None:
-    from atlas.io.hsds import import_package
+    from atlas.io import import_package
 
     source = (
         path

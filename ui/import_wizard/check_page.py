@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from atlas.io.importing import Choice, ImportPlan
+from atlas.io import Choice, ImportPlan
 from ui.import_wizard.common import (
     ERROR_STYLE,
     IMPORT,

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
-from atlas.io.importing import RawTable, import_fields
+from atlas.io import RawTable, import_fields
 from ui.import_wizard.common import ERROR_STYLE, ChoiceCombo, ElidedLabel, plain
 from ui.plain import plain_label
 

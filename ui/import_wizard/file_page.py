@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from atlas.io.importing import ENCODINGS, KINDS, SEPARATORS, RawTable
-from atlas.records.schema import ENTITIES
+from atlas.io import ENCODINGS, KINDS, SEPARATORS, RawTable
+from atlas.records import ENTITIES
 from ui.import_wizard.common import ERROR_STYLE, PREVIEW_ROWS, cell, plain, select_data, thousands
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWizard, QWizardPage
 
-from atlas.io.importing import ImportResult
+from atlas.io import ImportResult
 from ui.import_wizard.common import ERROR_STYLE, plain
 
 if TYPE_CHECKING:

@@ -15,8 +15,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from atlas.io.import_rows import QUARTER
-from atlas.io.importing import TERM_LABELS
+from atlas.io import QUARTER, TERM_LABELS
 from ui.import_wizard.common import IMPORT, ChoiceCombo, cell, plain, table_style
 
 if TYPE_CHECKING:

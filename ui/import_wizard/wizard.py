@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QWidget, QWizard
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError
-from atlas.io.import_rows import QUARTER, term_key, term_keys
-from atlas.io.importing import (
+from atlas.io import (
     CHOICES,
     KINDS,
     MAX_FILE_BYTES,
+    QUARTER,
     Choice,
     ImportCancelled,
     ImportPlan,
@@ -32,9 +32,11 @@ from atlas.io.importing import (
     read_table,
     rejects_path,
     suggest_mapping,
+    term_key,
+    term_keys,
     write_rejects,
 )
-from atlas.io.tables import MAX_UNPACKED_BYTES
+from atlas.limits import MAX_UNPACKED_BYTES
 from atlas.models import Vocabulary
 from ui.import_wizard.check_page import CheckPage
 from ui.import_wizard.columns_page import ColumnsPage

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ConflictError
-from atlas.geo.mappage import standalone_html, write_text_atomically
+from atlas.geo import standalone_html, write_text_atomically
 from atlas.models import Vocabulary
 from ui import settings as prefs
 from ui.flow_layout import FlowLayout

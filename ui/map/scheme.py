@@ -22,7 +22,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlSchemeHandler,
 )
 
-from atlas.geo.mappage import WEB
+from atlas.geo import WEB
 
 SCHEME = b"atlas"
 PAGE_URL = "atlas://app/map.html"

@@ -24,8 +24,7 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
-from atlas.geo.mapdata import MapData
-from atlas.geo.mappage import cached_page
+from atlas.geo import MapData, cached_page
 from ui.map.scheme import PAGE_URL, SCHEME, AtlasSchemeHandler, OnlineTiles
 
 USER_AGENT = "Stadtteil-Atlas/0.1 (desktop directory for neighbourhood network coaches)"  # ASCII: HTTP header

@@ -12,8 +12,7 @@ from PySide6.QtCore import QSettings
 from atlas import reports
 from atlas.errors import ValidationError
 from atlas.i18n import _
-from atlas.reports import ReportDocument
-from atlas.reports.svg import TileSource
+from atlas.reports import ReportDocument, TileSource
 from ui import settings as prefs
 
 if TYPE_CHECKING:

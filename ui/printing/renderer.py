@@ -29,8 +29,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings, qWebEngi
 from atlas.errors import AtlasError
 from atlas.files import atomic_write
 from atlas.i18n import _
-from atlas.reports import ReportDocument
-from atlas.reports.html import fill_page_refs, find_anchors
+from atlas.reports import ReportDocument, fill_page_refs, find_anchors
 
 if TYPE_CHECKING:
     pass
