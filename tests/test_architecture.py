@@ -229,3 +229,74 @@ def test_the_cycle_finder_finds_a_cycle(tmp_path: Path, monkeypatch: pytest.Monk
     (package / "d.py").write_text("from loop.c import x\n")
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     assert import_cycles("loop") == [["loop.a", "loop.b", "loop.a"]]
+
+
+# -- one worker layer ----------------------------------------------------------------------------
+
+#: Where a runner or a thread pool may be built, and where the one ``Workers`` is built: the
+#: wiring place (``ui.app``), the tests' fixture, and the benchmarks (programs of their own).
+BUILT_ONLY_IN = {
+    "TaskRunner": {"ui/workers.py"},
+    "QThreadPool": {"ui/tasks.py"},
+    "Workers": {"ui/app.py", "tests/ui/conftest.py", "benchmarks/"},
+}
+
+
+def constructions(root: Path, names: set[str]) -> list[tuple[str, int, str]]:
+    """(file, line, name) of every call ``Name(...)`` or ``module.Name(...)`` of ``names``
+    in ui/, main.py, tests/ and benchmarks/."""
+    files = [root / "main.py"] if (root / "main.py").exists() else []
+    for folder in ("ui", "tests", "benchmarks"):
+        files += sorted(p for p in (root / folder).rglob("*.py") if "__pycache__" not in p.parts)
+    found = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in names:
+                    found.append((path.relative_to(root).as_posix(), node.lineno, name))
+    return found
+
+
+def _misplaced(root: Path) -> list[str]:
+    return [
+        f"{file}:{line}: {name}(...)"
+        for file, line, name in constructions(root, set(BUILT_ONLY_IN))
+        if not any(
+            file == allowed or (allowed.endswith("/") and file.startswith(allowed))
+            for allowed in BUILT_ONLY_IN[name]
+        )
+    ]
+
+
+def test_runners_are_built_only_in_the_wiring_place() -> None:
+    """One worker layer (issue 12): ``ui.workers.Workers`` builds the two runners, ``ui.app``
+    builds it once and hands it to the window, which hands it on. A widget that builds its
+    own ``TaskRunner`` (or thread pool) fails here; it takes ``workers`` in its constructor."""
+    assert _misplaced(ROOT) == []
+    built = constructions(ROOT, {"TaskRunner"})
+    assert [(file, name) for file, _line, name in built] == [("ui/workers.py", "TaskRunner")] * 2
+    assert ("ui/app.py", "Workers") in [
+        (file, name) for file, _line, name in constructions(ROOT, {"Workers"})
+    ]
+
+
+def test_the_runner_finder_finds_a_widget_building_its_own(tmp_path: Path) -> None:
+    for folder in ("ui", "tests", "benchmarks"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "ui" / "workers.py").write_text("a = TaskRunner(1, self)\nb = TaskRunner(2, self)\n")
+    (tmp_path / "ui" / "app.py").write_text("w = Workers(app)\n")
+    (tmp_path / "benchmarks" / "bench.py").write_text("w = Workers(app)\n")
+    assert _misplaced(tmp_path) == []
+    (tmp_path / "ui" / "pane.py").write_text(
+        "class Pane:\n    def __init__(self):\n        self.tasks = ui.tasks.TaskRunner(1, self)\n"
+    )
+    (tmp_path / "tests" / "test_x.py").write_text("def test():\n    Workers()\n")
+    (tmp_path / "main.py").write_text("pool = QThreadPool()\n")
+    assert _misplaced(tmp_path) == [
+        "main.py:1: QThreadPool(...)",
+        "ui/pane.py:3: TaskRunner(...)",
+        "tests/test_x.py:2: Workers(...)",
+    ]

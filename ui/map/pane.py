@@ -26,7 +26,7 @@ from ui.flow_layout import FlowLayout
 from ui.map.scheme import MBTiles, TileError
 from ui.map.view import MapView
 from ui.plain import ask, plain_label, warn
-from ui.tasks import TaskRunner
+from ui.workers import Workers
 
 OSM_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 ONLINE_TEMPLATE = "atlas://online/{z}/{x}/{y}"  # fetched and cached by the program
@@ -83,7 +83,13 @@ class MapPane(QWidget):
     institutionClicked = Signal(int)
 
     def __init__(
-        self, atlas: Atlas, settings: QSettings, undo_stack: QUndoStack, parent: QWidget | None = None
+        self,
+        atlas: Atlas,
+        settings: QSettings,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
+        *,
+        workers: Workers,
     ) -> None:
         super().__init__(parent)
         self.atlas = atlas
@@ -162,7 +168,7 @@ class MapPane(QWidget):
         layout.addWidget(self.missing)
 
         self.tiles: MBTiles | None = None
-        self.tasks = TaskRunner(1, self)
+        self.tasks = workers.database  # the map data: database reads, in order with the writes
         self.loading = False
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
@@ -186,7 +192,7 @@ class MapPane(QWidget):
             return data.to_json(), data.without_coordinates
 
         self.loading = True
-        self.tasks.run(work, lambda result: self._show_data(result, fit), self._load_failed)
+        self.tasks.run(work, lambda result: self._show_data(result, fit), self._load_failed, owner=self)
 
     def _load_failed(self, error: BaseException) -> None:
         self.loading = False
