@@ -167,3 +167,24 @@ def test_shutdown_stops_long_jobs_and_waits_for_them(qtbot, workers: Workers) ->
     assert not cancelled()
     assert workers.shutdown(5000)
     assert ended == [True]
+
+
+def test_the_map_page_is_built_on_the_background_worker(
+    qtbot, workers: Workers, atlas: Atlas, offline_settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.map import pane, view
+
+    built_on: list[str] = []
+    real = view.map_page_html
+
+    def building() -> bytes:
+        built_on.append(threading.current_thread().name)
+        return real()
+
+    monkeypatch.setattr(pane, "map_page_html", building)
+    handler, _guard = view.profile_parts()
+    monkeypatch.setattr(handler, "page_html", b"")  # as on the program's first start
+    window = open_window(qtbot, workers, atlas, offline_settings)  # waits for the page's ready()
+    assert len(built_on) == 1 and built_on[0] != threading.main_thread().name
+    wait_markers(qtbot, window.map.view, 0)  # type: ignore[union-attr]
+    assert window.map.view.bridge.errors == []  # type: ignore[union-attr]

@@ -24,7 +24,7 @@ from atlas.mappage import standalone_html, write_text_atomically
 from atlas.models import Vocabulary
 from ui.flow_layout import FlowLayout
 from ui.map.scheme import MBTiles, TileError
-from ui.map.view import MapView
+from ui.map.view import MapView, map_page_html
 from ui.plain import ask, plain_label, warn
 from ui.workers import Workers
 
@@ -168,6 +168,7 @@ class MapPane(QWidget):
         layout.addWidget(self.missing)
 
         self.tiles: MBTiles | None = None
+        self.workers = workers
         self.tasks = workers.database  # the map data: database reads, in order with the writes
         self.loading = False
         self._reload_timer = QTimer(self)
@@ -177,11 +178,22 @@ class MapPane(QWidget):
 
     # -- start and data --------------------------------------------------------------
     def start(self) -> None:
-        self.view.start()
+        """Build the page on the background worker (folium takes a second the first time,
+        reading it from the cache a few ms) and load it; data and base layer wait for it."""
+        if self.view.has_page():
+            self.view.start()
+        else:
+            self.workers.background.run(map_page_html, self._page_built, self._page_failed, owner=self)
         self._fill_density_choices()
         self.reload(fit=True)
         mode = str(self.settings.value("map/base", "osm"))
         self.set_base(mode if mode in {k for k, _l in BASES} else "osm", ask=False)
+
+    def _page_built(self, page_html: bytes) -> None:
+        self.view.start(page_html)
+
+    def _page_failed(self, error: BaseException) -> None:
+        warn(self, self.tr("Karte"), self.tr("Die Karte konnte nicht aufgebaut werden: {e}").format(e=error))
 
     def reload(self, fit: bool = False) -> None:
         """Fetch the map data on the database worker; show it when it arrives."""
