@@ -148,7 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = QSettings(str(Path(settings_dir) / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("geocoder/url", "http://127.0.0.1:9")
     settings.setValue("map/base", "none")
-    window = MainWindow(atlas, DB.name, settings)
+    try:
+        from ui.workers import Workers
+    except ImportError:  # an older checkout (--code): its window builds its own runners
+        window = MainWindow(atlas, DB.name, settings)
+    else:  # this program's wiring place: the one worker layer, as ui.app builds it
+        window = MainWindow(atlas, DB.name, settings, workers=Workers(app))
     window.resize(1366, 768)
     window.show()
     wait(1500)  # the window and its map pane settle

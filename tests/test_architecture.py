@@ -17,10 +17,12 @@ DB_MAY_USE = {
     "atlas.models",
     "atlas.errors",
     "atlas.i18n",
-    "atlas.records.search",
+    "atlas.records",  # the search index's DDL (``atlas.records.search``)
     "atlas.clock",
     "atlas.copies",
 }
+#: The rooms of atlas/ (one capability each); everything else in atlas/ is the kernel.
+ROOMS = ("records", "privacy", "io", "geo", "network", "reports", "cli", "demo")
 
 
 def python_files(package: str) -> list[Path]:
@@ -93,7 +95,9 @@ def test_db_uses_only_models_errors_i18n_and_search_from_atlas() -> None:
         for line, module in imported_modules(path):
             if _top(module) != "atlas":
                 continue
-            if module == "atlas" or any(module == m or module.startswith(f"{m}.") for m in DB_MAY_USE):
+            if module in ("atlas", "atlas.records", "atlas.records.search"):
+                continue
+            if any(module == m or module.startswith(f"{m}.") for m in DB_MAY_USE - {"atlas.records"}):
                 continue
             offending.append(f"{path.relative_to(ROOT)}:{line}: {module}")
     assert offending == []
@@ -311,3 +315,237 @@ def test_tests_wait_for_conditions_not_for_time() -> None:
     ):
         assert FIXED_SLEEP.search(line), line
     assert not FIXED_SLEEP.search("qtbot.waitUntil(lambda: x)")
+
+
+# -- one worker layer ----------------------------------------------------------------------------
+
+#: Where a runner or a thread pool may be built, and where the one ``Workers`` is built: the
+#: wiring place (``ui.app``), the tests' fixture, and the benchmarks (programs of their own).
+BUILT_ONLY_IN = {
+    "TaskRunner": {"ui/workers.py"},
+    "QThreadPool": {"ui/tasks.py"},
+    "Workers": {"ui/app.py", "tests/ui/conftest.py", "benchmarks/"},
+}
+
+
+def constructions(root: Path, names: set[str]) -> list[tuple[str, int, str]]:
+    """(file, line, name) of every call ``Name(...)`` or ``module.Name(...)`` of ``names``
+    in ui/, main.py, tests/ and benchmarks/."""
+    files = [root / "main.py"] if (root / "main.py").exists() else []
+    for folder in ("ui", "tests", "benchmarks"):
+        files += sorted(p for p in (root / folder).rglob("*.py") if "__pycache__" not in p.parts)
+    found = []
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in names:
+                    found.append((path.relative_to(root).as_posix(), node.lineno, name))
+    return found
+
+
+def _misplaced(root: Path) -> list[str]:
+    return [
+        f"{file}:{line}: {name}(...)"
+        for file, line, name in constructions(root, set(BUILT_ONLY_IN))
+        if not any(
+            file == allowed or (allowed.endswith("/") and file.startswith(allowed))
+            for allowed in BUILT_ONLY_IN[name]
+        )
+    ]
+
+
+def test_runners_are_built_only_in_the_wiring_place() -> None:
+    """One worker layer (issue 12): ``ui.workers.Workers`` builds the two runners, ``ui.app``
+    builds it once and hands it to the window, which hands it on. A widget that builds its
+    own ``TaskRunner`` (or thread pool) fails here; it takes ``workers`` in its constructor."""
+    assert _misplaced(ROOT) == []
+    built = constructions(ROOT, {"TaskRunner"})
+    assert [(file, name) for file, _line, name in built] == [("ui/workers.py", "TaskRunner")] * 2
+    assert ("ui/app.py", "Workers") in [
+        (file, name) for file, _line, name in constructions(ROOT, {"Workers"})
+    ]
+
+
+def test_the_runner_finder_finds_a_widget_building_its_own(tmp_path: Path) -> None:
+    for folder in ("ui", "tests", "benchmarks"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "ui" / "workers.py").write_text("a = TaskRunner(1, self)\nb = TaskRunner(2, self)\n")
+    (tmp_path / "ui" / "app.py").write_text("w = Workers(app)\n")
+    (tmp_path / "benchmarks" / "bench.py").write_text("w = Workers(app)\n")
+    assert _misplaced(tmp_path) == []
+    (tmp_path / "ui" / "pane.py").write_text(
+        "class Pane:\n    def __init__(self):\n        self.tasks = ui.tasks.TaskRunner(1, self)\n"
+    )
+    (tmp_path / "tests" / "test_x.py").write_text("def test():\n    Workers()\n")
+    (tmp_path / "main.py").write_text("pool = QThreadPool()\n")
+    assert _misplaced(tmp_path) == [
+        "main.py:1: QThreadPool(...)",
+        "ui/pane.py:3: TaskRunner(...)",
+        "tests/test_x.py:2: Workers(...)",
+    ]
+
+
+# -- rooms ------------------------------------------------------------------------------------------
+
+
+def room_of(module: str) -> str:
+    """``atlas.geo.geocoding`` → ``atlas.geo``; a kernel module (``atlas.text``) is its own room."""
+    parts = module.split(".")
+    if parts[0] != "atlas" or len(parts) == 1:
+        return parts[0]
+    if parts[1] in ROOMS:
+        return f"atlas.{parts[1]}"
+    return f"atlas.{parts[1]}"
+
+
+def _room_of_file(path: Path) -> str:
+    return room_of(_module_of(path))
+
+
+def production_files() -> list[Path]:
+    return [*python_files("atlas"), *python_files("ui"), *python_files("db"), ROOT / "main.py"]
+
+
+def _public_names(room: str) -> set[str]:
+    tree = ast.parse((ROOT / "atlas" / room / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
+            return {elt.value for elt in node.value.elts if isinstance(elt, ast.Constant)}  # type: ignore[attr-defined]
+    return set()
+
+
+def front_door_violations(path: Path, source: str | None = None) -> list[str]:
+    """Imports from outside a room that reach past its ``__init__``: ``atlas.geo.geocoding``
+    (a module inside) or a name the room does not list in ``__all__``."""
+    here = _room_of_file(path)
+    tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            pairs = [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            pairs = [(node.module, alias.name) for alias in node.names]
+        else:
+            continue
+        for module, name in pairs:
+            parts = module.split(".")
+            if parts[0] != "atlas" or len(parts) < 2 or parts[1] not in ROOMS:
+                continue
+            if room_of(module) == here:
+                continue
+            if len(parts) > 2:
+                found.append(f"{node.lineno}: {module}")
+            elif name is not None and name not in _public_names(parts[1]):
+                found.append(f"{node.lineno}: {module}.{name} (not in __all__)")
+    return found
+
+
+def test_rooms_are_entered_through_their_front_door() -> None:
+    """Outside a room, code imports only what the room's ``__init__`` offers (tests may look inside)."""
+    offending = [
+        f"{path.relative_to(ROOT)}:{hit}"
+        for path in production_files()
+        for hit in front_door_violations(path)
+    ]
+    assert offending == []
+
+
+def test_the_front_door_check_sees_a_side_entrance() -> None:
+    probe = ROOT / "ui" / "probe.py"
+    source = (
+        "from atlas.geo.geocoding import GeocodingService\n"
+        "import atlas.records.search as search\n"
+        "from atlas.geo import not_offered\n"
+        "from atlas.geo import GeocodingService\n"
+    )
+    assert [hit.split(":")[0] for hit in front_door_violations(probe, source)] == ["1", "2", "3"]
+    inside = ROOT / "atlas" / "geo" / "probe.py"
+    assert front_door_violations(inside, "from atlas.geo.geocoding import GeocodingService\n") == []
+
+
+def test_every_room_says_what_it_is_and_offers_what_it_lists() -> None:
+    import importlib
+
+    for room in ROOMS:
+        init = ROOT / "atlas" / room / "__init__.py"
+        assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), room
+        package = importlib.import_module(f"atlas.{room}")
+        for name in _public_names(room):
+            assert getattr(package, name, None) is not None, (room, name)
+
+
+def private_imports(path: Path, source: str | None = None) -> list[str]:
+    """``from atlas.x import _name`` where ``atlas.x`` is in another room than the file."""
+    here = _room_of_file(path)
+    tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source)
+    return [
+        f"{node.lineno}: {node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").startswith("atlas")
+        for alias in node.names
+        if alias.name.startswith("_") and alias.name != "_" and room_of(node.module or "") != here
+    ]
+
+
+def test_no_private_name_crosses_rooms() -> None:
+    offending = [
+        f"{path.relative_to(ROOT)}:{hit}" for path in production_files() for hit in private_imports(path)
+    ]
+    assert offending == []
+    assert private_imports(ROOT / "atlas" / "network" / "probe.py", "from atlas.dates import _ym\n")
+
+
+def room_graph() -> dict[str, set[str]]:
+    """Which room needs which at run time (kernel modules count as rooms of their own;
+    ``atlas.core``, the facade that builds the services, is one of them)."""
+    graph: dict[str, set[str]] = {}
+    for path in python_files("atlas"):
+        here = _room_of_file(path)
+        for module in runtime_imports(path):
+            if module.split(".")[0] == "atlas" and module != "atlas" and room_of(module) != here:
+                graph.setdefault(here, set()).add(room_of(module))
+    return graph
+
+
+def test_rooms_form_no_cycle() -> None:
+    graph = room_graph()
+    state: dict[str, int] = {}
+
+    def visit(room: str, trail: list[str]) -> None:
+        state[room] = 1
+        for target in sorted(graph.get(room, ())):
+            assert state.get(target) != 1, " → ".join([*trail, room, target])
+            if target not in state:
+                visit(target, [*trail, room])
+        state[room] = 2
+
+    for room in sorted(graph):
+        if room not in state:
+            visit(room, [])
+    # The kernel is below every room: no kernel module needs one at run time.
+    for room, targets in graph.items():
+        if room.split(".")[1] not in ROOMS and room != "atlas.core":
+            assert not {t for t in targets if t.split(".")[1] in ROOMS}, room
+
+
+def test_atlas_never_imports_db_and_nobody_imports_the_demo_builder() -> None:
+    """One direction between db/ and atlas/ (db uses a little of atlas, never back), and the
+    demo builder stays outside the program's import graph (only main.py's ``build-demo``)."""
+    into_db = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in python_files("atlas")
+        for line, module in imported_modules(path)
+        if _top(module) == "db"
+    ]
+    assert into_db == []
+    into_demo = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in [*python_files("atlas"), *python_files("ui"), *python_files("db")]
+        if _room_of_file(path) != "atlas.demo"
+        for line, module in imported_modules(path)
+        if room_of(module) == "atlas.demo"
+    ]
+    assert into_demo == []

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import Engine, text
 
 from atlas.core import Atlas
-from atlas.demo.build import ACTIVE_MIN_MEETINGS, ACTIVE_WINDOW_DAYS, STORY_OFFER, TODAY, build_demo
+from atlas.demo.build import ACTIVE_MIN_MEETINGS, ACTIVE_WINDOW_DAYS, STORY_OFFER, TODAY
 from atlas.records import search
 from atlas.records.schema import FilterKind
 from db.engine import make_sessions
 from db.migrate import open_database
+from main import build_demo
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
 pytestmark = pytest.mark.dates
@@ -222,7 +223,7 @@ def test_committed_demo_database_is_current(
     tmp_path: Path, demo: tuple[dict[str, Any], Engine, Atlas]
 ) -> None:
     """resources/demo/demo.sqlite must be rebuilt when the generator changes:
-    python -m atlas.demo resources/demo/demo.sqlite"""
+    python main.py build-demo resources/demo/demo.sqlite"""
     stats, engine, _atlas = demo
     assert COMMITTED.exists(), "resources/demo/demo.sqlite is missing"
     copy = tmp_path / "committed.sqlite"
@@ -234,7 +235,7 @@ def test_committed_demo_database_is_current(
         # The shipped search index must match what atlas.records.search builds today.
         assert _index_digest(result.engine) == _index_digest(engine), (
             "search index of resources/demo/demo.sqlite is outdated: "
-            "python -m atlas.demo resources/demo/demo.sqlite"
+            "python main.py build-demo resources/demo/demo.sqlite"
         )
     finally:
         result.engine.dispose()

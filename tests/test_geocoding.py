@@ -463,6 +463,39 @@ def test_cancel_keeps_what_was_done(geo: Atlas, server: FakeNominatim) -> None:
     assert report.changed_ids == tuple(ids[:2])
 
 
+def test_the_service_announces_each_answer_it_applies_from_the_thread_that_wrote_it(
+    geo: Atlas, server: FakeNominatim
+) -> None:
+    """No caller has to announce: each applied answer is one change, emitted by the service
+    on the thread that wrote it (the window's relay takes it to the GUI thread)."""
+    import threading
+
+    server.default = found(IN_WEST)
+    ids = [add(geo, f"E{i}", f"Marktstraße {i + 1}") for i in range(3)]
+    seen: list[tuple[Any, str]] = []
+    geo.changes.subscribe(lambda change: seen.append((change, threading.current_thread().name)))
+    worker = threading.Thread(target=geo.geocoding.geocode_missing, kwargs={"dry_run": True}, name="dry")
+    worker.start()
+    worker.join()
+    assert seen == []  # a dry run writes nothing, so it says nothing
+    worker = threading.Thread(target=geo.geocoding.geocode_missing, name="batch")
+    worker.start()
+    worker.join()
+    assert [(set(c.entities), c.ids, thread) for c, thread in seen] == [
+        ({"institution", "offer"}, (i,), "batch") for i in ids
+    ]
+    seen.clear()
+    geo.geocoding.geocode_missing()  # nothing missing any more: nothing changes
+    assert seen == []
+    other = add(geo, "F", "Bahnhofstraße 1")
+    seen.clear()  # the record service announced the new record
+    geo.geocoding.place_institution(other)
+    assert [(c.ids, thread) for c, thread in seen] == [((other,), "MainThread")]
+    seen.clear()
+    assert geo.geocoding.place_institution(other).status is GeocodeStatus.FOUND  # the same answer again
+    assert seen == []  # it changed nothing
+
+
 def test_progress_reports_an_estimate_from_the_uncached_addresses(geo: Atlas, server: FakeNominatim) -> None:
     geo.geocoding.configure(settings(server.url, min_delay=0.2))
     server.default = found(IN_WEST)

@@ -444,16 +444,19 @@ def test_command_options_by_name_date_or_number(demo: Atlas) -> None:
         end = None
         logo = None
 
-    options = reports.command_options(demo, Args())
+    from atlas.cli.report import command_options
+    from atlas.cli.resolve import pick_id, pick_meeting
+
+    options = command_options(demo, Args())
     assert options["round_table_id"] == round_table_id(demo, "Runder Tisch Alleinerziehende Alt-Oberhausen")
     assert options["meeting_id"] == 12
     assert options["columns"] == ["name", "phone", "email"]
     assert options["consent"] is False and options["start"] == dt.date(2026, 1, 1)
     with pytest.raises(ValidationError, match="gibt es nicht"):
-        reports.pick_id(demo.quarters.choices(), "Atlantis", "quarter")
+        pick_id(demo.quarters.choices(), "Atlantis", "quarter")
     with pytest.raises(ValidationError, match="Kein Treffen"):
-        reports.pick_meeting(demo, "2020-01-01")
-    assert reports.pick_meeting(demo, "12") == 12
+        pick_meeting(demo, "2020-01-01")
+    assert pick_meeting(demo, "12") == 12
 
 
 def test_meetings_for_choice_next_first(demo: Atlas) -> None:

@@ -17,10 +17,10 @@ from sqlalchemy import select, text
 
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.demo.build import build_demo
 from atlas.records import search
 from db.engine import make_sessions
 from db.migrate import open_database
+from main import build_demo
 
 
 @pytest.fixture(scope="module")

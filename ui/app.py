@@ -19,6 +19,7 @@ from ui.plain import ask, critical
 if TYPE_CHECKING:
     from atlas.core import Atlas
     from db.migrate import OpenResult
+    from ui.workers import Workers
 
 APP_NAME = "Stadtteil-Atlas"
 ORG_NAME = "Stadtteil-Atlas"
@@ -57,8 +58,10 @@ def demo_opener(
     parent: QWidget,
     bootstrap: Callable[..., tuple[Atlas, OpenResult]],
     demo_copy: Callable[[], Path],
+    workers: Workers,
 ) -> Callable[[], QWidget | None]:
-    """Opens a fresh copy of the demo database in a second window (Erste Schritte → Demo ansehen)."""
+    """Opens a fresh copy of the demo database in a second window (Erste Schritte → Demo ansehen),
+    working on the program's one pair of runners."""
 
     def open_demo() -> QWidget | None:
         from ui.main_window import MainWindow
@@ -68,7 +71,7 @@ def demo_opener(
         except DatabaseOpenError as err:
             critical(parent, APP_NAME, str(err))
             return None
-        window = MainWindow(atlas, result.url, QSettings(), demo=True)
+        window = MainWindow(atlas, result.url, QSettings(), workers=workers, demo=True)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(lambda _obj=None: result.engine.dispose())
         window.show()
@@ -117,8 +120,13 @@ def run_gui(
     demo_copy: Callable[[], Path] | None = None,
     create: bool = False,
 ) -> int:
-    """Show the window on ``database``; ``bootstrap`` opens it (main.py wires this)."""
+    """Show the window on ``database``; ``bootstrap`` opens it (main.py wires this).
+
+    The program's worker layer is built here, once (``ui.workers.Workers``: the database
+    runner and the background pool), handed to every window, and waited for at the end.
+    """
     from ui.main_window import MainWindow
+    from ui.workers import Workers
 
     started = started if started is not None else time.perf_counter()
     app = make_application()
@@ -126,9 +134,10 @@ def run_gui(
     if opened is None:
         return 2
     atlas, result = opened
-    window = MainWindow(atlas, result.url, QSettings(), demo=demo, backup=result.backup)
+    workers = Workers(app)
+    window = MainWindow(atlas, result.url, QSettings(), workers=workers, demo=demo, backup=result.backup)
     if demo_copy is not None:
-        window.open_demo = demo_opener(window, bootstrap, demo_copy)
+        window.open_demo = demo_opener(window, bootstrap, demo_copy, workers)
     window.show()
     # The map (QtWebEngine) starts right after the window's first paint, so the lists
     # are usable at once and the map fills in a moment later.
@@ -152,5 +161,6 @@ def run_gui(
 
         QTimer.singleShot(0, report)
     code = app.exec()
+    workers.shutdown()  # no job left that writes or answers once the windows are gone
     result.engine.dispose()
     return code

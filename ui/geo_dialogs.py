@@ -7,7 +7,7 @@ import contextlib
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,8 +32,8 @@ from atlas.errors import AtlasError, ValidationError
 from atlas.geo import BatchReport, GeocoderSettings, Outcome
 from ui import settings as prefs
 from ui.plain import inform, plain_label, warn
-from ui.tasks import TaskRunner
 from ui.widgets import cell
+from ui.workers import Workers
 
 
 def apply_saved_settings(atlas: Atlas, settings: QSettings) -> None:
@@ -119,26 +119,21 @@ class GeocoderSettingsDialog(QDialog):
         return True
 
 
-class _Progress(QObject):
-    """Lives on the GUI thread; the worker emits, Qt queues the call over."""
-
-    step = Signal(int, int, float)
-
-
 class BatchDialog(QDialog):
     """'Fehlende Koordinaten ermitteln': in the background, with progress, time left and cancel."""
 
     finished_report = Signal(object)
 
-    def __init__(self, atlas: Atlas, parent: QWidget | None = None) -> None:
+    def __init__(self, atlas: Atlas, parent: QWidget | None = None, *, workers: Workers) -> None:
         super().__init__(parent)
         self.atlas = atlas
         self.setWindowTitle(self.tr("Fehlende Koordinaten ermitteln"))
         self.report: BatchReport | None = None
-        self._cancel = threading.Event()
-        self.tasks = TaskRunner(1, self)
-        self.relay = _Progress(self)
-        self.relay.step.connect(self._on_step)
+        self._cancel = cancel = threading.Event()
+        self.destroyed.connect(lambda _obj=None: cancel.set())  # a batch nobody can see stops
+        self.workers = workers
+        self.tasks = workers.background  # network: one request a second, the GUI never waits
+        self._step = self.tasks.reporter(self._on_step, owner=self)
         missing = atlas.geocoding.missing_count()
         self.intro = plain_label(
             self.tr(
@@ -198,14 +193,13 @@ class BatchDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self.eta.setText(self.tr("Wird gestartet …"))
         geocoding = self.atlas.geocoding
-        relay = self.relay
-        cancel = self._cancel
+        step = self._step
+        cancelled = self.workers.cancelled(self._cancel)
         self.tasks.run(
-            lambda: geocoding.geocode_missing(
-                progress=lambda done, total, left: relay.step.emit(done, total, left), cancelled=cancel.is_set
-            ),
+            lambda: geocoding.geocode_missing(progress=step, cancelled=cancelled),
             self._done,
             self._failed,
+            owner=self,
         )
 
     def cancel(self) -> None:
@@ -233,8 +227,7 @@ class BatchDialog(QDialog):
         self.progress.setValue(report.tried)
         self.eta.setText("")
         self.summary.setText(report.summary())
-        self._fill(report.outcomes)
-        self.atlas.geocoding.announce(report)
+        self._fill(report.outcomes)  # lists and map heard each applied answer from the service
         self.finished_report.emit(report)
 
     def _failed(self, error: BaseException) -> None:

@@ -43,11 +43,11 @@ from ui.meeting_panel import MeetingPanel
 from ui.plain import plain_label
 from ui.privacy_dialog import edit_controller
 from ui.section import SectionWidget
-from ui.tasks import ChangeRelay, TaskRunner
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo_keys import UndoKeys
 from ui.widgets import ElidedLabel
 from ui.window_layout import SectionMap, fit_to_screen
+from ui.workers import Workers
 
 # (navigation label, entity keys shown in that section)
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         database_label: str,
         settings: QSettings,
         *,
+        workers: Workers,
         demo: bool = False,
         backup: Path | None = None,
     ) -> None:
@@ -84,8 +85,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title)
         self.undo_stack = QUndoStack(self)
         self.undo_keys = UndoKeys(self.undo_stack, self)  # Strg+Z after a delete, also from a text field
-        self.network_tasks = TaskRunner(1, self)  # geocoding: one request at a time, off the GUI thread
-        self.tasks = TaskRunner(1, self)  # database work the person waits for (an erasure)
+        self.workers = workers  # built once in ui.app; handed on to every widget that runs work
+        self.tasks = workers.database  # reads and writes in order (searches, an erasure …)
+        self.network_tasks = workers.background  # geocoding and other slow work without the database
         self.consent_dialog: ConsentReviewDialog | None = None  # made on first use (ui.flows.privacy)
         apply_saved_settings(atlas, settings)
 
@@ -149,7 +151,7 @@ class MainWindow(QMainWindow):
         self._change_timer.setSingleShot(True)
         self._change_timer.setInterval(40)
         self._change_timer.timeout.connect(self._apply_changes)
-        self._changes = ChangeRelay(self)  # workers announce too: heard here on the GUI thread
+        self._changes = workers.change_relay()  # workers announce too: heard here on the GUI thread
         self._changes.arrived.connect(self._on_change)
         atlas.changes.subscribe(self._changes.announce)
 
@@ -166,7 +168,7 @@ class MainWindow(QMainWindow):
         if page is None:
             keys = SECTIONS[index][1]
             if keys == ("dashboard",):
-                self.dashboard = DashboardPage(self.atlas)
+                self.dashboard = DashboardPage(self.atlas, workers=self.workers)
                 self.dashboard.setObjectName("dashboard")
                 self.dashboard.openRecord.connect(self.open_record)
                 page = self.dashboard
@@ -200,7 +202,7 @@ class MainWindow(QMainWindow):
     def start_map(self) -> MapPane:
         """Create the map pane (QtWebEngine) once the window is up."""
         if self.map is None:
-            self.map = MapPane(self.atlas, self.settings, self.undo_stack)
+            self.map = MapPane(self.atlas, self.settings, self.undo_stack, workers=self.workers)
             self.map.setObjectName("mapPane")
             self.map.institutionClicked.connect(self._marker_clicked)
             self.map_dock.setWidget(self.map)
@@ -240,7 +242,7 @@ class MainWindow(QMainWindow):
         self.open_record("institution", institution_id)
 
     def _make_section(self, key: str) -> SectionWidget:
-        section = SectionWidget(self.atlas, ENTITIES[key], tasks=self.tasks)
+        section = SectionWidget(self.atlas, ENTITIES[key], workers=self.workers)
         section.setObjectName(f"section_{key}")
         if key == "meeting":
             panel: MeetingPanel | ActorPanel | AgreementPanel = MeetingPanel(

@@ -28,7 +28,7 @@ from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
 from ui.plain import plain_label
 from ui.table_model import BLOCK, RecordTableModel
-from ui.tasks import TaskRunner
+from ui.workers import Workers
 
 ALL_LABEL = "alle"
 BUSY_AFTER_MS = 150  # a search that takes longer says "sucht …" under the list
@@ -80,14 +80,15 @@ class SectionWidget(QWidget):
         atlas: Atlas,
         spec: EntitySpec,
         parent: QWidget | None = None,
-        tasks: TaskRunner | None = None,
+        *,
+        workers: Workers,
     ) -> None:
         super().__init__(parent)
         self.atlas = atlas
         self.spec = spec
         self.service = atlas.records[spec.key]
-        # Typed searches run here, off the GUI thread (the window hands in its runner).
-        self.tasks = tasks if tasks is not None else TaskRunner(1, self)
+        # Typed searches run on the database worker, off the GUI thread.
+        self.tasks = workers.database
         self._generation = 0  # bumped by every query; an older query's answer is dropped
         self._running = False  # a typed search is on the worker
         self._wanted = False  # another keystroke came while it ran: search again after it
@@ -252,6 +253,7 @@ class SectionWidget(QWidget):
             lambda: self._query(text, key, everything),
             lambda listing: self._arrived(generation, epoch, listing),
             lambda error: self._failed(generation, error),
+            owner=self,
         )
 
     def is_searching(self) -> bool:
@@ -333,7 +335,7 @@ class SectionWidget(QWidget):
             if everything.bodies is None:
                 everything.bodies = bodies
 
-        self.tasks.run(fetch, done, lambda _error: None)  # a failed prefetch: fetched when needed
+        self.tasks.run(fetch, done, lambda _error: None, owner=self)  # failed: fetched when needed
 
     def _show_busy(self) -> None:
         self.count_label.setText(self.tr("sucht …"))

@@ -1,9 +1,14 @@
 """Work off the GUI thread, results back on it (the threading rules in docs/ARCHITECTURE.md).
 
-``TaskRunner.run(fn, done, failed)`` runs ``fn()`` on a worker and calls ``done(result)``
-or ``failed(error)`` on the GUI thread through a queued signal. Database reads run on
-one worker at a time (``database`` runner); ``fn`` must open its own session (the
-services do) and return plain data, never ORM objects or widgets.
+``TaskRunner.run(fn, done, failed, owner=widget)`` runs ``fn()`` on a worker and calls
+``done(result)`` or ``failed(error)`` on the GUI thread through a queued signal — unless
+``owner`` was deleted meanwhile: then the outcome is dropped. ``reporter(slot, owner=…)``
+gives a job a function to report progress with from its thread. ``fn`` must open its own
+session (the services do) and return plain data, never ORM objects or widgets.
+
+The program has exactly two runners, built once in ``ui.app`` as :class:`ui.workers.Workers`
+(``database``: one thread; ``background``: network and rendering); widgets are handed them
+and never build their own (``tests/test_architecture.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class _Relay(QObject):
     """
 
     outcome = Signal(int, bool, object)
+    step = Signal(int, object)  # channel, the arguments of a reporter's call
 
 
 class _Job(QRunnable):
@@ -57,7 +63,11 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(threads)
         self._relay = _Relay(self)  # after the pool: see _Relay
         self._relay.outcome.connect(self._arrived)
-        self._waiting: dict[int, tuple[Callable[[Any], None], Callable[[BaseException], None] | None]] = {}
+        self._relay.step.connect(self._stepped)
+        self._waiting: dict[
+            int, tuple[Callable[[Any], None], Callable[[BaseException], None] | None, _Owner]
+        ] = {}
+        self._channels: dict[int, tuple[Callable[..., None], _Owner]] = {}
         self._tokens = itertools.count(1)
 
     def run(
@@ -65,13 +75,38 @@ class TaskRunner(QObject):
         fn: Callable[[], Any],
         done: Callable[[Any], None],
         failed: Callable[[BaseException], None] | None = None,
+        *,
+        owner: QObject | None,
     ) -> None:
+        """Run ``fn()`` on a worker; ``done``/``failed`` on the GUI thread while ``owner``
+        (the widget they belong to; None: nobody is deleted) still exists."""
         token = next(self._tokens)
-        self._waiting[token] = (done, failed)
+        self._waiting[token] = (done, failed, _Owner(owner))
         self.pool.start(_Job(fn, self._relay, token))
 
+    def reporter(self, slot: Callable[..., None], *, owner: QObject) -> Callable[..., None]:
+        """A function any thread may call with ``slot``'s arguments: ``slot`` runs on the GUI
+        thread, as long as ``owner`` exists (the signal is the runner's, which outlives every
+        job, so a worker never emits on a widget's object that is being deleted)."""
+        channel = next(self._tokens)
+        self._channels[channel] = (slot, _Owner(owner))
+        owner.destroyed.connect(lambda _obj=None: self._channels.pop(channel, None))
+        relay = self._relay
+
+        def report(*args: Any) -> None:
+            relay.step.emit(channel, args)
+
+        return report
+
+    def _stepped(self, channel: int, args: tuple[Any, ...]) -> None:
+        found = self._channels.get(channel)
+        if found is not None and found[1].alive():
+            found[0](*args)
+
     def _arrived(self, token: int, ok: bool, payload: Any) -> None:
-        done, failed = self._waiting.pop(token)
+        done, failed, owner = self._waiting.pop(token)
+        if not owner.alive():
+            return  # the widget is gone: nobody to tell
         if ok:
             done(payload)
         elif failed is not None:
@@ -81,6 +116,22 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)
+
+    def pending(self) -> int:
+        """Jobs whose outcome has not been delivered yet (queued, running or on their way)."""
+        return len(self._waiting)
+
+
+class _Owner:
+    """The widget a job's outcome belongs to, asked on the GUI thread whether it still exists."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: QObject | None) -> None:
+        self.obj = obj
+
+    def alive(self) -> bool:
+        return self.obj is None or shiboken6.isValid(self.obj)
 
 
 class ChangeRelay(QObject):
@@ -129,7 +180,7 @@ def wait_for(
     busy.setWindowModality(Qt.WindowModality.WindowModal)
     busy.setMinimumDuration(400)
     busy.setAutoClose(False)
-    runner.run(fn, done, failed)
+    runner.run(fn, done, failed, owner=None)  # waited for right here
     if not outcome:  # a queued result cannot have arrived yet, but stay safe
         loop.exec()
     busy.reset()

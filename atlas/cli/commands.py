@@ -5,36 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from atlas.cli.resolve import pick_id
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.geo import standalone_html, write_text_atomically
 from atlas.i18n import _
 from atlas.limits import EARLIEST_YEAR, LATEST_YEAR
 from atlas.models import Vocabulary
-from atlas.text import check_date_range, fold
-
-
-def _pick(choices: list[tuple[int, str]], wanted: str, what: str) -> int:
-    """An id from a name (case- and umlaut-insensitive) or a number."""
-    if wanted.strip().isdigit() and any(i == int(wanted) for i, _n in choices):
-        return int(wanted)
-    target = fold(wanted.strip())
-    for record_id, name in choices:
-        if fold(name) == target:
-            return record_id
-    names = ", ".join(n for _i, n in choices) or "–"
-    raise ValidationError(
-        {what: _("„{wanted}“ gibt es nicht. Vorhanden: {names}").format(wanted=wanted, names=names)}
-    )
+from atlas.text import check_date_range
 
 
 def export_map(atlas: Atlas, target: Path, quarter: str | None = None, category: str | None = None) -> str:
     """Write the map as one self-contained HTML file (opens offline in any browser)."""
     if target.suffix.lower() not in (".html", ".htm"):
         raise ValidationError({"file": _("Die Karte wird als .html-Datei gespeichert.")})
-    quarter_id = _pick(atlas.quarters.choices(), quarter, "quarter") if quarter else None
+    quarter_id = pick_id(atlas.quarters.choices(), quarter, "quarter") if quarter else None
     category_id = (
-        _pick([(t.id, t.name) for t in atlas.taxonomy.terms(Vocabulary.CATEGORY)], category, "category")
+        pick_id([(t.id, t.name) for t in atlas.taxonomy.terms(Vocabulary.CATEGORY)], category, "category")
         if category
         else None
     )

@@ -9,18 +9,18 @@ found some); 2 the file or the database refused (AtlasError).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from atlas.cli.resolve import pick_id
 from atlas.core import Atlas
 from atlas.errors import ValidationError
 from atlas.i18n import _
 from atlas.io import exporting, hsds, importing
 from atlas.models import Vocabulary
 from atlas.records import ENTITIES, FilterKind
-from atlas.text import fold
 
 # Command-line words for the kinds of records.
 KIND_WORDS: dict[str, str] = {
@@ -39,18 +39,6 @@ class Outcome:
     err: list[str] = field(default_factory=list)
 
 
-def _pick(choices: Sequence[tuple[int, str]], wanted: str, what: str) -> int:
-    if wanted.strip().isdigit() and any(i == int(wanted) for i, _n in choices):
-        return int(wanted)
-    for record_id, name in choices:
-        if fold(name) == fold(wanted.strip()):
-            return record_id
-    names = ", ".join(n for _i, n in choices) or "–"
-    raise ValidationError(
-        {what: _("„{wanted}“ gibt es nicht. Vorhanden: {names}").format(wanted=wanted, names=names)}
-    )
-
-
 def list_filters(atlas: Atlas, kind: str, quarter: str | None, category: str | None) -> dict[FilterKind, Any]:
     """The list filters named on the command line (by name or number)."""
     filters: dict[FilterKind, Any] = {}
@@ -58,12 +46,12 @@ def list_filters(atlas: Atlas, kind: str, quarter: str | None, category: str | N
     if quarter:
         if FilterKind.QUARTER not in spec.filters:
             raise ValidationError({"quarter": _("Diese Liste lässt sich nicht nach Quartier filtern.")})
-        filters[FilterKind.QUARTER] = _pick(atlas.quarters.choices(), quarter, "quarter")
+        filters[FilterKind.QUARTER] = pick_id(atlas.quarters.choices(), quarter, "quarter")
     if category:
         if FilterKind.CATEGORY not in spec.filters:
             raise ValidationError({"category": _("Diese Liste lässt sich nicht nach Kategorie filtern.")})
         terms = [(t.id, t.name) for t in atlas.taxonomy.terms(Vocabulary.CATEGORY)]
-        filters[FilterKind.CATEGORY] = _pick(terms, category, "category")
+        filters[FilterKind.CATEGORY] = pick_id(terms, category, "category")
     return filters
 
 

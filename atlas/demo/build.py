@@ -1,6 +1,8 @@
 """The demo dataset: a fictitious but realistic partner network in Oberhausen.
 
-``build_demo(path)`` creates a fresh database and fills it deterministically:
+``fill_demo(engine, sessions)`` fills a fresh, empty database deterministically (``main.py
+build-demo OUT.sqlite`` creates the file and calls it; this package never opens a database
+itself and nothing in the program imports it):
 five quarters with invented boundary polygons, 100 institutions, 150 offers,
 200 contacts, 100 actors, four round tables with a year of meetings and
 attendance (December 2025 to November 2026), and two cooperation agreements.
@@ -21,22 +23,19 @@ static catalogue (constants, institution, offer and round-table templates, name
 lists) lives in :mod:`atlas.demo.data`. Names that other code imports from here
 (``TODAY``, ``FIRST_NAMES``, ``OFFERS``, ...) remain importable from ``atlas.demo.build``.
 
-Command line: ``python -m atlas.demo OUT.sqlite`` builds it and prints the figures.
+Command line: ``python main.py build-demo OUT.sqlite`` builds it and prints the figures.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import random
-import sys
 import unicodedata
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from atlas import models as m
 from atlas.clock import FixedClock
@@ -92,8 +91,6 @@ from atlas.demo.geo import (
 from atlas.demo.network import NetworkPart, random_date
 from atlas.demo.rounds import HOLIDAYS, MONTHS_DE, ROUND_TABLES, RoundTableTpl  # noqa: F401
 from atlas.records import search
-from db.engine import make_sessions
-from db.migrate import open_database
 
 # --------------------------------------------------------------------------
 # The builder
@@ -352,56 +349,33 @@ _STAMPED_TABLES = (
 )
 
 
-def build_demo(path: Path, seed: int = 2026, today: dt.date = TODAY) -> dict[str, Any]:
-    """Create a fresh demo database at ``path`` (replacing a file there) and return its figures."""
-    path = Path(path)
-    for stale in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal")):
-        if stale.exists():
-            stale.unlink()
-    result = open_database(path)
-    engine = result.engine
-    try:
-        sessions = make_sessions(engine)
-        # Installs the search-index hook; the demo's clock stands on its own day.
-        atlas = Atlas(sessions, clock=FixedClock(dt.datetime.combine(today, dt.time(8, 0))))
-        rng = random.Random(seed)
-        with sessions.begin() as session:
-            b = _Builder(session, rng, today)
-            b.build_quarters()
-            b.build_institutions()
-            b.build_contacts()
-            b.build_offers()
-            b.build_actors(b.plan_statuses())
-            b.build_round_tables()
-            b.build_agreements()
-            # The demo tells its story on its own day, whatever the date (atlas.core.database_clock).
-            session.add(m.AppSetting(key=FIXED_TODAY_KEY, value=today.isoformat()))
-            # The link tables were written with Core, which the flush hook does not see.
-            search.rebuild(session.connection())
-            # Fixed timestamps: the file does not depend on when it was built.
-            stamp = dt.datetime.combine(today, dt.time(8, 0))
-            for table in _STAMPED_TABLES:
-                session.execute(text(f"UPDATE {table} SET created_at = :t, updated_at = :t"), {"t": stamp})
-        with engine.connect() as conn:
-            # Merge the full-text index into one segment and drop free pages: a smaller file to ship.
-            search.optimize(conn)
-            conn.commit()
-            conn.exec_driver_sql("VACUUM")
-        return atlas.stats()
-    finally:
-        engine.dispose()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m atlas.demo", description="Baut die Demo-Datenbank.")
-    parser.add_argument("out", type=Path, help="Datei der neuen Demo-Datenbank (wird ersetzt)")
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args(argv)
-    stats = build_demo(args.out, seed=args.seed)
-    json.dump(stats, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def fill_demo(
+    engine: Engine, sessions: sessionmaker[Session], seed: int = 2026, today: dt.date = TODAY
+) -> dict[str, Any]:
+    """Fill the empty, migrated database behind ``engine`` with the demo and return its figures."""
+    # Installs the search-index hook; the demo's clock stands on its own day.
+    atlas = Atlas(sessions, clock=FixedClock(dt.datetime.combine(today, dt.time(8, 0))))
+    rng = random.Random(seed)
+    with sessions.begin() as session:
+        b = _Builder(session, rng, today)
+        b.build_quarters()
+        b.build_institutions()
+        b.build_contacts()
+        b.build_offers()
+        b.build_actors(b.plan_statuses())
+        b.build_round_tables()
+        b.build_agreements()
+        # The demo tells its story on its own day, whatever the date (atlas.core.database_clock).
+        session.add(m.AppSetting(key=FIXED_TODAY_KEY, value=today.isoformat()))
+        # The link tables were written with Core, which the flush hook does not see.
+        search.rebuild(session.connection())
+        # Fixed timestamps: the file does not depend on when it was built.
+        stamp = dt.datetime.combine(today, dt.time(8, 0))
+        for table in _STAMPED_TABLES:
+            session.execute(text(f"UPDATE {table} SET created_at = :t, updated_at = :t"), {"t": stamp})
+    with engine.connect() as conn:
+        # Merge the full-text index into one segment and drop free pages: a smaller file to ship.
+        search.optimize(conn)
+        conn.commit()
+        conn.exec_driver_sql("VACUUM")
+    return atlas.stats()

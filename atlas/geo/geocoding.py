@@ -24,9 +24,9 @@ The network is used without a database transaction open; each result is applied 
 its own short transaction, so a cancelled batch keeps what it did.
 
 Threading: :meth:`GeocodingService.geocode_missing` and ``place_institution`` are
-meant to run on a worker thread. They do not emit on ``atlas.changes`` (whose
-listeners live on the GUI thread); the ids they changed are in their results, and
-:meth:`GeocodingService.announce` emits them when called on the GUI thread.
+meant to run on a worker thread. Each answer that changes an institution is announced on
+``atlas.changes`` right after its transaction, from the thread that wrote it (the
+window's listener hands it to the GUI thread; the command line has none).
 
 The client side (settings, limiter, :class:`Geocoder`, result types) lives in
 :mod:`atlas.geo.geocoder`; what a result says to a person (a pin's state in words, an
@@ -312,9 +312,7 @@ class GeocodingService:
             query = address_of(obj)
             name = obj.name
         result = GeocodeResult(query or "", GeocodeStatus.FOUND, (Candidate(lat, lon, ""),))
-        outcome = self._apply(institution_id, name, query, result, check_query=False)
-        self._changes.emit({"institution", "offer"}, [institution_id])
-        return outcome
+        return self._apply(institution_id, name, query, result, check_query=False)
 
     def place_of(self, institution_id: int) -> PlaceState:
         """Where an institution stands with its pin, for the form and the map."""
@@ -424,17 +422,9 @@ class GeocodingService:
                 obj.geocode_status = m.GeocodeState.PENDING.value  # no network etc.: later
             changed = before != (obj.lat, obj.lon, obj.quarter_id, obj.quarter_manual, obj.geocode_status)
             session.commit()
+        if changed:  # lists, map and an open form reload (the window hears it on the GUI thread)
+            self._changes.emit({"institution", "offer"}, [institution_id])
         return replace(outcome, quarter_id=quarter_id, applied=changed)
-
-    def announce(self, outcomes: BatchReport | Outcome) -> None:
-        """Emit the changes of a batch or a placement on ``atlas.changes`` (call on the GUI thread)."""
-        ids = (
-            outcomes.changed_ids
-            if isinstance(outcomes, BatchReport)
-            else ((outcomes.institution_id,) if outcomes.applied else ())
-        )
-        if ids:
-            self._changes.emit({"institution", "offer"}, ids)
 
     def selection(self, only_missing: bool = True) -> list[tuple[int, str, str | None]]:
         """(id, name, query) of the institutions a batch would look up, by id.

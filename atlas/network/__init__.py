@@ -24,5 +24,4 @@ __all__ = [
     "TrendPoint",
     "install",
     "login_name",
-    "months_before",
 ]

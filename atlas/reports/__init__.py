@@ -13,19 +13,15 @@ producing an empty document.
 This module is the facade: the documents are built in :mod:`atlas.reports.contacts`,
 :mod:`atlas.reports.signin`, :mod:`atlas.reports.directory` and :mod:`atlas.reports.network`
 (shared pieces in :mod:`atlas.reports.common`); their public names are re-exported here.
-What stays here is the list of document kinds and the command line's filters.
+What stays here is the list of document kinds and :func:`build_document` (plain options →
+document, for the print dialog and the command line).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from atlas import models as m
 from atlas.errors import ValidationError
 from atlas.i18n import _
 from atlas.limits import MAX_LOGO_BYTES
@@ -44,7 +40,6 @@ from atlas.reports.html import fill_page_refs, find_anchors, format_day
 from atlas.reports.network import AgreementFigure, MeetingFigure, default_period, network_report
 from atlas.reports.signin import SignInRow, meetings_for_choice, sign_in_sheet
 from atlas.reports.svg import TileSource
-from atlas.text import check_date_range, fold
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -64,7 +59,7 @@ __all__ = [
     "ReportDocument",
     "SignInRow",
     "TileSource",
-    "command_options",
+    "build_document",
     "contact_list",
     "contact_rows",
     "default_period",
@@ -72,11 +67,10 @@ __all__ = [
     "file_stem",
     "fill_page_refs",
     "find_anchors",
+    "format_day",
     "load_logo",
     "meetings_for_choice",
     "network_report",
-    "pick_id",
-    "pick_meeting",
     "sign_in_sheet",
     "split_columns",
 ]
@@ -89,105 +83,47 @@ KINDS: dict[str, str] = {
 }
 
 
-# -- the command line's filters -------------------------------------------------------------------
-def pick_id(choices: Sequence[tuple[int, str]], wanted: str, what: str) -> int:
-    """An id from a name (case- and umlaut-insensitive) or a number."""
-    text = wanted.strip()
-    if text.isdigit() and any(i == int(text) for i, _n in choices):
-        return int(text)
-    target = fold(text)
-    for record_id, name in choices:
-        if fold(name) == target:
-            return record_id
-    names = ", ".join(n for _i, n in choices) or "–"
-    raise ValidationError(
-        {what: _("„{wanted}“ gibt es nicht. Vorhanden: {names}").format(wanted=wanted, names=names)}
-    )
-
-
-def _parse_day(value: str, what: str) -> dt.date:
-    try:
-        return check_date_range(dt.date.fromisoformat(value.strip()), value.strip())
-    except ValueError as err:
-        raise ValidationError(
-            {
-                what: _("„{value}“ ist kein Datum; bitte JJJJ-MM-TT angeben, z. B. 2026-06-30.").format(
-                    value=value
-                )
-            }
-        ) from err
-
-
-def pick_meeting(atlas: Atlas, wanted: str, round_table_id: int | None = None) -> int:
-    """A meeting by number, by day (JJJJ-MM-TT, with ``round_table_id`` if several) or by title."""
-    text = wanted.strip()
-    with atlas.sessions() as session:
-        stmt = select(m.Meeting.id, m.Meeting.starts_at, m.Meeting.title)
-        if round_table_id is not None:
-            stmt = stmt.where(m.Meeting.round_table_id == round_table_id)
-        rows = session.execute(stmt.order_by(m.Meeting.starts_at)).all()
-    if text.isdigit() and any(r[0] == int(text) for r in rows):
-        return int(text)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        day = _parse_day(text, "meeting")
-        found = [r for r in rows if r[1].date() == day]
-    else:
-        found = [r for r in rows if fold(r[2]) == fold(text)]
-    if len(found) == 1:
-        return int(found[0][0])
-    if not found:
-        raise ValidationError(
-            {
-                "meeting": _(
-                    "Kein Treffen „{wanted}“. Bitte Nummer, Datum (JJJJ-MM-TT) oder Titel angeben."
-                ).format(wanted=wanted)
-            }
+def build_document(kind: str, atlas: Atlas, options: Mapping[str, Any]) -> ReportDocument:
+    """The document of ``kind`` from plain options (runs on a worker thread; no widgets)."""
+    logo_path = str(options.get("logo") or "")
+    logo = load_logo(logo_path) if logo_path else None
+    today = options.get("today")
+    if kind == "contact-list":
+        return contact_list(
+            atlas,
+            round_table_id=options.get("round_table_id"),
+            quarter_id=options.get("quarter_id"),
+            category_id=options.get("category_id"),
+            contact_ids=options.get("contact_ids"),
+            selection_label=str(options.get("selection_label") or ""),
+            columns=options.get("columns") or DEFAULT_CONTACT_COLUMNS,
+            sort=str(options.get("sort") or "name"),
+            group=bool(options.get("group")),
+            logo=logo,
+            today=today,
         )
-    listed = "; ".join(f"{r[0]}: {format_day(r[1].date())} {r[2]}" for r in found)
-    raise ValidationError(
-        {
-            "meeting": _("„{wanted}“ passt auf mehrere Treffen, bitte die Nummer angeben: {listed}").format(
-                wanted=wanted, listed=listed
-            )
-        }
-    )
-
-
-def command_options(atlas: Atlas, args: Any) -> dict[str, Any]:
-    """The options of ``stadtteil-atlas report`` (names or numbers) as ids and values."""
-    options: dict[str, Any] = {}
-
-    def get(name: str) -> Any:
-        return getattr(args, name, None)
-
-    if get("round_table"):
-        options["round_table_id"] = pick_id(
-            atlas.records["round_table"].choices(), get("round_table"), "round_table"
+    if kind == "sign-in":
+        return sign_in_sheet(
+            atlas,
+            options.get("meeting_id"),
+            funding=str(options.get("funding") or ""),
+            blank_rows=int(options.get("blank_rows", 8)),
+            consent=bool(options.get("consent", True)),
+            logo=logo,
+            today=today,
         )
-    if get("quarter"):
-        options["quarter_id"] = pick_id(atlas.quarters.choices(), get("quarter"), "quarter")
-    if get("category"):
-        from atlas.models import Vocabulary
-
-        terms = [(t.id, t.name) for t in atlas.taxonomy.terms(Vocabulary.CATEGORY)]
-        options["category_id"] = pick_id(terms, get("category"), "category")
-    if get("meeting"):
-        options["meeting_id"] = pick_meeting(atlas, get("meeting"), options.get("round_table_id"))
-    if get("columns"):
-        options["columns"] = split_columns(get("columns"))
-    if get("sort"):
-        options["sort"] = get("sort")
-    options["group"] = bool(get("group"))
-    if get("funding") is not None:
-        options["funding"] = get("funding")
-    if get("blank_rows") is not None:
-        options["blank_rows"] = get("blank_rows")
-    if get("no_consent"):
-        options["consent"] = False
-    if get("start"):
-        options["start"] = _parse_day(get("start"), "from")
-    if get("end"):
-        options["end"] = _parse_day(get("end"), "to")
-    if get("logo"):
-        options["logo"] = get("logo")
-    return options
+    if kind == "directory":
+        return directory(
+            atlas,
+            quarter_id=options.get("quarter_id"),
+            category_id=options.get("category_id"),
+            logo=logo,
+            tiles=options.get("tiles"),
+            today=today,
+        )
+    if kind == "network":
+        start, end = default_period(today or atlas.clock.today())
+        return network_report(
+            atlas, start=options.get("start") or start, end=options.get("end") or end, logo=logo, today=today
+        )
+    raise ValidationError({"kind": _("Unbekanntes Dokument: {kind}").format(kind=kind)})

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from atlas.core import Atlas
 from ui.main_window import MainWindow
 from ui.map.scheme import register_scheme
+from ui.workers import Workers
 
 register_scheme()  # before pytest-qt creates the QApplication
 
@@ -81,12 +82,24 @@ def settings(tmp_path: Path) -> QSettings:
     return values
 
 
+@pytest.fixture
+def workers(qapp) -> Iterator[Workers]:  # type: ignore[no-untyped-def]
+    """The program's worker layer, built once per test as ``ui.app`` builds it once per run:
+    every window and widget of the test is handed this one. At the end the runners are
+    waited for, so no job of this test writes or answers during the next."""
+    built = Workers()
+    yield built
+    assert built.shutdown(60_000), "a job of this test did not end within a minute"
+
+
 OFFICE_SCREEN = (1366, 768)
 
 
-def office_window(qtbot, atlas: Atlas, settings: QSettings, name: str = "test.sqlite") -> MainWindow:  # type: ignore[no-untyped-def]
+def office_window(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, name: str = "test.sqlite"
+) -> MainWindow:  # type: ignore[no-untyped-def]
     """The window as a coach has it on her office PC: 1366×768, shown."""
-    win = MainWindow(atlas, name, settings)
+    win = MainWindow(atlas, name, settings, workers=workers)
     qtbot.addWidget(win)
     win.resize(*OFFICE_SCREEN)
     win.show()
@@ -113,8 +126,8 @@ def lay_out() -> None:
 
 
 @pytest.fixture
-def window(qtbot, atlas: Atlas, settings: QSettings) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    yield office_window(qtbot, atlas, settings)
+def window(qtbot, atlas: Atlas, settings: QSettings, workers: Workers) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    yield office_window(qtbot, workers, atlas, settings)
 
 
 class Answers:

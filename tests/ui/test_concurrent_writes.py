@@ -48,9 +48,9 @@ def ticked_rows(panel: MeetingPanel) -> set[tuple[int, int]]:
     }
 
 
-def test_ticks_of_two_coaches_both_stay(qtbot, atlas: Atlas, other: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+def test_ticks_of_two_coaches_both_stay(qtbot, workers, atlas: Atlas, other: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
     meeting_id, pairs = make_meeting(atlas)
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     window.open_record("meeting", meeting_id)
     panel = window.panels["meeting"]
     assert isinstance(panel, MeetingPanel)
@@ -76,10 +76,10 @@ def test_ticks_of_two_coaches_both_stay(qtbot, atlas: Atlas, other: Atlas, setti
 
 
 def test_undo_of_a_pin_drag_never_reverts_a_colleagues_change(
-    qtbot, atlas: Atlas, other: Atlas, settings, answers
+    qtbot, workers, atlas: Atlas, other: Atlas, settings, answers
 ) -> None:  # type: ignore[no-untyped-def]
     kita = atlas.institutions.save(None, {"name": "Kita X", "lat": 51.47, "lon": 6.85})
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     pane = window.start_map()
     qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)
     answers.next = [QMessageBox.StandardButton.Yes]
@@ -97,9 +97,11 @@ def test_undo_of_a_pin_drag_never_reverts_a_colleagues_change(
     assert window.undo_stack.count() == 0 or not window.undo_stack.canUndo()
 
 
-def test_undo_of_a_pin_drag_works_when_nobody_changed_it(qtbot, atlas: Atlas, settings, answers) -> None:  # type: ignore[no-untyped-def]
+def test_undo_of_a_pin_drag_works_when_nobody_changed_it(
+    qtbot, workers, atlas: Atlas, settings, answers
+) -> None:  # type: ignore[no-untyped-def]
     kita = atlas.institutions.save(None, {"name": "Kita X", "lat": 51.47, "lon": 6.85})
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     pane = window.start_map()
     qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)
     answers.next = [QMessageBox.StandardButton.Yes]
@@ -113,11 +115,11 @@ def test_undo_of_a_pin_drag_works_when_nobody_changed_it(qtbot, atlas: Atlas, se
 
 
 def test_saving_while_another_program_writes_says_so_keeps_the_input_and_retries(
-    qtbot, atlas: Atlas, db_path: Path, settings, answers, short_busy_timeout: None
+    qtbot, workers, atlas: Atlas, db_path: Path, settings, answers, short_busy_timeout: None
 ) -> None:  # type: ignore[no-untyped-def]
     use_new_connections(atlas)
     kita = atlas.institutions.save(None, {"name": "Kita Sonnenschein"})
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     window.open_record("institution", kita.id)
     form = window.section("institution").form
     qtbot.waitUntil(lambda: form.record is not None and form.record.id == kita.id)

@@ -67,11 +67,11 @@ def test_the_contact_form_records_consent_with_defaults(qtbot, window: MainWindo
 
 
 def test_a_walk_in_is_asked_for_consent(
-    qtbot, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
+    qtbot, workers, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     from tests.ui.test_network_ui import open_meetings, past_meeting_without_attendance
 
-    window, panel = open_meetings(qtbot, demo, settings)
+    window, panel = open_meetings(qtbot, workers, demo, settings)
     assert isinstance(panel, MeetingPanel)
     meeting_id = past_meeting_without_attendance(demo)
     window.section("meeting").select(meeting_id)
@@ -96,7 +96,7 @@ def test_a_walk_in_is_asked_for_consent(
     assert values["consent_recorded_by"] == demo.network.user
 
 
-def test_review_lists_open_keep_and_erase(qtbot, atlas: Atlas, settings, answers: Answers) -> None:  # type: ignore[no-untyped-def]
+def test_review_lists_open_keep_and_erase(qtbot, workers, atlas: Atlas, settings, answers: Answers) -> None:  # type: ignore[no-untyped-def]
     ask = contact(atlas, "Anders")
     contact(atlas, "Berg", consent_date="01.02.2026", consent_purpose="Netzwerk")
     idle = contact(atlas, "Ruhig", consent_date="01.02.2026", consent_purpose="Netzwerk")
@@ -108,7 +108,7 @@ def test_review_lists_open_keep_and_erase(qtbot, atlas: Atlas, settings, answers
             .values(updated_at=dt.datetime(2022, 3, 1, 9))
             .execution_options(synchronize_session=False)
         )
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     privacy = next(a for a in window.menuBar().actions() if a.text() == "Daten&schutz").menu()
     action = next(a for a in privacy.actions() if a.objectName() == "action_consent_review")
     action.trigger()

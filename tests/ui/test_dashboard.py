@@ -26,8 +26,8 @@ TOTAL = len(m.ActorStatus)  # index of the "gesamt" column in the tables is TOTA
 
 
 @pytest.fixture
-def page(qtbot, demo: Atlas) -> Iterator[DashboardPage]:  # type: ignore[no-untyped-def]
-    widget = DashboardPage(demo)
+def page(qtbot, workers, demo: Atlas) -> Iterator[DashboardPage]:  # type: ignore[no-untyped-def]
+    widget = DashboardPage(demo, workers=workers)
     qtbot.addWidget(widget)
     widget.resize(1000, 700)
     widget.show()
@@ -326,7 +326,9 @@ def test_a_failure_is_reported_in_german_and_the_old_figures_stay(
     assert tile(page, "aktiv") == 60
 
 
-def test_a_page_closed_while_computing_ignores_the_late_result(qtbot, demo: Atlas, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_closed_while_computing_ignores_the_late_result(
+    qtbot, workers, demo: Atlas, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     finished: list[bool] = []
     real = demo.network.dashboard
 
@@ -336,15 +338,16 @@ def test_a_page_closed_while_computing_ignores_the_late_result(qtbot, demo: Atla
         return result
 
     monkeypatch.setattr(demo.network, "dashboard", computed_to_the_end)
-    widget = DashboardPage(demo)
+    widget = DashboardPage(demo, workers=workers)
     shown: list[bool] = []
     widget.computed.connect(lambda: shown.append(True))
     widget.refresh()
     assert widget.busy
-    widget.deleteLater()  # its runner waits for the job; the result is then delivered to nobody
+    widget.deleteLater()  # the shared database runner goes on; its answer finds the page gone
     qtbot.waitUntil(lambda: not shiboken6.isValid(widget))
-    assert finished == [True]  # the job ran to its end after the page was gone …
-    assert shown == []  # … and nothing was shown (a slot on a deleted page would raise)
+    qtbot.waitUntil(lambda: workers.database.pending() == 0)  # the outcome arrived …
+    assert finished == [True]  # … from a job that ran to its end after the page was gone …
+    assert shown == []  # … and was dropped (a slot on a deleted page would raise)
 
 
 def test_the_page_fits_the_content_area_without_sideways_scrolling(qtbot, page: DashboardPage) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ def _dump(path: Path) -> str:
 
 
 def test_erasure_dialog_lists_mentions_and_undo_cannot_bring_her_back(
-    qtbot, atlas: Atlas, settings, answers: Answers, db_path: Path, tmp_path: Path
+    qtbot, workers, atlas: Atlas, settings, answers: Answers, db_path: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     inst = atlas.institutions.save(
         None, {"name": "Familienzentrum", "notes": "Ansprechpartnerin Aylin Müller, sonst Bernd Müller"}
@@ -54,7 +54,7 @@ def test_erasure_dialog_lists_mentions_and_undo_cannot_bring_her_back(
     atlas.network.add_follow_up(meeting, "Rückruf unter 0208 / 12 34-56", "Müller, Aylin")
     atlas.network.add_follow_up(meeting, "Raum buchen", "Bernd Müller")
 
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     # 1. the meeting (with her follow-up) is deleted: Strg+Z could bring it back
     window.open_record("meeting", meeting)
     meetings = window.section("meeting")
@@ -95,11 +95,11 @@ def test_erasure_dialog_lists_mentions_and_undo_cannot_bring_her_back(
     assert "Bernd Müller" in dump
 
 
-def test_the_erasure_dialog_reads_well(qtbot, atlas: Atlas, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_erasure_dialog_reads_well(qtbot, workers, atlas: Atlas, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from atlas.records.mentions import Mention
     from ui.privacy_dialog import ErasureDialog
 
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     rows = [
         Mention("meeting", 1, "minutes", "Treffen", "Runder Tisch März", "Protokoll",
                 "…Tagesordnung: Bericht <b>A. Müller</b> zur Kita-Anmeldung, danach Rückfragen…", ""),

@@ -36,8 +36,10 @@ def help_action(window: MainWindow, text: str):  # type: ignore[no-untyped-def]
     return next(a for a in menu.actions() if a.text().replace("&", "").startswith(text))
 
 
-def test_an_empty_database_opens_on_the_first_steps_page(qtbot, atlas: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+def test_an_empty_database_opens_on_the_first_steps_page(
+    qtbot, workers, atlas: Atlas, settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, atlas, settings)
     page = window.first_steps.page
     assert window.stack.currentWidget() is page
     assert window.nav.currentRow() == -1 and window.current_section() is None
@@ -56,8 +58,10 @@ def test_an_empty_database_opens_on_the_first_steps_page(qtbot, atlas: Atlas, se
     assert window.current_section() is window.section("contact")
 
 
-def test_the_first_institutions_show_the_normal_section(qtbot, atlas: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+def test_the_first_institutions_show_the_normal_section(
+    qtbot, workers, atlas: Atlas, settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, atlas, settings)
     assert window.first_steps.is_shown()
     with changes_applied(qtbot, window, "quarter"):  # boundaries alone do not leave the page
         atlas.quarters.save(None, {"name": "Styrum"})
@@ -71,10 +75,10 @@ def test_the_first_institutions_show_the_normal_section(qtbot, atlas: Atlas, set
 
 
 def test_a_database_with_institutions_opens_on_its_last_section(
-    qtbot, atlas: Atlas, settings: QSettings
+    qtbot, workers, atlas: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
     atlas.institutions.save(None, {"name": "Stadtteilbüro"})
-    window = open_window(qtbot, atlas, settings)
+    window = open_window(qtbot, workers, atlas, settings)
     assert not window.first_steps.is_shown()
     assert window.current_section() is window.section("institution")
     # … and the page is still there under Hilfe, and stays while data changes.
@@ -85,8 +89,8 @@ def test_a_database_with_institutions_opens_on_its_last_section(
     assert window.first_steps.is_shown()
 
 
-def test_import_button_opens_the_import_wizard(qtbot, atlas: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+def test_import_button_opens_the_import_wizard(qtbot, workers, atlas: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, atlas, settings)
     click(qtbot, window, "importButton")
     wizards = [w for w in window.findChildren(ImportWizard) if w.isVisible()]
     assert len(wizards) == 1
@@ -94,8 +98,8 @@ def test_import_button_opens_the_import_wizard(qtbot, atlas: Atlas, settings: QS
     qtbot.waitUntil(lambda: not [w for w in window.findChildren(ImportWizard) if w.isVisible()])
 
 
-def test_quarters_button_opens_the_boundary_dialog(qtbot, atlas: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+def test_quarters_button_opens_the_boundary_dialog(qtbot, workers, atlas: Atlas, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, atlas, settings)
     seen: list[str] = []
 
     def close_it() -> None:  # the dialog is modal: answer it from inside its own loop
@@ -112,18 +116,18 @@ def test_quarters_button_opens_the_boundary_dialog(qtbot, atlas: Atlas, settings
 
 
 def test_demo_button_explains_the_demo_start_without_an_opener(
-    qtbot, atlas: Atlas, settings: QSettings, answers: Answers
+    qtbot, workers, atlas: Atlas, settings: QSettings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+    window = open_window(qtbot, workers, atlas, settings)
     assert window.open_demo is None
     click(qtbot, window, "demoButton")
     assert len(answers.warnings) == 1 and "--demo" in answers.warnings[0]
 
 
 def test_demo_button_opens_a_fresh_demo_copy_in_a_second_window(
-    qtbot, atlas: Atlas, settings: QSettings, answers: Answers, tmp_path: Path
+    qtbot, workers, atlas: Atlas, settings: QSettings, answers: Answers, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+    window = open_window(qtbot, workers, atlas, settings)
     copies: list[Path] = []
 
     def demo_copy() -> Path:
@@ -132,7 +136,7 @@ def test_demo_button_opens_a_fresh_demo_copy_in_a_second_window(
         copies.append(target)
         return target
 
-    window.open_demo = demo_opener(window, bootstrap, demo_copy)
+    window.open_demo = demo_opener(window, bootstrap, demo_copy, workers)
     before = set(QApplication.topLevelWidgets())
     answers.next = [QMessageBox.StandardButton.Open]
     click(qtbot, window, "demoButton")
@@ -151,9 +155,9 @@ def test_demo_button_opens_a_fresh_demo_copy_in_a_second_window(
 
 
 def test_manual_opens_from_the_page_and_the_help_menu_and_stays_offline(
-    qtbot, atlas: Atlas, settings: QSettings
+    qtbot, workers, atlas: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+    window = open_window(qtbot, workers, atlas, settings)
     click(qtbot, window, "manualButton")
     dialog = window.findChild(ManualDialog, "manual")
     assert dialog is not None and dialog.isVisible()
@@ -196,9 +200,9 @@ def test_manual_opens_from_the_page_and_the_help_menu_and_stays_offline(
 
 
 def test_the_manual_lists_every_keyboard_shortcut_of_the_window(
-    qtbot, atlas: Atlas, settings: QSettings
+    qtbot, workers, atlas: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+    window = open_window(qtbot, workers, atlas, settings)
     text = ManualDialog(window).browser.toPlainText()
     german = {"Ctrl": "Strg", "Shift": "Umschalt", "Del": "Entf"}
     shortcuts = {

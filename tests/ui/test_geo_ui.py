@@ -38,14 +38,14 @@ def test_settings_dialog_refuses_a_bad_address_and_keeps_a_good_one(
     assert atlas.geocoding.settings.provider == "photon"
 
 
-def test_batch_runs_in_the_background_and_asks_about_ambiguous_answers(qtbot, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+def test_batch_runs_in_the_background_and_asks_about_ambiguous_answers(qtbot, workers, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
     missing = demo.geocoding.missing_count()
     assert missing >= 2
     with running() as server:
         # Every address is found twice, 5 km apart: a person has to decide.
         server.default = found((51.49, 6.86), (51.53, 6.90))
         use(demo, server.url)
-        dialog = BatchDialog(demo)
+        dialog = BatchDialog(demo, workers=workers)
         qtbot.addWidget(dialog)
         dialog.show()
         with qtbot.waitSignal(dialog.finished_report, timeout=30000):
@@ -63,11 +63,11 @@ def test_batch_runs_in_the_background_and_asks_about_ambiguous_answers(qtbot, de
         assert demo.geocoding.missing_count() == missing - 1
 
 
-def test_batch_can_be_cancelled_and_keeps_what_was_done(qtbot, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+def test_batch_can_be_cancelled_and_keeps_what_was_done(qtbot, workers, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
     with running() as server:
         server.default = found((51.49, 6.86))
         use(demo, server.url, delay=0.3)
-        dialog = BatchDialog(demo)
+        dialog = BatchDialog(demo, workers=workers)
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.start()
@@ -81,13 +81,13 @@ def test_batch_can_be_cancelled_and_keeps_what_was_done(qtbot, demo: Atlas) -> N
         assert "Abgebrochen" in dialog.summary.text()
 
 
-def test_batch_without_network_shows_nothing_tried(qtbot, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+def test_batch_without_network_shows_nothing_tried(qtbot, workers, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
     use(atlas, closed_url())
     for n in (1, 2):
         atlas.institutions.save(
             None, {"name": f"Treff {n}", "street": f"Marktstraße {n}", "city": "Oberhausen"}
         )
-    dialog = BatchDialog(atlas)
+    dialog = BatchDialog(atlas, workers=workers)
     qtbot.addWidget(dialog)
     dialog.show()
     with qtbot.waitSignal(dialog.finished_report, timeout=30000):
@@ -102,13 +102,13 @@ def test_batch_without_network_shows_nothing_tried(qtbot, atlas: Atlas) -> None:
 
 
 def test_saving_an_address_places_the_institution_in_the_background(
-    qtbot, demo: Atlas, settings: QSettings
+    qtbot, workers, demo: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
     with running() as server:
         server.default = found((51.4801, 6.8605))
         settings.setValue("geocoder/url", server.url)
         settings.setValue("geocoder/user_agent", AGENT)
-        window = MainWindow(demo, "demo.sqlite", settings)
+        window = MainWindow(demo, "demo.sqlite", settings, workers=workers)
         qtbot.addWidget(window)
         window.show()
         section = window.section("institution")
@@ -130,9 +130,11 @@ def test_saving_an_address_places_the_institution_in_the_background(
 
 
 def test_saving_without_network_keeps_the_record_pending(
-    qtbot, demo: Atlas, settings: QSettings, tmp_path: Path
+    qtbot, workers, demo: Atlas, settings: QSettings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    window = MainWindow(demo, "demo.sqlite", settings)  # the fixture's geocoder is a closed port
+    window = MainWindow(
+        demo, "demo.sqlite", settings, workers=workers
+    )  # the fixture's geocoder is a closed port
     qtbot.addWidget(window)
     window.show()
     section = window.section("institution")

@@ -42,11 +42,11 @@ def shown(section: SectionWidget) -> int | None:
 
 
 def test_a_click_on_an_institution_opens_it_follows_on_the_map_and_delete_names_it(
-    qtbot, atlas: Atlas, settings, answers: Answers
+    qtbot, workers, atlas: Atlas, settings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     first = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "lat": 51.47, "lon": 6.85})
     second = atlas.institutions.save(None, {"name": "Jobcenter Marktstraße", "lat": 51.48, "lon": 6.86})
-    window = MainWindow(atlas, "test.sqlite", settings)
+    window = MainWindow(atlas, "test.sqlite", settings, workers=workers)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()
@@ -75,8 +75,8 @@ def test_a_click_on_an_institution_opens_it_follows_on_the_map_and_delete_names_
     assert js(qtbot, pane.view, "true")
 
 
-def open_window(qtbot, atlas: Atlas, settings, with_map: bool = False) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = office_window(qtbot, atlas, settings)
+def open_window(qtbot, workers, atlas: Atlas, settings, with_map: bool = False) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = office_window(qtbot, workers, atlas, settings)
     if with_map:
         pane = window.start_map()
         qtbot.waitUntil(lambda: pane.view.ready, timeout=20000)
@@ -125,10 +125,10 @@ def show(window: MainWindow, key: str, record_id: int) -> SectionWidget:
 
 
 def test_a_click_opens_the_record_in_every_section_and_the_map_follows(
-    qtbot, atlas: Atlas, settings, answers: Answers
+    qtbot, workers, atlas: Atlas, settings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     made = two_of_each(atlas)
-    window = open_window(qtbot, atlas, settings, with_map=True)
+    window = open_window(qtbot, workers, atlas, settings, with_map=True)
     view = window.map.view  # type: ignore[union-attr]
     wait_markers(qtbot, view, 2)
     for key, (first, second, place) in made.items():
@@ -156,11 +156,11 @@ def test_a_click_opens_the_record_in_every_section_and_the_map_follows(
 
 
 def test_a_click_with_unsaved_changes_asks_and_staying_keeps_list_and_form_together(
-    qtbot, atlas: Atlas, settings, answers: Answers
+    qtbot, workers, atlas: Atlas, settings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     a = atlas.institutions.save(None, {"name": "Ärztehaus Mitte"})
     b = atlas.institutions.save(None, {"name": "Jobcenter Marktstraße"})
-    window = open_window(qtbot, atlas, settings)
+    window = open_window(qtbot, workers, atlas, settings)
     section = window.section("institution")
     click_record(section, a.id)
     assert shown(section) == a.id
@@ -211,13 +211,13 @@ def test_a_click_with_unsaved_changes_asks_and_staying_keeps_list_and_form_toget
 
 
 def test_delete_and_dsgvo_act_on_the_clicked_person_and_name_her(
-    qtbot, atlas: Atlas, settings, answers: Answers, tmp_path
+    qtbot, workers, atlas: Atlas, settings, answers: Answers, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     erika = atlas.contacts.save(
         None, {"first_name": "Erika", "last_name": "Beispiel", "email": "e@example.org"}
     )
     max_ = atlas.contacts.save(None, {"first_name": "Max", "last_name": "Muster", "email": "m@example.org"})
-    window = open_window(qtbot, atlas, settings)
+    window = open_window(qtbot, workers, atlas, settings)
     window.show_section(2)
     section = window.section("contact")
     click_record(section, max_.id)
@@ -270,16 +270,18 @@ def tab_until(target: QWidget, limit: int = 12) -> None:
     assert focused() is target, f"Tab never reached {target!r}, stuck at {focused()!r}"
 
 
-def active_window(qtbot, atlas: Atlas, settings) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, atlas, settings)
+def active_window(qtbot, workers, atlas: Atlas, settings) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, atlas, settings)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     return window
 
 
-def test_tab_leaves_the_list_for_the_form_and_shift_tab_comes_back(qtbot, atlas: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+def test_tab_leaves_the_list_for_the_form_and_shift_tab_comes_back(
+    qtbot, workers, atlas: Atlas, settings
+) -> None:  # type: ignore[no-untyped-def]
     made = two_of_each(atlas)
-    window = active_window(qtbot, atlas, settings)
+    window = active_window(qtbot, workers, atlas, settings)
     for key_name in ("institution", "meeting", "quarter"):
         first, second, _place = made[key_name]
         section = show(window, key_name, first)
@@ -300,11 +302,11 @@ def test_tab_leaves_the_list_for_the_form_and_shift_tab_comes_back(qtbot, atlas:
 
 
 def test_undo_after_a_delete_restores_the_record_wherever_the_focus_is(
-    qtbot, atlas: Atlas, settings, answers: Answers
+    qtbot, workers, atlas: Atlas, settings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     atlas.institutions.save(None, {"name": "Ärztehaus Mitte"})
     job = atlas.institutions.save(None, {"name": "Jobcenter Marktstraße"})
-    window = active_window(qtbot, atlas, settings)
+    window = active_window(qtbot, workers, atlas, settings)
     section = window.section("institution")
 
     # search, Tab into the list, Space opens the row, Entf deletes it
@@ -421,10 +423,10 @@ def visible_people(panel: MeetingPanel) -> list[str]:
 
 
 def test_attendance_by_keyboard_search_tick_all_members_delete_and_undo(
-    qtbot, atlas: Atlas, settings, answers: Answers
+    qtbot, workers, atlas: Atlas, settings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     ids = meeting_with_members(atlas)
-    window = active_window(qtbot, atlas, settings)
+    window = active_window(qtbot, workers, atlas, settings)
     window.open_record("meeting", ids["meeting"])
     section = window.section("meeting")
     panel = window.panels["meeting"]
@@ -484,9 +486,11 @@ def test_attendance_by_keyboard_search_tick_all_members_delete_and_undo(
     window.grab().save("/tmp/ui-mouse-attendance-restored.png")
 
 
-def test_removing_a_follow_up_asks_by_its_text(qtbot, atlas: Atlas, settings, answers: Answers) -> None:  # type: ignore[no-untyped-def]
+def test_removing_a_follow_up_asks_by_its_text(
+    qtbot, workers, atlas: Atlas, settings, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
     ids = meeting_with_members(atlas)
-    window = open_window(qtbot, atlas, settings)
+    window = open_window(qtbot, workers, atlas, settings)
     window.open_record("meeting", ids["meeting"])
     panel = window.panels["meeting"]
     assert isinstance(panel, MeetingPanel)
@@ -508,7 +512,7 @@ def test_removing_a_follow_up_asks_by_its_text(qtbot, atlas: Atlas, settings, an
 
 
 def test_unsaved_ticks_are_asked_about_before_another_meeting_opens(
-    qtbot, demo: Atlas, settings, answers: Answers
+    qtbot, workers, demo: Atlas, settings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     """Ticks are input too: clicking another meeting asks (save, discard, stay) instead of dropping them."""
     import datetime as dt
@@ -517,7 +521,7 @@ def test_unsaved_ticks_are_asked_about_before_another_meeting_opens(
 
     assert isinstance(demo.clock, FixedClock)
     demo.clock.advance(dt.timedelta(days=5))  # after the November round table of 18.11.
-    window = open_window(qtbot, demo, settings)
+    window = open_window(qtbot, workers, demo, settings)
     window.show_section(window._index_of("meeting"))
     window.pages[window._index_of("meeting")].setCurrentIndex(1)  # type: ignore[union-attr]
     section = window.section("meeting")

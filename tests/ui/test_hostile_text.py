@@ -102,10 +102,10 @@ def hover(view: QAbstractItemView, row: int, column: int = 0) -> str:
 
 
 def test_the_hostile_corpus_is_shown_letter_for_letter_everywhere(
-    qtbot, atlas: Atlas, settings, answers: Answers, tmp_path: Path
+    qtbot, workers, atlas: Atlas, settings, answers: Answers, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     ids = hostile.populate(atlas)
-    window: MainWindow = office_window(qtbot, atlas, settings)
+    window: MainWindow = office_window(qtbot, workers, atlas, settings)
     seen = Seen()
     opened: list[str] = []
     for index, (_label, keys) in enumerate(SECTIONS):
@@ -209,7 +209,7 @@ def test_no_static_message_box_guesses_the_format() -> None:
 
 
 def test_the_dialogs_show_the_hostile_corpus_as_text(
-    qtbot, atlas: Atlas, settings, answers: Answers, tmp_path: Path
+    qtbot, workers, atlas: Atlas, settings, answers: Answers, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     """Import preview and check, duplicate and merge dialogs, the print dialogs, a conflict."""
 
@@ -237,7 +237,7 @@ def test_the_dialogs_show_the_hostile_corpus_as_text(
         header=["Name", hostile.NAME, "PLZ"],
         encoding="utf-8",
     )
-    wizard = ImportWizard(atlas, kind="institution", mapping_folder=tmp_path / "config")
+    wizard = ImportWizard(atlas, kind="institution", mapping_folder=tmp_path / "config", workers=workers)
     qtbot.addWidget(wizard)
     wizard.resize(1100, 700)
     wizard.show()
@@ -255,7 +255,7 @@ def test_the_dialogs_show_the_hostile_corpus_as_text(
     wizard.close()
 
     # The duplicate question of a stored record, and the merge dialog with a choice per field.
-    window: MainWindow = office_window(qtbot, atlas, settings)
+    window: MainWindow = office_window(qtbot, workers, atlas, settings)
     window.open_record("institution", twin.id)
     section = window.section("institution")
     qtbot.waitUntil(lambda: section.shown_id() == twin.id)

@@ -22,11 +22,11 @@ B = QWizard.WizardButton
 
 
 @pytest.fixture
-def make(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+def make(qtbot, workers, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A shown wizard (its remembered choices in a temporary folder), the list read."""
 
     def build(atlas: Atlas, path: Path) -> ImportWizard:
-        wizard = ImportWizard(atlas, kind="institution", mapping_folder=tmp_path / "config")
+        wizard = ImportWizard(atlas, kind="institution", mapping_folder=tmp_path / "config", workers=workers)
         qtbot.addWidget(wizard)
         wizard.show()
         read(qtbot, wizard, path)

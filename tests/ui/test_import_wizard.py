@@ -29,11 +29,11 @@ def names(atlas: Atlas) -> list[str]:
 
 
 @pytest.fixture
-def make(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+def make(qtbot, workers, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A shown wizard with its mappings in a temporary folder."""
 
     def build(atlas: Atlas, path: Path | None = None, kind: str = "institution") -> ImportWizard:
-        wizard = ImportWizard(atlas, kind=kind, mapping_folder=tmp_path / "config")
+        wizard = ImportWizard(atlas, kind=kind, mapping_folder=tmp_path / "config", workers=workers)
         qtbot.addWidget(wizard)
         wizard.show()
         if path is not None:
@@ -120,8 +120,9 @@ def test_a_windows_1252_list_with_umlauts_goes_through_all_pages(
     assert names(atlas) == ["Kita Sonnenschein", "Schuldnerberatung Caritas", "Suchtberatung Löwenzahn"]
     loewenzahn = atlas.institutions.get(atlas.institutions.list_ids("löwenzahn")[0]).values
     assert (loewenzahn["street"], loewenzahn["carrier"]) == ("Mülheimer Str. 7a", "Diakonie")
-    # The change broadcast reaches the window's listeners on the GUI thread.
-    assert heard and all(thread == threading.main_thread().name for _change, thread in heard)
+    # The core announces the change from the database worker that wrote it (the window's
+    # ChangeRelay takes it to the GUI thread: tests/ui/test_workers.py).
+    assert heard and all(thread != threading.main_thread().name for _change, thread in heard)
     assert "institution" in heard[0][0].entities
     assert not wizard.button(B.BackButton).isEnabled()
     assert wizard.button(B.FinishButton).isEnabled()
@@ -475,14 +476,14 @@ def test_an_import_refused_by_the_database_can_be_checked_again(
 
 
 def test_the_window_opens_the_wizard_and_its_list_follows_the_import(
-    qtbot, atlas: Atlas, settings: QSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, workers, atlas: Atlas, settings: QSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     import platformdirs
 
     from ui.main_window import MainWindow
 
     monkeypatch.setattr(platformdirs, "user_config_path", lambda *a, **k: tmp_path / "config")
-    window = MainWindow(atlas, "test.sqlite", settings)
+    window = MainWindow(atlas, "test.sqlite", settings, workers=workers)
     qtbot.addWidget(window)
     window.show()
     window.show_section(1)  # Angebote: the wizard starts with that kind

@@ -133,9 +133,9 @@ def walk_sections(qtbot, window: MainWindow) -> Iterator[str]:  # type: ignore[n
     ids=[f"{w}x{h}-font{int(s * 100)}" for w, h, s in SIZES],
 )
 def test_every_section_fits_the_small_screen(
-    qtbot, demo: Atlas, settings: QSettings, width: int, height: int, scaled_font: float
+    qtbot, workers, demo: Atlas, settings: QSettings, width: int, height: int, scaled_font: float
 ) -> None:  # type: ignore[no-untyped-def]
-    window = MainWindow(demo, "demo.sqlite", settings)
+    window = MainWindow(demo, "demo.sqlite", settings, workers=workers)
     qtbot.addWidget(window)
     window.resize(width, height)
     window.show()
@@ -157,9 +157,9 @@ def test_every_section_fits_the_small_screen(
 
 
 def test_the_map_shows_only_on_sections_with_places_and_remembers_the_choice(
-    qtbot, demo: Atlas, settings: QSettings
+    qtbot, workers, demo: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
-    window = office_window(qtbot, demo, settings, "demo.sqlite")
+    window = office_window(qtbot, workers, demo, settings, "demo.sqlite")
     shown = {}
     for index, (_label, keys) in enumerate(SECTIONS):
         window.show_section(index)
@@ -189,7 +189,7 @@ def test_the_map_shows_only_on_sections_with_places_and_remembers_the_choice(
     window.close()
 
     # The next start remembers both choices.
-    again = MainWindow(demo, "demo.sqlite", settings)
+    again = MainWindow(demo, "demo.sqlite", settings, workers=workers)
     qtbot.addWidget(again)
     again.show()
     qtbot.waitExposed(again)
@@ -209,9 +209,9 @@ def test_the_first_size_fits_the_free_area_of_the_screen() -> None:
     assert tiny.height() + 40 <= 680
 
 
-def test_a_new_window_is_no_larger_than_its_screen(qtbot, demo: Atlas, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_window_is_no_larger_than_its_screen(qtbot, workers, demo: Atlas, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings = QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(demo, "demo.sqlite", settings)
+    window = MainWindow(demo, "demo.sqlite", settings, workers=workers)
     qtbot.addWidget(window)
     available = window.screen().availableGeometry()
     assert window.width() <= max(available.width(), window.minimumSizeHint().width())
@@ -219,9 +219,9 @@ def test_a_new_window_is_no_larger_than_its_screen(qtbot, demo: Atlas, tmp_path:
 
 
 def test_long_values_and_titles_show_their_beginning_and_do_not_widen_the_window(
-    qtbot, demo: Atlas, settings: QSettings
+    qtbot, workers, demo: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
-    window = office_window(qtbot, demo, settings, "demo.sqlite")
+    window = office_window(qtbot, workers, demo, settings, "demo.sqlite")
     long_name = "Schuldnerberatung für Alleinerziehende und Familien in besonderen Lebenslagen " * 2
     with changes_applied(qtbot, window, "institution"):
         record = demo.institutions.save(None, {"name": long_name.strip()})

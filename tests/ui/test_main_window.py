@@ -195,9 +195,9 @@ def test_filters_narrow_the_list(qtbot, window: MainWindow, atlas: Atlas) -> Non
     assert "1 von 2" in section.count_label.text()
 
 
-def test_window_remembers_layout_and_last_section(qtbot, atlas: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+def test_window_remembers_layout_and_last_section(qtbot, workers, atlas: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
     atlas.institutions.save(None, {"name": "Stadtteilbüro"})  # an empty database opens on the first steps
-    first = MainWindow(atlas, "test.sqlite", settings)
+    first = MainWindow(atlas, "test.sqlite", settings, workers=workers)
     qtbot.addWidget(first)
     first.show()
     first.show_section(3)
@@ -205,7 +205,7 @@ def test_window_remembers_layout_and_last_section(qtbot, atlas: Atlas, settings)
     first.section("actor").table.setColumnWidth(0, 333)
     first.close()
     assert settings.value("window/geometry") is not None
-    second = MainWindow(atlas, "test.sqlite", settings)
+    second = MainWindow(atlas, "test.sqlite", settings, workers=workers)
     qtbot.addWidget(second)
     second.show()
     assert second.nav.currentRow() == 3
@@ -264,14 +264,14 @@ def test_the_filtered_list_exports_as_it_is_shown(
 
 
 def test_open_referral_package_round_trip_through_the_menu(
-    qtbot, demo: Atlas, atlas: Atlas, settings, tmp_path, answers: Answers
+    qtbot, workers, demo: Atlas, atlas: Atlas, settings, tmp_path, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
-    source = MainWindow(demo, "demo.sqlite", settings)
+    source = MainWindow(demo, "demo.sqlite", settings, workers=workers)
     qtbot.addWidget(source)
     package = tmp_path / "verzeichnis.zip"
     assert source.export_hsds(str(package)) is not None
     assert package.stat().st_size > 0
-    target = MainWindow(atlas, "leer.sqlite", settings)
+    target = MainWindow(atlas, "leer.sqlite", settings, workers=workers)
     qtbot.addWidget(target)
     assert target.import_hsds(str(package)) is not None
     public = sum(1 for i in demo.institutions.list_ids() if demo.institutions.get(i).values["is_public"])

@@ -53,8 +53,8 @@ def offline_settings(settings: QSettings) -> QSettings:
     return settings
 
 
-def open_window(qtbot, atlas: Atlas, settings: QSettings) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(atlas, "test.sqlite", settings)
+def open_window(qtbot, workers, atlas: Atlas, settings: QSettings) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(atlas, "test.sqlite", settings, workers=workers)
     qtbot.addWidget(window)
     window.resize(1500, 900)
     window.show()
@@ -71,9 +71,9 @@ def with_coordinates(atlas: Atlas, *where: Any) -> int:
 
 
 def test_the_page_shows_quarters_markers_and_legend_with_no_remote_request(
-    qtbot, demo: Atlas, offline_settings: QSettings
+    qtbot, workers, demo: Atlas, offline_settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, demo, offline_settings)
+    window = open_window(qtbot, workers, demo, offline_settings)
     view = window.map.view  # type: ignore[union-attr]
     total = with_coordinates(demo)
     wait_markers(qtbot, view, total)
@@ -87,17 +87,19 @@ def test_the_page_shows_quarters_markers_and_legend_with_no_remote_request(
     assert view.bridge.errors == []
 
 
-def test_a_script_error_on_the_page_is_collected(qtbot, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+def test_a_script_error_on_the_page_is_collected(
+    qtbot, workers, demo: Atlas, offline_settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
     """The "no errors" checks above mean something: an uncaught error reaches bridge.errors."""
-    window = open_window(qtbot, demo, offline_settings)
+    window = open_window(qtbot, workers, demo, offline_settings)
     view = window.map.view  # type: ignore[union-attr]
     assert view.bridge.errors == []
     js(qtbot, view, "setTimeout(() => { throw new Error('kaputt-im-test') }, 0); 1")
     qtbot.waitUntil(lambda: any("kaputt-im-test" in e for e in view.bridge.errors), timeout=15000)
 
 
-def test_list_filters_apply_to_the_map(qtbot, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, demo, offline_settings)
+def test_list_filters_apply_to_the_map(qtbot, workers, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, demo, offline_settings)
     view = window.map.view  # type: ignore[union-attr]
     section = window.section("institution")
     quarter = next(i for i, name in demo.quarters.choices() if name == "Lirich")
@@ -118,8 +120,10 @@ def test_list_filters_apply_to_the_map(qtbot, demo: Atlas, offline_settings: QSe
     assert view.guard.remote == []
 
 
-def test_selecting_in_the_list_opens_the_popup(qtbot, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, demo, offline_settings)
+def test_selecting_in_the_list_opens_the_popup(
+    qtbot, workers, demo: Atlas, offline_settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, demo, offline_settings)
     view = window.map.view  # type: ignore[union-attr]
     wait_markers(qtbot, view, with_coordinates(demo))
     section = window.section("institution")
@@ -137,8 +141,10 @@ def test_selecting_in_the_list_opens_the_popup(qtbot, demo: Atlas, offline_setti
     assert state(qtbot, view)["selected"] == record_id
 
 
-def test_clicking_a_marker_selects_the_record(qtbot, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, demo, offline_settings)
+def test_clicking_a_marker_selects_the_record(
+    qtbot, workers, demo: Atlas, offline_settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, demo, offline_settings)
     view = window.map.view  # type: ignore[union-attr]
     wait_markers(qtbot, view, with_coordinates(demo))
     with demo.sessions() as session:
@@ -154,7 +160,7 @@ def test_clicking_a_marker_selects_the_record(qtbot, demo: Atlas, offline_settin
 
 
 def test_names_with_markup_and_script_stay_text(
-    qtbot, atlas: Atlas, offline_settings: QSettings, tmp_path: Path
+    qtbot, workers, atlas: Atlas, offline_settings: QSettings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     quarter = atlas.quarters.save(
         None,
@@ -182,7 +188,7 @@ def test_names_with_markup_and_script_stay_text(
             confirm_duplicate=True,
         )
         ids.append(record.id)
-    window = open_window(qtbot, atlas, offline_settings)
+    window = open_window(qtbot, workers, atlas, offline_settings)
     view = window.map.view  # type: ignore[union-attr]
     wait_markers(qtbot, view, len(NASTY))
     for record_id, name in zip(ids, NASTY, strict=True):
@@ -260,11 +266,11 @@ def make_mbtiles(path: Path) -> None:
 
 
 def test_offline_tiles_come_from_an_mbtiles_file(
-    qtbot, demo: Atlas, offline_settings: QSettings, tmp_path: Path
+    qtbot, workers, demo: Atlas, offline_settings: QSettings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     tiles = tmp_path / "oberhausen.mbtiles"
     make_mbtiles(tiles)
-    window = open_window(qtbot, demo, offline_settings)
+    window = open_window(qtbot, workers, demo, offline_settings)
     pane = window.map
     assert pane is not None
     wait_markers(qtbot, pane.view, with_coordinates(demo))
@@ -284,13 +290,13 @@ def test_offline_tiles_come_from_an_mbtiles_file(
 
 
 def test_a_broken_tile_file_falls_back_to_no_tiles_with_a_message(
-    qtbot, demo: Atlas, offline_settings: QSettings, tmp_path: Path, answers: Answers
+    qtbot, workers, demo: Atlas, offline_settings: QSettings, tmp_path: Path, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
     broken = tmp_path / "kaputt.mbtiles"
     broken.write_bytes(b"keine Kacheln" * 100)
     offline_settings.setValue("map/mbtiles", str(broken))
     offline_settings.setValue("map/base", "mbtiles")
-    window = open_window(qtbot, demo, offline_settings)
+    window = open_window(qtbot, workers, demo, offline_settings)
     pane = window.map
     assert pane is not None
     assert any("keine lesbare MBTiles-Datei" in w for w in answers.warnings)
@@ -299,9 +305,9 @@ def test_a_broken_tile_file_falls_back_to_no_tiles_with_a_message(
 
 
 def test_dragging_a_pin_asks_saves_and_can_be_undone(
-    qtbot, demo: Atlas, offline_settings: QSettings, answers: Answers
+    qtbot, workers, demo: Atlas, offline_settings: QSettings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, demo, offline_settings)
+    window = open_window(qtbot, workers, demo, offline_settings)
     pane = window.map
     assert pane is not None
     with demo.sessions() as session:
@@ -324,8 +330,8 @@ def test_dragging_a_pin_asks_saves_and_can_be_undone(
     assert demo.institutions.get(target).values["lat"] == 51.5
 
 
-def test_density_view_colours_quarters(qtbot, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, demo, offline_settings)
+def test_density_view_colours_quarters(qtbot, workers, demo: Atlas, offline_settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, demo, offline_settings)
     pane = window.map
     assert pane is not None
     wait_markers(qtbot, pane.view, with_coordinates(demo))
@@ -348,8 +354,8 @@ def test_density_view_colours_quarters(qtbot, demo: Atlas, offline_settings: QSe
     assert sum(counts.values()) > 0 and len(counts) == 5
 
 
-def test_png_and_pdf_export(qtbot, demo: Atlas, offline_settings: QSettings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, demo, offline_settings)
+def test_png_and_pdf_export(qtbot, workers, demo: Atlas, offline_settings: QSettings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = open_window(qtbot, workers, demo, offline_settings)
     pane = window.map
     assert pane is not None
     wait_markers(qtbot, pane.view, with_coordinates(demo))
@@ -397,7 +403,7 @@ class TileServer:
 
 
 def test_online_tiles_come_through_the_program_with_user_agent_and_cache(
-    qtbot, demo: Atlas, settings: QSettings, tmp_path: Path
+    qtbot, workers, demo: Atlas, settings: QSettings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     from ui.map.scheme import OnlineTiles
     from ui.map.view import USER_AGENT, profile_parts
@@ -408,7 +414,7 @@ def test_online_tiles_come_through_the_program_with_user_agent_and_cache(
         handler.online = OnlineTiles(tmp_path / "kacheln", USER_AGENT, handler)
         settings.setValue("map/base", "osm")
         settings.setValue("map/tile_url", f"http://127.0.0.1:{server.port}/{{z}}/{{x}}/{{y}}.png")
-        window = open_window(qtbot, demo, settings)
+        window = open_window(qtbot, workers, demo, settings)
         pane = window.map
         assert pane is not None
         qtbot.waitUntil(lambda: len(server.requests) >= 4, timeout=20000)
@@ -460,9 +466,9 @@ def test_online_tiles_are_cached_on_disk_and_served_without_network(qtbot, tmp_p
 
 
 def test_a_pin_can_be_set_by_hand_for_an_institution_without_coordinates(
-    qtbot, demo: Atlas, offline_settings: QSettings, answers: Answers
+    qtbot, workers, demo: Atlas, offline_settings: QSettings, answers: Answers
 ) -> None:  # type: ignore[no-untyped-def]
-    window = open_window(qtbot, demo, offline_settings)
+    window = open_window(qtbot, workers, demo, offline_settings)
     pane = window.map
     assert pane is not None
     before = with_coordinates(demo)

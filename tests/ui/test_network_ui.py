@@ -24,11 +24,11 @@ from ui.meeting_panel import MeetingPanel, WalkInDialog
 pytestmark = pytest.mark.dates
 
 
-def open_meetings(qtbot, demo: Atlas, settings) -> tuple[MainWindow, MeetingPanel]:  # type: ignore[no-untyped-def]
+def open_meetings(qtbot, workers, demo: Atlas, settings) -> tuple[MainWindow, MeetingPanel]:  # type: ignore[no-untyped-def]
     """The meetings section on a day that is not the demo's: two days after its November round table."""
     assert isinstance(demo.clock, FixedClock) and demo.clock.today() == TODAY
     demo.clock.advance(AFTER_NOVEMBER_MEETING - TODAY)
-    window = MainWindow(demo, "demo.sqlite", settings)
+    window = MainWindow(demo, "demo.sqlite", settings, workers=workers)
     qtbot.addWidget(window)
     window.show()
     window.show_section(4)
@@ -40,9 +40,9 @@ def open_meetings(qtbot, demo: Atlas, settings) -> tuple[MainWindow, MeetingPane
     return window, panel
 
 
-def open_panel(qtbot, demo: Atlas, settings, key: str):  # type: ignore[no-untyped-def]
+def open_panel(qtbot, workers, demo: Atlas, settings, key: str):  # type: ignore[no-untyped-def]
     """A window on the section of ``key`` with its first record selected; returns (window, panel, id)."""
-    window = MainWindow(demo, "demo.sqlite", settings)
+    window = MainWindow(demo, "demo.sqlite", settings, workers=workers)
     qtbot.addWidget(window)
     window.show()
     window.open_record(key, demo.records[key].list_ids()[0])
@@ -67,9 +67,9 @@ def past_meeting_without_attendance(demo: Atlas) -> int:
 AFTER_NOVEMBER_MEETING = dt.date(2026, 11, 20)  # the demo's Runder Tisch met on 18.11.2026
 
 
-def test_ticking_who_came_makes_an_actor_active(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+def test_ticking_who_came_makes_an_actor_active(qtbot, workers, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
     """Story 4: after the round table she ticks who came; the dashboard now says 61 of 100."""
-    window, panel = open_meetings(qtbot, demo, settings)
+    window, panel = open_meetings(qtbot, workers, demo, settings)
     meeting_id = past_meeting_without_attendance(demo)
     assert meeting_id is not None, "the demo has a past round-table meeting without attendance"
     before = demo.network.funnel(AFTER_NOVEMBER_MEETING)
@@ -104,8 +104,10 @@ def test_ticking_who_came_makes_an_actor_active(qtbot, demo: Atlas, settings) ->
     qtbot.waitUntil(lambda: window.section("meeting").form.record is not None)
 
 
-def test_walk_in_is_added_on_the_spot(qtbot, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    window, panel = open_meetings(qtbot, demo, settings)
+def test_walk_in_is_added_on_the_spot(
+    qtbot, workers, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    window, panel = open_meetings(qtbot, workers, demo, settings)
     meeting_id = past_meeting_without_attendance(demo)
     window.section("meeting").select(meeting_id)
     qtbot.waitUntil(lambda: panel.meeting_id == meeting_id)
@@ -129,8 +131,8 @@ def test_walk_in_is_added_on_the_spot(qtbot, demo: Atlas, settings, monkeypatch:
     assert any(panel.sheet.item(r, 0).text() == "Neu Gast" for r in range(panel.sheet.rowCount()))
 
 
-def test_a_future_meeting_cannot_be_ticked(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
-    window, panel = open_meetings(qtbot, demo, settings)
+def test_a_future_meeting_cannot_be_ticked(qtbot, workers, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    window, panel = open_meetings(qtbot, workers, demo, settings)
     with changes_applied(qtbot, window, "meeting"):
         future = demo.records["meeting"].save(
             None,
@@ -148,9 +150,9 @@ def test_a_future_meeting_cannot_be_ticked(qtbot, demo: Atlas, settings) -> None
 
 
 def test_override_needs_a_reason_and_is_shown(
-    qtbot, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
+    qtbot, workers, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    _window, panel, _actor_id = open_panel(qtbot, demo, settings, "actor")
+    _window, panel, _actor_id = open_panel(qtbot, workers, demo, settings, "actor")
     assert isinstance(panel, ActorPanel)
     assert panel.why.text()
     dialog = OverrideDialog("aktiv", panel)
@@ -175,13 +177,13 @@ def test_override_needs_a_reason_and_is_shown(
     assert "aufgehoben" in panel.history.text()
 
 
-def test_a_long_override_history_keeps_the_panel_on_the_screen(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_override_history_keeps_the_panel_on_the_screen(qtbot, workers, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
     actor_id = demo.actors.list_ids()[0]
     long_reason = "sehr lange Begründung " * 43  # 946 characters, as pasted from a mail
     for n in range(6):
         demo.network.set_override(actor_id, "ruhend", f"Nr. {n}: {long_reason}")
         demo.network.clear_override(actor_id)
-    window = office_window(qtbot, demo, settings)
+    window = office_window(qtbot, workers, demo, settings)
     window.open_record("actor", actor_id)
     panel = window.panels["actor"]
     qtbot.waitUntil(lambda: panel.actor_id == actor_id)
@@ -192,8 +194,8 @@ def test_a_long_override_history_keeps_the_panel_on_the_screen(qtbot, demo: Atla
     assert panel.sizeHint().height() < 400
 
 
-def test_listed_meetings_export_as_icalendar(qtbot, demo: Atlas, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    window, panel = open_meetings(qtbot, demo, settings)
+def test_listed_meetings_export_as_icalendar(qtbot, workers, demo: Atlas, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window, panel = open_meetings(qtbot, workers, demo, settings)
     section = window.section("meeting")
     section.search.setText("Alleinerziehende")
     section.refresh()
@@ -206,12 +208,12 @@ def test_listed_meetings_export_as_icalendar(qtbot, demo: Atlas, settings, tmp_p
         assert session.scalar(select(func.count()).select_from(m.Meeting)) > expected
 
 
-def test_agreement_sides_get_a_named_person(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+def test_agreement_sides_get_a_named_person(qtbot, workers, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QComboBox
 
     from ui.agreement_panel import AgreementPanel
 
-    _window, panel, agreement_id = open_panel(qtbot, demo, settings, "agreement")
+    _window, panel, agreement_id = open_panel(qtbot, workers, demo, settings, "agreement")
     assert isinstance(panel, AgreementPanel)
     assert panel.table.rowCount() >= 2
     combo = panel.table.cellWidget(0, 1)
@@ -223,10 +225,10 @@ def test_agreement_sides_get_a_named_person(qtbot, demo: Atlas, settings) -> Non
     assert "Nächste Abstimmung" in panel.hint.text() or "Keine" in panel.hint.text()
 
 
-def test_overview_page_opens_records(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+def test_overview_page_opens_records(qtbot, workers, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
     from ui.main_window import DASHBOARD
 
-    window = MainWindow(demo, "demo.sqlite", settings)
+    window = MainWindow(demo, "demo.sqlite", settings, workers=workers)
     qtbot.addWidget(window)
     window.show()
     window.show_section(DASHBOARD)
@@ -244,8 +246,8 @@ def test_overview_page_opens_records(qtbot, demo: Atlas, settings) -> None:  # t
     assert section is not None and section.spec.key == "meeting" and section.current_id() == meeting_id
 
 
-def test_print_menu_opens_documents_preset_from_the_screen(qtbot, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
-    window, _panel = open_meetings(qtbot, demo, settings)
+def test_print_menu_opens_documents_preset_from_the_screen(qtbot, workers, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    window, _panel = open_meetings(qtbot, workers, demo, settings)
     section = window.section("meeting")
     meeting_id = section.model.id_at(0)
     section.select(meeting_id)
@@ -265,14 +267,14 @@ def test_print_menu_opens_documents_preset_from_the_screen(qtbot, demo: Atlas, s
 
 
 def test_an_override_asks_the_coach_her_name_once(
-    qtbot, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
+    qtbot, workers, demo: Atlas, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     """Overrides are recorded with the coach's name, not "unbekannt": asked once (the login
     name offered), kept in the settings, and used from then on."""
     from atlas.network.service import login_name
     from ui import settings as prefs
 
-    _window, panel, actor_id = open_panel(qtbot, demo, settings, "actor")
+    _window, panel, actor_id = open_panel(qtbot, workers, demo, settings, "actor")
     assert isinstance(panel, ActorPanel)
     assert panel.ask_name() == login_name()
     first = OverrideDialog("aktiv", panel, ask_name=panel.ask_name())

@@ -416,9 +416,13 @@ def test_preview_opens_at_a_readable_size(qtbot, renderer: PdfRenderer, demo: At
     dialog.done(0)
 
 
-def test_dialog_saves_the_sign_in_sheet(qtbot, demo: Atlas, settings: QSettings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_dialog_saves_the_sign_in_sheet(
+    qtbot, workers, demo: Atlas, settings: QSettings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     settings.setValue("reports/funding", "gefördert durch die Stadt")
-    dialog = open_report_dialog("sign-in", demo, settings, None, {"meeting_id": 12, "today": TODAY})
+    dialog = open_report_dialog(
+        "sign-in", demo, settings, None, {"meeting_id": 12, "today": TODAY}, workers=workers
+    )
     qtbot.addWidget(dialog)
     assert dialog.funding.text() == "gefördert durch die Stadt"
     dialog.blank_rows.setValue(3)
@@ -432,11 +436,16 @@ def test_dialog_saves_the_sign_in_sheet(qtbot, demo: Atlas, settings: QSettings,
 
 
 def test_dialog_contact_list_from_the_current_list(
-    qtbot, demo: Atlas, settings: QSettings, tmp_path: Path
+    qtbot, workers, demo: Atlas, settings: QSettings, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     ids = demo.contacts.list_ids("kita")
     dialog = ReportDialog(
-        "contact-list", demo, settings, None, {"contact_ids": ids, "selection_label": "Suche „kita“"}
+        "contact-list",
+        demo,
+        settings,
+        None,
+        {"contact_ids": ids, "selection_label": "Suche „kita“"},
+        workers=workers,
     )
     qtbot.addWidget(dialog)
     assert dialog.source.currentData() == "list"
@@ -454,6 +463,7 @@ def test_dialog_contact_list_from_the_current_list(
 
 def test_dialog_empty_selection_says_so_and_writes_nothing(
     qtbot,
+    workers,
     demo: Atlas,
     settings: QSettings,
     tmp_path: Path,
@@ -462,7 +472,7 @@ def test_dialog_empty_selection_says_so_and_writes_nothing(
     with demo.sessions.begin() as session:
         session.add(m.Quarter(name="Neues Viertel"))
     new = next(i for i, n in demo.quarters.choices() if n == "Neues Viertel")
-    dialog = ReportDialog("contact-list", demo, settings, None, {"quarter_id": new})
+    dialog = ReportDialog("contact-list", demo, settings, None, {"quarter_id": new}, workers=workers)
     qtbot.addWidget(dialog)
     assert dialog.source.currentData() == "quarter" and dialog.target.currentData() == new
     with qtbot.waitSignal(dialog.problem, timeout=30000) as blocker:
@@ -475,9 +485,9 @@ def test_dialog_empty_selection_says_so_and_writes_nothing(
 
 
 def test_dialog_logo_is_checked_and_remembered(
-    qtbot, demo: Atlas, settings: QSettings, tmp_path: Path, answers
+    qtbot, workers, demo: Atlas, settings: QSettings, tmp_path: Path, answers
 ) -> None:  # type: ignore[no-untyped-def]
-    dialog = ReportDialog("network", demo, settings, None, {"today": TODAY})
+    dialog = ReportDialog("network", demo, settings, None, {"today": TODAY}, workers=workers)
     qtbot.addWidget(dialog)
     bad = tmp_path / "logo.png"
     bad.write_text("kein Bild", encoding="utf-8")

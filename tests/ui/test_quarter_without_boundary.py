@@ -19,12 +19,13 @@ SQUARE = {
 
 def test_the_map_and_the_form_say_a_quarter_has_no_boundary_yet(
     qtbot,
+    workers,
     atlas: Atlas,
     offline_settings: QSettings,  # noqa: F811
 ) -> None:  # type: ignore[no-untyped-def]
     lirich = atlas.quarters.save(None, {"name": "Lirich"}).id
     atlas.quarters.save(None, {"name": "Mitte", "boundary_geojson": json.dumps(SQUARE)})
-    window = open_window(qtbot, atlas, offline_settings)
+    window = open_window(qtbot, workers, atlas, offline_settings)
     window.resize(1366, 768)
     view = window.map.view  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: state(qtbot, view)["quarters"] == 1, timeout=15000)

@@ -1,7 +1,7 @@
 """The network overview: the funnel on a day, by sector and quarter, the trend, what needs doing.
 
-``DashboardPage(atlas)`` computes ``atlas.network.service.dashboard(day, 12)`` on a database
-worker (``TaskRunner(1)``) and shows the plain result when it arrives; meanwhile the
+``DashboardPage(atlas, workers=…)`` computes ``atlas.network.service.dashboard(day, 12)`` on the
+database worker (``Workers.database``) and shows the plain result when it arrives; meanwhile the
 header says "wird berechnet …". Database text is only ever shown in plain-text widgets
 (table and tree items, ``QLabel`` with ``Qt.PlainText``), never as rich text or tooltips.
 """

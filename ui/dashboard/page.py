@@ -1,7 +1,7 @@
 """The network overview: the funnel on a day, by sector and quarter, the trend, what needs doing.
 
-``DashboardPage(atlas)`` computes ``atlas.network.service.dashboard(day, 12)`` on a database
-worker (``TaskRunner(1)``) and shows the plain result when it arrives; meanwhile the
+``DashboardPage(atlas, workers=…)`` computes ``atlas.network.service.dashboard(day, 12)`` on the
+database worker (``Workers.database``) and shows the plain result when it arrives; meanwhile the
 header says "wird berechnet …". Database text is only ever shown in plain-text widgets
 (table and tree items, ``QLabel`` with ``Qt.PlainText``), never as rich text or tooltips."""
 
@@ -41,7 +41,7 @@ from ui.dashboard.common import (
 from ui.dashboard.rule import RuleDialog
 from ui.dashboard.tables import BreakdownTable, FigureTile, ListPanel
 from ui.dashboard.trend import TrendChart
-from ui.tasks import TaskRunner
+from ui.workers import Workers
 
 
 class DashboardPage(QWidget):
@@ -54,11 +54,11 @@ class DashboardPage(QWidget):
     openRecord = Signal(str, int)  # entity key ("actor", "meeting", "agreement"), id
     computed = Signal()  # a result is on screen (tests and status bars may listen)
 
-    def __init__(self, atlas: Atlas, parent: QWidget | None = None) -> None:
+    def __init__(self, atlas: Atlas, parent: QWidget | None = None, *, workers: Workers) -> None:
         super().__init__(parent)
         self.atlas = atlas
         self.setObjectName("dashboard")
-        self.runner = TaskRunner(1, self)
+        self.runner = workers.database
         self.data: Dashboard | None = None
         self.rule: ActivityRule | None = None
         self.busy = False
@@ -227,7 +227,7 @@ class DashboardPage(QWidget):
         def compute() -> tuple[ActivityRule, Dashboard]:
             return network.rule(), network.dashboard(day, MONTHS)
 
-        self.runner.run(compute, self._arrived, self._failed)
+        self.runner.run(compute, self._arrived, self._failed, owner=self)
 
     def edit_rule(self) -> RuleDialog:
         """Open the rule dialog (window-modal, not blocking); a saved rule recomputes the page."""

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def geocode_missing(window: MainWindow) -> BatchDialog:
-    dialog = BatchDialog(window.atlas, window)
+    dialog = BatchDialog(window.atlas, window, workers=window.workers)
     dialog.setModal(False)
     dialog.show()
     return dialog
@@ -35,12 +35,15 @@ def institution_saved(window: MainWindow, record_id: int) -> None:
     geocoding = window.atlas.geocoding
     window.statusBar().showMessage(window.tr("„{name}“ wird verortet …").format(name=record.title), 5000)
     window.network_tasks.run(
-        lambda: geocoding.place_institution(record_id), partial(placed, window), partial(place_failed, window)
+        lambda: geocoding.place_institution(record_id),
+        partial(placed, window),
+        partial(place_failed, window),
+        owner=window,
     )
 
 
 def placed(window: MainWindow, outcome: Outcome) -> None:
-    window.atlas.geocoding.announce(outcome)  # lists, map and an open form reload
+    """Lists, map and an open form reload on the change the service announced itself."""
     window.statusBar().showMessage(f"{outcome.name}: {outcome.message}", 10000)
 
 

@@ -68,7 +68,7 @@ def import_list(window: MainWindow, path: str | None = None) -> QWidget:
         if section is not None and section.spec.key in ("institution", "offer", "contact", "actor")
         else None
     )
-    wizard = ImportWizard(window.atlas, kind=kind, path=path, parent=window)
+    wizard = ImportWizard(window.atlas, kind=kind, path=path, parent=window, workers=window.workers)
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     wizard.imported.connect(lambda result: window.statusBar().showMessage(result.summary(), 10000))
     wizard.setModal(True)
@@ -154,6 +154,6 @@ def open_report(window: MainWindow, kind: str) -> QWidget:
     from ui.printing import open_report_dialog
 
     dialog: QWidget = open_report_dialog(
-        kind, window.atlas, window.settings, window, report_preset(window, kind)
+        kind, window.atlas, window.settings, window, report_preset(window, kind), workers=window.workers
     )
     return dialog

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from atlas.core import Atlas
 from ui.plain import plain_label, tooltip_text
 
 FILE, COLUMNS, CHECK, IMPORT, TERMS = range(5)  # TERMS comes between CHECK and IMPORT
@@ -47,36 +45,6 @@ def cell(text: str, tooltip: str | None = None) -> QTableWidgetItem:
     if tooltip is not None or shown != text:
         item.setToolTip(tooltip_text(tooltip if tooltip is not None else text[:2000]))
     return item
-
-
-class ProgressRelay(QObject):
-    """Lives on the GUI thread; the worker emits, Qt queues the call over."""
-
-    check_step = Signal(int, int, int)  # serial, done, total
-    import_step = Signal(int, int, int)
-
-
-class HeldChanges:
-    """The change bus ``apply`` sees on the worker: it only collects."""
-
-    def __init__(self) -> None:
-        self.held: list[tuple[frozenset[str], tuple[int, ...]]] = []
-
-    def emit(self, entities: Iterable[str], ids: Iterable[int] = ()) -> None:
-        self.held.append((frozenset(entities), tuple(ids)))
-
-
-class WorkerAtlas:
-    """The atlas for ``apply`` on the worker: everything as is, except that the change
-    broadcast is held back and sent from the GUI thread afterwards (its listeners start
-    Qt timers, which must not happen on a worker)."""
-
-    def __init__(self, atlas: Atlas) -> None:
-        self._atlas = atlas
-        self.changes = HeldChanges()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._atlas, name)
 
 
 class ElidedLabel(QLabel):

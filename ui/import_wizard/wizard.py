@@ -47,15 +47,13 @@ from ui.import_wizard.common import (
     FILE,
     IMPORT,
     TERMS,
-    ProgressRelay,
-    WorkerAtlas,
     select_data,
     thousands,
 )
 from ui.import_wizard.file_page import FilePage
 from ui.import_wizard.import_page import ImportPage
 from ui.import_wizard.terms_page import TermsPage
-from ui.tasks import TaskRunner
+from ui.workers import Workers
 
 
 class ImportWizard(QWizard):
@@ -79,6 +77,8 @@ class ImportWizard(QWizard):
         path: str | None = None,
         mapping_folder: Path | None = None,
         parent: QWidget | None = None,
+        *,
+        workers: Workers,
     ) -> None:
         super().__init__(parent)
         self.atlas = atlas
@@ -122,10 +122,10 @@ class ImportWizard(QWizard):
         self._read_cancel = threading.Event()
         self._check_cancel = threading.Event()
         self._import_cancel = threading.Event()
-        self.tasks = TaskRunner(1, self)
-        self.relay = ProgressRelay(self)
-        self.relay.check_step.connect(self._check_step)
-        self.relay.import_step.connect(self._import_step)
+        self.workers = workers
+        self.tasks = workers.database  # the check and the import: reads and writes in order
+        self._check_reporter = self.tasks.reporter(self._check_step, owner=self)
+        self._import_reporter = self.tasks.reporter(self._import_step, owner=self)
 
         self.file_page = FilePage(self)
         self.columns_page = ColumnsPage(self)
@@ -177,7 +177,8 @@ class ImportWizard(QWizard):
         self.file_page.reading(self.path)
         path, encoding, separator, sheet = self.path, self.encoding, self.separator, self.sheet
         max_bytes, max_unpacked = self.max_bytes, self.max_unpacked
-        self.tasks.run(
+        cancelled = self.workers.cancelled(cancel)
+        self.workers.background.run(  # a file, not the database: never waits behind a search
             lambda: read_table(
                 path,
                 encoding,
@@ -185,10 +186,11 @@ class ImportWizard(QWizard):
                 sheet=sheet,
                 max_bytes=max_bytes,
                 max_unpacked=max_unpacked,
-                cancelled=cancel.is_set,
+                cancelled=cancelled,
             ),
             lambda table: self._read_done(serial, table),
             lambda error: self._read_failed(serial, error),
+            owner=self,
         )
 
     def _read_done(self, serial: int, table: RawTable) -> None:
@@ -285,7 +287,7 @@ class ImportWizard(QWizard):
         self._choices = {}
         self.check_page.show_running()
         atlas, kind, table, mapping = self.atlas, self.kind, self.table, dict(self._mapping)
-        relay = self.relay
+        step, cancelled = self._check_reporter, self.workers.cancelled(cancel)
 
         def work() -> ImportPlan:
             return prepare(
@@ -293,12 +295,15 @@ class ImportWizard(QWizard):
                 kind,
                 table,
                 mapping,
-                progress=lambda done, total: relay.check_step.emit(serial, done, total),
-                cancelled=cancel.is_set,
+                progress=lambda done, total: step(serial, done, total),
+                cancelled=cancelled,
             )
 
         self.tasks.run(
-            work, lambda plan: self._check_done(serial, plan), lambda error: self._check_failed(serial, error)
+            work,
+            lambda plan: self._check_done(serial, plan),
+            lambda error: self._check_failed(serial, error),
+            owner=self,
         )
         return True
 
@@ -481,26 +486,28 @@ class ImportWizard(QWizard):
         choices = cast(dict[int, Choice], dict(self._choices))
         term_choices = {k: v for k, v in self._term_choices.items() if v is not None}
         default = cast(Choice, self.default_choice)
-        worker_atlas = WorkerAtlas(self.atlas)
-        relay = self.relay
+        atlas, step, cancelled = self.atlas, self._import_reporter, self.workers.cancelled(cancel)
         self.import_page.show_running()
 
         def work() -> ImportResult:
+            # apply announces its changes on atlas.changes from here; the window's relay
+            # takes them to the GUI thread
             return apply(
-                cast(Atlas, worker_atlas),
+                atlas,
                 plan,
                 skip_invalid=skip_invalid,
                 duplicate_choices=choices,
                 default_choice=default,
-                progress=lambda done, total: relay.import_step.emit(serial, done, total),
-                cancelled=cancel.is_set,
+                progress=lambda done, total: step(serial, done, total),
+                cancelled=cancelled,
                 term_choices=term_choices,
             )
 
         self.tasks.run(
             work,
-            lambda result: self._import_done(serial, result, worker_atlas),
+            lambda result: self._import_done(serial, result),
             lambda error: self._import_failed(serial, error),
+            owner=self,
         )
 
     def cancel_import(self) -> None:
@@ -513,13 +520,11 @@ class ImportWizard(QWizard):
         if serial == self._import_serial and self.importing:
             self.import_page.step(done, total)
 
-    def _import_done(self, serial: int, result: ImportResult, worker_atlas: WorkerAtlas) -> None:
+    def _import_done(self, serial: int, result: ImportResult) -> None:
         if serial != self._import_serial:
             return
         self.importing = False
         self.result = result
-        for entities, ids in worker_atlas.changes.held:  # now, on the GUI thread
-            self.atlas.changes.emit(entities, ids)
         notes = []
         assert self.table is not None
         try:

@@ -25,9 +25,9 @@ from atlas.models import Vocabulary
 from ui import settings as prefs
 from ui.flow_layout import FlowLayout
 from ui.map.scheme import MBTiles, TileError
-from ui.map.view import MapView
+from ui.map.view import MapView, map_page_html
 from ui.plain import ask, plain_label, warn
-from ui.tasks import TaskRunner
+from ui.workers import Workers
 
 ONLINE_TEMPLATE = "atlas://online/{z}/{x}/{y}"  # fetched and cached by the program
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
@@ -83,7 +83,13 @@ class MapPane(QWidget):
     institutionClicked = Signal(int)
 
     def __init__(
-        self, atlas: Atlas, settings: QSettings, undo_stack: QUndoStack, parent: QWidget | None = None
+        self,
+        atlas: Atlas,
+        settings: QSettings,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
+        *,
+        workers: Workers,
     ) -> None:
         super().__init__(parent)
         self.atlas = atlas
@@ -162,7 +168,8 @@ class MapPane(QWidget):
         layout.addWidget(self.missing)
 
         self.tiles: MBTiles | None = None
-        self.tasks = TaskRunner(1, self)
+        self.workers = workers
+        self.tasks = workers.database  # the map data: database reads, in order with the writes
         self.loading = False
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
@@ -171,10 +178,21 @@ class MapPane(QWidget):
 
     # -- start and data --------------------------------------------------------------
     def start(self) -> None:
-        self.view.start()
+        """Build the page on the background worker (folium takes a second the first time,
+        reading it from the cache a few ms) and load it; data and base layer wait for it."""
+        if self.view.has_page():
+            self.view.start()
+        else:
+            self.workers.background.run(map_page_html, self._page_built, self._page_failed, owner=self)
         self._fill_density_choices()
         self.reload(fit=True)
         self.set_base(prefs.MAP_BASE.get(self.settings), ask=False)
+
+    def _page_built(self, page_html: bytes) -> None:
+        self.view.start(page_html)
+
+    def _page_failed(self, error: BaseException) -> None:
+        warn(self, self.tr("Karte"), self.tr("Die Karte konnte nicht aufgebaut werden: {e}").format(e=error))
 
     def reload(self, fit: bool = False) -> None:
         """Fetch the map data on the database worker; show it when it arrives."""
@@ -185,7 +203,7 @@ class MapPane(QWidget):
             return data.to_json(), data.without_coordinates
 
         self.loading = True
-        self.tasks.run(work, lambda result: self._show_data(result, fit), self._load_failed)
+        self.tasks.run(work, lambda result: self._show_data(result, fit), self._load_failed, owner=self)
 
     def _load_failed(self, error: BaseException) -> None:
         self.loading = False

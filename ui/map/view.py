@@ -143,6 +143,14 @@ class MapBridge(QObject):
         self.errors.append(message)
 
 
+def map_page_html() -> bytes:
+    """The map page (folium, once; then read from the user's cache folder). Any thread."""
+    from platformdirs import user_cache_path
+
+    cache = user_cache_path("Stadtteil-Atlas", appauthor=False)
+    return cached_page(cache, "atlas://app/").encode("utf-8")
+
+
 class MapView(QWebEngineView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -164,15 +172,18 @@ class MapView(QWebEngineView):
         self.bridge.pageReady.connect(self._on_ready)
         self.setContextMenuPolicy(self.contextMenuPolicy().NoContextMenu)
 
-    def start(self) -> None:
-        """Build the page (folium, once; cached between starts) and load it."""
+    def start(self, page_html: bytes | None = None) -> None:
+        """Load the page: ``page_html`` as built by :func:`map_page_html` (the map pane builds
+        it on a worker); without it the page is built here, on the GUI thread, if no view
+        of this program has built it yet."""
         if not self.handler.page_html:
-            from platformdirs import user_cache_path
-
-            cache = user_cache_path("Stadtteil-Atlas", appauthor=False)
-            self.handler.page_html = cached_page(cache, "atlas://app/").encode("utf-8")
+            self.handler.page_html = page_html or map_page_html()
         self.ready = False
         self.load(QUrl(PAGE_URL))
+
+    def has_page(self) -> bool:
+        """The page is built (by this view or another): :meth:`start` loads it at once."""
+        return bool(self.handler.page_html)
 
     def _on_ready(self) -> None:
         self.ready = True

@@ -1,10 +1,14 @@
-"""The options dialog of one kind of document, then 'Vorschau …' or 'Als PDF speichern …';
-building the HTML (database queries) runs on a worker (``ui.tasks.TaskRunner``).
+"""The options dialog of one kind of document, then 'Vorschau …' or 'Als PDF speichern …'.
+
+Building the document (database queries, the template) runs on the database worker, writing
+the PDF file on the background worker (``ui.workers.Workers``); printing the HTML to PDF
+stays on the GUI thread: QtWebEngine's page belongs there, and Chromium lays out and
+prints in its own process, so the GUI thread only waits for a signal.
 :func:`open_report_dialog` is what the main window calls."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +35,6 @@ from atlas.errors import AtlasError
 from atlas.models import Vocabulary
 from atlas.reports import ReportDocument
 from ui.plain import plain_label, tooltip_text, warn
-from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -39,6 +42,7 @@ from ui import settings as prefs
 from ui.printing.documents import build_document, tile_source
 from ui.printing.preview import PdfPreviewDialog
 from ui.printing.renderer import PdfRenderer, RenderedPdf, save_pdf
+from ui.workers import Workers
 
 
 class ReportDialog(QDialog):
@@ -55,7 +59,8 @@ class ReportDialog(QDialog):
         settings: QSettings,
         parent: QWidget | None = None,
         preset: Mapping[str, Any] | None = None,
-        runner: TaskRunner | None = None,
+        *,
+        workers: Workers,
     ) -> None:
         super().__init__(parent)
         if kind not in reports.KINDS:
@@ -64,13 +69,12 @@ class ReportDialog(QDialog):
         self.atlas = atlas
         self.settings = settings
         self.preset = dict(preset or {})
-        self.runner = runner or TaskRunner(1, self)
+        self.workers = workers
         self.renderer = PdfRenderer(self)
         self.renderer.finished.connect(self._rendered)
         self.renderer.failed.connect(self._failed)
         self.preview_dialog: PdfPreviewDialog | None = None
         self._target: Path | None = None
-        self._close_tiles: Callable[[], None] = lambda: None
         self.setObjectName(f"report-{kind}")
         self.setWindowTitle(reports.KINDS[kind])
         self.setMinimumWidth(600)
@@ -340,15 +344,21 @@ class ReportDialog(QDialog):
         options = self.options()
         if self.kind == "sign-in":
             prefs.REPORTS_FUNDING.set(self.settings, options["funding"])
+        close_tiles = _nothing
         if self.kind == "directory":
-            options["tiles"], self._close_tiles = tile_source(self.settings)
+            options["tiles"], close_tiles = tile_source(self.settings)
         self._busy(True, self.tr("Das Dokument wird zusammengestellt …"))
         kind, atlas = self.kind, self.atlas
-        self.runner.run(lambda: build_document(kind, atlas, options), self._built, self._worker_failed)
+
+        def build() -> ReportDocument:
+            try:
+                return build_document(kind, atlas, options)
+            finally:
+                close_tiles()  # here, also when the dialog was closed meanwhile
+
+        self.workers.database.run(build, self._built, self._worker_failed, owner=self)
 
     def _built(self, doc: ReportDocument) -> None:
-        self._close_tiles()
-        self._close_tiles = lambda: None
         self.status.setText(self.tr("Das PDF wird gesetzt ({what}) …").format(what=doc.summary))
         try:
             self.renderer.render(doc)
@@ -356,8 +366,6 @@ class ReportDialog(QDialog):
             self._failed(str(err))
 
     def _worker_failed(self, error: BaseException) -> None:
-        self._close_tiles()
-        self._close_tiles = lambda: None
         if isinstance(error, AtlasError):
             self._failed(str(error))
         else:
@@ -390,7 +398,7 @@ class ReportDialog(QDialog):
             )
             self.saved.emit(str(path))
 
-        self.runner.run(write, written, self._worker_failed)
+        self.workers.background.run(write, written, self._worker_failed, owner=self)
 
     def _failed(self, message: str) -> None:
         self._busy(False, "")
@@ -410,9 +418,9 @@ class ReportDialog(QDialog):
         else:
             self.unsetCursor()
 
-    def done(self, result: int) -> None:
-        self.runner.wait(10000)
-        super().done(result)
+
+def _nothing() -> None:
+    pass
 
 
 def open_report_dialog(
@@ -421,7 +429,8 @@ def open_report_dialog(
     settings: QSettings,
     parent: QWidget | None = None,
     preset: Mapping[str, Any] | None = None,
-    runner: TaskRunner | None = None,
+    *,
+    workers: Workers,
 ) -> ReportDialog:
     """Open the dialog of one document (non-blocking) and return it.
 
@@ -430,7 +439,7 @@ def open_report_dialog(
     ``{"contact_ids": [...], "selection_label": "Suche „Kita“"}``, ``{"meeting_id": 12}``,
     ``{"start": date, "end": date}``.
     """
-    dialog = ReportDialog(kind, atlas, settings, parent, preset, runner)
+    dialog = ReportDialog(kind, atlas, settings, parent, preset, workers=workers)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
