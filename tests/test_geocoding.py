@@ -313,7 +313,7 @@ def test_no_network_keeps_the_institution_pending_and_the_batch_stops(atlas: Atl
     )
     assert report.tried == 0
     assert report.summary().startswith(
-        f"Keine Verbindung zum Geokodierungsdienst {atlas.geo.geocoding.settings.host}; angehalten nach 3 Versuchen "
+        f"Keine Verbindung zum Geokodierungsdienst {atlas.geocoding.settings.host}; angehalten nach 3 Versuchen "
         "in Folge – 0 von 5 versucht."
     )
     assert {row(atlas, i).geocode_status for i in ids} == {"pending"}
