@@ -24,8 +24,8 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from atlas.errors import GeoJSONImportError
-from atlas.geo.geojson_file import _features, _load_json, _name_of, _reject_constant, _too_big
-from atlas.geo.quarter_index import _polygonal
+from atlas.geo.geojson_file import features_of, load_json, name_of, reject_constant, too_big_message
+from atlas.geo.quarter_index import polygonal
 from atlas.i18n import _
 from atlas.limits import MAX_GEOJSON_BYTES as MAX_FILE_BYTES
 from atlas.text import fold
@@ -168,7 +168,7 @@ def _check_geometry(cand: Candidate, geometry: Mapping[str, Any], problems: list
             spot = _(" (bei Breite {lat:.5f}, Länge {lon:.5f})").format(lat=y, lon=x)
         except ValueError:
             spot = ""
-    repaired = _polygonal(shapely.make_valid(geom))
+    repaired = polygonal(shapely.make_valid(geom))
     original_area = abs(geom.area)
     if (
         repaired is None
@@ -203,9 +203,9 @@ def check_boundary(text: str) -> tuple[str, str | None]:
     ValueError with a German message otherwise.
     """
     if len(text) > MAX_FILE_BYTES:
-        raise ValueError(_too_big(len(text.encode("utf-8"))))
+        raise ValueError(too_big_message(len(text.encode("utf-8"))))
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=reject_constant)
     except (ValueError, RecursionError) as err:
         raise ValueError(_("Die Grenze ist kein gültiges GeoJSON.")) from err
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
@@ -248,7 +248,7 @@ def _unlabelled(message: str) -> str:
 
 def parse(source: str | Path | bytes, name_property: str) -> tuple[list[Candidate], list[str]]:
     """Every check of the file; raises GeoJSONImportError with all problems found."""
-    features = _features(_load_json(source))
+    features = features_of(load_json(source))
     problems: list[str] = []
     candidates: list[Candidate] = []
     all_positions: list[tuple[float, float]] = []
@@ -260,7 +260,7 @@ def parse(source: str | Path | bytes, name_property: str) -> tuple[list[Candidat
             continue
         properties = feature.get("properties")
         properties = properties if isinstance(properties, dict) else {}
-        name = _name_of(properties, name_property)
+        name = name_of(properties, name_property)
         label = _label(number, name)
         for key, value in properties.items():
             markup = _markup_in(value) or _markup_in(str(key))

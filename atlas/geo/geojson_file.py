@@ -19,15 +19,15 @@ from atlas.limits import MAX_QUARTERS, check_json_shape, read_capped
 from atlas.text import clean
 
 
-def _reject_constant(name: str) -> Any:
+def reject_constant(name: str) -> Any:
     raise ValueError(_("{name} ist keine Zahl").format(name=name))
 
 
-def _load_json(source: str | Path | bytes) -> Any:
+def load_json(source: str | Path | bytes) -> Any:
     if isinstance(source, bytes):
         raw = source
         if len(raw) > MAX_FILE_BYTES:
-            raise GeoJSONImportError([_too_big(len(raw))])
+            raise GeoJSONImportError([too_big_message(len(raw))])
     else:
         path = Path(source)
         raw = read_capped(path, MAX_FILE_BYTES, lambda message: GeoJSONImportError([message]))
@@ -40,7 +40,7 @@ def _load_json(source: str | Path | bytes) -> Any:
     del raw
     check_json_shape(text, _("Die Datei"), lambda message: GeoJSONImportError([message]))
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=reject_constant)
     except json.JSONDecodeError as err:
         raise GeoJSONImportError(
             [
@@ -55,13 +55,13 @@ def _load_json(source: str | Path | bytes) -> Any:
         ) from err
 
 
-def _too_big(size: int) -> str:
+def too_big_message(size: int) -> str:
     return _("Die Datei ist zu groß ({mb:.1f} MB; höchstens {limit} MB).").format(
         mb=size / 1024 / 1024, limit=MAX_FILE_BYTES // 1024 // 1024
     )
 
 
-def _features(data: Any) -> list[Any]:
+def features_of(data: Any) -> list[Any]:
     if not isinstance(data, dict):
         raise GeoJSONImportError([_("Die Datei ist kein GeoJSON (erwartet wird eine FeatureCollection).")])
     kind = data.get("type")
@@ -102,7 +102,7 @@ def _features(data: Any) -> list[Any]:
     return features
 
 
-def _name_of(properties: Mapping[str, Any], name_property: str) -> str | None:
+def name_of(properties: Mapping[str, Any], name_property: str) -> str | None:
     value = properties.get(name_property)
     if isinstance(value, bool) or value is None:
         return None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from atlas.geo.geojson_file import _features, _load_json, _name_of
+from atlas.geo.geojson_file import features_of, load_json, name_of
 from atlas.text import fold
 
 # Property names that usually hold a quarter's name, best first (folded).
@@ -28,7 +28,7 @@ def property_names(source: str | Path | bytes) -> list[PropertyInfo]:
 
     Raises GeoJSONImportError if the file cannot be read as GeoJSON at all.
     """
-    features = [f for f in _features(_load_json(source)) if isinstance(f, dict)]
+    features = [f for f in features_of(load_json(source)) if isinstance(f, dict)]
     order: list[str] = []
     values: dict[str, list[str]] = {}
     for feature in features:
@@ -40,7 +40,7 @@ def property_names(source: str | Path | bytes) -> list[PropertyInfo]:
             if key_text not in values:
                 order.append(key_text)
                 values[key_text] = []
-            name = _name_of(properties, key_text)
+            name = name_of(properties, key_text)
             if name is not None:
                 values[key_text].append(name)
     infos = []

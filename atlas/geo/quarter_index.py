@@ -123,11 +123,11 @@ def stored_geometry(boundary: str | None) -> BaseGeometry | None:
     if not isinstance(geometry, (Polygon, MultiPolygon)):
         return None
     if not geometry.is_valid:
-        geometry = _polygonal(shapely.make_valid(geometry))
+        geometry = polygonal(shapely.make_valid(geometry))
     return None if geometry is None or geometry.is_empty else geometry
 
 
-def _polygonal(geometry: BaseGeometry) -> BaseGeometry | None:
+def polygonal(geometry: BaseGeometry) -> BaseGeometry | None:
     """The area part of a geometry (make_valid may add lines or points to it)."""
     if isinstance(geometry, (Polygon, MultiPolygon)):
         return geometry

@@ -20,21 +20,11 @@ from sqlalchemy.orm import Session
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.i18n import _
-from atlas.io.import_duplicates import (
-    late_duplicates,
-)
+from atlas.io.import_duplicates import late_duplicates
 from atlas.io.import_plan import ImportPlan
-from atlas.io.import_rows import (
-    QUARTER,
-    NewTerm,
-)
-from atlas.io.import_terms import TermChoices, _resolve_new_terms
-from atlas.io.tables import (
-    Cancelled,
-    ImportCancelled,
-    ImportFailed,
-    Progress,
-)
+from atlas.io.import_rows import QUARTER, NewTerm
+from atlas.io.import_terms import TermChoices, resolve_new_terms
+from atlas.io.tables import Cancelled, ImportCancelled, ImportFailed, Progress
 from atlas.records import ENTITIES, Kind, search
 from atlas.text import address_line, fold
 from atlas.writelock import lock_for_writing
@@ -217,7 +207,7 @@ def apply(
             # held: the same list imported twice at once is written once.
             lock_for_writing(session, "import")
             _refuse_late_duplicates(session, plan, new_rows)
-            created_terms, mapped_terms = _resolve_new_terms(
+            created_terms, mapped_terms = resolve_new_terms(
                 session, plan, [*new_rows.values(), *merge_db.values()], term_choices or {}
             )
             rows = list(new_rows.items())

@@ -19,28 +19,10 @@ from atlas import models as m
 from atlas.core import Atlas
 from atlas.errors import ValidationError
 from atlas.i18n import _
-from atlas.io.import_duplicates import (
-    Duplicate,
-    _find_duplicates,
-)
-from atlas.io.import_fields import (
-    mapping_problems,
-)
-from atlas.io.import_rows import (
-    NewTerm,
-    RowError,
-    _Builder,
-    _Lookups,
-    _Row,
-    term_key,
-)
-from atlas.io.tables import (
-    Cancelled,
-    ImportCancelled,
-    ImportFailed,
-    Progress,
-    RawTable,
-)
+from atlas.io.import_duplicates import Duplicate, find_duplicates
+from atlas.io.import_fields import mapping_problems
+from atlas.io.import_rows import Lookups, NewTerm, RowBuilder, RowDraft, RowError, term_key
+from atlas.io.tables import Cancelled, ImportCancelled, ImportFailed, Progress, RawTable
 from atlas.records import ENTITIES, Kind
 from atlas.text import clean
 
@@ -188,9 +170,9 @@ def prepare(
 
     started = time.perf_counter()
     with atlas.sessions() as session:
-        lookups = _Lookups.load(session, kind)
+        lookups = Lookups.load(session, kind)
         checked_up_to = session.scalar(select(func.max(ENTITIES[kind].model.id))) or 0
-    builder = _Builder(kind, lookups, headings, new_terms=create_terms)
+    builder = RowBuilder(kind, lookups, headings, new_terms=create_terms)
     service = atlas.records[kind]
     contact_service = atlas.records["contact"]
     width = len(table.headers)
@@ -204,7 +186,7 @@ def prepare(
                 raise ImportCancelled()
             if progress is not None:
                 progress(n, total)
-        row = _Row(number, headings)
+        row = RowDraft(number, headings)
         raw: dict[str, str] = {}
         for index, name in columns:
             if index < len(cells):
@@ -257,7 +239,7 @@ def prepare(
     validated = time.perf_counter()
     if progress is not None:
         progress(total, total)
-    duplicates = _find_duplicates(kind, planned, lookups, cancelled)
+    duplicates = find_duplicates(kind, planned, lookups, cancelled)
     done = time.perf_counter()
     return ImportPlan(
         kind=kind,

@@ -17,16 +17,8 @@ from atlas import models as m
 from atlas.core import Atlas
 from atlas.i18n import _
 from atlas.io.import_plan import ImportPlan
-from atlas.io.import_rows import (
-    MAX_TERM_NAME,
-    QUARTER,
-    NewTerm,
-    load_terms,
-    term_keys,
-)
-from atlas.io.tables import (
-    ImportFailed,
-)
+from atlas.io.import_rows import MAX_TERM_NAME, QUARTER, NewTerm, load_terms, term_keys
+from atlas.io.tables import ImportFailed
 from atlas.text import clean
 
 #: (vocabulary or "quarter", NewTerm.key) -> id of the existing term or quarter to use instead.
@@ -41,7 +33,7 @@ _NEW_CATEGORY_COLORS = (
 _TERM_FIELDS = ("category_id", "sector_id", "quarter_id")
 
 
-def _resolve_new_terms(
+def resolve_new_terms(
     session: Session, plan: ImportPlan, written: Sequence[dict[str, Any]], choices: TermChoices
 ) -> tuple[list[NewTerm], list[tuple[NewTerm, str]]]:
     """Create (or map) the new terms the written rows use and put their ids into the rows.

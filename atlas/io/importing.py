@@ -30,12 +30,7 @@ imported row obeys exactly the rules of the forms.
 from __future__ import annotations
 
 from atlas.io.import_apply import CHOICES, Choice, ImportRefused, ImportResult, apply
-from atlas.io.import_duplicates import (
-    DUPLICATE_THRESHOLD,
-    Duplicate,
-    normalise_name,
-    similarity,
-)
+from atlas.io.import_duplicates import DUPLICATE_THRESHOLD, Duplicate, normalise_name, similarity
 from atlas.io.import_fields import (
     IMPORT_FIELDS,
     KINDS,
