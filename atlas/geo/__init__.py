@@ -12,7 +12,8 @@ from atlas.geo.quarters import QuarterService, place_after_save
 from atlas.geo.results import NEW_PLACE_DESCRIPTION, BatchReport, Outcome, eta_text, summary_lines
 
 if TYPE_CHECKING:
-    from atlas.geo.geometry import check_boundary, suggest_name_property
+    from atlas.geo.boundary_checks import check_boundary
+    from atlas.geo.name_property import suggest_name_property
 
 __all__ = [
     "NEW_PLACE_DESCRIPTION",
@@ -37,8 +38,12 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """The boundary helpers load shapely (and numpy): only when one is used, not at start-up."""
-    if name in ("check_boundary", "suggest_name_property"):
-        from atlas.geo import geometry
+    if name == "check_boundary":
+        from atlas.geo.boundary_checks import check_boundary
 
-        return getattr(geometry, name)
+        return check_boundary
+    if name == "suggest_name_property":
+        from atlas.geo.name_property import suggest_name_property
+
+        return suggest_name_property
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

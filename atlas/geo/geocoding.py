@@ -94,7 +94,7 @@ from atlas.i18n import _
 from atlas.text import address_line, check_lat, check_lon
 
 if TYPE_CHECKING:
-    from atlas.geo.geometry import QuarterIndex
+    from atlas.geo.quarter_index import QuarterIndex
 
 __all__ = [
     "AMBIGUOUS_M",

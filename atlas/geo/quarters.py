@@ -25,7 +25,8 @@ from atlas.i18n import _
 from atlas.text import address_line, fold
 
 if TYPE_CHECKING:
-    from atlas.geo.geometry import PropertyInfo, QuarterIndex
+    from atlas.geo.name_property import PropertyInfo
+    from atlas.geo.quarter_index import QuarterIndex
 
 _PALETTE = (
     "#1f78b4",
@@ -107,7 +108,7 @@ class QuarterService:
         key = tuple(tuple(r) for r in rows)
         if self._cached is not None and self._cached[0] == key:
             return self._cached[1]
-        from atlas.geo.geometry import QuarterIndex
+        from atlas.geo.quarter_index import QuarterIndex
 
         built = QuarterIndex.from_rows(_boundary_rows(session))
         self._cached = (key, built)
@@ -148,7 +149,8 @@ class QuarterService:
         every institution is re-assigned. All or nothing: raises GeoJSONImportError
         listing every problem, and then nothing was changed.
         """
-        from atlas.geo.geometry import QuarterIndex, boundary_json, overlaps, parse
+        from atlas.geo.boundary_checks import boundary_json, overlaps, parse
+        from atlas.geo.quarter_index import QuarterIndex
 
         candidates, _problems = parse(source, name_property)
         warnings = overlaps(candidates)
@@ -198,7 +200,7 @@ class QuarterService:
 
         Raises GeoJSONImportError if the file cannot be read as GeoJSON at all.
         """
-        from atlas.geo.geometry import property_names
+        from atlas.geo.name_property import property_names
 
         return property_names(source)
 

@@ -6,6 +6,7 @@ from atlas.io import exporting, hsds, importing
 from atlas.io.exporting import export
 from atlas.io.hsds_export import export_package
 from atlas.io.hsds_import import import_package
+from atlas.io.import_apply import CHOICES, Choice, ImportResult, apply
 from atlas.io.import_fields import (
     KINDS,
     MappingStore,
@@ -14,17 +15,9 @@ from atlas.io.import_fields import (
     mapping_problems,
     suggest_mapping,
 )
+from atlas.io.import_plan import ImportPlan, prepare
+from atlas.io.import_rejects import rejects_path, write_rejects
 from atlas.io.import_rows import QUARTER, TERM_LABELS, NewTerm, term_key, term_keys
-from atlas.io.importing import (
-    CHOICES,
-    Choice,
-    ImportPlan,
-    ImportResult,
-    apply,
-    prepare,
-    rejects_path,
-    write_rejects,
-)
 from atlas.io.tables import ENCODINGS, MAX_FILE_BYTES, SEPARATORS, ImportCancelled, RawTable, read_table
 
 __all__ = [

@@ -34,12 +34,14 @@ from atlas.records import (
 )
 
 if TYPE_CHECKING:
-    from atlas.io.import_rows import _Lookups
-    from atlas.io.importing import PlannedRow
+    from atlas.io.import_plan import PlannedRow
+    from atlas.io.import_rows import Lookups
 
 __all__ = [
     "DUPLICATE_THRESHOLD",
     "Duplicate",
+    "ExistingRecord",
+    "find_duplicates",
     "late_duplicates",
     "load_existing",
     "normalise_name",
@@ -79,7 +81,7 @@ class Duplicate:
 
 
 @dataclass
-class _Existing:
+class ExistingRecord:
     id: int
     title: str
     block: Any
@@ -88,10 +90,10 @@ class _Existing:
     keys: Keys | None = None  # the rule's keys (address, e-mail, phone)
 
 
-def load_existing(session: Session, kind: str, after_id: int = 0) -> list[_Existing]:
+def load_existing(session: Session, kind: str, after_id: int = 0) -> list[ExistingRecord]:
     """The stored records a list of ``kind`` is checked against (those with an id above
     ``after_id``: ids are never reused, so these are the ones stored since)."""
-    existing: list[_Existing] = []
+    existing: list[ExistingRecord] = []
     if kind == "institution":
         i = m.Institution
         for iid, name, postcode, street, city in session.execute(
@@ -100,12 +102,12 @@ def load_existing(session: Session, kind: str, after_id: int = 0) -> list[_Exist
             place = " ".join(p for p in (postcode, city) if p)
             summary = ", ".join(p for p in (street, place) if p)
             k = keys(kind, {"name": name, "postcode": postcode, "street": street})
-            existing.append(_Existing(iid, name, postcode or "", k.name, summary, k))
+            existing.append(ExistingRecord(iid, name, postcode or "", k.name, summary, k))
     elif kind == "offer":
         for oid, title, inst in session.execute(
             select(m.Offer.id, m.Offer.title, m.Offer.institution_id).where(m.Offer.id > after_id)
         ):
-            existing.append(_Existing(oid, title, inst, match_key(title)))
+            existing.append(ExistingRecord(oid, title, inst, match_key(title)))
     elif kind == "contact":
         c = m.Contact
         for cid, first, last, contact_inst, email, phone in session.execute(
@@ -121,10 +123,10 @@ def load_existing(session: Session, kind: str, after_id: int = 0) -> list[_Exist
             k = keys(kind, values)
             title = " ".join(p for p in (first, last) if p)
             summary = ", ".join(p for p in (email, phone) if p)
-            existing.append(_Existing(cid, title, contact_inst or 0, k.name, summary, k))
+            existing.append(ExistingRecord(cid, title, contact_inst or 0, k.name, summary, k))
     elif kind == "actor":
         for aid, name in session.execute(select(m.Actor.id, m.Actor.name).where(m.Actor.id > after_id)):
-            existing.append(_Existing(aid, name, 0, match_key(name)))
+            existing.append(ExistingRecord(aid, name, 0, match_key(name)))
     return existing
 
 
@@ -182,8 +184,8 @@ def _sub_block(block: Any, key: str, size: int) -> Any:
     return (block, key[:1]) if size > _BLOCK_SPLIT else block
 
 
-def _find_duplicates(
-    kind: str, rows: Sequence[PlannedRow], lookups: _Lookups, cancelled: Cancelled | None
+def find_duplicates(
+    kind: str, rows: Sequence[PlannedRow], lookups: Lookups, cancelled: Cancelled | None
 ) -> list[Duplicate]:
     """Per valid row the best match in the database (same address, e-mail or phone; else
     an alike name within its block: same postcode, same institution), else the first
@@ -201,12 +203,12 @@ def _find_duplicates(
     existing_blocks = [(e.block, _numbers(e.key)) for e in lookups.existing]
     for b in existing_blocks:
         existing_sizes[b] = existing_sizes.get(b, 0) + 1
-    by_block: dict[Any, list[_Existing]] = {}
+    by_block: dict[Any, list[ExistingRecord]] = {}
     for e, b in zip(lookups.existing, existing_blocks, strict=True):
         size = max(existing_sizes[b], sizes.get(b, 0))
         by_block.setdefault(_sub_block(b, e.key, size), []).append(e)
     db_keys = {b: [e.key for e in es] for b, es in by_block.items()}
-    exact_db: dict[tuple[Any, str], _Existing] = {}
+    exact_db: dict[tuple[Any, str], ExistingRecord] = {}
     for b, es in by_block.items():
         for e in es:
             exact_db.setdefault((b, e.key), e)
@@ -216,7 +218,7 @@ def _find_duplicates(
         db_exact.add(e.keys, n)
     file_exact = _ExactKeys()
 
-    def from_db(planned: PlannedRow, e: _Existing, match: Match | None, score: float) -> Duplicate:
+    def from_db(planned: PlannedRow, e: ExistingRecord, match: Match | None, score: float) -> Duplicate:
         reason = match.reason if match is not None else ""
         return Duplicate(planned.row, planned.title, score, e.id, e.title, e.summary, reason=reason)
 
@@ -302,15 +304,15 @@ def late_duplicates(
     existing = load_existing(session, kind, after_id)
     if not existing or not rows:
         return []
-    found = _find_duplicates(kind, rows, cast("_Lookups", _Stored(existing)), None)
+    found = find_duplicates(kind, rows, cast("Lookups", _Stored(existing)), None)
     return [d for d in found if d.existing_id is not None]
 
 
 @dataclass
 class _Stored:
-    """Just the stored records, where :func:`_find_duplicates` wants the lookups."""
+    """Just the stored records, where :func:`find_duplicates` wants the lookups."""
 
-    existing: list[_Existing]
+    existing: list[ExistingRecord]
 
 
 def _most_alike(key: str, choices: Sequence[str]) -> tuple[float, int] | None:

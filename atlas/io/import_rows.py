@@ -1,7 +1,7 @@
 """Import stage 3, one row at a time: turn mapped cells into field values or German errors.
 
-``_Lookups`` holds what rows refer to by name (terms, quarters, institutions), loaded once
-per import; ``_Builder`` builds the values of one row; ``RowError`` says what is wrong.
+``Lookups`` holds what rows refer to by name (terms, quarters, institutions), loaded once
+per import; ``RowBuilder`` builds the values of one row; ``RowError`` says what is wrong.
 :mod:`atlas.io.importing` runs them over the table (``prepare``) and writes (``apply``).
 
 Categories, target groups, sectors and quarters are found by name, folded (case, accents,
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from atlas import models as m
 from atlas.i18n import _
-from atlas.io.import_duplicates import _Existing, load_existing, normalise_name
+from atlas.io.import_duplicates import ExistingRecord, load_existing, normalise_name
 from atlas.records import ENTITIES
 from atlas.text import fold, fold_for_index, pad_postcode
 
@@ -123,11 +123,11 @@ def load_terms(session: Session) -> tuple[dict[str, dict[str, int]], dict[str, d
 
 
 @dataclass
-class _Lookups:
+class Lookups:
     terms: dict[str, dict[str, int]]  # vocabulary (or "quarter") -> every key of a name -> id
     term_names: dict[str, list[str]]
     institutions: dict[str, list[tuple[int, str | None, str]]]  # normalised name -> (id, postcode, name)
-    existing: list[_Existing]
+    existing: list[ExistingRecord]
     new_terms: dict[tuple[str, str], list[Any]] = field(
         default_factory=dict
     )  # (vocab, key) -> [name, id, rows]
@@ -170,7 +170,7 @@ class _Lookups:
         return tuple(found)
 
     @classmethod
-    def load(cls, session: Session, kind: str) -> _Lookups:
+    def load(cls, session: Session, kind: str) -> Lookups:
         terms, names_by_id = load_terms(session)
         term_names = {v: list(names.values()) for v, names in names_by_id.items()}
         institutions: dict[str, list[tuple[int, str | None, str]]] = {}
@@ -183,7 +183,7 @@ class _Lookups:
         return cls(terms, term_names, institutions, existing)
 
 
-class _Row:
+class RowDraft:
     """Collects one row's values and errors while it is built."""
 
     def __init__(self, number: int, headings: Mapping[str, str]) -> None:
@@ -205,7 +205,7 @@ _ADDRESS_TAIL = re.compile(r"^(.*?)\s*,\s*(\d{4,5})\s+(.+?)\s*$")
 _SALUTATION = re.compile(r"^(?:frau|herr|fr\.|hr\.)\s+", re.IGNORECASE)
 
 
-def _postcode(row: _Row, field_name: str, value: str) -> str:
+def _postcode(row: RowDraft, field_name: str, value: str) -> str:
     """The form's rule (``atlas.text.pad_postcode``): Excel drops the leading zero of
     01067 when the column is numeric; the padded value is reported for the row."""
     padded = pad_postcode(value)
@@ -234,11 +234,11 @@ def _known(names: Iterable[str]) -> str:
     return ", ".join(listed) or "–"
 
 
-class _Builder:
+class RowBuilder:
     """Turns the text of one row into record values for ``RecordService.validate``."""
 
     def __init__(
-        self, kind: str, lookups: _Lookups, headings: Mapping[str, str], new_terms: bool = True
+        self, kind: str, lookups: Lookups, headings: Mapping[str, str], new_terms: bool = True
     ) -> None:
         self.kind = kind
         self.lk = lookups
@@ -248,7 +248,7 @@ class _Builder:
         self.spec_fields = {f.name for f in self.spec.fields}
         self._inst_suggestions: list[str] | None = None
 
-    def term(self, row: _Row, vocabulary: str, field_name: str, value: str) -> int | None:
+    def term(self, row: RowDraft, vocabulary: str, field_name: str, value: str) -> int | None:
         """The id of the named term or quarter; a new one's placeholder; or an error."""
         found = self.lk.find(vocabulary, value)
         if found is not None:
@@ -271,7 +271,7 @@ class _Builder:
             return None
         return self.lk.placeholder(vocabulary, value, row.number)
 
-    def institution(self, row: _Row, name: str, postcode: str | None) -> int | None:
+    def institution(self, row: RowDraft, name: str, postcode: str | None) -> int | None:
         candidates = self.lk.institutions.get(normalise_name(name), [])
         if postcode:
             candidates = [c for c in candidates if c[1] == postcode] or (
@@ -311,7 +311,7 @@ class _Builder:
         )
         return str(best[0]) if best else None
 
-    def build(self, row: _Row, raw: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    def build(self, row: RowDraft, raw: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
         values: dict[str, Any] = {k: v for k, v in raw.items() if k in self.spec_fields}
         contact: dict[str, Any] | None = None
         kind = self.kind
@@ -375,7 +375,7 @@ class _Builder:
                 values["postcode"] = match.group(2)
                 values.setdefault("city", match.group(3))
 
-    def _consent(self, row: _Row, raw: Mapping[str, str], values: dict[str, Any]) -> None:
+    def _consent(self, row: RowDraft, raw: Mapping[str, str], values: dict[str, Any]) -> None:
         """A list's consent columns: a state column is read ("ja", "erteilt", "nein" …) and
         then checked like the form (erteilt needs date and purpose); without one, a date and
         a purpose mean "erteilt", a date alone stays "unbekannt" (reported for the row)."""
@@ -401,7 +401,7 @@ class _Builder:
                 ),
             )
 
-    def _status(self, row: _Row, value: str | None) -> str:
+    def _status(self, row: RowDraft, value: str | None) -> str:
         if not value:
             return m.ActorStatus.ADDRESSED.value
         for status_value, label in self.spec.field("status").choices:
