@@ -294,7 +294,7 @@ def test_formula_cells_are_neutralised_and_the_import_takes_it_off_again(
     """Like every CSV the program writes (``atlas.files.neutralise``): a leading ``'``, which
     the import, like the list import (``atlas.io.tables``), takes off again."""
     from atlas.files import FORMULA_STARTS
-    from atlas.io.hsds_common import _NUMBERS
+    from atlas.io.hsds_common import HSDS_NUMBERS
     from tests import hostile
 
     for number, name in enumerate((*FORMULA_NAMES, hostile.NAME)):
@@ -323,7 +323,7 @@ def test_formula_cells_are_neutralised_and_the_import_takes_it_off_again(
     for path in target.glob("*.csv"):
         for row in read_csv(path):
             for column, value in row.items():
-                assert column in _NUMBERS or not value.startswith(FORMULA_STARTS), (path.name, column, value)
+                assert column in HSDS_NUMBERS or not value.startswith(FORMULA_STARTS), (path.name, column, value)
 
     hsds.import_package(empty, target)
     assert directory(empty) == directory(atlas)

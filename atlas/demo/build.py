@@ -43,8 +43,6 @@ from atlas.core import FIXED_TODAY_KEY, Atlas
 
 # Names other code imports from here (the network part uses them from atlas.demo.data).
 from atlas.demo.data import (  # noqa: F401
-    _FAMOUS,
-    _Q,
     ACCESSIBILITY,
     ACTIVE_MIN_MEETINGS,
     ACTIVE_WINDOW_DAYS,
@@ -54,6 +52,7 @@ from atlas.demo.data import (  # noqa: F401
     CONSENT_PURPOSE,
     CONSENT_SOURCES,
     DEMO_COACH,
+    FAMOUS_NAMES,
     FIRST_NAMES,
     FRA,
     FUNCTIONS,
@@ -73,6 +72,7 @@ from atlas.demo.data import (  # noqa: F401
     POSTCODES,
     QUARTER_COLORS,
     QUARTER_NOTES,
+    QUARTER_OF,
     SB,
     STATUS_COUNTS,
     STORY_INSTITUTION,
@@ -144,7 +144,7 @@ class _Builder(NetworkPart):
     def build_institutions(self) -> None:
         rng = self.rng
         for spec in INSTITUTIONS:
-            qname = _Q[spec.quarter]
+            qname = QUARTER_OF[spec.quarter]
             street = f"{rng.choice(STREETS[qname])} {rng.randint(1, 160)}{rng.choice(['', '', '', '', 'a'])}"
             unplaced = spec.name in UNPLACED
             lon_lat = None if unplaced else random_point_in(rng, QUARTER_RINGS[qname])
@@ -189,7 +189,7 @@ class _Builder(NetworkPart):
         out: list[tuple[str, str]] = []
         while len(out) < n:
             pair = (self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES))
-            if pair in seen or pair in _FAMOUS:
+            if pair in seen or pair in FAMOUS_NAMES:
                 continue
             seen.add(pair)
             out.append(pair)

@@ -112,7 +112,7 @@ STREETS = {
         "Knappenstraße",
     ],
 }
-_Q = {
+QUARTER_OF = {
     "AO": "Alt-Oberhausen",
     "LI": "Lirich",
     "ST": "Styrum",
@@ -157,7 +157,7 @@ class Inst:
     """One row of the institution catalogue."""
 
     name: str
-    quarter: str  # key of _Q
+    quarter: str  # key of QUARTER_OF
     sector: str
     category: str
     style: str  # opening hours and contact functions
@@ -502,7 +502,7 @@ OFFERS: dict[str, list[OfferTpl]] = {
 # fmt: on
 
 # Common first and last names, combined at random. Combinations that name a
-# well-known person are never drawn (see _FAMOUS).
+# well-known person are never drawn (see FAMOUS_NAMES).
 FIRST_NAMES = [
     "Anna", "Katrin", "Sabine", "Petra", "Julia", "Miriam", "Sandra", "Nicole", "Claudia",
     "Jasmin", "Leonie", "Melanie", "Ayşe", "Fatma", "Elif", "Zeynep", "Olga", "Natalia",
@@ -523,7 +523,7 @@ LAST_NAMES = [
     "Brüggemann", "Hülsmann", "Stratmann", "Tewes", "Wolters", "Rademacher", "Bußmann",
     "Jäger", "Marković", "Popescu", "Köhler", "Arslan",
 ]  # fmt: skip
-_FAMOUS = {("Andreas", "Möller"), ("Piotr", "Nowak"), ("Jens", "Jäger"), ("Julia", "Jäger")}
+FAMOUS_NAMES = {("Andreas", "Möller"), ("Piotr", "Nowak"), ("Jens", "Jäger"), ("Julia", "Jäger")}
 
 CONSENT_PURPOSE = (
     "Kontaktpflege im Netzwerk „Aktiv für Arbeit im Stadtteil“: Einladungen, Protokolle, "

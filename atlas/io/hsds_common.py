@@ -60,11 +60,11 @@ TABLES: dict[str, tuple[str, ...]] = {
         "department", "email",
     ),
 }  # fmt: skip
-_NUMBERS = {
+HSDS_NUMBERS = {
     "latitude", "longitude", "year_incorporated", "extension", "timezone", "count", "interval",
     "minimum_age", "maximum_age", "available", "maximum",
 }  # fmt: skip
-_VOCABULARIES: dict[str, tuple[m.Vocabulary, str, str]] = {
+HSDS_VOCABULARIES: dict[str, tuple[m.Vocabulary, str, str]] = {
     # link_type: vocabulary, taxonomy name, description
     "category": (m.Vocabulary.CATEGORY, _("Kategorien"), _("Arten von Einrichtungen und Angeboten")),
     "target_group": (m.Vocabulary.TARGET_GROUP, _("Zielgruppen"), _("Für wen ein Angebot gedacht ist")),

@@ -30,9 +30,9 @@ from atlas.core import Atlas
 from atlas.files import atomic_write, csv_bytes, neutralise
 from atlas.i18n import _
 from atlas.io.hsds_common import (
-    _NUMBERS,
-    _VOCABULARIES,
+    HSDS_NUMBERS,
     HSDS_VERSION,
+    HSDS_VOCABULARIES,
     TABLES,
     HsdsError,
 )
@@ -238,7 +238,7 @@ def _taxonomies(rows: _Rows, terms: Iterable[m.Term]) -> None:
     by_vocabulary: dict[str, list[m.Term]] = {}
     for term in terms:
         by_vocabulary.setdefault(term.vocabulary, []).append(term)
-    for link_type, (vocabulary, name, description) in _VOCABULARIES.items():
+    for link_type, (vocabulary, name, description) in HSDS_VOCABULARIES.items():
         taxonomy = rows.add(
             "taxonomy", id=_id("taxonomy", vocabulary.value), name=name, description=description, version="1"
         )
@@ -289,7 +289,7 @@ def _cell(name: str, value: Any) -> str:
         return ""
     if isinstance(value, float):
         return repr(value)
-    if name in _NUMBERS:
+    if name in HSDS_NUMBERS:
         return str(value)
     return neutralise(str(value))  # never a formula in a spreadsheet
 
@@ -308,7 +308,9 @@ def _datapackage(tables: Mapping[str, list[dict[str, Any]]], created: dt.datetim
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
                 "schema": {
-                    "fields": [{"name": c, "type": "number" if c in _NUMBERS else "string"} for c in columns],
+                    "fields": [
+                        {"name": c, "type": "number" if c in HSDS_NUMBERS else "string"} for c in columns
+                    ],
                     "primaryKey": ["id"],
                 },
             }

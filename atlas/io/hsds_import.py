@@ -24,7 +24,7 @@ from atlas.errors import ValidationError
 from atlas.files import unneutralise
 from atlas.i18n import _
 from atlas.io.hsds_common import (
-    _VOCABULARIES,
+    HSDS_VOCABULARIES,
     MAX_PACKAGE_BYTES,
     TABLES,
     HsdsError,
@@ -212,7 +212,7 @@ class _Reader:
             kind = attr.get("link_type", "")
             if not name:
                 continue
-            if kind == link_type or (kind not in _VOCABULARIES and _vocabulary_hint(hint) == link_type):
+            if kind == link_type or (kind not in HSDS_VOCABULARIES and _vocabulary_hint(hint) == link_type):
                 names.append(name)
         return names
 

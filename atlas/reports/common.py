@@ -27,7 +27,7 @@ from atlas.text import fold
 if TYPE_CHECKING:
     from atlas.core import Atlas
 
-_KIND_LABELS = dict(MEETING_KIND_CHOICES)
+MEETING_KIND_LABELS = dict(MEETING_KIND_CHOICES)
 
 
 class EmptyReportError(AtlasError):
@@ -82,20 +82,20 @@ def file_stem(*parts: str) -> str:
     return text[:120].strip(".-_") or "Dokument"
 
 
-def _sort_text(value: str | None) -> tuple[int, str]:
+def sort_key_text(value: str | None) -> tuple[int, str]:
     return (1, "") if not value else (0, fold(value))
 
 
-def _name(first: str | None, last: str | None) -> str:
+def person_name(first: str | None, last: str | None) -> str:
     return " ".join(p for p in (first, last) if p)
 
 
-def _address(street: str | None, postcode: str | None, city: str | None) -> str:
+def address_text(street: str | None, postcode: str | None, city: str | None) -> str:
     place = " ".join(p for p in (postcode, city) if p)
     return ", ".join(p for p in (street, place) if p)
 
 
-def _quarter_name(session: Session, quarter_id: int | None) -> str:
+def quarter_name_of(session: Session, quarter_id: int | None) -> str:
     if quarter_id is None:
         return ""
     name = session.scalar(select(m.Quarter.name).where(m.Quarter.id == quarter_id))
@@ -104,7 +104,7 @@ def _quarter_name(session: Session, quarter_id: int | None) -> str:
     return name
 
 
-def _term_name(session: Session, term_id: int | None) -> str:
+def term_name_of(session: Session, term_id: int | None) -> str:
     if term_id is None:
         return ""
     name = session.scalar(select(m.Term.name).where(m.Term.id == term_id))
@@ -113,14 +113,14 @@ def _term_name(session: Session, term_id: int | None) -> str:
     return name
 
 
-def _header_line(*parts: str) -> str:
+def joined_line(*parts: str) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _today(atlas: Atlas, today: dt.date | None) -> dt.date:
+def report_day(atlas: Atlas, today: dt.date | None) -> dt.date:
     return today or atlas.clock.today()
 
 
-def _footer(today: dt.date, note: str = "") -> str:
+def footer_text(today: dt.date, note: str = "") -> str:
     base = _("Stadtteil-Atlas · erstellt am {day}").format(day=format_day(today))
     return f"{base} · {note}" if note else base

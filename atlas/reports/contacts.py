@@ -16,14 +16,14 @@ from atlas.i18n import _
 from atlas.reports.common import (
     EmptyReportError,
     ReportDocument,
-    _address,
-    _footer,
-    _header_line,
-    _quarter_name,
-    _sort_text,
-    _term_name,
-    _today,
+    address_text,
     file_stem,
+    footer_text,
+    joined_line,
+    quarter_name_of,
+    report_day,
+    sort_key_text,
+    term_name_of,
 )
 from atlas.reports.html import Logo, Page, format_day, render
 from atlas.text import fold
@@ -123,7 +123,7 @@ def contact_rows(
             institution=r[5] or "",
             phone=r[6] or "",
             email=r[7] or "",
-            address=_address(r[8], r[9], r[10]),
+            address=address_text(r[8], r[9], r[10]),
             institution_phone=r[11] or "",
         )
         for r in found
@@ -180,7 +180,7 @@ def contact_list(
     today: dt.date | None = None,
 ) -> ReportDocument:
     """Kontaktliste: chosen columns, sorted, optionally grouped by institution."""
-    day = _today(atlas, today)
+    day = report_day(atlas, today)
     cols = [col for col in dict.fromkeys(columns) if col in CONTACT_COLUMNS]
     unknown = [col for col in columns if col not in CONTACT_COLUMNS]
     if unknown or not cols:
@@ -197,7 +197,7 @@ def contact_list(
         cols.insert(0, "name")
     with atlas.sessions() as session:
         what: list[str] = []
-        quarter = _quarter_name(session, quarter_id)
+        quarter = quarter_name_of(session, quarter_id)
         if round_table_id is not None:
             table = session.get(m.RoundTable, round_table_id)
             if table is None:
@@ -208,7 +208,7 @@ def contact_list(
         if quarter_id is not None:
             what.append(_("Quartier {name}").format(name=quarter))
         if category_id is not None:
-            what.append(_("Kategorie {name}").format(name=_term_name(session, category_id)))
+            what.append(_("Kategorie {name}").format(name=term_name_of(session, category_id)))
     if contact_ids is not None:
         what.append(selection_label or _("Auswahl aus der Liste"))
     if not what:
@@ -229,12 +229,12 @@ def contact_list(
         )
 
     def by_name(r: ContactRow) -> tuple[Any, ...]:
-        return (_sort_text(r.last_name), _sort_text(r.first_name), r.id)
+        return (sort_key_text(r.last_name), sort_key_text(r.first_name), r.id)
 
     if sort == "institution" or group:
-        rows.sort(key=lambda r: (_sort_text(r.institution), *by_name(r)))
+        rows.sort(key=lambda r: (sort_key_text(r.institution), *by_name(r)))
     elif sort == "function":
-        rows.sort(key=lambda r: (_sort_text(r.function), *by_name(r)))
+        rows.sort(key=lambda r: (sort_key_text(r.function), *by_name(r)))
     else:
         rows.sort(key=by_name)
     # grouped: the institution and its address head each group instead of repeating in every row
@@ -257,7 +257,7 @@ def contact_list(
         groups = tuple(
             GroupView(
                 name=members[0].institution or _("ohne Einrichtung"),
-                detail=_header_line(members[0].address, members[0].institution_phone),
+                detail=joined_line(members[0].address, members[0].institution_phone),
                 rows=tuple(cells(r) for r in members),
             )
             for members in members_of.values()
@@ -272,7 +272,7 @@ def contact_list(
     )
     title = _("Kontaktliste")
     in_quarter = _("Quartier {name}").format(name=quarter) if quarter and quarter_id is None else ""
-    subtitle = _header_line(selection, in_quarter, _("Stand {day}").format(day=format_day(day)))
+    subtitle = joined_line(selection, in_quarter, _("Stand {day}").format(day=format_day(day)))
     view = ContactListView(
         title=title,
         selection=selection,
@@ -287,7 +287,7 @@ def contact_list(
             "nach Gebrauch vernichten."
         ),
     )
-    footer = _footer(day, _("vertraulich – personenbezogene Daten"))
+    footer = footer_text(day, _("vertraulich – personenbezogene Daten"))
     page = Page(title=title, subtitle=subtitle, footer=footer, logo=logo, landscape=landscape)
     html = render("contact_list.html.j2", page=page, view=view)
     return ReportDocument(

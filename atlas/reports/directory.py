@@ -15,13 +15,13 @@ from atlas.i18n import _
 from atlas.reports.common import (
     EmptyReportError,
     ReportDocument,
-    _address,
-    _footer,
-    _header_line,
-    _quarter_name,
-    _term_name,
-    _today,
+    address_text,
     file_stem,
+    footer_text,
+    joined_line,
+    quarter_name_of,
+    report_day,
+    term_name_of,
 )
 from atlas.reports.html import Logo, Margins, Page, format_day, render
 from atlas.reports.svg import Marker, TileSource, map_svg
@@ -123,7 +123,7 @@ def directory(
 ) -> ReportDocument:
     """Wegweiser: cover, per quarter a map with numbered markers and the offers by category,
     and an index of the institutions. Only current offers of public institutions."""
-    day = _today(atlas, today)
+    day = report_day(atlas, today)
     o, i = m.Offer, m.Institution
     current = (o.valid_to.is_(None) | (o.valid_to >= day)) & (o.valid_from.is_(None) | (o.valid_from <= day))
     stmt = select(o, i).join(i, i.id == o.institution_id).where(current, i.is_public.is_(True))
@@ -134,8 +134,8 @@ def directory(
     offers: list[DirectoryOffer] = []
     institutions: dict[int, DirectoryInstitution] = {}
     with atlas.sessions() as session:
-        quarter = _quarter_name(session, quarter_id)
-        category = _term_name(session, category_id)
+        quarter = quarter_name_of(session, quarter_id)
+        category = term_name_of(session, category_id)
         quarter_names = dict(session.execute(select(m.Quarter.id, m.Quarter.name)).all())
         tg_names: dict[int, list[str]] = defaultdict(list)
         for offer_id, name in session.execute(
@@ -164,7 +164,7 @@ def directory(
                 institutions[place.id] = DirectoryInstitution(
                     id=place.id,
                     name=place.name,
-                    address=_address(place.street, place.postcode, place.city),
+                    address=address_text(place.street, place.postcode, place.city),
                     phone=place.phone or "",
                     email=place.email or "",
                     website=place.website or "",
@@ -174,7 +174,7 @@ def directory(
                     lon=place.lon,
                 )
     scope = _("Quartier {name}").format(name=quarter) if quarter_id is not None else _("alle Quartiere")
-    what = _header_line(scope, category and _("Kategorie {name}").format(name=category))
+    what = joined_line(scope, category and _("Kategorie {name}").format(name=category))
     if not offers:
         raise EmptyReportError(
             _(
@@ -256,7 +256,7 @@ def directory(
             IndexEntryView(
                 number=numbers[inst_id],
                 name=inst.name,
-                where=_header_line(
+                where=joined_line(
                     quarter_names.get(inst.quarter_id, "")
                     if inst.quarter_id is not None and quarter_id is None
                     else "",
@@ -283,11 +283,11 @@ def directory(
         ),
         index=tuple(index_entries),
     )
-    subtitle = _header_line(what, _("Stand {day}").format(day=format_day(day)))
+    subtitle = joined_line(what, _("Stand {day}").format(day=format_day(day)))
     page = Page(
         title=title,
         subtitle=subtitle,
-        footer=_footer(day),
+        footer=footer_text(day),
         logo=logo,
         margins=Margins(top=27, right=15, bottom=20, left=15),
     )
@@ -306,7 +306,7 @@ def directory(
 
 def _offer_view(x: DirectoryOffer, inst: DirectoryInstitution, number: int) -> OfferView:
     on_map = inst.lat is not None and inst.lon is not None
-    contact = _header_line(
+    contact = joined_line(
         inst.address,
         inst.phone and _("Tel. {phone}").format(phone=inst.phone),
         inst.email,

@@ -17,14 +17,14 @@ from atlas.errors import ValidationError
 from atlas.i18n import _
 from atlas.network import FUNNEL, STATUS_LABELS
 from atlas.reports.common import (
-    _KIND_LABELS,
+    MEETING_KIND_LABELS,
     EmptyReportError,
     ReportDocument,
-    _footer,
-    _header_line,
-    _name,
-    _today,
     file_stem,
+    footer_text,
+    joined_line,
+    person_name,
+    report_day,
 )
 from atlas.reports.html import Logo, Page, format_count, format_day, render
 from atlas.reports.svg import Series, trend_svg
@@ -129,7 +129,7 @@ def network_report(
 ) -> ReportDocument:
     """Netzwerkbericht for funders: funnel at both ends of the period, by sector and quarter,
     the monthly trend, meetings held and participation, agreements in force."""
-    day = _today(atlas, today)
+    day = report_day(atlas, today)
     if start > end:
         raise ValidationError({"period": _("Der Zeitraum beginnt nach seinem Ende.")})
     if (end - start).days > 366 * 10:
@@ -213,10 +213,10 @@ def network_report(
         agreements=_agreements_view(agreements),
     )
     title = _("Netzwerkbericht")
-    subtitle = _header_line(
+    subtitle = joined_line(
         _("Berichtszeitraum {period}").format(period=period), _("Stand {day}").format(day=format_day(day))
     )
-    page = Page(title=title, subtitle=subtitle, footer=_footer(day), logo=logo)
+    page = Page(title=title, subtitle=subtitle, footer=footer_text(day), logo=logo)
     html = render("network.html.j2", page=page, view=view)
     return ReportDocument(
         kind="network",
@@ -275,7 +275,7 @@ def _meetings_held(atlas: Atlas, start: dt.date, until: dt.date) -> list[Meeting
             id=r[0],
             day=r[1].date(),
             title=r[2],
-            kind=_KIND_LABELS.get(r[3], r[3] or ""),
+            kind=MEETING_KIND_LABELS.get(r[3], r[3] or ""),
             round_table=r[4] or "",
             actors=int(actors.get(r[0], 0)),
             people=int(people.get(r[0], 0)),
@@ -346,7 +346,9 @@ def _agreements(atlas: Atlas, start: dt.date, end: dt.date) -> list[AgreementFig
                 continue
             parties = []
             for party in agreement.parties:
-                person = _name(party.contact.first_name, party.contact.last_name) if party.contact else ""
+                person = (
+                    person_name(party.contact.first_name, party.contact.last_name) if party.contact else ""
+                )
                 parties.append(party.actor.name + (f" ({person})" if person else ""))
             found.append(
                 AgreementFigure(

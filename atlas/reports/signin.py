@@ -12,13 +12,13 @@ from atlas import models as m
 from atlas.errors import ValidationError
 from atlas.i18n import _
 from atlas.reports.common import (
-    _KIND_LABELS,
+    MEETING_KIND_LABELS,
     EmptyReportError,
     ReportDocument,
-    _footer,
-    _header_line,
-    _today,
     file_stem,
+    footer_text,
+    joined_line,
+    report_day,
 )
 from atlas.reports.html import Logo, Page, format_day, format_long_day, render
 
@@ -58,7 +58,7 @@ def sign_in_sheet(
     today: dt.date | None = None,
 ) -> ReportDocument:
     """Teilnehmer- und Unterschriftenliste of one meeting: expected people plus blank rows."""
-    day = _today(atlas, today)
+    day = report_day(atlas, today)
     if meeting_id is None:
         raise EmptyReportError(_("Bitte ein Treffen wählen. Es wurde kein PDF erstellt."))
     if not 0 <= blank_rows <= 200:
@@ -70,7 +70,7 @@ def sign_in_sheet(
         title = meeting.title
         starts = meeting.starts_at
         place = meeting.place or ""
-        kind = _KIND_LABELS.get(meeting.kind, "")
+        kind = MEETING_KIND_LABELS.get(meeting.kind, "")
         table = meeting.round_table
         table_name = table.name if table else ""
         organiser = (table.organiser if table else "") or ""
@@ -124,10 +124,10 @@ def sign_in_sheet(
         blank_numbers=tuple(range(len(rows) + 1, len(rows) + blank_rows + 1)),
     )
     doc_title = _("Teilnehmerliste: {title}").format(title=title)
-    subtitle = _header_line(
+    subtitle = joined_line(
         format_day(starts.date()) + " " + time, place, quarter and _("Quartier {name}").format(name=quarter)
     )
-    page = Page(title=doc_title, subtitle=subtitle, footer=funding.strip() or _footer(day), logo=logo)
+    page = Page(title=doc_title, subtitle=subtitle, footer=funding.strip() or footer_text(day), logo=logo)
     html = render("sign_in.html.j2", page=page, view=view)
     return ReportDocument(
         kind="sign-in",
@@ -142,7 +142,7 @@ def sign_in_sheet(
 
 def meetings_for_choice(atlas: Atlas, around: dt.date | None = None) -> list[tuple[int, str]]:
     """(id, label) of the meetings, the next ones first, then the past ones (newest first)."""
-    day = _today(atlas, around)
+    day = report_day(atlas, around)
     with atlas.sessions() as session:
         rows = session.execute(select(m.Meeting.id, m.Meeting.starts_at, m.Meeting.title)).all()
     upcoming = sorted((r for r in rows if r[1].date() >= day), key=lambda r: r[1])

@@ -93,7 +93,9 @@ def test_flags_and_numbers_as_an_ini_file_stores_them(tmp_path: Path) -> None:
     assert prefs.WINDOW_SECTION.get(settings) == 4
 
 
-def test_the_window_opens_on_an_ini_file_full_of_garbage(qtbot, workers, atlas: Atlas, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_window_opens_on_an_ini_file_full_of_garbage(
+    qtbot, workers, atlas: Atlas, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     atlas.institutions.save(None, {"name": "Stadtteilbüro"})  # not the first-steps page
     settings = ini(tmp_path, GARBAGE + "\n[geocoder]\nurl=http://127.0.0.1:9\n")
     settings.setValue("map/base", "none")  # no tile server from a test
