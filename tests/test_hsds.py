@@ -323,7 +323,11 @@ def test_formula_cells_are_neutralised_and_the_import_takes_it_off_again(
     for path in target.glob("*.csv"):
         for row in read_csv(path):
             for column, value in row.items():
-                assert column in HSDS_NUMBERS or not value.startswith(FORMULA_STARTS), (path.name, column, value)
+                assert column in HSDS_NUMBERS or not value.startswith(FORMULA_STARTS), (
+                    path.name,
+                    column,
+                    value,
+                )
 
     hsds.import_package(empty, target)
     assert directory(empty) == directory(atlas)

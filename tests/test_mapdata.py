@@ -177,3 +177,35 @@ def test_the_hostile_corpus_stays_text_in_the_exported_map(atlas: Atlas) -> None
         assert page.title == title
         data = json.loads(page.data)
         assert sorted(p["name"] for p in data["places"]) == sorted(written)
+
+
+def test_map_json_written_piecewise_is_the_same_as_one_dumps(demo: Atlas) -> None:
+    """``MapData.to_json`` writes a place at a time (no long GIL hold on a worker); the text is
+    exactly that of one ``json.dumps`` of the whole, also for odd names and no quarters."""
+    from dataclasses import replace
+
+    data = demo.maps.data()
+    odd = replace(
+        data,
+        places=[*data.places, {"name": 'Kita "Ü" </script> \u2028', "lat": 1.5}],
+        notes=["Hinweis"],
+    )
+    for shown in (
+        data,
+        odd,
+        replace(data, quarters={"type": "FeatureCollection", "features": []}),
+        replace(data, quarters={}),
+    ):
+        whole = json.dumps(
+            {
+                "quarters": shown.quarters,
+                "places": shown.places,
+                "legend": shown.legend,
+                "withoutCoordinates": shown.without_coordinates,
+                "notes": shown.notes,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        assert shown.to_json() == whole
+    assert len(data.places) > 50 and data.quarters["features"]

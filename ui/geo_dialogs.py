@@ -29,9 +29,11 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
-from atlas.geo import BatchReport, GeocoderSettings, Outcome
+from atlas.geo import BatchReport, GeocoderSettings, ImportReport, Outcome
 from ui import settings as prefs
 from ui.plain import inform, plain_label, warn
+from ui.progress import Ticket, run_with_progress
+from ui.tasks import TaskRunner
 from ui.widgets import cell
 from ui.workers import Workers
 
@@ -286,11 +288,21 @@ class BatchDialog(QDialog):
 
 
 class QuarterImportDialog(QDialog):
-    """Quarter boundaries from a GeoJSON file: choose the file and the name property."""
+    """Quarter boundaries from a GeoJSON file: choose the file and the name property.
 
-    def __init__(self, atlas: Atlas, parent: QWidget | None = None, path: str | None = None) -> None:
+    With a ``runner`` (the window's database worker) the import runs there behind a progress
+    dialog with "Abbrechen"; without one (a script, a test of the dialog alone) it runs here."""
+
+    def __init__(
+        self,
+        atlas: Atlas,
+        parent: QWidget | None = None,
+        path: str | None = None,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.atlas = atlas
+        self.runner = runner
         self.setWindowTitle(self.tr("Quartiersgrenzen importieren"))
         self.path = QLineEdit(path or "")
         self.path.setReadOnly(True)
@@ -353,13 +365,26 @@ class QuarterImportDialog(QDialog):
         return bool(properties)
 
     def run_import(self) -> bool:
-        try:
-            report = self.atlas.boundaries.import_geojson(
-                Path(self.path.text()),
-                str(self.name_property.currentData()),
-                replace=self.replace.isChecked(),
+        boundaries, source = self.atlas.boundaries, Path(self.path.text())
+        name_property, replace = str(self.name_property.currentData()), self.replace.isChecked()
+
+        def work(ticket: Ticket) -> ImportReport:
+            return boundaries.import_geojson(
+                source, name_property, replace=replace, progress=ticket.progress, cancelled=ticket.cancelled
             )
-        except AtlasError as err:
+
+        try:
+            if self.runner is None:
+                report = work(Ticket())
+            else:
+                report = run_with_progress(
+                    self.runner,
+                    work,
+                    self,
+                    self.windowTitle(),
+                    self.tr("„{file}“ wird importiert …").format(file=source.name),
+                )
+        except AtlasError as err:  # also a cancel: "Abgebrochen – nichts wurde geändert."
             self.message.setText(str(err))
             return False
         self.message.setText(report.summary())

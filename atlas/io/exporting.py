@@ -11,10 +11,11 @@ again (:mod:`atlas.io.importing`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +28,7 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError
 from atlas.files import FORMULA_STARTS, atomic_write, csv_bytes, strip_control
 from atlas.i18n import _
+from atlas.progress import IsCancelled, Progress, Steps
 from atlas.records import ENTITIES, STATUS_CHOICES, Kind
 from atlas.text import format_date, format_datetime
 
@@ -154,8 +156,8 @@ def columns(kind: str) -> list[Column]:
     return out
 
 
-def _records(session: Session, kind: str, ids: Sequence[int]) -> Iterator[Any]:
-    """The records in the order of ``ids`` (the list's sort order)."""
+def _records(session: Session, kind: str, ids: Sequence[int], steps: Steps | None = None) -> Iterator[Any]:
+    """The records in the order of ``ids`` (the list's sort order); each id is a step."""
     model = ENTITIES[kind].model
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
@@ -163,14 +165,24 @@ def _records(session: Session, kind: str, ids: Sequence[int]) -> Iterator[Any]:
         for record_id in chunk:
             if record_id in found:
                 yield found[record_id]
+            if steps is not None:
+                steps.advance()
 
 
-def table(atlas: Atlas, kind: str, ids: Sequence[int]) -> tuple[list[str], list[list[Any]]]:
+def _counted(rows: Sequence[Sequence[Any]], steps: Steps) -> Iterator[Sequence[Any]]:
+    for row in rows:
+        yield row
+        steps.advance()
+
+
+def table(
+    atlas: Atlas, kind: str, ids: Sequence[int], steps: Steps | None = None
+) -> tuple[list[str], list[list[Any]]]:
     """Headings and typed values (str, int, float, date, bool, None) of the rows."""
     cols = columns(kind)
     with atlas.sessions() as session:
         names = _Names(session)
-        rows = [[c.get(obj, names) for c in cols] for obj in _records(session, kind, ids)]
+        rows = [[c.get(obj, names) for c in cols] for obj in _records(session, kind, ids, steps)]
     return [c.heading for c in cols], rows
 
 
@@ -193,14 +205,25 @@ def _csv_text(value: Any, kind: Kind) -> str:
 
 
 def _write_csv(
-    out: IO[bytes], headings: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence[Kind]
+    out: IO[bytes],
+    headings: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    kinds: Sequence[Kind],
+    steps: Steps | None = None,
 ) -> None:
+    counted = _counted(rows, steps) if steps is not None else rows
     out.write(
-        csv_bytes(headings, ([_csv_text(v, k) for v, k in zip(row, kinds, strict=True)] for row in rows))
+        csv_bytes(headings, ([_csv_text(v, k) for v, k in zip(row, kinds, strict=True)] for row in counted))
     )
 
 
-def _write_xlsx(out: IO[bytes], title: str, headings: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _write_xlsx(
+    out: IO[bytes],
+    title: str,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    steps: Steps | None = None,
+) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -229,6 +252,21 @@ def _write_xlsx(out: IO[bytes], title: str, headings: Sequence[str], rows: Seque
         cell.font = bold
         header.append(cell)
     sheet.append(header)
+    try:
+        _xlsx_rows(sheet, _counted(rows, steps) if steps is not None else rows, text_cell)
+    except BaseException:  # a cancel: close the sheet's own temporary file and remove it
+        with contextlib.suppress(Exception):
+            sheet.close()
+            sheet._writer.cleanup()
+        raise
+    if rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(rows) + 1}"
+    book.save(out)
+
+
+def _xlsx_rows(sheet: Any, rows: Iterable[Sequence[Any]], text_cell: Callable[[str], Any]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
     for row in rows:
         cells: list[Any] = []
         for value in row:
@@ -248,15 +286,12 @@ def _write_xlsx(out: IO[bytes], title: str, headings: Sequence[str], rows: Seque
             else:
                 cells.append(text_cell(str(value)))
         sheet.append(cells)
-    if rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{len(rows) + 1}"
-    book.save(out)
 
 
-def _geojson_bytes(session: Session, ids: Sequence[int]) -> tuple[bytes, int]:
+def _geojson_bytes(session: Session, ids: Sequence[int], steps: Steps | None = None) -> tuple[bytes, int]:
     names = _Names(session)
     features = []
-    for inst in _records(session, "institution", ids):
+    for inst in _records(session, "institution", ids, steps):
         if not inst.is_public:
             continue
         props = {
@@ -317,11 +352,11 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def _vcard_bytes(session: Session, ids: Sequence[int]) -> tuple[bytes, int]:
+def _vcard_bytes(session: Session, ids: Sequence[int], steps: Steps | None = None) -> tuple[bytes, int]:
     names = _Names(session)
     out = io.StringIO()
     count = 0
-    for c in _records(session, "contact", ids):
+    for c in _records(session, "contact", ids, steps):
         org = names.institutions.get(c.institution_id, (None, None))[0] if c.institution_id else None
         full = " ".join(p for p in (c.first_name, c.last_name) if p)
         lines = [
@@ -358,9 +393,20 @@ def format_of(path: Path) -> str:
     return fmt
 
 
-def export(atlas: Atlas, kind: str, ids: Sequence[int], path: Path | str) -> ExportResult:
+def export(
+    atlas: Atlas,
+    kind: str,
+    ids: Sequence[int],
+    path: Path | str,
+    progress: Progress | None = None,
+    cancelled: IsCancelled | None = None,
+) -> ExportResult:
     """Write the records ``ids`` of ``kind`` (in this order) to ``path``; the suffix
-    chooses the format (.csv, .xlsx, .geojson for institutions, .vcf for contacts)."""
+    chooses the format (.csv, .xlsx, .geojson for institutions, .vcf for contacts).
+
+    ``progress(done, total)`` hears how far it got (reading, then writing the rows);
+    ``cancelled()`` is asked as it goes (:mod:`atlas.progress`): a cancelled export raises
+    :class:`atlas.progress.Cancelled` and leaves the target as it was (no file, or the old one)."""
     path = Path(path)
     if kind not in KINDS:
         raise ExportError(_("Exportiert werden können Einrichtungen, Angebote, Kontakte und Akteure."))
@@ -371,16 +417,29 @@ def export(atlas: Atlas, kind: str, ids: Sequence[int], path: Path | str) -> Exp
             _("Als {fmt} lassen sich nur {allowed} exportieren.").format(fmt=path.suffix, allowed=allowed)
         )
     spec = ENTITIES[kind]
+    steps = Steps(progress, cancelled, total=len(ids) * (2 if fmt in ("csv", "xlsx") else 1))
+    steps.check()
     if fmt in ("csv", "xlsx"):
         cols = columns(kind)
-        headings, rows = table(atlas, kind, ids)
+        headings, rows = table(atlas, kind, ids, steps)
+        steps.expect(len(ids) + len(rows))
+        steps.finish_phase()
         kinds = _kinds(cols)
-        if fmt == "csv":
-            atomic_write(path, lambda out: _write_csv(out, headings, rows, kinds))
-        else:
-            atomic_write(path, lambda out: _write_xlsx(out, spec.plural, headings, rows))
+
+        def write(out: IO[bytes]) -> None:
+            if fmt == "csv":
+                _write_csv(out, headings, rows, kinds, steps)
+            else:
+                _write_xlsx(out, spec.plural, headings, rows, steps)
+            steps.finish_phase()  # the last chance: after this the file replaces the target
+
+        atomic_write(path, write)
         return ExportResult(path, fmt, len(rows))
     with atlas.sessions() as session:
-        data, count = _geojson_bytes(session, ids) if fmt == "geojson" else _vcard_bytes(session, ids)
+        if fmt == "geojson":
+            data, count = _geojson_bytes(session, ids, steps)
+        else:
+            data, count = _vcard_bytes(session, ids, steps)
+    steps.finish_phase()
     atomic_write(path, lambda out: out.write(data))
     return ExportResult(path, fmt, count)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from atlas import models as m
 from atlas.core import Atlas
@@ -36,6 +36,7 @@ from atlas.io.hsds_common import (
     TABLES,
     HsdsError,
 )
+from atlas.progress import IsCancelled, Progress, Steps, release
 from atlas.text import fold
 
 _NAMESPACE = uuid.UUID("3f0e7c1e-5a55-4c1b-9a49-7a1f2b3c4d5e")
@@ -81,8 +82,14 @@ class _Rows:
         return str(values["id"])
 
 
-def build_package(atlas: Atlas, include_contacts: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """The rows of every HSDS table (plain dicts), without writing anything."""
+def build_package(
+    atlas: Atlas, include_contacts: bool = False, steps: Steps | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every HSDS table (plain dicts), without writing anything.
+
+    ``steps`` (:class:`atlas.progress.Steps`) counts the institutions and offers and may
+    raise :class:`atlas.progress.Cancelled` between them."""
+    steps = steps or Steps()
     rows = _Rows()
     today = atlas.clock.today()
     with atlas.sessions() as session:
@@ -94,6 +101,9 @@ def build_package(atlas: Atlas, include_contacts: bool = False) -> dict[str, lis
                 select(m.Institution).where(m.Institution.is_public.is_(True)).order_by(m.Institution.id)
             )
         )
+        public_ids = [i.id for i in institutions]
+        offers = _offers(session, public_ids)
+        steps.expect(steps.total + len(institutions) + len(offers))
         carriers: dict[str, str] = {}
         for inst in institutions:
             if inst.carrier and fold(inst.carrier) not in carriers:
@@ -170,8 +180,7 @@ def build_package(atlas: Atlas, include_contacts: bool = False) -> dict[str, lis
                         link_entity="organization",
                         label=terms[term_id].name,
                     )
-        public_ids = [i.id for i in institutions]
-        offers = _offers(session, public_ids)
+            steps.advance()
         unit: str | None = None
         for offer in offers:
             service = rows.add(
@@ -229,8 +238,10 @@ def build_package(atlas: Atlas, include_contacts: bool = False) -> dict[str, lis
                     description=_("Plätze"),
                     updated=_iso(offer.updated_at),
                 )
+            steps.advance()
         if include_contacts:
             _contacts(session, rows, public_ids)
+        steps.finish_phase()
     return rows.tables
 
 
@@ -259,7 +270,12 @@ def _offers(session: Session, institution_ids: Sequence[int]) -> list[m.Offer]:
     offers: list[m.Offer] = []
     for start in range(0, len(institution_ids), 900):
         chunk = list(institution_ids[start : start + 900])
-        offers += session.scalars(select(m.Offer).where(m.Offer.institution_id.in_(chunk)))
+        offers += session.scalars(
+            # the target groups with the offers: one query per chunk, not one per offer
+            select(m.Offer)
+            .where(m.Offer.institution_id.in_(chunk))
+            .options(selectinload(m.Offer.target_groups))
+        )
     offers.sort(key=lambda o: o.id)
     return offers
 
@@ -325,55 +341,77 @@ def _datapackage(tables: Mapping[str, list[dict[str, Any]]], created: dt.datetim
     }
 
 
-def package_files(tables: Mapping[str, list[dict[str, Any]]], created: dt.datetime) -> dict[str, bytes]:
-    """File name -> content of the package (the non-empty tables, taxonomies always)."""
+def package_files(
+    tables: Mapping[str, list[dict[str, Any]]], created: dt.datetime, steps: Steps | None = None
+) -> dict[str, bytes]:
+    """File name -> content of the package (the non-empty tables, taxonomies always).
+
+    ``steps``: one step per table written."""
     used = {
         name: rows for name, rows in tables.items() if rows or name in ("organization", "service", "location")
     }
-    files = {
-        f"{name}.csv": csv_bytes(
+    files: dict[str, bytes] = {}
+    for name, rows in used.items():
+        files[f"{name}.csv"] = csv_bytes(
             TABLES[name],
             ([_cell(c, row.get(c)) for c in TABLES[name]] for row in rows),
             separator=",",
             excel=False,
         )
-        for name, rows in used.items()
-    }
+        if steps is not None:
+            steps.advance()
     files["datapackage.json"] = json.dumps(_datapackage(used, created), ensure_ascii=False, indent=2).encode(
         "utf-8"
     )
     return files
 
 
-def export_package(atlas: Atlas, target: Path | str, include_contacts: bool = False) -> HsdsExport:
+def export_package(
+    atlas: Atlas,
+    target: Path | str,
+    include_contacts: bool = False,
+    progress: Progress | None = None,
+    cancelled: IsCancelled | None = None,
+) -> HsdsExport:
     """Write the public directory as an HSDS Tabular Data Package: a folder, or a .zip file.
 
     A folder must not exist, be empty, or hold an earlier package (which is replaced whole).
+    ``progress(done, total)`` and ``cancelled()`` as in :mod:`atlas.progress`: a cancelled
+    export raises :class:`atlas.progress.Cancelled` and leaves the target as it was.
     """
     target = Path(target)
-    tables = build_package(atlas, include_contacts)
-    files = package_files(tables, atlas.clock.utcnow())
+    # files: one step per table to write, and one per file put into the package
+    steps = Steps(progress, cancelled, total=2 * (len(TABLES) + 1), every=1)
+    steps.check()
+    tables = build_package(atlas, include_contacts, steps)
+    files = package_files(tables, atlas.clock.utcnow(), steps)
+    steps.expect(steps.done + len(files))
+    steps.finish_phase()
     if target.suffix.lower() == ".zip":
 
         def write_zip(out: Any) -> None:
             with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
                 for name, data in files.items():
                     archive.writestr(name, data)
+                    steps.advance()
+            steps.finish_phase()  # the last chance: after this the file replaces the target
 
         atomic_write(target, write_zip)
     else:
-        _write_folder(target, files)
+        _write_folder(target, files, steps)
     carriers = sum(1 for o in tables["organization"] if o["description"] == _("Träger"))
-    return HsdsExport(
+    result = HsdsExport(
         path=target,
         organizations=len(tables["organization"]) - carriers,
         services=len(tables["service"]),
         locations=len(tables["location"]),
         contacts=len(tables["contact"]),
     )
+    release(tables)  # a batch at a time, not as one long GIL hold at the return
+    return result
 
 
-def _write_folder(target: Path, files: Mapping[str, bytes]) -> None:
+def _write_folder(target: Path, files: Mapping[str, bytes], steps: Steps | None = None) -> None:
     if target.exists() and not target.is_dir():
         raise HsdsError(_("{path} ist eine Datei, kein Ordner.").format(path=target))
     if target.is_dir() and any(target.iterdir()) and not (target / "datapackage.json").exists():
@@ -399,6 +437,10 @@ def _write_folder(target: Path, files: Mapping[str, bytes]) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+            if steps is not None:
+                steps.advance()
+        if steps is not None:
+            steps.finish_phase()  # the last chance: after this the folder replaces the target
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
             os.replace(target, old / "package")

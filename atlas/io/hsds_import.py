@@ -34,6 +34,7 @@ from atlas.io.import_duplicates import normalise_name
 from atlas.io.import_rows import split_person_name
 from atlas.io.tables import check_zip, csv_records
 from atlas.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, check_json_shape, count, mb, read_capped
+from atlas.progress import IsCancelled, Progress, Steps
 from atlas.text import address_line, fold
 
 
@@ -345,9 +346,32 @@ def _place(atlas: Atlas, session: Session, inst: m.Institution) -> None:
         inst.geocode_status = m.GeocodeState.PENDING.value
 
 
-def import_package(atlas: Atlas, source: Path | str, skip_invalid: bool = False) -> HsdsImport:
-    """Read an HSDS package (folder or .zip) into the database in one transaction."""
+#: Pending rows are written every so many: one flush of 10,000 rows is one long
+#: ``executemany`` that holds the GIL (and so stalls the GUI thread) for 200 ms.
+FLUSH_EVERY = 500
+
+
+def _flush_now_and_then(session: Session, count: int) -> None:
+    if count % FLUSH_EVERY == 0:
+        session.flush()
+
+
+def import_package(
+    atlas: Atlas,
+    source: Path | str,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+    cancelled: IsCancelled | None = None,
+) -> HsdsImport:
+    """Read an HSDS package (folder or .zip) into the database in one transaction.
+
+    ``progress(done, total)`` counts the organisations, services and contacts read in;
+    ``cancelled()`` is asked as it goes and last before the commit (:mod:`atlas.progress`):
+    a cancelled import raises :class:`atlas.progress.Cancelled` after rolling back."""
+    steps = Steps(progress, cancelled, every=1)  # a row costs a validation: asking is cheap beside it
+    steps.check()
     r = _Reader(read_package(source))
+    steps.expect(len(r.institution_orgs) + len(r.t["service"]) + len(r.t["contact"]))
     problems: list[str] = []
     skipped = 0
     created = {"institution": 0, "offer": 0, "contact": 0}
@@ -362,6 +386,7 @@ def import_package(atlas: Atlas, source: Path | str, skip_invalid: bool = False)
             }
             institution_of: dict[str, m.Institution | int] = {}
             for org in r.institution_orgs:
+                steps.advance()
                 raw = _institution_values(r, org)
                 what = _("Einrichtung „{name}“").format(name=raw["name"] or org["id"])
                 values = _clean(
@@ -387,12 +412,14 @@ def import_package(atlas: Atlas, source: Path | str, skip_invalid: bool = False)
                 session.add(inst)
                 institution_of[org["id"]] = inst
                 created["institution"] += 1
+                _flush_now_and_then(session, created["institution"])
             session.flush()
             offers_there = {
                 (inst_id, normalise_name(title))
                 for inst_id, title in session.execute(select(m.Offer.institution_id, m.Offer.title))
             }
             for service in r.t["service"]:
+                steps.advance()
                 owner = institution_of.get(service.get("organization_id", ""))
                 raw = _offer_values(r, service)
                 what = _("Angebot „{name}“").format(name=raw["title"] or service.get("id"))
@@ -414,6 +441,7 @@ def import_package(atlas: Atlas, source: Path | str, skip_invalid: bool = False)
                 offer.target_groups = [g for g in groups if g is not None]
                 session.add(offer)
                 created["offer"] += 1
+                _flush_now_and_then(session, created["offer"])
             contacts_there = {
                 (inst_id, fold(f"{f or ''} {last}"))
                 for inst_id, f, last in session.execute(
@@ -421,6 +449,7 @@ def import_package(atlas: Atlas, source: Path | str, skip_invalid: bool = False)
                 )
             }
             for row in r.t["contact"]:
+                steps.advance()
                 owner = institution_of.get(row.get("organization_id", ""))
                 first, last = split_person_name(row.get("name", ""))
                 what = _("Kontakt „{name}“").format(name=row.get("name") or row.get("id"))
@@ -451,8 +480,11 @@ def import_package(atlas: Atlas, source: Path | str, skip_invalid: bool = False)
                 contacts_there.add(contact_key)
                 session.add(m.Contact(**values))
                 created["contact"] += 1
+                _flush_now_and_then(session, created["contact"])
             if problems and not skip_invalid:
                 raise HsdsRefused(problems)
+            session.flush()
+            steps.finish_phase()  # the last chance: after this the import is committed
             session.commit()
         except IntegrityError as err:
             session.rollback()

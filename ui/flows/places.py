@@ -21,7 +21,7 @@ def geocode_missing(window: MainWindow) -> BatchDialog:
 
 
 def import_quarters(window: MainWindow) -> None:
-    QuarterImportDialog(window.atlas, window).exec()
+    QuarterImportDialog(window.atlas, window, runner=window.tasks).exec()
 
 
 def institution_saved(window: MainWindow, record_id: int) -> None:

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from atlas.errors import AtlasError
+from atlas.progress import Cancelled
 from atlas.records import FilterKind
 from ui.plain import inform, warn
+from ui.progress import Ticket, run_with_progress
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
+
+T = TypeVar("T")
+
+
+def long_action(window: MainWindow, title: str, label: str, fn: Callable[[Ticket], T]) -> T | None:
+    """``fn(ticket)`` on the window's database worker behind a progress dialog with
+    "Abbrechen"; its result, or None after a German warning (an error) or a cancel (said
+    in the status bar: "Abgebrochen – nichts wurde geändert.")."""
+    try:
+        return run_with_progress(window.tasks, fn, window, title, label)
+    except Cancelled as err:
+        window.statusBar().showMessage(str(err), 10000)
+    except AtlasError as err:
+        warn(window, title, str(err))
+    return None
 
 
 def export_list(window: MainWindow, path: str | None = None) -> str | None:
@@ -49,10 +68,16 @@ def export_list(window: MainWindow, path: str | None = None) -> str | None:
     )
     if not target:
         return None
-    try:
-        result = export(window.atlas, section.spec.key, ids, target)
-    except AtlasError as err:
-        warn(window, window.tr("Exportieren"), str(err))
+    atlas, kind = window.atlas, section.spec.key
+    result = long_action(
+        window,
+        window.tr("Exportieren"),
+        window.tr("{n} Einträge werden nach „{file}“ geschrieben …").format(
+            n=len(ids), file=Path(target).name
+        ),
+        lambda ticket: export(atlas, kind, ids, target, ticket.progress, ticket.cancelled),
+    )
+    if result is None:
         return None
     window.statusBar().showMessage(result.summary(), 10000)
     return result.summary()
@@ -90,10 +115,14 @@ def export_hsds(window: MainWindow, path: str | None = None, include_contacts: b
     )
     if not target:
         return None
-    try:
-        result = export_package(window.atlas, target, include_contacts=include_contacts)
-    except AtlasError as err:
-        warn(window, window.tr("Open Referral"), str(err))
+    atlas = window.atlas
+    result = long_action(
+        window,
+        window.tr("Open Referral"),
+        window.tr("Das Verzeichnis wird nach „{file}“ geschrieben …").format(file=Path(target).name),
+        lambda ticket: export_package(atlas, target, include_contacts, ticket.progress, ticket.cancelled),
+    )
+    if result is None:
         return None
     message = result.summary()
     inform(window, window.tr("Open Referral"), message)
@@ -114,12 +143,15 @@ def import_hsds(window: MainWindow, path: str | None = None) -> str | None:
     )
     if not source:
         return None
-    try:
-        result = import_package(window.atlas, source)
-    except AtlasError as err:
-        warn(window, window.tr("Open Referral"), str(err))
+    atlas = window.atlas
+    result = long_action(
+        window,
+        window.tr("Open Referral"),
+        window.tr("„{file}“ wird importiert …").format(file=Path(source).name),
+        lambda ticket: import_package(atlas, source, progress=ticket.progress, cancelled=ticket.cancelled),
+    )
+    if result is None:
         return None
-    window.atlas.changes.emit({"institution", "offer", "contact", "term", "quarter"})
     message = result.summary()
     inform(window, window.tr("Open Referral"), message)
     return message

@@ -10,6 +10,7 @@ from PySide6.QtGui import QPageLayout, QPageSize, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QMainWindow,
     QMenu,
     QMessageBox,
     QSizePolicy,
@@ -20,13 +21,15 @@ from PySide6.QtWidgets import (
 
 from atlas.core import Atlas
 from atlas.errors import AtlasError, ConflictError
-from atlas.geo import standalone_html, write_text_atomically
+from atlas.geo import MapData, standalone_html, write_text_atomically
 from atlas.models import Vocabulary
+from atlas.progress import Cancelled
 from ui import settings as prefs
 from ui.flow_layout import FlowLayout
 from ui.map.scheme import MBTiles, TileError
 from ui.map.view import MapView, map_page_html
 from ui.plain import ask, plain_label, warn
+from ui.progress import Ticket, run_with_progress
 from ui.workers import Workers
 
 ONLINE_TEMPLATE = "atlas://online/{z}/{x}/{y}"  # fetched and cached by the program
@@ -171,6 +174,8 @@ class MapPane(QWidget):
         self.workers = workers
         self.tasks = workers.database  # the map data: database reads, in order with the writes
         self.loading = False
+        self.shown_data: MapData | None = None  # what the map shows now (None while a reload is due)
+        self._generation = 0
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(150)
@@ -198,12 +203,17 @@ class MapPane(QWidget):
         """Fetch the map data on the database worker; show it when it arrives."""
         maps = self.atlas.maps
 
-        def work() -> tuple[str, int]:
+        def work() -> tuple[MapData, str]:
             data = maps.data()
-            return data.to_json(), data.without_coordinates
+            return data, data.to_json()
 
         self.loading = True
-        self.tasks.run(work, lambda result: self._show_data(result, fit), self._load_failed, owner=self)
+        self.shown_data = None
+        self._generation += 1
+        generation = self._generation
+        self.tasks.run(
+            work, lambda result: self._show_data(result, fit, generation), self._load_failed, owner=self
+        )
 
     def _load_failed(self, error: BaseException) -> None:
         self.loading = False
@@ -213,9 +223,12 @@ class MapPane(QWidget):
             self.tr("Die Kartendaten konnten nicht geladen werden: {e}").format(e=error),
         )
 
-    def _show_data(self, result: tuple[str, int], fit: bool) -> None:
-        payload, n = result
+    def _show_data(self, result: tuple[MapData, str], fit: bool, generation: int = 0) -> None:
+        data, payload = result
+        n = data.without_coordinates
         self.loading = False
+        if generation == self._generation and not self._reload_timer.isActive():
+            self.shown_data = data  # current: the export writes this (no reload asked since)
         self.view.set_data(payload, fit=fit)
         self.missing.setText(
             self.tr("{n} Einrichtungen noch nicht auf der Karte (ohne Koordinaten)").format(n=n) if n else ""
@@ -225,6 +238,7 @@ class MapPane(QWidget):
             self._apply_density()
 
     def schedule_reload(self) -> None:
+        self.shown_data = None  # stale from now on
         self._reload_timer.start()
 
     def _fill_density_choices(self) -> None:
@@ -433,12 +447,39 @@ class MapPane(QWidget):
         )
         if target is None:
             return None
+        shown, maps = self.shown_data, self.atlas.maps
+
+        def work(ticket: Ticket) -> Path:
+            """On the map's worker: the data the map shows (built there by ``reload``), or
+            built afresh when a reload is due; then the page, then the file."""
+            ticket.progress(0, 3)
+            data = shown if shown is not None else maps.data()
+            ticket.progress(1, 3)
+            if ticket.cancelled():
+                raise Cancelled()
+            page = standalone_html(data)
+            ticket.progress(2, 3)
+            if ticket.cancelled():
+                raise Cancelled()
+            write_text_atomically(target, page)
+            ticket.progress(3, 3)
+            return target
+
         try:
-            write_text_atomically(target, standalone_html(self.atlas.maps.data()))
+            return run_with_progress(
+                self.tasks,
+                work,
+                self,
+                self.tr("Karte exportieren"),
+                self.tr("Die Karte wird nach „{file}“ geschrieben …").format(file=target.name),
+            )
+        except Cancelled as err:
+            window = self.window()
+            if isinstance(window, QMainWindow):
+                window.statusBar().showMessage(str(err), 10000)
         except AtlasError as err:
             warn(self, self.tr("Export"), str(err))
-            return None
-        return target
+        return None
 
     def export_png(self, path: str | None = None) -> Path | None:
         target = self._target(

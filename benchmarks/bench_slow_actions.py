@@ -1,0 +1,269 @@
+"""How long the GUI thread stalls during the long actions, run through the window's flows.
+
+On a copy of the synthetic 10k database (benchmarks/synth.py: 10,000 institutions, 20,000
+offers, 50,000 contacts), the real main window (1366×768, offscreen, map pane started)
+runs each action as the menu does — list export (CSV, XLSX), Open Referral export and
+import (into an empty database, in a second window), the map's HTML export, quarter import
+(the database's own quarters again: every institution re-assigned). A 10 ms heartbeat
+QTimer (``bench_stall.Heartbeat``) measures the longest gap on the GUI thread, less 10 ms,
+while the flow runs ("during") and in the second after it returns ("after": the window
+hearing the change, e.g. lists re-queried). For comparison the same core function is run
+directly on the GUI thread, the way these actions ran before.
+
+    python benchmarks/bench_slow_actions.py [--rebuild] [--only NAME ...] [--no-old]
+
+Message boxes (the summaries) are answered at once; nothing is written to the bundled
+synthetic database (the benchmark works on a copy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_stall  # noqa: E402  (sets the Qt platform, the path of the code, imports PySide6)
+from bench_stall import DB, OUT, Heartbeat, wait  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+from ui.map.scheme import register_scheme  # noqa: E402
+
+register_scheme()  # before the QApplication, as the program does
+
+NAMES = ("csv", "xlsx", "contacts-csv", "hsds-export", "hsds-import", "map-html", "quarters")
+
+
+class Why:
+    """With ``--why``: a thread that looks at the GUI thread's Python stack whenever the
+    heartbeat is over 50 ms late, and at the other threads' (where a worker holds the GIL)."""
+
+    def __init__(self, beat: Heartbeat) -> None:
+        self.beat = beat
+        self.seen: list[tuple[float, str]] = []
+        self.stop = threading.Event()
+        self.gui = threading.get_ident()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        while not self.stop.wait(0.01):
+            late = (time.perf_counter() - self.beat._last) * 1000
+            if late > 50 and self.beat.timer.isActive():
+                frames = sys._current_frames()
+                lines = []
+                for ident, frame in frames.items():
+                    if ident == threading.get_ident():
+                        continue
+                    who = "GUI" if ident == self.gui else "worker"
+                    lines.append(
+                        f"    {who}: "
+                        + " < ".join(
+                            f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                            for f in traceback.extract_stack(frame)[-4:][::-1]
+                        )
+                    )
+                self.seen.append((late, "\n".join(lines)))
+
+    def report(self) -> None:
+        for late, where in sorted(self.seen, key=lambda s: -s[0])[:3]:
+            print(f"   late {late:.0f} ms:\n{where}")
+        self.seen.clear()
+
+
+def timed(
+    beat: Heartbeat, action: Callable[[], Any], after_ms: int = 1000, blocking: bool = False
+) -> tuple[float, float, float]:
+    """Run ``action`` on the GUI thread with the heartbeat on: (seconds, stall during, stall after).
+
+    ``blocking``: the action keeps the GUI thread (the old way), so its stall is the gap
+    that the first beat after it closes."""
+    beat.start()
+    start = time.perf_counter()
+    action()
+    took = time.perf_counter() - start
+    if blocking:
+        wait(20)
+    during = beat.worst()
+    beat.gaps = []
+    wait(after_ms)
+    beat.stop()
+    return took, during, beat.worst()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rebuild", action="store_true", help="build the synthetic database again")
+    parser.add_argument("--only", nargs="*", choices=NAMES, help="only these actions")
+    parser.add_argument("--no-old", action="store_true", help="skip the old way (core on the GUI thread)")
+    parser.add_argument("--why", action="store_true", help="show where the GUI thread was when late")
+    args = parser.parse_args(argv)
+    chosen = set(args.only or NAMES)
+
+    from atlas.core import Atlas
+    from atlas.geo.mappage import standalone_html, write_text_atomically
+    from atlas.io import exporting, hsds
+    from db.engine import make_sessions
+    from db.migrate import open_database
+    from ui.geo_dialogs import QuarterImportDialog
+    from ui.main_window import MainWindow
+
+    if args.rebuild or not DB.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(HERE / "synth.py"), str(DB)], check=True)
+
+    app = QApplication.instance() or QApplication([])
+    QMessageBox.exec = lambda _box: int(QMessageBox.StandardButton.Ok.value)  # type: ignore[method-assign,assignment,return-value]
+    work = Path(tempfile.mkdtemp(prefix="bench-slow-"))
+    copy = work / "synth-10k.sqlite"
+    shutil.copyfile(DB, copy)
+    with sqlite3.connect(copy) as conn:  # synth.py's "ev--kirche…" addresses fail the e-mail check:
+        conn.execute("UPDATE institution SET email = NULL WHERE email LIKE '%--%'")  # an import refuses them
+    engines = []
+
+    def open_atlas(path: Path) -> Atlas:
+        result = open_database(path, full_check=False)
+        engines.append(result.engine)
+        return Atlas(make_sessions(result.engine))
+
+    def new_window(atlas: Atlas, name: str) -> MainWindow:
+        settings = QSettings(str(work / f"{name}.ini"), QSettings.Format.IniFormat)
+        settings.setValue("geocoder/url", "http://127.0.0.1:9")
+        settings.setValue("map/base", "none")
+        window = MainWindow(atlas, name, settings)
+        window.resize(1366, 768)
+        window.show()
+        return window
+
+    atlas = open_atlas(copy)
+    window = new_window(atlas, copy.name)
+    pane = window.start_map()
+    for _ in range(600):  # the map's data, built on its worker
+        if pane.shown_data is not None:
+            break
+        wait(50)
+    wait(1000)
+    beat = Heartbeat()
+    print(f"code: {Path(bench_stall.ROOT)}")
+    print(f"database: {atlas.institutions.count()} institutions, {atlas.contacts.count()} contacts")
+    rows: list[tuple[str, tuple[float, float, float], tuple[float, float, float] | None]] = []
+    why = Why(beat) if args.why else None
+
+    def measure(name: str, new: Callable[[], Any], old: Callable[[], Any]) -> None:
+        if name not in chosen:
+            return
+        now = timed(beat, new)
+        if why is not None:
+            why.report()
+        before = None if args.no_old else timed(beat, old, blocking=True)
+        rows.append((name, now, before))
+        old = f"; old way {before[0]:.2f} s, stall {before[1]:.0f} ms" if before else ""
+        print(f"  {name}: {now[0]:.2f} s, stall {now[1]:.0f} ms (after {now[2]:.0f} ms){old}", flush=True)
+
+    ids = atlas.institutions.list_ids()
+    window.show_section(0)
+    wait(1500)
+    for suffix in ("csv", "xlsx"):
+        measure(
+            suffix,
+            lambda s=suffix: window.export_list(str(work / f"liste.{s}")),  # type: ignore[misc]
+            lambda s=suffix: exporting.export(atlas, "institution", ids, work / f"alt.{s}"),  # type: ignore[misc]
+        )
+    if "contacts-csv" in chosen:
+        window.show_section(2)
+        wait(3000)
+        contact_ids = atlas.contacts.list_ids()
+        measure(
+            "contacts-csv",
+            lambda: window.export_list(str(work / "kontakte.csv")),
+            lambda: exporting.export(atlas, "contact", contact_ids, work / "kontakte-alt.csv"),
+        )
+        window.show_section(0)
+        wait(1500)
+    package = work / "verzeichnis.zip"
+    measure(
+        "hsds-export",
+        lambda: window.export_hsds(str(package)),
+        lambda: hsds.export_package(atlas, work / "alt.zip"),
+    )
+    if "hsds-import" in chosen:
+        if not package.exists():
+            hsds.export_package(atlas, package)
+        empty = open_atlas(work / "leer.sqlite")
+        other = new_window(empty, "leer.sqlite")
+        wait(1000)
+        spare = open_atlas(work / "leer-alt.sqlite")
+        measure(
+            "hsds-import",
+            lambda: other.import_hsds(str(package)),
+            lambda: hsds.import_package(spare, package),
+        )
+        other.close()
+
+    def stale_map_export() -> None:
+        pane.schedule_reload()  # as after a change: the data is built again, on the worker
+        pane.export_html(str(work / "karte-neu.html"))
+
+    if "map-html" in chosen:
+        for _ in range(600):
+            if pane.shown_data is not None:
+                break
+            wait(50)
+        measure(
+            "map-html",
+            lambda: pane.export_html(str(work / "karte.html")),
+            lambda: write_text_atomically(work / "karte-alt.html", standalone_html(atlas.maps.data())),
+        )
+        chosen.add("map-html-stale")
+        measure("map-html-stale", stale_map_export, lambda: None)
+    if "quarters" in chosen:
+        features = []
+        for quarter_id in atlas.quarters.list_ids():
+            values = atlas.quarters.get(quarter_id).values
+            if values.get("boundary_geojson"):
+                geometry = json.loads(values["boundary_geojson"])
+                features.append(
+                    {"type": "Feature", "properties": {"name": values["name"]}, "geometry": geometry}
+                )
+        geojson = work / "quartiere.geojson"
+        geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+
+        dialog = QuarterImportDialog(atlas, window, str(geojson), runner=window.tasks)  # the file chosen
+        dialog.show()
+        wait(500)
+        measure("quarters", dialog.run_import, lambda: atlas.boundaries.import_geojson(geojson, "name"))
+        dialog.close()
+
+    print("\nlongest GUI stall (10 ms heartbeat, less 10 ms) and duration, at 10k institutions:")
+    print(
+        f"  {'action':<16} {'now: stall':>11} {'(after)':>9} {'took':>8}   {'old way: stall':>15} {'took':>8}"
+    )
+    for name, now, before in rows:
+        old = f"{before[1]:>13.0f} ms {before[0]:>6.2f} s" if before else ""
+        print(f"  {name:<16} {now[1]:>8.0f} ms {now[2]:>6.0f} ms {now[0]:>6.2f} s   {old}")
+    if why is not None:
+        why.stop.set()
+        why.thread.join()
+    window.close()
+    for engine in engines:
+        engine.dispose()
+    shutil.rmtree(work, ignore_errors=True)
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
