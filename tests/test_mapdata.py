@@ -58,6 +58,19 @@ def test_lists_map_to_institutions(demo: Atlas) -> None:
     assert demo.maps.institution_ids("agreement", [1]) is None
 
 
+def test_a_long_list_maps_to_the_same_institutions_in_one_pass(
+    demo: Atlas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import atlas.geo.mapdata
+
+    for entity in ("offer", "contact", "actor"):
+        ids = demo.records[entity].list_ids()[::2]
+        chunked = demo.maps.institution_ids(entity, ids)
+        monkeypatch.setattr(atlas.mapdata, "SCAN_FROM", 1)
+        assert demo.maps.institution_ids(entity, ids) == chunked and chunked, entity
+        monkeypatch.undo()
+
+
 def test_offer_density_counts_every_quarter(demo: Atlas) -> None:
     counts = demo.maps.offer_density()
     assert len(counts) == 5 and sum(counts.values()) > 100

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -133,8 +135,31 @@ class BoolEditor(Editor):
         return self.box
 
 
+@dataclass(frozen=True)
+class LongChoices:
+    """A long picker's items as plain data, made on a worker (``long_choices``): the labels
+    go into a ``QStringListModel`` in one call, the values stay here (row → value)."""
+
+    labels: list[str]
+    values: list[Any]
+    rows: dict[Any, int]
+
+
+def long_choices(choices: list[tuple[Any, str]], none_label: bool) -> LongChoices:
+    """The items of a long picker (50,000 people), the first "—" (no choice) if ``none_label``."""
+    pairs = ([(None, NONE_LABEL)] if none_label else []) + choices
+    values = [v for v, _label in pairs]
+    return LongChoices([label for _v, label in pairs], values, {v: i for i, v in enumerate(values)})
+
+
 class ChoiceEditor(Editor):
-    """A combo box over (value, label) pairs; searchable when the list is long."""
+    """A combo box over (value, label) pairs; searchable when the list is long.
+
+    A long list of choices is made on a worker (``waiting_for_choices``, then
+    ``set_long_choices``): meanwhile the picker is disabled and keeps the value it was
+    given, so a record shown or saved in between keeps its reference. A long list is shown
+    from a ``QStringListModel`` (one C++ call for 50,000 labels; items with data of their
+    own took half a second to make), its values kept in ``_long``."""
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
@@ -152,6 +177,9 @@ class ChoiceEditor(Editor):
         self.combo.currentIndexChanged.connect(self._changed)
         self._layout.addWidget(self.combo)
         self._loading = False
+        self._waiting = False  # choices are being made on a worker
+        self._pending: Any = None  # the value while waiting
+        self._long: LongChoices | None = None  # a long list's values (set_long_choices)
         if field.choices:
             self.set_choices(list(field.choices))
 
@@ -159,18 +187,54 @@ class ChoiceEditor(Editor):
         if not self._loading:
             self.edited.emit()
 
+    def has_none(self) -> bool:
+        """Whether the first item is "—" (no choice)."""
+        return not self.field.required or self.field.kind is not Kind.CHOICE
+
     def set_choices(self, choices: list[tuple[Any, str]]) -> None:
         current = self.value()
+        self._stop_waiting()
         self._loading = True
+        if self._long is not None:  # back to items with data of their own
+            self._long = None
+            self.combo.setModel(QStandardItemModel(self.combo))
         self.combo.clear()
-        if not self.field.required or self.field.kind is not Kind.CHOICE:
+        if self.has_none():
             self.combo.addItem(NONE_LABEL, None)
         for value, label in choices:
             self.combo.addItem(label, value)
         self._loading = False
         self.set_value(current)
 
+    def waiting_for_choices(self) -> None:
+        """The choices are being made on a worker: keep the value, take no input meanwhile."""
+        if not self._waiting:
+            self._pending = self.value()
+            self._waiting = True
+            self.combo.setEnabled(False)
+
+    def is_waiting(self) -> bool:
+        return self._waiting
+
+    def set_long_choices(self, choices: LongChoices) -> None:
+        """Show the choices made by :func:`long_choices` (one call, however long the list)."""
+        current = self.value()
+        self._stop_waiting()
+        self._loading = True
+        self._long = choices
+        self.combo.setModel(QStringListModel(choices.labels, self.combo))  # the old one is deleted
+        self._loading = False
+        self.set_value(current)
+
+    def _stop_waiting(self) -> None:
+        if self._waiting:
+            self._waiting = False
+            self._pending = None
+            self.combo.setEnabled(True)
+
     def value(self) -> Any:
+        if self._waiting:
+            return self._pending
         if self.combo.isEditable() and self.combo.currentText() != self.combo.itemText(
             self.combo.currentIndex()
         ):
@@ -178,12 +242,24 @@ class ChoiceEditor(Editor):
             if not text:
                 return None
             found = self.combo.findText(text, Qt.MatchFlag.MatchFixedString)
-            return self.combo.itemData(found) if found >= 0 else ValueError(text)
-        return self.combo.currentData()
+            return self._value_at(found) if found >= 0 else ValueError(text)
+        return self._value_at(self.combo.currentIndex())
+
+    def _value_at(self, row: int) -> Any:
+        if self._long is not None:
+            return self._long.values[row] if 0 <= row < len(self._long.values) else None
+        return self.combo.itemData(row)
 
     def set_value(self, value: Any) -> None:
+        if self._waiting:
+            self._pending = value
         self._loading = True
-        index = self.combo.findData(value) if value is not None else 0
+        if value is None:
+            index = 0
+        elif self._long is not None:
+            index = self._long.rows.get(value, -1)
+        else:
+            index = self.combo.findData(value)
         self.combo.setCurrentIndex(max(index, 0))
         line_edit = self.combo.lineEdit()
         if line_edit is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -31,11 +33,15 @@ from atlas.models import Vocabulary
 from atlas.records import Candidate, EntitySpec, Kind, MergedRecords, RecordData, title_of
 from ui.busy import ask_retry
 from ui.duplicate_dialog import DuplicateDialog, MergeDialog
-from ui.editors import Editor, make_editor
+from ui.editors import ChoiceEditor, Editor, LongChoices, long_choices, make_editor
 from ui.plain import ask, inform, message_box, plain_label, warn
+from ui.tasks import TaskRunner
 from ui.widgets import ElidedLabel, FittingScrollArea
 
 ERROR_STYLE = "color: #b00020;"
+# A reference picker over this many records gets its choices on the worker (the form's
+# ``tasks``): reading and making 50,000 items took seconds on the GUI thread.
+CHOICES_ON_WORKER_FROM = 500
 
 
 class RecordForm(QWidget):
@@ -47,10 +53,14 @@ class RecordForm(QWidget):
     openRecord = Signal(str, int)  # entity, id: show this record in its list
     mergeDone = Signal(object, object)  # MergedRecords, the chosen values (for the undo stack)
 
-    def __init__(self, atlas: Atlas, spec: EntitySpec, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, atlas: Atlas, spec: EntitySpec, parent: QWidget | None = None, tasks: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.atlas = atlas
         self.spec = spec
+        self.tasks = tasks  # long reference pickers are filled here (None: on the GUI thread)
+        self._choice_loads: dict[str, int] = {}  # field → the newest load on the worker
         self.service = atlas.records[spec.key]
         self.record: RecordData | None = None
         self._dirty = False
@@ -193,10 +203,42 @@ class RecordForm(QWidget):
             if field.vocabulary is not None and (entities is None or "term" in entities):
                 editor.set_choices(self._terms(field.vocabulary))
             elif field.ref and (entities is None or field.ref in entities):
-                editor.set_choices(list(self.atlas.records[field.ref].choices()))
+                service = self.atlas.records[field.ref]
+                if (
+                    self.tasks is not None
+                    and isinstance(editor, ChoiceEditor)
+                    and service.count() >= CHOICES_ON_WORKER_FROM
+                ):
+                    self._choices_later(field.name, editor, service.choices)
+                else:
+                    editor.set_choices(list(service.choices()))
+
+    def _choices_later(
+        self, name: str, editor: ChoiceEditor, choices: Callable[[], list[tuple[int, str]]]
+    ) -> None:
+        """Fill a long picker from the worker; a newer load (another change) wins."""
+        assert self.tasks is not None
+        load = self._choice_loads.get(name, 0) + 1
+        self._choice_loads[name] = load
+        editor.waiting_for_choices()
+        none = editor.has_none()
+
+        def done(made: LongChoices) -> None:
+            if shiboken6.isValid(editor) and self._choice_loads.get(name) == load:  # else: older
+                editor.set_long_choices(made)
+
+        def failed(_error: BaseException) -> None:
+            if shiboken6.isValid(editor) and self._choice_loads.get(name) == load:
+                editor.set_choices(list(choices()))  # again here: its error is seen, not lost
+
+        self.tasks.run(lambda: long_choices(choices(), none), done, failed, owner=editor)
+
+    def choices_pending(self) -> bool:
+        """A picker still waits for its choices from the worker."""
+        return any(isinstance(e, ChoiceEditor) and e.is_waiting() for e in self.editors.values())
 
     def _terms(self, vocabulary: Vocabulary) -> list[tuple[Any, str]]:
-        return [(t.id, t.name) for t in self.atlas.taxonomy.terms(vocabulary)]
+        return self.atlas.taxonomy.choices(vocabulary)
 
     # -- state -------------------------------------------------------------------
     def is_dirty(self) -> bool:

@@ -37,6 +37,7 @@ from ui.geo_dialogs import (
     apply_saved_settings,
     reassign_all,
 )
+from ui.list_map import ListMapFollower
 from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.workers = workers  # built once in ui.app; handed on to every widget that runs work
         self.tasks = workers.database  # reads and writes in order (searches, an erasure …)
         self.network_tasks = workers.background  # geocoding and other slow work without the database
+        self.map_follower = ListMapFollower(atlas, self.tasks, self)  # the map follows the list
         self.consent_dialog: ConsentReviewDialog | None = None  # made on first use (ui.flows.privacy)
         apply_saved_settings(atlas, settings)
 
@@ -213,13 +215,14 @@ class MainWindow(QMainWindow):
     def _list_changed(self, section: SectionWidget | None) -> None:
         if self.map is None or section is None or section is not self.current_section():
             if self.map is not None and self.current_section() is None:
-                self.map.show_for("institution", None)  # the overview: the whole network
+                self.map_follower.follow(self.map, "institution", None)  # the overview: the whole network
             return
         key = section.spec.key
         if key not in ("institution", "offer", "contact", "actor"):
-            self.map.show_for("institution", None)
+            self.map_follower.follow(self.map, "institution", None)
             return
-        self.map.show_for(key, section.model.ids() if section.is_filtered() else None)
+        # after the list settles, off the GUI thread (ui/list_map.py)
+        self.map_follower.follow(self.map, key, section.model.ids() if section.is_filtered() else None)
         quarter = section.active_filters().get(FilterKind.QUARTER)
         if quarter != self._map_quarter:
             self._map_quarter = quarter

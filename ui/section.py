@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,10 @@ from ui.workers import Workers
 ALL_LABEL = "alle"
 BUSY_AFTER_MS = 150  # a search that takes longer says "sucht …" under the list
 PREFETCH_FROM = 2000  # a list this long fetches its index texts before the first keystroke
+# A list this long is re-queried on the worker (a refresh, the first fill): its query takes
+# 100s of ms (1,000 actors with their computed status: 0.2 s). A shorter one is queried at
+# once on the GUI thread (a few ms), so code that changed data sees the new list right away.
+LARGE_FROM = 500
 
 
 @dataclass(frozen=True)
@@ -48,24 +53,45 @@ class Listing:
 
 class Everything:
     """The list without search text, in order (for these filters and this sort), from which
-    a typed search keeps the matching ids: a keystroke then costs one lookup in the index,
-    not fetching and sorting 50,000 rows again. Dropped by every ``refresh()`` (a save, an
-    undo, a change elsewhere) and a new filter or sort. The index texts are fetched on the
-    worker the first time a query of only short words needs them."""
+    a typed search keeps the matching ids: a keystroke then costs one scan of the index
+    texts in memory, not fetching and sorting 50,000 rows again. Dropped by every
+    ``refresh()`` (a save, an undo, a change elsewhere) and a new filter or sort. The index
+    texts (``bodies``) outlive it in the section until a change touches them; they are
+    fetched on the worker the first time they are needed, or before (a long list).
 
-    def __init__(self, key: tuple[Any, ...], ids: list[int]) -> None:
+    Used on the worker only (one query at a time), except ``key``, ``ids`` and ``bodies``."""
+
+    def __init__(self, key: tuple[Any, ...], ids: list[int], bodies: search.Texts | None = None) -> None:
         self.key = key
         self.ids = ids
-        self.bodies: dict[int, str] | None = None
+        self.bodies: search.Texts | None = bodies
         self.prefetching = False
-        self._texts: list[str] | None = None  # the bodies in the order of ``ids``
+        self.total: int | None = None  # the records of this kind, counted once
+        self.rows: dict[int, tuple[str, ...]] = {}  # display rows fetched for earlier queries
+        self._texts: dict[bool, list[str]] = {}  # compact or full texts in the order of ``ids``
+        # the last query's words, texts used and what it kept: a longer query looks only at those
+        self._last: tuple[list[search.Term], bool, list[int], list[str]] | None = None
+
+    def texts(self, compact: bool = True) -> list[str]:
+        """The index texts in list order (made once; the prefetch makes the compact ones)."""
+        assert self.bodies is not None
+        if compact not in self._texts:
+            texts = self.bodies.compact if compact else self.bodies.full
+            self._texts[compact] = [texts.get(i, "") for i in self.ids]
+        return self._texts[compact]
 
     def keep(self, terms: list[search.Term]) -> list[int]:
-        """The ids whose index text matches (``search.keep_matching``), in list order."""
-        assert self.bodies is not None
-        if self._texts is None:
-            self._texts = [self.bodies.get(i, "") for i in self.ids]
-        return search.keep_matching(terms, self.ids, self._texts)
+        """The ids whose index text matches (``search.keep_matching``), in list order;
+        among the last query's matches only when this query narrows it (typing on)."""
+        compact = search.Texts.compact_answers(terms)
+        last = self._last
+        if last is not None and last[1] == compact and search.narrows(terms, last[0]):
+            ids, texts_in = last[2], last[3]
+        else:
+            ids, texts_in = self.ids, self.texts(compact)
+        kept, kept_texts = search.keep_matching_texts(terms, ids, texts_in)
+        self._last = (terms, compact, kept, kept_texts)
+        return kept
 
 
 class SectionWidget(QWidget):
@@ -94,11 +120,14 @@ class SectionWidget(QWidget):
         self._wanted = False  # another keystroke came while it ran: search again after it
         self._everything: Everything | None = None  # the list without search text
         self._epoch = 0  # bumped when the data may have changed: older wholes are not kept
+        # The index texts of this kind (see Everything), kept across refreshes until a
+        # change touches them (``search.SHOWN_IN``); an answer fetched before is not kept.
+        self._bodies: search.Texts | None = None
+        self._bodies_epoch = 0
+        self._after_listed: list[Callable[[], None]] = []  # refresh(then=…) waiting for the list
+        self._large = False  # the list is long: refreshed on the worker (see LARGE_FROM)
+        self._fit_when_filled = False  # size the columns to the first rows once they are there
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(60)
-        self._timer.timeout.connect(self.search_later)
         self._busy = QTimer(self)
         self._busy.setSingleShot(True)
         self._busy.setInterval(BUSY_AFTER_MS)
@@ -107,7 +136,7 @@ class SectionWidget(QWidget):
         self.search.setObjectName("search")
         self.search.setClearButtonEnabled(True)
         self.search.setPlaceholderText(self.tr("{what} durchsuchen …").format(what=spec.plural))
-        self.search.textChanged.connect(self._schedule_refresh)
+        self.search.textChanged.connect(self.search_later)  # each key at once; see search_later
 
         self.filters: dict[FilterKind, QComboBox] = {}
         filter_row, flow = filter_bar()  # labels beside the boxes; wraps when the list is narrow
@@ -156,7 +185,7 @@ class SectionWidget(QWidget):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
 
-        self.form = RecordForm(atlas, spec)
+        self.form = RecordForm(atlas, spec, tasks=self.tasks)  # long pickers: filled on the worker
         self.panels: list[QWidget] = []  # under the form (add_detail_panel)
         self.form.saved.connect(self._on_saved)
 
@@ -172,7 +201,8 @@ class SectionWidget(QWidget):
         layout.addWidget(self.splitter)
         self.model.sortChanged.connect(self.search_later)
 
-        self.refresh()
+        self._large = self.service.count() >= LARGE_FROM
+        self.refresh()  # a long list is filled on the worker: the section opens at once
 
     # -- filters -----------------------------------------------------------------
     def _filter_choices(self, kind: FilterKind) -> list[tuple[Any, str]]:
@@ -189,7 +219,7 @@ class SectionWidget(QWidget):
             FilterKind.TARGET_GROUP: Vocabulary.TARGET_GROUP,
             FilterKind.SECTOR: Vocabulary.SECTOR,
         }[kind]
-        return [(t.id, t.name) for t in self.atlas.taxonomy.terms(vocabulary)]
+        return self.atlas.taxonomy.choices(vocabulary)
 
     def _fill_filters(self) -> None:
         for kind, combo in self.filters.items():
@@ -211,21 +241,30 @@ class SectionWidget(QWidget):
         return {k: c.currentData() for k, c in self.filters.items() if c.currentData() is not None}
 
     # -- list --------------------------------------------------------------------
-    def _schedule_refresh(self) -> None:
-        self._generation += 1  # a newer keystroke: an answer still on its way is out of date
-        self._timer.start()
-
-    def refresh(self) -> None:
-        """Query the ids again with the current text, filters and order, now, on the GUI
-        thread; keep the record selected. For code that needs the ids right away (after a
-        save, an undo, a change elsewhere); a typed search goes through ``search_later``."""
-        self._timer.stop()
-        self._generation += 1  # a typed search still on the worker is older: dropped
+    def refresh(self, then: Callable[[], None] | None = None) -> None:
+        """Query the ids again with the current text, filters and order; keep the record
+        selected; then call ``then`` (once the new list is shown). For code that changed
+        data (a save, an undo, a change elsewhere). A short list is queried now, on the GUI
+        thread, so the new ids are there when this returns; a long one (``LARGE_FROM``) on
+        the worker, and the list keeps its rows until the answer is there. A typed search
+        still on its way is older either way: its answer is dropped."""
         self._wanted = False
         self._everything = None  # the data may have changed
         self._epoch += 1
+        if then is not None:
+            self._after_listed.append(then)
+        if self._large:
+            self.search_later()
+        else:
+            self._refresh_now()
+
+    def _refresh_now(self) -> None:
+        """The query of ``refresh`` on the GUI thread (a short list, or a failed worker query
+        asked again so that its error is seen)."""
+        self._generation += 1  # a typed search still on the worker is older: dropped
         text, key = self.search.text(), self._list_key()
-        listing = self._query(text, key, None)
+        listing = self._query(text, key, None, self._bodies)
+        self._keep_bodies(listing, self._bodies_epoch)
         if listing.base is not None:
             self._everything = listing.base
         self._apply(listing)
@@ -233,10 +272,10 @@ class SectionWidget(QWidget):
     def search_later(self) -> None:
         """Query the ids on the worker; the list keeps its rows until the answer is there.
 
-        One search per section runs at a time: keystrokes while it runs are gathered into
-        one more search after it, with the text then in the box. An answer to an older query
-        (a refresh or another keystroke came in between) is dropped."""
-        self._timer.stop()
+        Every key starts a search at once, without a debounce: one search per section runs
+        at a time, and keystrokes while it runs are gathered into one more search after it,
+        with the text then in the box. An answer to an older query (a refresh or another
+        keystroke came in between) is dropped."""
         self._generation += 1
         if not self._busy.isActive():
             self._busy.start()
@@ -244,21 +283,21 @@ class SectionWidget(QWidget):
             self._wanted = True
             return
         self._running = True
-        generation, epoch = self._generation, self._epoch
-        text, key = self.search.text(), self._list_key()
+        generation, epoch, bodies_epoch = self._generation, self._epoch, self._bodies_epoch
+        text, key, bodies = self.search.text(), self._list_key(), self._bodies
         everything = (
             self._everything if self._everything is not None and self._everything.key == key else None
         )
         self.tasks.run(
-            lambda: self._query(text, key, everything),
-            lambda listing: self._arrived(generation, epoch, listing),
+            lambda: self._query(text, key, everything, bodies),
+            lambda listing: self._arrived(generation, epoch, bodies_epoch, listing),
             lambda error: self._failed(generation, error),
             owner=self,
         )
 
     def is_searching(self) -> bool:
-        """A typed search waits for its debounce or its answer."""
-        return self._timer.isActive() or self._running
+        """A search or a refresh waits for its answer on the worker."""
+        return self._running
 
     def _list_key(self) -> tuple[Any, ...]:
         filters = self.active_filters()
@@ -268,34 +307,61 @@ class SectionWidget(QWidget):
             self.model.descending,
         )
 
-    def _query(self, text: str, key: tuple[Any, ...], everything: Everything | None) -> Listing:
+    def _query(
+        self,
+        text: str,
+        key: tuple[Any, ...],
+        everything: Everything | None,
+        bodies: search.Texts | None,
+    ) -> Listing:
         """The list's query (on a worker or the GUI thread): plain data only.
 
         Without search text, the whole list (kept as ``Listing.base``); with it, the ids
         of the whole list that match, in its order: the ids ``list_ids(text)`` gives, and
-        records that sort alike keep their order in the whole list while one types."""
+        records that sort alike keep their order in the whole list while one types. A long
+        list with its index texts at hand (``bodies``) matches every query in memory."""
         filters = {FilterKind(k): v for k, v in key[0]}
         sort_key, descending = key[1], key[2]
         terms = search.memory_terms(text)
         if not terms or (everything is None and search.short_words(text) is None):
             # no words: the whole list; long words without the whole list: the index alone
             ids = self.service.list_ids(text, filters, sort_key, descending)
-            base = Everything(key, ids) if not terms else None
+            base = Everything(key, ids, bodies) if not terms else None
         else:
-            base = everything or Everything(key, self.service.list_ids("", filters, sort_key, descending))
-            if search.short_words(text) is not None:  # the index cannot answer them: in memory
+            base = everything or Everything(
+                key, self.service.list_ids("", filters, sort_key, descending), bodies
+            )
+            in_memory = base.bodies is not None and len(base.ids) >= PREFETCH_FROM
+            if in_memory or search.short_words(text) is not None:  # short words: the index cannot
                 if base.bodies is None:
-                    base.bodies = self.service.search_bodies()
+                    base.bodies = search.Texts(self.service.search_bodies())
                 ids = base.keep(terms)
             else:
                 matches = self.service.matching_ids(text) or set()
                 ids = [i for i in base.ids if i in matches]
-        return Listing(text, ids, self.service.count(), self.service.rows(ids[:BLOCK]), base)
+        if base is None:
+            return Listing(text, ids, self.service.count(), self.service.rows(ids[:BLOCK]), None)
+        # a keystroke asks the database nothing it asked before on this list
+        if base.total is None:
+            base.total = self.service.count()
+        first = ids[:BLOCK]
+        missing = [i for i in first if i not in base.rows]
+        if missing:
+            base.rows.update(self.service.rows(missing))
+        rows = {i: base.rows[i] for i in first if i in base.rows}
+        return Listing(text, ids, base.total, rows, base)
 
-    def _arrived(self, generation: int, epoch: int, listing: Listing) -> None:
+    def _keep_bodies(self, listing: Listing, bodies_epoch: int) -> None:
+        """Keep index texts a query fetched, unless a change came since it started."""
+        base = listing.base
+        if base is not None and base.bodies is not None and bodies_epoch == self._bodies_epoch:
+            self._bodies = base.bodies
+
+    def _arrived(self, generation: int, epoch: int, bodies_epoch: int, listing: Listing) -> None:
         if not shiboken6.isValid(self):  # the section went while its search ran
             return
         self._running = False
+        self._keep_bodies(listing, bodies_epoch)
         if epoch == self._epoch and listing.base is not None:
             self._everything = listing.base
         if generation == self._generation:
@@ -312,7 +378,8 @@ class SectionWidget(QWidget):
             self._wanted = False
             self.search_later()
         elif generation == self._generation:
-            self.refresh()  # the same query on the GUI thread: its error is seen, not lost
+            self._everything = None
+            self._refresh_now()  # the same query on the GUI thread: its error is seen, not lost
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -327,13 +394,21 @@ class SectionWidget(QWidget):
         if not self.isVisible() or everything.prefetching:
             return
         everything.prefetching = True
+        bodies_epoch = self._bodies_epoch
 
-        def fetch() -> dict[int, str]:
-            return everything.bodies if everything.bodies is not None else self.service.search_bodies()
+        def fetch() -> search.Texts:
+            if everything.bodies is None:
+                everything.bodies = search.Texts(self.service.search_bodies())
+            everything.texts()  # in list order too: the first key only scans
+            return everything.bodies
 
-        def done(bodies: dict[int, str]) -> None:
+        def done(bodies: search.Texts) -> None:
+            if bodies_epoch != self._bodies_epoch:  # a change came meanwhile: fetched again
+                return
             if everything.bodies is None:
                 everything.bodies = bodies
+            if shiboken6.isValid(self):
+                self._bodies = bodies
 
         self.tasks.run(fetch, done, lambda _error: None, owner=self)  # failed: fetched when needed
 
@@ -354,8 +429,15 @@ class SectionWidget(QWidget):
         )
         if keep is not None:
             self.select(keep, scroll=False)
+        self._large = total >= LARGE_FROM
+        if self._fit_when_filled and listing.ids:
+            self._fit_when_filled = False
+            self.fit_columns()
         self.listChanged.emit()
         self.listed.emit(listing.text)
+        waiting, self._after_listed = self._after_listed, []
+        for then in waiting:
+            then()
         self._prefetch_bodies()
 
     def add_detail_panel(self, panel: QWidget, stretch: int = 1) -> None:
@@ -455,7 +537,9 @@ class SectionWidget(QWidget):
             self.open(record_id, scroll=False)
 
     def _on_saved(self, record_id: int) -> None:
-        self.refresh()
+        self.refresh(then=lambda: self._select_saved(record_id))
+
+    def _select_saved(self, record_id: int) -> None:
         self.select(record_id)
 
     def is_dirty(self) -> bool:
@@ -481,18 +565,19 @@ class SectionWidget(QWidget):
         """Another part of the program changed data: refresh what depends on it."""
         if entities & {"quarter", "term", "round_table"}:
             self._fill_filters()
+        if entities & search.SHOWN_IN.get(self.spec.key, frozenset({self.spec.key})):
+            self._bodies = None  # the index texts may say something else now
+            self._bodies_epoch += 1
         self.form.reload_choices(frozenset(entities))
         self.refresh()
         self.model.invalidate_rows()
         if self.form.record is not None and not self.form.is_dirty():
-            record_id = self.form.record.id
-            if self.model.row_of(record_id) is None and self.spec.key in entities:
-                try:
-                    self.service.get(record_id)
-                except NotFoundError:
-                    self.form.clear()
-                    return
-            self.form.show_record(record_id)
+            try:  # one record, also when the list is refreshed on the worker
+                record = self.service.get(self.form.record.id)
+            except NotFoundError:
+                self.form.clear()
+                return
+            self.form.load(record)
 
     # -- settings ----------------------------------------------------------------
     def save_state(self, settings: QSettings) -> None:
@@ -515,6 +600,8 @@ class SectionWidget(QWidget):
         header = prefs.SECTION_HEADER.get(settings, section=self.spec.key)
         if header is None or not self.table.horizontalHeader().restoreState(header):
             self.fit_columns()
+            # a long list is still being read on the worker: again by its first rows
+            self._fit_when_filled = self._large and not self.model.rowCount()
 
 
 def _panel_dirty(panel: QWidget) -> bool:

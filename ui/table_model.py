@@ -10,6 +10,10 @@ from atlas.records import RecordService
 from ui.plain import tooltip_text
 
 BLOCK = 120
+# The roles asked for as plain ints: a view asks ``data`` about a dozen roles per cell on
+# every paint, and comparing Qt's enum objects each time cost more than the paint itself.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -58,24 +62,27 @@ class RecordTableModel(QAbstractTableModel):
 
     # -- Qt model API ------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.row() >= 0 else len(self._ids)  # a valid parent has a row
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if role != _DISPLAY and role != _TOOLTIP:  # two int compares: the fastest test
             return None
-        record_id = self._ids[index.row()]
+        r = index.row()
+        if r < 0 or r >= len(self._ids):  # an invalid index has row -1
+            return None
+        record_id = self._ids[r]
         row = self._rows.get(record_id)
         if row is None:
-            self._fetch_around(index.row())
+            self._fetch_around(r)
             row = self._rows.get(record_id)
             if row is None:
                 return None
         text = row[index.column()]
         # A tool tip is rich text when Qt guesses so: escaped, it shows the text letter for letter.
-        return tooltip_text(text) if role == Qt.ItemDataRole.ToolTipRole and isinstance(text, str) else text
+        return tooltip_text(text) if role == _TOOLTIP and isinstance(text, str) else text
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

@@ -24,6 +24,9 @@ DEFAULT_COLOR = "#607d8b"
 #: Used when a database has no quarters with boundaries yet (the demo city).
 FALLBACK_CENTER = (51.4963, 6.8636)
 
+#: From this many ids ``institution_ids`` reads all (id, institution) pairs once.
+SCAN_FROM = 2000
+
 
 @dataclass(frozen=True)
 class MapData:
@@ -210,6 +213,11 @@ class MapService:
             return None
         key, inst = column
         found: set[int] = set()
+        if len(ids) >= SCAN_FROM:  # most of the list: one pass over all pairs beats 45 IN queries
+            wanted = set(ids)
+            with self._sessions() as session:
+                pairs = session.execute(select(key, inst).where(inst.is_not(None))).all()
+            return sorted({i for k, i in pairs if k in wanted and i is not None})
         with self._sessions() as session:
             for start in range(0, len(ids), 900):
                 chunk = list(ids[start : start + 900])

@@ -15,6 +15,7 @@ deleted quarter or taxonomy term reindexes only the records whose text shows it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import compress
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Select, bindparam, column, event, select, text
@@ -374,19 +375,74 @@ def body_matches(terms: Sequence[Term], body: str) -> bool:
 
 def keep_matching(terms: Sequence[Term], ids: Sequence[int], texts: Sequence[str]) -> list[int]:
     """The ids (in their order) whose index text (``texts``, in the same order) matches,
-    as :func:`body_matches` decides: a loop per word, 50,000 texts in a few milliseconds."""
+    as :func:`body_matches` decides."""
+    return keep_matching_texts(terms, ids, texts)[0]
+
+
+def keep_matching_texts(
+    terms: Sequence[Term], ids: Sequence[int], texts: Sequence[str]
+) -> tuple[list[int], list[str]]:
+    """The ids (in their order) whose index text matches, with their texts: a loop per
+    word over the texts still in, each a C-level ``in`` (``itertools.compress``): 50,000
+    texts in 10-30 ms. The texts kept let the next, longer query look only at them
+    (:func:`narrows`)."""
     if len(ids) != len(texts):
         raise ValueError("one text per id")
-    if not terms:
-        return list(ids)
-    (word, alt), rest = terms[0], terms[1:]
-    if alt is None:
-        pairs = [(i, t) for i, t in zip(ids, texts, strict=True) if word in t]
-    else:
-        pairs = [(i, t) for i, t in zip(ids, texts, strict=True) if word in t or alt in t]
-    for word, alt in rest:
-        pairs = [p for p in pairs if word in p[1] or (alt is not None and alt in p[1])]
-    return [p[0] for p in pairs]
+    kept_ids, kept_texts = list(ids), list(texts)
+    for word, alt in terms:
+        # two loops rather than one with a test of ``alt`` per text: this is the hot path
+        mask = [word in t for t in kept_texts] if alt is None else [word in t or alt in t for t in kept_texts]
+        kept_ids = list(compress(kept_ids, mask))
+        kept_texts = list(compress(kept_texts, mask))
+    return kept_ids, kept_texts
+
+
+def narrows(new: Sequence[Term], old: Sequence[Term]) -> bool:
+    """Whether every text matching ``new`` also matches ``old`` (the person typed on:
+    "br" → "bri", "kita" → "kita m"), so ``new`` need only be looked for among the texts
+    ``old`` kept. True when each old word lies inside a new word (and inside its other
+    spelling, if it has one, or the old word's other spelling does)."""
+    for word, alt in old:
+        if not any(
+            word in new_word and (new_alt is None or word in new_alt or (alt is not None and alt in new_alt))
+            for new_word, new_alt in new
+        ):
+            return False
+    return True
+
+
+class Texts:
+    """Every record's index text of one kind, held in memory to match a query without the
+    database (:func:`keep_matching_texts`): ``full`` as indexed, and ``compact``, each
+    text's words once (the second spelling repeats most of them). A query word holds no
+    whitespace, so it occurs in a text exactly when it occurs in one of its words: the
+    compact text matches the same and is about 40 % shorter to scan. (A few characters
+    fold to a space, e.g. "´": a query with such a word is matched against ``full``.)"""
+
+    def __init__(self, bodies: Mapping[int, str]) -> None:
+        self.full: dict[int, str] = dict(bodies)
+        self.compact: dict[int, str] = {i: " ".join(dict.fromkeys(b.split())) for i, b in self.full.items()}
+
+    @staticmethod
+    def compact_answers(terms: Sequence[Term]) -> bool:
+        """Whether the compact texts answer these words (none holds whitespace)."""
+        return not any(
+            len(word.split()) != 1 or (alt is not None and len(alt.split()) != 1) for word, alt in terms
+        )
+
+
+#: The kinds of record whose names or data a kind's index text shows (``_BODIES``): a
+#: change to one of them may change that kind's texts.
+SHOWN_IN: dict[str, frozenset[str]] = {
+    "institution": frozenset({"institution", "quarter", "term"}),
+    "offer": frozenset({"offer", "institution", "quarter", "term"}),
+    "contact": frozenset({"contact", "institution"}),
+    "actor": frozenset({"actor", "institution", "term"}),
+    "round_table": frozenset({"round_table", "quarter"}),
+    "meeting": frozenset({"meeting", "round_table"}),
+    "agreement": frozenset({"agreement", "actor"}),
+    "quarter": frozenset({"quarter"}),
+}
 
 
 def bodies(conn: Connection, kind: str) -> dict[int, str]:

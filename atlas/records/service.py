@@ -11,7 +11,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from heapq import merge
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy import delete as sql_delete
@@ -52,6 +54,8 @@ _COLOR_CHARS = set("0123456789abcdefABCDEF")
 # Fields checked against each other (see ``RecordService._cross_checks``).
 _CROSS_FIELDS = ("valid_from", "valid_to", "lat", "lon", "consent_state", "consent_date", "consent_purpose")
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class RecordData:
@@ -85,6 +89,26 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     if isinstance(value, str):
         return (0, _sort_fold(value))
     return (0, value)
+
+
+#: ``sorted_in_slices`` sorts this many items at a time.
+SORT_SLICE = 4096
+
+
+def sorted_in_slices(items: Sequence[T], key: Callable[[T], Any], reverse: bool = False) -> list[T]:
+    """``sorted(items, key=key, reverse=reverse)``, the same order (stable), but never one long
+    sort: a sort runs in C without letting another thread run, and the keys of 50,000 list
+    rows took 100-200 ms to sort -- on a worker, that long a stall of the GUI thread. Slices
+    of ``SORT_SLICE`` are sorted and merged (``heapq.merge`` keeps equal keys in slice order)."""
+    if len(items) <= SORT_SLICE:
+        return sorted(items, key=key, reverse=reverse)
+    first = itemgetter(0)
+    keyed = [(key(x), x) for x in items]
+    runs = [
+        sorted(keyed[i : i + SORT_SLICE], key=first, reverse=reverse)
+        for i in range(0, len(keyed), SORT_SLICE)
+    ]
+    return [x for _key, x in merge(*runs, key=first, reverse=reverse)]
 
 
 def _check_color(value: str) -> str:
@@ -210,6 +234,17 @@ class RecordService:
         descending: bool = False,
     ) -> list[int]:
         """Ids of the records matching the search text and filters, sorted for display."""
+        return [p[0] for p in self._ordered(text, filters, sort, descending)]
+
+    def _ordered(
+        self,
+        text: str = "",
+        filters: Mapping[FilterKind, Any] | None = None,
+        sort: str | None = None,
+        descending: bool = False,
+    ) -> list[tuple[int, Any]]:
+        """``list_ids`` with each record's value of the sort column (shown as in the list
+        where the program computes it, else as stored)."""
         model = self.spec.model
         key = sort or self.spec.columns[0].key
         expr = self._cols[key]
@@ -231,10 +266,10 @@ class RecordService:
             pairs = [p for p in pairs if computed["status"].get(p[0]) == status_filter]
         if key in computed:
             pairs = [(p[0], self._display(key, computed[key].get(p[0], p[1]))) for p in pairs]
-        pairs.sort(key=lambda p: _sort_key(p[1]), reverse=descending)
+        pairs = sorted_in_slices(pairs, key=lambda p: _sort_key(p[1]), reverse=descending)
         if descending:  # keep empty values last either way
             pairs.sort(key=lambda p: p[1] is None or p[1] == "")
-        return [p[0] for p in pairs]
+        return pairs
 
     def matching_ids(self, text: str) -> set[int] | None:
         """The ids matching the search text, unordered (None: no words, everything)."""
@@ -284,10 +319,11 @@ class RecordService:
             return session.scalar(select(func.count()).select_from(self.spec.model)) or 0
 
     def choices(self) -> list[tuple[int, str]]:
-        """(id, label) of every record, for reference pickers."""
-        ids = self.list_ids()
-        rows = self.rows(ids)
-        return [(i, rows[i][0]) for i in ids if i in rows]
+        """(id, label) of every record, for reference pickers: the first list column, in the
+        list's order. One query of two columns (50,000 people: 0.3 s, not 2.5 s of whole rows)."""
+        key = self.spec.columns[0].key
+        computed = key in self._computed  # already shown as in the list
+        return [(i, v if computed else self._display(key, v)) for i, v in self._ordered()]
 
     # -- one record ----------------------------------------------------------
     def get(self, record_id: int) -> RecordData:

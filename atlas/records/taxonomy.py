@@ -49,6 +49,15 @@ class TaxonomyService:
         out.sort(key=lambda t: fold(t.name))
         return out
 
+    def choices(self, vocabulary: m.Vocabulary) -> list[tuple[int, str]]:
+        """(id, name) of the terms, in the order of ``terms``, for pickers and filters: without
+        counting their use (which reads every institution, offer and actor)."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(m.Term.id, m.Term.name).where(m.Term.vocabulary == vocabulary.value)
+            ).all()
+        return sorted(((i, n) for i, n in rows), key=lambda t: fold(t[1]))
+
     def _usage(self, session: Session, vocabulary: m.Vocabulary) -> dict[int, int]:
         if vocabulary is m.Vocabulary.TARGET_GROUP:
             stmt = select(m.offer_target_group.c.term_id, func.count()).group_by(

@@ -30,3 +30,4 @@ def test_demo_window_comes_up(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "STARTUP_PROBE shown=True" in result.stdout
+    assert "frozen=True" in result.stdout  # the start-up objects are out of the GC's full passes

@@ -1,0 +1,186 @@
+"""Long lists (50,000 contacts) keep the GUI thread free: a section opens and refreshes on
+the worker, its reference pickers are filled there, and a typed search narrows in memory.
+
+The thresholds are lowered so that a small database takes the long-list paths; what is
+checked is the thread a query runs on and what the person sees afterwards, never a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+import ui.form
+import ui.section
+from atlas.core import Atlas
+from atlas.records import search
+from tests.ui.conftest import office_window
+from tests.ui.test_main_window import type_text
+from ui.editors import ChoiceEditor, LineEditor
+
+
+def _threads_of(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[bool]:
+    """Wrap ``owner.name``: each call notes whether it ran on the GUI (main) thread."""
+    calls: list[bool] = []
+    real: Callable[..., Any] = getattr(owner, name)
+
+    def noted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, noted)
+    return calls
+
+
+def test_a_long_list_opens_and_refreshes_after_a_save_on_the_worker(
+    qtbot, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
+    ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
+    on_gui = _threads_of(monkeypatch, atlas.institutions, "list_ids")
+    window = office_window(qtbot, atlas, settings)  # opens on the institutions
+    window.show_section(0)
+    section = window.section("institution")
+    assert section.model.ids() == []  # not queried while the section was built
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    assert on_gui and not any(on_gui)
+    assert section.count_label.text() == "3 Einrichtungen"
+
+    # open a record, rename it in the form, save: the list shows the new name, re-queried
+    # on the worker, and the saved record stays selected
+    section.open(ids[2])
+    name = section.form.editors["name"]
+    assert isinstance(name, LineEditor)
+    name.edit.clear()
+    type_text(name.edit, "Abenteuerspielplatz")
+    on_gui.clear()
+    QTest.mouseClick(section.form.save_button, Qt.MouseButton.LeftButton)
+    row_shows = lambda: section.model.index(0, 0).data() == "Abenteuerspielplatz"  # noqa: E731
+    qtbot.waitUntil(row_shows)
+    qtbot.waitUntil(lambda: not section.is_searching())
+    assert on_gui and not any(on_gui)
+    assert section.model.ids()[0] == ids[2]  # sorted by the new name
+    assert section.current_id() == ids[2] and section.shown_id() == ids[2]
+
+
+def test_a_long_reference_picker_is_filled_on_the_worker_and_keeps_its_value_meanwhile(
+    qtbot, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(ui.form, "CHOICES_ON_WORKER_FROM", 2)
+    home = atlas.institutions.save(None, {"name": "Stadtteilbüro"}).id
+    people = [
+        atlas.contacts.save(None, {"first_name": f, "last_name": "Yılmaz", "institution_id": home}).id
+        for f in ["Ayşe", "Emre", "Deniz"]
+    ]
+    actor = (
+        atlas.records["actor"]
+        .save(None, {"name": "Deniz Yılmaz", "contact_id": people[2], "status": "aktiv"})
+        .id
+    )
+    held, release = threading.Event(), threading.Event()
+    contacts = atlas.records["contact"]
+    real_choices = contacts.choices
+    on_gui: list[bool] = []
+
+    def choices() -> list[tuple[int, str]]:
+        on_gui.append(threading.current_thread() is threading.main_thread())
+        held.set()
+        assert release.wait(10)
+        return real_choices()
+
+    monkeypatch.setattr(contacts, "choices", choices)
+    window = office_window(qtbot, atlas, settings)
+    try:
+        window.show_section(3)
+        section = window.section("actor")
+        picker = section.form.editors["contact_id"]
+        assert isinstance(picker, ChoiceEditor)
+        qtbot.waitUntil(held.is_set)  # the section is up; its people are read on the worker
+        assert section.form.choices_pending() and not picker.combo.isEnabled()
+        qtbot.waitUntil(lambda: section.model.ids() == [actor])
+        # the record opens while its picker waits: the reference is kept, also when saved
+        section.open(actor)
+        assert picker.value() == people[2]
+        name = section.form.editors["name"]
+        assert isinstance(name, LineEditor)
+        type_text(name.edit, " (Elternbeirat)")
+        assert section.form.save()
+        assert atlas.records["actor"].get(actor).values["contact_id"] == people[2]
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not section.form.choices_pending())
+    assert on_gui and not any(on_gui)
+    assert picker.combo.isEnabled()
+    assert "Deniz" in picker.combo.currentText()
+    assert picker.value() == people[2]
+    labels = [picker.combo.itemText(i) for i in range(picker.combo.count())]
+    assert labels[0] == "—" and len(labels) == 4
+
+    # a person added elsewhere reaches the picker (again from the worker), the choice stays
+    monkeypatch.setattr(contacts, "choices", real_choices)
+    on_gui2 = _threads_of(monkeypatch, contacts, "choices")
+    new = atlas.contacts.save(None, {"first_name": "Jana", "last_name": "Nowak"}).id
+    listed = lambda: [picker.combo.itemText(i) for i in range(picker.combo.count())]  # noqa: E731
+    qtbot.waitUntil(lambda: any("Nowak" in label for label in listed()))
+    qtbot.waitUntil(lambda: not section.form.choices_pending())
+    assert on_gui2 and not any(on_gui2)
+    assert picker.value() == people[2] and not section.form.is_dirty()
+    # picked from the list, the new person is the value
+    picker.combo.setCurrentIndex(next(i for i, label in enumerate(listed()) if "Nowak" in label))
+    assert picker.value() == new and section.form.is_dirty()
+    section.form.revert()
+    assert picker.value() == people[2]
+
+
+def test_typing_on_narrows_in_memory_with_the_same_answers_as_the_index(
+    qtbot, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A long list (its index texts prefetched) answers every keystroke in memory, also
+    words of three letters and more, with the index's answers: folding, ß/ss, umlaut
+    spellings, a literal %, and the filters."""
+    monkeypatch.setattr(ui.section, "PREFETCH_FROM", 2)
+    monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
+    names = [
+        "Ärztehaus Marktstraße",
+        "Aerztezentrum Süd",
+        "Kita 100% Sonne",
+        "Kita Straßenkinder",
+        "Jugendtreff",
+    ]
+    for n in names:
+        atlas.institutions.save(None, {"name": n})
+    window = office_window(qtbot, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == len(names) and section._bodies is not None)
+    asked = _threads_of(monkeypatch, atlas.institutions, "matching_ids")
+    section.search.setFocus()
+    for query in ["ärzte", "strasse", "kita stra", "100%", "kita 1"]:
+        section.search.clear()
+        qtbot.waitUntil(lambda: not section.is_searching())
+        for i in range(len(query)):
+            text = query[: i + 1]
+            with qtbot.waitSignal(section.listed, check_params_cb=lambda t, q=text: t == q, timeout=5000):
+                type_text(section.search, query[i])
+            assert section.model.ids() == atlas.institutions.list_ids(text), text
+    assert asked == []  # never the index: all in memory
+
+
+def test_narrowing_is_only_used_when_the_new_words_imply_the_old() -> None:
+    t = search.memory_terms
+    assert search.narrows(t("bri"), t("br"))
+    assert search.narrows(t("kita m"), t("kita"))
+    assert search.narrows(t("ärzte"), t("ärzt"))  # both spellings lie inside the longer word
+    assert not search.narrows(t("b"), t("br"))
+    assert not search.narrows(t("kita"), t("kita m"))
+    assert search.narrows(t("arzte"), t("ärzt"))  # "arzte" holds "arzt"
+    assert not search.narrows(t("arzt"), t("ärzte"))  # shorter: a wider answer
+    texts = search.Texts({1: "bjorn kuhlmann bjoern kuhlmann 0301 0301", 2: "x\u00b4y"})
+    assert texts.compact[1] == "bjorn kuhlmann bjoern 0301"
+    assert search.Texts.compact_answers(t("kuhl"))
+    assert not search.Texts.compact_answers([("x y", None)])
