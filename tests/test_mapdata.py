@@ -66,7 +66,7 @@ def test_a_long_list_maps_to_the_same_institutions_in_one_pass(
     for entity in ("offer", "contact", "actor"):
         ids = demo.records[entity].list_ids()[::2]
         chunked = demo.maps.institution_ids(entity, ids)
-        monkeypatch.setattr(atlas.mapdata, "SCAN_FROM", 1)
+        monkeypatch.setattr(atlas.geo.mapdata, "SCAN_FROM", 1)
         assert demo.maps.institution_ids(entity, ids) == chunked and chunked, entity
         monkeypatch.undo()
 

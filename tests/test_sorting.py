@@ -31,6 +31,6 @@ def test_a_list_sorted_in_slices_keeps_its_order(demo: Atlas, monkeypatch: pytes
         ]
         for desc in (False, True)
     }
-    monkeypatch.setattr(atlas.records, "SORT_SLICE", 7)
+    monkeypatch.setattr(atlas.records.service, "SORT_SLICE", 7)
     for (key, sort, desc), ids in orders.items():
         assert demo.records[key].list_ids("", None, sort, desc) == ids, (key, sort, desc)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
     QWidget,
 )
 
@@ -41,6 +40,7 @@ from ui.list_map import ListMapFollower
 from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
+from ui.menus import build_menus
 from ui.plain import plain_label
 from ui.privacy_dialog import edit_controller
 from ui.section import SectionWidget
@@ -326,52 +326,7 @@ class MainWindow(QMainWindow):
         a["manual"].triggered.connect(lambda: show_manual(self))
         a["first_steps"].triggered.connect(lambda: self.first_steps.show())
 
-        bar = self.menuBar()
-        file_menu = bar.addMenu(self.tr("&Datei"))
-        file_menu.addActions([a["new"], a["save"], a["delete"]])
-        file_menu.addSeparator()
-        file_menu.addActions([a["import_list"], a["export_list"]])
-        file_menu.addActions([a["hsds_export"], a["hsds_import"]])
-        file_menu.addSeparator()
-        file_menu.addAction(a["quit"])
-        edit_menu = bar.addMenu(self.tr("&Bearbeiten"))
-        edit_menu.addActions([undo, redo])
-        edit_menu.addSeparator()
-        edit_menu.addActions([a["find"], a["find_duplicates"], a["taxonomies"]])
-        print_menu = bar.addMenu(self.tr("D&rucken"))
-        print_menu.addActions(
-            [a["report_contacts"], a["report_sign_in"], a["report_directory"], a["report_network"]]
-        )
-        privacy_menu = bar.addMenu(self.tr("Daten&schutz"))
-        privacy_menu.addActions([a["privacy_export"], a["privacy_erase"], a["privacy_controller"]])
-        privacy_menu.addSeparator()
-        privacy_menu.addActions([a["consent_review"], a["retention_review"]])
-        places_menu = bar.addMenu(self.tr("&Orte"))
-        places_menu.addActions([a["geocode_missing"], a["import_quarters"], a["reassign_quarters"]])
-        places_menu.addSeparator()
-        places_menu.addAction(a["geocoder_settings"])
-        view_menu = bar.addMenu(self.tr("&Ansicht"))
-        map_toggle = self.map_dock.toggleViewAction()
-        map_toggle.setText(self.tr("&Karte"))
-        map_toggle.setShortcut(QKeySequence("Ctrl+M"))
-        a["map"] = map_toggle
-        view_menu.addAction(map_toggle)
-        view_menu.addSeparator()
-        for index, (label, _keys) in enumerate(SECTIONS):
-            action = view_menu.addAction(self.tr(label))
-            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
-            action.triggered.connect(lambda _checked=False, i=index: self.show_section(i))
-        help_menu = bar.addMenu(self.tr("&Hilfe"))
-        help_menu.addActions([a["manual"], a["first_steps"]])
-        help_menu.addSeparator()
-        help_menu.addAction(a["about"])
-
-        toolbar = QToolBar(self.tr("Werkzeuge"))
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addActions([a["new"], a["delete"], undo, redo])
-        self.addToolBar(toolbar)
+        build_menus(self, undo, redo, SECTIONS)
 
     # -- navigation ----------------------------------------------------------------
     def show_section(self, index: int) -> None:
