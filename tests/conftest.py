@@ -54,6 +54,14 @@ def demo(tmp_path: Path) -> Iterator[Atlas]:
     result.engine.dispose()
 
 
+@pytest.fixture
+def empty(tmp_path: Path) -> Iterator[Atlas]:
+    """A second fresh database (beside ``demo``): the target of an export → import round trip."""
+    result = open_database(tmp_path / "leer.sqlite")
+    yield Atlas(make_sessions(result.engine))
+    result.engine.dispose()
+
+
 #: The day of the ``atlas`` fixture's clock: not the demo's, and not the machine's.
 TEST_DAY = dt.datetime(2026, 11, 16, 10, 0)
 

@@ -7,8 +7,6 @@ import csv
 import errno
 import io
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +26,6 @@ from db.migrate import open_database
 pytestmark = pytest.mark.dates
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Atlas]:
-    """A copy of the demo database (realistic data: umlauts, many fields)."""
-    target = tmp_path / "demo.sqlite"
-    shutil.copyfile(ROOT / "resources" / "demo" / "demo.sqlite", target)
-    result = open_database(target)
-    yield Atlas(make_sessions(result.engine))
-    result.engine.dispose()
 
 
 def _names(atlas: Atlas) -> tuple[dict[int, str], dict[int, str]]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,29 +15,11 @@ from sqlalchemy import select
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.io import hsds
-from db.engine import make_sessions
-from db.migrate import open_database
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
 pytestmark = pytest.mark.dates
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Atlas]:
-    target = tmp_path / "demo.sqlite"
-    shutil.copyfile(ROOT / "resources" / "demo" / "demo.sqlite", target)
-    result = open_database(target)
-    yield Atlas(make_sessions(result.engine))
-    result.engine.dispose()
-
-
-@pytest.fixture
-def empty(tmp_path: Path) -> Iterator[Atlas]:
-    result = open_database(tmp_path / "leer.sqlite")
-    yield Atlas(make_sessions(result.engine))
-    result.engine.dispose()
 
 
 def directory(atlas: Atlas) -> dict[str, Any]:

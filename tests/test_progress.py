@@ -5,8 +5,6 @@ file (or the old one), no temporary file beside it, no row in the database, no c
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +16,6 @@ from atlas.files import TMP_MARK
 from atlas.io import hsds
 from atlas.io.exporting import export
 from atlas.progress import CANCELLED_MESSAGE, Cancelled, Steps, release
-from db.engine import make_sessions
-from db.migrate import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,22 +33,6 @@ class CancelAfter:
 
     def cancelled(self) -> bool:
         return bool(self.reports) and self.reports[-1][0] >= self.after
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Atlas]:
-    target = tmp_path / "demo.sqlite"
-    shutil.copyfile(ROOT / "resources" / "demo" / "demo.sqlite", target)
-    result = open_database(target)
-    yield Atlas(make_sessions(result.engine))
-    result.engine.dispose()
-
-
-@pytest.fixture
-def empty(tmp_path: Path) -> Iterator[Atlas]:
-    result = open_database(tmp_path / "leer.sqlite")
-    yield Atlas(make_sessions(result.engine))
-    result.engine.dispose()
 
 
 def leftovers(folder: Path) -> list[str]:
