@@ -18,14 +18,14 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QProgressBar, QVBoxLayout, QWidget
 
 from ui.plain import plain_label
-from ui.tasks import TaskRunner
+from ui.tasks import TaskRunner, wait_here
 
 T = TypeVar("T")
 #: The dialog appears only when the action takes longer than this (ms).
@@ -131,17 +131,6 @@ def run_with_progress(
     """Run ``fn(ticket)`` on ``runner`` behind a progress dialog with "Abbrechen"; return its
     result or raise its error (:class:`atlas.progress.Cancelled` after a cancel)."""
     ticket = Ticket()
-    outcome: dict[str, Any] = {}
-    loop = QEventLoop()
-
-    def done(result: Any) -> None:
-        outcome["result"] = result
-        loop.quit()
-
-    def failed(error: BaseException) -> None:
-        outcome["error"] = error
-        loop.quit()
-
     dialog = ProgressDialog(ticket, title, label, parent)
     dialog.start()
     # The worker's allocations trigger full garbage collections, which hold the GIL and so
@@ -155,23 +144,13 @@ def run_with_progress(
     gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], 1_000_000))
     show = QTimer(dialog)
     show.setSingleShot(True)
-
-    def appear() -> None:
-        if not outcome:
-            dialog.show()
-
-    show.timeout.connect(appear)
+    show.timeout.connect(dialog.show)  # stopped before it fires when the action is quick
     show.start(SHOW_AFTER_MS)
-    runner.run(lambda: fn(ticket), done, failed, owner=None)  # the nested loop waits for it
     try:
-        if not outcome:  # a queued result cannot have arrived yet, but stay safe
-            loop.exec()
+        result: T = wait_here(runner, lambda: fn(ticket))
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-    show.stop()
-    dialog.finish()
-    if "error" in outcome:
-        raise outcome["error"]
-    result: T = outcome["result"]
+        show.stop()
+        dialog.finish()
     return result

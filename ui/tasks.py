@@ -146,6 +146,30 @@ class ChangeRelay(QObject):
             self.arrived.emit(change)
 
 
+def wait_here(runner: TaskRunner, fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` on ``runner`` and wait for it in a local event loop (the window keeps
+    painting and taking events); return its result or raise its error. The caller shows
+    whatever dialog the person should see meanwhile (:func:`wait_for`,
+    ``ui.progress.run_with_progress``)."""
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
+
+    def done(result: Any) -> None:
+        outcome["result"] = result
+        loop.quit()
+
+    def failed(error: BaseException) -> None:
+        outcome["error"] = error
+        loop.quit()
+
+    runner.run(fn, done, failed, owner=None)  # waited for right here
+    if not outcome:  # a queued result cannot have arrived yet, but stay safe
+        loop.exec()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
 def wait_for(
     runner: TaskRunner,
     fn: Callable[[], Any],
@@ -161,17 +185,6 @@ def wait_for(
     thread keeps drawing instead of freezing for seconds. The dialog appears only after
     400 ms, so short runs show nothing.
     """
-    outcome: dict[str, Any] = {}
-    loop = QEventLoop()
-
-    def done(result: Any) -> None:
-        outcome["result"] = result
-        loop.quit()
-
-    def failed(error: BaseException) -> None:
-        outcome["error"] = error
-        loop.quit()
-
     busy = QProgressDialog(parent)
     busy.setLabel(plain_label(label))  # the label names a record: plain text, never markup
     busy.setRange(0, 0)
@@ -180,11 +193,8 @@ def wait_for(
     busy.setWindowModality(Qt.WindowModality.WindowModal)
     busy.setMinimumDuration(400)
     busy.setAutoClose(False)
-    runner.run(fn, done, failed, owner=None)  # waited for right here
-    if not outcome:  # a queued result cannot have arrived yet, but stay safe
-        loop.exec()
-    busy.reset()
-    busy.deleteLater()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
+    try:
+        return wait_here(runner, fn)
+    finally:
+        busy.reset()
+        busy.deleteLater()
