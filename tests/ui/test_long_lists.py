@@ -22,6 +22,7 @@ from atlas.records import search
 from tests.ui.conftest import office_window
 from tests.ui.test_main_window import type_text
 from ui.editors import ChoiceEditor, LineEditor
+from ui.workers import Workers
 
 
 def _threads_of(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[bool]:
@@ -38,12 +39,12 @@ def _threads_of(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> li
 
 
 def test_a_long_list_opens_and_refreshes_after_a_save_on_the_worker(
-    qtbot, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
     ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
     on_gui = _threads_of(monkeypatch, atlas.institutions, "list_ids")
-    window = office_window(qtbot, atlas, settings)  # opens on the institutions
+    window = office_window(qtbot, workers, atlas, settings)  # opens on the institutions
     window.show_section(0)
     section = window.section("institution")
     assert section.model.ids() == []  # not queried while the section was built
@@ -69,7 +70,7 @@ def test_a_long_list_opens_and_refreshes_after_a_save_on_the_worker(
 
 
 def test_a_long_reference_picker_is_filled_on_the_worker_and_keeps_its_value_meanwhile(
-    qtbot, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(ui.form, "CHOICES_ON_WORKER_FROM", 2)
     home = atlas.institutions.save(None, {"name": "Stadtteilbüro"}).id
@@ -94,7 +95,7 @@ def test_a_long_reference_picker_is_filled_on_the_worker_and_keeps_its_value_mea
         return real_choices()
 
     monkeypatch.setattr(contacts, "choices", choices)
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     try:
         window.show_section(3)
         section = window.section("actor")
@@ -137,12 +138,20 @@ def test_a_long_reference_picker_is_filled_on_the_worker_and_keeps_its_value_mea
     assert picker.value() == people[2]
 
 
+@pytest.mark.parametrize("narrow_up_to", [5000, 0], ids=["narrowing", "bigrams"])
 def test_typing_on_narrows_in_memory_with_the_same_answers_as_the_index(
-    qtbot, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+    qtbot,
+    workers: Workers,
+    atlas: Atlas,
+    settings: QSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    narrow_up_to: int,
 ) -> None:  # type: ignore[no-untyped-def]
     """A long list (its index texts prefetched) answers every keystroke in memory, also
     words of three letters and more, with the index's answers: folding, ß/ss, umlaut
-    spellings, a literal %, and the filters."""
+    spellings, a literal %, and the filters -- by looking at the last matches (typing on,
+    few left) and through the texts' bigrams alike."""
+    monkeypatch.setattr(ui.section, "NARROW_UP_TO", narrow_up_to)
     monkeypatch.setattr(ui.section, "PREFETCH_FROM", 2)
     monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
     names = [
@@ -154,7 +163,7 @@ def test_typing_on_narrows_in_memory_with_the_same_answers_as_the_index(
     ]
     for n in names:
         atlas.institutions.save(None, {"name": n})
-    window = office_window(qtbot, atlas, settings)
+    window = office_window(qtbot, workers, atlas, settings)
     window.show_section(0)
     section = window.section("institution")
     qtbot.waitUntil(lambda: len(section.model.ids()) == len(names) and section._bodies is not None)
