@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QStringListModel, Qt
 from PySide6.QtTest import QTest
 
+import ui.editors
 import ui.form
 import ui.section
 from atlas.core import Atlas
@@ -193,3 +194,58 @@ def test_narrowing_is_only_used_when_the_new_words_imply_the_old() -> None:
     assert texts.compact[1] == "bjorn kuhlmann bjoern 0301"
     assert search.Texts.compact_answers(t("kuhl"))
     assert not search.Texts.compact_answers([("x y", None)])
+
+
+def test_a_long_pickers_labels_become_qt_strings_on_the_worker(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """50,000 labels take 15 ms to become a model's Qt strings: made on the worker, the GUI
+    thread only takes the model (and owns it: it goes with the picker)."""
+    monkeypatch.setattr(ui.form, "CHOICES_ON_WORKER_FROM", 2)
+    made_on_gui: list[bool] = []
+    models: list[QStringListModel] = []
+
+    def noted(*args: Any) -> QStringListModel:
+        made_on_gui.append(threading.current_thread() is threading.main_thread())
+        models.append(QStringListModel(*args))
+        return models[-1]
+
+    monkeypatch.setattr(ui.editors, "QStringListModel", noted)
+    people = [
+        atlas.contacts.save(None, {"first_name": f, "last_name": "Yılmaz"}).id for f in ["Ayşe", "Emre"]
+    ]
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(3)
+    section = window.section("actor")
+    picker = section.form.editors["contact_id"]
+    assert isinstance(picker, ChoiceEditor)
+    qtbot.waitUntil(lambda: not section.form.choices_pending())
+    assert made_on_gui and not any(made_on_gui)
+    model = picker.combo.model()
+    assert model is models[-1] and model.parent() is picker.combo
+    assert model.thread() is picker.combo.thread()
+    labels = [picker.combo.itemText(i) for i in range(picker.combo.count())]
+    assert labels[0] == "—" and len(labels) == 3 and "Yılmaz" in labels[1]
+    assert picker._value_at(2) in people  # the values stay with the picker, row by row
+
+
+def test_columns_are_fitted_to_the_first_rows_as_qt_would(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The columns are measured from the rows at hand with the list's font (not by laying
+    out every cell: 30-140 ms), and come out as Qt's own fitting would make them."""
+    for name, city in [("Familienzentrum Stadtteilbüro Nord", "Oberhausen"), ("Kita", "Bottrop-Kirchhellen")]:
+        atlas.institutions.save(None, {"name": name, "city": city})
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 2)
+    laid_out = _threads_of(monkeypatch, section.table, "resizeColumnsToContents")
+    section.fit_columns()
+    assert laid_out == []
+    ours = [section.table.columnWidth(c) for c in range(section.model.columnCount())]
+    section.table.resizeColumnsToContents()
+    limits = [240 if c == 0 else 320 for c in range(section.model.columnCount())]
+    qts = [max(90, min(section.table.columnWidth(c) + 12, top)) for c, top in enumerate(limits)]
+    assert all(abs(a - b) <= 4 for a, b in zip(ours, qts, strict=True)), (ours, qts)
+    assert ours[0] > 200  # the long name has the room it needs
