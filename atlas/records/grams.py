@@ -8,14 +8,16 @@ text. A one- or two-letter word is its row; a longer word is the AND of its bigr
 rows, and only the texts left are then looked at (``word in text``), so the answer is
 always exactly ``word in text`` -- the rows only say where to look.
 
-The rows are numpy arrays (numpy comes with shapely); they are built a few thousand
-texts at a time, so no temporary array grows with the list: at 50,000 contacts the
-bits take about 10 MB and the build 0.3-0.5 s on the worker, with the GIL let go
-during numpy's loops.
+The rows are numpy arrays (numpy comes with shapely); they are built 1,024 texts at a
+time, so no temporary array grows with the list, with a millisecond's pause between two
+chunks for the GUI thread: at 50,000 contacts the bits take about 12 MB and the build
+0.5-0.9 s on the worker (on this shared 2-core machine), the GIL let go during numpy's
+loops.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -25,7 +27,8 @@ import numpy.typing as npt
 # At most this many letters have a code of their own (the most frequent ones); the rest
 # share the last code, whose rows then only narrow where to look (the texts are read).
 _LETTERS = 63
-_CHUNK = 4096  # texts encoded at a time (a multiple of 8: whole bytes of bits)
+_CHUNK = 1024  # texts encoded at a time (a multiple of 8: whole bytes of bits)
+_PAUSE = 0.001  # seconds between two chunks
 _SEPARATOR = 0x0A  # "\n" between texts: no index text holds whitespace other than " "
 
 Mask = npt.NDArray[np.bool_]
@@ -56,7 +59,7 @@ class Grams:
         self._codes: dict[str, int] = {chr(int(p)): k + 1 for k, p in enumerate(own)}
         self._other = len(own) + 1
         self._width = width = self._other + 1
-        lookup = np.full(max(len(counts), 1), self._other, dtype=np.int64)
+        lookup = np.full(max(len(counts), 1), self._other, dtype=np.int32)
         lookup[own] = np.arange(1, len(own) + 1)
         if len(lookup) > _SEPARATOR:
             lookup[_SEPARATOR] = 0
@@ -66,15 +69,23 @@ class Grams:
             points = _points(texts[start : start + _CHUNK])
             codes = lookup[points]
             breaks = points == _SEPARATOR
-            owner = np.cumsum(breaks) - breaks  # the text of each letter, in the chunk
+            owner = np.cumsum(breaks, dtype=np.int32) - breaks  # the text of each letter, in the chunk
             letter = codes > 0
-            chunk[codes[letter] * (width * _CHUNK) + owner[letter]] = True
             pair = letter[:-1] & letter[1:]
-            chunk[(codes[:-1][pair] * width + codes[1:][pair]) * _CHUNK + owner[:-1][pair]] = True
+            spots = np.concatenate(
+                [
+                    codes[letter] * (width * _CHUNK) + owner[letter],
+                    (codes[:-1][pair] * width + codes[1:][pair]) * _CHUNK + owner[:-1][pair],
+                ]
+            )
+            chunk[spots] = True
             count = min(_CHUNK, n - start)
             bits = np.packbits(chunk.reshape(width * width, _CHUNK)[:, :count], axis=1)
             self._rows[:, start // 8 : start // 8 + bits.shape[1]] = bits
-            chunk[:] = False
+            chunk[spots] = False
+            # a pause between chunks: the GUI thread (a section opening meanwhile) gets the
+            # CPU and memory without waiting for the whole build (2 cores, shared)
+            time.sleep(_PAUSE)
 
     def _code(self, letter: str) -> int | None:
         code = self._codes.get(letter)
@@ -103,7 +114,7 @@ class Grams:
         return mask
 
 
-def _points(texts: Sequence[str]) -> npt.NDArray[np.int64]:
+def _points(texts: Sequence[str]) -> npt.NDArray[np.int32]:
     """The code points of the texts, each followed by a separator."""
     joined = "\n".join(texts) + "\n"
-    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.int32)
