@@ -569,7 +569,11 @@ class SectionWidget(QWidget):
         self.refresh(then=lambda: self._select_saved(record_id))
 
     def _select_saved(self, record_id: int) -> None:
-        self.select(record_id)
+        """Select the saved record's row in the refreshed list, unless the person has opened
+        another record meanwhile (a long list is refreshed on the worker, behind other work:
+        selecting it then pulled the form back, and what was typed next went to it)."""
+        if self.shown_id() == record_id:
+            self.select(record_id)
 
     def is_dirty(self) -> bool:
         """Unsaved input in the form or in a panel under it."""

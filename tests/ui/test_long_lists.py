@@ -249,3 +249,33 @@ def test_columns_are_fitted_to_the_first_rows_as_qt_would(
     qts = [max(90, min(section.table.columnWidth(c) + 12, top)) for c, top in enumerate(limits)]
     assert all(abs(a - b) <= 4 for a, b in zip(ours, qts, strict=True)), (ours, qts)
     assert ours[0] > 200  # the long name has the room it needs
+
+
+def test_a_record_opened_while_the_saved_one_is_listed_again_stays_open(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """After a save the long list is queried again on the worker, maybe behind other work;
+    a record the person opens meanwhile stays in the form when the new list arrives (the
+    saved one was selected again and pulled the form back: the next input went to it)."""
+    monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
+    ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    section.open(ids[0])
+    name = section.form.editors["name"]
+    assert isinstance(name, LineEditor)
+    type_text(name.edit, "Neue ")
+    new_name = name.edit.text()
+    busy, release = threading.Event(), threading.Event()
+    section.tasks.run(lambda: (busy.set(), release.wait(10)), lambda _r: None, owner=section)
+    qtbot.waitUntil(busy.is_set)  # the worker is busy: the refresh after the save waits
+    QTest.mouseClick(section.form.save_button, Qt.MouseButton.LeftButton)
+    section.open(ids[1])  # the person goes on to the next record
+    release.set()
+    names = lambda: [section.model.index(r, 0).data() for r in range(section.model.rowCount())]  # noqa: E731
+    qtbot.waitUntil(lambda: not section.is_searching() and new_name in names(), timeout=8000)
+    qtbot.wait(50)
+    assert atlas.institutions.get(ids[0]).values["name"] == new_name
+    assert section.shown_id() == ids[1] and section.current_id() == ids[1]
