@@ -276,6 +276,5 @@ def test_a_record_opened_while_the_saved_one_is_listed_again_stays_open(
     release.set()
     names = lambda: [section.model.index(r, 0).data() for r in range(section.model.rowCount())]  # noqa: E731
     qtbot.waitUntil(lambda: not section.is_searching() and new_name in names(), timeout=8000)
-    qtbot.wait(50)
     assert atlas.institutions.get(ids[0]).values["name"] == new_name
     assert section.shown_id() == ids[1] and section.current_id() == ids[1]
