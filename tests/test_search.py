@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 from atlas import models as m
 from atlas.core import Atlas
 from atlas.records import search
+from atlas.records.grams import Grams
 from db.engine import make_sessions
 from db.migrate import open_database
 from main import build_demo
@@ -385,12 +386,36 @@ def test_queries_in_memory_match_what_the_index_finds(demo: Atlas, kind: str) ->
         "ÄRZ",
     ]
     long += ["familienzentrum", "0208/123", "müller", "mueller", "straße", "büro"]
+    in_memory = search.Texts(bodies)
+    listed = in_memory.listed(ids[::-1])  # through the bigrams, in another order
     for query in short + long:
         terms = search.memory_terms(query)
         found = {i for i, body in bodies.items() if search.body_matches(terms, body)}
         assert found == service.matching_ids(query), (kind, query)
         assert found == set(service.list_ids(query)), (kind, query)
         assert search.keep_matching(terms, ids, texts) == [i for i in ids if i in found]
+        if search.Texts.compact_answers(terms):
+            assert listed.keep(terms) == [i for i in ids[::-1] if i in found], (kind, query)
         assert (search.short_words(query) is not None) == (query in short), query
     assert search.short_words("a kita") is None
     assert search.short_words("  ") is None and search.memory_terms("  ") == []
+
+
+def test_the_bigrams_answer_every_word_as_a_substring_test() -> None:
+    """``Grams.where(word)`` is ``word in text`` for every text: letters of their own and
+    rare letters sharing a code, words of one, two and more letters, words with letters no
+    text has, a text without a text (an id not indexed), and more texts than one chunk."""
+    rare = ["".join(chr(0x400 + k + j) for j in range(4)) for k in range(90)]  # > 63 letters
+    texts = ["ärzte strasse", "", "kita 100% sonne", "日本語 テキスト", "ab ab", "zz", *rare]
+    texts += [f"kontakt {n} {n % 7}x" for n in range(5000)]
+    grams = Grams(texts)
+    words = ["a", "ab", "ba", "b", "zz", "z", "100%", "0%", "%", "日本", "本語", "テキ", "x", "7x", "4999"]
+    words += ["kontakt 1", "q", "ß", "\n", "\u0401", "\u0401\u0402", "\u0402\u0401", "\u0459\u045a"]
+    for word in words:
+        assert grams.where(word).tolist() == [word in t for t in texts], word
+    listed = search.Texts(dict(enumerate(texts))).listed([4, 999_999, 2, 0, 1])
+    assert listed.keep([("a", None)]) == [4, 2, 0]
+    assert listed.keep([("ab", None), ("b", None)]) == [4]
+    assert listed.keep([("strasse", None), ("arzte", "ärzte")]) == [0]
+    assert listed.keep([("sonne", None)]) == [2]
+    assert Grams([]).where("a").tolist() == []

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QSplitter,
+    QStyle,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -38,6 +39,10 @@ PREFETCH_FROM = 2000  # a list this long fetches its index texts before the firs
 # 100s of ms (1,000 actors with their computed status: 0.2 s). A shorter one is queried at
 # once on the GUI thread (a few ms), so code that changed data sees the new list right away.
 LARGE_FROM = 500
+# Typing on looks only at the last query's matches when there are at most this many (a
+# loop over them, 1-2 ms); more are matched through the index texts' bigrams.
+NARROW_UP_TO = 5000
+FIT_ROWS = 80  # the columns are sized to the first rows (see fit_columns)
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,10 @@ class Everything:
         self.total: int | None = None  # the records of this kind, counted once
         self.rows: dict[int, tuple[str, ...]] = {}  # display rows fetched for earlier queries
         self._texts: dict[bool, list[str]] = {}  # compact or full texts in the order of ``ids``
-        # the last query's words, texts used and what it kept: a longer query looks only at those
-        self._last: tuple[list[search.Term], bool, list[int], list[str]] | None = None
+        # the last query's words, texts used and what it kept (with their texts, if made): a
+        # longer query looks only at those
+        self._last: tuple[list[search.Term], bool, list[int], list[str] | None] | None = None
+        self._listed: search.Listed | None = None  # the ids ready to match through the bigrams
 
     def texts(self, compact: bool = True) -> list[str]:
         """The index texts in list order (made once; the prefetch makes the compact ones)."""
@@ -81,17 +88,39 @@ class Everything:
         return self._texts[compact]
 
     def keep(self, terms: list[search.Term]) -> list[int]:
-        """The ids whose index text matches (``search.keep_matching``), in list order;
-        among the last query's matches only when this query narrows it (typing on)."""
+        """The ids whose index text matches (``search.keep_matching``), in list order.
+
+        Typing on (the query narrows the last one) with few matches left looks only at
+        those; otherwise the letters and bigrams of the texts (``search.Texts.grams``)
+        answer at once, without a loop over 50,000 texts; a word with a space in it (rare:
+        a letter that folds to one) is matched against every full text."""
+        assert self.bodies is not None
         compact = search.Texts.compact_answers(terms)
         last = self._last
-        if last is not None and last[1] == compact and search.narrows(terms, last[0]):
-            ids, texts_in = last[2], last[3]
+        if (
+            last is not None
+            and last[1] == compact
+            and (len(last[2]) <= NARROW_UP_TO or not compact)
+            and search.narrows(terms, last[0])
+        ):
+            ids = last[2]
+            texts_in = last[3] if last[3] is not None else [self.bodies.compact.get(i, "") for i in ids]
+            kept, kept_texts = search.keep_matching_texts(terms, ids, texts_in)
+            self._last = (terms, compact, kept, kept_texts)
+        elif compact:
+            if self._listed is None:
+                self._listed = self.bodies.listed(self.ids)
+            kept = self._listed.keep(terms)
+            self._last = (terms, compact, kept, None)  # texts made when a narrowing needs them
         else:
-            ids, texts_in = self.ids, self.texts(compact)
-        kept, kept_texts = search.keep_matching_texts(terms, ids, texts_in)
-        self._last = (terms, compact, kept, kept_texts)
+            kept, kept_texts = search.keep_matching_texts(terms, self.ids, self.texts(compact))
+            self._last = (terms, compact, kept, kept_texts)
         return kept
+
+    def prepare(self) -> None:
+        """Everything the first key needs, made now (on the worker, before it is typed)."""
+        if self.bodies is not None and self._listed is None:
+            self._listed = self.bodies.listed(self.ids)
 
 
 class SectionWidget(QWidget):
@@ -399,7 +428,7 @@ class SectionWidget(QWidget):
         def fetch() -> search.Texts:
             if everything.bodies is None:
                 everything.bodies = search.Texts(self.service.search_bodies())
-            everything.texts()  # in list order too: the first key only scans
+            everything.prepare()  # the bigrams and the list's places in them: the first key
             return everything.bodies
 
         def done(bodies: search.Texts) -> None:
@@ -540,7 +569,11 @@ class SectionWidget(QWidget):
         self.refresh(then=lambda: self._select_saved(record_id))
 
     def _select_saved(self, record_id: int) -> None:
-        self.select(record_id)
+        """Select the saved record's row in the refreshed list, unless the person has opened
+        another record meanwhile (a long list is refreshed on the worker, behind other work:
+        selecting it then pulled the form back, and what was typed next went to it)."""
+        if self.shown_id() == record_id:
+            self.select(record_id)
 
     def is_dirty(self) -> bool:
         """Unsaved input in the form or in a panel under it."""
@@ -585,10 +618,23 @@ class SectionWidget(QWidget):
         prefs.SECTION_HEADER.set(settings, self.table.horizontalHeader().saveState(), section=self.spec.key)
 
     def fit_columns(self) -> None:
-        """Size the columns to their content once, within sensible limits."""
-        self.table.resizeColumnsToContents()
+        """Size the columns to their content once, within sensible limits: the header and
+        the first rows already fetched (``FIT_ROWS``), measured with the list's font.
+
+        Not ``resizeColumnsToContents``: it asks the delegate to lay out every cell of 80
+        rows, 30-140 ms on the GUI thread when a long list arrives (1,000 actors)."""
+        metrics = self.table.fontMetrics()
+        header = self.table.horizontalHeader()
+        style = self.table.style()
+        # the room a cell's text is given less than its column (the focus frame's margins)
+        margin = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 2)
+        rows = self.model.cached_rows(FIT_ROWS)
         for column in range(self.model.columnCount()):
-            width = self.table.columnWidth(column)
+            # 60 letters are wider than any column may be: a long description is not measured whole
+            texts = {row[column][:60] for row in rows if isinstance(row[column], str) and row[column]}
+            width = max(
+                [header.sectionSizeHint(column), *(metrics.horizontalAdvance(t) + margin for t in texts)]
+            )
             # the first column (the name) leaves room for the next ones in a narrow list;
             # a longer name is elided and shown whole in its tooltip
             self.table.setColumnWidth(column, max(90, min(width + 12, 240 if column == 0 else 320)))

@@ -49,6 +49,12 @@ class RecordTableModel(QAbstractTableModel):
         except ValueError:
             return None
 
+    def cached_rows(self, count: int) -> list[tuple[str, ...]]:
+        """The display rows of the first ``count`` ids that are fetched already (none is
+        fetched for this)."""
+        rows = self._rows
+        return [rows[i] for i in self._ids[:count] if i in rows]
+
     def invalidate_rows(self) -> None:
         """Forget cached display rows (after an edit) but keep the order."""
         self._rows = {}

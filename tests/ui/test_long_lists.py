@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, QStringListModel, Qt
 from PySide6.QtTest import QTest
 
+import ui.editors
 import ui.form
 import ui.section
 from atlas.core import Atlas
@@ -22,6 +23,7 @@ from atlas.records import search
 from tests.ui.conftest import office_window
 from tests.ui.test_main_window import type_text
 from ui.editors import ChoiceEditor, LineEditor
+from ui.workers import Workers
 
 
 def _threads_of(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[bool]:
@@ -38,7 +40,7 @@ def _threads_of(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> li
 
 
 def test_a_long_list_opens_and_refreshes_after_a_save_on_the_worker(
-    qtbot, workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
     ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
@@ -69,7 +71,7 @@ def test_a_long_list_opens_and_refreshes_after_a_save_on_the_worker(
 
 
 def test_a_long_reference_picker_is_filled_on_the_worker_and_keeps_its_value_meanwhile(
-    qtbot, workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(ui.form, "CHOICES_ON_WORKER_FROM", 2)
     home = atlas.institutions.save(None, {"name": "Stadtteilbüro"}).id
@@ -137,12 +139,20 @@ def test_a_long_reference_picker_is_filled_on_the_worker_and_keeps_its_value_mea
     assert picker.value() == people[2]
 
 
+@pytest.mark.parametrize("narrow_up_to", [5000, 0], ids=["narrowing", "bigrams"])
 def test_typing_on_narrows_in_memory_with_the_same_answers_as_the_index(
-    qtbot, workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+    qtbot,
+    workers: Workers,
+    atlas: Atlas,
+    settings: QSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    narrow_up_to: int,
 ) -> None:  # type: ignore[no-untyped-def]
     """A long list (its index texts prefetched) answers every keystroke in memory, also
     words of three letters and more, with the index's answers: folding, ß/ss, umlaut
-    spellings, a literal %, and the filters."""
+    spellings, a literal %, and the filters -- by looking at the last matches (typing on,
+    few left) and through the texts' bigrams alike."""
+    monkeypatch.setattr(ui.section, "NARROW_UP_TO", narrow_up_to)
     monkeypatch.setattr(ui.section, "PREFETCH_FROM", 2)
     monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
     names = [
@@ -184,3 +194,87 @@ def test_narrowing_is_only_used_when_the_new_words_imply_the_old() -> None:
     assert texts.compact[1] == "bjorn kuhlmann bjoern 0301"
     assert search.Texts.compact_answers(t("kuhl"))
     assert not search.Texts.compact_answers([("x y", None)])
+
+
+def test_a_long_pickers_labels_become_qt_strings_on_the_worker(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """50,000 labels take 15 ms to become a model's Qt strings: made on the worker, the GUI
+    thread only takes the model (and owns it: it goes with the picker)."""
+    monkeypatch.setattr(ui.form, "CHOICES_ON_WORKER_FROM", 2)
+    made_on_gui: list[bool] = []
+    models: list[QStringListModel] = []
+
+    def noted(*args: Any) -> QStringListModel:
+        made_on_gui.append(threading.current_thread() is threading.main_thread())
+        models.append(QStringListModel(*args))
+        return models[-1]
+
+    monkeypatch.setattr(ui.editors, "QStringListModel", noted)
+    people = [
+        atlas.contacts.save(None, {"first_name": f, "last_name": "Yılmaz"}).id for f in ["Ayşe", "Emre"]
+    ]
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(3)
+    section = window.section("actor")
+    picker = section.form.editors["contact_id"]
+    assert isinstance(picker, ChoiceEditor)
+    qtbot.waitUntil(lambda: not section.form.choices_pending())
+    assert made_on_gui and not any(made_on_gui)
+    model = picker.combo.model()
+    assert model is models[-1] and model.parent() is picker.combo
+    assert model.thread() is picker.combo.thread()
+    labels = [picker.combo.itemText(i) for i in range(picker.combo.count())]
+    assert labels[0] == "—" and len(labels) == 3 and "Yılmaz" in labels[1]
+    assert picker._value_at(2) in people  # the values stay with the picker, row by row
+
+
+def test_columns_are_fitted_to_the_first_rows_as_qt_would(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The columns are measured from the rows at hand with the list's font (not by laying
+    out every cell: 30-140 ms), and come out as Qt's own fitting would make them."""
+    for name, city in [("Familienzentrum Stadtteilbüro Nord", "Oberhausen"), ("Kita", "Bottrop-Kirchhellen")]:
+        atlas.institutions.save(None, {"name": name, "city": city})
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 2)
+    laid_out = _threads_of(monkeypatch, section.table, "resizeColumnsToContents")
+    section.fit_columns()
+    assert laid_out == []
+    ours = [section.table.columnWidth(c) for c in range(section.model.columnCount())]
+    section.table.resizeColumnsToContents()
+    limits = [240 if c == 0 else 320 for c in range(section.model.columnCount())]
+    qts = [max(90, min(section.table.columnWidth(c) + 12, top)) for c, top in enumerate(limits)]
+    assert all(abs(a - b) <= 4 for a, b in zip(ours, qts, strict=True)), (ours, qts)
+    assert ours[0] > 200  # the long name has the room it needs
+
+
+def test_a_record_opened_while_the_saved_one_is_listed_again_stays_open(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """After a save the long list is queried again on the worker, maybe behind other work;
+    a record the person opens meanwhile stays in the form when the new list arrives (the
+    saved one was selected again and pulled the form back: the next input went to it)."""
+    monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
+    ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    section.open(ids[0])
+    name = section.form.editors["name"]
+    assert isinstance(name, LineEditor)
+    type_text(name.edit, "Neue ")
+    new_name = name.edit.text()
+    busy, release = threading.Event(), threading.Event()
+    section.tasks.run(lambda: (busy.set(), release.wait(10)), lambda _r: None, owner=section)
+    qtbot.waitUntil(busy.is_set)  # the worker is busy: the refresh after the save waits
+    QTest.mouseClick(section.form.save_button, Qt.MouseButton.LeftButton)
+    section.open(ids[1])  # the person goes on to the next record
+    release.set()
+    names = lambda: [section.model.index(r, 0).data() for r in range(section.model.rowCount())]  # noqa: E731
+    qtbot.waitUntil(lambda: not section.is_searching() and new_name in names(), timeout=8000)
+    assert atlas.institutions.get(ids[0]).values["name"] == new_name
+    assert section.shown_id() == ids[1] and section.current_id() == ids[1]
