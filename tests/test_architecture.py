@@ -554,3 +554,17 @@ def test_atlas_never_imports_db_and_nobody_imports_the_demo_builder() -> None:
         if room_of(module) == "atlas.demo"
     ]
     assert into_demo == []
+
+
+def test_the_window_starts_without_the_heavy_libraries() -> None:
+    """shapely and numpy (~120 ms each to import) load behind the front doors on first use
+    (a boundary checked, a long list's bigrams built), not when the window starts."""
+    import subprocess
+
+    code = (
+        "import sys, ui.main_window, main\n"
+        "print(sorted(m for m in ('shapely', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

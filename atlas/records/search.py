@@ -16,16 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Connection, Integer, Select, bindparam, column, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
 from atlas import models as m
-from atlas.records.grams import Grams
 from atlas.text import (
     FOLD_VERSION,
     digits_query,
@@ -35,6 +32,12 @@ from atlas.text import (
     like_pattern,
     phone_digits,
 )
+
+if TYPE_CHECKING:  # numpy (~120 ms to import) loads with the first long list, not at start-up
+    import numpy as np
+    import numpy.typing as npt
+
+    from atlas.records.grams import Grams
 
 KINDS: dict[type[m.Record], str] = {
     m.Institution: "institution",
@@ -432,12 +435,18 @@ class Texts:
         """The letters and bigrams of the compact texts (built the first time: 0.3-0.5 s
         at 50,000 texts, so on the worker, before the first key)."""
         if self._grams is None:
+            import numpy as np
+
+            from atlas.records.grams import Grams
+
             self._order = np.fromiter(self.compact.keys(), dtype=np.int64, count=len(self.compact))
             self._grams = Grams(list(self.compact.values()))
         return self._grams
 
     def listed(self, ids: Sequence[int]) -> Listed:
         """These ids (a list, in its order) ready to be matched through :meth:`grams`."""
+        import numpy as np
+
         grams = self.grams()
         assert self._order is not None
         order = np.asarray(ids, dtype=np.int64)
@@ -472,6 +481,8 @@ class Listed:
     def keep(self, terms: Sequence[Term]) -> list[int]:
         """The ids (in list order) whose compact text matches, as :func:`body_matches`
         decides it (``Texts.compact_answers(terms)`` must hold)."""
+        import numpy as np
+
         grams = self._grams
         mask = np.ones(grams.size + 1, dtype=np.bool_)
         mask[-1] = False  # the place of an id without a text
