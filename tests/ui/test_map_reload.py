@@ -27,7 +27,7 @@ def test_reloads_asked_while_one_is_built_wait_for_it_as_one(  # type: ignore[no
     for _ in range(5):
         pane.reload()
     assert workers.database.pending() == 2  # the five wait as one for the reload on the worker
-    assert pane.shown_data is None  # what is on its way is already stale
+    assert pane.reload_waiting and pane.shown_data is None  # what is on its way is already stale
     gate.set()
     qtbot.waitUntil(lambda: pane.shown_data is not None and workers.database.pending() == 0, timeout=20000)
     assert not pane.loading
@@ -50,7 +50,8 @@ def test_a_change_while_the_data_is_built_is_shown_after_it(  # type: ignore[no-
     demo.institutions.save(
         record.id, {**record.values, "name": "Neu benannt"}, expected_version=record.version
     )
-    qtbot.wait(400)  # the window heard the change; its reload waits for the one on the worker
+    # the window hears the change; its reload waits for the one on the worker
+    qtbot.waitUntil(lambda: pane.reload_waiting, timeout=5000)
     gate.set()
     qtbot.waitUntil(lambda: pane.shown_data is not None and workers.database.pending() == 0, timeout=20000)
     shown = {p["id"]: p["name"] for p in pane.shown_data.places}

@@ -227,6 +227,11 @@ class MapPane(QWidget):
             work, lambda result: self._show_data(result, fit, generation), self._load_failed, owner=self
         )
 
+    @property
+    def reload_waiting(self) -> bool:
+        """A reload was asked for while one is on the worker: it follows when that arrives."""
+        return self._again is not None
+
     def _reload_waiting(self) -> None:
         """The reload that waited for the one just arrived: after a pause as long as that
         one took, so the worker is never kept busy by the map alone."""
