@@ -4,12 +4,14 @@ there, where each would hold up every later query (a report's, a list's)."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 from PySide6.QtCore import QSettings
 
 from atlas.core import Atlas
-from tests.ui.test_map import open_window
+from tests.ui.test_map import open_window, state
+from ui.map import view as view_module
 
 
 def test_reloads_asked_while_one_is_built_wait_for_it_as_one(  # type: ignore[no-untyped-def]
@@ -56,3 +58,30 @@ def test_a_change_while_the_data_is_built_is_shown_after_it(  # type: ignore[no-
     qtbot.waitUntil(lambda: pane.shown_data is not None and workers.database.pending() == 0, timeout=20000)
     shown = {p["id"]: p["name"] for p in pane.shown_data.places}
     assert shown[place["id"]] == "Neu benannt"
+
+
+def test_long_data_reaches_the_page_in_parts_and_in_order(  # type: ignore[no-untyped-def]
+    qtbot, workers, demo: Atlas, settings: QSettings, monkeypatch
+) -> None:
+    """The data of 10,000 places is 4 MB: the web channel copies and escapes it on the GUI
+    thread, so it goes in parts, one per turn of the event loop; a command sent meanwhile
+    (a filter) runs after the data, as sent."""
+    settings.setValue("map/base", "none")
+    window = open_window(qtbot, workers, demo, settings)
+    pane = window.map
+    assert pane is not None
+    qtbot.waitUntil(lambda: pane.shown_data is not None and not pane.view.sending, timeout=20000)
+    data = pane.shown_data
+    assert len(data.places) > 20
+    monkeypatch.setattr(view_module, "MESSAGE_PART", 2000)
+    sent: list[str] = []
+    pane.view.bridge.command.connect(sent.append)
+    first = data.places[0]["id"]
+    pane.view.set_data(data.to_json(), fit=False)
+    pane.view.show_only([first])
+    assert pane.view.sending and len(sent) <= 1  # the rest follows turn by turn
+    qtbot.waitUntil(lambda: not pane.view.sending, timeout=20000)
+    assert len(sent) > 10 and sent[-2] == '{"op":"joined"}'
+    assert json.loads(sent[-1])["op"] == "filter"
+    shown = state(qtbot, pane.view)
+    assert shown["places"] == len(data.places) and shown["markers"] == 1
