@@ -71,7 +71,7 @@ class ReportDialog(QDialog):
         self.settings = settings
         self.preset = dict(preset or {})
         self.workers = workers
-        self.renderer = PdfRenderer(self)
+        self.renderer = PdfRenderer(self, workers.background)  # its file work off the GUI thread
         self.renderer.finished.connect(self._rendered)
         self.renderer.failed.connect(self._failed)
         self.preview_dialog: PdfPreviewDialog | None = None
