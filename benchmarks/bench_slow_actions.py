@@ -60,7 +60,7 @@ NAMES = (
     "wizard-import",
 )
 #: The geocoding batch: this many institutions lose their pin and are looked up again.
-GEOCODE_BATCH = int(os.environ.get("BENCH_GEOCODE_BATCH", 300))
+GEOCODE_BATCH = int(os.environ.get("BENCH_GEOCODE_BATCH", 200))
 #: The printed contact list: the first this many contacts, as "the current list".
 PRINT_CONTACTS = 10_000
 #: The import wizard's list: this many new institutions.
@@ -282,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             break
         wait(50)
     wait(1000)
+    gc.freeze()  # as ui.app.run_gui does once the window is shown
     beat = Heartbeat()
     print(f"code: {Path(bench_stall.ROOT)}")
     print(f"database: {atlas.institutions.count()} institutions, {atlas.contacts.count()} contacts")
@@ -291,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     def measure(
         name: str, new: Callable[[], Any], old: Callable[[], Any] | None, after_ms: int = 1000
     ) -> None:
-        if name not in chosen and not name.startswith("wizard-"):
+        if name not in chosen and not name.startswith("wizard-") and name != "idle":
             return
         now = timed(beat, new, after_ms)
         if why is not None:
@@ -304,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     ids = atlas.institutions.list_ids()
     window.show_section(0)
     wait(1500)
+    # The floor: the window doing nothing for 10 s. On the shared 2-core machine the GUI
+    # thread also waits for a CPU (other programs' load), whatever this program does.
+    measure("idle", lambda: wait(10_000), None, after_ms=0)
     for suffix in ("csv", "xlsx"):
         measure(
             suffix,
@@ -380,6 +384,10 @@ def main(argv: list[str] | None = None) -> int:
 
         with sqlite3.connect(copy) as conn:
             lat, lon = conn.execute("SELECT avg(lat), avg(lon) FROM institution").fetchone()
+            # synth.py leaves 330 without a pin: placed here, so the batch is GEOCODE_BATCH
+            conn.execute(
+                "UPDATE institution SET lat = ?, lon = ?, geocode_status = 'ok' WHERE lat IS NULL", (lat, lon)
+            )
             conn.execute(
                 "UPDATE institution SET lat = NULL, lon = NULL, geocode_status = 'pending' WHERE id IN "
                 "(SELECT id FROM institution WHERE street IS NOT NULL AND lat IS NOT NULL "
