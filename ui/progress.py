@@ -34,6 +34,59 @@ SHOW_AFTER_MS = 400
 POLL_MS = 50
 
 
+_collections_lock = threading.Lock()
+_collections_held = 0
+_collections_thresholds = (0, 0, 0)
+
+
+def hold_collections() -> Callable[[], None]:
+    """Hold off full garbage collections while a worker does a long action; returns the
+    function that ends the hold (from any thread, once; later calls do nothing).
+
+    The worker's allocations trigger full collections, which hold the GIL and so stall the
+    GUI thread too: at 10,000 institutions each walked the window's ~100,000 objects for
+    70–110 ms. Frozen, the collections during the action walk only what the action made
+    (8–36 ms); unfrozen afterwards, so nothing is kept longer than it lives. Full
+    collections of what the action itself keeps (a session of 30,000 new rows) took
+    170–350 ms each: none during the action; the collector's next full run comes after it.
+    Holds nest: the last one ended restores the collector."""
+    global _collections_held, _collections_thresholds
+    with _collections_lock:
+        if _collections_held == 0:
+            gc.freeze()
+            _collections_thresholds = gc.get_threshold()
+            first, second, third = _collections_thresholds
+            gc.set_threshold(first, second, max(third, 1_000_000))
+        _collections_held += 1
+    ended = threading.Event()
+
+    def release() -> None:
+        global _collections_held
+        with _collections_lock:
+            if ended.is_set():
+                return
+            ended.set()
+            _collections_held -= 1
+            if _collections_held == 0:
+                gc.set_threshold(*_collections_thresholds)
+                gc.unfreeze()
+
+    return release
+
+
+def holding_collections(fn: Callable[[], T]) -> Callable[[], T]:
+    """``fn`` for a worker, with full collections held off from now until it returns."""
+    release = hold_collections()
+
+    def run() -> T:
+        try:
+            return fn()
+        finally:
+            release()
+
+    return run
+
+
 class Ticket:
     """Progress and cancel between the GUI thread and one worker; plain Python, thread-safe.
 
@@ -133,15 +186,7 @@ def run_with_progress(
     ticket = Ticket()
     dialog = ProgressDialog(ticket, title, label, parent)
     dialog.start()
-    # The worker's allocations trigger full garbage collections, which hold the GIL and so
-    # stall the GUI thread too: at 10,000 institutions each walked the window's ~100,000
-    # objects for 70–110 ms. Frozen, the collections during the action walk only what the
-    # action made (8–36 ms); unfrozen afterwards, so nothing is kept longer than it lives.
-    # Full collections of what the action itself keeps (a session of 30,000 new rows) took
-    # 170–350 ms each: none during the action; the collector's next full run comes after it.
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], 1_000_000))
+    release = hold_collections()
     show = QTimer(dialog)
     show.setSingleShot(True)
     show.timeout.connect(dialog.show)  # stopped before it fires when the action is quick
@@ -149,8 +194,7 @@ def run_with_progress(
     try:
         result: T = wait_here(runner, lambda: fn(ticket))
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        release()
         show.stop()
         dialog.finish()
     return result

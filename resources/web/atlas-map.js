@@ -267,7 +267,12 @@
     draggable: function (a) { setDraggable(a.on); },
     density: function (a) { setDensity(a.counts, a.title, a.steps); },
     move: function (a) { movePlace(a.id, a.lat, a.lon); },
+    /* A long message (the data of 10,000 places) comes in parts, so that the program's
+       window keeps drawing between them; the last one runs the whole. */
+    part: function (a) { parts.push(a.text); },
+    joined: function () { var text = parts.join(""); parts = []; run(text); },
   };
+  var parts = [];
 
   function run(json) {
     var message = JSON.parse(json);

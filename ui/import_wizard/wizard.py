@@ -53,6 +53,7 @@ from ui.import_wizard.common import (
 from ui.import_wizard.file_page import FilePage
 from ui.import_wizard.import_page import ImportPage
 from ui.import_wizard.terms_page import TermsPage
+from ui.progress import holding_collections
 from ui.workers import Workers
 
 
@@ -300,7 +301,7 @@ class ImportWizard(QWizard):
             )
 
         self.tasks.run(
-            work,
+            holding_collections(work),  # a full collection on the worker would stall the window
             lambda plan: self._check_done(serial, plan),
             lambda error: self._check_failed(serial, error),
             owner=self,
@@ -504,7 +505,7 @@ class ImportWizard(QWizard):
             )
 
         self.tasks.run(
-            work,
+            holding_collections(work),  # a full collection on the worker would stall the window
             lambda result: self._import_done(serial, result),
             lambda error: self._import_failed(serial, error),
             owner=self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QMarginsF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QPageLayout, QPageSize, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -180,6 +180,12 @@ class MapPane(QWidget):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(150)
         self._reload_timer.timeout.connect(self.reload)
+        # A reload asked for while one is on the worker waits for it (``_again``): changes
+        # that come faster than the data is built (a geocoding batch applies an answer every
+        # few hundred ms; the data of 10,000 places takes longer) must not pile up reloads
+        # on the database worker, where each one would hold up every later query.
+        self._again: bool | None = None  # None: none waiting; else the waiting one's ``fit``
+        self._took = QElapsedTimer()
 
     # -- start and data --------------------------------------------------------------
     def start(self) -> None:
@@ -200,7 +206,12 @@ class MapPane(QWidget):
         warn(self, self.tr("Karte"), self.tr("Die Karte konnte nicht aufgebaut werden: {e}").format(e=error))
 
     def reload(self, fit: bool = False) -> None:
-        """Fetch the map data on the database worker; show it when it arrives."""
+        """Fetch the map data on the database worker; show it when it arrives. While one
+        reload is on the worker, a second waits for it (one at most, however many are asked)."""
+        if self.loading:
+            self.shown_data = None  # what arrives next is already stale
+            self._again = fit or bool(self._again)
+            return
         maps = self.atlas.maps
 
         def work() -> tuple[MapData, str]:
@@ -209,14 +220,32 @@ class MapPane(QWidget):
 
         self.loading = True
         self.shown_data = None
+        self._took.start()
         self._generation += 1
         generation = self._generation
         self.tasks.run(
             work, lambda result: self._show_data(result, fit, generation), self._load_failed, owner=self
         )
 
+    @property
+    def reload_waiting(self) -> bool:
+        """A reload was asked for while one is on the worker: it follows when that arrives."""
+        return self._again is not None
+
+    def _reload_waiting(self) -> None:
+        """The reload that waited for the one just arrived: after a pause as long as that
+        one took, so the worker is never kept busy by the map alone."""
+        if self._again is None:
+            return
+        fit, self._again = self._again, None
+        if fit:
+            self.reload(fit=True)
+            return
+        self._reload_timer.start(max(150, min(int(self._took.elapsed()), 3000)))
+
     def _load_failed(self, error: BaseException) -> None:
         self.loading = False
+        self._again = None
         warn(
             self,
             self.tr("Karte"),
@@ -227,7 +256,7 @@ class MapPane(QWidget):
         data, payload = result
         n = data.without_coordinates
         self.loading = False
-        if generation == self._generation and not self._reload_timer.isActive():
+        if generation == self._generation and not self._reload_timer.isActive() and self._again is None:
             self.shown_data = data  # current: the export writes this (no reload asked since)
         self.view.set_data(payload, fit=fit)
         self.missing.setText(
@@ -236,10 +265,11 @@ class MapPane(QWidget):
         self.missing.setVisible(bool(n))
         if self.density.currentData() is not None:
             self._apply_density()
+        self._reload_waiting()
 
     def schedule_reload(self) -> None:
         self.shown_data = None  # stale from now on
-        self._reload_timer.start()
+        self._reload_timer.start(150)
 
     def _fill_density_choices(self) -> None:
         current = self.density.currentData()

@@ -42,6 +42,7 @@ from ui import settings as prefs
 from ui.printing.documents import build_document, tile_source
 from ui.printing.preview import PdfPreviewDialog
 from ui.printing.renderer import PdfRenderer, RenderedPdf, save_pdf
+from ui.progress import holding_collections
 from ui.workers import Workers
 
 
@@ -70,7 +71,7 @@ class ReportDialog(QDialog):
         self.settings = settings
         self.preset = dict(preset or {})
         self.workers = workers
-        self.renderer = PdfRenderer(self)
+        self.renderer = PdfRenderer(self, workers.background)  # its file work off the GUI thread
         self.renderer.finished.connect(self._rendered)
         self.renderer.failed.connect(self._failed)
         self.preview_dialog: PdfPreviewDialog | None = None
@@ -356,7 +357,8 @@ class ReportDialog(QDialog):
             finally:
                 close_tiles()  # here, also when the dialog was closed meanwhile
 
-        self.workers.database.run(build, self._built, self._worker_failed, owner=self)
+        # holding off full collections: one on the worker would stall the window (100+ ms)
+        self.workers.database.run(holding_collections(build), self._built, self._worker_failed, owner=self)
 
     def _built(self, doc: ReportDocument) -> None:
         self.status.setText(self.tr("Das PDF wird gesetzt ({what}) …").format(what=doc.summary))

@@ -17,9 +17,10 @@ from __future__ import annotations
 import errno
 import itertools
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QEventLoop, QMarginsF, QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QPageLayout, QPageSize
@@ -30,10 +31,13 @@ from atlas.errors import AtlasError
 from atlas.files import atomic_write
 from atlas.i18n import _
 from atlas.reports import ReportDocument, fill_page_refs, find_anchors
+from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     pass
 
+
+T = TypeVar("T")
 
 #: CSS margin boxes with counter(pages) print from Chromium 131 on (QtWebEngine 6.10+).
 MIN_CHROMIUM = 131
@@ -106,8 +110,13 @@ class PdfRenderer(QObject):
     failed = Signal(str)
     _counter = itertools.count(1)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, runner: TaskRunner | None = None) -> None:
+        """``runner``: the window's background runner. The work around Chromium's — writing
+        the HTML to a file, reading the pages' texts back from the PDF to fill in the page
+        numbers (277 pages: 2.6 s) — then runs on it, and the GUI thread only waits in its
+        event loop; without one (command line, tests) it runs here."""
         super().__init__(parent)
+        self._runner = runner
         self._folder = tempfile.TemporaryDirectory(prefix="stadtteil-atlas-druck-")
         self._page: _ReportPage | None = None
         self._doc: ReportDocument | None = None
@@ -143,17 +152,47 @@ class PdfRenderer(QObject):
             self._page = self._make_page()
         self._doc = doc
         # A new file name per job: the page never shows an older document from a cache.
-        self._html = Path(self._folder.name) / f"dokument-{next(self._counter)}.html"
-        try:
-            self._html.write_text(doc.html, encoding="utf-8")
-        except OSError as err:
-            self._fail(
-                _("Die Druckvorlage konnte nicht im Temp-Ordner abgelegt werden: {reason}.").format(
-                    reason=err.strerror or err
-                )
-            )
+        self._html = html = Path(self._folder.name) / f"dokument-{next(self._counter)}.html"
+        text = doc.html
+
+        def write() -> Path:
+            try:
+                html.write_text(text, encoding="utf-8")
+            except OSError as err:
+                raise AtlasError(
+                    _("Die Druckvorlage konnte nicht im Temp-Ordner abgelegt werden: {reason}.").format(
+                        reason=err.strerror or err
+                    )
+                ) from err
+            return html
+
+        self._off_gui(write, self._load)
+
+    def _off_gui(self, fn: Callable[[], T], then: Callable[[T], None]) -> None:
+        """``fn`` on the runner (or here without one), then ``then(result)`` here; an
+        AtlasError fails the document."""
+        if self._runner is None:
+            try:
+                result = fn()
+            except AtlasError as err:
+                self._fail(str(err))
+                return
+            then(result)
             return
-        self._page.load(QUrl.fromLocalFile(str(self._html)))
+
+        def failed(error: BaseException) -> None:
+            self._fail(
+                str(error)
+                if isinstance(error, AtlasError)
+                else _("Das PDF konnte nicht erzeugt werden: {e}").format(e=error)
+            )
+
+        self._runner.run(fn, then, failed, owner=self)
+
+    def _load(self, html: Path) -> None:
+        if self._page is None or self._doc is None or html != self._html:
+            return
+        self._page.load(QUrl.fromLocalFile(str(html)))
 
     def _loaded(self, ok: bool) -> None:
         if self._doc is None or self._page is None:
@@ -169,17 +208,29 @@ class PdfRenderer(QObject):
         self._cleanup()
         if doc is None:
             return
-        texts = pdf_page_texts(pdf, text=doc.page_refs) if pdf else []
-        if not texts:
-            self.failed.emit(_("Das PDF konnte nicht erzeugt werden (die Druckausgabe war leer)."))
-            return
-        if doc.page_refs:
+        self._doc = doc  # busy until the pages are counted (and the numbers filled in)
+
+        def pages() -> tuple[int, ReportDocument | None]:
+            texts = pdf_page_texts(pdf, text=doc.page_refs) if pdf else []
+            if not texts or not doc.page_refs:
+                return len(texts), None
             # First print done: now we know where each target stands. Print again with the
             # page numbers filled in (the layout is the same; see reporthtml.page_ref).
-            final = replace(doc, html=fill_page_refs(doc.html, find_anchors(texts)), page_refs=False)
-            self.render(final)
-            return
-        self.finished.emit(RenderedPdf(doc, pdf, len(texts)))
+            return len(texts), replace(
+                doc, html=fill_page_refs(doc.html, find_anchors(texts)), page_refs=False
+            )
+
+        def counted(result: tuple[int, ReportDocument | None]) -> None:
+            count, final = result
+            self._doc = None
+            if not count:
+                self.failed.emit(_("Das PDF konnte nicht erzeugt werden (die Druckausgabe war leer)."))
+            elif final is not None:
+                self.render(final)
+            else:
+                self.finished.emit(RenderedPdf(doc, pdf, count))
+
+        self._off_gui(pages, counted)
 
     def _fail(self, message: str) -> None:
         self._cleanup()
