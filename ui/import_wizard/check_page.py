@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from ui.import_wizard.wizard import ImportWizard
 
 
+#: Choice boxes built per turn of the event loop (each takes 1–3 ms to build and set).
+COMBOS_PER_TURN = 10
+
+
 class CheckPage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
@@ -54,6 +58,10 @@ class CheckPage(QWizardPage):
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("&Importieren"))
         self.duplicate_combos: dict[int, QComboBox] = {}
+        self._combos_due: list[tuple[int, Any]] = []
+        self._combo_slices = QTimer(self)
+        self._combo_slices.setInterval(0)
+        self._combo_slices.timeout.connect(self._add_combos)
 
         self.progress = QProgressBar()
         self.progress.setFormat(self.tr("%v von %m Zeilen"))
@@ -280,7 +288,11 @@ class CheckPage(QWizardPage):
             self.errors_note.hide()
 
     def _fill_duplicates(self, plan: ImportPlan) -> None:
+        """The rows at once; their choice boxes :data:`COMBOS_PER_TURN` at a time, one slice
+        per turn of the event loop: 500 combo boxes built in one go stalled the window
+        750 ms at 10,000 rows (each is a widget of its own, laid out as it is set)."""
         dups = plan.duplicates[:SHOWN_DUPLICATES]
+        self._combo_slices.stop()
         self.duplicates.setRowCount(len(dups))
         self.duplicate_combos = {}
         self.all_choice.setCurrentIndex(max(self.all_choice.findData(self.w.default_choice), 0))
@@ -294,6 +306,25 @@ class CheckPage(QWizardPage):
             self.duplicates.setItem(r, 0, cell(str(dup.row)))
             self.duplicates.setItem(r, 1, cell(dup.title))
             self.duplicates.setItem(r, 2, cell(like, tooltip=dup.describe()))
+        self.duplicates.resizeColumnToContents(0)
+        self._combos_due = list(enumerate(dups))
+        self._add_combos()
+        rest = len(plan.duplicates) - len(dups)
+        self.duplicates_note.setText(
+            self.tr("Weitere {n} Doppeleinträge folgen der Wahl „Für alle“.").format(n=thousands(rest))
+            if rest
+            else ""
+        )
+        self.duplicates_note.setVisible(rest > 0)
+
+    @property
+    def combos_pending(self) -> bool:
+        """Choice boxes of shown duplicates are still being built (a slice per event-loop turn)."""
+        return bool(self._combos_due)
+
+    def _add_combos(self) -> None:
+        due, self._combos_due = self._combos_due[:COMBOS_PER_TURN], self._combos_due[COMBOS_PER_TURN:]
+        for r, dup in due:
             combo = ChoiceCombo()
             for value, label in self.choice_labels():
                 combo.addItem(label, value)
@@ -303,7 +334,12 @@ class CheckPage(QWizardPage):
             combo.setProperty("tableRow", r)
             combo.installEventFilter(self)
             self.duplicates.setCellWidget(r, 3, combo)
+            self.duplicates.resizeRowToContents(r)
             self.duplicate_combos[dup.row] = combo
+        if self._combos_due:
+            self._combo_slices.start()
+            return
+        self._combo_slices.stop()
         # Tab: from the list through its choices, then on to the checkbox (cell widgets
         # would otherwise come after the wizard's buttons).
         previous: QWidget = self.duplicates
@@ -311,15 +347,6 @@ class CheckPage(QWizardPage):
             QWidget.setTabOrder(previous, choice)
             previous = choice
         QWidget.setTabOrder(previous, self.skip_invalid)
-        self.duplicates.resizeColumnToContents(0)
-        self.duplicates.resizeRowsToContents()
-        rest = len(plan.duplicates) - len(dups)
-        self.duplicates_note.setText(
-            self.tr("Weitere {n} Doppeleinträge folgen der Wahl „Für alle“.").format(n=thousands(rest))
-            if rest
-            else ""
-        )
-        self.duplicates_note.setVisible(rest > 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FocusIn and watched.property("tableRow") is not None:

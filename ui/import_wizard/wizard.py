@@ -298,7 +298,7 @@ class ImportWizard(QWizard):
                 mapping,
                 progress=lambda done, total: step(serial, done, total),
                 cancelled=cancelled,
-            )
+            ).warm()  # its passes over all rows here, not on the GUI thread
 
         self.tasks.run(
             holding_collections(work),  # a full collection on the worker would stall the window
