@@ -12,8 +12,10 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHeaderView,
     QLineEdit,
+    QScrollArea,
     QSplitter,
     QStyle,
     QTableView,
@@ -481,7 +483,16 @@ class SectionWidget(QWidget):
         column.setChildrenCollapsible(False)
         index = self.splitter.indexOf(self.form)
         column.addWidget(self.form)
-        column.addWidget(panel)
+        # In a scroll area: squeezed by a small screen the panel scrolls instead of drawing
+        # its wrapped lines over each other (a word-wrapped label gets less height than it needs).
+        holder = QScrollArea()
+        holder.setObjectName("detailPanel")
+        holder.setWidget(panel)
+        holder.setWidgetResizable(True)
+        holder.setFrameShape(QFrame.Shape.NoFrame)
+        holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder.setMinimumHeight(min(panel.sizeHint().height(), 180))  # its first lines always show
+        column.addWidget(holder)
         column.setStretchFactor(0, 3)
         column.setStretchFactor(1, stretch)
         self.splitter.insertWidget(index, column)
