@@ -8,8 +8,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Change:
+    """``entities`` may depend on the change; ``ids`` name records of the kind ``of`` when
+    the announcer says so (``None``: the ids are a hint and may name records of any of the
+    kinds, or be empty). A listener that can update a few rows in place uses ``of``."""
+
     entities: frozenset[str]
     ids: tuple[int, ...] = ()
+    of: str | None = None
 
 
 class ChangeBus:
@@ -21,7 +26,7 @@ class ChangeBus:
     def subscribe(self, listener: Callable[[Change], None]) -> None:
         self._listeners.append(listener)
 
-    def emit(self, entities: Iterable[str], ids: Iterable[int] = ()) -> None:
-        change = Change(frozenset(entities), tuple(ids))
+    def emit(self, entities: Iterable[str], ids: Iterable[int] = (), of: str | None = None) -> None:
+        change = Change(frozenset(entities), tuple(ids), of)
         for listener in list(self._listeners):
             listener(change)

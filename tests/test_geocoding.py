@@ -588,3 +588,48 @@ def test_photon_is_spoken_too(atlas: Atlas, server: FakeNominatim) -> None:
     assert atlas.geocoding.place_institution(inst).status is GeocodeStatus.FOUND
     assert server.requests[0].path == "/api" and server.requests[0].q == "Marktstraße 1, 46045 Oberhausen"
     assert row(atlas, inst).lat == IN_WEST[0]
+
+
+def test_a_batch_writes_through_the_writer_it_is_given(geo: Atlas, server: FakeNominatim) -> None:
+    """The window hands the batch its database worker's ``call``: every write (an answer
+    applied, a cache row stored) runs there, in order with the lists' reads, while the
+    batch waits for the network on its own thread. Here the writer is a real second thread."""
+    import queue
+    import threading
+
+    server.default = found(IN_WEST)
+    ids = [add(geo, f"W{i}", f"Marktstraße {i + 10}") for i in range(3)]
+    jobs: queue.Queue[Any] = queue.Queue()
+    written_on: list[str] = []
+
+    def database() -> None:
+        while (job := jobs.get()) is not None:
+            fn, box, done = job
+            written_on.append(threading.current_thread().name)
+            try:
+                box.append(fn())
+            finally:
+                done.set()
+
+    def write(fn: Any) -> Any:
+        box: list[Any] = []
+        done = threading.Event()
+        jobs.put((fn, box, done))
+        done.wait()
+        return box[0]
+
+    writer = threading.Thread(target=database, name="database")
+    writer.start()
+    seen: list[str] = []
+    geo.changes.subscribe(lambda change: seen.append(threading.current_thread().name))
+    try:
+        report = geo.geocoding.geocode_missing(write=write)
+    finally:
+        jobs.put(None)
+        writer.join()
+    assert report.tried == 3 and all(o.applied for o in report.outcomes)
+    # three answers stored in the cache, three applied: six writes, all on the writer's thread
+    assert written_on == ["database"] * 6
+    assert seen == ["database"] * 3  # announced by the thread that wrote
+    assert all(row(geo, i).lat is not None for i in ids)
+    assert geo.geocoding.cache_size() == 3

@@ -8,7 +8,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from atlas import models as m
 from atlas.core import Atlas
 from atlas.geo.mapdata import json_for_script
 from atlas.geo.mappage import build_page, remote_references, standalone_html
@@ -222,3 +224,19 @@ def test_map_json_written_piecewise_is_the_same_as_one_dumps(demo: Atlas) -> Non
         )
         assert shown.to_json() == whole
     assert len(data.places) > 50 and data.quarters["features"]
+
+
+def test_the_places_of_a_few_institutions_are_those_of_the_whole_data(demo: Atlas) -> None:
+    """A change that names a few institutions sends only their places to the page: they,
+    the legend and the count without coordinates must be what the whole data says."""
+    whole = demo.maps.data()
+    placed = [p["id"] for p in whole.places]
+    some = placed[:3]
+    with demo.sessions() as session:
+        unplaced = session.scalars(select(m.Institution.id).where(m.Institution.lat.is_(None)).limit(1)).all()
+    update = demo.maps.places_update([*some, *unplaced, 999_999])
+    assert update.places == [p for p in whole.places if p["id"] in some]
+    assert update.gone == sorted([*unplaced, 999_999])  # no pin, or no record: off the map
+    assert update.legend == whole.legend
+    assert update.without_coordinates == whole.without_coordinates
+    assert json.loads(update.to_json())["places"] == update.places

@@ -197,8 +197,9 @@ class BatchDialog(QDialog):
         geocoding = self.atlas.geocoding
         step = self._step
         cancelled = self.workers.cancelled(self._cancel)
+        write = self.workers.database.call  # the answers are written in the database worker's order
         self.tasks.run(
-            lambda: geocoding.geocode_missing(progress=step, cancelled=cancelled),
+            lambda: geocoding.geocode_missing(progress=step, cancelled=cancelled, write=write),
             self._done,
             self._failed,
             owner=self,

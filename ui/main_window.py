@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -62,6 +62,10 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Netzwerk-Übersicht", ("dashboard",)),
 )
 DASHBOARD = len(SECTIONS) - 1
+#: A change after a quiet while is applied this long after it arrived (changes together: once).
+CHANGES_AFTER_MS = 40
+#: While changes keep arriving, they are applied at most once per this long.
+CHANGES_ROUND_MS = 500
 
 
 class MainWindow(QMainWindow):
@@ -149,10 +153,12 @@ class MainWindow(QMainWindow):
             )
 
         self._pending: set[str] = set()
+        self._pending_places: set[int] | None = set()
         self._change_timer = QTimer(self)
         self._change_timer.setSingleShot(True)
-        self._change_timer.setInterval(40)
+        self._change_timer.setInterval(CHANGES_AFTER_MS)
         self._change_timer.timeout.connect(self._apply_changes)
+        self._last_applied = QElapsedTimer()  # a stream of changes is applied in rounds
         self._changes = workers.change_relay()  # workers announce too: heard here on the GUI thread
         self._changes.arrived.connect(self._on_change)
         atlas.changes.subscribe(self._changes.announce)
@@ -196,9 +202,15 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(page)
             self.section_map.apply(SECTIONS[index][1][0])
             if isinstance(page, QTabWidget) and not page.property("mapHooked"):
-                page.currentChanged.connect(lambda _i: self._list_changed(self.current_section()))
+                page.currentChanged.connect(lambda _i: self._section_shown())
                 page.setProperty("mapHooked", True)
-            self._list_changed(self.current_section())
+            self._section_shown()
+
+    def _section_shown(self) -> None:
+        section = self.current_section()
+        if section is not None:
+            section.catch_up()  # changes heard while it was hidden
+        self._list_changed(section)
 
     # -- the map -------------------------------------------------------------------
     def start_map(self) -> MapPane:
@@ -426,12 +438,29 @@ class MainWindow(QMainWindow):
 
     # -- changes -------------------------------------------------------------------
     def _on_change(self, change: Change) -> None:
+        """Changes are gathered for a moment and applied together. One after a quiet while
+        is applied after ``CHANGES_AFTER_MS``; while they keep coming (a geocoding batch: one
+        per answer), at most one round per ``CHANGES_ROUND_MS`` - every round re-queries the
+        lists and the map on the workers, whose work competes with the window for the GIL."""
         self._pending |= change.entities
-        self._change_timer.start()
+        if self._pending_places is not None:  # the map may take only these institutions again
+            if change.of == "institution" and change.ids and change.entities <= {"institution", "offer"}:
+                self._pending_places |= set(change.ids)
+            elif change.entities & {"institution", "offer", "quarter", "term"}:
+                self._pending_places = None  # the whole map data again
+        if self._change_timer.isActive():
+            return
+        recent = self._last_applied.isValid() and self._last_applied.elapsed() < CHANGES_ROUND_MS
+        self._change_timer.start(
+            CHANGES_ROUND_MS - self._last_applied.elapsed() if recent else CHANGES_AFTER_MS
+        )
 
     def _apply_changes(self) -> None:
+        self._last_applied.start()
         entities = frozenset(self._pending)
+        places = None if self._pending_places is None else frozenset(self._pending_places)
         self._pending.clear()
+        self._pending_places = set()
         for section in self.sections.values():
             section.on_change(entities)
         if self.dashboard is not None:
@@ -443,7 +472,7 @@ class MainWindow(QMainWindow):
             ):
                 panel.reload()
         if self.map is not None:
-            self.map.on_change(entities)
+            self.map.on_change(entities, places or None)
         self.first_steps.on_change(entities)
         review = self.consent_dialog
         if (

@@ -44,6 +44,8 @@ LARGE_FROM = 500
 # Typing on looks only at the last query's matches when there are at most this many (a
 # loop over them, 1-2 ms); more are matched through the index texts' bigrams.
 NARROW_UP_TO = 5000
+#: The index texts of a long list are fetched again this long after the last change.
+PREFETCH_QUIET_MS = 2000
 FIT_ROWS = 80  # the columns are sized to the first rows (see fit_columns)
 
 
@@ -158,6 +160,16 @@ class SectionWidget(QWidget):
         self._after_listed: list[Callable[[], None]] = []  # refresh(then=…) waiting for the list
         self._large = False  # the list is long: refreshed on the worker (see LARGE_FROM)
         self._fit_when_filled = False  # size the columns to the first rows once they are there
+        # Changes heard while the section is not the page shown: applied when it is shown
+        # (a geocoding batch announces 200 changes; hidden lists need not follow each one).
+        self._missed: frozenset[str] = frozenset()
+        # After a change the index texts are fetched again once changes have stopped for
+        # a while: a geocoding batch changes an institution a second, and fetching 10,000
+        # texts after each answer kept the database busy (the window's reads waited).
+        self._prefetch_quiet = QTimer(self)
+        self._prefetch_quiet.setSingleShot(True)
+        self._prefetch_quiet.setInterval(PREFETCH_QUIET_MS)
+        self._prefetch_quiet.timeout.connect(self._prefetch_bodies)
 
         self._busy = QTimer(self)
         self._busy.setSingleShot(True)
@@ -414,7 +426,15 @@ class SectionWidget(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self.catch_up()
         self._prefetch_bodies()
+
+    def catch_up(self) -> None:
+        """Apply the changes heard while this section was not the page shown (the window
+        calls this when it makes the section current; showing it does too)."""
+        if self._missed and not self.isHidden():
+            missed, self._missed = self._missed, frozenset()
+            self.on_change(missed)
 
     def _prefetch_bodies(self) -> None:
         """Fetch the index texts of a long list on the worker while the person looks at it,
@@ -422,7 +442,7 @@ class SectionWidget(QWidget):
         everything = self._everything
         if everything is None or everything.bodies is not None or len(everything.ids) < PREFETCH_FROM:
             return
-        if not self.isVisible() or everything.prefetching:
+        if not self.isVisible() or everything.prefetching or self._prefetch_quiet.isActive():
             return
         everything.prefetching = True
         bodies_epoch = self._bodies_epoch
@@ -606,12 +626,17 @@ class SectionWidget(QWidget):
         first.focus_widget().setFocus()
 
     def on_change(self, entities: frozenset[str]) -> None:
-        """Another part of the program changed data: refresh what depends on it."""
+        """Another part of the program changed data: refresh what depends on it. A section
+        that is not the page shown (hidden in the window's stack) catches up when it is shown."""
+        if self.isHidden():
+            self._missed |= entities
+            return
         if entities & {"quarter", "term", "round_table"}:
             self._fill_filters()
         if entities & search.SHOWN_IN.get(self.spec.key, frozenset({self.spec.key})):
             self._bodies = None  # the index texts may say something else now
             self._bodies_epoch += 1
+            self._prefetch_quiet.start()
         self.form.reload_choices(frozenset(entities))
         self.refresh()
         self.model.invalidate_rows()

@@ -14,14 +14,17 @@ and never build their own (``tests/test_architecture.py``).
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from ui.plain import plain_label
+
+T = TypeVar("T")
 
 
 class _Relay(QObject):
@@ -54,6 +57,15 @@ class _Job(QRunnable):
             self.relay.outcome.emit(self.token, False, err)
         else:
             self.relay.outcome.emit(self.token, True, result)
+
+
+class _Call(QRunnable):
+    def __init__(self, job: Callable[[], None]) -> None:
+        super().__init__()
+        self.job = job
+
+    def run(self) -> None:
+        self.job()
 
 
 class TaskRunner(QObject):
@@ -113,6 +125,33 @@ class TaskRunner(QObject):
             failed(payload)
         else:
             raise payload
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn()`` on this runner and wait for its result on the calling thread: for a
+        job on another runner whose writes belong in this one's order (the geocoding batch
+        waits on the network on the background worker and writes on the database worker).
+        Never from the GUI thread (it would stand still) nor from this runner's own threads
+        (the job would wait for itself)."""
+        assert threading.current_thread() is not threading.main_thread(), (
+            "call() blocks: not on the GUI thread"
+        )
+        finished = threading.Event()
+        box: list[Any] = []
+
+        def job() -> None:
+            try:
+                box.append((True, fn()))
+            except BaseException as err:  # raised again on the calling thread
+                box.append((False, err))
+            finally:
+                finished.set()
+
+        self.pool.start(_Call(job))
+        finished.wait()
+        ok, value = box[0]
+        if not ok:
+            raise value
+        return cast(T, value)
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs)

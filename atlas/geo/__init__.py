@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from atlas.geo.geocoder import GeocoderSettings
 from atlas.geo.geocoding import GeocodingService
-from atlas.geo.mapdata import MapData, MapService
+from atlas.geo.mapdata import MapData, MapService, PlacesUpdate
 from atlas.geo.mappage import WEB, cached_page, standalone_html, write_text_atomically
 from atlas.geo.quarters import ImportReport, QuarterService, place_after_save
 from atlas.geo.results import NEW_PLACE_DESCRIPTION, BatchReport, Outcome, eta_text, summary_lines
@@ -25,6 +25,7 @@ __all__ = [
     "MapData",
     "MapService",
     "Outcome",
+    "PlacesUpdate",
     "QuarterService",
     "cached_page",
     "check_boundary",

@@ -21,7 +21,9 @@ The rules this module keeps (https://operations.osmfoundation.org/policies/nomin
   used: it is per instance and swallows errors by default.
 
 The network is used without a database transaction open; each result is applied in
-its own short transaction, so a cancelled batch keeps what it did.
+its own short transaction, so a cancelled batch keeps what it did. The window runs the
+batch on its background worker (the network) and its writes on its database worker
+(``write``), in order with every other read and write there.
 
 Threading: :meth:`GeocodingService.geocode_missing` and ``place_institution`` are
 meant to run on a worker thread. Each answer that changes an institution is announced on
@@ -42,7 +44,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -133,10 +136,21 @@ __all__ = [
 
 
 Progress = Callable[[int, int, float], None]  # (tried, total, seconds left)
+T = TypeVar("T")
+
+
+class Writer(Protocol):
+    """Runs a write and returns its result: ``write(fn) -> fn()``, perhaps on another thread."""
+
+    def __call__(self, fn: Callable[[], T]) -> T: ...
 
 
 def _no_progress(_done: int, _total: int, _eta: float) -> None:
     return None
+
+
+def _here(fn: Callable[[], T]) -> T:
+    return fn()
 
 
 def _never() -> bool:
@@ -184,8 +198,9 @@ class GeocodingService:
             return self._geocoder
 
     # -- one address -------------------------------------------------------------------------
-    def geocode(self, query: str) -> GeocodeResult:
-        """From the cache, or from the server (and then cached if definitive)."""
+    def geocode(self, query: str, write: Writer | None = None) -> GeocodeResult:
+        """From the cache, or from the server (and then cached if definitive; the cache row
+        written through ``write``, see :meth:`geocode_missing`)."""
         key = normalise(query)
         cached = self._from_cache(key)
         if cached is not None:
@@ -193,7 +208,7 @@ class GeocodingService:
         geocoder = self.geocoder()
         result = geocoder.lookup(query)
         if result.status in (GeocodeStatus.FOUND, GeocodeStatus.NOT_FOUND):
-            self._store(key, result, geocoder.settings)
+            (write or _here)(partial(self._store, key, result, geocoder.settings))
         return result
 
     def _from_cache(self, key: str) -> GeocodeResult | None:
@@ -423,7 +438,7 @@ class GeocodingService:
             changed = before != (obj.lat, obj.lon, obj.quarter_id, obj.quarter_manual, obj.geocode_status)
             session.commit()
         if changed:  # lists, map and an open form reload (the window hears it on the GUI thread)
-            self._changes.emit({"institution", "offer"}, [institution_id])
+            self._changes.emit({"institution", "offer"}, [institution_id], of="institution")
         return replace(outcome, quarter_id=quarter_id, applied=changed)
 
     def selection(self, only_missing: bool = True) -> list[tuple[int, str, str | None]]:
@@ -456,6 +471,7 @@ class GeocodingService:
         cancelled: Callable[[], bool] | None = None,
         dry_run: bool = False,
         only_missing: bool = True,
+        write: Writer | None = None,
     ) -> BatchReport:
         """'Fehlende Koordinaten ermitteln': geocode every institution of :meth:`selection`.
 
@@ -465,7 +481,11 @@ class GeocodingService:
         its own transaction, so a cancel keeps what was done. Stops at once on 429/403 and
         after :data:`STOP_AFTER_FAILURES` network failures in a row; the rest is SKIPPED.
         ``dry_run`` asks the server (and caches its answers) but changes no institution.
+        ``write(fn)`` runs each write (an answer applied, a cache row) and returns its result:
+        the window passes its database worker's, so the batch's writes come in order with
+        the lists' and the map's reads instead of beside them (default: on this thread).
         """
+        run = write or _here
         report_progress = progress or _no_progress
         is_cancelled = cancelled or _never
         started = time.monotonic()
@@ -500,13 +520,13 @@ class GeocodingService:
             else:
                 asked = time.monotonic()
                 sent_before = geocoder.requests
-                result = self.judge(self.geocode(query), index)
+                result = self.judge(self.geocode(query, write), index)
                 if geocoder.requests > sent_before:
                     request_time += time.monotonic() - asked
                 if result.from_cache:
                     cached_answers += 1
                 uncached.discard(normalise(query))
-            outcomes[position] = self._apply(inst_id, name, query, result, dry_run=dry_run)
+            outcomes[position] = run(partial(self._apply, inst_id, name, query, result, dry_run=dry_run))
             status = result.status
             if status not in NOT_TRIED:
                 tried += 1

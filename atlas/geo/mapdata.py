@@ -62,6 +62,29 @@ class MapData:
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PlacesUpdate:
+    """A few institutions again (after a change that named them): their places now, the
+    ones no longer on the map (no coordinates, or gone), and what sums over all places."""
+
+    places: list[dict[str, Any]]
+    gone: list[int]
+    legend: list[dict[str, Any]]
+    without_coordinates: int
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "places": self.places,
+                "gone": self.gone,
+                "legend": self.legend,
+                "withoutCoordinates": self.without_coordinates,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+
 def json_for_script(payload: str) -> str:
     """JSON that is safe inside an HTML <script> element (no '</script>', no '<!--')."""
     return payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -94,12 +117,47 @@ class MapService:
                 quarters=quarters,
                 places=places,
                 legend=legend_of(places),
-                without_coordinates=session.scalar(
-                    select(func.count()).select_from(m.Institution).where(m.Institution.lat.is_(None))
-                )
-                or 0,
+                without_coordinates=self._without_coordinates(session),
                 notes=boundary_notes(unbounded),
             )
+
+    def places_update(self, ids: Iterable[int], today: dt.date | None = None) -> PlacesUpdate:
+        """The places of these institutions as :meth:`data` has them, for a map that shows
+        the rest already (a geocoding batch changes one institution per answer: the map
+        gets that one, not 10,000 again)."""
+        wanted = sorted(set(ids))
+        with self._sessions() as session:
+            places: list[dict[str, Any]] = []
+            for start in range(0, len(wanted), 900):
+                places += self._places(session, today or self._clock.today(), wanted[start : start + 900])
+            placed = {p["id"] for p in places}
+            return PlacesUpdate(
+                places=places,
+                gone=[i for i in wanted if i not in placed],
+                legend=self._legend(session),
+                without_coordinates=self._without_coordinates(session),
+            )
+
+    @staticmethod
+    def _without_coordinates(session: Session) -> int:
+        stmt = select(func.count()).select_from(m.Institution).where(m.Institution.lat.is_(None))
+        return session.scalar(stmt) or 0
+
+    @staticmethod
+    def _legend(session: Session) -> list[dict[str, Any]]:
+        """``legend_of`` all places, counted by the database."""
+        inst, cat = m.Institution, m.Term
+        rows = session.execute(
+            select(inst.category_id, cat.name, cat.color, func.count())
+            .outerjoin(cat, cat.id == inst.category_id)
+            .where(inst.lat.is_not(None), inst.lon.is_not(None))
+            .group_by(inst.category_id, cat.name, cat.color)
+        ).all()
+        legend = [
+            {"id": c_id, "name": c_name or _("ohne Kategorie"), "color": c_color or DEFAULT_COLOR, "count": n}
+            for c_id, c_name, c_color, n in rows
+        ]
+        return sorted(legend, key=lambda r: (r["id"] is None, fold(r["name"])))
 
     def _without_boundary(self, session: Session, quarter_id: int | None) -> list[str]:
         """Quarters with no boundary yet (made from a name in a list, or typed in the form)."""
@@ -141,9 +199,13 @@ class MapService:
             )
         return {"type": "FeatureCollection", "features": features}
 
-    def _places(self, session: Session, today: dt.date) -> list[dict[str, Any]]:
+    def _places(
+        self, session: Session, today: dt.date, ids: Sequence[int] | None = None
+    ) -> list[dict[str, Any]]:
+        """The places of all institutions with coordinates, or of those of ``ids``."""
         inst = m.Institution
         cat = m.Term
+        only = (inst.id.in_(ids),) if ids is not None else ()
         rows = session.execute(
             select(
                 inst.id,
@@ -161,7 +223,7 @@ class MapService:
                 cat.color,
             )
             .outerjoin(cat, cat.id == inst.category_id)
-            .where(inst.lat.is_not(None), inst.lon.is_not(None))
+            .where(inst.lat.is_not(None), inst.lon.is_not(None), *only)
             .order_by(inst.id)
         ).all()
         offers: dict[int, list[str]] = {}
@@ -169,7 +231,9 @@ class MapService:
             m.Offer.valid_from.is_(None) | (m.Offer.valid_from <= today)
         )
         for inst_id, title in session.execute(
-            select(m.Offer.institution_id, m.Offer.title).where(current).order_by(m.Offer.title)
+            select(m.Offer.institution_id, m.Offer.title)
+            .where(current, *((m.Offer.institution_id.in_(ids),) if ids is not None else ()))
+            .order_by(m.Offer.title)
         ):
             offers.setdefault(inst_id, []).append(title)
         places = []

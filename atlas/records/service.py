@@ -451,7 +451,7 @@ class RecordService:
             except IntegrityError as err:
                 session.rollback()
                 raise self._integrity_error(err) from err
-        self._changes.emit({self.spec.key}, [data.id])
+        self._changes.emit({self.spec.key}, [data.id], of=self.spec.key)
         return data
 
     def _check_stored(

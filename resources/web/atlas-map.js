@@ -182,6 +182,28 @@
     refreshMarkers();
   }
 
+  /* A few places again (a geocoding batch: one per answer), the rest stays: new or
+     changed markers replace their old ones, gone ones leave, the legend is redrawn. */
+  function updatePlaces(data) {
+    var wanted = visibleIds === null ? null : new Set(visibleIds);
+    (data.gone || []).forEach(function (id) {
+      if (markers[id]) cluster.removeLayer(markers[id]);
+      delete markers[id];
+      delete places[id];
+    });
+    (data.places || []).forEach(function (p) {
+      if (markers[p.id]) cluster.removeLayer(markers[p.id]);
+      places[p.id] = p;
+      var marker = makeMarker(p);
+      markers[p.id] = marker;
+      if (p.id === selectedId) marker.setIcon(dotIcon(p, true));
+      if (wanted === null || wanted.has(String(p.id))) cluster.addLayer(marker);
+    });
+    A.legend = data.legend || [];
+    A.withoutCoordinates = data.withoutCoordinates || 0;
+    buildLegend();
+  }
+
   function fit(target) {
     var bounds = null;
     if (target && target.quarter !== undefined && quarterLayer) {
@@ -260,6 +282,7 @@
   var COMMANDS = {
     placeMode: function (a) { setPlaceMode(a.on); },
     setData: function (a) { setData(a.data); if (a.fit) fit(null); },
+    updatePlaces: function (a) { updatePlaces(a.data); },
     filter: function (a) { visibleIds = a.ids === null ? null : a.ids.map(String); refreshMarkers(); },
     select: function (a) { select(a.id, a.popup !== false); },
     fit: function (a) { fit(a); },
@@ -304,6 +327,11 @@
     };
   };
   A.run = run;
+  /* For tests: one place as the page has it, and whether its marker is on the map. */
+  A.place = function (id) {
+    var p = places[id];
+    return p ? { name: p.name, lat: p.lat, lon: p.lon, shown: cluster.hasLayer(markers[id]) } : null;
+  };
   /* For tests: the Leaflet marker of a place (to fire a click as a user would). */
   A.marker = function (id) { return markers[id] || null; };
 

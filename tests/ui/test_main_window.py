@@ -318,3 +318,67 @@ def test_dsgvo_information_and_erasure_are_one_action_each(
     assert "nicht rückgängig" in erase.question
     assert atlas.contacts.count() == 0
     qtbot.waitUntil(lambda: section.model.rowCount() == 0)
+
+
+def test_a_section_not_shown_catches_up_when_the_person_opens_it(
+    qtbot, workers, demo: Atlas, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """A change reaches the list on screen at once; a section on another page (a geocoding
+    batch announces 200 changes) follows when it is opened - with the change in it."""
+    from PySide6.QtTest import QTest
+
+    from tests.ui.conftest import office_window
+
+    window = office_window(qtbot, workers, demo, settings)
+    window.show_section(1)  # the offers, so that the institutions' list is built
+    window.show_section(0)
+    institutions, offers = window.section("institution"), window.section("offer")
+    qtbot.waitUntil(lambda: not offers.is_searching() and not institutions.is_searching(), timeout=10000)
+    shown_before = offers.model.ids()
+    offer = demo.offers.get(shown_before[0])
+    with changes_applied(qtbot, window, "offer"):
+        demo.offers.save(
+            offer.id, {**offer.values, "title": "Neu: Sprachcafé"}, expected_version=offer.version
+        )
+    with changes_applied(qtbot, window, "institution"):
+        new = demo.institutions.save(None, {"name": "Aaa-Neue Einrichtung"}, confirm_duplicate=True)
+    qtbot.waitUntil(lambda: new.id in institutions.model.ids(), timeout=5000)  # on screen: at once
+    row = offers.model.row_of(offer.id)
+    assert row is not None and offers.model.index(row, 0).data() != "Neu: Sprachcafé"  # hidden: not yet
+    nav = window.nav
+    QTest.mouseClick(nav.viewport(), Qt.MouseButton.LeftButton, pos=nav.visualItemRect(nav.item(1)).center())
+    assert window.current_section() is offers
+
+    def shows_new_title() -> None:
+        at = offers.model.row_of(offer.id)
+        assert at is not None and offers.model.index(at, 0).data() == "Neu: Sprachcafé"
+
+    qtbot.waitUntil(shows_new_title, timeout=5000)
+
+
+def test_changes_that_keep_coming_are_all_applied(qtbot, workers, demo: Atlas, settings) -> None:  # type: ignore[no-untyped-def]
+    """Changes in a stream are applied in rounds (at most one per ``CHANGES_ROUND_MS``),
+    never dropped: the last one of a stream reaches the list too."""
+    from tests.ui.conftest import office_window
+
+    window = office_window(qtbot, workers, demo, settings)
+    section = window.section("institution")
+    ids = section.model.ids()[:3]
+    for n, record_id in enumerate(ids):
+        record = demo.institutions.get(record_id)
+        demo.institutions.save(
+            record_id, {**record.values, "name": f"Runde {n}"}, expected_version=record.version
+        )
+    names = {i: f"Runde {n}" for n, i in enumerate(ids)}
+
+    def all_shown() -> None:
+        for record_id, name in names.items():
+            at = section.model.row_of(record_id)
+            assert at is not None and section.model.index(at, 0).data() == name
+
+    qtbot.waitUntil(all_shown, timeout=5000)
+    with changes_applied(qtbot, window, "institution"):  # right after a round: the next one waits
+        record = demo.institutions.get(ids[0])
+        demo.institutions.save(ids[0], {**record.values, "name": "Zuletzt"}, expected_version=record.version)
+    names[ids[0]] = "Zuletzt"
+    qtbot.waitUntil(all_shown, timeout=5000)

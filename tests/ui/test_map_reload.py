@@ -8,9 +8,12 @@ import json
 import threading
 
 from PySide6.QtCore import QSettings
+from PySide6.QtTest import QTest
+from sqlalchemy import func, select
 
+from atlas import models as m
 from atlas.core import Atlas
-from tests.ui.test_map import open_window, state
+from tests.ui.test_map import js, open_window, state
 from ui.map import view as view_module
 
 
@@ -71,6 +74,8 @@ def test_long_data_reaches_the_page_in_parts_and_in_order(  # type: ignore[no-un
     pane = window.map
     assert pane is not None
     qtbot.waitUntil(lambda: pane.shown_data is not None and not pane.view.sending, timeout=20000)
+    # the map follows the list 400 ms after it settles: that filter first, not among the parts
+    qtbot.waitUntil(lambda: not window.map_follower.is_following(), timeout=10000)
     data = pane.shown_data
     assert len(data.places) > 20
     monkeypatch.setattr(view_module, "MESSAGE_PART", 2000)
@@ -85,3 +90,88 @@ def test_long_data_reaches_the_page_in_parts_and_in_order(  # type: ignore[no-un
     assert json.loads(sent[-1])["op"] == "filter"
     shown = state(qtbot, pane.view)
     assert shown["places"] == len(data.places) and shown["markers"] == 1
+
+
+def without_coordinates(atlas: Atlas) -> int:
+    with atlas.sessions() as session:
+        stmt = select(func.count()).select_from(m.Institution).where(m.Institution.lat.is_(None))
+        return session.scalar(stmt) or 0
+
+
+def page_place(qtbot, pane, place_id: int) -> dict | None:  # type: ignore[no-untyped-def]
+    return json.loads(js(qtbot, pane.view, f"JSON.stringify(AtlasMap.place({int(place_id)}))"))
+
+
+def test_a_change_naming_a_few_institutions_sends_only_their_places(  # type: ignore[no-untyped-def]
+    qtbot, workers, demo: Atlas, settings: QSettings
+) -> None:
+    """A geocoding batch applies an answer a second; each reload of the whole data cost
+    the worker ~0.5 s at 10,000 institutions. A saved institution or a geocoding answer
+    names its institution: the page gets that one place, the others stay."""
+    settings.setValue("map/base", "none")
+    window = open_window(qtbot, workers, demo, settings)
+    pane = window.map
+    assert pane is not None
+    qtbot.waitUntil(lambda: pane.shown_data is not None and not pane.view.sending, timeout=20000)
+    places = pane.shown_data.places
+    before = state(qtbot, pane.view)
+    loads = pane._generation
+    first, second = places[0], places[1]
+    record = demo.institutions.get(first["id"])
+    moved = {**record.values, "name": "Verschoben <b>&</b>", "lat": first["lat"] + 0.001}
+    demo.institutions.save(record.id, moved, expected_version=record.version)
+    qtbot.waitUntil(
+        lambda: (page_place(qtbot, pane, first["id"]) or {}).get("name") == moved["name"], timeout=10000
+    )
+    shown = page_place(qtbot, pane, first["id"])
+    assert shown == {"name": moved["name"], "lat": round(moved["lat"], 6), "lon": first["lon"], "shown": True}
+    assert pane._generation == loads  # no reload of the whole data
+    assert state(qtbot, pane.view)["places"] == before["places"]
+
+    # an institution that loses its pin leaves the map, and the count under it grows
+    record = demo.institutions.get(second["id"])
+    demo.institutions.save(
+        record.id, {**record.values, "lat": None, "lon": None}, expected_version=record.version
+    )
+    qtbot.waitUntil(lambda: page_place(qtbot, pane, second["id"]) is None, timeout=10000)
+    assert pane._generation == loads
+    assert state(qtbot, pane.view)["places"] == before["places"] - 1
+    qtbot.waitUntil(lambda: pane.missing.isVisibleTo(pane), timeout=5000)
+    assert f"{without_coordinates(demo)} Einrichtungen noch nicht auf der Karte" in pane.missing.text()
+
+
+def test_a_place_sent_alone_keeps_the_list_filter(  # type: ignore[no-untyped-def]
+    qtbot, workers, demo: Atlas, settings: QSettings
+) -> None:
+    """The map shows what the list shows: a place sent alone that the list does not show
+    stays off the map."""
+    settings.setValue("map/base", "none")
+    window = open_window(qtbot, workers, demo, settings)
+    pane = window.map
+    assert pane is not None
+    qtbot.waitUntil(lambda: pane.shown_data is not None and not pane.view.sending, timeout=20000)
+    first = pane.shown_data.places[0]
+    word = first["name"].split()[-1]
+    section = window.current_section()
+    assert section is not None and section.spec.key == "institution"
+    section.search.setFocus()
+    QTest.keyClicks(section.search, word)  # the person searches the list
+    qtbot.waitUntil(
+        lambda: not window.map_follower.is_following() and not section.is_searching(), timeout=10000
+    )
+    qtbot.waitUntil(lambda: state(qtbot, pane.view)["markers"] < len(pane.shown_data.places), timeout=10000)
+    markers = state(qtbot, pane.view)["markers"]
+    listed = set(section.model.ids())
+    other = next(p for p in pane.shown_data.places if p["id"] not in listed)
+    loads = pane._generation
+    record = demo.institutions.get(other["id"])
+    demo.institutions.save(record.id, {**record.values, "name": "Außerhalb"}, expected_version=record.version)
+    qtbot.waitUntil(
+        lambda: (page_place(qtbot, pane, other["id"]) or {}).get("name") == "Außerhalb", timeout=10000
+    )
+    qtbot.waitUntil(
+        lambda: not window.map_follower.is_following() and not section.is_searching(), timeout=10000
+    )
+    assert page_place(qtbot, pane, other["id"])["shown"] is False  # not in the list: not on the map
+    assert state(qtbot, pane.view)["markers"] == markers
+    assert pane._generation == loads

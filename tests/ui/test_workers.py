@@ -111,10 +111,17 @@ def test_a_geocoding_batch_reloads_the_list_the_map_and_the_open_form(
         assert section.model.index(row, QUARTER_COLUMN).data() in ("", None)
         assert section.form.place is not None
         assert section.form.place.text().startswith("noch nicht verortet")
+        announced_on: set[int] = set()
+        demo.changes.subscribe(lambda _change: announced_on.add(threading.get_ident()))
         dialog = window.geocode_missing()
         with qtbot.waitSignal(dialog.finished_report, timeout=30000):
             dialog.start()
         assert dialog.report is not None and pending in dialog.report.changed_ids
+        # the answers were written (and announced) on the database worker, in its order
+        database_thread: list[int] = []
+        workers.database.run(threading.get_ident, database_thread.append, owner=None)
+        qtbot.waitUntil(lambda: bool(database_thread), timeout=5000)
+        assert announced_on == set(database_thread)
         # the service announced each answer itself; nobody calls "announce" any more
         qtbot.waitUntil(lambda: section.form.place.text() == "verortet (aus der Adresse)", timeout=5000)  # type: ignore[union-attr]
         row = section.model.row_of(pending)
@@ -151,6 +158,31 @@ def test_a_job_whose_widget_is_gone_is_dropped_and_its_progress_too(qtbot, worke
     alive = QObject()
     workers.background.run(lambda: 42, outcomes.append, owner=alive)
     qtbot.waitUntil(lambda: outcomes == [42], timeout=5000)
+
+
+def test_a_job_can_hand_a_write_to_the_database_worker_and_wait_for_it(qtbot, workers: Workers) -> None:  # type: ignore[no-untyped-def]
+    """``call`` runs a function on another runner and waits for its result: the geocoding
+    batch waits for the network on the background worker and writes on the database worker."""
+    seen: list[object] = []
+
+    def fails() -> None:
+        raise ValueError("kaputt")
+
+    def job() -> tuple[int, int, int, str]:
+        here = threading.get_ident()
+        there = workers.database.call(threading.get_ident)
+        try:
+            workers.database.call(fails)
+        except ValueError as err:  # raised again on the caller's thread
+            return here, there, workers.database.call(lambda: 6 * 7), str(err)
+        raise AssertionError("the error was lost")
+
+    workers.background.run(job, seen.append, seen.append, owner=None)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    here, there, answer, error = seen[0]  # type: ignore[misc]
+    assert here != there and answer == 42 and error == "kaputt"
+    with pytest.raises(AssertionError, match="GUI thread"):
+        workers.database.call(lambda: None)  # the GUI thread never waits for a worker
 
 
 def test_shutdown_stops_long_jobs_and_waits_for_them(qtbot, workers: Workers) -> None:  # type: ignore[no-untyped-def]

@@ -32,6 +32,8 @@ from ui.plain import ask, plain_label, warn
 from ui.progress import Ticket, run_with_progress
 from ui.workers import Workers
 
+#: A change naming up to this many institutions sends only their places to the page.
+PLACES_ALONE_UP_TO = 200
 ONLINE_TEMPLATE = "atlas://online/{z}/{x}/{y}"  # fetched and cached by the program
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
 BASES = (
@@ -175,6 +177,7 @@ class MapPane(QWidget):
         self.tasks = workers.database  # the map data: database reads, in order with the writes
         self.loading = False
         self.shown_data: MapData | None = None  # what the map shows now (None while a reload is due)
+        self._has_data = False  # the page got the whole data once: a few places can follow alone
         self._generation = 0
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
@@ -256,16 +259,20 @@ class MapPane(QWidget):
         data, payload = result
         n = data.without_coordinates
         self.loading = False
+        self._has_data = True
         if generation == self._generation and not self._reload_timer.isActive() and self._again is None:
             self.shown_data = data  # current: the export writes this (no reload asked since)
         self.view.set_data(payload, fit=fit)
+        self._show_missing(n)
+        if self.density.currentData() is not None:
+            self._apply_density()
+        self._reload_waiting()
+
+    def _show_missing(self, n: int) -> None:
         self.missing.setText(
             self.tr("{n} Einrichtungen noch nicht auf der Karte (ohne Koordinaten)").format(n=n) if n else ""
         )
         self.missing.setVisible(bool(n))
-        if self.density.currentData() is not None:
-            self._apply_density()
-        self._reload_waiting()
 
     def schedule_reload(self) -> None:
         self.shown_data = None  # stale from now on
@@ -300,11 +307,36 @@ class MapPane(QWidget):
             steps.append(steps[-1] + 1)
         self.view.set_density({str(k): v for k, v in counts.items()}, self.density.currentText(), steps[:5])
 
-    def on_change(self, entities: frozenset[str]) -> None:
+    def on_change(self, entities: frozenset[str], places: frozenset[int] | None = None) -> None:
+        """Data changed. ``places``: the change named only these institutions (a geocoding
+        answer, a saved institution) - the page gets their places alone when it has the
+        rest and no reload is on its way; else the whole data again."""
         if entities & {"term"}:
             self._fill_density_choices()
-        if entities & {"institution", "offer", "quarter", "term"}:
+        if not entities & {"institution", "offer", "quarter", "term"}:
+            return
+        quiet = not (self.loading or self._reload_timer.isActive() or self._again is not None)
+        if places is not None and len(places) <= PLACES_ALONE_UP_TO and self._has_data and quiet:
+            self._update_places(places)
+        else:
             self.schedule_reload()
+
+    def _update_places(self, places: frozenset[int]) -> None:
+        maps, ids = self.atlas.maps, sorted(places)
+
+        def work() -> tuple[int, str]:
+            update = maps.places_update(ids)
+            return update.without_coordinates, update.to_json()
+
+        self.shown_data = None  # the export builds its data again
+        self.tasks.run(work, self._places_arrived, self._load_failed, owner=self)
+
+    def _places_arrived(self, result: tuple[int, str]) -> None:
+        without, payload = result
+        self.view.update_places(payload)
+        self._show_missing(without)
+        if self.density.currentData() is not None:
+            self._apply_density()
 
     # -- following the lists -----------------------------------------------------------
     def show_for(self, entity: str, ids: list[int] | None) -> None:

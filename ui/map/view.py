@@ -244,6 +244,10 @@ class MapView(QWebEngineView):
             '{"op":"setData","args":{"fit":' + ("true" if fit else "false") + ',"data":' + payload + "}}"
         )
 
+    def update_places(self, payload: str) -> None:
+        """A few places again (``PlacesUpdate.to_json``, made on a worker); the rest stays."""
+        self._emit('{"op":"updatePlaces","args":{"data":' + payload + "}}")
+
     def show_only(self, ids: Sequence[int] | None) -> None:
         self.send("filter", ids=None if ids is None else list(ids))
 
