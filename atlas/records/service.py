@@ -280,7 +280,7 @@ class RecordService:
             return {int(i) for i in session.scalars(matches)}
 
     def search_bodies(self) -> dict[int, str]:
-        """Every record's search index text, by id (see ``search.short_words``)."""
+        """Every record's search index text, by id (see ``query.short_words``)."""
         with self._sessions() as session:
             return search.bodies(session.connection(), self.spec.key)
 
