@@ -21,8 +21,8 @@ from sqlalchemy import Connection, Integer, Select, bindparam, column, event, se
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
+import atlas.records.query as query  # not ``from atlas.records`` (a cycle through the package)
 from atlas import models as m
-from atlas.records import query
 from atlas.records.query import index_can_answer, words
 from atlas.text import FOLD_VERSION, fold_for_index, like_pattern, phone_digits
 
