@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 
 from atlas import models as m
 from atlas.core import Atlas
+from atlas.records import query as query_words
 from atlas.records import search
 from atlas.records.grams import Grams
 from db.engine import make_sessions
@@ -399,6 +400,28 @@ def test_queries_in_memory_match_what_the_index_finds(demo: Atlas, kind: str) ->
         assert (search.short_words(query) is not None) == (query in short), query
     assert search.short_words("a kita") is None
     assert search.short_words("  ") is None and search.memory_terms("  ") == []
+
+
+def test_search_still_offers_the_query_words_it_handed_to_query() -> None:
+    """The query's words and their in-memory match moved to ``atlas.records.query``;
+    ``search`` offers the same objects, which the window's lists use as ``search.Texts`` …"""
+    import atlas.records
+
+    for name in (
+        "Term",
+        "Texts",
+        "Listed",
+        "terms",
+        "short_words",
+        "memory_terms",
+        "body_matches",
+        "keep_matching",
+        "keep_matching_texts",
+        "narrows",
+    ):
+        assert getattr(search, name) is getattr(query_words, name), name
+    assert atlas.records.query is query_words
+    assert search.matching("contact", "ärzte") is not None  # ``words`` and ``index_can_answer`` from query
 
 
 def test_the_bigrams_answer_every_word_as_a_substring_test() -> None:

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-import atlas.records.service
+import atlas.records.values
 from atlas.core import Atlas
-from atlas.records.service import sorted_in_slices
+from atlas.records.values import sorted_in_slices
 
 
 @pytest.mark.parametrize("reverse", [False, True])
@@ -31,6 +31,6 @@ def test_a_list_sorted_in_slices_keeps_its_order(demo: Atlas, monkeypatch: pytes
         ]
         for desc in (False, True)
     }
-    monkeypatch.setattr(atlas.records.service, "SORT_SLICE", 7)
+    monkeypatch.setattr(atlas.records.values, "SORT_SLICE", 7)
     for (key, sort, desc), ids in orders.items():
         assert demo.records[key].list_ids("", None, sort, desc) == ids, (key, sort, desc)

@@ -32,7 +32,8 @@ from atlas.io.hsds_common import (
 )
 from atlas.io.import_duplicates import normalise_name
 from atlas.io.import_rows import split_person_name
-from atlas.io.tables import check_zip, csv_records
+from atlas.io.tables_csv import csv_records
+from atlas.io.tables_xlsx import check_zip
 from atlas.limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, check_json_shape, count, mb, read_capped
 from atlas.progress import IsCancelled, Progress, Steps
 from atlas.text import address_line, fold

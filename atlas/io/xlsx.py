@@ -18,7 +18,7 @@ element. :func:`prolog_is_safe` reads each part's prolog (streaming, however lon
 comments) and refuses any declaration there, before a parser sees the part (a German
 message naming the part); and the parser is defusedxml's with ``forbid_dtd``, which
 refuses a declaration, an entity or an external reference itself should one ever get past
-the first wall. The zip container is checked by :func:`atlas.io.tables.check_zip` first.
+the first wall. The zip container is checked by :func:`atlas.io.tables_xlsx.check_zip` first.
 openpyxl only writes our exports here.
 """
 
@@ -381,7 +381,7 @@ def _bad_cell(ref: str, kind: str, raw: str | None) -> str:
 
 
 def open_workbook(file: Any) -> Workbook:
-    """Open a checked .xlsx file (see :func:`atlas.io.tables.check_zip`). Raises XlsxError."""
+    """Open a checked .xlsx file (see :func:`atlas.io.tables_xlsx.check_zip`). Raises XlsxError."""
     try:
         return Workbook(zipfile.ZipFile(file))
     except (KeyError, IndexError) as err:

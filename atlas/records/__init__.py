@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atlas.records import search, snapshot
+from atlas.records import query, search, snapshot
 from atlas.records.consent import ConsentService, ReviewRow, parse_state
 from atlas.records.duplicates import (
     THRESHOLD,
@@ -80,6 +80,7 @@ __all__ = [
     "own_identifiers",
     "parse_state",
     "phone_tail",
+    "query",
     "replace",
     "search",
     "similarity",
