@@ -387,41 +387,19 @@ def test_queries_in_memory_match_what_the_index_finds(demo: Atlas, kind: str) ->
         "ÄRZ",
     ]
     long += ["familienzentrum", "0208/123", "müller", "mueller", "straße", "büro"]
-    in_memory = search.Texts(bodies)
+    in_memory = query_words.Texts(bodies)
     listed = in_memory.listed(ids[::-1])  # through the bigrams, in another order
     for query in short + long:
-        terms = search.memory_terms(query)
-        found = {i for i, body in bodies.items() if search.body_matches(terms, body)}
+        terms = query_words.memory_terms(query)
+        found = {i for i, body in bodies.items() if query_words.body_matches(terms, body)}
         assert found == service.matching_ids(query), (kind, query)
         assert found == set(service.list_ids(query)), (kind, query)
-        assert search.keep_matching(terms, ids, texts) == [i for i in ids if i in found]
-        if search.Texts.compact_answers(terms):
+        assert query_words.keep_matching(terms, ids, texts) == [i for i in ids if i in found]
+        if query_words.Texts.compact_answers(terms):
             assert listed.keep(terms) == [i for i in ids[::-1] if i in found], (kind, query)
-        assert (search.short_words(query) is not None) == (query in short), query
-    assert search.short_words("a kita") is None
-    assert search.short_words("  ") is None and search.memory_terms("  ") == []
-
-
-def test_search_still_offers_the_query_words_it_handed_to_query() -> None:
-    """The query's words and their in-memory match moved to ``atlas.records.query``;
-    ``search`` offers the same objects, which the window's lists use as ``search.Texts`` …"""
-    import atlas.records
-
-    for name in (
-        "Term",
-        "Texts",
-        "Listed",
-        "terms",
-        "short_words",
-        "memory_terms",
-        "body_matches",
-        "keep_matching",
-        "keep_matching_texts",
-        "narrows",
-    ):
-        assert getattr(search, name) is getattr(query_words, name), name
-    assert atlas.records.query is query_words
-    assert search.matching("contact", "ärzte") is not None  # ``words`` and ``index_can_answer`` from query
+        assert (query_words.short_words(query) is not None) == (query in short), query
+    assert query_words.short_words("a kita") is None
+    assert query_words.short_words("  ") is None and query_words.memory_terms("  ") == []
 
 
 def test_the_bigrams_answer_every_word_as_a_substring_test() -> None:
@@ -436,7 +414,7 @@ def test_the_bigrams_answer_every_word_as_a_substring_test() -> None:
     words += ["kontakt 1", "q", "ß", "\n", "\u0401", "\u0401\u0402", "\u0402\u0401", "\u0459\u045a"]
     for word in words:
         assert grams.where(word).tolist() == [word in t for t in texts], word
-    listed = search.Texts(dict(enumerate(texts))).listed([4, 999_999, 2, 0, 1])
+    listed = query_words.Texts(dict(enumerate(texts))).listed([4, 999_999, 2, 0, 1])
     assert listed.keep([("a", None)]) == [4, 2, 0]
     assert listed.keep([("ab", None), ("b", None)]) == [4]
     assert listed.keep([("strasse", None), ("arzte", "ärzte")]) == [0]

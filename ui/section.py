@@ -26,7 +26,15 @@ from PySide6.QtWidgets import (
 from atlas.core import Atlas
 from atlas.errors import NotFoundError
 from atlas.models import Vocabulary
-from atlas.records import CONSENT_CHOICES, FILTER_LABELS, STATUS_CHOICES, EntitySpec, FilterKind, search
+from atlas.records import (
+    CONSENT_CHOICES,
+    FILTER_LABELS,
+    STATUS_CHOICES,
+    EntitySpec,
+    FilterKind,
+    query,
+    search,
+)
 from ui import settings as prefs
 from ui.filter_bar import filter_bar, filter_combo
 from ui.form import RecordForm
@@ -70,18 +78,18 @@ class Everything:
 
     Used on the worker only (one query at a time), except ``key``, ``ids`` and ``bodies``."""
 
-    def __init__(self, key: tuple[Any, ...], ids: list[int], bodies: search.Texts | None = None) -> None:
+    def __init__(self, key: tuple[Any, ...], ids: list[int], bodies: query.Texts | None = None) -> None:
         self.key = key
         self.ids = ids
-        self.bodies: search.Texts | None = bodies
+        self.bodies: query.Texts | None = bodies
         self.prefetching = False
         self.total: int | None = None  # the records of this kind, counted once
         self.rows: dict[int, tuple[str, ...]] = {}  # display rows fetched for earlier queries
         self._texts: dict[bool, list[str]] = {}  # compact or full texts in the order of ``ids``
         # the last query's words, texts used and what it kept (with their texts, if made): a
         # longer query looks only at those
-        self._last: tuple[list[search.Term], bool, list[int], list[str] | None] | None = None
-        self._listed: search.Listed | None = None  # the ids ready to match through the bigrams
+        self._last: tuple[list[query.Term], bool, list[int], list[str] | None] | None = None
+        self._listed: query.Listed | None = None  # the ids ready to match through the bigrams
 
     def texts(self, compact: bool = True) -> list[str]:
         """The index texts in list order (made once; the prefetch makes the compact ones)."""
@@ -91,25 +99,25 @@ class Everything:
             self._texts[compact] = [texts.get(i, "") for i in self.ids]
         return self._texts[compact]
 
-    def keep(self, terms: list[search.Term]) -> list[int]:
-        """The ids whose index text matches (``search.keep_matching``), in list order.
+    def keep(self, terms: list[query.Term]) -> list[int]:
+        """The ids whose index text matches (``query.keep_matching``), in list order.
 
         Typing on (the query narrows the last one) with few matches left looks only at
-        those; otherwise the letters and bigrams of the texts (``search.Texts.grams``)
+        those; otherwise the letters and bigrams of the texts (``query.Texts.grams``)
         answer at once, without a loop over 50,000 texts; a word with a space in it (rare:
         a letter that folds to one) is matched against every full text."""
         assert self.bodies is not None
-        compact = search.Texts.compact_answers(terms)
+        compact = query.Texts.compact_answers(terms)
         last = self._last
         if (
             last is not None
             and last[1] == compact
             and (len(last[2]) <= NARROW_UP_TO or not compact)
-            and search.narrows(terms, last[0])
+            and query.narrows(terms, last[0])
         ):
             ids = last[2]
             texts_in = last[3] if last[3] is not None else [self.bodies.compact.get(i, "") for i in ids]
-            kept, kept_texts = search.keep_matching_texts(terms, ids, texts_in)
+            kept, kept_texts = query.keep_matching_texts(terms, ids, texts_in)
             self._last = (terms, compact, kept, kept_texts)
         elif compact:
             if self._listed is None:
@@ -117,7 +125,7 @@ class Everything:
             kept = self._listed.keep(terms)
             self._last = (terms, compact, kept, None)  # texts made when a narrowing needs them
         else:
-            kept, kept_texts = search.keep_matching_texts(terms, self.ids, self.texts(compact))
+            kept, kept_texts = query.keep_matching_texts(terms, self.ids, self.texts(compact))
             self._last = (terms, compact, kept, kept_texts)
         return kept
 
@@ -155,7 +163,7 @@ class SectionWidget(QWidget):
         self._epoch = 0  # bumped when the data may have changed: older wholes are not kept
         # The index texts of this kind (see Everything), kept across refreshes until a
         # change touches them (``search.SHOWN_IN``); an answer fetched before is not kept.
-        self._bodies: search.Texts | None = None
+        self._bodies: query.Texts | None = None
         self._bodies_epoch = 0
         self._after_listed: list[Callable[[], None]] = []  # refresh(then=…) waiting for the list
         self._large = False  # the list is long: refreshed on the worker (see LARGE_FROM)
@@ -355,7 +363,7 @@ class SectionWidget(QWidget):
         text: str,
         key: tuple[Any, ...],
         everything: Everything | None,
-        bodies: search.Texts | None,
+        bodies: query.Texts | None,
     ) -> Listing:
         """The list's query (on a worker or the GUI thread): plain data only.
 
@@ -365,8 +373,8 @@ class SectionWidget(QWidget):
         list with its index texts at hand (``bodies``) matches every query in memory."""
         filters = {FilterKind(k): v for k, v in key[0]}
         sort_key, descending = key[1], key[2]
-        terms = search.memory_terms(text)
-        if not terms or (everything is None and search.short_words(text) is None):
+        terms = query.memory_terms(text)
+        if not terms or (everything is None and query.short_words(text) is None):
             # no words: the whole list; long words without the whole list: the index alone
             ids = self.service.list_ids(text, filters, sort_key, descending)
             base = Everything(key, ids, bodies) if not terms else None
@@ -375,9 +383,9 @@ class SectionWidget(QWidget):
                 key, self.service.list_ids("", filters, sort_key, descending), bodies
             )
             in_memory = base.bodies is not None and len(base.ids) >= PREFETCH_FROM
-            if in_memory or search.short_words(text) is not None:  # short words: the index cannot
+            if in_memory or query.short_words(text) is not None:  # short words: the index cannot
                 if base.bodies is None:
-                    base.bodies = search.Texts(self.service.search_bodies())
+                    base.bodies = query.Texts(self.service.search_bodies())
                 ids = base.keep(terms)
             else:
                 matches = self.service.matching_ids(text) or set()
@@ -447,13 +455,13 @@ class SectionWidget(QWidget):
         everything.prefetching = True
         bodies_epoch = self._bodies_epoch
 
-        def fetch() -> search.Texts:
+        def fetch() -> query.Texts:
             if everything.bodies is None:
-                everything.bodies = search.Texts(self.service.search_bodies())
+                everything.bodies = query.Texts(self.service.search_bodies())
             everything.prepare()  # the bigrams and the list's places in them: the first key
             return everything.bodies
 
-        def done(bodies: search.Texts) -> None:
+        def done(bodies: query.Texts) -> None:
             if bodies_epoch != self._bodies_epoch:  # a change came meanwhile: fetched again
                 return
             if everything.bodies is None:

@@ -21,25 +21,9 @@ from sqlalchemy import Connection, Integer, Select, bindparam, column, event, se
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import get_history
 
-import atlas.records.query as query  # not ``from atlas.records`` (a cycle through the package)
 from atlas import models as m
 from atlas.records.query import index_can_answer, words
 from atlas.text import FOLD_VERSION, fold_for_index, like_pattern, phone_digits
-
-# The query's words and their in-memory match live in ``atlas.records.query``. They are
-# offered here too, deliberately: the window's lists reach them as ``search.Texts``,
-# ``search.memory_terms`` and so on (``ui/section.py`` imports ``search`` from the front
-# door). New code takes them from ``query``.
-Term = query.Term
-Texts = query.Texts
-Listed = query.Listed
-terms = query.terms
-short_words = query.short_words
-memory_terms = query.memory_terms
-body_matches = query.body_matches
-keep_matching = query.keep_matching
-keep_matching_texts = query.keep_matching_texts
-narrows = query.narrows
 
 KINDS: dict[type[m.Record], str] = {
     m.Institution: "institution",

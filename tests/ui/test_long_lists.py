@@ -19,7 +19,7 @@ import ui.editors
 import ui.form
 import ui.section
 from atlas.core import Atlas
-from atlas.records import search
+from atlas.records import query as query_words
 from tests.ui.conftest import office_window
 from tests.ui.test_main_window import type_text
 from ui.editors import ChoiceEditor, LineEditor
@@ -182,18 +182,18 @@ def test_typing_on_narrows_in_memory_with_the_same_answers_as_the_index(
 
 
 def test_narrowing_is_only_used_when_the_new_words_imply_the_old() -> None:
-    t = search.memory_terms
-    assert search.narrows(t("bri"), t("br"))
-    assert search.narrows(t("kita m"), t("kita"))
-    assert search.narrows(t("ärzte"), t("ärzt"))  # both spellings lie inside the longer word
-    assert not search.narrows(t("b"), t("br"))
-    assert not search.narrows(t("kita"), t("kita m"))
-    assert search.narrows(t("arzte"), t("ärzt"))  # "arzte" holds "arzt"
-    assert not search.narrows(t("arzt"), t("ärzte"))  # shorter: a wider answer
-    texts = search.Texts({1: "bjorn kuhlmann bjoern kuhlmann 0301 0301", 2: "x\u00b4y"})
+    t = query_words.memory_terms
+    assert query_words.narrows(t("bri"), t("br"))
+    assert query_words.narrows(t("kita m"), t("kita"))
+    assert query_words.narrows(t("ärzte"), t("ärzt"))  # both spellings lie inside the longer word
+    assert not query_words.narrows(t("b"), t("br"))
+    assert not query_words.narrows(t("kita"), t("kita m"))
+    assert query_words.narrows(t("arzte"), t("ärzt"))  # "arzte" holds "arzt"
+    assert not query_words.narrows(t("arzt"), t("ärzte"))  # shorter: a wider answer
+    texts = query_words.Texts({1: "bjorn kuhlmann bjoern kuhlmann 0301 0301", 2: "x\u00b4y"})
     assert texts.compact[1] == "bjorn kuhlmann bjoern 0301"
-    assert search.Texts.compact_answers(t("kuhl"))
-    assert not search.Texts.compact_answers([("x y", None)])
+    assert query_words.Texts.compact_answers(t("kuhl"))
+    assert not query_words.Texts.compact_answers([("x y", None)])
 
 
 def test_a_long_pickers_labels_become_qt_strings_on_the_worker(
