@@ -184,9 +184,9 @@ def run_with_progress(
     """Run ``fn(ticket)`` on ``runner`` behind a progress dialog with "Abbrechen"; return its
     result or raise its error (:class:`atlas.progress.Cancelled` after a cancel)."""
     ticket = Ticket()
+    release = hold_collections()  # first: building the dialog may start a full collection
     dialog = ProgressDialog(ticket, title, label, parent)
     dialog.start()
-    release = hold_collections()
     show = QTimer(dialog)
     show.setSingleShot(True)
     show.timeout.connect(dialog.show)  # stopped before it fires when the action is quick

@@ -141,3 +141,27 @@ def test_the_pages_are_read_back_off_the_gui_thread(  # type: ignore[no-untyped-
     assert blocker.args[0].pages > 1
     assert real(blocker.args[0].data)[0]  # the saved PDF reads back
     dialog.done(0)
+
+
+def test_a_geocoding_batch_runs_with_collections_held(qtbot, workers, demo: Atlas) -> None:  # type: ignore[no-untyped-def]
+    """The batch runs for minutes (one address a second); a full collection on its worker
+    held the GIL 100–400 ms at the 10k size. Its reads and its writes (on the database
+    worker) all run while the hold stands; it ends with the batch."""
+    from tests.fake_nominatim import found, running
+    from tests.ui.test_geo_ui import use
+    from ui.geo_dialogs import BatchDialog
+
+    watch = HeldDuringQueries(demo)
+    try:
+        with running() as server:
+            server.default = found((51.4801, 6.8605))
+            use(demo, server.url, delay=0.0)
+            dialog = BatchDialog(demo, workers=workers)
+            qtbot.addWidget(dialog)
+            with qtbot.waitSignal(dialog.finished_report, timeout=30000):
+                dialog.start()
+    finally:
+        watch.close()
+    assert dialog.report is not None and dialog.report.tried > 0
+    assert len(watch.seen) > dialog.report.tried and all(watch.seen)
+    assert not held()
