@@ -15,7 +15,7 @@ from atlas.errors import NotFoundError, ValidationError
 from atlas.network.service import ActivityRule, months_before
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
-pytestmark = pytest.mark.dates
+pytestmark = [pytest.mark.dates, pytest.mark.both_backends]
 
 D = dt.date
 
@@ -38,8 +38,11 @@ def actor(atlas: Atlas, name: str, stage: str = "informiert", since: dt.date = J
 def attend(atlas: Atlas, actor_id: int, *days: dt.date) -> None:
     with atlas.sessions.begin() as session:
         for day in days:
+            start = dt.datetime.combine(day, dt.time())
             mid = session.scalar(
-                select(m.Meeting.id).where(func.date(m.Meeting.starts_at) == day.isoformat())
+                select(m.Meeting.id).where(
+                    m.Meeting.starts_at >= start, m.Meeting.starts_at < start + dt.timedelta(days=1)
+                )
             )
             session.add(m.Attendance(meeting_id=mid, actor_id=actor_id))
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from atlas import models as m
 from atlas.i18n import _
+from atlas.sqlparts import year_month
 
 S = m.ActorStatus
 
@@ -117,7 +118,7 @@ def expected_meetings(
     ):
         tables[actor].add(rt)
     att = m.Attendance
-    month = func.strftime("%Y-%m", m.Meeting.starts_at)
+    month = year_month(m.Meeting.starts_at)
     recorded: dict[int | None, dict[str, int]] = defaultdict(dict)
     held = (
         select(m.Meeting.round_table_id, month, func.count())
@@ -132,7 +133,7 @@ def expected_meetings(
     attended: dict[int, dict[str, int]] = defaultdict(dict)
     rtm = m.round_table_member
     member = rtm.c
-    ym = func.strftime("%Y-%m", att.meeting_at)
+    ym = year_month(att.meeting_at)
     for chunk in range(0, len(wanted), 500):
         own_tables = (
             select(att.actor_id, ym, func.count(func.distinct(att.meeting_id)))
