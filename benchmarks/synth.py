@@ -108,10 +108,12 @@ def build_synthetic(
     actors: int = 1_000,
     seed: int = 1,
 ) -> None:
-    """Create a fresh database at ``path`` with the given numbers of records."""
-    path = Path(path)
-    if path.exists():
-        path.unlink()
+    """Create a fresh database at ``path`` with the given numbers of records (or fill
+    the empty server database named by a URL such as ``postgresql+psycopg://…``)."""
+    if "://" not in str(path):
+        path = Path(path)
+        if path.exists():
+            path.unlink()
     rng = random.Random(seed)
     result = open_database(path)
     engine = result.engine
@@ -233,11 +235,24 @@ def build_synthetic(
             _insert(conn, m.Actor.__table__, actor_rows)
 
             search.rebuild(conn)
+            if conn.dialect.name == "postgresql":
+                _advance_sequences(conn)
         with engine.connect() as conn:
             search.optimize(conn)
             conn.commit()
     finally:
         engine.dispose()
+
+
+def _advance_sequences(conn: Connection) -> None:
+    """PostgreSQL: rows inserted with their ids leave each table's id sequence at 1; move
+    it past the highest id, so that the next record saved gets a new one."""
+    for table in m.Base.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

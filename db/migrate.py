@@ -45,6 +45,8 @@ _REVISION = re.compile(r"^revision\s*=\s*[\"'](?P<rev>[^\"']+)[\"']", re.MULTILI
 _DOWN = re.compile(r"^down_revision\s*=\s*(?:None|[\"'](?P<rev>[^\"']+)[\"'])", re.MULTILINE)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: PostgreSQL: the advisory lock a migration holds (one opening migrates at a time).
+_MIGRATION_LOCK = 0x41544C53  # "ATLS"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -441,16 +443,31 @@ def open_database(path_or_url: str | Path, *, full_check: bool = True, create: b
     head = head_revision()
     if before is not None and before not in known_revisions():
         engine.dispose()
+        if path is None:
+            raise NewerDatabaseError(
+                _(
+                    "Die Datenbank {url} wurde mit einer neueren Version des Stadtteil-Atlas "
+                    "eingerichtet (Stand {rev}). Bitte das Programm aktualisieren; die Datenbank "
+                    "wurde nicht verändert."
+                ).format(url=_redact(url), rev=before)
+            )
         raise NewerDatabaseError(
             _(
                 "Diese Datenbank wurde mit einer neueren Version des Stadtteil-Atlas bearbeitet "
                 "(Stand {rev}). Bitte das Programm aktualisieren; die Datei wurde nicht verändert."
             ).format(rev=before)
         )
-    if before is None and existed and path is not None:
+    if before is None and (existed or path is None):
         tables = set(inspect(engine).get_table_names())
         if tables:
             engine.dispose()
+            if path is None:
+                raise CorruptDatabaseError(
+                    _(
+                        "Die Datenbank {url} enthält schon Tabellen, aber keine des Stadtteil-Atlas. "
+                        "Sie wurde nicht verändert; bitte eine leere Datenbank angeben."
+                    ).format(url=_redact(url))
+                )
             raise CorruptDatabaseError(
                 _(
                     "Die Datei {path} ist eine SQLite-Datenbank, aber keine des Stadtteil-Atlas. "
@@ -475,8 +492,10 @@ def open_database(path_or_url: str | Path, *, full_check: bool = True, create: b
                     "Alle Änderungen wurden zurückgenommen; die Sicherungskopie {backup} enthält "
                     "den Stand vor dem Versuch."
                 )
-            raise DatabaseOpenError(message.format(path=path or url, reason=err, backup=backup)) from err
-    _index_current(engine, path or url)
+            raise DatabaseOpenError(
+                message.format(path=path or _redact(url), reason=err, backup=backup)
+            ) from err
+    _index_current(engine, path or _redact(url))
     prune_copies(path)  # after the copies of this opening: the newest stay
     return OpenResult(engine, url, before, head, backup or recovered)
 
@@ -510,7 +529,12 @@ def _upgrade(engine: Engine, url: str) -> None:
 
     cfg = alembic_config()
     if engine.dialect.name != "sqlite":
+        # A server runs DDL in the transaction too. Two programs opening the same new
+        # database at once: the second waits for the first's migration (an advisory lock)
+        # and then finds nothing left to do.
         with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
         return

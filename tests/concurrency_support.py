@@ -15,8 +15,9 @@ from db.engine import make_engine, make_sessions, to_url
 from tests.conftest import TEST_DAY
 
 
-def second_atlas(db_path: Path, clock: Clock | None = None) -> Atlas:
-    """Another window or program on the same file: its own engine, its own connections."""
+def second_atlas(db_path: Path | str, clock: Clock | None = None) -> Atlas:
+    """Another window or program on the same file (or the same PostgreSQL database, given
+    its URL): its own engine, its own connections."""
     return Atlas(make_sessions(make_engine(to_url(db_path))), clock=clock or FixedClock(TEST_DAY))
 
 

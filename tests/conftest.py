@@ -18,7 +18,7 @@ os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 from atlas import models as m
 from atlas.clock import FixedClock
 from atlas.core import Atlas
-from db.engine import make_sessions
+from db.engine import make_sessions, to_url
 from db.migrate import open_database
 from tests.records_support import term_id
 
@@ -67,20 +67,43 @@ TEST_DAY = dt.datetime(2026, 11, 16, 10, 0)
 
 
 @pytest.fixture
-def atlas(db_path: Path) -> Iterator[Atlas]:
-    """A fresh, migrated database file with the seeded taxonomies, on a fixed day."""
-    result = open_database(db_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database under ``atlas`` and ``other``: "sqlite" (a file), or, for a test
+    marked ``both_backends``, "sqlite" and "postgresql" (a fresh database on the server
+    of ``ATLAS_TEST_PG``; tests/pg_support.py)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def db_url(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The address of the test's fresh database: the file ``db_path``, or a new database
+    on the PostgreSQL server, dropped after the test."""
+    if backend == "sqlite":
+        yield to_url(db_path)
+        return
+    from tests.pg_support import fresh_database
+
+    with fresh_database(request) as url:
+        yield url
+
+
+@pytest.fixture
+def atlas(backend: str, db_path: Path, db_url: str) -> Iterator[Atlas]:
+    """A fresh, migrated database with the seeded taxonomies, on a fixed day (a file,
+    or on PostgreSQL for a test marked ``both_backends``)."""
+    result = open_database(db_path if backend == "sqlite" else db_url)
     yield Atlas(make_sessions(result.engine), clock=FixedClock(TEST_DAY))
     result.engine.dispose()
 
 
 @pytest.fixture
-def other(db_path: Path, atlas: Atlas) -> Iterator[Atlas]:
-    """A second coach's program on the file of ``atlas``: its own engine and connections,
-    so a test has two real connections to the same SQLite file (lost updates, locks)."""
+def other(db_url: str, atlas: Atlas) -> Iterator[Atlas]:
+    """A second coach's program on the database of ``atlas``: its own engine and
+    connections, so a test has two real connections to the same SQLite file or
+    PostgreSQL database (lost updates, locks)."""
     from tests.concurrency_support import dispose, second_atlas  # it imports this module
 
-    second = second_atlas(db_path)
+    second = second_atlas(db_url)
     yield second
     dispose(second)
 
@@ -145,6 +168,22 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "dates: depends on days and months; ./dev test runs these again with the system date moved",
     )
+    config.addinivalue_line(
+        "markers",
+        "both_backends: runs on SQLite and on PostgreSQL (test ids [sqlite], [postgresql]; "
+        "the server of ATLAS_TEST_PG, else the PostgreSQL run skips)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``both_backends`` that uses the database (``backend``, through
+    ``atlas``, ``other``, …) runs once per backend."""
+    marker = metafunc.definition.get_closest_marker("both_backends")
+    if marker is None and os.environ.get("ATLAS_TEST_ALL_BACKENDS") == "1":
+        marker = pytest.mark.both_backends.mark  # explore: every database test on both
+    if marker is not None and "backend" in metafunc.fixturenames:
+        # ``@pytest.mark.both_backends("postgresql")``: only there (e.g. a query plan)
+        metafunc.parametrize("backend", list(marker.args) or ["sqlite", "postgresql"], indirect=True)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -401,6 +401,7 @@ def test_more_cells_than_headings_is_an_error(tmp_path: Path, atlas: Atlas) -> N
     assert len(plan.valid_rows) == 1
 
 
+@pytest.mark.both_backends
 def test_unknown_quarter_is_an_error_and_a_known_one_is_linked(tmp_path: Path, atlas: Atlas) -> None:
     quarter = atlas.quarters.save(None, {"name": "Alt-Oberhausen"})
     path = write_csv(
@@ -469,6 +470,7 @@ def test_nothing_is_imported_while_any_row_is_invalid(tmp_path: Path, atlas: Atl
     assert atlas.institutions.count() == 0
 
 
+@pytest.mark.both_backends
 def test_skip_invalid_imports_the_rest_and_reports_the_rejects(tmp_path: Path, atlas: Atlas) -> None:
     rows = [
         *GOOD,
@@ -496,6 +498,7 @@ def test_skip_invalid_imports_the_rest_and_reports_the_rejects(tmp_path: Path, a
     assert imp.suggest_mapping("institution", again.headers).get(len(HEADER)) is None
 
 
+@pytest.mark.both_backends
 def test_contact_person_column_creates_contacts(tmp_path: Path, atlas: Atlas) -> None:
     header = ["Name", "Ansprechpartner/in", "Funktion"]
     rows = [
@@ -545,6 +548,7 @@ def test_names_are_normalised_for_duplicates() -> None:
     assert imp.similarity("Kita 1", "Kita 2") == 0  # different numbers: different places
 
 
+@pytest.mark.both_backends
 def test_a_duplicate_pair_in_the_file_and_against_the_database(tmp_path: Path, atlas: Atlas) -> None:
     imp.apply(atlas, load(atlas, write_csv(tmp_path / "a.csv", GOOD[:1])))
     existing = atlas.institutions.list_ids()[0]
@@ -568,6 +572,7 @@ def test_a_duplicate_pair_in_the_file_and_against_the_database(tmp_path: Path, a
     assert atlas.institutions.count() == 3
 
 
+@pytest.mark.both_backends
 def test_duplicate_choices_merge_skip_import(tmp_path: Path, atlas: Atlas) -> None:
     imp.apply(atlas, load(atlas, write_csv(tmp_path / "a.csv", GOOD[:1])))
     existing = atlas.institutions.list_ids()[0]
@@ -593,6 +598,7 @@ def test_duplicate_choices_merge_skip_import(tmp_path: Path, atlas: Atlas) -> No
         imp.apply(atlas, plan, duplicate_choices={2: "vielleicht"})  # type: ignore[dict-item]
 
 
+@pytest.mark.both_backends
 def test_merge_fills_empty_fields_of_the_existing_record(tmp_path: Path, atlas: Atlas) -> None:
     imp.apply(atlas, load(atlas, write_csv(tmp_path / "a.csv", [GOOD[1]])))
     existing = atlas.institutions.list_ids()[0]
@@ -618,6 +624,7 @@ def _many(n: int) -> list[list[str]]:
     ]
 
 
+@pytest.mark.both_backends
 def test_cancel_rolls_everything_back(tmp_path: Path, atlas: Atlas) -> None:
     plan = load(atlas, write_csv(tmp_path / "l.csv", _many(2500)))
     seen: list[tuple[int, int]] = []
@@ -637,6 +644,7 @@ def test_cancel_rolls_everything_back(tmp_path: Path, atlas: Atlas) -> None:
         )
 
 
+@pytest.mark.both_backends
 def test_a_record_deleted_between_preview_and_import_rolls_back(tmp_path: Path, atlas: Atlas) -> None:
     imp.apply(atlas, load(atlas, write_csv(tmp_path / "a.csv", [GOOD[1]])))
     existing = atlas.institutions.list_ids()[0]
@@ -686,6 +694,7 @@ def with_institutions(tmp_path: Path, atlas: Atlas) -> Atlas:
     return atlas
 
 
+@pytest.mark.both_backends
 def test_offers_reference_their_institution_by_name_and_postcode(
     tmp_path: Path, with_institutions: Atlas
 ) -> None:
@@ -737,6 +746,7 @@ def test_offers_reference_their_institution_by_name_and_postcode(
     assert [d.existing_title for d in again.duplicates] == ["Offene Sprechstunde", "Krabbelgruppe"]
 
 
+@pytest.mark.both_backends
 def test_contacts_and_actors(tmp_path: Path, with_institutions: Atlas) -> None:
     atlas = with_institutions
     header = ["Name", "Funktion", "Einrichtung", "PLZ", "Telefon", "E-Mail", "Einwilligung am"]

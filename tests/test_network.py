@@ -15,7 +15,7 @@ from atlas.errors import NotFoundError, ValidationError
 from atlas.network.service import ActivityRule, months_before
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
-pytestmark = pytest.mark.dates
+pytestmark = [pytest.mark.dates, pytest.mark.both_backends]
 
 D = dt.date
 
@@ -38,8 +38,11 @@ def actor(atlas: Atlas, name: str, stage: str = "informiert", since: dt.date = J
 def attend(atlas: Atlas, actor_id: int, *days: dt.date) -> None:
     with atlas.sessions.begin() as session:
         for day in days:
+            start = dt.datetime.combine(day, dt.time())
             mid = session.scalar(
-                select(m.Meeting.id).where(func.date(m.Meeting.starts_at) == day.isoformat())
+                select(m.Meeting.id).where(
+                    m.Meeting.starts_at >= start, m.Meeting.starts_at < start + dt.timedelta(days=1)
+                )
             )
             session.add(m.Attendance(meeting_id=mid, actor_id=actor_id))
 
@@ -369,3 +372,19 @@ def test_an_override_records_the_coach_not_unknown(atlas: Atlas) -> None:
     atlas.network.user = "Petra Koch"
     atlas.network.set_override(target, "ruhend", "Stelle unbesetzt", on=D(2026, 7, 1))
     assert atlas.network.overrides(target)[-1][3] == "Petra Koch"
+
+
+def test_the_history_window_is_clamped_at_month_ends_on_both_backends(atlas: Atlas) -> None:
+    """31.08. − 6 months is 28.02. (as ``months_before`` counts), not SQLite's 03.03.: a
+    meeting on 01.03. lies inside the window of one on 31.08. (issue 13: the history check
+    must give the same answer on SQLite and PostgreSQL)."""
+    from atlas.network.activity import first_activations
+
+    for day in (D(2026, 3, 1), D(2026, 8, 31)):
+        meeting(atlas, day)
+    person = actor(atlas, "Am Monatsende")
+    attend(atlas, person, D(2026, 3, 1), D(2026, 8, 31))
+    with atlas.sessions() as session:
+        found = first_activations(session, ActivityRule(2, 6), [person])
+    assert found[person].date() == D(2026, 8, 31)
+    assert months_before(D(2026, 8, 31), 6) == D(2026, 2, 28)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import String, event, func, select
+from sqlalchemy import String, event, func, select, text
 from sqlalchemy.orm import Session
 
 from atlas import models as m
@@ -77,6 +76,7 @@ def test_every_entity_has_test_data() -> None:
 # -- create / read / update / delete ------------------------------------------------
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("key", sorted(ENTITIES))
 def test_crud_every_entity(atlas: Atlas, key: str) -> None:
     service = atlas.records[key]
@@ -120,6 +120,7 @@ def test_crud_every_entity(atlas: Atlas, key: str) -> None:
     assert service.get(created.id).values[field] == new_value
 
 
+@pytest.mark.both_backends
 def test_timestamps_are_kept(atlas: Atlas) -> None:
     created = atlas.institutions.save(None, {"name": "Kita Regenbogen"})
     with atlas.sessions() as session:
@@ -136,6 +137,7 @@ def test_timestamps_are_kept(atlas: Atlas) -> None:
         assert row.version == 2
 
 
+@pytest.mark.both_backends
 def test_change_bus_reports_saves_and_deletes(atlas: Atlas) -> None:
     seen: list[Change] = []
     atlas.changes.subscribe(seen.append)
@@ -401,6 +403,7 @@ def test_field_error_hides_cross_check(atlas: Atlas) -> None:
 # -- duplicates -------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_duplicate_name_with_same_postcode_warns(atlas: Atlas) -> None:
     """The form's save asks the rule of atlas.records.duplicates (tests/test_duplicates.py)."""
     first = atlas.institutions.save(None, {"name": "Ärztehaus Mitte", "postcode": "46045"})
@@ -433,6 +436,7 @@ def test_duplicate_without_postcode_warns(atlas: Atlas) -> None:
         atlas.institutions.save(None, {"name": "TAFEL e. V."})
 
 
+@pytest.mark.both_backends
 def test_unique_names_refused_in_german(atlas: Atlas) -> None:
     atlas.quarters.save(None, {"name": "Lirich"})
     with pytest.raises(ValidationError) as info:
@@ -444,6 +448,7 @@ def test_unique_names_refused_in_german(atlas: Atlas) -> None:
 # -- optimistic locking ------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_save_over_newer_version_is_refused(atlas: Atlas) -> None:
     v1 = atlas.institutions.save(None, {"name": "Kita", "city": "Oberhausen"})
     v2 = atlas.institutions.save(v1.id, {"city": "Mülheim"}, expected_version=v1.version)
@@ -455,6 +460,7 @@ def test_save_over_newer_version_is_refused(atlas: Atlas) -> None:
     assert atlas.institutions.get(v1.id) == v2
 
 
+@pytest.mark.both_backends
 def test_concurrent_write_between_read_and_flush(atlas: Atlas) -> None:
     """Another session saves after ours read the row: the version column catches it."""
     v1 = atlas.institutions.save(None, {"name": "Kita", "city": "Oberhausen"})
@@ -480,10 +486,11 @@ def test_concurrent_write_between_read_and_flush(atlas: Atlas) -> None:
     assert now.version == v1.version + 1
 
 
-def test_concurrent_term_change_is_refused_too(atlas: Atlas) -> None:
+@pytest.mark.both_backends
+def test_concurrent_term_change_is_refused_too(atlas: Atlas, other: Atlas) -> None:
     """Also a race on a relation-only change (target groups) is caught, not lost.
 
-    Here the other writer is another program on the same file.
+    Here the other writer is another program on the same database (its own connection).
     """
     inst = atlas.institutions.save(None, {"name": "Träger"})
     group = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Frauen")
@@ -494,10 +501,10 @@ def test_concurrent_term_change_is_refused_too(atlas: Atlas) -> None:
         if fired:
             return
         fired.append(True)
-        other = sqlite3.connect(atlas.sessions.kw["bind"].url.database, timeout=5)
-        with other:
-            other.execute("UPDATE offer SET title='Kurs B', version=version+1 WHERE id=?", (offer.id,))
-        other.close()
+        with other.sessions.begin() as elsewhere:
+            elsewhere.execute(
+                text("UPDATE offer SET title='Kurs B', version=version+1 WHERE id=:id"), {"id": offer.id}
+            )
 
     event.listen(atlas.sessions, "before_flush", sneak_in)
     try:
@@ -513,6 +520,7 @@ def test_concurrent_term_change_is_refused_too(atlas: Atlas) -> None:
 # -- TERMS and REFS --------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_target_groups_set_replace_clear(atlas: Atlas) -> None:
     inst = atlas.institutions.save(None, {"name": "Träger"})
     a = term_id(atlas, m.Vocabulary.TARGET_GROUP, "Alleinerziehende")
@@ -528,6 +536,7 @@ def test_target_groups_set_replace_clear(atlas: Atlas) -> None:
     assert table_count(atlas, "offer_target_group") == 0
 
 
+@pytest.mark.both_backends
 def test_round_table_members_and_agreement_parties(atlas: Atlas) -> None:
     actors = [atlas.actors.save(None, {"name": n, "status": "aktiv"}).id for n in ("A", "B", "C")]
     rt = atlas.records["round_table"].save(None, {"name": "RT", "members": actors[:2]})
@@ -557,6 +566,7 @@ def test_deletion_impact_names_what_goes(atlas: Atlas, network: dict[str, Any]) 
     assert atlas.institutions.count() == 2
 
 
+@pytest.mark.both_backends
 def test_deletion_effects_say_what_stays(atlas: Atlas, network: dict[str, Any]) -> None:
     """The dialog's lines come from the same ON DELETE walk as the delete itself."""
     inst, q = network["inst"], network["quarter"]
@@ -591,6 +601,7 @@ def test_deletion_effects_say_what_stays(atlas: Atlas, network: dict[str, Any]) 
     ]
 
 
+@pytest.mark.both_backends
 def test_delete_and_restore_institution(atlas: Atlas, network: dict[str, Any]) -> None:
     inst, actor, contact = network["inst"], network["actor"], network["contact"]
     o1, o2 = network["offers"]
@@ -631,6 +642,7 @@ def test_delete_and_restore_institution(atlas: Atlas, network: dict[str, Any]) -
     assert atlas.actors.list_ids("ärztehaus") == [actor.id]
 
 
+@pytest.mark.both_backends
 def test_delete_and_restore_actor_with_memberships(atlas: Atlas, network: dict[str, Any]) -> None:
     actor, rt = network["actor"], network["round_table"]
     meetings = atlas.records["meeting"]
@@ -665,6 +677,7 @@ def test_delete_and_restore_actor_with_memberships(atlas: Atlas, network: dict[s
     assert atlas.records["agreement"].list_ids("netzwerk gesundheit") == [agreement.id]
 
 
+@pytest.mark.both_backends
 def test_delete_quarter_unlinks_and_restores(atlas: Atlas, network: dict[str, Any]) -> None:
     q, inst = network["quarter"], network["inst"]
     assert atlas.quarters.deletion_impact(q.id) == []
@@ -678,6 +691,7 @@ def test_delete_quarter_unlinks_and_restores(atlas: Atlas, network: dict[str, An
     assert len(atlas.offers.list_ids("alt-oberhausen")) == 2
 
 
+@pytest.mark.both_backends
 def test_undo_delete_of_newest_after_creating_another(atlas: Atlas) -> None:
     """Ids are never reused (AUTOINCREMENT), so deleting the newest record, creating
     another and then undoing the delete brings both back side by side."""
@@ -700,6 +714,7 @@ def test_undo_delete_of_newest_after_creating_another(atlas: Atlas) -> None:
     assert atlas.offers.list_ids("sprechstunde") == [offer.id]
 
 
+@pytest.mark.both_backends
 def test_restore_refused_when_parent_gone(atlas: Atlas, network: dict[str, Any]) -> None:
     offer = network["offers"][0]
     deleted_offer = atlas.offers.delete(offer.id)
@@ -710,6 +725,7 @@ def test_restore_refused_when_parent_gone(atlas: Atlas, network: dict[str, Any])
     assert all_counts(atlas) == before
 
 
+@pytest.mark.both_backends
 def test_link_only_change_bumps_version(atlas: Atlas, network: dict[str, Any]) -> None:
     offer = network["offers"][1]
     a, _b = network["groups"]
@@ -726,6 +742,7 @@ def test_link_only_change_bumps_version(atlas: Atlas, network: dict[str, Any]) -
 # -- search -------------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_stats(atlas: Atlas, network: dict[str, Any]) -> None:
     stats = atlas.stats()
     assert stats["institutions"] == 2
@@ -737,6 +754,7 @@ def test_stats(atlas: Atlas, network: dict[str, Any]) -> None:
 # -- taxonomy ------------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_taxonomy_save_and_usage(atlas: Atlas, network: dict[str, Any]) -> None:
     a, b = network["groups"]
     usage = {t.id: t.usage for t in atlas.taxonomy.terms(m.Vocabulary.TARGET_GROUP)}

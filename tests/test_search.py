@@ -240,6 +240,7 @@ def test_failed_flush_leaves_nothing_pending(demo: Atlas, reindexed: dict[str, s
     assert_index_current(demo)
 
 
+@pytest.mark.both_backends
 def test_short_non_ascii_words_are_found(atlas: Atlas) -> None:
     """Words shorter than a trigram never go to FTS5 (it misses short non-ASCII patterns)."""
     ids = {
@@ -271,6 +272,7 @@ def test_failed_rebuild_keeps_the_old_index(demo: Atlas, monkeypatch: pytest.Mon
 # -- folding of all Latin letters, phone numbers by their digits ------------------------------
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize(
     ("stored", "typed"),
     [
@@ -295,6 +297,7 @@ def test_latin_letters_are_found_either_way(atlas: Atlas, stored: str, typed: st
     assert atlas.contacts.list_ids(f"ayse {typed}") == [person.id]
 
 
+@pytest.mark.both_backends
 def test_contacts_and_institutions_are_found_by_the_digits_of_their_phone(atlas: Atlas) -> None:
     inst = atlas.institutions.save(None, {"name": "Stadtteilbüro", "phone": "+49 208 98765-0"})
     person = atlas.contacts.save(

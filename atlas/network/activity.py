@@ -14,13 +14,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from atlas import models as m
 from atlas.i18n import _
+from atlas.sqlparts import months_earlier, year_month
 
 S = m.ActorStatus
 
@@ -117,7 +117,7 @@ def expected_meetings(
     ):
         tables[actor].add(rt)
     att = m.Attendance
-    month = func.strftime("%Y-%m", m.Meeting.starts_at)
+    month = year_month(m.Meeting.starts_at)
     recorded: dict[int | None, dict[str, int]] = defaultdict(dict)
     held = (
         select(m.Meeting.round_table_id, month, func.count())
@@ -132,7 +132,7 @@ def expected_meetings(
     attended: dict[int, dict[str, int]] = defaultdict(dict)
     rtm = m.round_table_member
     member = rtm.c
-    ym = func.strftime("%Y-%m", att.meeting_at)
+    ym = year_month(att.meeting_at)
     for chunk in range(0, len(wanted), 500):
         own_tables = (
             select(att.actor_id, ym, func.count(func.distinct(att.meeting_id)))
@@ -171,8 +171,9 @@ def first_activations(session: Session, rule: ActivityRule, actors: Iterable[int
 
     For each attended meeting, the (n-1)-th earlier one of the same actor must lie within
     the window before it. Only earlier rows are looked at, so the answer for a day never
-    depends on later data. The window is counted with the database's month arithmetic,
-    so this history check can differ from :func:`months_before` by a day at month ends.
+    depends on later data. The window's start is clamped at month ends as
+    :func:`atlas.dates.months_before` does it, on SQLite and PostgreSQL alike
+    (:class:`atlas.sqlparts.months_earlier`).
     """
     wanted = sorted(set(actors))
     found: dict[int, dt.datetime] = {}
@@ -188,11 +189,7 @@ def first_activations(session: Session, rule: ActivityRule, actors: Iterable[int
             partition_by=visits.c.actor_id, order_by=visits.c.at
         )
         paired = select(visits.c.actor_id, visits.c.at, earlier.label("earlier")).subquery()
-        window_start: Any
-        if session.get_bind().dialect.name == "sqlite":
-            window_start = func.datetime(paired.c.at, f"-{rule.window_months} months")
-        else:
-            window_start = paired.c.at - text(f"interval '{rule.window_months} months'")
+        window_start = months_earlier(paired.c.at, rule.window_months)
         stmt = (
             select(paired.c.actor_id, func.min(paired.c.at))
             .where(paired.c.earlier.is_not(None), paired.c.earlier > window_start)

@@ -38,6 +38,7 @@ from atlas.network.activity import (
     missed_meetings,
 )
 from atlas.network.meetings import RHYTHM_MONTHS, MeetingWork, PartyRow, SheetRow
+from atlas.sqlparts import year_month
 from atlas.text import clean
 from atlas.writelock import lock_for_writing
 
@@ -357,7 +358,7 @@ class NetworkService(MeetingWork):
         rule = self.rule()
         keys = [shift_month((day.year, day.month), -back) for back in range(months - 1, -1, -1)]
         att = m.Attendance
-        ym = func.strftime("%Y-%m", att.meeting_at)
+        ym = year_month(att.meeting_at)
         oldest = shift_month(keys[0], -rule.window_months)
         since = dt.datetime(oldest[0], oldest[1], 1)
         with self._sessions() as session:

@@ -50,7 +50,7 @@ def columns(entity: str) -> tuple[Select[Any], dict[str, Any]]:
     elif entity == "offer":
         o = m.Offer
         tg = (
-            select(func.group_concat(m.Term.name, ", "))
+            select(func.aggregate_strings(m.Term.name, ", "))
             .select_from(m.offer_target_group)
             .join(m.Term, m.Term.id == m.offer_target_group.c.term_id)
             .where(m.offer_target_group.c.offer_id == o.id)
@@ -124,7 +124,7 @@ def columns(entity: str) -> tuple[Select[Any], dict[str, Any]]:
     elif entity == "agreement":
         g = m.Agreement
         parties = (
-            select(func.group_concat(m.Actor.name, ", "))
+            select(func.aggregate_strings(m.Actor.name, ", "))
             .select_from(m.AgreementParty)
             .join(m.Actor, m.Actor.id == m.AgreementParty.actor_id)
             .where(m.AgreementParty.agreement_id == g.id)

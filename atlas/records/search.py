@@ -106,10 +106,13 @@ _BODIES: dict[str, tuple[str, str]] = {
 }
 
 
-def _bodies_sql(kind: str, *, every_row: bool = False) -> str:
+def _bodies_sql(kind: str, dialect: str = "sqlite", *, every_row: bool = False) -> str:
     """SQL returning (id, text) for the records of ``kind`` whose id is in :ids
-    (or, with ``every_row``, for all of them)."""
+    (or, with ``every_row``, for all of them). PostgreSQL's ``group_concat`` is
+    ``string_agg`` (same arguments)."""
     sql, id_col = _BODIES[kind]
+    if dialect != "sqlite":
+        sql = sql.replace("group_concat(", "string_agg(")
     return sql if every_row else f"{sql} WHERE {id_col} IN :ids"
 
 
@@ -141,7 +144,11 @@ def _is_sqlite(conn: Connection) -> bool:
 
 
 def create_index_sql(dialect: str) -> list[str]:
-    """DDL of the index tables (migration 0001 holds a frozen copy; ``rebuild`` uses it)."""
+    """DDL of the index tables (migration 0001 holds a frozen copy; ``rebuild`` uses it).
+
+    On PostgreSQL: plain tables holding the same folded text as SQLite's FTS5 tables,
+    and a GIN trigram index (``pg_trgm``'s ``gin_trgm_ops``) on it that answers the same
+    ``LIKE '%word%'`` (:func:`trigram_index_sql`; ``rebuild`` creates it after filling)."""
     if dialect == "sqlite":
         return [
             f"CREATE VIRTUAL TABLE {table} USING fts5(ref_id UNINDEXED, body, tokenize='trigram')"
@@ -149,6 +156,15 @@ def create_index_sql(dialect: str) -> list[str]:
         ]
     return [
         f"CREATE TABLE {table} (ref_id INTEGER NOT NULL PRIMARY KEY, body TEXT NOT NULL)"
+        for table in TABLES.values()
+    ] + trigram_index_sql()
+
+
+def trigram_index_sql() -> list[str]:
+    """PostgreSQL: the GIN trigram index of each index table (needs the ``pg_trgm``
+    extension, which migration 0001 creates)."""
+    return [
+        f"CREATE INDEX IF NOT EXISTS {table}_body_trgm ON {table} USING gin (body gin_trgm_ops)"
         for table in TABLES.values()
     ]
 
@@ -188,7 +204,7 @@ def reindex(conn: Connection, kind: str, ids: Iterable[int]) -> None:
     if not id_list:
         return
     drop(conn, kind, id_list)
-    select_bodies = text(_bodies_sql(kind)).bindparams(bindparam("ids", expanding=True))
+    select_bodies = text(_bodies_sql(kind, conn.dialect.name)).bindparams(bindparam("ids", expanding=True))
     for chunk in _chunks(id_list):
         _insert(conn, kind, conn.execute(select_bodies, {"ids": list(chunk)}).all())
 
@@ -206,12 +222,20 @@ def rebuild(conn: Connection) -> None:
         for ddl in create_index_sql("sqlite"):
             conn.exec_driver_sql(ddl)
     else:
+        # PostgreSQL: the same tables emptied (one statement, in the transaction); the
+        # trigram indexes are dropped first and built again after filling (faster than
+        # keeping them current row by row), and created here if an older program made
+        # the tables without them.
         for table in TABLES.values():
-            conn.exec_driver_sql(f"DELETE FROM {table}")
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {table}_body_trgm")
+            conn.exec_driver_sql(f"TRUNCATE {table}")
     for kind in MODELS:
-        rows = conn.execute(text(_bodies_sql(kind, every_row=True))).all()
+        rows = conn.execute(text(_bodies_sql(kind, conn.dialect.name, every_row=True))).all()
         for start in range(0, len(rows), 5000):
             _insert(conn, kind, rows[start : start + 5000])
+    if not _is_sqlite(conn):
+        for ddl in trigram_index_sql():
+            conn.exec_driver_sql(ddl)
     mark_current(conn)
 
 
@@ -349,7 +373,7 @@ def matching(kind: str, query: str) -> Select[Any] | None:
             params[f"v{i}"] = like_pattern(alt)
             either.append(
                 f"SELECT ref_id FROM (SELECT ref_id FROM {table} WHERE body LIKE :w{i}"
-                f" UNION SELECT ref_id FROM {table} WHERE body LIKE :v{i})"
+                f" UNION SELECT ref_id FROM {table} WHERE body LIKE :v{i}) AS either{i}"
             )
         elif index_can_answer(word):
             clauses.append(f"body LIKE :w{i}")

@@ -76,8 +76,13 @@ SEARCH_KINDS = ["institution", "offer", "contact", "actor", "round_table", "meet
 
 
 def _create_search_index() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        # The GIN trigram index answers LIKE '%word%' (a trusted extension since
+        # PostgreSQL 13: the database's owner may create it; docs/ARCHITECTURE.md).
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for kind in SEARCH_KINDS:
-        if op.get_bind().dialect.name == "sqlite":
+        if dialect == "sqlite":
             op.execute(
                 f"CREATE VIRTUAL TABLE search_{kind} USING fts5(ref_id UNINDEXED, body, tokenize='trigram')"
             )
@@ -87,6 +92,11 @@ def _create_search_index() -> None:
                 sa.Column("ref_id", sa.Integer, primary_key=True, autoincrement=False),
                 sa.Column("body", sa.Text, nullable=False),
             )
+            if dialect == "postgresql":
+                op.execute(
+                    f"CREATE INDEX IF NOT EXISTS search_{kind}_body_trgm ON search_{kind}"
+                    " USING gin (body gin_trgm_ops)"
+                )
 
 
 def upgrade() -> None:
