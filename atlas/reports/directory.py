@@ -273,7 +273,7 @@ def directory(
                     if inst.quarter_id is not None and quarter_id is None
                     else "",
                     inst.address,
-                    _("Planquadrat {square}").format(square=square_of[numbers[inst_id]])
+                    _("Planquadrat\u00a0{square}").format(square=square_of[numbers[inst_id]])
                     if numbers[inst_id] in square_of
                     else "",
                 ),
@@ -342,7 +342,7 @@ def _offer_view(x: DirectoryOffer, inst: DirectoryInstitution, number: int, squa
         number=number,
         on_map=on_map,
         square=square,
-        hint=_("Planquadrat {square}").format(square=square)
+        hint=_("Planquadrat\u00a0{square}").format(square=square)
         if square
         else ""
         if on_map
