@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
+import random
 import re
 import tomllib
 from pathlib import Path
@@ -19,7 +21,20 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.reports import EmptyReportError
 from atlas.reports.html import Logo, Page, breakable, css_string, lines, render, strip_tags
-from atlas.reports.svg import Marker, TileSource, _spread, map_svg, trend_svg
+from atlas.reports.svg import (
+    CELL_LIMIT,
+    SPREAD_BUDGET,
+    SPREAD_PASSES,
+    Marker,
+    SpreadWork,
+    TileSource,
+    _spread,
+    label_limit,
+    label_size,
+    map_picture,
+    map_svg,
+    trend_svg,
+)
 from atlas.text import fold
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
@@ -356,6 +371,129 @@ def test_map_markers_do_not_overlap_and_tiles_are_grey_and_credited() -> None:
     assert svg is not None and fetched
     assert 'filter="url(#grey)"' in svg and "© OSM &amp; Co" in svg
     assert svg.count('class="marker"') == 2
+
+
+def _assert_apart(placed: list[tuple[float, float]], radius: float, width: float, height: float) -> None:
+    """No two labels overlap (all pairs, the slow way), and all lie on the map."""
+    for i, (ax, ay) in enumerate(placed):
+        assert radius <= ax <= width - radius and radius <= ay <= height - radius
+        for bx, by in placed[i + 1 :]:
+            assert math.hypot(ax - bx, ay - by) >= 2 * radius, (i, (ax, ay), (bx, by))
+
+
+# the pairs one label is compared with in one pass: its own cell and four neighbours
+PER_LABEL = 5 * CELL_LIMIT - 1
+
+
+def test_spreading_300_random_labels_leaves_none_overlapping() -> None:
+    rng = random.Random(7)
+    points = [(rng.uniform(300, 1500), rng.uniform(200, 1000)) for _ in range(300)]
+    work = SpreadWork()
+    placed = _spread(points, 29, 1780, 1180, work=work)
+    _assert_apart(placed, 29, 1780, 1180)
+    # each stays near its place (leader lines short), and the work was a grid's, not all pairs
+    assert max(math.dist(p, q) for p, q in zip(points, placed, strict=True)) < 10 * 29
+    assert work.most_per_label <= PER_LABEL
+    assert work.comparisons <= work.passes * 300 * PER_LABEL < work.passes * 300 * 299 // 2
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 6, 60])
+def test_spreading_labels_all_at_one_place_fans_them_out(count: int) -> None:
+    placed = _spread([(500.0, 400.0)] * count, 24, 1780, 1180)
+    assert len(placed) == count
+    _assert_apart(placed, 24, 1780, 1180)
+    assert all(math.dist(p, (500, 400)) < 24 * 12 for p in placed)
+
+
+def test_spreading_many_labels_at_one_place_does_bounded_work() -> None:
+    """More labels at one place than fit on the map: a sunflower first, then the budget ends it."""
+    work = SpreadWork()
+    placed = _spread([(500.0, 400.0)] * 2000, 24, 1780, 1180, work=work, budget=SPREAD_BUDGET // 10)
+    assert len(placed) == 2000
+    xs, ys = [p[0] for p in placed], [p[1] for p in placed]
+    assert max(xs) - min(xs) > 1000 and max(ys) - min(ys) > 1000  # taken apart over the map
+    assert work.passes <= SPREAD_PASSES and work.most_per_label <= PER_LABEL
+    assert work.comparisons <= SPREAD_BUDGET // 10 + 2000 * PER_LABEL
+
+
+def test_spreading_20000_labels_finishes_with_work_linear_in_their_number() -> None:
+    """The whole directory at 10k: ~2,000 institutions a quarter; the old spreading compared
+    every pair in each of 120 passes (n²/2 = 200 million pairs a pass for 20,000 labels)."""
+    rng = random.Random(3)
+    n = 20_000
+    points = [(rng.uniform(0, 1780), rng.uniform(0, 1180)) for _ in range(n)]  # far more than fit
+    work = SpreadWork()
+    placed = _spread(points, 29, 1780, 1180, work=work)
+    assert len(placed) == n
+    assert 1 <= work.passes <= SPREAD_PASSES
+    assert work.most_per_label <= PER_LABEL  # the grid keeps the neighbours of a label bounded
+    assert work.comparisons <= work.passes * n * PER_LABEL  # O(n) a pass
+    assert work.comparisons <= SPREAD_BUDGET + n * PER_LABEL  # and no pass begun over budget
+    # where they fit (a map twelve times as large), they are spread apart completely
+    rng = random.Random(4)
+    points = [(rng.uniform(0, 6000), rng.uniform(0, 4000)) for _ in range(3000)]
+    work = SpreadWork()
+    placed = _spread(points, 29, 6000, 4000, work=work)
+    assert work.passes < SPREAD_PASSES and work.most_per_label <= PER_LABEL
+    grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    for x, y in placed:  # the overlap check by cells too (all pairs would be 4.5 million)
+        grid.setdefault((int(x // 58), int(y // 58)), []).append((x, y))
+    for (cx, cy), here in grid.items():
+        near = [p for dx in (-1, 0, 1) for dy in (-1, 0, 1) for p in grid.get((cx + dx, cy + dy), [])]
+        for p in here:
+            assert sum(math.dist(p, q) < 58 for q in near) == 1  # only itself
+
+
+def test_a_map_too_dense_for_numbers_shows_dots_and_grid_squares() -> None:
+    radius, _font = label_size(2000)
+    limit = label_limit(radius, 1780, 1180)
+    assert 50 <= limit <= 200
+    rng = random.Random(5)
+    many = [Marker(k, rng.uniform(51.47, 51.50), rng.uniform(6.83, 6.87)) for k in range(1, 2001)]
+    picture = map_picture([], many, width_mm=178, height_mm=118)
+    assert picture is not None
+    assert 'class="marker"' not in picture.svg and picture.svg.count('class="dot"') == 2000
+    assert set(picture.squares) == set(range(1, 2001))
+    columns = re.findall(r'<text class="square" x="[\d.]+" y="32"[^>]*>([A-Z]+)</text>', picture.svg)
+    rows = re.findall(r'<text class="square" x="14"[^>]*>(\d+)</text>', picture.svg)
+    assert columns == list("ABCDEFGHI") and rows == ["1", "2", "3", "4", "5", "6"]
+    assert {s for s in picture.squares.values()} <= {c + r for c in columns for r in rows}
+    # a dot's square is the one it is drawn in
+    cw, ch = 1780 / 9, 1180 / 6
+    for number, x, y in re.findall(r'data-number="(\d+)" cx="([\d.]+)" cy="([\d.]+)"', picture.svg)[:200]:
+        fx, fy = float(x), float(y)
+        if min(fx % cw, -fx % cw, fy % ch, -fy % ch) < 0.5:
+            continue  # on a grid line, as far as the SVG's decimals tell
+        assert picture.squares[int(number)] == f"{columns[int(fx // cw)]}{int(fy // ch) + 1}"
+    few = map_picture([], many[:40], width_mm=178, height_mm=118)
+    assert few is not None and few.squares == {} and few.svg.count('class="marker"') == 40
+
+
+def test_directory_of_a_crowded_quarter_names_grid_squares(demo: Atlas) -> None:
+    from atlas.demo.geo import QUARTER_RINGS, random_point_in
+
+    rng = random.Random(9)
+    with demo.sessions.begin() as session:
+        quarter = session.scalars(select(m.Quarter).where(m.Quarter.name == "Lirich")).one()
+        for k in range(400):
+            lon, lat = random_point_in(rng, QUARTER_RINGS["Lirich"])
+            inst = m.Institution(
+                name=f"Treff {k:03d}", quarter_id=quarter.id, lat=lat, lon=lon, is_public=True
+            )
+            session.add(inst)
+            session.flush()
+            session.add(m.Offer(institution_id=inst.id, title=f"Offene Tür {k:03d}"))
+        q_id = quarter.id
+    doc = reports.directory(demo, today=TODAY)
+    chapter = next(c for c in _chapters(doc.html) if f"PGANCHORq{q_id}PGEND" in c.split("</h2>")[0])
+    assert 'class="marker"' not in chapter and chapter.count('class="dot"') >= 400
+    assert "zu viele für Nummern" in re.sub(r"\s+", " ", chapter)
+    squares = re.findall(r'<div class="square" title="Planquadrat\xa0([A-Z]+\d+)">\1</div>', chapter)
+    assert len(squares) >= 400
+    index = doc.html.split('<section class="index">')[1]
+    assert index.count("Planquadrat\xa0") >= 400  # never broken from its square
+    # the other quarters keep their numbered markers
+    assert sum('class="marker"' in c for c in _chapters(doc.html)) == 4
 
 
 def test_trend_chart_reads_without_colour() -> None:

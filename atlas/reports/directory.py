@@ -24,7 +24,7 @@ from atlas.reports.common import (
     term_name_of,
 )
 from atlas.reports.html import Logo, Margins, Page, format_day, render
-from atlas.reports.svg import Marker, TileSource, map_svg
+from atlas.reports.svg import Marker, TileSource, map_picture
 from atlas.text import fold
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ class OfferView:
     id: int
     number: int  # the institution's number on the map and in the index
     on_map: bool
+    square: str  # its grid square on a map too dense for numbers ("C4"), else ""
     hint: str
     title: str
     institution: str
@@ -84,7 +85,7 @@ class ChapterView:
     key: str  # page anchor key
     name: str
     count: str
-    map: Markup | None  # the quarter's map (atlas.reports.svg.map_svg)
+    map: Markup | None  # the quarter's map (atlas.reports.svg.map_picture)
     caption: str
     categories: tuple[CategoryView, ...]
 
@@ -188,6 +189,7 @@ def directory(
         key=lambda q: (q is None, fold(quarter_names.get(q, "")) if q is not None else ""),
     )
     numbers: dict[int, int] = {}
+    square_of: dict[int, str] = {}  # number → grid square, on maps too dense for numbers
     chapters: list[ChapterView] = []
     contents: list[tuple[str, str]] = []  # (name, page anchor key)
     order: list[str] = []
@@ -214,7 +216,7 @@ def directory(
             and inst.lat is not None
             and inst.lon is not None
         ]
-        picture = map_svg(
+        picture = map_picture(
             map_features,
             markers,
             focus=[q_id] if q_id is not None else [],
@@ -222,13 +224,17 @@ def directory(
             height_mm=118,
             tiles=tiles,
         )
+        squares = picture.squares if picture is not None else {}
+        for mk in markers:
+            if mk.number in squares:
+                square_of[mk.number] = squares[mk.number]
         categories = []
         for cat in cats:
             entries = []
             for x in by_category[cat]:
                 inst = institutions[x.institution_id]
                 order.append(x.title)
-                entries.append(_offer_view(x, inst, numbers[inst.id]))
+                entries.append(_offer_view(x, inst, numbers[inst.id], squares.get(numbers[inst.id], "")))
             categories.append(CategoryView(cat or _("ohne Kategorie"), tuple(entries)))
         count = _("{n} Angebote von {k} Einrichtungen").format(
             n=len(q_offers), k=len({x.institution_id for x in q_offers})
@@ -238,8 +244,14 @@ def directory(
                 key=chapter_key,
                 name=q_name,
                 count=count,
-                map=picture,
+                map=picture.svg if picture is not None else None,
                 caption=_(
+                    "Karte {name}: Jeder Punkt ist eine der {n} Einrichtungen – zu viele für Nummern "
+                    "auf einer Seite. Im Verzeichnis steht bei jedem Angebot unter der Nummer das "
+                    "Planquadrat (Spalte A, B, C … und Zeile 1, 2, 3 …), in dem die Einrichtung liegt."
+                ).format(name=q_name, n=len(markers))
+                if squares
+                else _(
                     "Karte {name}: Die Nummern bezeichnen die Einrichtungen im Verzeichnis; "
                     "Einrichtungen ohne Nummer auf der Karte haben keine Koordinaten."
                 ).format(name=q_name),
@@ -261,6 +273,9 @@ def directory(
                     if inst.quarter_id is not None and quarter_id is None
                     else "",
                     inst.address,
+                    _("Planquadrat\u00a0{square}").format(square=square_of[numbers[inst_id]])
+                    if numbers[inst_id] in square_of
+                    else "",
                 ),
                 offers=tuple(
                     (x.title, f"o{x.id}")
@@ -304,7 +319,7 @@ def directory(
     )
 
 
-def _offer_view(x: DirectoryOffer, inst: DirectoryInstitution, number: int) -> OfferView:
+def _offer_view(x: DirectoryOffer, inst: DirectoryInstitution, number: int, square: str) -> OfferView:
     on_map = inst.lat is not None and inst.lon is not None
     contact = joined_line(
         inst.address,
@@ -326,7 +341,12 @@ def _offer_view(x: DirectoryOffer, inst: DirectoryInstitution, number: int) -> O
         id=x.id,
         number=number,
         on_map=on_map,
-        hint="" if on_map else _("nicht auf der Karte"),
+        square=square,
+        hint=_("Planquadrat\u00a0{square}").format(square=square)
+        if square
+        else ""
+        if on_map
+        else _("nicht auf der Karte"),
         title=x.title,
         institution=inst.name,
         contact=contact,

@@ -1,9 +1,11 @@
 """Pictures for the printed documents, drawn as SVG (vector, black-and-white friendly).
 
-- :func:`map_svg`: the quarters' outlines from the map data (``MapService.data``), in the
-  map page's Web Mercator projection, with numbered markers; markers that would overlap are
-  moved apart and keep a leader line to their true place. Optionally the background of
-  an offline tile file (MBTiles), in grey, with its attribution.
+- :func:`map_picture` (:func:`map_svg`: its SVG): the quarters' outlines from the map data
+  (``MapService.data``), in the map page's Web Mercator projection, with numbered markers;
+  markers that would overlap are moved apart (:func:`_spread`, on a grid of cells, O(n) a
+  pass) and keep a leader line to their true place. A map with more markers than numbers
+  fit on (:func:`label_limit`) shows dots and lettered grid squares instead. Optionally the
+  background of an offline tile file (MBTiles), in grey, with its attribution.
 - :func:`trend_svg`: the funnel's monthly trend as a line chart (one dash pattern and
   marker shape per stage, so it reads without colour).
 
@@ -69,38 +71,132 @@ def _rings(geometry: dict[str, Any]) -> list[list[tuple[float, float]]]:
     return rings
 
 
+#: The label spreading's bounds (see :func:`_spread`): at most this many passes, at most this
+#: many labels of one grid cell are looked at (a cell one gap wide holds at most four labels
+#: that do not overlap, so this only bites while a crowd is being taken apart), and no pass
+#: is begun once this many pairs have been compared (a map's at most ~200 labels never get
+#: there: 200 × 39 pairs × 120 passes is under a million).
+SPREAD_PASSES = 120
+CELL_LIMIT = 8
+SPREAD_BUDGET = 1_000_000
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+
+
+@dataclass
+class SpreadWork:
+    """What one :func:`_spread` call did: passes, pairs compared, the most pairs one label
+    was compared with in one pass (bounded by ``9 * CELL_LIMIT``)."""
+
+    passes: int = 0
+    comparisons: int = 0
+    most_per_label: int = 0
+
+
+def _fan_out(pos: list[list[float]], members: list[int], gap: float) -> None:
+    """Put ``members`` on a sunflower spiral around their centre, about ``gap`` apart."""
+    cx = sum(pos[k][0] for k in members) / len(members)
+    cy = sum(pos[k][1] for k in members) / len(members)
+    for t, k in enumerate(members):
+        r = gap * 0.6 * math.sqrt(t + 0.5)
+        pos[k][0] = cx + r * math.cos(t * GOLDEN_ANGLE)
+        pos[k][1] = cy + r * math.sin(t * GOLDEN_ANGLE)
+
+
 def _spread(
-    points: list[tuple[float, float]], radius: float, width: float, height: float
+    points: list[tuple[float, float]],
+    radius: float,
+    width: float,
+    height: float,
+    *,
+    work: SpreadWork | None = None,
+    budget: int = SPREAD_BUDGET,
 ) -> list[tuple[float, float]]:
-    """Label positions near ``points`` that do not overlap (simple repulsion, deterministic)."""
-    pos = [list(p) for p in points]
+    """Label positions near ``points`` that do not overlap (repulsion, deterministic).
+
+    Labels (circles of ``radius``) closer than a gap of 2.25 radii push each other apart,
+    then each is pulled back a little towards its true place, pass after pass until no two
+    overlap. A pass sorts the labels into a uniform grid of cells one gap wide and compares
+    each label only with those in its own and the eight neighbouring cells (at most
+    ``CELL_LIMIT`` per cell), so a pass costs O(n), not O(n²). Points at the same place, and
+    any crowd of more than ``CELL_LIMIT`` in one cell, are first laid out on a sunflower
+    spiral around their centre. At most ``SPREAD_PASSES`` passes, and none begun after
+    ``budget`` comparisons: a map with more labels than fit ends with overlaps, quickly
+    (:func:`map_picture` does not label such a map, see ``label_limit``).
+    """
+    work = work if work is not None else SpreadWork()
     gap = radius * 2 + radius * 0.25
-    for step in range(120):
-        moved = False
-        for i in range(len(pos)):
-            for j in range(i + 1, len(pos)):
-                dx = pos[j][0] - pos[i][0]
-                dy = pos[j][1] - pos[i][1]
-                dist = math.hypot(dx, dy)
-                if dist >= gap:
-                    continue
-                if dist < 1e-6:  # the same place: fan out by index
-                    angle = (i * 7 + j * 13 + step) * 0.9
-                    dx, dy, dist = math.cos(angle), math.sin(angle), 1.0
-                push = (gap - dist) / 2 + 0.01
-                ux, uy = dx / dist, dy / dist
-                pos[i][0] -= ux * push
-                pos[i][1] -= uy * push
-                pos[j][0] += ux * push
-                pos[j][1] += uy * push
-                moved = True
-        for p, (ox, oy) in zip(pos, points, strict=True):  # a weak pull back to the true place
-            p[0] += (ox - p[0]) * 0.02
-            p[1] += (oy - p[1]) * 0.02
-            p[0] = min(max(p[0], radius + 2), width - radius - 2)
-            p[1] = min(max(p[1], radius + 2), height - radius - 2)
-        if not moved:
+    lo_x, hi_x = radius + 2, max(width - radius - 2, radius + 2)
+    lo_y, hi_y = radius + 2, max(height - radius - 2, radius + 2)
+    pos = [[float(x), float(y)] for x, y in points]
+
+    first: dict[tuple[int, int], list[int]] = {}
+    for k, p in enumerate(pos):
+        first.setdefault((math.floor(p[0] / gap), math.floor(p[1] / gap)), []).append(k)
+    for members in first.values():
+        if len(members) > CELL_LIMIT:
+            _fan_out(pos, members, gap)
+            continue
+        same: dict[tuple[float, float], list[int]] = {}
+        for k in members:
+            same.setdefault((round(pos[k][0], 3), round(pos[k][1], 3)), []).append(k)
+        for group in same.values():
+            if len(group) > 1:
+                _fan_out(pos, group, gap)
+    for p in pos:
+        p[0] = min(max(p[0], lo_x), hi_x)
+        p[1] = min(max(p[1], lo_y), hi_y)
+
+    settle = SPREAD_PASSES * 3 // 4  # the last quarter of the passes only pushes apart
+    close = radius * 2.05  # closer than this is not done yet (circles a twentieth apart)
+    for step in range(SPREAD_PASSES):
+        if work.comparisons >= budget:
             break
+        work.passes += 1
+        grid: dict[tuple[int, int], list[int]] = {}
+        crowded = False
+        for k, p in enumerate(pos):
+            members = grid.setdefault((math.floor(p[0] / gap), math.floor(p[1] / gap)), [])
+            if len(members) < CELL_LIMIT:
+                members.append(k)
+            else:  # a crowd: not done yet, and only its first labels are looked at this pass
+                crowded = True
+        overlaps = False
+        most = 0
+        for (cx, cy), members in grid.items():
+            # each pair once: within the cell, and with the four cells after it
+            others: list[int] = []
+            for key in ((cx + 1, cy - 1), (cx + 1, cy), (cx + 1, cy + 1), (cx, cy + 1)):
+                others += grid.get(key, ())
+            for a, i in enumerate(members):
+                pi = pos[i]
+                candidates = members[a + 1 :] + others
+                for j in candidates:
+                    pj = pos[j]
+                    dx = pj[0] - pi[0]
+                    dy = pj[1] - pi[1]
+                    dist = math.hypot(dx, dy)
+                    if dist >= gap:
+                        continue
+                    if dist < close:
+                        overlaps = True
+                    if dist < 1e-6:  # the same place: fan out by index
+                        angle = (i * 7 + j * 13 + step) * 0.9
+                        dx, dy, dist = math.cos(angle), math.sin(angle), 1.0
+                    push = (gap - dist) / 2 + 0.01
+                    ux, uy = dx / dist * push, dy / dist * push
+                    pi[0] -= ux
+                    pi[1] -= uy
+                    pj[0] += ux
+                    pj[1] += uy
+                work.comparisons += len(candidates)
+                most = max(most, len(candidates))
+        work.most_per_label = max(work.most_per_label, most)
+        if not (overlaps or crowded):
+            break
+        pull = 0.02 if step < settle else 0.0  # a weak pull back to the true place
+        for p, (ox, oy) in zip(pos, points, strict=True):
+            p[0] = min(max(p[0] + (ox - p[0]) * pull, lo_x), hi_x)
+            p[1] = min(max(p[1] + (oy - p[1]) * pull, lo_y), hi_y)
     return [(p[0], p[1]) for p in pos]
 
 
@@ -115,6 +211,39 @@ def _nice_distance(metres: float) -> float:
     return float(power)
 
 
+#: A map carries numbered labels only while they can cover at most this share of it (labels
+#: as squares a gap wide); beyond that they stand far from their places and hide the map,
+#: so a denser map shows dots and lettered grid squares instead (:func:`map_picture`).
+LABEL_SHARE = 0.25
+#: The grid squares of a dense map are about this size (view units: 0.1 mm).
+GRID_SQUARE = 200.0
+
+
+@dataclass(frozen=True)
+class MapPicture:
+    """A map for print. ``squares`` is empty when every marker carries its number; on a map
+    too dense for numbers it names each marker's grid square (number → "C4")."""
+
+    svg: Markup
+    squares: dict[int, str]
+
+
+def label_size(largest: int) -> tuple[float, float]:
+    """The radius and font size (view units) of a numbered label up to ``largest``."""
+    digits = len(str(max(largest, 0)))
+    if digits <= 2:
+        return 24.0, 27.0
+    if digits == 3:
+        return 29.0, 27.0
+    return 29.0 + 5 * (digits - 3), 24.0
+
+
+def label_limit(radius: float, width: float, height: float) -> int:
+    """How many numbered labels of ``radius`` a map of ``width`` × ``height`` carries."""
+    gap = radius * 2.25
+    return int(LABEL_SHARE * width * height / (gap * gap))
+
+
 def map_svg(
     features: Sequence[dict[str, Any]],
     markers: Sequence[Marker],
@@ -125,6 +254,26 @@ def map_svg(
     tiles: TileSource | None = None,
 ) -> Markup | None:
     """The map as an inline SVG; None when there is nothing to place (no outline, no marker)."""
+    picture = map_picture(features, markers, focus=focus, width_mm=width_mm, height_mm=height_mm, tiles=tiles)
+    return picture.svg if picture is not None else None
+
+
+def map_picture(
+    features: Sequence[dict[str, Any]],
+    markers: Sequence[Marker],
+    *,
+    focus: Iterable[int] | None = None,
+    width_mm: float = 182,
+    height_mm: float = 120,
+    tiles: TileSource | None = None,
+) -> MapPicture | None:
+    """The map; None when there is nothing to place (no outline, no marker).
+
+    Up to :func:`label_limit` markers, each is a numbered label, spread apart so that none
+    overlaps another (:func:`_spread`), with a leader line to its true place when moved.
+    Above it (hundreds of institutions in one quarter), each marker is a dot at its true
+    place and the map carries a grid of lettered columns and numbered rows; the squares
+    are returned so the directory can name each institution's square."""
     focus_ids = set(focus) if focus is not None else {f.get("id") for f in features}
     shapes = [(f, _rings(f.get("geometry") or {})) for f in features]
     world_pts: list[tuple[float, float]] = [
@@ -201,21 +350,25 @@ def map_svg(
     parts.extend(labels)
     ordered = sorted(markers, key=lambda mk: mk.number)
     anchors = [view(mk.lat, mk.lon) for mk in ordered]
-    radius = 24.0 if all(mk.number < 100 for mk in ordered) else 29.0
-    placed = _spread(anchors, radius, vw, vh)
-    for (ax, ay), (px, py) in zip(anchors, placed, strict=True):
-        if math.hypot(px - ax, py - ay) > radius * 0.6:
+    radius, font = label_size(ordered[-1].number if ordered else 0)
+    squares: dict[int, str] = {}
+    if len(ordered) > label_limit(radius, vw, vh):
+        squares = _grid_layer(parts, ordered, anchors, vw, vh)
+    else:
+        placed = _spread(anchors, radius, vw, vh)
+        for (ax, ay), (px, py) in zip(anchors, placed, strict=True):
+            if math.hypot(px - ax, py - ay) > radius * 0.6:
+                parts.append(
+                    f'<line x1="{ax:.1f}" y1="{ay:.1f}" x2="{px:.1f}" y2="{py:.1f}" stroke="#000" stroke-width="2.5"/>'
+                )
+                parts.append(f'<circle cx="{ax:.1f}" cy="{ay:.1f}" r="5" fill="#000"/>')
+        for mk, (px, py) in zip(ordered, placed, strict=True):
             parts.append(
-                f'<line x1="{ax:.1f}" y1="{ay:.1f}" x2="{px:.1f}" y2="{py:.1f}" stroke="#000" stroke-width="2.5"/>'
+                f'<g class="marker" data-number="{mk.number}">'
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{radius:.0f}" fill="#fff" stroke="#000" stroke-width="4"/>'
+                f'<text x="{px:.1f}" y="{py + font * 0.35:.1f}" font-size="{font:.0f}" font-weight="bold" '
+                f'text-anchor="middle">{mk.number}</text></g>'
             )
-            parts.append(f'<circle cx="{ax:.1f}" cy="{ay:.1f}" r="5" fill="#000"/>')
-    for mk, (px, py) in zip(ordered, placed, strict=True):
-        parts.append(
-            f'<g class="marker" data-number="{mk.number}">'
-            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="{radius:.0f}" fill="#fff" stroke="#000" stroke-width="4"/>'
-            f'<text x="{px:.1f}" y="{py + 9.5:.1f}" font-size="27" font-weight="bold" text-anchor="middle">'
-            f"{mk.number}</text></g>"
-        )
     parts.append(_scale_bar(min_y + wy / 2, scale, vh))
     if attribution:
         parts.append(
@@ -226,7 +379,49 @@ def map_svg(
         f'<rect x="0" y="0" width="{vw:.0f}" height="{vh:.0f}" fill="none" stroke="#000" stroke-width="4"/>'
     )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return MapPicture(Markup("".join(parts)), squares)
+
+
+def square_names(columns: int) -> list[str]:
+    """Column letters of the grid: A … Z, then AA, AB …"""
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return [letters[c] if c < 26 else letters[c // 26 - 1] + letters[c % 26] for c in range(columns)]
+
+
+def _grid_layer(
+    parts: list[str],
+    markers: Sequence[Marker],
+    anchors: Sequence[tuple[float, float]],
+    vw: float,
+    vh: float,
+) -> dict[int, str]:
+    """A dense map: lettered grid squares and a dot per marker; each marker's square."""
+    columns, rows = max(1, round(vw / GRID_SQUARE)), max(1, round(vh / GRID_SQUARE))
+    cw, ch = vw / columns, vh / rows
+    names = square_names(columns)
+    grid = ['<g class="grid" stroke="#888" stroke-width="2">']
+    grid += [f'<line x1="{c * cw:.1f}" y1="0" x2="{c * cw:.1f}" y2="{vh:.0f}"/>' for c in range(1, columns)]
+    grid += [f'<line x1="0" y1="{r * ch:.1f}" x2="{vw:.0f}" y2="{r * ch:.1f}"/>' for r in range(1, rows)]
+    grid.append("</g>")
+    parts.extend(grid)
+    dots = ['<g class="dots" fill="#000" stroke="#fff" stroke-width="1.5">']
+    squares: dict[int, str] = {}
+    for mk, (x, y) in zip(markers, anchors, strict=True):
+        column = min(max(int(x / cw), 0), columns - 1)
+        row = min(max(int(y / ch), 0), rows - 1)
+        squares[mk.number] = f"{names[column]}{row + 1}"
+        dots.append(f'<circle class="dot" data-number="{mk.number}" cx="{x:.1f}" cy="{y:.1f}" r="6"/>')
+    dots.append("</g>")
+    parts.extend(dots)
+    halo = 'stroke="#fff" stroke-width="7" paint-order="stroke" font-size="26" font-weight="bold"'
+    parts.extend(
+        f'<text class="square" x="{(c + 0.5) * cw:.1f}" y="32" text-anchor="middle" {halo}>{names[c]}</text>'
+        for c in range(columns)
+    )
+    parts.extend(
+        f'<text class="square" x="14" y="{(r + 0.5) * ch + 9:.1f}" {halo}>{r + 1}</text>' for r in range(rows)
+    )
+    return squares
 
 
 def _scale_bar(center_y: float, scale: float, vh: float) -> str:
