@@ -641,3 +641,109 @@ def test_every_report_prints_the_hostile_corpus_as_text(atlas: Atlas) -> None:
         assert "<" not in style.replace("<style>", ""), kind  # header text stays inside its CSS string
     assert escaped + " Förderung" in body_text(documents["sign-in"].html)
     assert hostile.NAME in documents["sign-in"].title
+
+
+# -- how long a document will be (atlas.reports.size) ---------------------------------------------
+def test_size_estimate_counts_what_the_document_holds(demo: Atlas) -> None:
+    """The cheap estimate (counting queries) counts the offers, institutions and chapters the
+    built Wegweiser has, and gives the pages the builder's own figure gives."""
+    for options in ({}, {"quarter_id": 1}, {"category_id": 5}, {"quarter_id": 2, "category_id": 5}):
+        size = reports.estimate_document("directory", demo, {**options, "today": TODAY})
+        try:
+            doc = reports.build_document("directory", demo, {**options, "today": TODAY})
+        except EmptyReportError:
+            assert size.entries == 0 and size.pages == 0
+            continue
+        assert size.entries == len(doc.items)
+        assert doc.summary == f"{size.entries} Angebote von {size.institutions} Einrichtungen"
+        assert size.pages == doc.estimated_pages > 0
+        assert not size.too_long and not size.long
+    rows = reports.contact_rows(demo, quarter_id=1)
+    size = reports.estimate_document("contact-list", demo, {"quarter_id": 1, "today": TODAY})
+    doc = reports.build_document("contact-list", demo, {"quarter_id": 1, "today": TODAY})
+    assert size.entries == len(rows) == len(doc.items)
+    assert size.pages == doc.estimated_pages == math.ceil(len(rows) / 14)
+
+
+def test_size_rules_grow_with_the_entries() -> None:
+    from atlas.reports.size import contact_list_pages, directory_pages
+
+    assert directory_pages([], 0) == 0
+    # the whole Wegweiser at 10k: 20,000 offers of 8,653 institutions in 5 quarters
+    assert 4000 < directory_pages([4000] * 5, 8653) < 5000
+    assert directory_pages([40], 30) < directory_pages([400], 300) < directory_pages([4000], 3000)
+    assert (
+        contact_list_pages(1000, ["name", "phone"], False)
+        < contact_list_pages(1000, list(reports.DEFAULT_CONTACT_COLUMNS), False)
+        < contact_list_pages(1000, [*reports.DEFAULT_CONTACT_COLUMNS, "address"], False)
+    )
+
+
+def test_too_long_message_says_how_long_and_what_to_do() -> None:
+    size = reports.SizeEstimate("directory", 4490, 20000, institutions=8653, chapters=5)
+    assert size.too_long and size.long
+    text = reports.too_long_message(size)
+    assert "etwa 4.490 Seiten" in text and "20.000 Angebote von 8.653 Einrichtungen" in text
+    assert "Mehr als 1.000 Seiten" in text and "Es wurde nichts erstellt" in text
+    assert "Bitte ein Quartier oder eine Kategorie wählen" in text
+    assert "--no-page-limit" not in text
+    assert "--no-page-limit" in reports.too_long_message(size, command_line=True)
+    medium = reports.SizeEstimate("directory", 480, 2006, institutions=1796, chapters=5)
+    assert medium.long and not medium.too_long
+    question = reports.long_question(medium)
+    assert "etwa 480 Seiten" in question and "etwa 2 Minuten" in question and "Jetzt erstellen?" in question
+    assert "etwa eine Minute" in reports.long_question(reports.SizeEstimate("contact-list", 310, 4000))
+
+
+def test_render_timeout_scales_with_the_estimated_pages() -> None:
+    assert reports.render_timeout_s(0) == 120
+    assert reports.render_timeout_s(300) == 420
+    assert reports.render_timeout_s(4490) == 120 + 4490
+    assert reports.render_timeout_s(-5) == 120
+
+
+def test_command_line_refuses_a_document_over_the_page_limit(
+    demo: Atlas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the limit moved down to 20 pages, the demo's whole Wegweiser (about 39) is
+    refused before anything is built or printed; --no-page-limit makes it anyway."""
+    from atlas.cli import build_parser, run
+    from atlas.reports import size as sizes
+
+    monkeypatch.setattr(sizes, "MAX_PAGES", 20)
+    monkeypatch.setattr(sizes, "ASK_PAGES", 10)
+    printed: list[reports.ReportDocument] = []
+
+    def render(doc: reports.ReportDocument, target: Path) -> tuple[Path, int]:
+        printed.append(doc)  # stands in for Chromium: here only whether it is called counts
+        return target, doc.estimated_pages
+
+    built: list[str] = []
+    real_build = reports.build_document
+
+    def build(kind: str, atlas: Atlas, options: dict[str, object]) -> reports.ReportDocument:
+        built.append(kind)
+        return real_build(kind, atlas, options)
+
+    monkeypatch.setattr("atlas.cli.report.build_document", build)
+    out = tmp_path / "wegweiser.pdf"
+    args = build_parser().parse_args(["report", "directory", "--out", str(out)])
+    assert run(demo, args, {}, render) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Fehler: Dieses Dokument würde etwa 39 Seiten lang werden")
+    assert "Mehr als 20 Seiten" in err and "Bitte ein Quartier oder eine Kategorie" in err
+    assert "--no-page-limit" in err
+    assert not built and not printed and not out.exists()
+
+    # one quarter is short enough
+    args = build_parser().parse_args(["report", "directory", "--quarter", "Lirich", "--out", str(out)])
+    assert run(demo, args, {}, render) == 0
+    assert built == ["directory"] and len(printed) == 1
+
+    # the whole one with --no-page-limit: made, after a line saying how long it takes
+    args = build_parser().parse_args(["report", "directory", "--no-page-limit", "--out", str(out)])
+    assert run(demo, args, {}, render) == 0
+    captured = capsys.readouterr()
+    assert "Etwa 39 Seiten (139 Angebote von 94 Einrichtungen)" in captured.err
+    assert "Gespeichert" in captured.out and len(printed) == 2
+    assert printed[-1].estimated_pages == 39

@@ -165,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
             "sign-in: Teilnehmer- und Unterschriftenliste eines Treffens (--meeting; --funding, "
             "--blank-rows, --no-consent). directory: Wegweiser mit Karte (--quarter, --category). "
             "network: Netzwerkbericht für Fördergeber (--from, --to; Standard: die letzten zwölf Monate). "
-            "Namen oder Nummern; eine leere Auswahl erzeugt kein PDF (Exit-Code 2)."
+            "Namen oder Nummern; eine leere Auswahl erzeugt kein PDF (Exit-Code 2). Ein Dokument "
+            "von mehr als 1.000 Seiten (etwa der ganze Wegweiser einer großen Datenbank) wird "
+            "abgelehnt (Exit-Code 2), außer mit --no-page-limit."
         ),
     )
     report.add_argument(
@@ -193,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-consent", action="store_true", help="ohne Einwilligungsspalten (Fotos, Kontakte)"
     )
     report.add_argument("--logo", metavar="BILD", help="Logo für den Seitenkopf (PNG, JPEG oder SVG)")
+    report.add_argument(
+        "--no-page-limit",
+        action="store_true",
+        help="auch ein Dokument von mehr als 1.000 Seiten erstellen (kann Stunden dauern und "
+        "Gigabytes Speicher brauchen)",
+    )
     demo = sub.add_parser(
         "build-demo",
         help="für Entwickler: die mitgelieferte Demo-Datenbank neu bauen (ersetzt DATEI)",

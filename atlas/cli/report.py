@@ -5,14 +5,22 @@ the core never imports Qt)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from atlas.cli.resolve import category_id, parse_day, pick_id, pick_meeting, quarter_id
-from atlas.errors import ValidationError
+from atlas.errors import AtlasError, ValidationError
 from atlas.i18n import _
-from atlas.reports import ReportDocument, build_document, split_columns
+from atlas.reports import (
+    ReportDocument,
+    build_document,
+    estimate_document,
+    long_notice,
+    split_columns,
+    too_long_message,
+)
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -60,10 +68,20 @@ def command_options(atlas: Atlas, args: Any) -> dict[str, Any]:
 
 def report(atlas: Atlas, args: Any, render: Renderer) -> str:
     """Build the document the arguments name and print it; returns the line to show.
-    Raises :class:`AtlasError` in German (an empty selection, a name that is not there)."""
+    Raises :class:`AtlasError` in German (an empty selection, a name that is not there, a
+    document estimated longer than ``MAX_PAGES`` without ``--no-page-limit``).
+
+    The size is estimated first (counting queries only): a document over the limit is
+    refused before anything is built, a long one says on stderr how long it will take."""
     target = Path(args.out)
     if target.suffix.lower() != ".pdf":
         raise ValidationError({"out": _("Die Zieldatei muss auf .pdf enden.")})
-    doc = build_document(args.kind, atlas, command_options(atlas, args))
+    options = command_options(atlas, args)
+    estimate = estimate_document(args.kind, atlas, options)
+    if estimate.too_long and not getattr(args, "no_page_limit", False):
+        raise AtlasError(too_long_message(estimate, command_line=True))
+    if estimate.long:
+        print(long_notice(estimate), file=sys.stderr, flush=True)
+    doc = build_document(args.kind, atlas, options)
     path, pages = render(doc, target)
     return _("Gespeichert: {path} ({pages} Seiten; {what})").format(path=path, pages=pages, what=doc.summary)

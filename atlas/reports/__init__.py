@@ -12,7 +12,8 @@ producing an empty document.
 
 This module is the facade: the documents are built in :mod:`atlas.reports.contacts`,
 :mod:`atlas.reports.signin`, :mod:`atlas.reports.directory` and :mod:`atlas.reports.network`
-(shared pieces in :mod:`atlas.reports.common`); their public names are re-exported here.
+(shared pieces in :mod:`atlas.reports.common`; how long a document will be, before it is
+built, in :mod:`atlas.reports.size`); their public names are re-exported here.
 What stays here is the list of document kinds and :func:`build_document` (plain options →
 document, for the print dialog and the command line).
 """
@@ -39,17 +40,29 @@ from atlas.reports.directory import DirectoryInstitution, DirectoryOffer, direct
 from atlas.reports.html import fill_page_refs, find_anchors, format_day
 from atlas.reports.network import AgreementFigure, MeetingFigure, default_period, network_report
 from atlas.reports.signin import SignInRow, meetings_for_choice, sign_in_sheet
+from atlas.reports.size import (
+    ASK_PAGES,
+    MAX_PAGES,
+    SizeEstimate,
+    estimate_document,
+    long_notice,
+    long_question,
+    render_timeout_s,
+    too_long_message,
+)
 from atlas.reports.svg import TileSource
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
 
 __all__ = [
+    "ASK_PAGES",
     "CONTACT_COLUMNS",
     "CONTACT_SORTS",
     "DEFAULT_CONTACT_COLUMNS",
     "KINDS",
     "MAX_LOGO_BYTES",
+    "MAX_PAGES",
     "AgreementFigure",
     "ContactRow",
     "DirectoryInstitution",
@@ -58,21 +71,27 @@ __all__ = [
     "MeetingFigure",
     "ReportDocument",
     "SignInRow",
+    "SizeEstimate",
     "TileSource",
     "build_document",
     "contact_list",
     "contact_rows",
     "default_period",
     "directory",
+    "estimate_document",
     "file_stem",
     "fill_page_refs",
     "find_anchors",
     "format_day",
     "load_logo",
+    "long_notice",
+    "long_question",
     "meetings_for_choice",
     "network_report",
+    "render_timeout_s",
     "sign_in_sheet",
     "split_columns",
+    "too_long_message",
 ]
 
 KINDS: dict[str, str] = {

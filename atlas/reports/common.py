@@ -50,6 +50,8 @@ class ReportDocument:
     # page_anchor/page_ref inside: print twice, the second time with the page numbers
     # filled in (reporthtml.fill_page_refs)
     page_refs: bool = False
+    # about how many pages it will have (atlas.reports.size; 0: a few), before printing
+    estimated_pages: int = 0
 
 
 # -- shared helpers -----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from atlas.reports.common import (
     term_name_of,
 )
 from atlas.reports.html import Logo, Page, format_day, render
+from atlas.reports.size import contact_list_pages
 from atlas.text import fold
 
 if TYPE_CHECKING:
@@ -299,6 +300,7 @@ def contact_list(
         summary=count,
         landscape=landscape,
         items=tuple(r.sort_name for r in rows),
+        estimated_pages=contact_list_pages(len(rows), cols, group),
     )
 
 

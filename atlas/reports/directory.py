@@ -24,6 +24,7 @@ from atlas.reports.common import (
     term_name_of,
 )
 from atlas.reports.html import Logo, Margins, Page, format_day, render
+from atlas.reports.size import directory_pages
 from atlas.reports.svg import Marker, TileSource, map_picture
 from atlas.text import fold
 
@@ -316,6 +317,10 @@ def directory(
         summary=_("{n} Angebote von {k} Einrichtungen").format(n=len(offers), k=len(institutions)),
         items=tuple(order),
         page_refs=True,
+        estimated_pages=directory_pages(
+            [sum(len(c.offers) for c in chapter.categories) for chapter in chapters],
+            len(institutions),
+        ),
     )
 
 

@@ -198,6 +198,9 @@ def test_directory_pdf_with_maps(qtbot, renderer: PdfRenderer, demo: Atlas) -> N
     result = render(qtbot, renderer, doc)
     texts = pages_text(result.data)
     assert result.pages == len(texts) >= 10
+    # the estimate made before printing (atlas.reports.size) is within 15 % of the real count
+    assert doc.estimated_pages == reports.estimate_document("directory", demo, {"today": TODAY}).pages
+    assert abs(doc.estimated_pages - result.pages) <= 0.15 * result.pages, (doc.estimated_pages, result.pages)
     assert_header_on_every_page(texts, "Wegweiser")
     assert "Angebote und Einrichtungen – alle Quartiere" in texts[0]
     assert_in_order(texts, ["Alt-Oberhausen", "Lirich", "Marienkirche", "Osterfeld-Mitte", "Styrum"])
@@ -504,6 +507,97 @@ def test_dialog_logo_is_checked_and_remembered(
     for page in reader.pages:  # the logo is drawn in every page's header
         xobjects = page["/Resources"].get("/XObject", {})
         assert xobjects, "no image on the page"
+    dialog.done(0)
+
+
+def test_dialog_refuses_a_document_over_the_page_limit_and_keeps_the_choices(
+    qtbot, workers, demo: Atlas, settings: QSettings, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The limit moved down to 20 pages: the demo's whole Wegweiser (about 39) is refused
+    before anything is built, with the estimate and what to choose; the person stays in the
+    dialog with her choices, picks a quarter and prints."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from atlas.reports import size as sizes
+    from tests.ui.conftest import OFFICE_SCREEN
+
+    monkeypatch.setattr(sizes, "MAX_PAGES", 20)
+    built: list[str] = []
+    real_build = reports.build_document
+    monkeypatch.setattr(
+        "ui.printing.dialog.build_document",
+        lambda kind, atlas, options: built.append(kind) or real_build(kind, atlas, options),
+    )
+    dialog = ReportDialog("directory", demo, settings, None, {"today": TODAY}, workers=workers)
+    qtbot.addWidget(dialog)
+    dialog.resize(*OFFICE_SCREEN)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.quarter.currentData() is None and dialog.category.currentData() is None
+    rendered: list[RenderedPdf] = []
+    dialog.rendered.connect(rendered.append)
+
+    button = dialog.preview_button
+    with qtbot.waitSignal(dialog.problem, timeout=30000) as blocker:
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+    message = blocker.args[0]
+    assert "etwa 39 Seiten" in message and "Mehr als 20 Seiten" in message
+    assert "Bitte ein Quartier oder eine Kategorie wählen" in message
+    assert answers.warnings == [message] and answers.formats == [Qt.TextFormat.PlainText]
+    assert "--no-page-limit" not in message
+    assert not built and not rendered  # nothing was built, nothing printed
+    # still in the dialog, the choices as they were, the buttons ready again
+    assert dialog.isVisible() and button.isEnabled() and dialog.save_button.isEnabled()
+    assert dialog.quarter.currentData() is None and dialog.category.currentData() is None
+    assert dialog.status.text() == message
+
+    # she picks a quarter with the keyboard (the combo box has the focus) and prints again
+    dialog.quarter.setFocus()
+    lirich = dialog.quarter.findText("Lirich")
+    for _step in range(lirich):
+        QTest.keyClick(dialog.quarter, Qt.Key.Key_Down)
+    assert dialog.quarter.currentText() == "Lirich"
+    with qtbot.waitSignal(dialog.rendered, timeout=60000):
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+    assert built == ["directory"] and rendered[0].pages <= 20
+    assert dialog.preview_dialog is not None
+    dialog.preview_dialog.done(0)
+    dialog.done(0)
+
+
+def test_dialog_asks_before_a_long_document(
+    qtbot, workers, demo: Atlas, settings: QSettings, answers, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Above ASK_PAGES (moved down to 10) the dialog asks with the estimate and the time;
+    "Nein" makes nothing and leaves the dialog ready."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QMessageBox
+
+    from atlas.reports import size as sizes
+
+    monkeypatch.setattr(sizes, "ASK_PAGES", 10)
+    dialog = ReportDialog("directory", demo, settings, None, {"today": TODAY}, workers=workers)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    rendered: list[RenderedPdf] = []
+    dialog.rendered.connect(rendered.append)
+    answers.next = [QMessageBox.StandardButton.No]
+    button = dialog.preview_button
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+    qtbot.waitUntil(lambda: bool(answers.questions) and button.isEnabled(), timeout=30000)
+    question = answers.questions[0]
+    assert "etwa 39 Seiten lang (139 Angebote von 94 Einrichtungen)" in question
+    assert "etwa eine Minute" in question and "Jetzt erstellen?" in question
+    assert not rendered and dialog.status.text() == ""
+    # "Ja" makes it
+    answers.next = [QMessageBox.StandardButton.Yes]
+    with qtbot.waitSignal(dialog.rendered, timeout=60000):
+        QTest.mouseClick(button, Qt.MouseButton.LeftButton, pos=button.rect().center())
+    assert len(answers.questions) == 2
+    assert dialog.preview_dialog is not None
+    dialog.preview_dialog.done(0)
     dialog.done(0)
 
 

@@ -1,5 +1,10 @@
 """The options dialog of one kind of document, then 'Vorschau …' or 'Als PDF speichern …'.
 
+Before anything is built, the document's size is estimated (:func:`atlas.reports.estimate_document`,
+counting queries on the database worker): over ``MAX_PAGES`` the dialog says so and what
+to choose instead and makes nothing, the choices kept; over ``ASK_PAGES`` it asks first
+with the estimate and the time it takes.
+
 Building the document (database queries, the template) runs on the database worker, writing
 the PDF file on the background worker (``ui.workers.Workers``); printing the HTML to PDF
 stays on the GUI thread: QtWebEngine's page belongs there, and Chromium lays out and
@@ -34,7 +39,7 @@ from atlas import reports
 from atlas.errors import AtlasError
 from atlas.models import Vocabulary
 from atlas.reports import ReportDocument
-from ui.plain import plain_label, tooltip_text, warn
+from ui.plain import Button, ask, plain_label, tooltip_text, warn
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -345,6 +350,37 @@ class ReportDialog(QDialog):
         options = self.options()
         if self.kind == "sign-in":
             prefs.REPORTS_FUNDING.set(self.settings, options["funding"])
+        self._busy(True, self.tr("Der Umfang wird geschätzt …"))
+        kind, atlas = self.kind, self.atlas
+
+        def estimate() -> reports.SizeEstimate:
+            return reports.estimate_document(kind, atlas, options)
+
+        self.workers.database.run(
+            estimate, lambda size: self._estimated(size, options), self._worker_failed, owner=self
+        )
+
+    def _estimated(self, size: reports.SizeEstimate, options: dict[str, Any]) -> None:
+        """Over the limit: say so and what to choose instead, and make nothing (the choices
+        stay as they are). Long: ask first, with the estimate and the time it takes."""
+        if size.too_long:
+            self._busy(False, "")
+            self._tell(reports.too_long_message(size))
+            return
+        if size.long:
+            answer = ask(
+                self,
+                reports.KINDS[self.kind],
+                reports.long_question(size),
+                Button.Yes | Button.No,
+                Button.Yes,
+            )
+            if answer != Button.Yes:
+                self._busy(False, "")
+                return
+        self._build(options)
+
+    def _build(self, options: dict[str, Any]) -> None:
         close_tiles = _nothing
         if self.kind == "directory":
             options["tiles"], close_tiles = tile_source(self.settings)

@@ -30,7 +30,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings, qWebEngi
 from atlas.errors import AtlasError
 from atlas.files import atomic_write
 from atlas.i18n import _
-from atlas.reports import ReportDocument, fill_page_refs, find_anchors
+from atlas.reports import ReportDocument, fill_page_refs, find_anchors, render_timeout_s
 from ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -250,9 +250,15 @@ class PdfRenderer(QObject):
 
 
 def render_blocking(
-    doc: ReportDocument, renderer: PdfRenderer | None = None, timeout_s: float = 120
+    doc: ReportDocument, renderer: PdfRenderer | None = None, timeout_s: float | None = None
 ) -> RenderedPdf:
-    """Render and wait (command line, benchmarks, tests). Not for the window: it spins a loop."""
+    """Render and wait (command line, benchmarks, tests). Not for the window: it spins a loop.
+
+    The wait (``timeout_s``) is by default 120 s plus 1 s per page the document is estimated
+    to have (:func:`atlas.reports.render_timeout_s`), so a long document is not given up
+    after a fixed two minutes."""
+    if timeout_s is None:
+        timeout_s = render_timeout_s(doc.estimated_pages)
     own = renderer is None
     active = renderer or PdfRenderer()
     loop = QEventLoop()
