@@ -49,6 +49,7 @@ from atlas.reports.size import (
     long_question,
     render_timeout_s,
     too_long_message,
+    too_long_status,
 )
 from atlas.reports.svg import TileSource
 
@@ -92,6 +93,7 @@ __all__ = [
     "sign_in_sheet",
     "split_columns",
     "too_long_message",
+    "too_long_status",
 ]
 
 KINDS: dict[str, str] = {

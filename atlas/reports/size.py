@@ -59,9 +59,9 @@ INDEX_LINES_PER_PAGE = 95
 CONTACT_ROWS_PER_PAGE = 14
 CONTACT_ROWS_PER_PAGE_WIDE = 11  # with the address (landscape) or grouped by institution
 CONTACT_ROWS_PER_PAGE_NARROW = 28  # one or two columns
-#: Seconds a page costs from click to file: two prints (0.05 s a page measured up to 757
-#: pages, see above) and the page numbers read back (0.01 s a page), rounded up for a slower
-#: office PC.
+#: Seconds a page costs from click to file: two prints of 0.05 s a page each (measured up
+#: to 757 pages, see above) and the page numbers read back (0.01 s a page), 0.12 s in all,
+#: rounded up for a slower office PC.
 SECONDS_PER_PAGE = 0.15
 
 
@@ -111,7 +111,7 @@ def contact_list_pages(rows: int, columns: Sequence[str], group: bool) -> int:
 
 def render_timeout_s(pages: int) -> float:
     """How long the command line waits for the PDF: 120 s, and 1 s more per estimated page
-    (four times the measured cost of a page; the whole wait is only a guard against a hang)."""
+    (about eight times the measured cost of a page; the wait is only a guard against a hang)."""
     return 120.0 + max(0, pages)
 
 
@@ -210,6 +210,16 @@ def too_long_message(estimate: SizeEstimate, *, command_line: bool = False) -> s
     if command_line:
         text += " " + _("Wer es trotzdem will: mit --no-page-limit.")
     return text
+
+
+def too_long_status(estimate: SizeEstimate) -> str:
+    """The same in one or two lines, for the dialog's status line under the choices."""
+    text = _("Nicht erstellt: etwa {pages} Seiten, mehr als {limit}.").format(
+        pages=thousands(estimate.pages), limit=thousands(MAX_PAGES)
+    )
+    if estimate.kind == "directory":
+        return text + " " + _("Bitte ein Quartier oder eine Kategorie wählen.")
+    return text + " " + _("Bitte eine kleinere Auswahl treffen.")
 
 
 def long_question(estimate: SizeEstimate) -> str:

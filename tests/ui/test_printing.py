@@ -550,7 +550,9 @@ def test_dialog_refuses_a_document_over_the_page_limit_and_keeps_the_choices(
     # still in the dialog, the choices as they were, the buttons ready again
     assert dialog.isVisible() and button.isEnabled() and dialog.save_button.isEnabled()
     assert dialog.quarter.currentData() is None and dialog.category.currentData() is None
-    assert dialog.status.text() == message
+    assert dialog.status.text() == (
+        "Nicht erstellt: etwa 39 Seiten, mehr als 20. Bitte ein Quartier oder eine Kategorie wählen."
+    )
 
     # she picks a quarter with the keyboard (the combo box has the focus) and prints again
     dialog.quarter.setFocus()

@@ -366,6 +366,7 @@ class ReportDialog(QDialog):
         if size.too_long:
             self._busy(False, "")
             self._tell(reports.too_long_message(size))
+            self.status.setText(reports.too_long_status(size))  # the short form stays
             return
         if size.long:
             answer = ask(
