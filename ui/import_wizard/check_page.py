@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from atlas.io import Choice, Duplicate, ImportPlan
 from ui.import_wizard.check_tables import (
+    CHOICE,
     ChoiceDelegate,
     DuplicatesModel,
     DuplicatesView,
@@ -318,7 +319,9 @@ class CheckPage(QWizardPage):
         self.duplicates_model.choice_changed(row)
         editor = self.duplicates.editor()
         if editor is not None:
-            self.duplicates.delegate.setEditorData(editor, self.duplicates.currentIndex().siblingAtColumn(3))
+            self.duplicates.delegate.setEditorData(
+                editor, self.duplicates.currentIndex().siblingAtColumn(CHOICE)
+            )
 
     def _all_chosen(self) -> None:
         self.w.set_default_choice(str(self.all_choice.currentData()))

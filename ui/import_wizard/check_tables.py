@@ -49,6 +49,8 @@ _TIP = int(Qt.ItemDataRole.ToolTipRole)
 _USER = int(Qt.ItemDataRole.UserRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOP_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_SHOWN = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable  # made once: the view asks per cell
+_CHOSEN = _SHOWN | Qt.ItemFlag.ItemIsEditable
 #: A cell shows at most this many characters (the tool tip holds the rest).
 CELL_CHARS = 600
 
@@ -119,9 +121,7 @@ class TextRows(QAbstractTableModel):
         return user if column == 0 else None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _SHOWN if index.isValid() else Qt.ItemFlag.NoItemFlags
 
 
 def error_rows(
@@ -203,10 +203,9 @@ class DuplicatesModel(TextRows):
         return 0 if parent.isValid() else 4
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        flags = super().flags(index)
-        if index.isValid() and index.column() == CHOICE:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return _CHOSEN if index.column() == CHOICE else _SHOWN
 
     def setData(self, index: Index, value: Any, role: int = _EDIT) -> bool:
         if not index.isValid() or index.column() != CHOICE or int(role) != _EDIT:
@@ -316,7 +315,7 @@ class DuplicatesView(QTableView):
     ) -> None:
         super().__init__(parent)
         self.setModel(model)
-        self.setItemDelegate(delegate)
+        self.setItemDelegateForColumn(CHOICE, delegate)  # the texts: Qt's own delegate, no Python per cell
         self.delegate = delegate
         self.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
