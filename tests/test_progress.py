@@ -192,3 +192,6 @@ def test_release_empties_nested_containers() -> None:
     keep = tables["b"]
     release(tables, batch=100)
     assert tables == {} and rows == [] and keep == {}
+    keys = {(n, str(n)) for n in range(1234)}
+    release(keys, batch=100)
+    assert keys == set()

@@ -7,6 +7,7 @@ from atlas.io.exporting import export
 from atlas.io.hsds_export import export_package
 from atlas.io.hsds_import import import_package
 from atlas.io.import_apply import CHOICES, Choice, ImportResult, apply
+from atlas.io.import_duplicates import Duplicate
 from atlas.io.import_fields import (
     KINDS,
     MappingStore,
@@ -17,7 +18,7 @@ from atlas.io.import_fields import (
 )
 from atlas.io.import_plan import ImportPlan, prepare
 from atlas.io.import_rejects import rejects_path, write_rejects
-from atlas.io.import_rows import QUARTER, TERM_LABELS, NewTerm, term_key, term_keys
+from atlas.io.import_rows import QUARTER, TERM_LABELS, NewTerm, RowError, term_key, term_keys
 from atlas.io.tables import ENCODINGS, MAX_FILE_BYTES, SEPARATORS, ImportCancelled, RawTable, read_table
 
 __all__ = [
@@ -29,12 +30,14 @@ __all__ = [
     "SEPARATORS",
     "TERM_LABELS",
     "Choice",
+    "Duplicate",
     "ImportCancelled",
     "ImportPlan",
     "ImportResult",
     "MappingStore",
     "NewTerm",
     "RawTable",
+    "RowError",
     "apply",
     "export",
     "export_package",

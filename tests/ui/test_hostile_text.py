@@ -251,7 +251,7 @@ def test_the_dialogs_show_the_hostile_corpus_as_text(
     with qtbot.waitSignal(wizard.checked, timeout=30000):
         wizard.next()
     check_widgets(seen)
-    assert wizard.check_page.duplicates.rowCount() >= 1
+    assert wizard.check_page.duplicates.model().rowCount() >= 1
     wizard.close()
 
     # The duplicate question of a stored record, and the merge dialog with a choice per field.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,7 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QTableWidget,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -23,26 +22,27 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from atlas.io import Choice, ImportPlan
+from atlas.io import Choice, Duplicate, ImportPlan
+from ui.import_wizard.check_tables import (
+    CHOICE,
+    ChoiceDelegate,
+    DuplicatesModel,
+    DuplicatesView,
+    TextRows,
+    error_rows,
+)
 from ui.import_wizard.common import (
     ERROR_STYLE,
     IMPORT,
     SHOWN_DUPLICATES,
     SHOWN_ERRORS,
     TERMS,
-    ChoiceCombo,
-    cell,
     plain,
-    table_style,
     thousands,
 )
 
 if TYPE_CHECKING:
     from ui.import_wizard.wizard import ImportWizard
-
-
-#: Choice boxes built per turn of the event loop (each takes 1–3 ms to build and set).
-COMBOS_PER_TURN = 10
 
 
 class CheckPage(QWizardPage):
@@ -57,11 +57,6 @@ class CheckPage(QWizardPage):
         )
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("&Importieren"))
-        self.duplicate_combos: dict[int, QComboBox] = {}
-        self._combos_due: list[tuple[int, Any]] = []
-        self._combo_slices = QTimer(self)
-        self._combo_slices.setInterval(0)
-        self._combo_slices.timeout.connect(self._add_combos)
 
         self.progress = QProgressBar()
         self.progress.setFormat(self.tr("%v von %m Zeilen"))
@@ -83,10 +78,18 @@ class CheckPage(QWizardPage):
         self.notes.setObjectName("importNotes")
         self.notes.hide()
 
-        self.errors = QTableWidget(0, 3)
-        self.errors.setHorizontalHeaderLabels([self.tr("Zeile"), self.tr("Spalte"), self.tr("Fehler")])
+        self.errors_model = TextRows([self.tr("Zeile"), self.tr("Spalte"), self.tr("Fehler")], self)
+        self.errors = QTableView()
+        self.errors.setModel(self.errors_model)
         self.errors.setAccessibleName(self.tr("Fehlerhafte Zeilen"))
-        table_style(self.errors)
+        self.errors.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.errors.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.errors.setAlternatingRowColors(True)
+        self.errors.setTabKeyNavigation(False)
+        self.errors.setWordWrap(False)
+        self.errors.verticalHeader().hide()
+        self.errors.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.errors.verticalHeader().setDefaultSectionSize(self.errors.fontMetrics().height() + 10)
         self.errors.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.errors_note = plain()
 
@@ -100,16 +103,15 @@ class CheckPage(QWizardPage):
         all_row.addWidget(all_label)
         all_row.addWidget(self.all_choice)
         all_row.addStretch(1)
-        self.duplicates = QTableWidget(0, 4)
-        self.duplicates.setHorizontalHeaderLabels(
-            [self.tr("Zeile"), self.tr("Eintrag in der Datei"), self.tr("Ähnlich wie"), self.tr("Übernahme")]
+        self.duplicates_model = DuplicatesModel(
+            [self.tr("Zeile"), self.tr("Eintrag in der Datei"), self.tr("Ähnlich wie"), self.tr("Übernahme")],
+            self.choice_labels(),
+            self.w.duplicate_choice,
+            self.w.set_duplicate_choice,
+            self,
         )
+        self.duplicates = DuplicatesView(self.duplicates_model, ChoiceDelegate(self.choice_labels(), self))
         self.duplicates.setAccessibleName(self.tr("Mögliche Doppeleinträge"))
-        table_style(self.duplicates)
-        header = self.duplicates.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.duplicates_note = plain()
 
         errors_tab = QWidget()
@@ -265,18 +267,16 @@ class CheckPage(QWizardPage):
         self.notes.show()
 
     def _fill_errors(self, plan: ImportPlan) -> None:
+        """The first :data:`SHOWN_ERRORS` errors; a row's texts are made when it is painted."""
         errors = plan.errors
         shown = errors[:SHOWN_ERRORS]
-        self.errors.setRowCount(len(shown))
-        for r, error in enumerate(shown):
-            row_item = cell(str(error.row))
-            row_item.setData(Qt.ItemDataRole.UserRole, error.row)
-            self.errors.setItem(r, 0, row_item)
-            self.errors.setItem(r, 1, cell(error.column))
-            self.errors.setItem(r, 2, cell(error.message, tooltip=str(error)))
-        self.errors.resizeColumnToContents(0)
+        self.errors_model.set_rows(len(shown), error_rows(shown))
+        metrics = self.errors.fontMetrics()
+        widest = max((len(str(e.row)) for e in shown[:1] + shown[-1:]), default=1)
+        self.errors.setColumnWidth(
+            0, max(metrics.horizontalAdvance("9" * widest), metrics.horizontalAdvance(self.tr("Zeile"))) + 24
+        )
         self.errors.setColumnWidth(1, min(max(self.errors.sizeHintForColumn(1) + 16, 90), 220))
-        self.errors.resizeRowsToContents()
         if len(errors) > len(shown):
             self.errors_note.setText(
                 self.tr("Die ersten {shown} von {total} Fehlern; alle stehen im Fehlerbericht.").format(
@@ -288,27 +288,14 @@ class CheckPage(QWizardPage):
             self.errors_note.hide()
 
     def _fill_duplicates(self, plan: ImportPlan) -> None:
-        """The rows at once; their choice boxes :data:`COMBOS_PER_TURN` at a time, one slice
-        per turn of the event loop: 500 combo boxes built in one go stalled the window
-        750 ms at 10,000 rows (each is a widget of its own, laid out as it is set)."""
+        """The first :data:`SHOWN_DUPLICATES` duplicates, in a model: a row's texts are made
+        when it is painted, and a choice box exists only while the person edits a choice
+        (500 boxes, one per row, stalled the window 135–150 ms at 10,000 rows even when
+        built ten per turn of the event loop)."""
         dups = plan.duplicates[:SHOWN_DUPLICATES]
-        self._combo_slices.stop()
-        self.duplicates.setRowCount(len(dups))
-        self.duplicate_combos = {}
         self.all_choice.setCurrentIndex(max(self.all_choice.findData(self.w.default_choice), 0))
-        for r, dup in enumerate(dups):
-            if dup.existing_id is not None:
-                like = dup.existing_title + (f" ({dup.existing_summary})" if dup.existing_summary else "")
-                like = self.tr("{like} – im Bestand").format(like=like)
-            else:
-                like = self.tr("Zeile {row} dieser Datei").format(row=dup.other_row)
-            like += f" · {round(dup.score)} %"
-            self.duplicates.setItem(r, 0, cell(str(dup.row)))
-            self.duplicates.setItem(r, 1, cell(dup.title))
-            self.duplicates.setItem(r, 2, cell(like, tooltip=dup.describe()))
-        self.duplicates.resizeColumnToContents(0)
-        self._combos_due = list(enumerate(dups))
-        self._add_combos()
+        self.duplicates_model.set_duplicates(dups, self._like)
+        self.duplicates.fit_row_column()
         rest = len(plan.duplicates) - len(dups)
         self.duplicates_note.setText(
             self.tr("Weitere {n} Doppeleinträge folgen der Wahl „Für alle“.").format(n=thousands(rest))
@@ -317,44 +304,24 @@ class CheckPage(QWizardPage):
         )
         self.duplicates_note.setVisible(rest > 0)
 
-    @property
-    def combos_pending(self) -> bool:
-        """Choice boxes of shown duplicates are still being built (a slice per event-loop turn)."""
-        return bool(self._combos_due)
+    def _like(self, dup: Duplicate) -> str:
+        """What the row looks like: a stored record, or an earlier row of the file."""
+        if dup.existing_id is not None:
+            like = dup.existing_title + (f" ({dup.existing_summary})" if dup.existing_summary else "")
+            like = self.tr("{like} – im Bestand").format(like=like)
+        else:
+            like = self.tr("Zeile {row} dieser Datei").format(row=dup.other_row)
+        return like + f" · {round(dup.score)} %"
 
-    def _add_combos(self) -> None:
-        due, self._combos_due = self._combos_due[:COMBOS_PER_TURN], self._combos_due[COMBOS_PER_TURN:]
-        for r, dup in due:
-            combo = ChoiceCombo()
-            for value, label in self.choice_labels():
-                combo.addItem(label, value)
-            combo.setCurrentIndex(max(combo.findData(self.w.duplicate_choice(dup.row)), 0))
-            combo.setAccessibleName(self.tr("Zeile {row}: Übernahme").format(row=dup.row))
-            combo.currentIndexChanged.connect(lambda _i, row=dup.row, c=combo: self._row_chosen(row, c))
-            combo.setProperty("tableRow", r)
-            combo.installEventFilter(self)
-            self.duplicates.setCellWidget(r, 3, combo)
-            self.duplicates.resizeRowToContents(r)
-            self.duplicate_combos[dup.row] = combo
-        if self._combos_due:
-            self._combo_slices.start()
-            return
-        self._combo_slices.stop()
-        # Tab: from the list through its choices, then on to the checkbox (cell widgets
-        # would otherwise come after the wizard's buttons).
-        previous: QWidget = self.duplicates
-        for choice in self.duplicate_combos.values():
-            QWidget.setTabOrder(previous, choice)
-            previous = choice
-        QWidget.setTabOrder(previous, self.skip_invalid)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.FocusIn and watched.property("tableRow") is not None:
-            self.duplicates.scrollTo(self.duplicates.model().index(int(watched.property("tableRow")), 3))
-        return super().eventFilter(watched, event)
-
-    def _row_chosen(self, row: int, combo: QComboBox) -> None:
-        self.w.set_duplicate_choice(row, str(combo.currentData()))
+    def choice_changed(self, row: int | None = None) -> None:
+        """The wizard's choice for a row of the file (``None``: for all) changed: shown,
+        also in an open choice box."""
+        self.duplicates_model.choice_changed(row)
+        editor = self.duplicates.editor()
+        if editor is not None:
+            self.duplicates.delegate.setEditorData(
+                editor, self.duplicates.currentIndex().siblingAtColumn(CHOICE)
+            )
 
     def _all_chosen(self) -> None:
         self.w.set_default_choice(str(self.all_choice.currentData()))

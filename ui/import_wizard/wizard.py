@@ -352,9 +352,7 @@ class ImportWizard(QWizard):
         if choice not in CHOICES:
             raise ValueError(choice)
         self._choices[row] = choice
-        combo = self.check_page.duplicate_combos.get(row)
-        if combo is not None and combo.currentData() != choice:
-            combo.setCurrentIndex(combo.findData(choice))
+        self.check_page.choice_changed(row)
 
     def set_default_choice(self, choice: str) -> None:
         """The choice for every duplicate (the single choices are reset to it)."""
@@ -364,10 +362,7 @@ class ImportWizard(QWizard):
         self._choices = {}
         page = self.check_page
         page.all_choice.setCurrentIndex(page.all_choice.findData(choice))
-        for combo in page.duplicate_combos.values():
-            combo.blockSignals(True)
-            combo.setCurrentIndex(combo.findData(choice))
-            combo.blockSignals(False)
+        page.choice_changed(None)
 
     # -- 3a. new terms -----------------------------------------------------------------
     def terms_to_decide(self) -> tuple[NewTerm, ...]:
