@@ -304,10 +304,18 @@ class SectionWidget(QWidget):
         self._epoch += 1
         if then is not None:
             self._after_listed.append(then)
+        if not self._large and self._missed_growth():
+            self._large = True  # grew long meanwhile (an import elsewhere): not on the GUI thread
         if self._large:
             self.search_later()
         else:
             self._refresh_now()
+
+    def _missed_growth(self) -> bool:
+        """The list was short when last shown; is it long now? (One COUNT, a few ms: an
+        Open Referral import of 10,000 institutions into an empty list was re-queried and
+        shown on the GUI thread, 240-580 ms.)"""
+        return self.service.count() >= LARGE_FROM
 
     def _refresh_now(self) -> None:
         """The query of ``refresh`` on the GUI thread (a short list, or a failed worker query
