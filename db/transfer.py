@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from atlas import models as m
 from atlas.errors import AtlasError
 from atlas.i18n import _
-from atlas.records import ENTITIES, search
+from atlas.records import search
 from db.engine import sqlite_path, to_url
 from db.migrate import MIGRATIONS, open_database, open_for_reading
 
@@ -50,24 +50,29 @@ class TransferError(AtlasError):
 
 
 def _labels() -> dict[str, str]:
-    """Each table's German name (plural) for progress and the summary."""
-    labels = {spec.model.__tablename__: spec.plural for spec in ENTITIES.values()}
-    labels.update(
-        {
-            "term": _("Begriffe"),
-            "attendance": _("Teilnahmen"),
-            "round_table_member": _("Mitgliedschaften"),
-            "offer_target_group": _("Zielgruppen von Angeboten"),
-            "agreement_party": _("Partner von Vereinbarungen"),
-            "actor_status_event": _("Statuswechsel"),
-            "actor_override": _("Status-Festlegungen"),
-            "follow_up": _("Aufgaben"),
-            "erasure_register": _("Einträge im Löschregister"),
-            "app_setting": _("Einstellungen"),
-            "geocode_cache": _("gespeicherte Geocoder-Antworten"),
-        }
-    )
-    return labels
+    """Each table's German name (plural) for progress and the summary (the entities' as
+    in ``atlas.records.schema``, which ``db/`` does not import)."""
+    return {
+        "institution": _("Einrichtungen"),
+        "offer": _("Angebote"),
+        "contact": _("Kontakte"),
+        "actor": _("Akteure"),
+        "round_table": _("Runde Tische"),
+        "meeting": _("Treffen"),
+        "agreement": _("Vereinbarungen"),
+        "quarter": _("Quartiere"),
+        "term": _("Begriffe"),
+        "attendance": _("Teilnahmen"),
+        "round_table_member": _("Mitgliedschaften"),
+        "offer_target_group": _("Zielgruppen von Angeboten"),
+        "agreement_party": _("Partner von Vereinbarungen"),
+        "actor_status_event": _("Statuswechsel"),
+        "actor_override": _("Status-Festlegungen"),
+        "follow_up": _("Aufgaben"),
+        "erasure_register": _("Einträge im Löschregister"),
+        "app_setting": _("Einstellungen"),
+        "geocode_cache": _("gespeicherte Geocoder-Antworten"),
+    }
 
 
 #: The order of the summary line: what a coach counts first.
