@@ -40,7 +40,7 @@ from db.engine import sqlite_path, to_url
 from db.migrate import MIGRATIONS, open_database, open_for_reading
 
 #: Rows read and written at a time (one ``executemany``).
-BATCH = 5000
+BATCH = 1000
 
 Progress = Callable[[str], None]
 

@@ -326,3 +326,15 @@ def test_every_table_has_a_german_name_and_the_entities_match_the_schema() -> No
     assert set(labels) == {t.name for t in m.Base.metadata.sorted_tables}
     for spec in ENTITIES.values():
         assert labels[spec.model.__tablename__] == spec.plural
+
+
+def test_many_batches_give_the_same_copy_and_progress(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transfer_module, "BATCH", 50)
+    lines: list[str] = []
+    target = tmp_path / "kopie.sqlite"
+    transfer(source, target, progress=lines.append)
+    assert all_rows(target) == all_rows(source)
+    contacts = len(all_rows(source)["contact"])
+    assert f"  Kontakte: 50 von {contacts}" in lines and f"  Kontakte: {contacts} von {contacts}" in lines
