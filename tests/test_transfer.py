@@ -124,7 +124,11 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(source: Path, pg_bare: st
 
     laptop = tmp_path / "laptop" / "kopie.sqlite"
     laptop.parent.mkdir()
+    sequences = "SELECT last_value FROM institution_id_seq"
+    counter = pg_support.scalar(pg_bare, sequences)
     back = transfer(pg_bare, laptop)
+    assert all_rows(pg_bare) == expected and pg_support.scalar(pg_bare, sequences) == counter  # only read
+    assert counter == sqlite_counters(source)["institution"]
     rows = all_rows(laptop)
     assert rows == expected
     assert [t.checksum for t in back.tables] == [t.checksum for t in there.tables]
