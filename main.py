@@ -149,6 +149,33 @@ def build_demo(path: Path, seed: int = 2026) -> dict[str, object]:
         result.engine.dispose()
 
 
+def run_transfer(args: argparse.Namespace) -> int:
+    """``stadtteil-atlas transfer QUELLE ZIEL``: the whole database copied (``db.transfer``);
+    progress on stderr, the summary on stdout; a refusal is one German line, exit 2."""
+    from atlas.errors import AtlasError
+    from db.transfer import transfer
+
+    if args.demo or args.db:
+        print("Fehler: transfer nennt Quelle und Ziel selbst (ohne --db oder --demo).", file=sys.stderr)
+        return 2
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    try:
+        result = transfer(
+            args.source, args.target, replace=args.replace, create=args.create, progress=progress
+        )
+    except AtlasError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Abgebrochen; das Ziel ist wie vorher.", file=sys.stderr)
+        return 130
+    print(result.summary())
+    return 0
+
+
 def clean_temporary_files() -> None:
     """Exports write through a temporary file; one killed half-way leaves it behind. The
     folders written to are kept in a journal in the user's state folder and cleaned of the
@@ -170,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(json.dumps(build_demo(Path(args.file), seed=args.seed), ensure_ascii=False, indent=2))
         return 0
+    if args.command == "transfer":
+        return run_transfer(args)
     clean_temporary_files()
     database = resolve_database(args)
     if args.command:

@@ -33,6 +33,7 @@ from atlas.errors import (
     ReadOnlyDatabaseError,
 )
 from atlas.i18n import _
+from db import engine as db_engine
 from db.backups import prune_copies
 from db.engine import make_engine, sqlite_path, to_url
 
@@ -562,3 +563,75 @@ def _upgrade(engine: Engine, url: str) -> None:
                 )
     finally:
         migration_engine.dispose()
+
+
+def open_for_reading(path_or_url: str | Path) -> Engine:
+    """An engine that only reads a database (the source of ``db.transfer``): the same
+    checks as :func:`open_database`, but nothing is created, recovered, migrated or
+    re-indexed, so the database is never written. A file is opened read-only
+    (``mode=ro``). Only a database at this program's schema is read: a newer one is
+    refused (``NewerDatabaseError``), an older one must be opened once by the program
+    (which updates it, with a copy) first."""
+    if "://" not in str(path_or_url):
+        _check_given_path(Path(str(path_or_url)).expanduser())
+    url = to_url(path_or_url)
+    path = sqlite_path(url)
+    where = str(path) if path is not None else _redact(url)
+    if path is not None:
+        if not path.is_file() or path.stat().st_size == 0:
+            raise MissingFolderError(
+                _("Die Datenbank {path} gibt es nicht oder sie ist leer.").format(path=path)
+            )
+        with path.open("rb") as fh:
+            if fh.read(16) != SQLITE_MAGIC:
+                raise CorruptDatabaseError(
+                    _(
+                        "Die Datei {path} ist keine Stadtteil-Atlas-Datenbank oder ist beschädigt. "
+                        "Sie wurde nicht verändert."
+                    ).format(path=path)
+                )
+        if _needs_recovery(path):
+            raise DatabaseOpenError(
+                _(
+                    "Die Datenbank {path} wurde beim letzten Mal nicht sauber geschlossen. Bitte sie "
+                    "einmal mit dem Stadtteil-Atlas öffnen (er stellt den letzten gespeicherten Stand "
+                    "her) und dann noch einmal versuchen. Sie wurde nicht verändert."
+                ).format(path=path)
+            )
+        _sqlite_checks(path, full=True)
+        uri = _ro_uri(path)
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(uri, uri=True, timeout=db_engine.BUSY_TIMEOUT_MS / 1000)
+            conn.execute("PRAGMA foreign_keys=ON")
+            return conn
+
+        engine = make_engine("sqlite://", creator=connect, poolclass=NullPool)
+    else:
+        engine = _connect(url)
+    try:
+        revision = current_revision(engine)
+        if revision is None:
+            raise CorruptDatabaseError(
+                _("{path} ist keine Datenbank des Stadtteil-Atlas (kein Schema-Stand).").format(path=where)
+            )
+        if revision not in known_revisions():
+            raise NewerDatabaseError(
+                _(
+                    "Die Datenbank {path} wurde mit einer neueren Version des Stadtteil-Atlas "
+                    "eingerichtet (Stand {rev}). Bitte das Programm aktualisieren; die Datenbank "
+                    "wurde nicht verändert."
+                ).format(path=where, rev=revision)
+            )
+        if revision != head_revision():
+            raise DatabaseOpenError(
+                _(
+                    "Die Datenbank {path} hat einen älteren Stand ({rev}). Bitte sie einmal mit "
+                    "diesem Programm öffnen (es bringt sie auf den neuen Stand und legt vorher eine "
+                    "Kopie an) und dann noch einmal versuchen. Sie wurde nicht verändert."
+                ).format(path=where, rev=revision)
+            )
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine

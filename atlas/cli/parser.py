@@ -201,6 +201,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="auch ein Dokument von mehr als 1.000 Seiten erstellen (kann Stunden dauern und "
         "Gigabytes Speicher brauchen)",
     )
+    transfer = sub.add_parser(
+        "transfer",
+        help="die ganze Datenbank kopieren: SQLite → PostgreSQL (Teamserver) oder PostgreSQL → SQLite",
+        description=(
+            "Kopiert alle Daten von QUELLE nach ZIEL – mit denselben Nummern, dem Verlauf, den "
+            "Einstellungen, den Teilnahmen und dem Löschregister – in einem Schritt: Anzahl und "
+            "Prüfsumme jeder Tabelle werden auf beiden Seiten verglichen; stimmt etwas nicht, bleibt "
+            "das Ziel, wie es war. Die Quelle wird nur gelesen. QUELLE und ZIEL: eine SQLite-Datei "
+            "oder eine Adresse wie postgresql+psycopg://BENUTZER@SERVER/DATENBANK. Eine Zieldatei "
+            "wird neu angelegt; ein Ziel, das schon Daten enthält, wird abgelehnt, außer mit --replace."
+        ),
+    )
+    transfer.add_argument(
+        "source", metavar="QUELLE", help="SQLite-Datei oder Datenbank-Adresse (wird nur gelesen)"
+    )
+    transfer.add_argument(
+        "target", metavar="ZIEL", help="neue SQLite-Datei oder Adresse einer leeren Datenbank"
+    )
+    transfer.add_argument(
+        "--replace",
+        action="store_true",
+        help="ein Ziel, das schon Daten enthält (oder eine vorhandene Zieldatei), leeren und ersetzen",
+    )
     demo = sub.add_parser(
         "build-demo",
         help="für Entwickler: die mitgelieferte Demo-Datenbank neu bauen (ersetzt DATEI)",
