@@ -109,7 +109,6 @@ class Live:
         #: This program's id in the payloads: its own notifications are not heard again.
         self.source = uuid.uuid4().hex
         self._heard: OrderedDict[tuple[str | None, int], Origin] = OrderedDict()
-        self._heard_kind: dict[str, Origin] = {}
         self._lock = threading.Lock()
         changes.subscribe(self._send)
 
@@ -126,10 +125,10 @@ class Live:
 
     # -- receiving -----------------------------------------------------------------
     def heard(self, kind: str, record_id: int) -> Origin | None:
-        """Who changed this record in another program (as last heard), else who last changed
-        a record of its kind there; None if nothing was heard."""
+        """Who changed this record in another program, as last heard; None if nothing was
+        heard of it (a change made in this program, or one whose ids were left out)."""
         with self._lock:
-            return self._heard.get((kind, record_id)) or self._heard_kind.get(kind)
+            return self._heard.get((kind, record_id))
 
     def hear(self, payload: str) -> Change | None:
         """One notification's payload: its change published on the bus (None: skipped)."""
@@ -149,8 +148,6 @@ class Live:
                         self._heard[(kind, record_id)] = change.origin
             while len(self._heard) > REMEMBERED:
                 self._heard.popitem(last=False)
-            for kind in change.entities:
-                self._heard_kind[kind] = change.origin
         self._changes.publish(change)
         return change
 
