@@ -14,6 +14,7 @@ from atlas.changes import ChangeBus
 from atlas.clock import OPTION as CLOCK_OPTION
 from atlas.clock import Clock, FixedClock, SystemClock, fixed_day
 from atlas.geo import GeocodingService, MapService, QuarterService
+from atlas.live import Live
 from atlas.network import NetworkService
 from atlas.network import install as install_network
 from atlas.privacy import PrivacyService
@@ -57,6 +58,11 @@ class Atlas:
         self.records["institution"].add_save_hook(self.boundaries.institution_saved)
         # Addresses to places (geopy, cached, one request per second in the whole program).
         self.geocoding = GeocodingService(sessions, self.changes, self.boundaries, self.clock)
+        # A team server: every change is told to the other programs, theirs are heard
+        # (``ui.workers.Workers.listen`` runs the listener); None on an SQLite file.
+        self.live: Live | None = None
+        if bind is not None and bind.dialect.name == "postgresql":
+            self.live = Live(bind, self.changes, self.network.user, self.clock, EVERYTHING)
 
     @property
     def institutions(self) -> RecordService:
@@ -137,6 +143,10 @@ class ComputedStatus:
             if generation == self._generation:
                 self._kept = kept
         return kept[1]
+
+
+#: Every kind a change may name: what a program cut off from its team server must assume changed.
+EVERYTHING = frozenset({*ENTITIES, "term", "setting", "follow_up"})
 
 
 #: Shared setting under which a database names a fixed "today" for itself (the demo).

@@ -34,6 +34,7 @@ from atlas.records import Candidate, EntitySpec, Kind, MergedRecords, RecordData
 from ui.busy import ask_retry
 from ui.duplicate_dialog import DuplicateDialog, MergeDialog
 from ui.editors import ChoiceEditor, Editor, LongChoices, long_choices, make_editor
+from ui.live import changed_elsewhere_note
 from ui.plain import ask, inform, message_box, plain_label, warn
 from ui.tasks import TaskRunner
 from ui.widgets import ElidedLabel, FittingScrollArea
@@ -75,6 +76,12 @@ class RecordForm(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setStyleSheet(ERROR_STYLE)
         self.summary.hide()
+        # the record was changed or deleted elsewhere while this form has unsaved input
+        self.elsewhere = plain_label()
+        self.elsewhere.setObjectName("changedElsewhere")
+        self.elsewhere.setWordWrap(True)
+        self.elsewhere.setStyleSheet("color: #7a4100; background: #fff4d6; padding: 4px;")
+        self.elsewhere.hide()
 
         body = QWidget()
         self.layout_form = QFormLayout()
@@ -150,6 +157,7 @@ class RecordForm(QWidget):
 
         outer = QVBoxLayout(self)
         outer.addWidget(self.heading)
+        outer.addWidget(self.elsewhere)
         outer.addWidget(self.summary)
         outer.addWidget(scroll, 1)
         outer.addLayout(buttons)
@@ -299,6 +307,7 @@ class RecordForm(QWidget):
         self._loading = False
         self._show_boundary_hint()
         self.heading.setText(self.tr("Neu: {what}").format(what=self.spec.singular))
+        self.elsewhere.hide()
         self._show_place(None)
         self._show_errors({})
         self._set_dirty(False)
@@ -319,10 +328,31 @@ class RecordForm(QWidget):
         self._loading = False
         self._show_boundary_hint()
         self.heading.setText(record.title or self.spec.singular)
+        self.elsewhere.hide()
         self._show_place(record.id)
         self._show_errors({})
         self._set_dirty(False)
         self.recordShown.emit(record.id)
+
+    def note_changed_elsewhere(self) -> None:
+        """A change of this kind arrived while the form has unsaved input: the input stays;
+        if the stored record is now another version (or gone), say so, with who and when
+        if another program on the team server said it. Saving then meets the conflict
+        check (the form still holds the version the input started from)."""
+        if self.record is None:
+            return
+        try:
+            stored = self.service.get(self.record.id)
+        except NotFoundError:
+            deleted = True
+        else:
+            if stored.version == self.record.version:
+                return
+            deleted = False
+        live = self.atlas.live
+        origin = live.heard(self.spec.key, self.record.id) if live is not None else None
+        self.elsewhere.setText(changed_elsewhere_note(origin, self.atlas.clock.now(), deleted=deleted))
+        self.elsewhere.show()
 
     def revert(self) -> None:
         if self.record is None:

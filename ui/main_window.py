@@ -37,6 +37,7 @@ from ui.geo_dialogs import (
     reassign_all,
 )
 from ui.list_map import ListMapFollower
+from ui.live import watch_server
 from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
@@ -162,6 +163,8 @@ class MainWindow(QMainWindow):
         self._changes = workers.change_relay()  # workers announce too: heard here on the GUI thread
         self._changes.arrived.connect(self._on_change)
         atlas.changes.subscribe(self._changes.announce)
+        # a team server: the other programs' changes arrive on the same bus (ui.live)
+        self.server_unreachable = watch_server(self, atlas, workers)
 
         fit_to_screen(self)
         self.open_demo: Callable[[], object] | None = None  # set by ui.app: a fresh demo copy

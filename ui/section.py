@@ -663,6 +663,8 @@ class SectionWidget(QWidget):
                 self.form.clear()
                 return
             self.form.load(record)
+        elif self.form.record is not None and self.spec.key in entities:
+            self.form.note_changed_elsewhere()  # unsaved input is never overwritten
 
     # -- settings ----------------------------------------------------------------
     def save_state(self, settings: QSettings) -> None:

@@ -7,6 +7,14 @@
   without the database's order: geocoding, writing a PDF file. (QtWebEngine — the map
   page, the PDF renderer's page — stays on the GUI thread.)
 
+- one thread per team server the program listens to (``listen``): it waits for the other
+  programs' notifications for as long as the program runs, so it must occupy neither of
+  the runners (a forever-loop on ``database`` would stop every read). A plain
+  ``threading.Thread`` running ``atlas.live.Live.listen``; it touches no widget and opens
+  no session (its own psycopg connection), publishes the changes it hears on the atlas's
+  change bus (the window's relay brings them to the GUI thread) and reports the server's
+  state through a ``ui.live.ServerState``. ``shutdown`` stops it.
+
 ``MainWindow`` is handed the one ``Workers`` and hands it on to every widget that runs
 work (sections, overview, map pane, import wizard, geocoding dialogs, report dialogs);
 they take it as a required argument and never build a runner of their own
@@ -18,10 +26,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QObject
 
+from ui.live import ServerState
 from ui.tasks import ChangeRelay, TaskRunner
+
+
+class Listener(Protocol):
+    """``atlas.live.Live``: hears the other programs until ``stopping`` is set."""
+
+    def listen(self, stopping: threading.Event, reachable: Callable[[bool], None]) -> None: ...
+
 
 BACKGROUND_THREADS = 2
 
@@ -34,6 +51,7 @@ class Workers(QObject):
         self.stopping = threading.Event()
         self.database = TaskRunner(1, self)
         self.background = TaskRunner(BACKGROUND_THREADS, self)
+        self._listeners: dict[int, tuple[Listener, threading.Thread, ServerState]] = {}
 
     def cancelled(self, event: threading.Event) -> Callable[[], bool]:
         """A job's ``cancelled()``: its own cancel, or the program shutting down."""
@@ -46,9 +64,30 @@ class Workers(QObject):
         emits on a relay being deleted; Qt drops the connection to a closed window."""
         return ChangeRelay(self)
 
+    def listen(self, listener: Listener) -> ServerState:
+        """Hear a team server's other programs on a thread of its own, until ``shutdown``
+        (once per listener: a second window on the same atlas gets the same state)."""
+        known = self._listeners.get(id(listener))
+        if known is not None and known[0] is listener:
+            return known[2]
+        state = ServerState(self)
+        thread = threading.Thread(
+            target=listener.listen,
+            args=(self.stopping, state.report),
+            name="atlas-teamserver",
+            daemon=True,  # a connect that hangs never keeps the program from ending
+        )
+        self._listeners[id(listener)] = (listener, thread, state)
+        thread.start()
+        return state
+
     def shutdown(self, msecs: int = 30000) -> bool:
-        """At the program's end: ask long jobs to stop, then wait for both runners."""
+        """At the program's end: ask long jobs to stop, then wait for both runners (and
+        the listeners, which look at ``stopping`` every quarter of a second)."""
         self.stopping.set()
         database = self.database.wait(msecs)
         background = self.background.wait(msecs)
-        return database and background
+        for _listener, thread, _state in self._listeners.values():
+            thread.join(msecs / 1000)
+        listeners = not any(thread.is_alive() for _l, thread, _s in self._listeners.values())
+        return database and background and listeners
