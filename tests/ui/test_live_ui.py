@@ -43,8 +43,10 @@ def type_into(window: MainWindow, field: str, value: str) -> None:
 
 @pytest.mark.both_backends("postgresql")
 def test_a_save_in_one_window_reaches_the_other_and_never_overwrites_unsaved_input(
-    qtbot, workers: Workers, atlas: Atlas, other: Atlas, settings, answers
+    atlas: Atlas, other: Atlas, qtbot, workers: Workers, settings, answers
 ) -> None:  # type: ignore[no-untyped-def]
+    # the databases first: torn down last, after the windows are gone and the workers idle
+    # (a server database is dropped at its fixture's end; a job after that failed the test)
     kita = atlas.institutions.save(None, {"name": "Kita Sonnenschein", "city": "Oberhausen"})
     mine = office_window(qtbot, workers, atlas, settings)
     theirs = office_window(qtbot, workers, other, settings)
@@ -104,7 +106,7 @@ def test_a_save_in_one_window_reaches_the_other_and_never_overwrites_unsaved_inp
 
 @pytest.mark.both_backends("postgresql")
 def test_the_window_says_when_the_team_server_is_gone_and_works_on_when_it_is_back(
-    qtbot, workers: Workers, atlas: Atlas, other: Atlas, settings
+    atlas: Atlas, other: Atlas, qtbot, workers: Workers, settings
 ) -> None:  # type: ignore[no-untyped-def]
     window = office_window(qtbot, workers, atlas, settings)
     listening(qtbot, workers, atlas)

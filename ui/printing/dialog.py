@@ -357,7 +357,10 @@ class ReportDialog(QDialog):
             return reports.estimate_document(kind, atlas, options)
 
         self.workers.database.run(
-            estimate, lambda size: self._estimated(size, options), self._worker_failed, owner=self
+            holding_collections(estimate),  # the query's first step: held like the rest of it
+            lambda size: self._estimated(size, options),
+            self._worker_failed,
+            owner=self,
         )
 
     def _estimated(self, size: reports.SizeEstimate, options: dict[str, Any]) -> None:
