@@ -19,6 +19,7 @@ from atlas.network import NetworkService
 from atlas.network import install as install_network
 from atlas.privacy import PrivacyService
 from atlas.records import ENTITIES, ConsentService, MergeService, RecordService, TaxonomyService, search
+from atlas.rights import Rights, read_rights
 
 
 class Atlas:
@@ -34,6 +35,11 @@ class Atlas:
         if bind is not None:  # column defaults (created_at, updated_at) read it too
             sessions.configure(bind=bind.execution_options(**{CLOCK_OPTION: self.clock}))
         self.sessions = sessions
+        # What the logged-in role may do on a team server (all on a file); a refusal
+        # names it (atlas.busy).
+        self.rights: Rights = read_rights(sessions)
+        if bind is not None and bind.dialect.name == "postgresql":
+            busy.set_role(getattr(bind, "_proxied", bind), self.rights.role_text)
         search.install(sessions)
         install_network(sessions, self.clock)  # dated funnel steps whenever an actor's stage changes
         self.changes = ChangeBus()

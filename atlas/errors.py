@@ -59,6 +59,21 @@ class BusyError(AtlasError):
         super().__init__(message or BUSY_MESSAGE)
 
 
+def not_allowed_message(role: str) -> str:
+    return _("Dafür fehlt Ihnen die Berechtigung (Rolle: {role}). Bitte die Projektleitung fragen.").format(
+        role=role
+    )
+
+
+class NotAllowedError(AtlasError):
+    """The team server refused a write: the logged-in role may not do it (``atlas.busy``,
+    ``docs/TEAM.md``). Nothing was written."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(not_allowed_message(role))
+        self.role = role
+
+
 class GeoJSONImportError(AtlasError):
     """A GeoJSON file was refused; nothing of it was imported. ``problems`` lists every reason."""
 

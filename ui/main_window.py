@@ -44,6 +44,7 @@ from ui.meeting_panel import MeetingPanel
 from ui.menus import build_menus
 from ui.plain import plain_label
 from ui.privacy_dialog import edit_controller
+from ui.rights import apply_to_actions
 from ui.section import SectionWidget
 from ui.taxonomy_dialog import TaxonomyDialog
 from ui.undo_keys import UndoKeys
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
 
         self.actions_by_name = build_actions(self)
         self._build_menus()
+        apply_to_actions(self.actions_by_name, self.atlas.rights)  # the role's limits (ui.rights)
         self.db_label = ElidedLabel(  # a long path is shortened in the middle, not widening the window
             self.tr("Datenbank: {path}").format(path=database_label.removeprefix("sqlite:///")),
             mode=Qt.TextElideMode.ElideMiddle,

@@ -41,6 +41,7 @@ from ui.dashboard.common import (
 from ui.dashboard.rule import RuleDialog
 from ui.dashboard.tables import BreakdownTable, FigureTile, ListPanel
 from ui.dashboard.trend import TrendChart
+from ui.rights import apply_to_button
 from ui.workers import Workers
 
 
@@ -92,6 +93,7 @@ class DashboardPage(QWidget):
         self.rule_button = QPushButton(self.tr("Regel ändern …"))
         self.rule_button.setObjectName("changeRule")
         self.rule_button.clicked.connect(self.edit_rule)
+        apply_to_button(self.rule_button, atlas.rights, "can_change_rule")  # the lead's (ui.rights)
 
         top = QHBoxLayout()
         top.addWidget(title)
