@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self._change_timer.setInterval(CHANGES_AFTER_MS)
         self._change_timer.timeout.connect(self._apply_changes)
         self._last_applied = QElapsedTimer()  # a stream of changes is applied in rounds
+        self._closed = False
         self._changes = workers.change_relay()  # workers announce too: heard here on the GUI thread
         self._changes.arrived.connect(self._on_change)
         atlas.changes.subscribe(self._changes.announce)
@@ -519,4 +520,11 @@ class MainWindow(QMainWindow):
                     event.ignore()
                     return
         self.save_settings()
+        # closed: no more rounds of changes (a job still ending may announce one; the
+        # database may be gone by the time its timer would fire)
+        if not self._closed:
+            self._closed = True
+            self._changes.arrived.disconnect(self._on_change)
+        self._change_timer.stop()
+        self._pending.clear()
         event.accept()
