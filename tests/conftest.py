@@ -109,6 +109,19 @@ def other(db_url: str, atlas: Atlas) -> Iterator[Atlas]:
 
 
 @pytest.fixture
+def bare_pg() -> Iterator[str]:
+    """The URL of a new, empty database on the test server: no schema, no extensions (as an
+    admin makes it); dropped afterwards. Skips (fails under CI) without a server."""
+    from tests import pg_support
+
+    pg_support.server_url()
+    name = f"atlas_bare_{id(object())}"
+    url = pg_support.create_database(name)
+    yield url
+    pg_support.drop_database(name)
+
+
+@pytest.fixture
 def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Connections made from now on wait 150 ms for a lock (not 3 s)."""
     from db import engine as db_engine

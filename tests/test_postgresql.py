@@ -7,7 +7,6 @@ Needs the server of ``ATLAS_TEST_PG`` (tests/pg_support.py); skips without it.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -19,18 +18,8 @@ from db.migrate import head_revision, open_database
 from tests import pg_support
 
 
-@pytest.fixture
-def empty_pg() -> Iterator[str]:
-    """The URL of a new, empty database on the test server (no schema, no extensions)."""
-    pg_support.server_url()
-    name = f"atlas_empty_{id(object())}"
-    url = pg_support.create_database(name)
-    yield url
-    pg_support.drop_database(name)
-
-
-def test_an_empty_database_gets_the_schema_at_head(empty_pg: str) -> None:
-    result = open_database(empty_pg)
+def test_an_empty_database_gets_the_schema_at_head(bare_pg: str) -> None:
+    result = open_database(bare_pg)
     try:
         assert result.revision_before is None and result.revision_now == head_revision()
         tables = set(inspect(result.engine).get_table_names())
@@ -49,33 +38,33 @@ def test_an_empty_database_gets_the_schema_at_head(empty_pg: str) -> None:
             assert seeded and seeded > 0
     finally:
         result.engine.dispose()
-    again = open_database(empty_pg)  # a second opening finds it current
+    again = open_database(bare_pg)  # a second opening finds it current
     assert again.revision_before == head_revision() and again.backup is None
     again.engine.dispose()
 
 
-def test_a_newer_schema_on_the_server_is_refused_and_left_alone(empty_pg: str) -> None:
-    open_database(empty_pg).engine.dispose()
-    engine = create_engine(empty_pg)
+def test_a_newer_schema_on_the_server_is_refused_and_left_alone(bare_pg: str) -> None:
+    open_database(bare_pg).engine.dispose()
+    engine = create_engine(bare_pg)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     engine.dispose()
     with pytest.raises(NewerDatabaseError) as info:
-        open_database(empty_pg)
+        open_database(bare_pg)
     message = str(info.value)
     assert "neueren Version des Stadtteil-Atlas" in message and "9999_future" in message
     assert "aktualisieren" in message and "nicht verändert" in message
-    assert pg_support.scalar(empty_pg, "SELECT version_num FROM alembic_version") == "9999_future"
+    assert pg_support.scalar(bare_pg, "SELECT version_num FROM alembic_version") == "9999_future"
 
 
-def test_a_database_of_something_else_is_refused(empty_pg: str) -> None:
-    engine = create_engine(empty_pg)
+def test_a_database_of_something_else_is_refused(bare_pg: str) -> None:
+    engine = create_engine(bare_pg)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE kunden (id integer PRIMARY KEY, name text)"))
     engine.dispose()
     with pytest.raises(CorruptDatabaseError, match="keine des Stadtteil-Atlas"):
-        open_database(empty_pg)
-    assert pg_support.scalar(empty_pg, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == 1
+        open_database(bare_pg)
+    assert pg_support.scalar(bare_pg, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == 1
 
 
 def test_an_unreachable_server_is_named_without_its_password() -> None:
@@ -87,7 +76,7 @@ def test_an_unreachable_server_is_named_without_its_password() -> None:
     assert "geheim123" not in message
 
 
-def test_two_programs_opening_a_new_database_at_once_both_work(empty_pg: str) -> None:
+def test_two_programs_opening_a_new_database_at_once_both_work(bare_pg: str) -> None:
     """The second waits for the first one's migration instead of failing half-way."""
     start = threading.Barrier(2)
     outcome: list[object] = [None, None]
@@ -95,7 +84,7 @@ def test_two_programs_opening_a_new_database_at_once_both_work(empty_pg: str) ->
     def run(k: int) -> None:
         start.wait()
         try:
-            result = open_database(empty_pg)
+            result = open_database(bare_pg)
             outcome[k] = result.revision_now
             result.engine.dispose()
         except Exception as err:

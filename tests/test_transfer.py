@@ -95,22 +95,12 @@ def pg_target(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def pg_bare() -> Iterator[str]:
-    """A new, empty database on the test server without any schema (as an admin makes it)."""
-    pg_support.server_url()
-    name = f"atlas_transfer_{id(object())}"
-    url = pg_support.create_database(name)
-    yield url
-    pg_support.drop_database(name)
-
-
-def test_sqlite_to_postgresql_and_back_keeps_every_row(source: Path, pg_bare: str, tmp_path: Path) -> None:
+def test_sqlite_to_postgresql_and_back_keeps_every_row(source: Path, bare_pg: str, tmp_path: Path) -> None:
     before = file_hash(source)
     expected = all_rows(source)
     lines: list[str] = []
 
-    there = transfer(source, pg_bare, progress=lines.append)
+    there = transfer(source, bare_pg, progress=lines.append)
 
     assert file_hash(source) == before  # the source is only read
     offers, contacts, attendance = (len(expected[t]) for t in ("offer", "contact", "attendance"))
@@ -120,14 +110,14 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(source: Path, pg_bare: st
         f"Übertragen: 99 Einrichtungen, {offers} Angebote, {contacts} Kontakte, 100 Akteure"
     )
     assert f"{attendance} Teilnahmen" in summary and summary.endswith("– Prüfsummen stimmen.")
-    assert all_rows(pg_bare) == expected
+    assert all_rows(bare_pg) == expected
 
     laptop = tmp_path / "laptop" / "kopie.sqlite"
     laptop.parent.mkdir()
     sequences = "SELECT last_value FROM institution_id_seq"
-    counter = pg_support.scalar(pg_bare, sequences)
-    back = transfer(pg_bare, laptop)
-    assert all_rows(pg_bare) == expected and pg_support.scalar(pg_bare, sequences) == counter  # only read
+    counter = pg_support.scalar(bare_pg, sequences)
+    back = transfer(bare_pg, laptop)
+    assert all_rows(bare_pg) == expected and pg_support.scalar(bare_pg, sequences) == counter  # only read
     assert counter == sqlite_counters(source)["institution"]
     rows = all_rows(laptop)
     assert rows == expected
@@ -138,7 +128,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(source: Path, pg_bare: st
     # the id counters travelled: the deleted institution's id is not handed out again
     assert sqlite_counters(laptop) == sqlite_counters(source)
 
-    for url in (pg_bare, laptop):
+    for url in (bare_pg, laptop):
         atlas, engine = opened(url)
         try:
             assert atlas.network.rule().min_meetings == 3 and atlas.network.rule().window_months == 9
@@ -314,13 +304,13 @@ def test_the_command_line_moves_and_refuses(source: Path, tmp_path: Path) -> Non
     assert run_cli("--db", str(source), "transfer", str(source), str(target)).returncode == 2
 
 
-def test_the_command_line_moves_to_a_server(source: Path, pg_bare: str) -> None:
-    done = run_cli("transfer", str(source), pg_bare)
+def test_the_command_line_moves_to_a_server(source: Path, bare_pg: str) -> None:
+    done = run_cli("transfer", str(source), bare_pg)
     assert done.returncode == 0, done.stderr
     assert "Prüfsummen stimmen" in done.stdout
-    count = pg_support.scalar(pg_bare, "SELECT count(*) FROM institution")
+    count = pg_support.scalar(bare_pg, "SELECT count(*) FROM institution")
     assert count == 99
-    assert all_rows(pg_bare) == all_rows(source)
+    assert all_rows(bare_pg) == all_rows(source)
 
 
 def test_every_table_has_a_german_name_and_the_entities_match_the_schema() -> None:
