@@ -31,8 +31,9 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, ValidationError
 from atlas.geo import BatchReport, GeocoderSettings, ImportReport, Outcome
 from ui import settings as prefs
+from ui.collector import holding_collections
 from ui.plain import inform, plain_label, warn
-from ui.progress import Ticket, holding_collections, run_with_progress
+from ui.progress import Ticket, run_with_progress
 from ui.tasks import TaskRunner
 from ui.widgets import cell
 from ui.workers import Workers

@@ -15,7 +15,6 @@ is returned synchronously, so a flow keeps its return value.
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -24,6 +23,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QProgressBar, QVBoxLayout, QWidget
 
+from ui.collector import hold_collections
 from ui.plain import plain_label
 from ui.tasks import TaskRunner, wait_here
 
@@ -32,59 +32,6 @@ T = TypeVar("T")
 SHOW_AFTER_MS = 400
 #: How often the dialog reads the ticket (ms).
 POLL_MS = 50
-
-
-_collections_lock = threading.Lock()
-_collections_held = 0
-_collections_thresholds = (0, 0, 0)
-
-
-def hold_collections() -> Callable[[], None]:
-    """Hold off full garbage collections while a worker does a long action; returns the
-    function that ends the hold (from any thread, once; later calls do nothing).
-
-    The worker's allocations trigger full collections, which hold the GIL and so stall the
-    GUI thread too: at 10,000 institutions each walked the window's ~100,000 objects for
-    70–110 ms. Frozen, the collections during the action walk only what the action made
-    (8–36 ms); unfrozen afterwards, so nothing is kept longer than it lives. Full
-    collections of what the action itself keeps (a session of 30,000 new rows) took
-    170–350 ms each: none during the action; the collector's next full run comes after it.
-    Holds nest: the last one ended restores the collector."""
-    global _collections_held, _collections_thresholds
-    with _collections_lock:
-        if _collections_held == 0:
-            gc.freeze()
-            _collections_thresholds = gc.get_threshold()
-            first, second, third = _collections_thresholds
-            gc.set_threshold(first, second, max(third, 1_000_000))
-        _collections_held += 1
-    ended = threading.Event()
-
-    def release() -> None:
-        global _collections_held
-        with _collections_lock:
-            if ended.is_set():
-                return
-            ended.set()
-            _collections_held -= 1
-            if _collections_held == 0:
-                gc.set_threshold(*_collections_thresholds)
-                gc.unfreeze()
-
-    return release
-
-
-def holding_collections(fn: Callable[[], T]) -> Callable[[], T]:
-    """``fn`` for a worker, with full collections held off from now until it returns."""
-    release = hold_collections()
-
-    def run() -> T:
-        try:
-            return fn()
-        finally:
-            release()
-
-    return run
 
 
 class Ticket:

@@ -156,6 +156,7 @@ class SectionWidget(QWidget):
         self.service = atlas.records[spec.key]
         # Typed searches run on the database worker, off the GUI thread.
         self.tasks = workers.database
+        self.tidier = workers.tidier
         self._generation = 0  # bumped by every query; an older query's answer is dropped
         self._running = False  # a typed search is on the worker
         self._wanted = False  # another keystroke came while it ran: search again after it
@@ -304,17 +305,16 @@ class SectionWidget(QWidget):
         self._epoch += 1
         if then is not None:
             self._after_listed.append(then)
-        if not self._large and self._missed_growth():
-            self._large = True  # grew long meanwhile (an import elsewhere): not on the GUI thread
         if self._large:
             self.search_later()
         else:
             self._refresh_now()
 
     def _missed_growth(self) -> bool:
-        """The list was short when last shown; is it long now? (One COUNT, a few ms: an
-        Open Referral import of 10,000 institutions into an empty list was re-queried and
-        shown on the GUI thread, 240-580 ms.)"""
+        """The list was short when last shown; is it long now? Asked when its records
+        changed elsewhere, not on every refresh (one COUNT, a few ms: an Open Referral
+        import of 10,000 institutions into an empty list was re-queried and shown on the GUI
+        thread, 240-580 ms)."""
         return self.service.count() >= LARGE_FROM
 
     def _refresh_now(self) -> None:
@@ -423,6 +423,8 @@ class SectionWidget(QWidget):
         self._keep_bodies(listing, bodies_epoch)
         if epoch == self._epoch and listing.base is not None:
             self._everything = listing.base
+            if len(listing.base.ids) >= PREFETCH_FROM:
+                self.tidier.ask()  # long-lived now: out of the collector's walk
         if generation == self._generation:
             self._apply(listing)
         if self._wanted:
@@ -476,6 +478,7 @@ class SectionWidget(QWidget):
                 everything.bodies = bodies
             if shiboken6.isValid(self):
                 self._bodies = bodies
+                self.tidier.ask()
 
         self.tasks.run(fetch, done, lambda _error: None, owner=self)  # failed: fetched when needed
 
@@ -654,6 +657,8 @@ class SectionWidget(QWidget):
             self._bodies_epoch += 1
             self._prefetch_quiet.start()
         self.form.reload_choices(frozenset(entities))
+        if not self._large and self.spec.key in entities and self._missed_growth():
+            self._large = True  # grew long meanwhile (an import elsewhere): not on the GUI thread
         self.refresh()
         self.model.invalidate_rows()
         if self.form.record is not None and not self.form.is_dirty():

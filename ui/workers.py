@@ -7,6 +7,10 @@
   without the database's order: geocoding, writing a PDF file. (QtWebEngine — the map
   page, the PDF renderer's page — stays on the GUI thread.)
 
+- the collector's tidier (``ui.collector.Tidier``): one pass of the garbage collector at a
+  quiet moment on the GUI thread after a long job or after long-lived data arrived, so the
+  collector's own full passes stay short.
+
 - one thread per team server the program listens to (``listen``): it waits for the other
   programs' notifications for as long as the program runs, so it must occupy neither of
   the runners (a forever-loop on ``database`` would stop every read). A plain
@@ -30,6 +34,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject
 
+from ui.collector import Tidier
 from ui.live import ServerState
 from ui.tasks import ChangeRelay, TaskRunner
 
@@ -51,6 +56,7 @@ class Workers(QObject):
         self.stopping = threading.Event()
         self.database = TaskRunner(1, self)
         self.background = TaskRunner(BACKGROUND_THREADS, self)
+        self.tidier = Tidier(self)
         self._listeners: dict[int, tuple[Listener, threading.Thread, ServerState]] = {}
 
     def cancelled(self, event: threading.Event) -> Callable[[], bool]:
@@ -90,4 +96,5 @@ class Workers(QObject):
         for _listener, thread, _state in self._listeners.values():
             thread.join(msecs / 1000)
         listeners = not any(thread.is_alive() for _l, thread, _s in self._listeners.values())
+        self.tidier.close()
         return database and background and listeners

@@ -1,4 +1,4 @@
-"""Long jobs on a worker hold off full garbage collections (``ui.progress.hold_collections``):
+"""Long jobs on a worker hold off full garbage collections (``ui.collector.hold_collections``):
 a full collection on the worker holds the GIL for 70–350 ms at the 10k size and so stalls
 the GUI thread. The report dialog's query and the import wizard's check and import run so;
 the hold ends when the job ends, from the worker, also when nobody hears its result."""
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,9 @@ from sqlalchemy import event
 
 from atlas.core import Atlas
 from tests.test_importing import GOOD, write_csv
+from ui.collector import DEEP_EVERY, hold_collections, holding_collections
 from ui.import_wizard import ImportWizard
 from ui.printing import ReportDialog
-from ui.progress import hold_collections, holding_collections
 
 HELD = 1_000_000
 
@@ -165,3 +166,92 @@ def test_a_geocoding_batch_runs_with_collections_held(qtbot, workers, demo: Atla
     assert dialog.report is not None and dialog.report.tried > 0
     assert len(watch.seen) > dialog.report.tried and all(watch.seen)
     assert not held()
+
+
+class Node:
+    """A class instance in a cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_held_job_ends_in_one_tidy_at_a_quiet_moment_not_in_an_unfrozen_heap(qtbot, workers) -> None:  # type: ignore[no-untyped-def]
+    """The release keeps what existed before the job frozen (unfrozen, the collector's next
+    full passes walked the whole window again: 90–160 ms at 10k instead of 0–30); the
+    tidier collects what the job left and freezes the rest, on the GUI thread, a moment later."""
+    tidier = workers.tidier
+    passes = tidier.passes
+    kept = [{"n": [i]} for i in range(20_000)]  # long-lived data of the window, made before the job
+    release = hold_collections()
+    left = Node()  # the job's garbage in a cycle
+    gone = weakref.ref(left)
+    del left
+    finished = threading.Thread(target=release)  # the job ends on its worker
+    finished.start()
+    finished.join()
+    assert not held() and gc.get_freeze_count() > len(kept)  # thresholds back, freeze kept
+    assert tidier.passes == passes  # not at once: the request reaches the GUI thread queued
+    qtbot.waitUntil(lambda: tidier.passes == passes + 1, timeout=5000)
+    assert gone() is None  # the tidy collected it
+    assert len(gc.get_objects()) < 5_000 < len(kept)  # what is left to walk: only what came since
+    assert gc.get_freeze_count() > len(kept)
+
+
+def test_no_tidy_while_a_hold_stands_the_release_asks_again(qtbot, workers) -> None:  # type: ignore[no-untyped-def]
+    tidier = workers.tidier
+    passes = tidier.passes
+    first = hold_collections()
+    second = hold_collections()
+    first()
+    assert not tidier.pending()  # the other hold stands: no request yet
+    assert not tidier.tidy() and tidier.passes == passes  # and asked directly, it declines
+    second()
+    qtbot.waitUntil(lambda: tidier.passes == passes + 1, timeout=5000)
+
+
+def test_every_few_tidies_walk_the_whole_heap_so_frozen_cycles_are_freed(workers) -> None:  # type: ignore[no-untyped-def]
+    """Garbage in a cycle that was alive when frozen (a closed dialog's) is freed by the
+    next deep tidy, not kept for the rest of the session."""
+    tidier = workers.tidier
+    alive = Node()
+    gone = weakref.ref(alive)
+    tidier.tidy()  # frozen while alive
+    del alive
+    deep = [tidier.tidy() for _ in range(DEEP_EVERY)]
+    assert all(deep) and gone() is None
+
+
+def test_closing_the_workers_unfreezes_and_the_last_release_unfreezes_without_a_tidier(workers) -> None:  # type: ignore[no-untyped-def]
+    built = (
+        workers  # shut down here, as at the program's end (the fixture's second shutdown does nothing new)
+    )
+    built.tidier.tidy()
+    assert gc.get_freeze_count() > 0
+    assert built.shutdown(10_000)
+    assert gc.get_freeze_count() == 0 and not built.tidier.ask()
+    release = hold_collections()
+    release()
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_map_data_and_a_long_list_ask_for_a_tidy(
+    qtbot, workers, atlas: Atlas, settings: QSettings
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.ui.conftest import office_window
+    from ui import section
+
+    asked: list[str] = []
+    real = workers.tidier.ask
+    workers.tidier.ask = lambda: asked.append("ask") or real()  # type: ignore[method-assign]
+    for n in range(3):
+        atlas.institutions.save(None, {"name": f"Haus {n}", "lat": 51.47, "lon": 6.85})
+    section.PREFETCH_FROM, old = 2, section.PREFETCH_FROM
+    try:
+        window = office_window(qtbot, workers, atlas, settings)
+        qtbot.waitUntil(lambda: len(asked) >= 1, timeout=10000)  # the list of three arrived
+        listed = len(asked)
+        pane = window.start_map()
+        qtbot.waitUntil(lambda: pane.shown_data is not None, timeout=60000)
+        assert len(asked) > listed
+    finally:
+        section.PREFETCH_FROM = old

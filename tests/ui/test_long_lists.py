@@ -278,3 +278,23 @@ def test_a_record_opened_while_the_saved_one_is_listed_again_stays_open(
     qtbot.waitUntil(lambda: not section.is_searching() and new_name in names(), timeout=8000)
     assert atlas.institutions.get(ids[0]).values["name"] == new_name
     assert section.shown_id() == ids[1] and section.current_id() == ids[1]
+
+
+def test_a_short_list_that_grew_long_elsewhere_is_queried_again_on_the_worker(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """An import elsewhere (Open Referral into an empty list: 10,000 institutions) makes a
+    short list long: its next query runs on the worker (on the GUI thread it took 240-580 ms)."""
+    monkeypatch.setattr(ui.section, "LARGE_FROM", 5)
+    for name in ["Kita Sonne", "Kita Mond"]:
+        atlas.institutions.save(None, {"name": name})
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 2)
+    on_gui = _threads_of(monkeypatch, atlas.institutions, "list_ids")
+    for n in range(6):  # saved outside the window: the window hears the change
+        atlas.institutions.save(None, {"name": f"Treff {n}"})
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 8, timeout=10000)
+    assert on_gui and not any(on_gui)
+    assert section.count_label.text() == "8 Einrichtungen"

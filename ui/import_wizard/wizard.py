@@ -38,6 +38,7 @@ from atlas.io import (
 )
 from atlas.limits import MAX_UNPACKED_BYTES
 from atlas.models import Vocabulary
+from ui.collector import holding_collections
 from ui.import_wizard.check_page import CheckPage
 from ui.import_wizard.columns_page import ColumnsPage
 from ui.import_wizard.common import (
@@ -53,7 +54,6 @@ from ui.import_wizard.common import (
 from ui.import_wizard.file_page import FilePage
 from ui.import_wizard.import_page import ImportPage
 from ui.import_wizard.terms_page import TermsPage
-from ui.progress import holding_collections
 from ui.workers import Workers
 
 

@@ -263,6 +263,7 @@ class MapPane(QWidget):
         if generation == self._generation and not self._reload_timer.isActive() and self._again is None:
             self.shown_data = data  # current: the export writes this (no reload asked since)
         self.view.set_data(payload, fit=fit)
+        self.workers.tidier.ask()  # the places live until the next reload: out of the collector's walk
         self._show_missing(n)
         if self.density.currentData() is not None:
             self._apply_density()

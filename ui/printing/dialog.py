@@ -44,10 +44,10 @@ from ui.plain import Button, ask, plain_label, tooltip_text, warn
 if TYPE_CHECKING:
     from atlas.core import Atlas
 from ui import settings as prefs
+from ui.collector import holding_collections
 from ui.printing.documents import build_document, tile_source
 from ui.printing.preview import PdfPreviewDialog
 from ui.printing.renderer import PdfRenderer, RenderedPdf, save_pdf
-from ui.progress import holding_collections
 from ui.workers import Workers
 
 
