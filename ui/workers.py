@@ -28,6 +28,7 @@ they take it as a required argument and never build a runner of their own
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from typing import Protocol
@@ -46,11 +47,19 @@ class Listener(Protocol):
 
 
 BACKGROUND_THREADS = 2
+#: How long a thread that holds the interpreter may keep it while another waits (seconds;
+#: Python's default is 5 ms). Every call from Qt into Python on the GUI thread — a list's
+#: ``data()`` per cell and role, the first call of each virtual method of a widget built in
+#: Python — must take the interpreter back from a worker that computes in Python: at 5 ms
+#: per handover a dialog's first show cost 117 ms to 2.2 s and the window's repaint 336
+#: handovers; at 0.5 ms it is 12-140 ms. A worker pays only when the GUI thread asks.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class Workers(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # the GUI thread waits less for the workers
         #: Set by :meth:`shutdown`: long jobs (a geocoding batch, an import) stop at their
         #: next check (see :meth:`cancelled`).
         self.stopping = threading.Event()

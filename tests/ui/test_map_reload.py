@@ -17,14 +17,26 @@ from tests.ui.test_map import js, open_window, state
 from ui.map import view as view_module
 
 
+def map_with_data(qtbot, workers, atlas: Atlas, settings: QSettings, idle: bool = False):  # type: ignore[no-untyped-def]
+    """The window on ``atlas`` with no base map, once its map shows the data (sent whole to
+    the page; with ``idle``, also nothing left on the database worker)."""
+    settings.setValue("map/base", "none")
+    window = open_window(qtbot, workers, atlas, settings)
+    pane = window.map
+    assert pane is not None
+
+    def done() -> bool:
+        settled = workers.database.pending() == 0 if idle else not pane.view.sending
+        return pane.shown_data is not None and settled
+
+    qtbot.waitUntil(done, timeout=20000)
+    return window, pane
+
+
 def test_reloads_asked_while_one_is_built_wait_for_it_as_one(  # type: ignore[no-untyped-def]
     qtbot, workers, demo: Atlas, settings: QSettings
 ) -> None:
-    settings.setValue("map/base", "none")
-    window = open_window(qtbot, workers, demo, settings)
-    pane = window.map
-    assert pane is not None
-    qtbot.waitUntil(lambda: pane.shown_data is not None and workers.database.pending() == 0, timeout=20000)
+    _window, pane = map_with_data(qtbot, workers, demo, settings, idle=True)
     gate = threading.Event()
     workers.database.run(lambda: gate.wait(20), lambda _result: None, owner=None)  # the worker is busy
     pane.reload()
@@ -42,11 +54,7 @@ def test_reloads_asked_while_one_is_built_wait_for_it_as_one(  # type: ignore[no
 def test_a_change_while_the_data_is_built_is_shown_after_it(  # type: ignore[no-untyped-def]
     qtbot, workers, demo: Atlas, settings: QSettings
 ) -> None:
-    settings.setValue("map/base", "none")
-    window = open_window(qtbot, workers, demo, settings)
-    pane = window.map
-    assert pane is not None
-    qtbot.waitUntil(lambda: pane.shown_data is not None and workers.database.pending() == 0, timeout=20000)
+    _window, pane = map_with_data(qtbot, workers, demo, settings, idle=True)
     place = pane.shown_data.places[0]
     gate = threading.Event()
     workers.database.run(lambda: gate.wait(20), lambda _result: None, owner=None)
@@ -69,11 +77,7 @@ def test_long_data_reaches_the_page_in_parts_and_in_order(  # type: ignore[no-un
     """The data of 10,000 places is 4 MB: the web channel copies and escapes it on the GUI
     thread, so it goes in parts, one per turn of the event loop; a command sent meanwhile
     (a filter) runs after the data, as sent."""
-    settings.setValue("map/base", "none")
-    window = open_window(qtbot, workers, demo, settings)
-    pane = window.map
-    assert pane is not None
-    qtbot.waitUntil(lambda: pane.shown_data is not None and not pane.view.sending, timeout=20000)
+    window, pane = map_with_data(qtbot, workers, demo, settings)
     # the map follows the list 400 ms after it settles: that filter first, not among the parts
     qtbot.waitUntil(lambda: not window.map_follower.is_following(), timeout=10000)
     data = pane.shown_data
@@ -108,11 +112,7 @@ def test_a_change_naming_a_few_institutions_sends_only_their_places(  # type: ig
     """A geocoding batch applies an answer a second; each reload of the whole data cost
     the worker ~0.5 s at 10,000 institutions. A saved institution or a geocoding answer
     names its institution: the page gets that one place, the others stay."""
-    settings.setValue("map/base", "none")
-    window = open_window(qtbot, workers, demo, settings)
-    pane = window.map
-    assert pane is not None
-    qtbot.waitUntil(lambda: pane.shown_data is not None and not pane.view.sending, timeout=20000)
+    _window, pane = map_with_data(qtbot, workers, demo, settings)
     places = pane.shown_data.places
     before = state(qtbot, pane.view)
     loads = pane._generation
@@ -145,11 +145,7 @@ def test_a_place_sent_alone_keeps_the_list_filter(  # type: ignore[no-untyped-de
 ) -> None:
     """The map shows what the list shows: a place sent alone that the list does not show
     stays off the map."""
-    settings.setValue("map/base", "none")
-    window = open_window(qtbot, workers, demo, settings)
-    pane = window.map
-    assert pane is not None
-    qtbot.waitUntil(lambda: pane.shown_data is not None and not pane.view.sending, timeout=20000)
+    window, pane = map_with_data(qtbot, workers, demo, settings)
     first = pane.shown_data.places[0]
     word = first["name"].split()[-1]
     section = window.current_section()
