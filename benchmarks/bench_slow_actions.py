@@ -1,8 +1,8 @@
 """How long the GUI thread stalls during the long actions, run through the window's flows.
 
 On a copy of the synthetic 10k database (benchmarks/synth.py: 10,000 institutions, 20,000
-offers, 50,000 contacts), the real main window (1366×768, offscreen, map pane started)
-runs each action as the menu does — list export (CSV, XLSX), Open Referral export and
+offers, 50,000 contacts), the real main window (1366×768, map pane started; on a virtual
+X screen if Xvfb is installed, see ``bench_stall._screen``) runs each action as the menu does — list export (CSV, XLSX), Open Referral export and
 import (into an empty database, in a second window), the map's HTML export, quarter import
 (the database's own quarters again: every institution re-assigned). A 10 ms heartbeat
 QTimer (``bench_stall.Heartbeat``) measures the longest gap on the GUI thread, less 10 ms,
@@ -84,6 +84,10 @@ server.stop()
 """
 
 
+#: When the action being measured started (``timed``), for ``--why``'s times.
+ACTION_STARTED = [0.0]
+
+
 class Why:
     """With ``--why``: a thread that looks at the GUI thread's Python stack whenever the
     heartbeat is over 50 ms late, and at the other threads' (where a worker holds the GIL)."""
@@ -101,6 +105,11 @@ class Why:
         self._gc_start = 0.0
         gc.callbacks.append(self._collected)
 
+    @staticmethod
+    def _since() -> str:
+        """When, in seconds since the action started (negative: before; past "took": after)."""
+        return f"{time.perf_counter() - ACTION_STARTED[0]:+.2f} s"
+
     def _collected(self, phase: str, info: dict[str, int]) -> None:
         if info.get("generation") != 2:
             return
@@ -110,7 +119,7 @@ class Why:
         took = (time.perf_counter() - self._gc_start) * 1000
         if took > 20:
             who = "GUI" if threading.get_ident() == self.gui else threading.current_thread().name
-            self.collections.append((took, info.get("collected", 0), who))
+            self.collections.append((took, info.get("collected", 0), f"{who} at {self._since()}"))
 
     def _watch(self) -> None:
         while not self.stop.wait(0.01):
@@ -143,7 +152,7 @@ class Why:
                         check=False,
                     )
                     self.native_dumps.append(f"late {late:.0f} ms:\n{dump.stdout}{dump.stderr}")
-                self.seen.append((late, "\n".join(lines)))
+                self.seen.append((late, f"    at {self._since()}\n" + "\n".join(lines)))
 
     def report(self) -> None:
         for took, collected, who in self.collections:
@@ -174,7 +183,7 @@ def timed(
     ``blocking``: the action keeps the GUI thread (the old way), so its stall is the gap
     that the first beat after it closes."""
     beat.start()
-    start = time.perf_counter()
+    start = ACTION_STARTED[0] = time.perf_counter()
     action()
     took = time.perf_counter() - start
     if blocking:

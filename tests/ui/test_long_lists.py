@@ -298,3 +298,44 @@ def test_a_short_list_that_grew_long_elsewhere_is_queried_again_on_the_worker(
     qtbot.waitUntil(lambda: len(section.model.ids()) == 8, timeout=10000)
     assert on_gui and not any(on_gui)
     assert section.count_label.text() == "8 Einrichtungen"
+
+
+def test_a_list_paints_with_one_call_into_python_per_cell(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Every call from Qt into Python must take the interpreter back from a worker that
+    computes; Qt's delegate asks seven roles per cell. The model answers them in one
+    ``multiData`` call: a repaint of the list calls ``data`` not once."""
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
+
+    from ui.table_model import RecordTableModel
+
+    calls = {"data": 0, "multiData": 0}
+    for method in calls:
+        real = getattr(RecordTableModel, method)
+
+        def counted(self: RecordTableModel, *args: Any, _real: Any = real, _name: str = method) -> Any:
+            calls[_name] += 1
+            return _real(self, *args)
+
+        monkeypatch.setattr(RecordTableModel, method, counted)
+    for name in ["Kita <b>Sonne</b>", "Treff & Co"]:
+        atlas.institutions.save(None, {"name": name})
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 2)
+    calls.update(data=0, multiData=0)
+    section.table.viewport().grab()  # painted as on the screen
+    shown = [c for c in range(section.model.columnCount()) if not section.table.isColumnHidden(c)]
+    assert calls["multiData"] >= 2 and calls["data"] == 0, calls  # two rows, at least a column
+    assert calls["multiData"] <= 2 * len(shown)
+
+    # the same answers as data(): the text, and the tool tip escaped (shown letter for letter)
+    first = section.model.index(0, 0)
+    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        wanted = QModelRoleData(role.value)
+        section.model.multiData(first, QModelRoleDataSpan(wanted))
+        assert wanted.data() == section.model.data(first, role.value)
+    names = {section.model.data(section.model.index(r, 0), Qt.ItemDataRole.ToolTipRole.value) for r in (0, 1)}
+    assert "<p style='white-space:pre-wrap'>Kita &lt;b&gt;Sonne&lt;/b&gt;</p>" in names
