@@ -12,7 +12,9 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -155,8 +157,18 @@ class RecordForm(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
+        #: The role may not change records (a read-only login on a team server, ui.rights):
+        #: the fields are greyed out, saving is refused, and a line says why.
+        self.read_only = not atlas.rights.can_write
+        self.read_only_note = plain_label()
+        self.read_only_note.setObjectName("readOnlyNote")
+        self.read_only_note.setWordWrap(True)
+        self.read_only_note.setStyleSheet("color: #3c3c3c; background: #ececec; padding: 4px;")
+        self.read_only_note.hide()
+
         outer = QVBoxLayout(self)
         outer.addWidget(self.heading)
+        outer.addWidget(self.read_only_note)
         outer.addWidget(self.elsewhere)
         outer.addWidget(self.summary)
         outer.addWidget(scroll, 1)
@@ -167,6 +179,8 @@ class RecordForm(QWidget):
             self.save,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
+        if self.read_only:
+            self._lock(atlas.rights.why_not())
 
         self.reload_choices()
         self.clear()
@@ -248,6 +262,20 @@ class RecordForm(QWidget):
     def _terms(self, vocabulary: Vocabulary) -> list[tuple[Any, str]]:
         return self.atlas.taxonomy.choices(vocabulary)
 
+    def _lock(self, why: str) -> None:
+        """Look, don't touch: every field greyed out, the buttons too, with the reason."""
+        self.read_only_note.setText(self.tr("Nur ansehen: {why}").format(why=why))
+        self.read_only_note.show()
+        for editor in self.editors.values():
+            field = editor.focus_widget()
+            if isinstance(field, QLineEdit | QPlainTextEdit):
+                field.setReadOnly(True)  # the text stays readable and can be copied
+            else:
+                editor.setEnabled(False)  # choices and boxes: greyed out
+        for button in (self.save_button, self.revert_button):
+            button.setEnabled(False)
+            button.setToolTip(why)
+
     # -- state -------------------------------------------------------------------
     def is_dirty(self) -> bool:
         return self._dirty
@@ -256,8 +284,8 @@ class RecordForm(QWidget):
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirtyChanged.emit(dirty)
-        self.save_button.setEnabled(dirty)
-        self.revert_button.setEnabled(dirty)
+        self.save_button.setEnabled(dirty and not self.read_only)
+        self.revert_button.setEnabled(dirty and not self.read_only)
 
     def _on_edited(self) -> None:
         if not self._loading:
@@ -392,6 +420,8 @@ class RecordForm(QWidget):
     # -- saving ------------------------------------------------------------------
     def save(self, confirm_duplicate: bool = False) -> bool:
         """Validate and save; on any problem show it and keep the user's input."""
+        if self.read_only:  # Strg+S in a read-only window: the server would refuse it too
+            return False
         values, errors = self.values()
         if errors:
             self._show_errors(errors)
