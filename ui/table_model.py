@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
     QModelRoleDataSpan,
     QPersistentModelIndex,
     Qt,
@@ -87,13 +89,19 @@ class RecordTableModel(QAbstractTableModel):
         # A tool tip is rich text when Qt guesses so: escaped, it shows the text letter for letter.
         return tooltip_text(text) if role == _TOOLTIP and isinstance(text, str) else text
 
-    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan) -> None:
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """All the roles a view asks of a cell, in one call: Qt's delegate asks seven per
         cell and paint. Each call from Qt into Python must take the interpreter back from a
         worker that computes (up to 0.5 ms each, ``ui.workers.SWITCH_INTERVAL_S``): a
         repaint of the list was 336 calls, now 48."""
         text: Any = None
-        for wanted in roleDataSpan:
+        # PySide's span iterates its items (its type hints do not say so)
+        asked = (
+            [roleDataSpan]
+            if isinstance(roleDataSpan, QModelRoleData)
+            else cast(Iterable[QModelRoleData], roleDataSpan)
+        )
+        for wanted in asked:
             role = wanted.role()
             if role in (_DISPLAY, _TOOLTIP):
                 if text is None:
