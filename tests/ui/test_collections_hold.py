@@ -238,7 +238,7 @@ def test_the_map_data_and_a_long_list_ask_for_a_tidy(
     qtbot, workers, atlas: Atlas, settings: QSettings
 ) -> None:  # type: ignore[no-untyped-def]
     from tests.ui.conftest import office_window
-    from ui import section
+    from ui import section_query as section
 
     asked: list[str] = []
     real = workers.tidier.ask

@@ -18,6 +18,7 @@ from PySide6.QtTest import QTest
 import ui.editors
 import ui.form
 import ui.section
+import ui.section_query
 from atlas.core import Atlas
 from atlas.records import query as query_words
 from tests.ui.conftest import office_window
@@ -152,8 +153,8 @@ def test_typing_on_narrows_in_memory_with_the_same_answers_as_the_index(
     words of three letters and more, with the index's answers: folding, ß/ss, umlaut
     spellings, a literal %, and the filters -- by looking at the last matches (typing on,
     few left) and through the texts' bigrams alike."""
-    monkeypatch.setattr(ui.section, "NARROW_UP_TO", narrow_up_to)
-    monkeypatch.setattr(ui.section, "PREFETCH_FROM", 2)
+    monkeypatch.setattr(ui.section_query, "NARROW_UP_TO", narrow_up_to)
+    monkeypatch.setattr(ui.section_query, "PREFETCH_FROM", 2)
     monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
     names = [
         "Ärztehaus Marktstraße",
