@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL
 
 from tests.pg_support import server_url
 
-PASSWORD = "Geh3im!pw#äö"
+PASSWORD = "Geh3im!pw#Tz"
 COACH = "atlas_t_dana"
 DATABASE = "atlas_team"
 

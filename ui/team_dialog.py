@@ -126,7 +126,6 @@ class TeamDialog(QDialog):
         self.test_button.setAutoDefault(False)
         self.connect_button = QPushButton(_("&Verbinden"))
         self.connect_button.setObjectName("connect")
-        self.connect_button.setDefault(True)  # Enter
         self.cancel_button = QPushButton(_("Abbrechen"))
         self.cancel_button.setObjectName("cancel")
         self.cancel_button.setAutoDefault(False)
@@ -150,6 +149,7 @@ class TeamDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.result_label)
         layout.addWidget(buttons)
+        self.connect_button.setDefault(True)  # Enter (once the button is in the dialog)
         order = [
             self.host,
             self.port,
