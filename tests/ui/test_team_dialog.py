@@ -103,7 +103,7 @@ def test_connect_opens_a_window_on_the_server(  # type: ignore[no-untyped-def]
     window: MainWindow,
     settings: QSettings,
     workers: Workers,
-    cluster: Cluster,
+    cluster: Cluster,  # noqa: F811
     memory_keyring: MemoryKeyring,  # noqa: F811
 ) -> None:
     dialog = open_dialog(window, settings, workers)
