@@ -204,10 +204,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command:
         return run_command(args, database)
     _prepare_qt_environment()
+    from db.team import check_connection
     from ui.app import run_gui
 
     return run_gui(
-        database, bootstrap, demo=args.demo, started=STARTED, demo_copy=demo_copy, create=args.create
+        database,
+        bootstrap,
+        demo=args.demo,
+        started=STARTED,
+        demo_copy=demo_copy,
+        create=args.create,
+        check_server=check_connection,
     )
 
 

@@ -20,6 +20,8 @@ DB_MAY_USE = {
     "atlas.records",  # the search index's DDL (``atlas.records.search``)
     "atlas.clock",
     "atlas.copies",
+    "atlas.rights",  # a team server login's role (db.team)
+    "atlas.team",  # the server address (db.team)
 }
 #: The rooms of atlas/ (one capability each); everything else in atlas/ is the kernel.
 ROOMS = ("records", "privacy", "io", "geo", "network", "reports", "cli", "demo")

@@ -111,6 +111,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "geocoder_settings", "&Geokodierung einstellen …", None, "Dienst und Kennung für die Adresssuche"
     ),
+    ActionSpec(
+        "team_connect",
+        "Mit &Teamserver verbinden …",
+        None,
+        "Die Datenbank des Teams auf einem PostgreSQL-Server in einem neuen Fenster öffnen",
+    ),
     ActionSpec("quit", "&Beenden", QKeySequence.StandardKey.Quit, "Programm beenden"),
     ActionSpec(
         "manual", "&Handbuch", QKeySequence.StandardKey.HelpContents, "Das Handbuch lesen (ohne Internet)"

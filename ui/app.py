@@ -19,6 +19,7 @@ from ui.plain import ask, critical
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
+    from atlas.team import CheckResult, ServerAddress
     from db.migrate import OpenResult
     from ui.workers import Workers
 
@@ -82,6 +83,47 @@ def demo_opener(
     return open_demo
 
 
+def team_opener(
+    parent: QWidget,
+    bootstrap: Callable[..., tuple[Atlas, OpenResult]],
+    check: Callable[[ServerAddress, str], CheckResult],
+    workers: Workers,
+    settings: QSettings,
+) -> Callable[[], QWidget | None]:
+    """Datei → "Mit Teamserver verbinden …": the dialog (``ui.team_dialog``); "Verbinden"
+    opens the server through the same path as any database (``bootstrap``: ``open_database``
+    and the ``Atlas``), on a worker, in a second window on the program's one pair of runners;
+    the current window stays."""
+    from ui.team_dialog import TeamDialog
+
+    def connect(address: ServerAddress, password: str) -> tuple[Atlas, OpenResult]:
+        check(address, password)  # the refusals in the dialog's words (wrong password …)
+        return bootstrap(address.url(password))
+
+    def show(opened: tuple[Atlas, OpenResult], address: ServerAddress, note: str) -> QWidget | None:
+        from ui.main_window import MainWindow
+
+        atlas, result = opened
+        # The label is the address without the password (result.url holds it: memory only).
+        window = MainWindow(atlas, address.label(), settings, workers=workers)
+        window.setWindowTitle(_("Stadtteil-Atlas – Teamserver {server}").format(server=address.host))
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.destroyed.connect(lambda _obj=None: result.engine.dispose())
+        window.show()
+        if note:
+            window.statusBar().showMessage(note, 20000)
+        QTimer.singleShot(10, window.start_map)
+        return window
+
+    def open_team() -> QWidget | None:
+        dialog = TeamDialog(parent, settings, workers, check, connect, show)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    return open_team
+
+
 def open_asking(
     database: str,
     bootstrap: Callable[..., tuple[Atlas, OpenResult]],
@@ -120,6 +162,7 @@ def run_gui(
     started: float | None = None,
     demo_copy: Callable[[], Path] | None = None,
     create: bool = False,
+    check_server: Callable[[ServerAddress, str], CheckResult] | None = None,
 ) -> int:
     """Show the window on ``database``; ``bootstrap`` opens it (main.py wires this).
 
@@ -139,6 +182,8 @@ def run_gui(
     window = MainWindow(atlas, result.url, QSettings(), workers=workers, demo=demo, backup=result.backup)
     if demo_copy is not None:
         window.open_demo = demo_opener(window, bootstrap, demo_copy, workers)
+    if check_server is not None:
+        window.open_team = team_opener(window, bootstrap, check_server, workers, QSettings())
     window.show()
     # What exists now (Qt's wrappers, SQLAlchemy, the modules) lives as long as the program:
     # the garbage collector's full passes skip it from here on. A full pass over it took

@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
 
         fit_to_screen(self)
         self.open_demo: Callable[[], object] | None = None  # set by ui.app: a fresh demo copy
+        self.open_team: Callable[[], object] | None = None  # set by ui.app: the team server dialog
         self._restore_settings()
         self.first_steps = FirstSteps(self)
         if atlas.institutions.count() == 0:
@@ -320,6 +321,7 @@ class MainWindow(QMainWindow):
         a["find"].triggered.connect(self.focus_search)
         a["find_duplicates"].triggered.connect(self.find_duplicates)
         a["quit"].triggered.connect(self.close)
+        a["team_connect"].triggered.connect(lambda: self.open_team() if self.open_team is not None else None)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
         a["export_list"].triggered.connect(lambda: self.export_list())
         a["privacy_export"].triggered.connect(lambda: self.privacy_export())

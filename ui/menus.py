@@ -29,6 +29,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "hsds_export",
             "hsds_import",
             None,
+            "team_connect",
+            None,
             "quit",
         ),
     ),

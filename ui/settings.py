@@ -130,6 +130,14 @@ GEOCODER_USER_AGENT: Setting[str] = Setting(
 GEOCODER_PROVIDER: Setting[str] = Setting(
     "geocoder/provider", "", "the geocoder's kind (empty: the built-in default)", _text()
 )
+TEAM_HOST: Setting[str] = Setting("team/host", "", "the team server's host name (never a password)", _text())
+TEAM_PORT: Setting[int] = Setting("team/port", 5432, "the team server's port", _number)
+TEAM_DATABASE: Setting[str] = Setting("team/database", "", "the team's database on the server", _text())
+TEAM_USER: Setting[str] = Setting("team/user", "", "the coach's login on the team server", _text())
+TEAM_TLS: Setting[bool] = Setting("team/tls", True, "connect to the team server only encrypted (TLS)", _flag)
+TEAM_KEEP_PASSWORD: Setting[bool] = Setting(
+    "team/keep_password", True, "keep the password in the system's keyring (never in settings)", _flag
+)
 REPORTS_LOGO: Setting[str] = Setting("reports/logo", "", "path of the logo printed on reports", _text())
 REPORTS_FUNDING: Setting[str] = Setting(
     "reports/funding", "", "the funding line printed on reports (last one typed)", _text()
