@@ -290,3 +290,40 @@ def test_hostile_text_is_shown_literally(
     dialog.grab().save("/tmp/conflict_dialog.png")
     qtbot.mouseClick(dialog.save_button, LEFT)
     assert other.institutions.get(kid).values["carrier"] == "<i>meins</i>"
+
+
+def test_values_are_shown_as_the_form_shows_them_and_many_fields_fit_the_screen(qtbot, atlas: Atlas) -> None:  # type: ignore[no-untyped-def]
+    from atlas.models import Vocabulary
+    from atlas.records import ENTITIES, RecordData
+
+    spec = ENTITIES["institution"]
+    terms = atlas.taxonomy.terms(Vocabulary.CATEGORY)
+    mine = {f.name: None for f in spec.fields} | {
+        "name": "Kita",
+        "category_id": terms[0].id,
+        "is_public": False,
+        "city": None,
+        "notes": "lang " * 200,
+    }
+    theirs = RecordData(
+        "institution",
+        1,
+        2,
+        "Kita",
+        mine | {"category_id": terms[1].id, "is_public": True, "city": "Oberhausen", "notes": "kurz"},
+    )
+    asked = [f.name for f in spec.fields if f.name != "name"]  # every row, for the size
+    dialog = ConflictDialog(atlas, spec, theirs, mine, asked, "von anna um 10:00")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    shown = {n: (a.text(), b.text()) for n, (a, b) in dialog.cells.items()}
+    assert shown["category_id"] == (terms[0].name, terms[1].name)  # names, not ids
+    assert shown["is_public"] == ("Nein", "Ja")
+    assert shown["city"] == ("—", "Oberhausen")
+    head = [w.text() for w in dialog.findChildren(type(dialog.taken)) if w.text().startswith("Gespeichert")]
+    assert head == ["Gespeichert (von anna um 10:00)"]
+    assert dialog.width() <= 1366 and dialog.height() <= 700  # a scroll area holds the rest
+    dialog.grab().save("/tmp/conflict_dialog_many.png")
+    # "Auswahl speichern" with the proposals: the input wherever it was asked
+    assert dialog.values() == mine
