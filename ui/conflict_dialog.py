@@ -48,6 +48,10 @@ if TYPE_CHECKING:
     from ui.form import RecordForm
 
 
+#: Characters of a text shown in a row (a longer one ends in "…"; it is saved whole).
+LONGEST = 4000
+
+
 # -- the three-way comparison ------------------------------------------------------
 def _same(f: Field, a: Any, b: Any) -> bool:
     """Equal as the user means it: empty is empty, a set of terms has no order."""
@@ -85,6 +89,9 @@ def shown_value(f: Field, value: Any, names: Mapping[str, Mapping[Any, str]]) ->
     """A value as the form shows it, as plain text ("—" for empty, "Ja"/"Nein")."""
     if f.kind is Kind.BOOL:
         return _("Ja") if value else _("Nein")
+    if isinstance(value, str) and value.strip() and f.kind not in (Kind.TERM, Kind.REF, Kind.CHOICE):
+        # the whole text (a list's 300 characters are not enough to choose between two notes)
+        return value if len(value) <= LONGEST else value[:LONGEST] + " …"
     return shown_as_in_form(f, value, names)
 
 

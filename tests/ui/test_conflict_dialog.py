@@ -19,6 +19,8 @@ from ui.main_window import MainWindow
 from ui.workers import Workers
 
 LEFT = Qt.MouseButton.LeftButton
+#: Two programs on one SQLite file, and on one PostgreSQL database (live notes there too).
+pytestmark = pytest.mark.both_backends
 
 
 def open_form(qtbot, window: MainWindow, record_id: int) -> RecordForm:  # type: ignore[no-untyped-def]
@@ -81,7 +83,6 @@ def test_fields_changed_on_different_sides_are_both_kept_without_a_question(
     assert form.elsewhere.isVisible() and "(Name)" in form.elsewhere.text()
 
 
-@pytest.mark.both_backends
 def test_a_field_both_changed_is_asked_and_saved_as_chosen_per_field(
     qtbot, workers: Workers, atlas: Atlas, other: Atlas, settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -321,6 +322,7 @@ def test_values_are_shown_as_the_form_shows_them_and_many_fields_fit_the_screen(
     assert shown["category_id"] == (terms[0].name, terms[1].name)  # names, not ids
     assert shown["is_public"] == ("Nein", "Ja")
     assert shown["city"] == ("—", "Oberhausen")
+    assert shown["notes"] == ("lang " * 200, "kurz")  # the whole note, to choose between them
     head = [w.text() for w in dialog.findChildren(type(dialog.taken)) if w.text().startswith("Gespeichert")]
     assert head == ["Gespeichert (von anna um 10:00)"]
     assert dialog.width() <= 1366 and dialog.height() <= 700  # a scroll area holds the rest
