@@ -120,7 +120,7 @@ class DuplicateDialog(QDialog):
         self.chosen.emit(what, candidate)
 
 
-def _shown(f: Field, value: Any, names: Mapping[str, Mapping[Any, str]]) -> str:
+def shown_as_in_form(f: Field, value: Any, names: Mapping[str, Mapping[Any, str]]) -> str:
     """A stored value as the form shows it (plain text)."""
     if value is None or value == "" or value == []:
         return "—"
@@ -196,13 +196,13 @@ class MergeDialog(QDialog):
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(label, row, 0)
             if a == b or (f.kind in (Kind.TERMS, Kind.REFS) and sorted(a or []) == sorted(b or [])):
-                same = _plain(_("{value}   (gleich)").format(value=_shown(f, a, names)))
+                same = _plain(_("{value}   (gleich)").format(value=shown_as_in_form(f, a, names)))
                 same.setStyleSheet("color: #444;")
                 same.setContentsMargins(22, 0, 0, 0)  # under the texts of the radio buttons
                 grid.addWidget(same, row, 1, 1, 2)
             else:
                 group = QButtonGroup(self)
-                shown = (_shown(f, a, names), _shown(f, b, names))
+                shown = (shown_as_in_form(f, a, names), shown_as_in_form(f, b, names))
                 left = QRadioButton(menu_text(shown[0]))
                 right = QRadioButton(menu_text(shown[1]))
                 for n, radio in enumerate((left, right)):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -34,10 +35,11 @@ from atlas.geo import NEW_PLACE_DESCRIPTION
 from atlas.models import Vocabulary
 from atlas.records import Candidate, EntitySpec, Kind, MergedRecords, RecordData, title_of
 from ui.busy import ask_retry
+from ui.conflict_dialog import record_deleted, resolve_conflict
 from ui.duplicate_dialog import DuplicateDialog, MergeDialog
 from ui.editors import ChoiceEditor, Editor, LongChoices, long_choices, make_editor
 from ui.live import changed_elsewhere_note
-from ui.plain import ask, inform, message_box, plain_label, warn
+from ui.plain import ask, inform, plain_label, warn
 from ui.tasks import TaskRunner
 from ui.widgets import ElidedLabel, FittingScrollArea
 
@@ -70,6 +72,7 @@ class RecordForm(QWidget):
         self._loading = False
         self.duplicate_dialog: DuplicateDialog | None = None  # the last one asked
         self.merge_dialog: MergeDialog | None = None
+        self.conflict_dialog: QDialog | None = None  # the last "Gleichzeitige Änderung"
 
         self.heading = ElidedLabel()  # a long title ends in "…" rather than widening the window
         self.heading.setObjectName("formHeading")
@@ -382,6 +385,18 @@ class RecordForm(QWidget):
         self.elsewhere.setText(changed_elsewhere_note(origin, self.atlas.clock.now(), deleted=deleted))
         self.elsewhere.show()
 
+    def take_over(self, base: RecordData | None, values: Mapping[str, Any] | None) -> None:
+        """After a conflict: the input now starts from ``base`` (the version saved meanwhile;
+        None: a new record) and shows ``values`` (None: as it is); it stays unsaved."""
+        self.record = base
+        if values is not None:
+            self._loading = True
+            for name, editor in self.editors.items():
+                editor.set_value(values.get(name))
+            self._loading = False
+            self._show_boundary_hint()
+        self._set_dirty(True)
+
     def revert(self) -> None:
         if self.record is None:
             self.clear()
@@ -436,21 +451,13 @@ class RecordForm(QWidget):
         except DuplicateWarning as err:
             self._ask_duplicate(err, values)
             return False
-        except ConflictError as err:
-            box = message_box(
-                self,
-                QMessageBox.Icon.Warning,
-                self.tr("Gleichzeitige Änderung"),
-                str(err),
-                QMessageBox.StandardButton.NoButton,
-            )
-            reload_button = box.addButton(
-                self.tr("Neu laden (meine Eingaben verwerfen)"), QMessageBox.ButtonRole.DestructiveRole
-            )
-            box.addButton(self.tr("Eingaben behalten"), QMessageBox.ButtonRole.RejectRole)
-            box.exec()
-            if box.clickedButton() is reload_button and record_id is not None:
-                self.show_record(record_id)
+        except ConflictError:  # saved meanwhile: merge or ask side by side (ui.conflict_dialog)
+            return record_id is not None and resolve_conflict(self, values)
+        except NotFoundError as err:  # deleted meanwhile: save as a new record, or keep editing
+            if record_id is None:
+                warn(self, self.spec.singular, str(err))
+            else:
+                record_deleted(self)
             return False
         except BusyError as err:  # another program writes: nothing saved, the input stays
             if ask_retry(self, str(err), self.spec.singular):

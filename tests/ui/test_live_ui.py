@@ -1,6 +1,6 @@
 """Two coaches on one team server, each in her own window (issue 13, live): what one saves
 appears in the other's list within 2 s; an open form with unsaved input keeps it, says
-that the record was changed (by whom, when) and saving meets the conflict question; a
+that the record was changed (by whom, when) and saving keeps both changes; a
 window does not hear its own saves again; the window says while the server cannot be
 reached and works on when it is back. Two real programs (``atlas``, ``other``) on one
 PostgreSQL database; one worker layer, one listener thread per program."""
@@ -43,7 +43,7 @@ def type_into(window: MainWindow, field: str, value: str) -> None:
 
 @pytest.mark.both_backends("postgresql")
 def test_a_save_in_one_window_reaches_the_other_and_never_overwrites_unsaved_input(
-    atlas: Atlas, other: Atlas, qtbot, workers: Workers, settings, answers
+    atlas: Atlas, other: Atlas, qtbot, workers: Workers, settings
 ) -> None:  # type: ignore[no-untyped-def]
     # the databases first: torn down last, after the windows are gone and the workers idle
     # (a server database is dropped at its fixture's end; a job after that failed the test)
@@ -84,18 +84,17 @@ def test_a_save_in_one_window_reaches_the_other_and_never_overwrites_unsaved_inp
     assert form.editors["name"].value() == "Kita Sonnenschein"  # the form was not reloaded
     assert form.is_dirty()
 
-    # saving meets the conflict question; "Eingaben behalten" keeps everything
+    # saving meets the other save: she changed the town, I the name, so both are kept
+    # without a question (ui.conflict_dialog), and her form says so
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    assert "an anderer Stelle geändert" in answers.questions[-1]
-    assert form.is_dirty() and form.editors["city"].value() == "Oberhausen-Sterkrade"
-    assert other.institutions.get(kita.id).values["city"] == "Oberhausen"
-
-    # she reloads, types again and saves: my form (unchanged) shows her city
-    form.revert()
-    assert not note.isVisible() and form.editors["name"].value() == "Kita Sonnenschein gGmbH"
-    type_into(theirs, "city", "Oberhausen-Sterkrade")
-    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    assert not form.is_dirty()
+    assert form.conflict_dialog is None and not form.is_dirty()
+    stored = other.institutions.get(kita.id).values
+    assert (stored["name"], stored["city"]) == ("Kita Sonnenschein gGmbH", "Oberhausen-Sterkrade")
+    assert form.editors["name"].value() == "Kita Sonnenschein gGmbH"
+    assert note.isVisible() and note.text() == (
+        f"Gespeichert – zusammen mit der Änderung von {atlas.network.user} um 10:00 (Name)."
+    )
+    # my form (unchanged) shows her town
     qtbot.waitUntil(
         lambda: my_section.form.editors["city"].value() == "Oberhausen-Sterkrade", timeout=WITHIN_MS
     )
