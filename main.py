@@ -96,7 +96,7 @@ def run_command(args: argparse.Namespace, database: str) -> int:
         print(f"Fehler: {err}", file=sys.stderr)
         return 2
     opened = {
-        "database": result.url,
+        "database": result.shown,
         "integrity": "ok",
         "schema": result.revision_now,
         "migrated_from": result.revision_before,

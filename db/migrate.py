@@ -62,6 +62,11 @@ class OpenResult:
     revision_now: str
     backup: Path | None
 
+    @property
+    def shown(self) -> str:
+        """The URL as a person may see it: a server's password replaced by ``***``."""
+        return _redact(self.url)
+
 
 def alembic_config() -> Config:
     from alembic.config import Config

@@ -96,3 +96,19 @@ def test_two_programs_opening_a_new_database_at_once_both_work(bare_pg: str) -> 
     for t in threads:
         t.join(60)
     assert outcome == [head_revision(), head_revision()]
+
+
+def test_the_address_shown_never_holds_the_password(bare_pg: str) -> None:
+    """``--db postgresql+psycopg://coach:PASSWORD@…``: the window's status bar and the
+    command line's report show the address (``OpenResult.shown``), never the password (the
+    test server trusts its socket, so any password opens it)."""
+    from sqlalchemy.engine import make_url
+
+    with_password = make_url(bare_pg).set(password="Geheim-42").render_as_string(hide_password=False)
+    result = open_database(with_password)
+    try:
+        assert "Geheim-42" in result.url  # kept in memory: the program connects with it
+        assert "Geheim-42" not in result.shown and "***" in result.shown
+        assert make_url(result.shown).database == make_url(bare_pg).database
+    finally:
+        result.engine.dispose()

@@ -73,7 +73,7 @@ def demo_opener(
         except DatabaseOpenError as err:
             critical(parent, APP_NAME, str(err))
             return None
-        window = MainWindow(atlas, result.url, QSettings(), workers=workers, demo=True)
+        window = MainWindow(atlas, result.shown, QSettings(), workers=workers, demo=True)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.destroyed.connect(lambda _obj=None: result.engine.dispose())
         window.show()
@@ -179,7 +179,7 @@ def run_gui(
         return 2
     atlas, result = opened
     workers = Workers(app)
-    window = MainWindow(atlas, result.url, QSettings(), workers=workers, demo=demo, backup=result.backup)
+    window = MainWindow(atlas, result.shown, QSettings(), workers=workers, demo=demo, backup=result.backup)
     if demo_copy is not None:
         window.open_demo = demo_opener(window, bootstrap, demo_copy, workers)
     if check_server is not None:
