@@ -545,7 +545,11 @@ class SectionWidget(QWidget):
         if not self._large and self.spec.key in entities and self._missed_growth():
             self._large = True  # grew long meanwhile (an import elsewhere): not on the GUI thread
         self.refresh()
-        self.model.invalidate_rows()
+        if not self._large:
+            self.model.invalidate_rows()
+        # A long list keeps its rows until the worker's answer brings the new ones: dropped
+        # here, the repaint fetched them again on the GUI thread, in each round of changes
+        # of a geocoding batch, competing with the worker for the interpreter.
         if self.form.record is not None and not self.form.is_dirty():
             try:  # one record, also when the list is refreshed on the worker
                 record = self.service.get(self.form.record.id)

@@ -340,3 +340,26 @@ def test_a_list_paints_with_one_call_into_python_per_cell(
         assert wanted.data() == section.model.data(first, role.value)
     names = {section.model.data(section.model.index(r, 0), Qt.ItemDataRole.ToolTipRole.value) for r in (0, 1)}
     assert "<p style='white-space:pre-wrap'>Kita &lt;b&gt;Sonne&lt;/b&gt;</p>" in names
+
+
+def test_a_change_elsewhere_fetches_a_long_lists_rows_on_the_worker_only(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A geocoding batch announces changes in rounds: a long list keeps its rows until the
+    worker's answer brings the new ones (dropped at once, the repaint fetched them again on
+    the GUI thread in every round)."""
+    monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
+    ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    on_gui = _threads_of(monkeypatch, atlas.institutions, "rows")
+    record = atlas.institutions.get(ids[0])
+    atlas.institutions.save(
+        ids[0], {**record.values, "name": "Abenteuerspielplatz"}, expected_version=record.version
+    )
+    shows = lambda: any(section.model.index(r, 0).data() == "Abenteuerspielplatz" for r in range(3))  # noqa: E731
+    qtbot.waitUntil(shows, timeout=10000)
+    section.table.viewport().grab()  # painted as on the screen
+    assert on_gui and not any(on_gui)
