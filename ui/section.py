@@ -501,6 +501,7 @@ class SectionWidget(QWidget):
             self.open(record_id, scroll=False)
 
     def _on_saved(self, record_id: int) -> None:
+        self.model.forget_rows([record_id])  # the row shows what was saved at once, also in a long list
         self.refresh(then=lambda: self._select_saved(record_id))
 
     def _select_saved(self, record_id: int) -> None:

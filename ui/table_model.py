@@ -70,6 +70,16 @@ class RecordTableModel(QAbstractTableModel):
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self._columns) - 1))
 
+    def forget_rows(self, ids: list[int]) -> None:
+        """Forget these records' display rows (one was saved here): fetched again when
+        painted, while a long list's new order is still on its way from the worker."""
+        last = len(self._columns) - 1
+        for record_id in ids:
+            if self._rows.pop(record_id, None) is not None:
+                row = self.row_of(record_id)
+                if row is not None:
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+
     def _fetch_around(self, row: int) -> None:
         start = max(0, row - BLOCK // 4)
         block = [i for i in self._ids[start : start + BLOCK] if i not in self._rows]

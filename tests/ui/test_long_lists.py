@@ -363,3 +363,35 @@ def test_a_change_elsewhere_fetches_a_long_lists_rows_on_the_worker_only(
     qtbot.waitUntil(shows, timeout=10000)
     section.table.viewport().grab()  # painted as on the screen
     assert on_gui and not any(on_gui)
+
+
+def test_a_saved_row_shows_its_new_text_while_the_long_list_is_still_on_its_way(
+    qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Saving in a list of 50,000 contacts: the new order comes from the worker 1-2 s later;
+    the saved row shows what was saved at once (before: after the worker's answer)."""
+    import threading
+
+    monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
+    ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    section.open(ids[2])
+    name = section.form.editors["name"]
+    assert isinstance(name, LineEditor)
+    name.edit.clear()
+    type_text(name.edit, "Zirkuszelt")
+    gate = threading.Event()
+    workers.database.run(lambda: gate.wait(20), lambda _result: None, owner=None)  # the worker is busy
+    try:
+        QTest.mouseClick(section.form.save_button, Qt.MouseButton.LeftButton)
+        row = section.model.row_of(ids[2])
+        assert row is not None and section.is_searching()  # the new list is still on its way
+        qtbot.waitUntil(lambda: section.model.index(row, 0).data() == "Zirkuszelt", timeout=5000)
+        assert section.is_searching()
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not section.is_searching(), timeout=10000)
+    assert section.model.index(section.model.row_of(ids[2]) or 0, 0).data() == "Zirkuszelt"
