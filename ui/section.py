@@ -31,6 +31,7 @@ from atlas.records import (
     STATUS_CHOICES,
     EntitySpec,
     FilterKind,
+    RecordData,
     query,
     search,
 )
@@ -550,9 +551,20 @@ class SectionWidget(QWidget):
             self.model.invalidate_rows()
         # A long list keeps its rows until the worker's answer brings the new ones: dropped
         # here, the repaint fetched them again on the GUI thread, in each round of changes
-        # of a geocoding batch, competing with the worker for the interpreter.
+        # of a geocoding batch, competing with the worker for the interpreter. Its form's
+        # record is read again on the worker too: on the GUI thread the read waited for the
+        # batch's commits (SQLite lets no reader in while a commit writes; 100-130 ms).
         if self.form.record is not None and not self.form.is_dirty():
-            try:  # one record, also when the list is refreshed on the worker
+            if self._large:  # read behind the list's query: on the GUI thread it waited for a commit
+                record_id = self.form.record.id
+                self.tasks.run(
+                    lambda: self.service.get(record_id),
+                    lambda record: self._reload_form(record_id, record),
+                    lambda error: self._reload_form(record_id, error),
+                    owner=self,
+                )
+                return
+            try:  # one record, now: a short list was queried on the GUI thread too
                 record = self.service.get(self.form.record.id)
             except NotFoundError:
                 self.form.clear()
@@ -560,6 +572,17 @@ class SectionWidget(QWidget):
             self.form.load(record)
         elif self.form.record is not None and self.spec.key in entities:
             self.form.note_changed_elsewhere()  # unsaved input is never overwritten
+
+    def _reload_form(self, record_id: int, answer: RecordData | BaseException) -> None:
+        """The record read again on the worker after a change: shown, unless the form has
+        moved on (another record, or input typed meanwhile); gone: the form is cleared."""
+        shown = self.form.record
+        if shown is None or shown.id != record_id or self.form.is_dirty():
+            return
+        if isinstance(answer, NotFoundError):
+            self.form.clear()
+        elif not isinstance(answer, BaseException):
+            self.form.load(answer)
 
     # -- settings ----------------------------------------------------------------
     def save_state(self, settings: QSettings) -> None:
