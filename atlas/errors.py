@@ -59,6 +59,21 @@ class BusyError(AtlasError):
         super().__init__(message or BUSY_MESSAGE)
 
 
+SERVER_GONE_MESSAGE = _(
+    "Der Teamserver ist gerade nicht erreichbar. Ihre Eingaben sind noch da – "
+    "bitte gleich noch einmal versuchen."
+)
+
+
+class ServerGoneError(AtlasError):
+    """The connection to the team server is lost or cannot be made (the server was
+    stopped or restarted, the network is gone; ``atlas.busy``). Nothing of the unit of
+    work that failed was written; once the server is back the same call works again."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or SERVER_GONE_MESSAGE)
+
+
 def not_allowed_message(role: str) -> str:
     return _("Dafür fehlt Ihnen die Berechtigung (Rolle: {role}). Bitte die Projektleitung fragen.").format(
         role=role

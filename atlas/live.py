@@ -47,6 +47,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from atlas.changes import Change, ChangeBus, Origin
 from atlas.clock import Clock
+from atlas.errors import ServerGoneError
 
 _log = logging.getLogger(__name__)
 
@@ -120,7 +121,8 @@ class Live:
         try:
             with self._engine.begin() as conn:
                 conn.execute(select(func.pg_notify(CHANNEL, payload)))
-        except SQLAlchemyError as err:  # the write is committed; the others refresh later
+        except (SQLAlchemyError, ServerGoneError) as err:  # the write is committed; the others
+            # refresh later (a server gone right after the commit: all of it, once it is back)
             _log.warning("Änderung nicht an den Teamserver gemeldet: %s", err)
 
     # -- receiving -----------------------------------------------------------------

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +36,16 @@ DATABASE = "atlas_team"
 class Cluster:
     port: int
     socket_dir: str
+    #: How to run ``pg_ctl`` for it (``stop``/``start``): its data folder, the binaries'
+    #: folder, and ``runuser -u postgres --`` as root.
+    data: str = ""
+    bin_dir: str = ""
+    run_as: tuple[str, ...] = ()
+    #: The database a test works in (a copy of ``DATABASE`` for tests that need their own).
+    database: str = DATABASE
 
-    def admin_url(self, database: str = DATABASE) -> str:
+    def admin_url(self, database: str = "") -> str:
+        database = database or self.database
         url = URL.create(
             "postgresql+psycopg", "atlas", None, None, self.port, database, {"host": self.socket_dir}
         )
@@ -50,6 +59,28 @@ class Cluster:
         finally:
             engine.dispose()
 
+    def pg_ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(
+            [*self.run_as, f"{self.bin_dir}/pg_ctl", "-D", self.data, *args],
+            check=check, capture_output=True, timeout=90,
+        )  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        """The server goes away (``fast``: its connections are told so; ``immediate``: cut)."""
+        self.pg_ctl("-m", mode, "-w", "-t", "60", "stop")
+
+    def start(self) -> None:
+        """The server (again) on the same port, accepting connections when this returns."""
+        options = f"-k {self.socket_dir} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=off"
+        self.pg_ctl("-l", f"{self.socket_dir}/server.log", "-w", "-t", "60", "-o", options, "start")
+
+    def running(self) -> bool:
+        status = subprocess.run(
+            [*self.run_as, f"{self.bin_dir}/pg_ctl", "-D", self.data, "status"],
+            capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+        return status.returncode == 0
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -57,33 +88,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    server_url()  # skip (fail in CI) without a test server, as every PostgreSQL test
+@contextmanager
+def private_cluster() -> Iterator[Cluster]:
+    """A cluster of its own (see the module's text), stopped and removed afterwards, also
+    when the test failed. Skips (fails in CI) without a test server, as every PostgreSQL test."""
+    server_url()
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not found:
         pytest.skip("PostgreSQL's initdb is not installed: no password-checking cluster")
     bin_dir = found[-1].parent
     folder = tempfile.mkdtemp(prefix="atlas-team-pg.")
-    run_as: list[str] = []
+    run_as: tuple[str, ...] = ()
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
+        run_as = ("runuser", "-u", "postgres", "--")
     data = f"{folder}/data"
-    port = _free_port()
-    subprocess.run(
-        [*run_as, str(bin_dir / "initdb"), "-D", data, "-U", "atlas", "--auth-local=trust",
-         "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    options = f"-k {folder} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off -c ssl=off"
-    subprocess.run(
-        [*run_as, str(bin_dir / "pg_ctl"), "-D", data, "-l", f"{folder}/server.log", "-w", "-t", "60",
-         "-o", options, "start"],
-        check=True, capture_output=True, timeout=90,
-    )  # fmt: skip
-    cluster = Cluster(port, folder)
+    cluster = Cluster(_free_port(), folder, data, str(bin_dir), run_as)
     try:
+        subprocess.run(
+            [*run_as, str(bin_dir / "initdb"), "-D", data, "-U", "atlas", "--auth-local=trust",
+             "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        cluster.start()
         cluster.admin(f'CREATE DATABASE "{DATABASE}"')
         from db.migrate import open_database
         from tests.test_roles import run_script
@@ -93,11 +120,14 @@ def cluster() -> Iterator[Cluster]:
         cluster.admin(f"CREATE ROLE {COACH} LOGIN PASSWORD '{PASSWORD}' IN ROLE atlas_coach")
         yield cluster
     finally:
-        subprocess.run(
-            [*run_as, str(bin_dir / "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"],
-            capture_output=True, timeout=60, check=False,
-        )  # fmt: skip
+        cluster.pg_ctl("-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    with private_cluster() as made:
+        yield made
 
 
 class MemoryKeyring(KeyringBackend):

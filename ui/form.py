@@ -29,12 +29,13 @@ from atlas.errors import (
     ConflictError,
     DuplicateWarning,
     NotFoundError,
+    ServerGoneError,
     ValidationError,
 )
 from atlas.geo import NEW_PLACE_DESCRIPTION
 from atlas.models import Vocabulary
 from atlas.records import Candidate, EntitySpec, Kind, MergedRecords, RecordData, title_of
-from ui.busy import ask_retry
+from ui.busy import ask_retry, ask_retry_server
 from ui.conflict_dialog import record_deleted, resolve_conflict
 from ui.duplicate_dialog import DuplicateDialog, MergeDialog
 from ui.editors import ChoiceEditor, Editor, LongChoices, long_choices, make_editor
@@ -350,6 +351,8 @@ class RecordForm(QWidget):
         except NotFoundError as err:
             inform(self, self.spec.singular, str(err))
             self.clear()
+        except ServerGoneError as err:  # the form keeps what it shows; opened again later
+            warn(self, self.spec.singular, str(err))
 
     def load(self, record: RecordData) -> None:
         self.record = record
@@ -374,6 +377,8 @@ class RecordForm(QWidget):
             return
         try:
             stored = self.service.get(self.record.id)
+        except ServerGoneError:  # said by the status bar; noted again at the next change
+            return
         except NotFoundError:
             deleted = True
         else:
@@ -461,6 +466,10 @@ class RecordForm(QWidget):
             return False
         except BusyError as err:  # another program writes: nothing saved, the input stays
             if ask_retry(self, str(err), self.spec.singular):
+                return self.save(confirm_duplicate=confirm_duplicate)
+            return False
+        except ServerGoneError as err:  # the team server is gone: nothing saved, the input stays
+            if ask_retry_server(self, str(err)):
                 return self.save(confirm_duplicate=confirm_duplicate)
             return False
         except AtlasError as err:

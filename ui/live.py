@@ -4,7 +4,8 @@ The other programs' changes need nothing here: the listener publishes them on th
 atlas's change bus, and the window's ``ChangeRelay`` brings them to the GUI thread like
 its own. What is here: the listener's state as a Qt signal (:class:`ServerState`, emitted
 from the listener thread, delivered queued), the status bar's "Teamserver nicht
-erreichbar" (:func:`watch_server`), and the text a form with unsaved input shows when
+erreichbar" (:func:`watch_server`), a page that cannot be opened meanwhile
+(:func:`page_unreachable`), and the text a form with unsaved input shows when
 its record was changed elsewhere (:func:`changed_elsewhere_note`).
 """
 
@@ -14,11 +15,13 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QMainWindow, QWidget
 
 from atlas.changes import Origin
+from atlas.errors import ServerGoneError
 from atlas.i18n import _
+from ui.plain import warn
 
 if TYPE_CHECKING:
     from atlas.core import Atlas
@@ -63,6 +66,23 @@ def watch_server(window: QMainWindow, atlas: Atlas, workers: Workers) -> QLabel 
     if state.last is False:
         label.show()
     return label
+
+
+def page_unreachable(parent: QWidget, nav: QListWidget, shown: int, error: ServerGoneError) -> None:
+    """A page opened for the first time while the team server is gone (its lists and
+    choices are read as it is built): the navigation stays on the page shown (``shown``)
+    and the click is answered once, in German; the next click, with the server back, opens it.
+    After the click's own handling (the list view selects the clicked row after it set it
+    current), so the row shown and the page shown agree."""
+    message = str(error)
+
+    def answer() -> None:
+        nav.blockSignals(True)
+        nav.setCurrentRow(shown)
+        nav.blockSignals(False)
+        warn(parent, _("Teamserver nicht erreichbar"), message)
+
+    QTimer.singleShot(0, nav, answer)
 
 
 def changed_elsewhere_note(origin: Origin | None, at: dt.datetime, deleted: bool = False) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from atlas.changes import Change
 from atlas.core import Atlas
+from atlas.errors import ServerGoneError
 from atlas.records import ENTITIES, FilterKind
 from ui import settings as prefs
 from ui.actions import build_actions
@@ -37,7 +38,7 @@ from ui.geo_dialogs import (
     reassign_all,
 )
 from ui.list_map import ListMapFollower
-from ui.live import watch_server
+from ui.live import page_unreachable, watch_server
 from ui.manual import show_manual
 from ui.map.pane import MapPane
 from ui.meeting_panel import MeetingPanel
@@ -205,7 +206,11 @@ class MainWindow(QMainWindow):
 
     def _show_page(self, index: int) -> None:
         if 0 <= index < len(SECTIONS):
-            page = self._page(index)
+            try:
+                page = self._page(index)
+            except ServerGoneError as err:  # opened first while the team server is gone
+                page_unreachable(self, self.nav, self.stack.currentIndex(), err)
+                return
             self.stack.setCurrentWidget(page)
             self.section_map.apply(SECTIONS[index][1][0])
             if isinstance(page, QTabWidget) and not page.property("mapHooked"):

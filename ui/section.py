@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
-from atlas.errors import NotFoundError
+from atlas.errors import NotFoundError, ServerGoneError
 from atlas.models import Vocabulary
 from atlas.records import (
     CONSENT_CHOICES,
@@ -242,7 +242,11 @@ class SectionWidget(QWidget):
         asked again so that its error is seen)."""
         self._generation += 1  # a typed search still on the worker is older: dropped
         text, key = self.search.text(), self._list_key()
-        listing = self._query(text, key, None, self._bodies)
+        try:
+            listing = self._query(text, key, None, self._bodies)
+        except ServerGoneError:
+            self._server_gone()
+            return
         self._keep_bodies(listing, self._bodies_epoch)
         if listing.base is not None:
             self._everything = listing.base
@@ -326,7 +330,16 @@ class SectionWidget(QWidget):
             self.search_later()
         elif generation == self._generation:
             self._everything = None
+            if isinstance(error, ServerGoneError):  # not asked again: the server is back first
+                self._server_gone()
+                return
             self._refresh_now()  # the same query on the GUI thread: its error is seen, not lost
+
+    def _server_gone(self) -> None:
+        """The list could not be read (the team server is gone): it keeps its rows and says
+        so under them, once; the next refresh (the window's, when the server is back) fills it."""
+        self._busy.stop()
+        self.count_label.setText(self.tr("Liste nicht aktuell – Teamserver nicht erreichbar"))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -568,6 +581,8 @@ class SectionWidget(QWidget):
                 record = self.service.get(self.form.record.id)
             except NotFoundError:
                 self.form.clear()
+                return
+            except ServerGoneError:  # read again at the next change (the server back)
                 return
             self.form.load(record)
         elif self.form.record is not None and self.spec.key in entities:

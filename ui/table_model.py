@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from atlas.errors import ServerGoneError
 from atlas.records import RecordService
 from ui.plain import tooltip_text
 
@@ -35,6 +36,8 @@ class RecordTableModel(QAbstractTableModel):
         self._columns = service.spec.columns
         self._ids: list[int] = []
         self._rows: dict[int, tuple[str, ...]] = {}
+        #: A fetch met a lost team server: no more until the next ``set_ids``/``invalidate_rows``.
+        self._gone = False
         self.sort_key: str | None = None
         self.descending = False
 
@@ -44,6 +47,7 @@ class RecordTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = ids
         self._rows = dict(rows or {})
+        self._gone = False
         self.endResetModel()
 
     def ids(self) -> list[int]:
@@ -67,6 +71,7 @@ class RecordTableModel(QAbstractTableModel):
     def invalidate_rows(self) -> None:
         """Forget cached display rows (after an edit) but keep the order."""
         self._rows = {}
+        self._gone = False
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self._columns) - 1))
 
@@ -81,9 +86,14 @@ class RecordTableModel(QAbstractTableModel):
                     self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     def _fetch_around(self, row: int) -> None:
+        if self._gone:
+            return
         start = max(0, row - BLOCK // 4)
         block = [i for i in self._ids[start : start + BLOCK] if i not in self._rows]
-        self._rows.update(self._service.rows(block))
+        try:
+            self._rows.update(self._service.rows(block))
+        except ServerGoneError:  # empty cells, not one connect per cell: asked at the next refresh
+            self._gone = True
 
     # -- Qt model API ------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

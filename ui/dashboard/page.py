@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 
 from atlas.core import Atlas
-from atlas.errors import AtlasError
+from atlas.errors import AtlasError, ServerGoneError
 from atlas.network import FUNNEL, STATUS_LABELS, ActivityRule, Dashboard
 from ui.dashboard.common import (
     ACTIVE,
@@ -311,6 +311,10 @@ class DashboardPage(QWidget):
         if self._again:
             self._again = False
             self.refresh()
+            return
+        if isinstance(error, ServerGoneError):  # recomputed when the server is back (a change of all)
+            self.status.setText(self.tr("Übersicht nicht aktuell – Teamserver nicht erreichbar"))
+            self.status.setStyleSheet("color: #b3261e;")
             return
         message = (
             str(error)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from atlas.core import Atlas
-from atlas.errors import AtlasError, ConflictError
+from atlas.errors import AtlasError, ConflictError, ServerGoneError
 from atlas.geo import MapData, standalone_html, write_text_atomically
 from atlas.models import Vocabulary
 from atlas.progress import Cancelled
@@ -249,6 +249,11 @@ class MapPane(QWidget):
     def _load_failed(self, error: BaseException) -> None:
         self.loading = False
         self._again = None
+        if isinstance(error, ServerGoneError):  # no dialog: said under the map (and in the
+            # status bar); the window reloads the map when the server is back
+            self.missing.setText(self.tr("Karte nicht aktuell – Teamserver nicht erreichbar"))
+            self.missing.setVisible(True)
+            return
         warn(
             self,
             self.tr("Karte"),
