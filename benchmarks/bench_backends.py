@@ -8,7 +8,10 @@ database on the PostgreSQL server of ``--pg`` (default ``ATLAS_TEST_PG``, the se
 * open: ``open_database`` + ``Atlas`` + the first list of institutions (cold),
 * search per keystroke: queries typed letter by letter, each keystroke ``list_ids(prefix)``
   plus ``rows()`` of the first 60 (what a list does); median and p95 per backend,
-* saving a record: an institution's form saved (``save`` with its version), median.
+* saving a record: an institution's form saved (``save`` with its version), median,
+* the overview (``network.dashboard`` for 12 months, as the Netzwerk-Übersicht asks it), median of 3,
+* importing a list of 10,000 institutions as coaches write it (bench_import.py's CSV:
+  read, check, write in one transaction) into a new empty database on each backend.
 
     python benchmarks/bench_backends.py [--small] [--repeat N] [--pg URL]
 """
@@ -20,6 +23,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +42,7 @@ from db.migrate import open_database  # noqa: E402
 OUT = ROOT / "benchmarks" / "out"
 QUERIES = ["schuldner", "ärzte", "strasse", "beratung allein", "kita sonnen", "öztürk", "46049"]
 VISIBLE_ROWS = 60
+OVERVIEW_DAY = date(2026, 11, 30)  # a fixed day: the same months on both backends
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -71,6 +76,12 @@ def measure(label: str, where: str | Path, repeat: int) -> dict[str, float]:
                     service.rows(service.list_ids(query[:n])[:VISIBLE_ROWS])
                     keys.append((time.perf_counter() - t) * 1000)
 
+    overview: list[float] = []
+    for _ in range(3):
+        t = time.perf_counter()
+        atlas.network.dashboard(OVERVIEW_DAY, 12)
+        overview.append((time.perf_counter() - t) * 1000)
+
     first = atlas.institutions.list_ids()[:20]
     saves: list[float] = []
     for k, record_id in enumerate(first):
@@ -85,13 +96,36 @@ def measure(label: str, where: str | Path, repeat: int) -> dict[str, float]:
         "key_p95": percentile(keys, 95),
         "key_max": max(keys),
         "save_median": statistics.median(saves),
+        "overview_median": statistics.median(overview),
     }
     print(
         f"{label:11} open {row['open']:7.0f} ms | keystroke median {row['key_median']:6.1f} ms, "
         f"p95 {row['key_p95']:6.1f} ms, max {row['key_max']:6.1f} ms ({len(keys)} keys) | "
-        f"save median {row['save_median']:5.1f} ms"
+        f"save median {row['save_median']:5.1f} ms | overview median {row['overview_median']:6.0f} ms"
     )
     return row
+
+
+def measure_import(label: str, where: str | Path, csv: Path) -> float:
+    """A coach's list of institutions into an empty database: read, check, write (s)."""
+    from bench_import import QUARTER_RINGS
+
+    from atlas.io import importing
+
+    result = open_database(where, full_check=False)
+    atlas = Atlas(make_sessions(result.engine))
+    for quarter in QUARTER_RINGS:
+        atlas.quarters.save(None, {"name": quarter})
+    start = time.perf_counter()
+    table = importing.read_table(csv)
+    plan = importing.prepare(
+        atlas, "institution", table, importing.suggest_mapping("institution", table.headers)
+    )
+    done = importing.apply(atlas, plan, skip_invalid=False)
+    took = time.perf_counter() - start
+    result.engine.dispose()
+    print(f"{label:11} import of {len(table):,} rows: {took:5.1f} s ({done.created:,} created)")
+    return took
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +149,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{size} (query words: {', '.join(QUERIES)}; {args.repeat}x typed letter by letter)")
     for label, where in (("sqlite", file), ("postgresql", pg)):
         measure(label, where, args.repeat)
+    from bench_import import make_rows, write_csv
+
+    csv = OUT / f"backends-import-{size['institutions']}.csv"
+    write_csv(csv, make_rows(size["institutions"]))
+    empty_file = OUT / f"backends-import-{size['institutions']}.sqlite"
+    empty_file.unlink(missing_ok=True)
+    empty_pg = fresh_pg_database(args.pg, f"atlas_bench_import_{size['institutions']}")
+    for label, where in (("sqlite", empty_file), ("postgresql", empty_pg)):
+        measure_import(label, where, csv)
     return 0
 
 
