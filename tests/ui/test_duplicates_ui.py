@@ -260,3 +260,34 @@ def test_stored_duplicates_are_found_from_the_menu_and_merged(
     atlas.institutions.delete(b.id)
     window.actions_by_name["find_duplicates"].trigger()
     assert "Keine möglichen Duplikate" in window.statusBar().currentMessage()
+
+
+def test_enter_chooses_the_default_in_both_dialogs(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, atlas: Atlas, answers: Answers
+) -> None:
+    """Keyboard only: Enter in the duplicate question takes "Zusammenführen …", Enter in
+    the field-by-field dialog merges (the default button counts only once it is in the dialog)."""
+    window.resize(1366, 768)
+    stored = atlas.institutions.save(
+        None, {"name": "Stadtteilbüro Lirich", "street": "Marktstr. 1", "postcode": "46045"}
+    )
+    section = window.section("institution")
+    window.show_section(0)
+    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
+    window.actions_by_name["new"].trigger()
+    form = section.form
+    _type(qtbot, form.editors["name"], "Quartiersbüro")
+    _type(qtbot, form.editors["street"], "Marktstraße 1")
+    _type(qtbot, form.editors["postcode"], "46045")
+    click(form.save_button)
+    dialog = form.duplicate_dialog
+    assert isinstance(dialog, DuplicateDialog) and dialog.isVisible()
+    dialog.list.setFocus()
+    QTest.keyClick(dialog.list, Qt.Key.Key_Return)
+    merge = form.merge_dialog
+    assert isinstance(merge, MergeDialog) and merge.isVisible()
+    merge.radios["name"][0].setFocus()
+    QTest.keyClick(merge.radios["name"][0], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not merge.isVisible())
+    assert atlas.institutions.count() == 1
+    assert atlas.institutions.get(stored.id).values["name"] == "Stadtteilbüro Lirich"
