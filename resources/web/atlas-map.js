@@ -94,8 +94,15 @@
       var m = markers[ids[i]];
       if (m) wanted.push(m);
     }
+    // Clearing the layers closes an open popup: the selected place's opens again when it
+    // is still shown (the list's filter comes after the selection when the list settles).
+    var selected = selectedId !== null ? markers[selectedId] : null;
+    var reopen = selected && selected.isPopupOpen();
     cluster.clearLayers();
     cluster.addLayers(wanted);
+    if (reopen && cluster.hasLayer(selected)) {
+      cluster.zoomToShowLayer(selected, function () { selected.openPopup(); });
+    }
     paintDone(started);
   }
 

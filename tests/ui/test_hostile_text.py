@@ -283,15 +283,24 @@ def test_the_dialogs_show_the_hostile_corpus_as_text(
         check_widgets(seen)
         printing.close()
 
-    # A conflict: another user saved in between; the question is plain text.
+    # A conflict: another user saved the same field in between; both versions side by
+    # side, as plain text (ui.conflict_dialog).
     window.open_record("institution", ids["institution"])
     qtbot.waitUntil(lambda: section.shown_id() == ids["institution"])
-    atlas.institutions.save(ids["institution"], {"carrier": hostile.name("anderer Träger")})
+    atlas.institutions.save(ids["institution"], {"city": hostile.name("anderer Ort")})
     section.form.editors["city"].edit.setText(hostile.name("neu"))
     section.form._on_edited()
-    assert not section.form.save()  # "Gleichzeitige Änderung": keep my input (the scripted answer)
-    assert "Gleichzeitige" in answers.questions[-1] or "geändert" in answers.questions[-1]
-    assert answers.formats and set(answers.formats) == {Qt.TextFormat.PlainText}
+    assert not section.form.save()  # "Gleichzeitige Änderung": asked, nothing saved yet
+    conflict = section.form.conflict_dialog
+    assert conflict is not None
+    qtbot.waitUntil(conflict.isVisible)
+    check_widgets(seen)
+    shown = [label.text() for label in conflict.findChildren(QLabel)]
+    shown += [button.text() for button in conflict.findChildren(QAbstractButton)]
+    assert any(hostile.name("anderer Ort") in text for text in shown)
+    assert any(hostile.name("neu") in text.replace("&&", "&") for text in shown)
+    conflict.reject()  # "Weiter bearbeiten": my input stays
+    assert section.form.is_dirty()
     section.form.revert()
     assert not section.form.is_dirty()
 
