@@ -256,3 +256,12 @@ def test_canonical_uuid() -> None:
     for text_ in (None, "", "urn:uuid:7d3c0a2e-1b2c-4d5e-8f90-123456789abc", "7d3c0a2e1b2c4d5e8f90123456789abc",
                   "ffffffff-ffff-ffff-ffff-ffffffffffff", "7d3c0a2e-1b2c-4d5e-8f90-123456789abg"):  # fmt: skip
         assert canonical_uuid(text_) is None, text_
+
+
+def test_the_search_for_a_persons_mentions_leaves_uuids_alone() -> None:
+    """Erasure replaces mentions of a person in text: a UUID is no text ("ebba", digits)."""
+    from atlas.records import mentions
+
+    searched = {(t.name, c) for t, columns in mentions.text_columns() for c in columns}
+    assert ("institution", "notes") in searched
+    assert not {c for _t, c in searched} & {"uuid"}
