@@ -13,6 +13,7 @@ the row back with its old id) would collide with the newer record.
 from __future__ import annotations
 
 import datetime as dt
+import uuid as uuid_module
 from enum import StrEnum
 from typing import Any
 
@@ -93,6 +94,21 @@ class Record(Base):
         return {"version_id_col": cls.version}
 
 
+def new_uuid() -> str:
+    """A random UUID (version 4) as 36 characters: the default of ``Travelling.uuid``."""
+    return str(uuid_module.uuid4())
+
+
+class Travelling:
+    """A record that can travel (issue 14: the offline copy taken to an event and merged
+    back; the ids of the Open Referral export): a UUID that stays the same in every copy,
+    whatever integer id a database gives the row. Every insert gets one by default; a
+    merge keeps the survivor's. Link tables (attendance, members, parties, target groups)
+    have none: they are named by their two sides' UUIDs."""
+
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_uuid)
+
+
 class Vocabulary(StrEnum):
     """The editable taxonomies."""
 
@@ -133,7 +149,7 @@ class MeetingKind(StrEnum):
     CONFERENCE = "fachtagung"
 
 
-class Term(Record):
+class Term(Travelling, Record):
     """One entry of a taxonomy (category, target group, sector)."""
 
     __tablename__ = "term"
@@ -144,7 +160,7 @@ class Term(Record):
     color: Mapped[str | None] = mapped_column(String(9))
 
 
-class Quarter(Record):
+class Quarter(Travelling, Record):
     __tablename__ = "quarter"
 
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -161,7 +177,7 @@ offer_target_group = Table(
 )
 
 
-class Institution(Record):
+class Institution(Travelling, Record):
     __tablename__ = "institution"
 
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -210,7 +226,7 @@ class GeocodeCache(Record):
     provider: Mapped[str] = mapped_column(String(300))  # "nominatim https://…"
 
 
-class Offer(Record):
+class Offer(Travelling, Record):
     __tablename__ = "offer"
 
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"), index=True)
@@ -230,7 +246,7 @@ class Offer(Record):
     target_groups: Mapped[list[Term]] = relationship(secondary=offer_target_group)
 
 
-class Contact(Record):
+class Contact(Travelling, Record):
     """A person at an institution: personal data under the DSGVO."""
 
     __tablename__ = "contact"
@@ -256,7 +272,7 @@ class Contact(Record):
     institution: Mapped[Institution | None] = relationship()
 
 
-class Actor(Record):
+class Actor(Travelling, Record):
     """A member of the network: usually an institution, sometimes a single person."""
 
     __tablename__ = "actor"
@@ -284,7 +300,7 @@ round_table_member = Table(
 )
 
 
-class RoundTable(Record):
+class RoundTable(Travelling, Record):
     __tablename__ = "round_table"
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -298,7 +314,7 @@ class RoundTable(Record):
     members: Mapped[list[Actor]] = relationship(secondary=round_table_member)
 
 
-class Meeting(Record):
+class Meeting(Travelling, Record):
     __tablename__ = "meeting"
 
     round_table_id: Mapped[int | None] = mapped_column(
@@ -338,7 +354,7 @@ class Attendance(Record):
     meeting_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
-class Agreement(Record):
+class Agreement(Travelling, Record):
     """A cooperation agreement (Kooperationsvereinbarung)."""
 
     __tablename__ = "agreement"

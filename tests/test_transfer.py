@@ -56,6 +56,20 @@ def all_rows(url: str | Path) -> dict[str, list[list[object]]]:
         engine.dispose()
 
 
+#: The tables of the records that can travel (``atlas.models.Travelling``).
+TRAVELLING = [t for t in m.Base.metadata.sorted_tables if "uuid" in t.c]
+
+
+def uuids(url: str | Path) -> dict[str, dict[int, str]]:
+    """Each travelling table's UUID by id."""
+    engine = create_engine(f"sqlite:///{url}" if isinstance(url, Path) else url)
+    try:
+        with engine.connect() as conn:
+            return {t.name: dict(conn.execute(select(t.c.id, t.c.uuid)).all()) for t in TRAVELLING}
+    finally:
+        engine.dispose()
+
+
 def sqlite_counters(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(path)
     try:
@@ -98,6 +112,7 @@ def pg_target(request: pytest.FixtureRequest) -> Iterator[str]:
 def test_sqlite_to_postgresql_and_back_keeps_every_row(source: Path, bare_pg: str, tmp_path: Path) -> None:
     before = file_hash(source)
     expected = all_rows(source)
+    identities = uuids(source)
     lines: list[str] = []
 
     there = transfer(source, bare_pg, progress=lines.append)
@@ -127,6 +142,9 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(source: Path, bare_pg: st
     assert rows["erasure_register"] and len(rows["actor_status_event"]) >= 100
     # the id counters travelled: the deleted institution's id is not handed out again
     assert sqlite_counters(laptop) == sqlite_counters(source)
+    # every record keeps its UUID on the server and back (issue 14: identities that travel)
+    assert {t.name for t in TRAVELLING} >= {"institution", "offer", "contact", "actor", "meeting", "term"}
+    assert len(identities["contact"]) > 190 and uuids(bare_pg) == identities == uuids(laptop)
 
     for url in (bare_pg, laptop):
         atlas, engine = opened(url)
@@ -154,8 +172,13 @@ def test_the_postgresql_copy_works_on(source: Path, pg_target: str) -> None:
         engine.dispose()
 
 
-def test_a_target_with_records_is_refused_unless_replace(source: Path, pg_target: str) -> None:
-    transfer(DEMO, pg_target)
+def test_a_target_with_records_is_refused_unless_replace(
+    source: Path, pg_target: str, tmp_path: Path
+) -> None:
+    demo = tmp_path / "demo.sqlite"
+    shutil.copyfile(DEMO, demo)
+    open_database(demo).engine.dispose()  # the bundled file may be at an older schema
+    transfer(demo, pg_target)
     before = all_rows(pg_target)
     with pytest.raises(TransferError, match=r"enthält schon Daten .*Einrichtungen.*--replace"):
         transfer(source, pg_target)
@@ -332,3 +355,20 @@ def test_many_batches_give_the_same_copy_and_progress(
     assert all_rows(target) == all_rows(source)
     contacts = len(all_rows(source)["contact"])
     assert f"  Kontakte: 50 von {contacts}" in lines and f"  Kontakte: {contacts} von {contacts}" in lines
+
+
+def test_the_checksum_sees_a_changed_uuid(source: Path) -> None:
+    """A copy whose UUIDs differ is not the same copy: the checksum includes the column."""
+    engine = create_engine(f"sqlite:///{source}")
+    try:
+        table = m.Institution.__table__
+        with engine.begin() as conn:
+            before = transfer_module.table_checksum(conn, table)
+            first = conn.execute(select(table.c.id).order_by(table.c.id)).scalars().first()
+            conn.execute(
+                table.update().where(table.c.id == first).values(uuid="00000000-0000-4000-8000-000000000000")
+            )
+            after = transfer_module.table_checksum(conn, table)
+    finally:
+        engine.dispose()
+    assert before[0] == after[0] and before[1] != after[1]

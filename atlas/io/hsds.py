@@ -22,8 +22,12 @@ contact (only asked)   ``contact`` + ``phone``
 =====================  ==========================================================
 
 Only public institutions (``is_public``) and their offers are exported; notes, check
-dates and — unless ``include_contacts`` — personal contact data never are. Ids are
-UUIDs derived from the record ids (stable between exports of one database).
+dates and — unless ``include_contacts`` — personal contact data never are. An
+organization, service, contact or taxonomy term has its record's own UUID as its id; rows
+without a record of their own (locations, addresses, phones, …; carriers) have UUIDs
+derived from their owner's UUID (the same in every export and every copy of the database).
+A new record imported takes the package's id as its UUID when it is a proper UUID not yet
+used (:func:`atlas.io.hsds_import.canonical_uuid`), so export then import keeps identities.
 
 The import reads such a package (ours or another publisher's) into the database in one
 transaction; missing quarters and taxonomy terms are created by name, records that are

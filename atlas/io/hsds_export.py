@@ -43,6 +43,11 @@ _NAMESPACE = uuid.UUID("3f0e7c1e-5a55-4c1b-9a49-7a1f2b3c4d5e")
 
 
 def _id(kind: str, key: object) -> str:
+    """The id of a row that has no record of its own (a location, address, phone, schedule
+    … of an institution or offer; a carrier; a taxonomy): a name-based UUID (version 5)
+    of its kind and its owner's UUID (or name), so it is the same in every copy of the
+    database and in every export. A row that is a record (organization = institution,
+    service = offer, contact, taxonomy_term = term) carries the record's own UUID."""
     return str(uuid.uuid5(_NAMESPACE, f"{kind}/{key}"))
 
 
@@ -102,6 +107,7 @@ def build_package(
             )
         )
         public_ids = [i.id for i in institutions]
+        organization_of = {i.id: i.uuid for i in institutions}
         offers = _offers(session, public_ids)
         steps.expect(steps.total + len(institutions) + len(offers))
         carriers: dict[str, str] = {}
@@ -109,7 +115,7 @@ def build_package(
             if inst.carrier and fold(inst.carrier) not in carriers:
                 carriers[fold(inst.carrier)] = rows.add(
                     "organization",
-                    id=_id("carrier", fold(inst.carrier)),
+                    id=_id("carrier", fold(inst.carrier)),  # a name, not a record
                     name=inst.carrier,
                     description=_("Träger"),
                 )
@@ -117,7 +123,7 @@ def build_package(
         for inst in institutions:
             org = rows.add(
                 "organization",
-                id=_id("institution", inst.id),
+                id=inst.uuid,
                 name=inst.name,
                 description=terms[inst.category_id].name if inst.category_id in terms else inst.name,
                 email=inst.email,
@@ -126,7 +132,7 @@ def build_package(
             )
             loc = locations[inst.id] = rows.add(
                 "location",
-                id=_id("location", inst.id),
+                id=_id("location", inst.uuid),
                 location_type="physical",
                 organization_id=org,
                 name=inst.name,
@@ -136,7 +142,7 @@ def build_package(
             if inst.street or inst.postcode or inst.city or inst.quarter_id:
                 rows.add(
                     "address",
-                    id=_id("address", inst.id),
+                    id=_id("address", inst.uuid),
                     location_id=loc,
                     address_1=inst.street or "",
                     city=inst.city or "",
@@ -148,34 +154,34 @@ def build_package(
                 )
             if inst.phone:
                 rows.add(
-                    "phone", id=_id("phone", inst.id), organization_id=org, location_id=loc, number=inst.phone,
+                    "phone", id=_id("phone", inst.uuid), organization_id=org, location_id=loc, number=inst.phone,
                     type="voice",
                 )  # fmt: skip
             if inst.opening_hours:
                 rows.add(
                     "schedule",
-                    id=_id("opening-hours", inst.id),
+                    id=_id("opening-hours", inst.uuid),
                     location_id=loc,
                     description=inst.opening_hours,
                 )
             if inst.accessibility:
                 rows.add(
                     "accessibility",
-                    id=_id("accessibility", inst.id),
+                    id=_id("accessibility", inst.uuid),
                     location_id=loc,
                     description=inst.accessibility,
                 )
             for n, name in enumerate(_languages(inst.languages)):
                 rows.add(
-                    "language", id=_id("language-location", f"{inst.id}/{n}"), location_id=loc, name=name
+                    "language", id=_id("language-location", f"{inst.uuid}/{n}"), location_id=loc, name=name
                 )
             for link_type, term_id in (("category", inst.category_id), ("sector", inst.sector_id)):
                 if term_id in terms:
                     rows.add(
                         "attribute",
-                        id=_id(f"attribute-{link_type}", f"institution/{inst.id}"),
+                        id=_id(f"attribute-{link_type}", f"institution/{inst.uuid}"),
                         link_id=org,
-                        taxonomy_term_id=_id("term", term_id),
+                        taxonomy_term_id=terms[term_id].uuid,
                         link_type=link_type,
                         link_entity="organization",
                         label=terms[term_id].name,
@@ -185,8 +191,8 @@ def build_package(
         for offer in offers:
             service = rows.add(
                 "service",
-                id=_id("offer", offer.id),
-                organization_id=_id("institution", offer.institution_id),
+                id=offer.uuid,
+                organization_id=organization_of[offer.institution_id],
                 name=offer.title,
                 description=offer.description or "",
                 status="inactive" if offer.valid_to and offer.valid_to < today else "active",
@@ -195,7 +201,7 @@ def build_package(
             )
             rows.add(
                 "service_at_location",
-                id=_id("service-at-location", offer.id),
+                id=_id("service-at-location", offer.uuid),
                 service_id=service,
                 location_id=locations[offer.institution_id],
                 description=offer.place,
@@ -203,7 +209,7 @@ def build_package(
             if offer.schedule or offer.valid_from or offer.valid_to:
                 rows.add(
                     "schedule",
-                    id=_id("schedule", offer.id),
+                    id=_id("schedule", offer.uuid),
                     service_id=service,
                     description=offer.schedule,
                     valid_from=_iso(offer.valid_from),
@@ -211,16 +217,16 @@ def build_package(
                 )
             for n, name in enumerate(_languages(offer.languages)):
                 rows.add(
-                    "language", id=_id("language-service", f"{offer.id}/{n}"), service_id=service, name=name
+                    "language", id=_id("language-service", f"{offer.uuid}/{n}"), service_id=service, name=name
                 )
             links = [("category", offer.category_id)] + [("target_group", t.id) for t in offer.target_groups]
             for link_type, term_id in links:
                 if term_id in terms:
                     rows.add(
                         "attribute",
-                        id=_id(f"attribute-{link_type}", f"offer/{offer.id}/{term_id}"),
+                        id=_id(f"attribute-{link_type}", f"offer/{offer.uuid}/{terms[term_id].uuid}"),
                         link_id=service,
-                        taxonomy_term_id=_id("term", term_id),
+                        taxonomy_term_id=terms[term_id].uuid,
                         link_type=link_type,
                         link_entity="service",
                         label=terms[term_id].name,
@@ -230,7 +236,7 @@ def build_package(
                     unit = rows.add("unit", id=_id("unit", "place"), name=_("Plätze"))
                 rows.add(
                     "service_capacity",
-                    id=_id("capacity", offer.id),
+                    id=_id("capacity", offer.uuid),
                     service_id=service,
                     unit_id=unit,
                     available=offer.capacity,
@@ -240,7 +246,7 @@ def build_package(
                 )
             steps.advance()
         if include_contacts:
-            _contacts(session, rows, public_ids)
+            _contacts(session, rows, organization_of)
         steps.finish_phase()
     return rows.tables
 
@@ -256,7 +262,7 @@ def _taxonomies(rows: _Rows, terms: Iterable[m.Term]) -> None:
         for term in sorted(by_vocabulary.get(vocabulary.value, []), key=lambda t: fold(t.name)):
             rows.add(
                 "taxonomy_term",
-                id=_id("term", term.id),
+                id=term.uuid,
                 code=term.name,
                 name=term.name,
                 description=term.name,
@@ -280,7 +286,8 @@ def _offers(session: Session, institution_ids: Sequence[int]) -> list[m.Offer]:
     return offers
 
 
-def _contacts(session: Session, rows: _Rows, institution_ids: Sequence[int]) -> None:
+def _contacts(session: Session, rows: _Rows, organization_of: Mapping[int, str]) -> None:
+    institution_ids = list(organization_of)
     for start in range(0, len(institution_ids), 900):
         chunk = list(institution_ids[start : start + 900])
         for c in session.scalars(
@@ -288,15 +295,15 @@ def _contacts(session: Session, rows: _Rows, institution_ids: Sequence[int]) -> 
         ):
             contact = rows.add(
                 "contact",
-                id=_id("contact", c.id),
-                organization_id=_id("institution", c.institution_id),
+                id=c.uuid,
+                organization_id=organization_of[c.institution_id] if c.institution_id else None,
                 name=" ".join(p for p in (c.first_name, c.last_name) if p),
                 title=c.function,
                 email=c.email,
             )
             if c.phone:
                 rows.add(
-                    "phone", id=_id("contact-phone", c.id), contact_id=contact, number=c.phone, type="voice"
+                    "phone", id=_id("contact-phone", c.uuid), contact_id=contact, number=c.phone, type="voice"
                 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -371,6 +372,46 @@ def _place(atlas: Atlas, session: Session, inst: m.Institution) -> None:
         inst.geocode_status = m.GeocodeState.PENDING.value
 
 
+class _Identities:
+    """The UUIDs a new record may take from the package's ids (issue 14: an export imported
+    into an empty database keeps its records' identities).
+
+    A package id becomes the record's UUID only when it is a UUID in its canonical form
+    (36 characters, lower case after folding), not the nil or max UUID, and not yet used
+    by a record of that table, in the database or earlier in this package; anything else
+    (another publisher's "org-17", a hostile 10,000-character id, an id used twice) gets
+    a new random UUID, as every other new record does."""
+
+    def __init__(self, session: Session) -> None:
+        self.used: dict[str, set[str]] = {
+            kind: set(session.scalars(select(model.uuid)))
+            for kind, model in (("institution", m.Institution), ("offer", m.Offer), ("contact", m.Contact))
+        }
+
+    def take(self, kind: str, package_id: str | None) -> str:
+        used = self.used[kind]
+        own = canonical_uuid(package_id)
+        if own is None or own in used:
+            own = m.new_uuid()
+        used.add(own)
+        return own
+
+
+def canonical_uuid(text: str | None) -> str | None:
+    """``text`` as a UUID (canonical, lower case), or None when it is not one in the
+    canonical 8-4-4-4-12 form, or is the nil or max UUID."""
+    if not text or len(text) != 36:
+        return None
+    try:
+        value = uuid.UUID(text)
+    except ValueError:
+        return None
+    own = str(value)
+    if own != text.lower() or value.int in (0, (1 << 128) - 1):
+        return None
+    return own
+
+
 #: Pending rows are written every so many: one flush of 10,000 rows is one long
 #: ``executemany`` that holds the GIL (and so stalls the GUI thread) for 200 ms.
 FLUSH_EVERY = 500
@@ -402,10 +443,12 @@ def import_package(
     created = {"institution": 0, "offer": 0, "contact": 0}
     existing: dict[tuple[str, str], int] = {}
     institution_of: dict[str, m.Institution | int] = {}
-    seen: list[set[Any]] = []  # the offers and contacts there, to be released at the end
+    seen: list[set[Any]] = []  # the offers, contacts and UUIDs there, to be released at the end
     with atlas.sessions() as session:
         try:
             names = _Names(session)
+            identities = _Identities(session)
+            seen.extend(identities.used.values())
             existing = {
                 (normalise_name(n), p or ""): i
                 for i, n, p in session.execute(
@@ -430,7 +473,7 @@ def import_package(
                     institution_of[org["id"]] = existing[key]
                     skipped += 1
                     continue
-                inst = m.Institution(**values, is_public=True)
+                inst = m.Institution(**values, is_public=True, uuid=identities.take("institution", org["id"]))
                 inst.category = names.term(m.Vocabulary.CATEGORY, raw["category"])
                 inst.sector = names.term(m.Vocabulary.SECTOR, raw["sector"])
                 inst.quarter = names.quarter(raw["quarter"])
@@ -463,7 +506,7 @@ def import_package(
                     skipped += 1
                     continue
                 offers_there.add((owner_id, normalise_name(values["title"])))
-                offer = m.Offer(**values)
+                offer = m.Offer(**values, uuid=identities.take("offer", service.get("id")))
                 offer.category = names.term(m.Vocabulary.CATEGORY, raw["category"])
                 groups = [names.term(m.Vocabulary.TARGET_GROUP, g) for g in raw["target_groups"]]
                 offer.target_groups = [g for g in groups if g is not None]
@@ -507,7 +550,7 @@ def import_package(
                     skipped += 1
                     continue
                 contacts_there.add(contact_key)
-                session.add(m.Contact(**values))
+                session.add(m.Contact(**values, uuid=identities.take("contact", row.get("id"))))
                 created["contact"] += 1
                 _flush_now_and_then(session, created["contact"])
             if problems and not skip_invalid:

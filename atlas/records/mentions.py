@@ -41,6 +41,9 @@ PLACEHOLDER = _("[gelöscht]")
 
 #: Tables never searched: the register holds only hashes.
 SKIPPED_TABLES = frozenset({m.ErasureEntry.__tablename__})
+#: Columns that are identities, not text: a UUID's hex digits can spell a short name or
+#: hold a phone number's digits, and replacing them would change the record's identity.
+SKIPPED_COLUMNS = frozenset({"uuid"})
 
 #: A phone number needs this many digits before it is looked for in text (shorter
 #: digit runs are house numbers, years, postcodes).
@@ -295,7 +298,9 @@ def text_columns() -> list[tuple[Table, list[str]]]:
     for table in m.Base.metadata.sorted_tables:
         if table.name in SKIPPED_TABLES or "id" not in table.c:
             continue
-        columns = [c.name for c in table.columns if isinstance(c.type, String)]
+        columns = [
+            c.name for c in table.columns if isinstance(c.type, String) and c.name not in SKIPPED_COLUMNS
+        ]
         if columns:
             found.append((table, columns))
     return found
