@@ -312,9 +312,9 @@ class SectionWidget(QWidget):
         self._running = False
         self._keep_bodies(listing, bodies_epoch)
         if epoch == self._epoch and listing.base is not None:
+            if listing.base is not self._everything and len(listing.base.ids) >= lists.PREFETCH_FROM:
+                self.tidier.ask()  # a new long list, long-lived now: out of the collector's walk
             self._everything = listing.base
-            if len(listing.base.ids) >= lists.PREFETCH_FROM:
-                self.tidier.ask()  # long-lived now: out of the collector's walk
         if generation == self._generation:
             self._apply(listing)
         if self._wanted:
