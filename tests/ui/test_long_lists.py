@@ -40,6 +40,15 @@ def _threads_of(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> li
     return calls
 
 
+def institutions_listed(qtbot, workers: Workers, atlas: Atlas, settings: QSettings, count: int) -> Any:  # type: ignore[no-untyped-def]
+    """The window on its institutions, once the list shows ``count`` of them; the section."""
+    window = office_window(qtbot, workers, atlas, settings)
+    window.show_section(0)
+    section = window.section("institution")
+    qtbot.waitUntil(lambda: len(section.model.ids()) == count)
+    return section
+
+
 def test_a_long_list_opens_and_refreshes_after_a_save_on_the_worker(
     qtbot, workers: Workers, atlas: Atlas, settings: QSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -237,10 +246,7 @@ def test_columns_are_fitted_to_the_first_rows_as_qt_would(
     out every cell: 30-140 ms), and come out as Qt's own fitting would make them."""
     for name, city in [("Familienzentrum Stadtteilbüro Nord", "Oberhausen"), ("Kita", "Bottrop-Kirchhellen")]:
         atlas.institutions.save(None, {"name": name, "city": city})
-    window = office_window(qtbot, workers, atlas, settings)
-    window.show_section(0)
-    section = window.section("institution")
-    qtbot.waitUntil(lambda: len(section.model.ids()) == 2)
+    section = institutions_listed(qtbot, workers, atlas, settings, 2)
     laid_out = _threads_of(monkeypatch, section.table, "resizeColumnsToContents")
     section.fit_columns()
     assert laid_out == []
@@ -260,10 +266,7 @@ def test_a_record_opened_while_the_saved_one_is_listed_again_stays_open(
     saved one was selected again and pulled the form back: the next input went to it)."""
     monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
     ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
-    window = office_window(qtbot, workers, atlas, settings)
-    window.show_section(0)
-    section = window.section("institution")
-    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    section = institutions_listed(qtbot, workers, atlas, settings, 3)
     section.open(ids[0])
     name = section.form.editors["name"]
     assert isinstance(name, LineEditor)
@@ -289,10 +292,7 @@ def test_a_short_list_that_grew_long_elsewhere_is_queried_again_on_the_worker(
     monkeypatch.setattr(ui.section, "LARGE_FROM", 5)
     for name in ["Kita Sonne", "Kita Mond"]:
         atlas.institutions.save(None, {"name": name})
-    window = office_window(qtbot, workers, atlas, settings)
-    window.show_section(0)
-    section = window.section("institution")
-    qtbot.waitUntil(lambda: len(section.model.ids()) == 2)
+    section = institutions_listed(qtbot, workers, atlas, settings, 2)
     on_gui = _threads_of(monkeypatch, atlas.institutions, "list_ids")
     for n in range(6):  # saved outside the window: the window hears the change
         atlas.institutions.save(None, {"name": f"Treff {n}"})
@@ -322,10 +322,7 @@ def test_a_list_paints_with_one_call_into_python_per_cell(
         monkeypatch.setattr(RecordTableModel, method, counted)
     for name in ["Kita <b>Sonne</b>", "Treff & Co"]:
         atlas.institutions.save(None, {"name": name})
-    window = office_window(qtbot, workers, atlas, settings)
-    window.show_section(0)
-    section = window.section("institution")
-    qtbot.waitUntil(lambda: len(section.model.ids()) == 2)
+    section = institutions_listed(qtbot, workers, atlas, settings, 2)
     calls.update(data=0, multiData=0)
     section.table.viewport().grab()  # painted as on the screen
     shown = [c for c in range(section.model.columnCount()) if not section.table.isColumnHidden(c)]
@@ -350,10 +347,7 @@ def test_a_change_elsewhere_fetches_a_long_lists_rows_on_the_worker_only(
     the GUI thread in every round)."""
     monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
     ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
-    window = office_window(qtbot, workers, atlas, settings)
-    window.show_section(0)
-    section = window.section("institution")
-    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    section = institutions_listed(qtbot, workers, atlas, settings, 3)
     on_gui = _threads_of(monkeypatch, atlas.institutions, "rows")
     record = atlas.institutions.get(ids[0])
     atlas.institutions.save(
@@ -374,10 +368,7 @@ def test_a_saved_row_shows_its_new_text_while_the_long_list_is_still_on_its_way(
 
     monkeypatch.setattr(ui.section, "LARGE_FROM", 2)
     ids = [atlas.institutions.save(None, {"name": n}).id for n in ["Kita Sonne", "Kita Mond", "Jugendtreff"]]
-    window = office_window(qtbot, workers, atlas, settings)
-    window.show_section(0)
-    section = window.section("institution")
-    qtbot.waitUntil(lambda: len(section.model.ids()) == 3)
+    section = institutions_listed(qtbot, workers, atlas, settings, 3)
     section.open(ids[2])
     name = section.form.editors["name"]
     assert isinstance(name, LineEditor)
