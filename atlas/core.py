@@ -20,6 +20,7 @@ from atlas.network import install as install_network
 from atlas.privacy import PrivacyService
 from atlas.records import ENTITIES, ConsentService, MergeService, RecordService, TaxonomyService, search
 from atlas.rights import Rights, read_rights
+from atlas.travel import TravelService
 
 
 class Atlas:
@@ -58,6 +59,8 @@ class Atlas:
         self.privacy = PrivacyService(sessions, self.changes, self.clock)
         # Consent as a record: who is to be asked again, whose data has been idle too long.
         self.consent = ConsentService(sessions, self.changes, self.clock)
+        # The offline copy: taken to an event, merged back (issue 14).
+        self.travel = TravelService(sessions, self.changes, self.clock)
         # Quarter boundaries: point-in-quarter, re-assignment, GeoJSON import. An
         # institution's quarter follows its coordinates on every save.
         self.boundaries = QuarterService(sessions, self.changes)

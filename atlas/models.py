@@ -104,7 +104,8 @@ class Travelling:
     back; the ids of the Open Referral export): a UUID that stays the same in every copy,
     whatever integer id a database gives the row. Every insert gets one by default; a
     merge keeps the survivor's. Link tables (attendance, members, parties, target groups)
-    have none: they are named by their two sides' UUIDs."""
+    have none: they are named by their two sides' UUIDs. (Follow-ups, status steps and
+    overrides got theirs in migration 0007.)"""
 
     uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_uuid)
 
@@ -386,7 +387,7 @@ class AgreementParty(Record):
     contact: Mapped[Contact | None] = relationship()
 
 
-class ActorStatusEvent(Record):
+class ActorStatusEvent(Travelling, Record):
     """One dated step of an actor through the funnel (angesprochen → informiert → …)."""
 
     __tablename__ = "actor_status_event"
@@ -399,7 +400,7 @@ class ActorStatusEvent(Record):
     actor: Mapped[Actor] = relationship()
 
 
-class ActorOverride(Record):
+class ActorOverride(Travelling, Record):
     """A coach's decision that overrides the computed status, with reason, date and user.
 
     The current override is the one without ``ended_on``; ended ones stay as history.
@@ -415,7 +416,7 @@ class ActorOverride(Record):
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
-class FollowUp(Record):
+class FollowUp(Travelling, Record):
     """An agreed follow-up of a meeting: task, who, due date, done."""
 
     __tablename__ = "follow_up"
@@ -450,3 +451,40 @@ class AppSetting(Record):
 
     key: Mapped[str] = mapped_column(String(80), unique=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class TravelCopy(Record):
+    """An offline copy (issue 14). In the office database one row per copy taken out
+    (``role`` "out"); in a copy one row saying what it is (``role`` "self"): the
+    identity of the database it came from, when and by whom it was taken, which part
+    (``scope``, JSON), and when it was last merged back."""
+
+    __tablename__ = "travel_copy"
+    __table_args__ = (UniqueConstraint("uuid", "role"),)
+
+    uuid: Mapped[str] = mapped_column(String(36))
+    role: Mapped[str] = mapped_column(String(10))
+    database_uuid: Mapped[str] = mapped_column(String(36))
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    taken_by: Mapped[str | None] = mapped_column(String(120))
+    scope: Mapped[str | None] = mapped_column(Text)
+    merged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    merges: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+#: The merge's base: in a copy every travelling row as it was when taken; in the office
+#: the rows a merge took from a copy (its base when the same copy comes back). ``key`` is
+#: the UUID or a link's UUIDs joined by "|", ``row_id`` the row's id in the copy.
+travel_base = Table(
+    "travel_base",
+    Base.metadata,
+    Column("copy_uuid", String(36), primary_key=True),
+    Column("kind", String(40), primary_key=True),
+    Column("key", String(120), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("row_id", Integer),
+    Column("data", Text, nullable=False),
+)
+
+#: ``app_setting`` key of this database's identity (migration 0007).
+DATABASE_KEY = "database/uuid"

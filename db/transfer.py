@@ -72,6 +72,8 @@ def _labels() -> dict[str, str]:
         "erasure_register": _("Einträge im Löschregister"),
         "app_setting": _("Einstellungen"),
         "geocode_cache": _("gespeicherte Geocoder-Antworten"),
+        "travel_copy": _("Unterwegs-Kopien"),
+        "travel_base": _("Stände von Unterwegs-Kopien"),
     }
 
 
@@ -192,7 +194,7 @@ def holding_records(conn: Connection) -> list[str]:
     for table in m.Base.metadata.sorted_tables:
         query = select(func.count()).select_from(table)
         if table.name == "app_setting":
-            query = query.where(table.c.key != search.INDEX_VERSION_KEY)
+            query = query.where(table.c.key.not_in([search.INDEX_VERSION_KEY, m.DATABASE_KEY]))
         if table.name == "term":
             seeded = _seeded_terms()
             terms = conn.execute(select(table.c.vocabulary, table.c.name, table.c.version)).all()

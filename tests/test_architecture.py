@@ -24,7 +24,7 @@ DB_MAY_USE = {
     "atlas.team",  # the server address (db.team)
 }
 #: The rooms of atlas/ (one capability each); everything else in atlas/ is the kernel.
-ROOMS = ("records", "privacy", "io", "geo", "network", "reports", "cli", "demo")
+ROOMS = ("records", "privacy", "io", "geo", "network", "reports", "cli", "demo", "travel")
 
 
 def python_files(package: str) -> list[Path]:

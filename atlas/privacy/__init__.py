@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from atlas.privacy.rights import PrivacyService
+from atlas.privacy.rights import PrivacyService, erase_within, erased_people
 
-__all__ = ["PrivacyService"]
+__all__ = ["PrivacyService", "erase_within", "erased_people"]

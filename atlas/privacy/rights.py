@@ -17,11 +17,12 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +37,8 @@ from atlas.records import Mention, Person, fingerprints, own_identifiers, search
 from atlas.records import find as find_mentions
 from atlas.records import replace as replace_mentions
 from atlas.text import format_date, format_datetime
+
+K = TypeVar("K")
 
 FIELDS = (
     ("first_name", _("Vorname")),
@@ -481,3 +484,37 @@ class PrivacyService:
             for cid in matched:
                 reports.append(self._erase(session, self._contact(session, cid), register=False))
         return self._after_erasure(reports)
+
+
+def erased_people(conn: Connection, people: Mapping[K, Person]) -> set[K]:
+    """Which of these people the database's erasure register names (the same rule as
+    ``PrivacyService.reapply_register``: a strong fingerprint, or the same id with the
+    fingerprint of the name). The offline copy's merge asks it: an erased person does
+    not come back."""
+    register = m.ErasureEntry.__table__
+    entries = conn.execute(
+        select(register.c.record_id, register.c.fingerprint).where(register.c.entity == "contact")
+    ).all()
+    settings = m.AppSetting.__table__
+    salt = conn.execute(select(settings.c.value).where(settings.c.key == SALT_KEY)).scalar_one_or_none()
+    if not entries or not salt:
+        return set()
+    prints = {fp for _id, fp in entries}
+    by_id = {(rid, fp) for rid, fp in entries}
+    found = set()
+    for key, person in people.items():
+        strong, weak = fingerprints(salt, person)
+        if strong & prints or (person.contact_id, weak) in by_id:
+            found.add(key)
+    return found
+
+
+def erase_within(session: Session, contact_id: int, clock: Clock) -> str:
+    """Erase one person inside the caller's transaction (register, mentions, index) and
+    return her name; the caller tells the window and compacts. The offline copy's merge
+    uses it for a person erased on the laptop."""
+    service = PrivacyService(sessionmaker(), ChangeBus(), clock)
+    contact = session.get(m.Contact, contact_id)
+    if contact is None:
+        return ""
+    return service._erase(session, contact, register=True).name

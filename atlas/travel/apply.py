@@ -1,0 +1,415 @@
+"""Writing a reviewed plan into the office database, and undoing it as one step."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from atlas import models as m
+
+COPIES = cast(Table, m.TravelCopy.__table__)
+ATTENDANCE = cast(Table, m.Attendance.__table__)
+from atlas.clock import Clock
+from atlas.errors import ConflictError
+from atlas.i18n import _
+from atlas.privacy import erase_within
+from atlas.records import find as find_mentions
+from atlas.records import replace as replace_mentions
+from atlas.records import search, snapshot
+from atlas.travel.checkin import Item, Plan
+from atlas.travel.checkout import OUT
+from atlas.travel.merge import Action, Decision, Side
+from atlas.travel.portable import BY_NAME, KINDS, Kind, Row, column_value, dumps, ids_of, key_text, link_ids
+
+_ORDER = {k.name: n for n, k in enumerate(KINDS)}
+
+
+@dataclass
+class Choices:
+    """The reviewer's answers. A conflicting field takes the copy's value unless chosen
+    otherwise; a row deleted on one side and changed on the other is kept unless chosen."""
+
+    fields: dict[Item, dict[str, Side]] = field(default_factory=dict)
+    delete: set[Item] = field(default_factory=set)
+
+    def side(self, item: Item, name: str) -> Side:
+        return self.fields.get(item, {}).get(name, Side.COPY)
+
+    def keeps(self, item: Item) -> bool:
+        return item not in self.delete
+
+
+@dataclass
+class Undo:
+    """What ``undo`` needs: rows the merge made, values it replaced, rows it deleted."""
+
+    copy_uuid: str
+    inserted: list[tuple[str, int | None, dict[str, Any]]] = field(default_factory=list)  # parents first
+    unlinked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # id-less link rows deleted
+    updated: list[tuple[str, int, dict[str, Any], int]] = field(
+        default_factory=list
+    )  # old values, version after
+    deleted: list[snapshot.Snapshot] = field(default_factory=list)
+    base_before: list[dict[str, Any]] = field(default_factory=list)  # the office's base rows it replaced
+    base_keys: list[tuple[str, str]] = field(default_factory=list)
+    copy_row: dict[str, Any] = field(default_factory=dict)  # travel_copy "out" before
+    erased: int = 0
+
+
+@dataclass
+class Applied:
+    counts: dict[str, dict[str, int]]
+    notes: list[str]
+    undo: Undo
+    touched: dict[str, set[int]]  # table → ids inserted, changed or deleted (for the window)
+
+    @property
+    def total(self) -> int:
+        return sum(sum(v.values()) for v in self.counts.values())
+
+
+class _Writer:
+    def __init__(self, conn: Connection, plan: Plan, choices: Choices, clock: Clock) -> None:
+        self.conn = conn
+        self.plan = plan
+        self.choices = choices
+        self.clock = clock
+        self.ids: dict[str, dict[str, int]] = {}
+        self.undo = Undo(plan.info.uuid)
+        self.notes: list[str] = []
+        self.counts: dict[str, dict[str, int]] = {}
+        self.touched: dict[str, set[int]] = {}
+        self.meetings_moved: set[int] = set()
+
+    # -- references ---------------------------------------------------------------
+    def id_of(self, kind: str, uuid: str | None) -> int | None:
+        if uuid is None:
+            return None
+        known = self.ids.setdefault(kind, {})
+        if uuid not in known:
+            known.update(ids_of(self.conn, BY_NAME[kind], [uuid]))
+        return known.get(uuid)
+
+    def resolved(self, kind: Kind, row: Mapping[str, Any], title: str) -> dict[str, Any] | None:
+        """The row's columns with references as office ids; None if a required one is gone."""
+        values: dict[str, Any] = {}
+        for name, portable in row.items():
+            if name not in kind.table.c:
+                continue
+            target = kind.refs.get(name)
+            if target is None:
+                values[name] = column_value(kind.table.c[name], portable)
+                continue
+            ref = self.id_of(target, portable)
+            if ref is None and portable is not None:
+                if name in kind.required:
+                    self.notes.append(
+                        _("{what} nicht übernommen: es gehört zu etwas, das im Büro gelöscht ist.").format(
+                            what=title
+                        )
+                    )
+                    return None
+            values[name] = ref
+        return values
+
+    def count(self, kind: str, what: str) -> None:
+        per = self.counts.setdefault(kind, {})
+        per[what] = per.get(what, 0) + 1
+
+    # -- rows ---------------------------------------------------------------------
+    def insert(self, d: Decision, row: Row) -> None:
+        kind = BY_NAME[d.kind]
+        full = dict(row)
+        if kind.is_link:
+            full.update(zip(kind.key, d.key, strict=True))
+        values = self.resolved(kind, full, title(d))
+        if values is None:
+            return
+        if not kind.is_link:
+            values["uuid"] = d.key[0]
+        if d.kind == "attendance":
+            values["meeting_at"] = self.conn.execute(
+                select(m.Meeting.starts_at).where(m.Meeting.id == values["meeting_id"])
+            ).scalar()
+        if "id" not in kind.table.c:  # target groups, members: named by their two sides
+            self.conn.execute(insert(kind.table).values(**values))
+            self.undo.inserted.append((d.kind, None, values))
+            for col, target in kind.refs.items():
+                self.touched.setdefault(target, set()).add(values[col])
+        else:
+            inserted = self.conn.execute(insert(kind.table).values(**values)).inserted_primary_key
+            assert inserted is not None
+            new_id = inserted[0]
+            if not kind.is_link:
+                self.ids.setdefault(d.kind, {})[str(d.key[0])] = new_id
+            self.undo.inserted.append((d.kind, new_id, {}))
+            self.touched.setdefault(d.kind, set()).add(new_id)
+        self.count(d.kind, "insert")
+
+    def row_id(self, d: Decision) -> int | None:
+        kind = BY_NAME[d.kind]
+        if kind.is_link:
+            return link_ids(self.conn, kind, [d.key]).get(d.key)
+        return self.id_of(d.kind, str(d.key[0]))
+
+    def update(self, d: Decision, changes: Mapping[str, Any]) -> None:
+        kind = BY_NAME[d.kind]
+        row_id = self.row_id(d)
+        if row_id is None or not changes:
+            return
+        values = self.resolved(kind, changes, title(d))
+        if values is None:
+            return
+        t = kind.table
+        old = self.conn.execute(select(*(t.c[n] for n in values), t.c.version).where(t.c.id == row_id)).one()
+        self.conn.execute(update(t).where(t.c.id == row_id).values(**values, version=t.c.version + 1))
+        self.undo.updated.append((d.kind, row_id, dict(zip(values, old[:-1], strict=True)), old[-1] + 1))
+        self.touched.setdefault(d.kind, set()).add(row_id)
+        if d.kind == "meeting" and "starts_at" in values:
+            self.meetings_moved.add(row_id)
+        self.count(d.kind, "update")
+
+    def delete(self, d: Decision) -> None:
+        kind = BY_NAME[d.kind]
+        if "id" not in kind.table.c:
+            values = self.resolved(kind, dict(zip(kind.key, d.key, strict=True)), title(d))
+            if values is None or None in values.values():
+                return
+            t = kind.table
+            if self.conn.execute(delete(t).where(*(t.c[k] == v for k, v in values.items()))).rowcount:
+                self.undo.unlinked.append((d.kind, values))
+                for col, target in kind.refs.items():
+                    self.touched.setdefault(target, set()).add(values[col])
+                self.count(d.kind, "delete")
+            return
+        row_id = self.row_id(d)
+        if row_id is None:
+            return
+        snap = snapshot.collect(self.conn, d.kind, [row_id])
+        self.conn.execute(delete(BY_NAME[d.kind].table).where(BY_NAME[d.kind].table.c.id == row_id))
+        self.undo.deleted.append(snap)
+        for table, rows in snap.rows.items():
+            self.touched.setdefault(table, set()).update(r["id"] for r in rows if "id" in r)
+        self.count(d.kind, "delete")
+
+    # -- the whole plan ---------------------------------------------------------------
+    def run(self) -> None:
+        deletes: list[Decision] = []
+        for d in self.plan.decisions:
+            item = (d.kind, d.key)
+            if d.action is Action.INSERT:
+                self.insert(d, d.copy or {})
+            elif d.action is Action.UPDATE:
+                changes = dict(d.values)
+                for c in d.conflicts:
+                    if self.choices.side(item, c.field) is Side.COPY:
+                        changes[c.field] = c.copy
+                if d.office is None:  # new on both sides under one key: nothing to update
+                    continue
+                self.update(d, changes)
+            elif d.action is Action.DELETE:
+                deletes.append(d)
+            elif d.action is Action.KEEP_OR_DELETE:
+                keep = self.choices.keeps(item)
+                if d.deleted_on is Side.OFFICE and keep:
+                    self.insert(d, d.copy or {})
+                elif d.deleted_on is Side.COPY and not keep:
+                    deletes.append(d)
+        for d in sorted(deletes, key=lambda d: -_ORDER[d.kind]):
+            self.delete(d)
+        for meeting_id in self.meetings_moved:
+            starts = select(m.Meeting.starts_at).where(m.Meeting.id == meeting_id).scalar_subquery()
+            self.conn.execute(
+                update(ATTENDANCE).where(m.Attendance.meeting_id == meeting_id).values(meeting_at=starts)
+            )
+
+    def erasures(self, session: Session) -> None:
+        for uuid in sorted(self.plan.erased_in_copy):
+            contact_id = self.id_of("contact", uuid)
+            if contact_id is not None:
+                erase_within(session, contact_id, self.clock)
+                self.undo.erased += 1
+                self.count("contact", "erase")
+        session.flush()
+        for uuid in sorted(self.plan.erased_in_office):
+            person = self.plan.erased_names.get(uuid)
+            if person is not None and person.name:
+                found = find_mentions(self.conn, person)
+                changed = replace_mentions(self.conn, found)
+                for table, ids in changed.items():
+                    self.touched.setdefault(table, set()).update(ids)
+            self.notes.append(_("Eine im Büro gelöschte Person (DSGVO) wurde nicht zurückgebracht."))
+
+    def reindex(self) -> None:
+        stale = {kind: ids for kind, ids in self.touched.items() if kind in search.TABLES}
+        if "term" in self.touched:
+            for kind, ids in search.mentioning(self.conn, m.Term, self.touched["term"]).items():
+                stale.setdefault(kind, set()).update(ids)
+        search.reindex_with_dependants(self.conn, stale)
+
+    def remember(self, now: dt.datetime) -> None:
+        """The office keeps what it took from the copy: the copy's next base."""
+        t = m.travel_base
+        copy_uuid = self.plan.info.uuid
+        for (kind, key), (version, row_id, row) in self.plan.copy_rows.items():
+            text = key_text(key)
+            where = (t.c.copy_uuid == copy_uuid, t.c.kind == kind, t.c.key == text)
+            before = self.conn.execute(select(t).where(*where)).mappings().first()
+            if before is not None:
+                self.undo.base_before.append(dict(before))
+                self.conn.execute(delete(t).where(*where))
+            self.undo.base_keys.append((kind, text))
+            self.conn.execute(
+                insert(t).values(
+                    copy_uuid=copy_uuid,
+                    kind=kind,
+                    key=text,
+                    version=version if row is not None else -1,
+                    row_id=row_id,
+                    data=dumps(row),
+                )  # fmt: skip
+            )
+        c = COPIES
+        found = self.conn.execute(select(c).where(c.c.uuid == copy_uuid, c.c.role == OUT)).mappings().first()
+        info = self.plan.info
+        if found is None:
+            self.conn.execute(
+                insert(c).values(
+                    uuid=copy_uuid,
+                    role=OUT,
+                    database_uuid=info.database_uuid,
+                    taken_at=info.taken_at,
+                    taken_by=info.taken_by,
+                    scope=info.scope.as_json(),
+                    merges=1,
+                    merged_at=now,
+                )  # fmt: skip
+            )
+        else:
+            self.undo.copy_row = {"merged_at": found["merged_at"], "merges": found["merges"]}
+            self.conn.execute(
+                update(c)
+                .where(c.c.id == found["id"])
+                .values(merged_at=now, merges=c.c.merges + 1, version=c.c.version + 1)
+            )
+
+
+def write(session: Session, plan: Plan, choices: Choices, clock: Clock) -> Applied:
+    """Apply the plan in the caller's transaction (which holds the write lock)."""
+    writer = _Writer(session.connection(), plan, choices, clock)
+    writer.run()
+    writer.erasures(session)
+    writer.reindex()
+    writer.remember(clock.utcnow())
+    return Applied(writer.counts, writer.notes, writer.undo, writer.touched)
+
+
+def undo(session: Session, done: Undo) -> dict[str, set[int]]:
+    """Take a merge back in the caller's transaction: rows it made go (if nobody changed
+    them since), values it replaced come back, rows it deleted come back. Erasures stay.
+    Raises ``ConflictError`` naming what changed since; then nothing is undone."""
+    conn = session.connection()
+    changed = []
+    for table, row_id, _values in done.inserted:
+        if row_id is None:
+            continue
+        t = BY_NAME[table].table
+        version = conn.execute(select(t.c.version).where(t.c.id == row_id)).scalar()
+        if version is not None and version != 1:
+            changed.append(
+                snapshot.describe(table, conn.execute(select(t).where(t.c.id == row_id)).mappings().one())
+            )
+    for table, row_id, _old, after in done.updated:
+        t = BY_NAME[table].table
+        version = conn.execute(select(t.c.version).where(t.c.id == row_id)).scalar()
+        if version is not None and version != after:
+            changed.append(
+                snapshot.describe(table, conn.execute(select(t).where(t.c.id == row_id)).mappings().one())
+            )
+    if changed:
+        raise ConflictError(
+            _(
+                "{what} wurde nach dem Zurückführen geändert – Rückgängig nicht möglich, ohne diese "
+                "Änderung zu überschreiben. Es wurde nichts zurückgenommen."
+            ).format(what=snapshot.listed(changed))
+        )
+    touched: dict[str, set[int]] = {}
+    for snap in reversed(done.deleted):
+        snapshot.restore(conn, snap)
+        for table, rows in snap.rows.items():
+            touched.setdefault(table, set()).update(r["id"] for r in rows if "id" in r)
+    for table, row_id, old, _after in reversed(done.updated):
+        t = BY_NAME[table].table
+        conn.execute(update(t).where(t.c.id == row_id).values(**old, version=t.c.version + 1))
+        touched.setdefault(table, set()).add(row_id)
+    for table, values in done.unlinked:
+        conn.execute(insert(BY_NAME[table].table).values(**values))
+    for table, row_id, values in reversed(done.inserted):
+        t = BY_NAME[table].table
+        if row_id is None:
+            conn.execute(delete(t).where(*(t.c[k] == v for k, v in values.items())))
+            continue
+        conn.execute(delete(t).where(t.c.id == row_id))
+        touched.setdefault(table, set()).add(row_id)
+    b = m.travel_base
+    for kind, text in done.base_keys:
+        conn.execute(delete(b).where(b.c.copy_uuid == done.copy_uuid, b.c.kind == kind, b.c.key == text))
+    if done.base_before:
+        conn.execute(insert(b), done.base_before)
+    c = COPIES
+    where = (c.c.uuid == done.copy_uuid, c.c.role == OUT)
+    if done.copy_row:
+        conn.execute(update(c).where(*where).values(**done.copy_row, version=c.c.version + 1))
+    else:
+        conn.execute(delete(c).where(*where))
+    stale = {kind: ids for kind, ids in touched.items() if kind in search.TABLES}
+    search.reindex_with_dependants(conn, stale)
+    return touched
+
+
+def title(d: Decision) -> str:
+    """A row named for a person: "Einrichtung „Kita Regenbogen“"."""
+    row = d.copy or d.office or d.base or {}
+    return describe(d.kind, row, d.key)
+
+
+_LABELS = {
+    "term": "Begriff",
+    "quarter": "Quartier",
+    "institution": "Einrichtung",
+    "offer": "Angebot",
+    "contact": "Kontakt",
+    "actor": "Akteur",
+    "round_table": "Runder Tisch",
+    "meeting": "Treffen",
+    "agreement": "Vereinbarung",
+    "follow_up": "Aufgabe",
+    "actor_status_event": "Statuswechsel",
+    "actor_override": "Status-Festlegung",
+    "offer_target_group": "Zielgruppe eines Angebots",
+    "round_table_member": "Mitgliedschaft",
+    "attendance": "Teilnahme",
+    "agreement_party": "Partner einer Vereinbarung",
+}
+
+
+def label(kind: str) -> str:
+    return _(_LABELS[kind])
+
+
+def describe(kind: str, row: Mapping[str, Any], key: tuple[Any, ...] = ()) -> str:
+    name = ""
+    if kind == "contact":
+        name = " ".join(str(p) for p in (row.get("first_name"), row.get("last_name")) if p)
+    else:
+        for col in ("name", "title", "task", "status", "reason"):
+            if row.get(col):
+                name = str(row[col])
+                break
+    return f"{label(kind)} „{name}“" if name else label(kind)

@@ -1,0 +1,375 @@
+"""Bringing a copy back: what changed where (``plan``), then one transaction (``apply``).
+
+Three states of every row the copy touched: the base (the copy's ``travel_base`` as
+taken, overlaid by the rows the office kept from an earlier merge of the same copy), the
+office now, the copy now. A row counts as touched in the copy when its version differs
+from the base's (every write path raises the version) or when it is new or gone; only
+those rows are read in full, so the review of 500 changes in a 10,000-institution
+database reads 500 rows, not 80,000. Link rows (attendance, members, target groups,
+agreement sides) are compared as whole sets.
+
+Before the rules of ``merge.decide`` the plan
+- matches terms, quarters and round tables made on both sides by name (one record, the
+  office's; the copy's references follow it),
+- lets erasures win: a person erased in the office since the copy was taken is not
+  brought back (references to her become empty, mentions in the copy's texts are
+  replaced), a person erased on the laptop is erased in the office too,
+- turns a deletion on one side into a question when the other side made or changed
+  something that belongs to the record (an offer of a deleted institution, a tick at a
+  deleted meeting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from atlas import models as m
+from atlas.i18n import _
+from atlas.privacy import erased_people
+from atlas.records import Person
+from atlas.text import fold
+from atlas.travel.checkout import CopyInfo, TravelError, copy_info, database_uuid
+from atlas.travel.merge import Action, Decision, Side, decide
+from atlas.travel.portable import (
+    BY_NAME,
+    KINDS,
+    LINK_KINDS,
+    NAMED,
+    RECORD_KINDS,
+    Key,
+    Kind,
+    Row,
+    key_of,
+    key_text,
+    loads,
+    read_all,
+    read_referring,
+    read_some,
+)
+
+Item = tuple[str, Key]
+
+
+@dataclass
+class Base:
+    """The base of one copy: version and (lazily) row per kind and key text."""
+
+    versions: dict[str, dict[str, int]]
+    row_ids: dict[str, dict[str, int | None]]
+    sources: dict[tuple[str, str], tuple[Connection, bool]]  # (kind, key) → where the data is, office?
+    links: dict[str, dict[Key, Row]]
+
+    def has(self, kind: str, key: Key) -> bool:
+        return key_text(key) in self.versions.get(kind, {})
+
+    def rows(self, kind: str, keys: Iterable[Key]) -> dict[Key, Row | None]:
+        t = m.travel_base
+        wanted: dict[Connection, list[str]] = {}
+        copy_uuid = self._copy_uuid
+        for key in keys:
+            text = key_text(key)
+            source = self.sources.get((kind, text))
+            if source is not None:
+                wanted.setdefault(source[0], []).append(text)
+        found: dict[Key, Row | None] = {}
+        for conn, texts in wanted.items():
+            for start in range(0, len(texts), 500):
+                chunk = texts[start : start + 500]
+                query = select(t.c.key, t.c.data).where(
+                    t.c.copy_uuid == copy_uuid, t.c.kind == kind, t.c.key.in_(chunk)
+                )
+                for text, data in conn.execute(query):
+                    if self.sources[(kind, text)][0] is conn:
+                        found[key_of(text)] = loads(data)
+        return found
+
+    _copy_uuid: str = ""
+
+
+def read_base(office: Connection, copy: Connection, copy_uuid: str) -> Base:
+    t = m.travel_base
+    versions_: dict[str, dict[str, int]] = {}
+    row_ids: dict[str, dict[str, int | None]] = {}
+    sources: dict[tuple[str, str], tuple[Connection, bool]] = {}
+    links: dict[str, dict[Key, Row]] = {k.name: {} for k in LINK_KINDS}
+    link_names = set(links)
+    for conn, is_office in ((copy, False), (office, True)):  # the office's rows overlay the copy's
+        query = select(t.c.kind, t.c.key, t.c.version, t.c.row_id).where(t.c.copy_uuid == copy_uuid)
+        for kind, key, version, row_id in conn.execute(query):
+            versions_.setdefault(kind, {})[key] = version
+            row_ids.setdefault(kind, {})[key] = row_id
+            sources[(kind, key)] = (conn, is_office)
+        links_query = select(t.c.kind, t.c.key, t.c.data).where(
+            t.c.copy_uuid == copy_uuid, t.c.kind.in_(link_names)
+        )
+        for kind, key, data in conn.execute(links_query):
+            row = loads(data)
+            if row is None:
+                links[kind].pop(key_of(key), None)
+            else:
+                links[kind][key_of(key)] = row
+    # A row the office keeps as "gone" (data null) is no base row.
+    base = Base(versions_, row_ids, sources, links)
+    base._copy_uuid = copy_uuid
+    return base
+
+
+@dataclass
+class Plan:
+    """What bringing the copy back will do, before anything is written."""
+
+    info: CopyInfo
+    decisions: list[Decision]
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → copy uuid → office uuid
+    alias_names: list[tuple[str, str]] = field(default_factory=list)  # (kind, name) matched by name
+    erased_in_office: set[str] = field(default_factory=set)  # contact uuids
+    erased_in_copy: set[str] = field(default_factory=set)
+    erased_names: dict[str, Person] = field(default_factory=dict)  # uuid → the person (base), for mentions
+    copy_rows: dict[Item, tuple[int, int | None, Row | None]] = field(
+        default_factory=dict
+    )  # version, id, row
+
+    @property
+    def conflicts(self) -> list[Decision]:
+        return [d for d in self.decisions if d.conflicts or d.action is Action.KEEP_OR_DELETE]
+
+    def signature(self) -> list[tuple[str, Key, str, tuple[str, ...]]]:
+        """What the review asked: compared again inside the write transaction."""
+        return sorted(
+            (d.kind, d.key, d.action.value, tuple(c.field for c in d.conflicts))
+            for d in self.decisions
+            if d.changes_something
+        )
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        found: dict[str, dict[str, int]] = {}
+        for d in self.decisions:
+            if d.changes_something:
+                kind = found.setdefault(d.kind, {})
+                kind[d.action.value] = kind.get(d.action.value, 0) + 1
+        return found
+
+
+def _name_key(kind: str, row: Row) -> tuple[str, ...]:
+    return tuple(fold(str(row.get(col) or "")).strip() for col in NAMED[kind])
+
+
+def _rewrite(row: Row | None, kind: Kind, aliases: Mapping[str, Mapping[str, str]]) -> Row | None:
+    if row is None:
+        return None
+    out = dict(row)
+    for col, target in kind.refs.items():
+        if col in out and out[col] in aliases.get(target, {}):
+            out[col] = aliases[target][out[col]]
+    return out
+
+
+def _rewrite_key(key: Key, kind: Kind, aliases: Mapping[str, Mapping[str, str]]) -> Key:
+    return tuple(
+        aliases.get(kind.refs[col], {}).get(part, part) if part is not None else None  # type: ignore[arg-type]
+        for col, part in zip(kind.key, key, strict=True)
+    )
+
+
+def plan(office: Connection, copy: Connection) -> Plan:
+    """Compare the copy with its base and the office (see the module's text). Refuses a
+    database that is no copy and a copy of another database (``TravelError``)."""
+    info = copy_info(copy)
+    if info is None:
+        raise TravelError(_("Diese Datei ist keine Unterwegs-Kopie."))
+    if info.database_uuid != database_uuid(office):
+        raise TravelError(
+            _(
+                "Diese Unterwegs-Kopie stammt aus einer anderen Datenbank. Sie kann nur dorthin "
+                "zurückgeführt werden, wo sie mitgenommen wurde; es wurde nichts verändert."
+            )
+        )
+    if copy_info(office) is not None:
+        raise TravelError(_("In eine Unterwegs-Kopie kann keine andere Kopie zurückgeführt werden."))
+    base = read_base(office, copy, info.uuid)
+    result = Plan(info, [])
+    # 1. Record kinds: what the copy touched, read in full from all three.
+    rows: dict[str, tuple[dict[Key, Row | None], dict[Key, Row], dict[Key, Row]]] = {}
+    copy_ids: dict[str, dict[str, tuple[int, int]]] = {}
+    for kind in RECORD_KINDS:
+        t = kind.table
+        now = {u: (i, v) for u, i, v in copy.execute(select(t.c.uuid, t.c.id, t.c.version))}
+        copy_ids[kind.name] = now
+        known = base.versions.get(kind.name, {})
+        touched = {u for u, (_i, v) in now.items() if known.get(u) != v}
+        touched |= {u for u in known if u not in now}
+        keys = [(u,) for u in touched]
+        b = base.rows(kind.name, keys)
+        c = read_some(copy, kind, touched)
+        o = read_some(office, kind, touched)
+        rows[kind.name] = (b, o, c)
+    # 2. Names matched: a term, quarter or round table new in the copy whose name the office has.
+    for kind_name, cols in NAMED.items():
+        b, o, c = rows[kind_name]
+        new = {key: row for key, row in c.items() if b.get(key) is None and key not in o}
+        if not new:
+            continue
+        t = BY_NAME[kind_name].table
+        office_names = {
+            tuple(fold(str(v or "")).strip() for v in named): u
+            for u, *named in office.execute(select(t.c.uuid, *(t.c[col] for col in cols)))
+        }
+        for key, row in new.items():
+            match = office_names.get(_name_key(kind_name, row))
+            if match is not None and match != key[0]:
+                result.aliases.setdefault(kind_name, {})[str(key[0])] = match
+                result.alias_names.append((kind_name, str(row.get("name"))))
+                del c[key]
+    # 3. Erasures.
+    contact_b, contact_o, contact_c = rows["contact"]
+    copy_contact_ids = {u: i for u, (i, _v) in copy_ids["contact"].items()}
+    gone_office = {str(k[0]): r for k, r in contact_b.items() if r is not None and k not in contact_o}
+    people = {u: _person(copy_contact_ids.get(u), r) for u, r in gone_office.items()}
+    result.erased_in_office = erased_people(office, people)
+    gone_copy = {str(k[0]): r for k, r in contact_b.items() if r is not None and k not in contact_c}
+    row_ids = base.row_ids.get("contact", {})
+    result.erased_in_copy = erased_people(copy, {u: _person(row_ids.get(u), r) for u, r in gone_copy.items()})
+    result.erased_names = {
+        u: _person(None, contact_b[(u,)] or {}) for u in result.erased_in_office | result.erased_in_copy
+    }
+    # 4. Decisions per row.
+    decisions: dict[Item, Decision] = {}
+    for kind in RECORD_KINDS:
+        b, o, c = rows[kind.name]
+        for key in set(b) | set(c):
+            if kind.name == "contact" and str(key[0]) in result.erased_in_office | result.erased_in_copy:
+                continue
+            copy_row = _rewrite(c.get(key), kind, result.aliases)
+            d = decide(kind.name, key, b.get(key), o.get(key), copy_row)
+            if d.changes_something:
+                decisions[(kind.name, key)] = d
+        for key, (row_id, version) in (
+            (k, copy_ids[kind.name].get(str(k[0]), (None, 0))) for k in set(b) | set(c)
+        ):
+            result.copy_rows[(kind.name, key)] = (version, row_id, _rewrite(c.get(key), kind, result.aliases))
+    for kind in LINK_KINDS:
+        b_links = base.links.get(kind.name, {})
+        c_links = {
+            _rewrite_key(k, kind, result.aliases): _rewrite(r, kind, result.aliases) or {}
+            for k, r in read_all(copy, kind).items()
+        }
+        touched = {k for k in set(b_links) | set(c_links) if b_links.get(k) != c_links.get(k)}
+        if not touched:
+            continue
+        o_links = read_all(office, kind)
+        for key in touched:
+            d = decide(kind.name, key, b_links.get(key), o_links.get(key), c_links.get(key))
+            if d.changes_something:
+                decisions[(kind.name, key)] = d
+            result.copy_rows[(kind.name, key)] = (0, None, c_links.get(key))
+    _dependents(office, copy, base, rows, decisions, result)
+    result.decisions = sorted(decisions.values(), key=lambda d: (_ORDER[d.kind], d.key))
+    return result
+
+
+_ORDER = {k.name: n for n, k in enumerate(KINDS)}
+
+
+def _person(contact_id: int | None, row: Row) -> Person:
+    return Person(
+        contact_id,
+        str(row.get("first_name") or "").strip(),
+        str(row.get("last_name") or "").strip(),
+        str(row.get("email") or "").strip(),
+        str(row.get("phone") or "").strip(),
+    )
+
+
+def _dependents(
+    office: Connection,
+    copy: Connection,
+    base: Base,
+    rows: dict[str, tuple[dict[Key, Row | None], dict[Key, Row], dict[Key, Row]]],
+    decisions: dict[Item, Decision],
+    result: Plan,
+) -> None:
+    """A deletion meets what the other side made for the record: a question instead."""
+    # a) Deleted in the copy, but the office made or changed something that belongs to it.
+    for item, d in list(decisions.items()):
+        if d.action is not Action.DELETE or BY_NAME[d.kind].is_link:
+            continue
+        uuid = str(d.key[0])
+        office_id = office.execute(
+            select(BY_NAME[d.kind].table.c.id).where(BY_NAME[d.kind].table.c.uuid == uuid)
+        ).scalar()
+        if office_id is None:
+            continue
+        if _office_made_children(office, base, d.kind, office_id):
+            decisions[item] = Decision(
+                d.kind,
+                d.key,
+                Action.KEEP_OR_DELETE,
+                deleted_on=Side.COPY,
+                base=d.base,
+                office=d.office,
+                copy=None,
+            )
+    # b) Deleted in the office, but the copy made or changed something that needs it.
+    changing = True
+    while changing:
+        changing = False
+        for d in list(decisions.values()):
+            if d.action not in (Action.INSERT, Action.UPDATE, Action.KEEP_OR_DELETE):
+                continue
+            if d.action is Action.KEEP_OR_DELETE and d.deleted_on is Side.COPY:
+                continue
+            row = d.copy or {}
+            kind = BY_NAME[d.kind]
+            refs: dict[str, Any] = dict(zip(kind.key, d.key, strict=True)) if kind.is_link else {}
+            refs.update({col: row.get(col) for col in kind.refs if col in row})
+            for col, uuid in refs.items():
+                target = kind.refs[col]
+                if uuid is None or (target == "contact" and uuid in result.erased_in_office):
+                    continue
+                parent: Item = (target, (uuid,))
+                if parent in decisions or not base.has(target, (uuid,)):
+                    continue
+                b_rows, o_rows, c_rows = rows[target]
+                if (uuid,) in o_rows or _exists(office, target, uuid):
+                    continue
+                b = b_rows.get((uuid,)) or base.rows(target, [(uuid,)]).get((uuid,))
+                c = c_rows.get((uuid,)) or read_some(copy, BY_NAME[target], [uuid]).get((uuid,))
+                if b is None or c is None:
+                    continue
+                decisions[parent] = Decision(
+                    target,
+                    (uuid,),
+                    Action.KEEP_OR_DELETE,
+                    deleted_on=Side.OFFICE,
+                    base=b,
+                    office=None,
+                    copy=c,
+                )
+                version, row_id = 0, None
+                result.copy_rows.setdefault(parent, (version, row_id, c))
+                changing = True
+
+
+def _exists(conn: Connection, kind: str, uuid: str) -> bool:
+    t = BY_NAME[kind].table
+    return conn.execute(select(t.c.id).where(t.c.uuid == uuid)).first() is not None
+
+
+def _office_made_children(office: Connection, base: Base, kind_name: str, office_id: int) -> bool:
+    """The office made or changed a row that belongs to this record since the base."""
+    for child in KINDS:
+        for col, target in child.refs.items():
+            if target != kind_name or (child.name == kind_name):
+                continue
+            found = read_referring(office, child, col, [office_id])
+            if not found:
+                continue
+            known = base.links.get(child.name, {}) if child.is_link else base.rows(child.name, found)
+            if any(known.get(key) != row for key, row in found.items()):
+                return True
+    return False
