@@ -205,7 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args, database)
     _prepare_qt_environment()
     from db.team import check_connection
+    from db.travel import make_copy, open_copy
     from ui.app import run_gui
+    from ui.flows.travel import TravelFiles
 
     return run_gui(
         database,
@@ -215,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         demo_copy=demo_copy,
         create=args.create,
         check_server=check_connection,
+        travel_files=TravelFiles(make_copy, open_copy),
     )
 
 

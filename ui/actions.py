@@ -112,6 +112,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "geocoder_settings", "&Geokodierung einstellen …", None, "Dienst und Kennung für die Adresssuche"
     ),
     ActionSpec(
+        "travel_take",
+        "Für &unterwegs mitnehmen …",
+        None,
+        "Eine Kopie für den Laptop schreiben (alles oder einzelne Quartiere und Runde Tische), die ohne Netz funktioniert",
+    ),
+    ActionSpec(
+        "travel_bring_back",
+        "Unterwegs-Kopie &zurückführen …",
+        None,
+        "Was unterwegs geändert wurde, ansehen und ins Büro übernehmen (Konflikte zur Wahl)",
+    ),
+    ActionSpec(
         "team_connect",
         "Mit &Teamserver verbinden …",
         None,

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from atlas.core import Atlas
     from atlas.team import CheckResult, ServerAddress
     from db.migrate import OpenResult
+    from ui.flows.travel import TravelFiles
     from ui.workers import Workers
 
 APP_NAME = "Stadtteil-Atlas"
@@ -163,6 +165,7 @@ def run_gui(
     demo_copy: Callable[[], Path] | None = None,
     create: bool = False,
     check_server: Callable[[ServerAddress, str], CheckResult] | None = None,
+    travel_files: TravelFiles | None = None,
 ) -> int:
     """Show the window on ``database``; ``bootstrap`` opens it (main.py wires this).
 
@@ -182,6 +185,8 @@ def run_gui(
     window = MainWindow(atlas, result.shown, QSettings(), workers=workers, demo=demo, backup=result.backup)
     if demo_copy is not None:
         window.open_demo = demo_opener(window, bootstrap, demo_copy, workers)
+    if travel_files is not None:  # the offline copy (ui.flows.travel) of the database opened here
+        window.travel_files = replace(travel_files, source=result.url)
     if check_server is not None:
         window.open_team = team_opener(window, bootstrap, check_server, workers, QSettings())
     window.show()

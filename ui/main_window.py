@@ -30,7 +30,7 @@ from ui.agreement_panel import AgreementPanel
 from ui.consent_dialog import ConsentReviewDialog
 from ui.dashboard import DashboardPage
 from ui.first_steps import FirstSteps
-from ui.flows import places, privacy, records, transfer
+from ui.flows import places, privacy, records, transfer, travel
 from ui.geo_dialogs import (
     BatchDialog,
     GeocoderSettingsDialog,
@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
         fit_to_screen(self)
         self.open_demo: Callable[[], object] | None = None  # set by ui.app: a fresh demo copy
         self.open_team: Callable[[], object] | None = None  # set by ui.app: the team server dialog
+        self.travel_files: travel.TravelFiles | None = None  # set by ui.app: the offline copy's files
+        travel.mark_title(self)  # "Unterwegs-Kopie vom …" when this database is one
         self._restore_settings()
         self.first_steps = FirstSteps(self)
         if atlas.institutions.count() == 0:
@@ -328,6 +330,8 @@ class MainWindow(QMainWindow):
         a["quit"].triggered.connect(self.close)
         a["team_connect"].triggered.connect(lambda: self.open_team() if self.open_team is not None else None)
         a["taxonomies"].triggered.connect(self.edit_taxonomies)
+        a["travel_take"].triggered.connect(lambda: travel.take_copy(self))
+        a["travel_bring_back"].triggered.connect(lambda: travel.bring_back(self))
         a["export_list"].triggered.connect(lambda: self.export_list())
         a["privacy_export"].triggered.connect(lambda: self.privacy_export())
         a["privacy_erase"].triggered.connect(lambda: self.privacy_erase())

@@ -16,6 +16,7 @@ NEEDS: dict[str, str] = {
     "save": "can_write",
     "import_list": "can_write",
     "hsds_import": "can_write",
+    "travel_bring_back": "can_write",
     "geocode_missing": "can_write",
     "reassign_quarters": "can_write",
     "privacy_controller": "can_write",
