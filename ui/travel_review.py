@@ -202,7 +202,7 @@ ACTION_WORDS = {
     Action.INSERT: _("neu"),
     Action.UPDATE: _("geändert"),
     Action.DELETE: _("gelöscht"),
-    Action.KEEP_OR_DELETE: _("gelöscht oder geändert"),
+    Action.KEEP_OR_DELETE: _("Konflikt: gelöscht"),
 }
 
 

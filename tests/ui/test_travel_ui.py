@@ -198,3 +198,35 @@ def test_a_copy_says_so_in_the_title_bar(
         assert "Unterwegs" not in office.windowTitle()
         window.close()
         workers.database.wait()
+
+
+def test_deleted_at_the_event_and_changed_in_the_office_is_asked_and_can_be_deleted(
+    qtbot,
+    office: MainWindow,
+    atlas: Atlas,
+    network: dict[str, Any],
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "gelöscht.sqlite"
+    take(atlas, db_url, copy)
+    offer = network["other_offer"]
+    with laptop(copy) as lap:
+        lap.offers.delete(offer.id)
+    record = atlas.offers.get(offer.id)
+    atlas.offers.save(offer.id, {**record.values, "schedule": "montags"}, expected_version=record.version)
+    dialog = _bring_back_through_menu(qtbot, office, copy, monkeypatch)
+    table = dialog.conflicts
+    assert [table.item(0, c).text() for c in range(0, 4)] == [
+        "Angebot „Bewerbungstraining“",
+        "unterwegs gelöscht",
+        "geändert: Zeiten",
+        "gelöscht",
+    ]
+    assert _radio(dialog, 0, "Behalten").isChecked()  # the default
+    dialog.grab().save(str(SHOTS / "travel_review_deleted.png"))
+    _click(_radio(dialog, 0, "Löschen"))
+    _click(dialog.apply_button)
+    qtbot.waitUntil(lambda: "zurückgeführt" in office.statusBar().currentMessage(), timeout=15000)
+    assert offer.id not in atlas.offers.list_ids("")

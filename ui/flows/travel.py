@@ -103,7 +103,7 @@ def _done_busy(busy: QProgressDialog) -> None:
 
 def _unavailable(window: MainWindow, title: str) -> bool:
     if window.travel_files is None:
-        inform(window, title, _("In diesem Fenster gibt es keine Unterwegs-Kopie (die Demo)."))
+        inform(window, title, _("In diesem Fenster (Demo, Teamserver) gibt es keine Unterwegs-Kopie."))
         return True
     return False
 
