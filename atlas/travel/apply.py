@@ -306,7 +306,7 @@ def write(session: Session, plan: Plan, choices: Choices, clock: Clock) -> Appli
     writer.run()
     writer.erasures(session)
     writer.reindex()
-    writer.remember(clock.utcnow())
+    writer.remember(clock.now())
     return Applied(writer.counts, writer.notes, writer.undo, writer.touched)
 
 

@@ -106,7 +106,7 @@ def copy_info(conn: Connection) -> CopyInfo | None:
 def _names_ids(conn: Connection, table: str, names: Sequence[str]) -> list[int]:
     t = m.Base.metadata.tables[table]
     wanted = list(names)
-    found = dict(conn.execute(select(t.c.name, t.c.id).where(t.c.name.in_(wanted))).tuples().all())
+    found = dict(conn.execute(select(t.c.name, t.c.id).where(t.c.name.in_(wanted))).all())
     missing = [n for n in wanted if n not in found]
     if missing:
         label = _("Quartier") if table == "quarter" else _("Runder Tisch")

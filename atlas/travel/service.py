@@ -59,7 +59,7 @@ class TravelService:
                 raise TravelError(_("Aus einer Unterwegs-Kopie kann keine weitere Kopie mitgenommen werden."))
         with copy.begin() as conn:
             info = prepare_copy(
-                conn, office_uuid=office_uuid, scope=scope, taken_at=self._clock.utcnow(), taken_by=taken_by
+                conn, office_uuid=office_uuid, scope=scope, taken_at=self._clock.now(), taken_by=taken_by
             )
         with self._sessions.begin() as session:
             register_copy(session.connection(), info)
