@@ -79,7 +79,7 @@ def test_attendance_ticked_on_both_sides_is_the_union_and_an_erasure_in_the_offi
             meeting, {**m_rec.values, "minutes": "Gisela Gast will mitmachen"}, expected_version=m_rec.version
         )
     atlas.privacy.erase(guest.id)  # in the office, meanwhile: Art. 17
-    plan, applied = bring_back(atlas, copy)
+    plan, _applied = bring_back(atlas, copy)
     assert plan.erased_in_office and not plan.conflicts
     with atlas.sessions() as s:
         people = s.scalars(select(m.Contact.last_name)).all()
@@ -104,7 +104,7 @@ def test_an_erasure_on_the_laptop_erases_in_the_office_too(
     )  # the office changed her
     with laptop(copy) as lap:
         lap.privacy.erase(person.id)
-    plan, applied = bring_back(atlas, copy)
+    plan, _applied = bring_back(atlas, copy)
     assert plan.erased_in_copy and not plan.conflicts
     with atlas.sessions() as s:
         assert s.get(m.Contact, person.id) is None

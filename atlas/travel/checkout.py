@@ -19,12 +19,12 @@ from sqlalchemy import Table, delete, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from atlas import models as m
-
-COPIES = cast(Table, m.TravelCopy.__table__)
-ATTENDANCE = cast(Table, m.Attendance.__table__)
 from atlas.errors import AtlasError
 from atlas.i18n import _
 from atlas.travel.portable import KINDS, dumps, key_text, read_all
+
+COPIES = cast(Table, m.TravelCopy.__table__)
+ATTENDANCE = cast(Table, m.Attendance.__table__)
 
 SELF = "self"
 OUT = "out"
@@ -213,7 +213,7 @@ def write_base(conn: Connection, copy_uuid: str) -> dict[str, int]:
                     "version": version,
                     "row_id": row_id,
                     "data": dumps(row),
-                }  # fmt: skip
+                }
             )
             if len(batch) >= 1000:
                 conn.execute(insert(m.travel_base), batch)
