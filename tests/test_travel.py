@@ -166,3 +166,16 @@ def test_a_review_that_is_no_longer_true_applies_nothing(
     assert [c.field for c in conflict.conflicts] == ["phone"] and conflict.action is Action.UPDATE
     _p, _a = bring_back(atlas, copy, Choices(fields={(conflict.kind, conflict.key): {"phone": Side.OFFICE}}))
     assert atlas.institutions.get(network["inst"].id).values["phone"] == "0208 654321"
+
+
+def test_the_same_guest_added_on_both_sides_is_offered_for_merging(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    here = atlas.contacts.save(None, {"first_name": "Aylin", "last_name": "Yıldırım", "email": "aylin@example.org"})
+    with laptop(copy) as lap:
+        lap.contacts.save(None, {"first_name": "Aylin", "last_name": "Yildirim", "email": "Aylin@example.org"})
+    _plan, applied = bring_back(atlas, copy)
+    (kind, new_id, candidate), *_ = atlas.travel.possible_duplicates(applied)
+    assert kind == "contact" and new_id != here.id and candidate.id == here.id
