@@ -176,6 +176,68 @@ def run_transfer(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_travel(args: argparse.Namespace, database: str) -> int:
+    """``checkout ZIEL`` and ``checkin KOPIE`` (the offline copy; ``atlas.travel`` with the
+    files of ``db.travel``): a refusal is one German line, exit 2; unresolved conflicts
+    exit 1 with nothing changed."""
+    from atlas.errors import AtlasError, DatabaseOpenError
+    from atlas.travel import Choices, Scope, Side, applied_line, label, plan_lines
+    from db.travel import make_copy, open_copy
+
+    try:
+        atlas, result = bootstrap(database)
+    except DatabaseOpenError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "checkout":
+            scope = Scope(tuple(args.quarter), tuple(args.round_table))
+            by = atlas.network.user
+            info = make_copy(
+                result.url, args.target, lambda engine: atlas.travel.prepare(engine, scope, by),
+                progress=lambda line: print(line, file=sys.stderr, flush=True),
+            )  # fmt: skip
+            taken = ", ".join(
+                f"{label(k)}: {info.counts.get(k, 0)}"
+                for k in ("institution", "contact", "round_table", "meeting")
+            )
+            print(f"Unterwegs-Kopie geschrieben: {args.target} ({scope.describe()}; {taken})")
+            return 0
+        engine = open_copy(args.copy)
+        try:
+            plan = atlas.travel.review(engine)
+            print("\n".join(plan_lines(plan)))
+            if args.dry_run:
+                return 0
+            choices = Choices()
+            if plan.conflicts:
+                if args.conflicts is None:
+                    print(
+                        "Nichts übernommen: bitte die Konflikte im Programm entscheiden "
+                        "(Datei › Unterwegs-Kopie zurückführen …) oder mit --conflicts office|copy.",
+                        file=sys.stderr,
+                    )
+                    return 1
+                if args.conflicts == "office":
+                    side = Side.OFFICE
+                    choices.fields = {
+                        (d.kind, d.key): {c.field: side for c in d.conflicts} for d in plan.conflicts
+                    }
+                    choices.delete = {(d.kind, d.key) for d in plan.conflicts if d.deleted_on is Side.OFFICE}
+            applied = atlas.travel.merge(engine, plan, choices)
+        finally:
+            engine.dispose()
+        print(applied_line(applied))
+        for note in applied.notes:
+            print(note)
+        return 0
+    except AtlasError as err:
+        print(f"Fehler: {err}", file=sys.stderr)
+        return 2
+    finally:
+        result.engine.dispose()
+
+
 def clean_temporary_files() -> None:
     """Exports write through a temporary file; one killed half-way leaves it behind. The
     folders written to are kept in a journal in the user's state folder and cleaned of the
@@ -201,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_transfer(args)
     clean_temporary_files()
     database = resolve_database(args)
+    if args.command in ("checkout", "checkin"):
+        return run_travel(args, database)
     if args.command:
         return run_command(args, database)
     _prepare_qt_environment()

@@ -60,7 +60,7 @@ class Atlas:
         # Consent as a record: who is to be asked again, whose data has been idle too long.
         self.consent = ConsentService(sessions, self.changes, self.clock)
         # The offline copy: taken to an event, merged back (issue 14).
-        self.travel = TravelService(sessions, self.changes, self.clock)
+        self.travel = TravelService(sessions, self.changes, self.clock, self.records)
         # Quarter boundaries: point-in-quarter, re-assignment, GeoJSON import. An
         # institution's quarter follows its coordinates on every save.
         self.boundaries = QuarterService(sessions, self.changes)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
+from atlas import models as m
 from atlas.core import Atlas
-from tests.travel_support import bring_back, laptop, take
-
-
-def _inst(atlas: Atlas, name: str) -> Any:
-    found = [
-        r for r in (atlas.institutions.get(i) for i in atlas.institutions.list_ids(name)) if r.title == name
-    ]
-    return found[0]
+from atlas.travel import Action, Choices, Side, TravelError
+from tests.travel_support import bring_back, laptop, review, take
 
 
 def test_one_side_changes_arrive_and_both_sides_keep_their_fields(
@@ -39,3 +37,145 @@ def test_one_side_changes_arrive_and_both_sides_keep_their_fields(
     # the same copy again: nothing to do
     again, applied2 = bring_back(atlas, copy)
     assert not [d for d in again.decisions if d.changes_something] and applied2.total == 0
+
+
+def _meeting(atlas: Atlas, network: dict[str, Any]) -> int:
+    import datetime as dt
+
+    return (
+        atlas.records["meeting"]
+        .save(
+            None,
+            {
+                "title": "RT Gesundheit im Mai",
+                "round_table_id": network["round_table"].id,
+                "kind": "runder_tisch",
+                "starts_at": dt.datetime(2026, 11, 10, 10),
+            },
+        )
+        .id
+    )
+
+
+def test_attendance_ticked_on_both_sides_is_the_union_and_an_erasure_in_the_office_wins(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    meeting = _meeting(atlas, network)
+    guest = atlas.contacts.save(
+        None, {"first_name": "Gisela", "last_name": "Gast", "email": "gisela@example.org"}
+    )
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    actor = network["actor"].id
+    atlas.network.change_attendance(meeting, added=[(actor, None)])  # the office ticks the actor
+    with laptop(copy) as lap:
+        lap.network.change_attendance(meeting, added=[(None, guest.id)])  # the laptop ticks the guest
+        g = lap.contacts.get(guest.id)
+        lap.contacts.save(
+            guest.id, {**g.values, "notes": "Gisela Gast will mitmachen"}, expected_version=g.version
+        )
+        m_rec = lap.records["meeting"].get(meeting)
+        lap.records["meeting"].save(
+            meeting, {**m_rec.values, "minutes": "Gisela Gast will mitmachen"}, expected_version=m_rec.version
+        )
+    atlas.privacy.erase(guest.id)  # in the office, meanwhile: Art. 17
+    plan, _applied = bring_back(atlas, copy)
+    assert plan.erased_in_office and not plan.conflicts
+    with atlas.sessions() as s:
+        people = s.scalars(select(m.Contact.last_name)).all()
+        ticks = s.execute(
+            select(m.Attendance.actor_id, m.Attendance.contact_id).where(m.Attendance.meeting_id == meeting)
+        ).all()
+        texts = str(s.scalar(select(m.Meeting.minutes).where(m.Meeting.id == meeting)))
+    assert "Gast" not in people  # she does not come back
+    assert (actor, None) in ticks and (None, None) in ticks  # both ticks; hers without her name
+    assert "Gisela" not in texts
+
+
+def test_an_erasure_on_the_laptop_erases_in_the_office_too(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    person = network["contact"]
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    c = atlas.contacts.get(person.id)
+    atlas.contacts.save(
+        person.id, {**c.values, "phone": "0208 999999"}, expected_version=c.version
+    )  # the office changed her
+    with laptop(copy) as lap:
+        lap.privacy.erase(person.id)
+    plan, _applied = bring_back(atlas, copy)
+    assert plan.erased_in_copy and not plan.conflicts
+    with atlas.sessions() as s:
+        assert s.get(m.Contact, person.id) is None
+        assert s.scalars(select(m.ErasureEntry.record_id)).all()
+
+
+def test_a_merge_is_undone_as_one_step(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    before = _everything(atlas)
+    with laptop(copy) as lap:
+        i = lap.institutions.get(network["inst"].id)
+        lap.institutions.save(i.id, {**i.values, "phone": "0208 123456"}, expected_version=i.version)
+        lap.institutions.save(None, {"name": "Neu unterwegs"})
+        lap.records["offer"].delete(network["other_offer"].id)
+    _plan, applied = bring_back(atlas, copy)
+    assert _everything(atlas) != before
+    atlas.travel.undo(applied.undo)
+    assert _everything(atlas) == before
+    # and the copy can be brought back again afterwards, as new
+    again = review(atlas, copy)
+    assert again.counts() == {"institution": {"insert": 1, "update": 1}, "offer": {"delete": 1}}
+
+
+def _everything(atlas: Atlas) -> dict[str, Any]:
+    from atlas.travel.portable import KINDS, read_all
+
+    with atlas.sessions() as s:
+        conn = s.connection()
+        return {k.name: read_all(conn, k) for k in KINDS}
+
+
+def test_a_review_that_is_no_longer_true_applies_nothing(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        i = lap.institutions.get(network["inst"].id)
+        lap.institutions.save(i.id, {**i.values, "phone": "0208 123456"}, expected_version=i.version)
+    plan = review(atlas, copy)
+    i = atlas.institutions.get(network["inst"].id)
+    atlas.institutions.save(
+        i.id, {**i.values, "phone": "0208 654321"}, expected_version=i.version
+    )  # a colleague, meanwhile
+    from db.travel import open_copy
+
+    engine = open_copy(copy)
+    try:
+        with pytest.raises(TravelError, match="Seit der Vorschau"):
+            atlas.travel.merge(engine, plan, Choices())
+    finally:
+        engine.dispose()
+    assert atlas.institutions.get(network["inst"].id).values["phone"] == "0208 654321"
+    fresh = review(atlas, copy)
+    (conflict,) = fresh.conflicts
+    assert [c.field for c in conflict.conflicts] == ["phone"] and conflict.action is Action.UPDATE
+    _p, _a = bring_back(atlas, copy, Choices(fields={(conflict.kind, conflict.key): {"phone": Side.OFFICE}}))
+    assert atlas.institutions.get(network["inst"].id).values["phone"] == "0208 654321"
+
+
+def test_the_same_guest_added_on_both_sides_is_offered_for_merging(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    here = atlas.contacts.save(None, {"first_name": "Aylin", "last_name": "Yıldırım", "email": "aylin@example.org"})
+    with laptop(copy) as lap:
+        lap.contacts.save(None, {"first_name": "Aylin", "last_name": "Yildirim", "email": "Aylin@example.org"})
+    _plan, applied = bring_back(atlas, copy)
+    (kind, new_id, candidate), *_ = atlas.travel.possible_duplicates(applied)
+    assert kind == "contact" and new_id != here.id and candidate.id == here.id

@@ -224,6 +224,50 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ein Ziel, das schon Daten enthält (oder eine vorhandene Zieldatei), leeren und ersetzen",
     )
+    checkout = sub.add_parser(
+        "checkout",
+        help="für unterwegs mitnehmen: eine Kopie der Datenbank (--db) für den Laptop schreiben",
+        description=(
+            "Schreibt eine Unterwegs-Kopie der Datenbank (--db oder --demo) in die neue Datei ZIEL: "
+            "sie öffnet sich im selben Programm und geht ohne Netz. Mit --quarter und --round-table "
+            "nur ein Teil (personenbezogene Daten nur dieses Teils). Zurück mit: checkin ZIEL."
+        ),
+    )
+    checkout.add_argument("target", metavar="ZIEL", help="neue SQLite-Datei der Kopie")
+    checkout.add_argument(
+        "--quarter",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="nur dieses Quartier (mehrfach möglich)",
+    )
+    checkout.add_argument(
+        "--round-table",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="nur dieser Runde Tisch mit seinen Treffen (mehrfach möglich)",
+    )
+    checkin = sub.add_parser(
+        "checkin",
+        help="Unterwegs-Kopie zurückführen: was unterwegs geändert wurde, in die Datenbank (--db) übernehmen",
+        description=(
+            "Zeigt zuerst, was sich ändert (neu, geändert, gelöscht, Konflikte), und übernimmt es dann "
+            "in einem Schritt. Ein Feld, das nur auf einer Seite geändert wurde, bekommt diesen Wert; "
+            "Konflikte (dasselbe Feld verschieden geändert, gelöscht gegen geändert) werden nur mit "
+            "--conflicts entschieden, sonst bleibt alles, wie es war. Zweimal zurückführen ändert nichts."
+        ),
+    )
+    checkin.add_argument("copy", metavar="KOPIE", help="die Unterwegs-Kopie (SQLite-Datei)")
+    checkin.add_argument(
+        "--dry-run", action="store_true", help="nur zeigen, was sich ändern würde (nichts übernehmen)"
+    )
+    checkin.add_argument(
+        "--conflicts",
+        choices=("office", "copy"),
+        help="Konflikte entscheiden: office = Büro behält seinen Wert, copy = Wert von unterwegs "
+        "(gelöscht gegen geändert: copy behält den Eintrag, office folgt der Löschung bzw. Änderung im Büro)",
+    )
     demo = sub.add_parser(
         "build-demo",
         help="für Entwickler: die mitgelieferte Demo-Datenbank neu bauen (ersetzt DATEI)",

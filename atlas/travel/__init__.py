@@ -21,6 +21,7 @@ from atlas.travel.checkout import (
 )
 from atlas.travel.merge import Action, Decision, FieldConflict, Side
 from atlas.travel.service import TravelService
+from atlas.travel.text import applied_line, copy_line, field_label, plan_lines, shown
 
 __all__ = [
     "Action",
@@ -35,12 +36,17 @@ __all__ = [
     "TravelError",
     "TravelService",
     "Undo",
+    "applied_line",
     "copy_info",
+    "copy_line",
     "database_uuid",
     "describe",
+    "field_label",
     "label",
     "plan",
+    "plan_lines",
     "prepare_copy",
     "register_copy",
+    "shown",
     "title",
 ]

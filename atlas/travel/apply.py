@@ -12,9 +12,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from atlas import models as m
-
-COPIES = cast(Table, m.TravelCopy.__table__)
-ATTENDANCE = cast(Table, m.Attendance.__table__)
 from atlas.clock import Clock
 from atlas.errors import ConflictError
 from atlas.i18n import _
@@ -26,6 +23,9 @@ from atlas.travel.checkin import Item, Plan
 from atlas.travel.checkout import OUT
 from atlas.travel.merge import Action, Decision, Side
 from atlas.travel.portable import BY_NAME, KINDS, Kind, Row, column_value, dumps, ids_of, key_text, link_ids
+
+COPIES = cast(Table, m.TravelCopy.__table__)
+ATTENDANCE = cast(Table, m.Attendance.__table__)
 
 _ORDER = {k.name: n for n, k in enumerate(KINDS)}
 
@@ -107,14 +107,13 @@ class _Writer:
                 values[name] = column_value(kind.table.c[name], portable)
                 continue
             ref = self.id_of(target, portable)
-            if ref is None and portable is not None:
-                if name in kind.required:
-                    self.notes.append(
-                        _("{what} nicht übernommen: es gehört zu etwas, das im Büro gelöscht ist.").format(
-                            what=title
-                        )
+            if ref is None and portable is not None and name in kind.required:
+                self.notes.append(
+                    _("{what} nicht übernommen: es gehört zu etwas, das im Büro gelöscht ist.").format(
+                        what=title
                     )
-                    return None
+                )
+                return None
             values[name] = ref
         return values
 
@@ -273,7 +272,7 @@ class _Writer:
                     version=version if row is not None else -1,
                     row_id=row_id,
                     data=dumps(row),
-                )  # fmt: skip
+                )
             )
         c = COPIES
         found = self.conn.execute(select(c).where(c.c.uuid == copy_uuid, c.c.role == OUT)).mappings().first()
@@ -289,7 +288,7 @@ class _Writer:
                     scope=info.scope.as_json(),
                     merges=1,
                     merged_at=now,
-                )  # fmt: skip
+                )
             )
         else:
             self.undo.copy_row = {"merged_at": found["merged_at"], "merges": found["merges"]}
@@ -306,7 +305,7 @@ def write(session: Session, plan: Plan, choices: Choices, clock: Clock) -> Appli
     writer.run()
     writer.erasures(session)
     writer.reindex()
-    writer.remember(clock.utcnow())
+    writer.remember(clock.now())
     return Applied(writer.counts, writer.notes, writer.undo, writer.touched)
 
 

@@ -22,10 +22,10 @@ Before the rules of ``merge.decide`` the plan
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from atlas import models as m
@@ -33,7 +33,7 @@ from atlas.i18n import _
 from atlas.privacy import erased_people
 from atlas.records import Person
 from atlas.text import fold
-from atlas.travel.checkout import CopyInfo, TravelError, copy_info, database_uuid
+from atlas.travel.checkout import OUT, CopyInfo, TravelError, copy_info, database_uuid
 from atlas.travel.merge import Action, Decision, Side, decide
 from atlas.travel.portable import (
     BY_NAME,
@@ -191,6 +191,7 @@ def plan(office: Connection, copy: Connection) -> Plan:
         )
     if copy_info(office) is not None:
         raise TravelError(_("In eine Unterwegs-Kopie kann keine andere Kopie zurückgeführt werden."))
+    info = office_record(office, info)
     base = read_base(office, copy, info.uuid)
     result = Plan(info, [])
     # 1. Record kinds: what the copy touched, read in full from all three.
@@ -273,6 +274,17 @@ def plan(office: Connection, copy: Connection) -> Plan:
 
 
 _ORDER = {k.name: n for n, k in enumerate(KINDS)}
+
+
+def office_record(office: Connection, info: CopyInfo) -> CopyInfo:
+    """The copy as the office knows it: when it was merged back, how often."""
+    t = cast(Table, m.TravelCopy.__table__)
+    row = office.execute(
+        select(t.c.merged_at, t.c.merges).where(t.c.uuid == info.uuid, t.c.role == OUT)
+    ).first()
+    if row is None:
+        return info
+    return replace(info, merged_at=row.merged_at, merges=row.merges)
 
 
 def _person(contact_id: int | None, row: Row) -> Person:

@@ -19,12 +19,12 @@ from sqlalchemy import Table, delete, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from atlas import models as m
-
-COPIES = cast(Table, m.TravelCopy.__table__)
-ATTENDANCE = cast(Table, m.Attendance.__table__)
 from atlas.errors import AtlasError
 from atlas.i18n import _
 from atlas.travel.portable import KINDS, dumps, key_text, read_all
+
+COPIES = cast(Table, m.TravelCopy.__table__)
+ATTENDANCE = cast(Table, m.Attendance.__table__)
 
 SELF = "self"
 OUT = "out"
@@ -106,7 +106,7 @@ def copy_info(conn: Connection) -> CopyInfo | None:
 def _names_ids(conn: Connection, table: str, names: Sequence[str]) -> list[int]:
     t = m.Base.metadata.tables[table]
     wanted = list(names)
-    found = dict(conn.execute(select(t.c.name, t.c.id).where(t.c.name.in_(wanted))).tuples().all())
+    found = dict(conn.execute(select(t.c.name, t.c.id).where(t.c.name.in_(wanted))).all())
     missing = [n for n in wanted if n not in found]
     if missing:
         label = _("Quartier") if table == "quarter" else _("Runder Tisch")
@@ -213,7 +213,7 @@ def write_base(conn: Connection, copy_uuid: str) -> dict[str, int]:
                     "version": version,
                     "row_id": row_id,
                     "data": dumps(row),
-                }  # fmt: skip
+                }
             )
             if len(batch) >= 1000:
                 conn.execute(insert(m.travel_base), batch)

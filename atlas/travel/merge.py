@@ -102,7 +102,7 @@ def decide(kind: str, key: Key, base: Row | None, office: Row | None, copy: Row 
         b = base.get(name, _MISSING)
         if b is _MISSING:  # a column the copy's base did not know (an older schema): unchanged
             continue
-        if c == b or c == o:
+        if c in (b, o):
             continue
         if o == b:
             values[name] = c

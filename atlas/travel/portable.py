@@ -171,7 +171,7 @@ def ids_of(conn: Connection, kind: Kind, uuids: Iterable[str]) -> dict[str, int]
     found: dict[str, int] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        found.update(conn.execute(select(t.c.uuid, t.c.id).where(t.c.uuid.in_(chunk))).tuples().all())
+        found.update(conn.execute(select(t.c.uuid, t.c.id).where(t.c.uuid.in_(chunk))).all())
     return found
 
 

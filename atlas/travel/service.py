@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
+from atlas.errors import NotFoundError
 from atlas.i18n import _
+from atlas.records import Candidate, RecordService
 from atlas.travel.apply import Applied, Choices, Undo, undo, write
 from atlas.travel.checkin import Plan, plan
 from atlas.travel.checkout import (
@@ -40,10 +42,17 @@ EVERYTHING = (
 
 
 class TravelService:
-    def __init__(self, sessions: sessionmaker[Session], changes: ChangeBus, clock: Clock = SYSTEM) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        changes: ChangeBus,
+        clock: Clock = SYSTEM,
+        records: Mapping[str, RecordService] | None = None,
+    ) -> None:
         self._sessions = sessions
         self._changes = changes
         self._clock = clock
+        self._records = records or {}
 
     def this_copy(self) -> CopyInfo | None:
         """What this database is if it is an offline copy (the title bar says so)."""
@@ -59,7 +68,7 @@ class TravelService:
                 raise TravelError(_("Aus einer Unterwegs-Kopie kann keine weitere Kopie mitgenommen werden."))
         with copy.begin() as conn:
             info = prepare_copy(
-                conn, office_uuid=office_uuid, scope=scope, taken_at=self._clock.utcnow(), taken_by=taken_by
+                conn, office_uuid=office_uuid, scope=scope, taken_at=self._clock.now(), taken_by=taken_by
             )
         with self._sessions.begin() as session:
             register_copy(session.connection(), info)
@@ -96,6 +105,25 @@ class TravelService:
             lock_for_writing(session, "travel")
             touched = undo(session, done)
         self._emit(touched)
+
+    def possible_duplicates(self, applied: Applied) -> list[tuple[str, int, Candidate]]:
+        """Institutions and contacts the merge brought in that the duplicate rule calls
+        possibly the same as one already there (the same guest added at the event and in
+        the office): (kind, the new record's id, the candidate), to be offered for merging."""
+        found = []
+        for kind in ("institution", "contact"):
+            service = self._records.get(kind)
+            if service is None:
+                continue
+            for table, row_id, _values in applied.undo.inserted:
+                if table != kind or row_id is None:
+                    continue
+                try:
+                    candidates = service.duplicate_candidates(row_id)
+                except NotFoundError:
+                    continue
+                found += [(kind, row_id, c) for c in candidates]
+        return found
 
     def _emit(self, touched: dict[str, set[int]]) -> None:
         ids: Iterable[int] = ()
