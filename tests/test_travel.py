@@ -173,9 +173,13 @@ def test_the_same_guest_added_on_both_sides_is_offered_for_merging(
 ) -> None:
     copy = tmp_path / "fest.sqlite"
     take(atlas, db_url, copy)
-    here = atlas.contacts.save(None, {"first_name": "Aylin", "last_name": "Yıldırım", "email": "aylin@example.org"})
+    here = atlas.contacts.save(
+        None, {"first_name": "Aylin", "last_name": "Yıldırım", "email": "aylin@example.org"}
+    )
     with laptop(copy) as lap:
-        lap.contacts.save(None, {"first_name": "Aylin", "last_name": "Yildirim", "email": "Aylin@example.org"})
+        lap.contacts.save(
+            None, {"first_name": "Aylin", "last_name": "Yildirim", "email": "Aylin@example.org"}
+        )
     _plan, applied = bring_back(atlas, copy)
     (kind, new_id, candidate), *_ = atlas.travel.possible_duplicates(applied)
     assert kind == "contact" and new_id != here.id and candidate.id == here.id

@@ -110,7 +110,7 @@ class TravelService:
         """Institutions and contacts the merge brought in that the duplicate rule calls
         possibly the same as one already there (the same guest added at the event and in
         the office): (kind, the new record's id, the candidate), to be offered for merging."""
-        found = []
+        found: list[tuple[str, int, Candidate]] = []
         for kind in ("institution", "contact"):
             service = self._records.get(kind)
             if service is None:
