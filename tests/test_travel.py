@@ -183,3 +183,50 @@ def test_the_same_guest_added_on_both_sides_is_offered_for_merging(
     _plan, applied = bring_back(atlas, copy)
     (kind, new_id, candidate), *_ = atlas.travel.possible_duplicates(applied)
     assert kind == "contact" and new_id != here.id and candidate.id == here.id
+
+
+def test_an_erasure_leaves_no_trace_in_the_merge_base_and_the_person_stays_gone(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    person = network["contact"]  # Erika Beispiel
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        c = lap.contacts.get(person.id)
+        lap.contacts.save(person.id, {**c.values, "email": "erika@example.org"}, expected_version=c.version)
+        i = lap.institutions.get(network["inst"].id)
+        lap.institutions.save(
+            i.id, {**i.values, "notes": "Erika Beispiel kommt wieder"}, expected_version=i.version
+        )
+    bring_back(atlas, copy)  # the office now keeps the copy's rows as the next base
+    atlas.privacy.erase(person.id)
+    with atlas.sessions() as s:
+        stored = " ".join(s.scalars(select(m.travel_base.c.data)).all())
+    assert "Erika" not in stored and "erika@example.org" not in stored and "Beispiel" not in stored
+    with laptop(copy) as lap:  # the laptop goes on using the copy
+        c = lap.contacts.get(person.id)
+        lap.contacts.save(person.id, {**c.values, "phone": "0208 777777"}, expected_version=c.version)
+    plan, _applied = bring_back(atlas, copy)
+    assert person.id and not plan.conflicts
+    with atlas.sessions() as s:
+        assert "Beispiel" not in s.scalars(select(m.Contact.last_name)).all()
+        assert "Erika" not in str(
+            s.scalar(select(m.Institution.notes).where(m.Institution.id == network["inst"].id))
+        )
+
+
+def test_a_person_erased_on_the_laptop_is_recognised_without_her_name(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    person = network["contact"]
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        lap.privacy.erase(person.id)
+        with lap.sessions() as s:
+            stored = " ".join(s.scalars(select(m.travel_base.c.data)).all())
+        assert "Erika" not in stored and "Beispiel" not in stored  # the copy's base is scrubbed too
+    plan, _applied = bring_back(atlas, copy)
+    assert plan.erased_in_copy
+    with atlas.sessions() as s:
+        assert s.get(m.Contact, person.id) is None

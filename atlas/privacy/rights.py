@@ -33,7 +33,7 @@ from atlas.clock import SYSTEM, Clock
 from atlas.errors import NotFoundError, ValidationError
 from atlas.files import atomic_write
 from atlas.i18n import _
-from atlas.records import Mention, Person, fingerprints, own_identifiers, search
+from atlas.records import Matcher, Mention, Person, fingerprints, own_identifiers, search
 from atlas.records import find as find_mentions
 from atlas.records import replace as replace_mentions
 from atlas.text import format_date, format_datetime
@@ -372,9 +372,11 @@ class PrivacyService:
         session.execute(
             update(m.Attendance).where(m.Attendance.contact_id == contact_id).values(contact_id=None)
         )
+        uuid = contact.uuid
         session.delete(contact)
         session.flush()
         conn = session.connection()
+        _scrub_travel_base(conn, uuid, Matcher(person))
         person = own_identifiers(conn, person)  # a shared office number is not hers to erase
         found = find_mentions(conn, person)
         changed = replace_mentions(conn, found)
@@ -518,3 +520,23 @@ def erase_within(session: Session, contact_id: int, clock: Clock) -> str:
     if contact is None:
         return ""
     return service._erase(session, contact, register=True).name
+
+
+def _scrub_travel_base(conn: Connection, uuid: str, matcher: Matcher) -> None:
+    """The offline copy's base rows (``travel_base``) hold rows as they were: the erased
+    person's own row becomes an empty stub (it still says she existed, so a copy brought
+    back does not bring her back and the laptop's erasure is still recognised), and her
+    name in the other rows' texts is replaced as in the records themselves."""
+    t = m.travel_base
+    conn.execute(update(t).where(t.c.kind == "contact", t.c.key == uuid).values(data="{}"))
+    for copy_uuid, kind, key, data in conn.execute(select(t.c.copy_uuid, t.c.kind, t.c.key, t.c.data)).all():
+        if not data or data == "{}":
+            continue
+        row = json.loads(data)
+        if not isinstance(row, dict):
+            continue
+        cleaned = {k: matcher.scrub(v) if isinstance(v, str) else v for k, v in row.items()}
+        if cleaned != row:
+            text = json.dumps(cleaned, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            where = (t.c.copy_uuid == copy_uuid, t.c.kind == kind, t.c.key == key)
+            conn.execute(update(t).where(*where).values(data=text))

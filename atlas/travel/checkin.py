@@ -226,18 +226,28 @@ def plan(office: Connection, copy: Connection) -> Plan:
                 result.aliases.setdefault(kind_name, {})[str(key[0])] = match
                 result.alias_names.append((kind_name, str(row.get("name"))))
                 del c[key]
-    # 3. Erasures.
-    contact_b, contact_o, contact_c = rows["contact"]
-    copy_contact_ids = {u: i for u, (i, _v) in copy_ids["contact"].items()}
-    gone_office = {str(k[0]): r for k, r in contact_b.items() if r is not None and k not in contact_o}
-    people = {u: _person(copy_contact_ids.get(u), r) for u, r in gone_office.items()}
-    result.erased_in_office = erased_people(office, people)
-    gone_copy = {str(k[0]): r for k, r in contact_b.items() if r is not None and k not in contact_c}
-    row_ids = base.row_ids.get("contact", {})
-    result.erased_in_copy = erased_people(copy, {u: _person(row_ids.get(u), r) for u, r in gone_copy.items()})
-    result.erased_names = {
-        u: _person(None, contact_b[(u,)] or {}) for u in result.erased_in_office | result.erased_in_copy
-    }
+    # 3. Erasures: by the register's ids (the base knows each contact's id in the copy, the
+    # office's own for every contact taken out) and, where the base still has her name,
+    # by the register's fingerprints.
+    contact_b = rows["contact"][0]
+    base_ids = {u: rid for u, rid in base.row_ids.get("contact", {}).items() if rid is not None}
+    contacts = cast(Table, m.Contact.__table__)
+    in_office = set(office.execute(select(contacts.c.uuid)).scalars())
+    in_copy = set(copy_ids["contact"])
+    office_gone = {u: rid for u, rid in base_ids.items() if u not in in_office}
+    copy_gone = {u: rid for u, rid in base_ids.items() if u not in in_copy}
+    result.erased_in_office = {u for u, rid in office_gone.items() if rid in _register_ids(office)}
+    result.erased_in_copy = {u for u, rid in copy_gone.items() if rid in _register_ids(copy)}
+    named = {str(k[0]): r for k, r in contact_b.items() if r}
+    result.erased_in_office |= erased_people(
+        office, {u: _person(None, r) for u, r in named.items() if u in office_gone}
+    )
+    result.erased_in_copy |= erased_people(
+        copy, {u: _person(base_ids.get(u), r) for u, r in named.items() if u in copy_gone}
+    )
+    result.erased_names = _names_in_copy_base(
+        copy, info.uuid, result.erased_in_office | result.erased_in_copy
+    )
     # 4. Decisions per row.
     decisions: dict[Item, Decision] = {}
     for kind in RECORD_KINDS:
@@ -249,10 +259,12 @@ def plan(office: Connection, copy: Connection) -> Plan:
             d = decide(kind.name, key, b.get(key), o.get(key), copy_row)
             if d.changes_something:
                 decisions[(kind.name, key)] = d
+        erased = result.erased_in_office | result.erased_in_copy if kind.name == "contact" else set()
         for key, (row_id, version) in (
             (k, copy_ids[kind.name].get(str(k[0]), (None, 0))) for k in set(b) | set(c)
         ):
-            result.copy_rows[(kind.name, key)] = (version, row_id, _rewrite(c.get(key), kind, result.aliases))
+            kept: Row | None = {} if str(key[0]) in erased else _rewrite(c.get(key), kind, result.aliases)
+            result.copy_rows[(kind.name, key)] = (version, row_id, kept)  # an erased person: a stub
     for kind in LINK_KINDS:
         b_links = base.links.get(kind.name, {})
         c_links = {
@@ -285,6 +297,28 @@ def office_record(office: Connection, info: CopyInfo) -> CopyInfo:
     if row is None:
         return info
     return replace(info, merged_at=row.merged_at, merges=row.merges)
+
+
+def _register_ids(conn: Connection) -> set[int]:
+    t = cast(Table, m.ErasureEntry.__table__)
+    return set(conn.execute(select(t.c.record_id).where(t.c.entity == "contact")).scalars())
+
+
+def _names_in_copy_base(copy: Connection, copy_uuid: str, uuids: set[str]) -> dict[str, Person]:
+    """The erased people as the copy's own base knows them (the office's base rows of them
+    are stubs since the erasure): to replace their names in the texts the copy brings."""
+    t = m.travel_base
+    found: dict[str, Person] = {}
+    wanted = sorted(uuids)
+    for start in range(0, len(wanted), 500):
+        query = select(t.c.key, t.c.data).where(
+            t.c.copy_uuid == copy_uuid, t.c.kind == "contact", t.c.key.in_(wanted[start : start + 500])
+        )
+        for key, data in copy.execute(query):
+            row = loads(data)
+            if row:
+                found[key] = _person(None, row)
+    return found
 
 
 def _person(contact_id: int | None, row: Row) -> Person:
