@@ -484,6 +484,8 @@ travel_base = Table(
     Column("version", Integer, nullable=False),
     Column("row_id", Integer),
     Column("data", Text, nullable=False),
+    # The review reads every row's version, not its data: from this index alone.
+    Index("ix_travel_base_versions", "copy_uuid", "kind", "key", "version", "row_id"),
 )
 
 #: ``app_setting`` key of this database's identity (migration 0007).

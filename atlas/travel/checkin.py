@@ -57,11 +57,15 @@ Item = tuple[str, Key]
 
 @dataclass
 class Base:
-    """The base of one copy: version and (lazily) row per kind and key text."""
+    """The base of one copy: version per kind and key text, each row read when needed
+    (from the office's rows of an earlier merge of this copy, else the copy's own)."""
 
+    copy_uuid: str
+    copy: Connection
+    office: Connection
     versions: dict[str, dict[str, int]]
-    row_ids: dict[str, dict[str, int | None]]
-    sources: dict[tuple[str, str], tuple[Connection, bool]]  # (kind, key) → where the data is, office?
+    row_ids: dict[str, int]  # contacts: the id in the copy (the erasure register names it)
+    in_office: set[tuple[str, str]]  # (kind, key) the office keeps from an earlier merge
     links: dict[str, dict[Key, Row]]
 
     def has(self, kind: str, key: Key) -> bool:
@@ -69,53 +73,44 @@ class Base:
 
     def rows(self, kind: str, keys: Iterable[Key]) -> dict[Key, Row | None]:
         t = m.travel_base
-        wanted: dict[Connection, list[str]] = {}
-        copy_uuid = self._copy_uuid
+        wanted: dict[bool, list[str]] = {True: [], False: []}
         for key in keys:
             text = key_text(key)
-            source = self.sources.get((kind, text))
-            if source is not None:
-                wanted.setdefault(source[0], []).append(text)
+            if text in self.versions.get(kind, {}):
+                wanted[(kind, text) in self.in_office].append(text)
         found: dict[Key, Row | None] = {}
-        for conn, texts in wanted.items():
+        for from_office, texts in wanted.items():
+            conn = self.office if from_office else self.copy
             for start in range(0, len(texts), 500):
                 chunk = texts[start : start + 500]
                 query = select(t.c.key, t.c.data).where(
-                    t.c.copy_uuid == copy_uuid, t.c.kind == kind, t.c.key.in_(chunk)
+                    t.c.copy_uuid == self.copy_uuid, t.c.kind == kind, t.c.key.in_(chunk)
                 )
-                for text, data in conn.execute(query):
-                    if self.sources[(kind, text)][0] is conn:
-                        found[key_of(text)] = loads(data)
+                for text, data in conn.execute(query).all():
+                    found[key_of(text)] = loads(data)
         return found
-
-    _copy_uuid: str = ""
 
 
 def read_base(office: Connection, copy: Connection, copy_uuid: str) -> Base:
     t = m.travel_base
-    versions_: dict[str, dict[str, int]] = {}
-    row_ids: dict[str, dict[str, int | None]] = {}
-    sources: dict[tuple[str, str], tuple[Connection, bool]] = {}
-    links: dict[str, dict[Key, Row]] = {k.name: {} for k in LINK_KINDS}
-    link_names = set(links)
+    base = Base(copy_uuid, copy, office, {}, {}, set(), {k.name: {} for k in LINK_KINDS})
+    link_names = list(base.links)
     for conn, is_office in ((copy, False), (office, True)):  # the office's rows overlay the copy's
-        query = select(t.c.kind, t.c.key, t.c.version, t.c.row_id).where(t.c.copy_uuid == copy_uuid)
-        for kind, key, version, row_id in conn.execute(query):
-            versions_.setdefault(kind, {})[key] = version
-            row_ids.setdefault(kind, {})[key] = row_id
-            sources[(kind, key)] = (conn, is_office)
-        links_query = select(t.c.kind, t.c.key, t.c.data).where(
-            t.c.copy_uuid == copy_uuid, t.c.kind.in_(link_names)
-        )
-        for kind, key, data in conn.execute(links_query):
-            row = loads(data)
-            if row is None:
-                links[kind].pop(key_of(key), None)
+        mine = t.c.copy_uuid == copy_uuid
+        query = select(t.c.kind, t.c.key, t.c.version).where(mine, t.c.kind.not_in(link_names))
+        for kind, key, version in conn.execute(query).all():
+            base.versions.setdefault(kind, {})[key] = version
+            if is_office:
+                base.in_office.add((kind, key))
+        ids = select(t.c.key, t.c.row_id).where(mine, t.c.kind == "contact", t.c.row_id.is_not(None))
+        base.row_ids.update(conn.execute(ids).all())
+        links_query = select(t.c.kind, t.c.key, t.c.data).where(mine, t.c.kind.in_(link_names))
+        for kind, key, data in conn.execute(links_query).all():
+            row = {} if data == "{}" else loads(data)  # most links have no fields of their own
+            if row is None:  # the office keeps "gone" for a link the copy took away
+                base.links[kind].pop(key_of(key), None)
             else:
-                links[kind][key_of(key)] = row
-    # A row the office keeps as "gone" (data null) is no base row.
-    base = Base(versions_, row_ids, sources, links)
-    base._copy_uuid = copy_uuid
+                base.links[kind][key_of(key)] = row
     return base
 
 
@@ -160,8 +155,8 @@ def _name_key(kind: str, row: Row) -> tuple[str, ...]:
 
 
 def _rewrite(row: Row | None, kind: Kind, aliases: Mapping[str, Mapping[str, str]]) -> Row | None:
-    if row is None:
-        return None
+    if row is None or not aliases:
+        return row
     out = dict(row)
     for col, target in kind.refs.items():
         if col in out and out[col] in aliases.get(target, {}):
@@ -170,6 +165,8 @@ def _rewrite(row: Row | None, kind: Kind, aliases: Mapping[str, Mapping[str, str
 
 
 def _rewrite_key(key: Key, kind: Kind, aliases: Mapping[str, Mapping[str, str]]) -> Key:
+    if not aliases:
+        return key
     return tuple(
         aliases.get(kind.refs[col], {}).get(part, part) if part is not None else None  # type: ignore[arg-type]
         for col, part in zip(kind.key, key, strict=True)
@@ -199,7 +196,7 @@ def plan(office: Connection, copy: Connection) -> Plan:
     copy_ids: dict[str, dict[str, tuple[int, int]]] = {}
     for kind in RECORD_KINDS:
         t = kind.table
-        now = {u: (i, v) for u, i, v in copy.execute(select(t.c.uuid, t.c.id, t.c.version))}
+        now = {u: (i, v) for u, i, v in copy.execute(select(t.c.uuid, t.c.id, t.c.version)).all()}
         copy_ids[kind.name] = now
         known = base.versions.get(kind.name, {})
         touched = {u for u, (_i, v) in now.items() if known.get(u) != v}
@@ -230,9 +227,9 @@ def plan(office: Connection, copy: Connection) -> Plan:
     # office's own for every contact taken out) and, where the base still has her name,
     # by the register's fingerprints.
     contact_b = rows["contact"][0]
-    base_ids = {u: rid for u, rid in base.row_ids.get("contact", {}).items() if rid is not None}
+    base_ids = base.row_ids
     contacts = cast(Table, m.Contact.__table__)
-    in_office = set(office.execute(select(contacts.c.uuid)).scalars())
+    in_office = set(office.execute(select(contacts.c.uuid)).scalars().all())
     in_copy = set(copy_ids["contact"])
     office_gone = {u: rid for u, rid in base_ids.items() if u not in in_office}
     copy_gone = {u: rid for u, rid in base_ids.items() if u not in in_copy}
@@ -340,6 +337,14 @@ def _dependents(
     result: Plan,
 ) -> None:
     """A deletion meets what the other side made for the record: a question instead."""
+    known: dict[str, set[str]] = {}
+
+    def present(kind: str) -> set[str]:
+        """The office's UUIDs of a kind (read once)."""
+        if kind not in known:
+            known[kind] = _uuids(office, kind)
+        return known[kind]
+
     # a) Deleted in the copy, but the office made or changed something that belongs to it.
     for item, d in list(decisions.items()):
         if d.action is not Action.DELETE or BY_NAME[d.kind].is_link:
@@ -381,7 +386,7 @@ def _dependents(
                 if parent in decisions or not base.has(target, (uuid,)):
                     continue
                 b_rows, o_rows, c_rows = rows[target]
-                if (uuid,) in o_rows or _exists(office, target, uuid):
+                if (uuid,) in o_rows or uuid in present(target):
                     continue
                 b = b_rows.get((uuid,)) or base.rows(target, [(uuid,)]).get((uuid,))
                 c = c_rows.get((uuid,)) or read_some(copy, BY_NAME[target], [uuid]).get((uuid,))
@@ -401,9 +406,9 @@ def _dependents(
                 changing = True
 
 
-def _exists(conn: Connection, kind: str, uuid: str) -> bool:
+def _uuids(conn: Connection, kind: str) -> set[str]:
     t = BY_NAME[kind].table
-    return conn.execute(select(t.c.id).where(t.c.uuid == uuid)).first() is not None
+    return set(conn.execute(select(t.c.uuid)).scalars().all())
 
 
 def _office_made_children(office: Connection, base: Base, kind_name: str, office_id: int) -> bool:

@@ -126,7 +126,7 @@ def _select(kind: Kind) -> tuple[Any, list[str]]:
 
 def _rows(conn: Connection, query: Any, kind: Kind, names: Sequence[str]) -> Iterator[tuple[Key, Row]]:
     n = len(kind.key)
-    for raw in conn.execute(query):
+    for raw in conn.execute(query).all():
         yield tuple(raw[:n]), {name: value(v) for name, v in zip(names[n:], raw[n:], strict=True)}
 
 

@@ -98,6 +98,10 @@ def upgrade() -> None:
         sa.Column("data", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("copy_uuid", "kind", "key", name=op.f("pk_travel_base")),
     )
+    # The review reads every row's version, not its data: from this index alone.
+    op.create_index(
+        "ix_travel_base_versions", "travel_base", ["copy_uuid", "kind", "key", "version", "row_id"]
+    )
     settings = sa.table(
         "app_setting",
         sa.column("key", sa.String(80)),
@@ -110,6 +114,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     settings = sa.table("app_setting", sa.column("key", sa.String(80)))
     op.get_bind().execute(sa.delete(settings).where(settings.c.key == DATABASE_KEY))
+    op.drop_index("ix_travel_base_versions", table_name="travel_base")
     op.drop_table("travel_base")
     op.drop_table("travel_copy")
     for name in reversed(TABLES):
