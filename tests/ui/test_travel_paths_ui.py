@@ -1,0 +1,157 @@
+"""The offline copy in the window, the paths beside the straight one: an erasure after a
+merge (Art. 17 reaches the undo history), an undo refused, a merge refused at apply, a
+part taken with clicks, the review's keys, and the duplicates a merge brought in."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFileDialog
+
+from atlas.core import Atlas
+from atlas.records import Matcher, Person
+from db.travel import make_copy, open_copy
+from tests.travel_support import laptop, take
+from tests.ui.conftest import Answers, office_window
+from tests.ui.privacy_support import ErasureAnswer
+from tests.ui.test_gestures import click_record, shown
+from ui.flows.travel import MergeBackCommand, TravelFiles
+from ui.main_window import MainWindow
+from ui.travel_review import ReviewDialog
+from ui.workers import Workers
+
+SHOTS = Path("/tmp")
+
+
+@pytest.fixture
+def office(qtbot, atlas: Atlas, settings: QSettings, workers: Workers, db_url: str) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    window = office_window(qtbot, workers, atlas, settings)
+    window.travel_files = TravelFiles(make_copy, open_copy, source=db_url)
+    yield window
+
+
+def _dialog(qtbot, window: MainWindow, kind: type[Any]) -> Any:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(kind)), timeout=15000)
+    return next(d for d in window.findChildren(kind) if d.isVisible())
+
+
+def _click(widget: Any) -> None:
+    QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+def _bring_back(qtbot, window: MainWindow, path: Path, monkeypatch: pytest.MonkeyPatch) -> ReviewDialog:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    window.actions_by_name["travel_bring_back"].trigger()
+    return _dialog(qtbot, window, ReviewDialog)  # type: ignore[no-any-return]
+
+
+def _merged(qtbot, window: MainWindow, dialog: ReviewDialog) -> None:  # type: ignore[no-untyped-def]
+    before = window.undo_stack.count()
+    _click(dialog.apply_button)
+    qtbot.waitUntil(lambda: window.undo_stack.count() == before + 1, timeout=15000)
+    qtbot.waitUntil(lambda: not any(d.isVisible() for d in window.findChildren(ReviewDialog)), timeout=15000)
+
+
+def _keys_to_window(qtbot, window: MainWindow) -> Any:  # type: ignore[no-untyped-def]
+    """The dialogs are gone: the window has the keys again; the list has the focus."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    table = window.current_section().table  # type: ignore[union-attr]
+    table.setFocus()
+    return table
+
+
+def _dump(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+
+
+# -- 1. Art. 17 reaches the offline copy's undo step ----------------------------------
+def test_an_erasure_after_a_merge_leaves_nothing_of_her_in_the_undo_history(
+    qtbot,
+    office: MainWindow,
+    atlas: Atlas,
+    network: dict[str, Any],
+    answers: Answers,
+    db_url: str,
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    erika = network["contact"].id
+    record = atlas.contacts.get(erika)
+    atlas.contacts.save(
+        erika, {**record.values, "email": "erika.beispiel@example.org"}, expected_version=record.version
+    )
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:  # at the event: her number, and a note about her
+        now = lap.contacts.get(erika)
+        lap.contacts.save(
+            erika, {**now.values, "phone": "0208 555 123", "notes": "Erika Beispiel kommt wieder"},
+            expected_version=now.version,
+        )  # fmt: skip
+    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    with laptop(copy) as lap:  # the copy used further, brought back again
+        now = lap.contacts.get(erika)
+        lap.contacts.save(erika, {**now.values, "function": "Leitung"}, expected_version=now.version)
+    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    assert atlas.contacts.get(erika).values["function"] == "Leitung"
+    commands = [office.undo_stack.command(i) for i in range(office.undo_stack.count())]
+    assert len(commands) == 2 and all(isinstance(c, MergeBackCommand) for c in commands)
+    held = repr([(c.plan, c.applied) for c in commands])
+    assert "erika.beispiel@example.org" in held and "Beispiel" in held  # what a step holds
+
+    # she is erased through the window
+    office.show_section(2)
+    contacts = office.section("contact")
+    qtbot.waitUntil(lambda: contacts.model.row_of(erika) is not None)
+    click_record(contacts, erika)
+    assert shown(contacts) == erika
+    seen = ErasureAnswer(erase=True)
+    summary = office.privacy_erase()
+    assert seen.seen and summary and "der Verlauf wurde bereinigt" in summary
+    answers.warnings.clear()
+
+    person = Person(erika, "Erika", "Beispiel", "erika.beispiel@example.org", "0208 555 123")
+    for command in commands:
+        assert isinstance(command, MergeBackCommand)
+        held = repr((command.plan, command.choices, command.applied))
+        assert Matcher(person).spans(held) == [], held
+        assert "Beispiel" not in held and "erika.beispiel" not in held and "555 123" not in held
+        assert command.plan is None  # the redo would write her back: it is refused
+
+    # Strg+Z: the second merge taken back puts the merge's base rows of the first one back,
+    # without her (her own a stub, her name gone from the others)
+    table = _keys_to_window(qtbot, office)
+    QTest.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "rückgängig" in office.statusBar().currentMessage(), timeout=15000)
+    assert not answers.warnings, answers.warnings
+    assert atlas.contacts.count() == 0
+    dump = _dump(db_path)
+    assert 'INSERT INTO "travel_base"' in dump
+    assert Matcher(person).spans(dump) == [] and "beispiel" not in dump.lower()
+    # and the first one too
+    office.statusBar().clearMessage()
+    QTest.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "rückgängig" in office.statusBar().currentMessage(), timeout=15000)
+    assert not answers.warnings, answers.warnings
+    assert atlas.contacts.count() == 0
+    dump = _dump(db_path)
+    assert Matcher(person).spans(dump) == [] and "beispiel" not in dump.lower()
+
+    # Strg+Y: the merge cannot be written again without her plan: said, step dropped
+    QTest.keyClick(table, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(answers.warnings), timeout=15000)
+    assert "gelöscht (DSGVO)" in answers.warnings[0] and "nicht wiederholt" in answers.warnings[0]
+    qtbot.waitUntil(lambda: office.undo_stack.count() == 1, timeout=15000)
+    assert atlas.contacts.count() == 0
