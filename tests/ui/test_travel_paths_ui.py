@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from atlas.core import Atlas
 from atlas.records import Matcher, Person
@@ -155,3 +155,71 @@ def test_an_erasure_after_a_merge_leaves_nothing_of_her_in_the_undo_history(
     assert "gelöscht (DSGVO)" in answers.warnings[0] and "nicht wiederholt" in answers.warnings[0]
     qtbot.waitUntil(lambda: office.undo_stack.count() == 1, timeout=15000)
     assert atlas.contacts.count() == 0
+
+
+# -- 3. the same guest on both sides: offered for merging --------------------------------
+def test_the_same_guest_added_on_both_sides_is_offered_for_merging(
+    qtbot,
+    office: MainWindow,
+    atlas: Atlas,
+    network: dict[str, Any],
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.duplicate_dialog import DuplicateDialog, MergeDialog
+    from ui.travel_duplicates import DuplicatesOffer
+
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    guest = {"first_name": "Aylin", "institution_id": network["inst"].id, "email": "aylin@example.org"}
+    in_office = atlas.contacts.save(None, {**guest, "last_name": "Yıldırım"}).id
+    with laptop(copy) as lap:
+        lap.contacts.save(None, {**guest, "last_name": "Yildirim", "phone": "0208 4711"})
+    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    assert atlas.contacts.count() == 3
+    new_id = next(i for i in atlas.contacts.list_ids("Yildirim") if i != in_office)
+
+    offer: DuplicatesOffer = _dialog(qtbot, office, DuplicatesOffer)
+    office.resize(1366, 768)
+    assert offer.list.count() == 1
+    text = offer.list.item(0).text()
+    assert text.startswith("Kontakt „Aylin Yildirim“ aus der Kopie\nvielleicht derselbe wie „Aylin Yıldırım“")
+    assert "E-Mail" in text
+    assert offer.compare_button.isDefault()
+    offer.grab().save(str(SHOTS / "travel_duplicates.png"))
+    _click(offer.compare_button)
+
+    question: DuplicateDialog = _dialog(qtbot, office, DuplicateDialog)
+    assert question.current().id == new_id  # the copy's record, beside the office's shown
+    assert office.section("contact").shown_id() == in_office
+    _click(question.merge_button)
+    merge: MergeDialog = _dialog(qtbot, office, MergeDialog)
+    merge.grab().save(str(SHOTS / "travel_duplicates_merge.png"))
+    _click(merge.merge_button)
+    qtbot.waitUntil(lambda: atlas.contacts.count() == 2, timeout=15000)
+    kept = atlas.contacts.get(in_office).values
+    assert kept["last_name"] == "Yıldırım" and kept["phone"] == "0208 4711"
+    assert office.undo_stack.count() == 2  # the copy's merge, then this one
+
+
+def test_no_offer_when_the_copy_brought_nothing_alike(
+    qtbot,
+    office: MainWindow,
+    workers: Workers,
+    atlas: Atlas,
+    network: dict[str, Any],
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.travel_duplicates import DuplicatesOffer
+
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        lap.contacts.save(None, {"first_name": "Jonas", "last_name": "Neu", "email": "jonas@example.org"})
+    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    workers.database.wait()  # the search for duplicates ran
+    QApplication.processEvents()  # its answer delivered
+    assert not any(d.isVisible() for d in office.findChildren(DuplicatesOffer))

@@ -35,6 +35,7 @@ from atlas.text import fold, format_date
 from atlas.travel import Applied, Choices, CopyInfo, Plan, TravelError
 from ui.plain import inform, plain_label, warn
 from ui.travel_dialog import TakeDialog
+from ui.travel_duplicates import DuplicatesOffer, Pair
 from ui.travel_review import WORDS, ReviewDialog, taken_counts
 
 if TYPE_CHECKING:
@@ -229,8 +230,7 @@ def _merge(window: MainWindow, dialog: ReviewDialog, path: Path, plan: Plan, cho
             ),
             30000,
         )
-        if applied.notes:
-            inform(window, title, "\n".join(applied.notes))
+        _offer_duplicates(window, applied)
 
     def failed(err: BaseException) -> None:
         if not isinstance(err, AtlasError | OSError):
@@ -243,6 +243,57 @@ def _merge(window: MainWindow, dialog: ReviewDialog, path: Path, plan: Plan, cho
             _review(window, path, choices)
 
     window.tasks.run(lambda: files.merge(window, path, plan, choices), done, failed, owner=dialog)
+
+
+def _offer_duplicates(window: MainWindow, applied: Applied) -> None:
+    """After a merge: its notes, then the records it brought in that the duplicate rule
+    calls possibly the same as one already there (asked on the database worker), offered
+    for comparing and merging (``ui.travel_duplicates``)."""
+    title = _("Unterwegs-Kopie zurückführen")
+    atlas = window.atlas
+
+    def find() -> list[Pair]:
+        pairs: list[Pair] = []
+        for kind, new_id, candidate in atlas.travel.possible_duplicates(applied):
+            try:
+                pairs.append((kind, new_id, atlas.records[kind].get(new_id).title, candidate))
+            except AtlasError:
+                continue  # gone meanwhile
+        return pairs
+
+    def found(pairs: list[Pair]) -> None:
+        if applied.notes:
+            inform(window, title, "\n".join(applied.notes))
+        if not pairs:
+            return
+        offer = DuplicatesOffer(pairs, window)
+        offer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        offer.compare.connect(lambda kind, new_id, office_id: compare_pair(window, kind, new_id, office_id))
+        offer.open()
+
+    def failed(err: BaseException) -> None:
+        if not isinstance(err, AtlasError):
+            raise err
+        if applied.notes:
+            inform(window, title, "\n".join(applied.notes))
+
+    window.tasks.run(find, found, failed, owner=window)
+
+
+def compare_pair(window: MainWindow, kind: str, new_id: int, office_id: int) -> None:
+    """The program's own duplicate question for the office's record, the copy's record
+    chosen in it: "Zusammenführen …" opens the merge dialog (the office's record is kept,
+    the merge is one step on the undo stack)."""
+    window.open_record(kind, office_id)
+    form = window.section(kind).form
+    if form.record is None or form.record.id != office_id or not form.find_duplicates():
+        window.statusBar().showMessage(_("Keine möglichen Duplikate mehr gefunden."), 8000)
+        return
+    question = form.duplicate_dialog
+    if question is not None:
+        ids = [c.id for c in question.candidates]
+        if new_id in ids:
+            question.list.setCurrentRow(ids.index(new_id))
 
 
 def applied_counts(applied: Applied) -> str:
