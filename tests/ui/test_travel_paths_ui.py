@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QRadioButton
 
 from atlas.core import Atlas
 from atlas.records import Matcher, Person
@@ -223,3 +223,140 @@ def test_no_offer_when_the_copy_brought_nothing_alike(
     workers.database.wait()  # the search for duplicates ran
     QApplication.processEvents()  # its answer delivered
     assert not any(d.isVisible() for d in office.findChildren(DuplicatesOffer))
+
+
+# -- 2. the paths beside the straight one ---------------------------------------------
+def _edit(atlas: Atlas, inst_id: int, **values: Any) -> None:
+    record = atlas.institutions.get(inst_id)
+    atlas.institutions.save(inst_id, {**record.values, **values}, expected_version=record.version)
+
+
+def test_an_undo_refused_because_a_row_changed_after_the_merge_says_so_and_drops_the_step(
+    qtbot,
+    office: MainWindow,
+    atlas: Atlas,
+    network: dict[str, Any],
+    answers: Answers,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    inst = network["inst"].id
+    with laptop(copy) as lap:
+        _edit(lap, inst, phone="0208 222")
+    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    _edit(atlas, inst, notes="Nach dem Zurückführen im Büro")  # a colleague, after the merge
+    table = _keys_to_window(qtbot, office)
+    QTest.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(answers.warnings), timeout=15000)
+    assert "Einrichtung „Ärztehaus Mitte“" in answers.warnings[0]
+    assert "Rückgängig nicht möglich" in answers.warnings[0]
+    qtbot.waitUntil(lambda: office.undo_stack.count() == 0, timeout=15000)  # the step is dropped
+    now = atlas.institutions.get(inst).values
+    assert now["phone"] == "0208 222" and now["notes"] == "Nach dem Zurückführen im Büro"
+
+
+def test_a_merge_refused_at_apply_asks_again_with_the_answers_kept(
+    qtbot,
+    office: MainWindow,
+    atlas: Atlas,
+    network: dict[str, Any],
+    answers: Answers,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    inst = network["inst"].id
+    with laptop(copy) as lap:
+        _edit(lap, inst, phone="0208 222", notes="Unterwegs notiert")
+    _edit(atlas, inst, phone="0208 111")
+    first = _bring_back(qtbot, office, copy, monkeypatch)
+    assert first.conflicts.rowCount() == 1
+    office_radio = next(
+        b for b in first.conflicts.cellWidget(0, 5).findChildren(QRadioButton) if b.text() == "Büro"
+    )
+    _click(office_radio)
+    _edit(atlas, inst, notes="Im Büro notiert")  # between the review and Übernehmen
+    _click(first.apply_button)
+    qtbot.waitUntil(lambda: bool(answers.warnings), timeout=15000)
+    assert "Seit der Vorschau" in answers.warnings[0] and "nichts geändert" in answers.warnings[0]
+    again: ReviewDialog = _dialog(qtbot, office, ReviewDialog)
+    table = again.conflicts
+    assert table.rowCount() == 2
+    fields = {table.item(r, 1).text(): r for r in range(2)}
+    chosen = {
+        name: next(b.text() for b in table.cellWidget(r, 5).findChildren(QRadioButton) if b.isChecked())
+        for name, r in fields.items()
+    }
+    assert chosen == {"Telefon": "Büro", "Notizen": "Unterwegs"}  # the first answer kept
+    assert office.undo_stack.count() == 0
+    assert atlas.institutions.get(inst).values["phone"] == "0208 111"  # nothing written
+    again.grab().save(str(SHOTS / "travel_review_again.png"))
+    again.reject()
+
+
+def test_a_part_is_taken_with_the_checkboxes_clicked(
+    qtbot,
+    office: MainWindow,
+    atlas: Atlas,
+    network: dict[str, Any],
+    tmp_path: Path,
+) -> None:  # type: ignore[no-untyped-def]
+    from ui.travel_dialog import TakeDialog
+
+    target = tmp_path / "teil.sqlite"
+    office.actions_by_name["travel_take"].trigger()
+    dialog: TakeDialog = _dialog(qtbot, office, TakeDialog)
+    assert not dialog.quarters.isEnabled()
+    _click(dialog.some)
+    assert dialog.quarters.isEnabled() and not dialog.ok.isEnabled()  # nothing chosen yet
+    item = dialog.quarters.item(0)
+    assert item.text() == "Alt-Oberhausen"
+    rect = dialog.quarters.visualItemRect(item)
+    box = QPoint(rect.left() + rect.height() // 2, rect.center().y())  # the check box
+    QTest.mouseClick(dialog.quarters.viewport(), Qt.MouseButton.LeftButton, pos=box)
+    assert item.checkState() == Qt.CheckState.Checked and dialog.ok.isEnabled()
+    dialog.target.clear()
+    QTest.keyClicks(dialog.target, str(target))
+    dialog.grab().save(str(SHOTS / "travel_take_part.png"))
+    _click(dialog.ok)
+    qtbot.waitUntil(lambda: "gespeichert" in office.statusBar().currentMessage(), timeout=30000)
+    assert "Alt-Oberhausen" in office.statusBar().currentMessage()
+    with laptop(target) as lap:
+        names = {lap.institutions.get(i).title for i in lap.institutions.list_ids("")}
+    assert names == {"Ärztehaus Mitte"}  # Jobcenter lies in no chosen quarter
+
+
+def test_enter_takes_and_escape_cancels_in_the_review(
+    qtbot,
+    office: MainWindow,
+    atlas: Atlas,
+    network: dict[str, Any],
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "fest.sqlite"
+    take(atlas, db_url, copy)
+    inst = network["inst"].id
+    with laptop(copy) as lap:
+        _edit(lap, inst, phone="0208 222")
+    dialog = _bring_back(qtbot, office, copy, monkeypatch)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    focus = dialog.focusWidget() or dialog
+    QTest.keyClick(focus, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and office.undo_stack.count() == 0
+    assert atlas.institutions.get(inst).values["phone"] in (None, "")
+
+    dialog = _bring_back(qtbot, office, copy, monkeypatch)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.tree.setFocus()  # where a person who read the changes has it
+    QTest.keyClick(dialog.tree, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: office.undo_stack.count() == 1, timeout=15000)
+    assert atlas.institutions.get(inst).values["phone"] == "0208 222"
