@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Protocol, runtime_checkable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -137,12 +138,20 @@ class MergeCommand(_AfterTheFact):
         return changed
 
 
+@runtime_checkable
+class Purgeable(Protocol):
+    """A step of the undo history that can forget an erased person (``DeleteCommand``,
+    ``MergeCommand``, the offline copy's ``ui.flows.travel.MergeBackCommand``)."""
+
+    def purge(self, person: Person) -> bool: ...
+
+
 def purge(stack: QUndoStack, person: Person) -> int:
     """After an erasure: no step of the window's undo history can bring the person back,
     nor a text naming her; the number of steps that held her."""
     held = 0
     for index in range(stack.count()):
         command = stack.command(index)
-        if isinstance(command, (DeleteCommand, MergeCommand)) and command.purge(person):
+        if isinstance(command, Purgeable) and command.purge(person):
             held += 1
     return held

@@ -18,8 +18,9 @@ functions in as a ``TravelFiles`` (``ui.app.run_gui`` binds it to the database's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,10 +30,12 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QProgressDialog, QWidget
 
 from atlas.errors import AtlasError
 from atlas.i18n import _
-from atlas.text import format_date
+from atlas.records import Matcher, Person, snapshot
+from atlas.text import fold, format_date
 from atlas.travel import Applied, Choices, CopyInfo, Plan, TravelError
 from ui.plain import inform, plain_label, warn
 from ui.travel_dialog import TakeDialog
+from ui.travel_duplicates import DuplicatesOffer, Pair
 from ui.travel_review import WORDS, ReviewDialog, taken_counts
 
 if TYPE_CHECKING:
@@ -227,8 +230,7 @@ def _merge(window: MainWindow, dialog: ReviewDialog, path: Path, plan: Plan, cho
             ),
             30000,
         )
-        if applied.notes:
-            inform(window, title, "\n".join(applied.notes))
+        _offer_duplicates(window, applied)
 
     def failed(err: BaseException) -> None:
         if not isinstance(err, AtlasError | OSError):
@@ -241,6 +243,57 @@ def _merge(window: MainWindow, dialog: ReviewDialog, path: Path, plan: Plan, cho
             _review(window, path, choices)
 
     window.tasks.run(lambda: files.merge(window, path, plan, choices), done, failed, owner=dialog)
+
+
+def _offer_duplicates(window: MainWindow, applied: Applied) -> None:
+    """After a merge: its notes, then the records it brought in that the duplicate rule
+    calls possibly the same as one already there (asked on the database worker), offered
+    for comparing and merging (``ui.travel_duplicates``)."""
+    title = _("Unterwegs-Kopie zurückführen")
+    atlas = window.atlas
+
+    def find() -> list[Pair]:
+        pairs: list[Pair] = []
+        for kind, new_id, candidate in atlas.travel.possible_duplicates(applied):
+            try:
+                pairs.append((kind, new_id, atlas.records[kind].get(new_id).title, candidate))
+            except AtlasError:
+                continue  # gone meanwhile
+        return pairs
+
+    def found(pairs: list[Pair]) -> None:
+        if applied.notes:
+            inform(window, title, "\n".join(applied.notes))
+        if not pairs:
+            return
+        offer = DuplicatesOffer(pairs, window)
+        offer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        offer.compare.connect(lambda kind, new_id, office_id: compare_pair(window, kind, new_id, office_id))
+        offer.open()
+
+    def failed(err: BaseException) -> None:
+        if not isinstance(err, AtlasError):
+            raise err
+        if applied.notes:
+            inform(window, title, "\n".join(applied.notes))
+
+    window.tasks.run(find, found, failed, owner=window)
+
+
+def compare_pair(window: MainWindow, kind: str, new_id: int, office_id: int) -> None:
+    """The program's own duplicate question for the office's record, the copy's record
+    chosen in it: "Zusammenführen …" opens the merge dialog (the office's record is kept,
+    the merge is one step on the undo stack)."""
+    window.open_record(kind, office_id)
+    form = window.section(kind).form
+    if form.record is None or form.record.id != office_id or not form.find_duplicates():
+        window.statusBar().showMessage(_("Keine möglichen Duplikate mehr gefunden."), 8000)
+        return
+    question = form.duplicate_dialog
+    if question is not None:
+        ids = [c.id for c in question.candidates]
+        if new_id in ids:
+            question.list.setCurrentRow(ids.index(new_id))
 
 
 def applied_counts(applied: Applied) -> str:
@@ -269,8 +322,8 @@ class MergeBackCommand(QUndoCommand):
         super().__init__(_("Unterwegs-Kopie „{file}“ zurückführen").format(file=path.name))
         self.window = window
         self.path = path
-        self.plan = plan
-        self.choices = choices
+        self.plan: Plan | None = plan  # None after an erasure: the redo is refused
+        self.choices: Choices | None = choices
         self.applied = applied
         self._first = True
         self._drop = False  # the last step failed: the next call from the stack drops this one
@@ -301,9 +354,19 @@ class MergeBackCommand(QUndoCommand):
                 self._drop = True
                 window.undo_stack.undo()
 
-        window.tasks.run(
-            lambda: files.merge(window, self.path, self.plan, self.choices), done, failed, owner=window
-        )
+        plan, choices = self.plan, self.choices
+
+        def merge_again() -> Applied:
+            if plan is None or choices is None:
+                raise TravelError(
+                    _(
+                        "Das Zurückführen von „{file}“ kann nicht wiederholt werden: eine Person darin "
+                        "wurde inzwischen gelöscht (DSGVO). Bitte die Kopie noch einmal zurückführen."
+                    ).format(file=self.path.name)
+                )
+            return files.merge(window, self.path, plan, choices)
+
+        window.tasks.run(merge_again, done, failed, owner=window)
 
     def undo(self) -> None:
         if self._drop:
@@ -331,6 +394,102 @@ class MergeBackCommand(QUndoCommand):
         if not isinstance(err, AtlasError):
             raise err
         warn(self.window, _("Rückgängig"), str(err))
+
+    def purge(self, person: Person) -> bool:
+        """Forget an erased person (Art. 17) in everything an undo or redo would write back
+        (``ui.undo.purge`` calls it after an erasure). The reviewed plan holds the copy's
+        rows: it goes, so a redo is refused (the copy can be brought back again, where the
+        office's erasure wins). The undo keeps what it needs without her: the deleted rows'
+        snapshots purged, the replaced values and the base rows' texts scrubbed, references
+        to her cleared, her own row's replaced values dropped and her base row a stub
+        ("{}", as the erasure left the office's base)."""
+        matcher = Matcher(person)
+        held = self.plan is not None and _plan_holds(self.plan, person, matcher)
+        if held:
+            self.plan = self.choices = None
+        her = person.contact_id
+
+        def clean(values: Mapping[str, object]) -> dict[str, object]:
+            out = {k: matcher.scrub(v) if isinstance(v, str) else v for k, v in values.items()}
+            if her is not None and out.get("contact_id") == her:
+                out["contact_id"] = None
+            return out
+
+        done = self.applied.undo
+        updated = [
+            (table, row_id, clean(old), after)
+            for table, row_id, old, after in done.updated
+            if not (table == "contact" and row_id == her)  # her row is gone: nothing to put back
+        ]
+        base_before = [_purged_base_row(row, person, matcher) for row in done.base_before]
+        undo = replace(
+            done,
+            inserted=[(t, i, clean(v)) for t, i, v in done.inserted],
+            unlinked=[(t, clean(v)) for t, v in done.unlinked],
+            updated=updated,
+            deleted=[snapshot.purge(snap, person) for snap in done.deleted],
+            base_before=base_before,
+        )
+        notes = [matcher.scrub(note) for note in self.applied.notes]
+        held = held or undo != done or notes != self.applied.notes
+        self.applied = replace(self.applied, undo=undo, notes=notes)
+        return held
+
+
+def _is_her(row: Mapping[str, object], data: Mapping[str, object], person: Person) -> bool:
+    """Is this contact base row the erased person's own? Her office id (a contact taken
+    out keeps its id in the copy) with her name, e-mail or phone in it, or her name and
+    e-mail both."""
+
+    def same(a: object, b: str) -> bool:
+        return bool(b) and isinstance(a, str) and fold(a.strip()) == fold(b)
+
+    name = same(data.get("first_name"), person.first_name) and same(data.get("last_name"), person.last_name)
+    email = same(data.get("email"), person.email)
+    if person.contact_id is not None and row.get("row_id") == person.contact_id:
+        return not data or name or email or same(data.get("phone"), person.phone)
+    return name and email
+
+
+def _plan_holds(plan: Plan, person: Person, matcher: Matcher) -> bool:
+    """Does the reviewed plan hold the erased person: her row, or her name in a text?"""
+    texts: list[str] = []
+
+    def collect(row: Mapping[str, object] | None) -> None:
+        if row:
+            texts.extend(v for v in row.values() if isinstance(v, str))
+
+    for (kind, _key), (_version, row_id, row) in plan.copy_rows.items():
+        if kind == "contact" and row and _is_her({"row_id": row_id}, row, person):
+            return True
+        collect(row)
+    for d in plan.decisions:
+        rows: tuple[Mapping[str, object] | None, ...] = (d.base, d.office, d.copy, d.values)
+        for each in rows:
+            if d.kind == "contact" and each and _is_her({}, each, person):
+                return True
+            collect(each)
+        for c in d.conflicts:
+            texts.extend(v for v in (c.base, c.office, c.copy) if isinstance(v, str))
+    return any(matcher.spans(texts[i]) for i in matcher.candidates(texts))
+
+
+def _purged_base_row(row: Mapping[str, object], person: Person, matcher: Matcher) -> dict[str, object]:
+    """A ``travel_base`` row an undo would put back, without the erased person."""
+    out = dict(row)
+    text = row.get("data")
+    if not isinstance(text, str) or text in ("", "{}"):
+        return out
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        return out
+    if row.get("kind") == "contact" and _is_her(row, data, person):
+        out["data"] = "{}"
+        return out
+    cleaned = {k: matcher.scrub(v) if isinstance(v, str) else v for k, v in data.items()}
+    if cleaned != data:
+        out["data"] = json.dumps(cleaned, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return out
 
 
 # -- the title bar ---------------------------------------------------------------------
