@@ -80,7 +80,7 @@ class _Writer:
         self.plan = plan
         self.choices = choices
         self.clock = clock
-        self.ids: dict[str, dict[str, int]] = {}
+        self.ids: dict[str, dict[str, int | None]] = {}  # None: asked, not in the office
         self.undo = Undo(plan.info.uuid)
         self.notes: list[str] = []
         self.counts: dict[str, dict[str, int]] = {}
@@ -94,6 +94,7 @@ class _Writer:
         known = self.ids.setdefault(kind, {})
         if uuid not in known:
             known.update(ids_of(self.conn, BY_NAME[kind], [uuid]))
+            known.setdefault(uuid, None)
         return known.get(uuid)
 
     def resolved(self, kind: Kind, row: Mapping[str, Any], title: str) -> dict[str, Any] | None:
@@ -198,7 +199,28 @@ class _Writer:
         self.count(d.kind, "delete")
 
     # -- the whole plan ---------------------------------------------------------------
+    def prefetch(self) -> None:
+        """The office ids of every record the plan names or points to, one query per kind."""
+        wanted: dict[str, set[str]] = {}
+        for d in self.plan.decisions:
+            kind = BY_NAME[d.kind]
+            if not kind.is_link:
+                wanted.setdefault(d.kind, set()).add(str(d.key[0]))
+            for col, target in kind.refs.items():
+                for row in (d.copy, d.office):
+                    if row and row.get(col):
+                        wanted.setdefault(target, set()).add(str(row[col]))
+            if kind.is_link:
+                for col, part in zip(kind.key, d.key, strict=True):
+                    if part is not None:
+                        wanted.setdefault(kind.refs[col], set()).add(part)
+        for name, uuids in wanted.items():
+            known = self.ids.setdefault(name, {})
+            known.update(dict.fromkeys(uuids))
+            known.update(ids_of(self.conn, BY_NAME[name], uuids))
+
     def run(self) -> None:
+        self.prefetch()
         deletes: list[Decision] = []
         for d in self.plan.decisions:
             item = (d.kind, d.key)
@@ -256,24 +278,35 @@ class _Writer:
         """The office keeps what it took from the copy: the copy's next base."""
         t = m.travel_base
         copy_uuid = self.plan.info.uuid
+        rows = []
+        by_kind: dict[str, list[str]] = {}
         for (kind, key), (version, row_id, row) in self.plan.copy_rows.items():
             text = key_text(key)
-            where = (t.c.copy_uuid == copy_uuid, t.c.kind == kind, t.c.key == text)
-            before = self.conn.execute(select(t).where(*where)).mappings().first()
-            if before is not None:
-                self.undo.base_before.append(dict(before))
-                self.conn.execute(delete(t).where(*where))
+            by_kind.setdefault(kind, []).append(text)
             self.undo.base_keys.append((kind, text))
-            self.conn.execute(
-                insert(t).values(
-                    copy_uuid=copy_uuid,
-                    kind=kind,
-                    key=text,
-                    version=version if row is not None else -1,
-                    row_id=row_id,
-                    data=dumps(row),
-                )
+            rows.append(
+                {
+                    "copy_uuid": copy_uuid,
+                    "kind": kind,
+                    "key": text,
+                    "version": version if row is not None else -1,
+                    "row_id": row_id,
+                    "data": dumps(row),
+                }  # fmt: skip
             )
+        for kind, texts in by_kind.items():  # the rows of an earlier merge: kept for the undo, replaced
+            for start in range(0, len(texts), 500):
+                where = (
+                    t.c.copy_uuid == copy_uuid,
+                    t.c.kind == kind,
+                    t.c.key.in_(texts[start : start + 500]),
+                )
+                before = self.conn.execute(select(t).where(*where)).mappings().all()
+                if before:
+                    self.undo.base_before += [dict(b) for b in before]
+                    self.conn.execute(delete(t).where(*where))
+        if rows:
+            self.conn.execute(insert(t), rows)
         c = COPIES
         found = self.conn.execute(select(c).where(c.c.uuid == copy_uuid, c.c.role == OUT)).mappings().first()
         info = self.plan.info

@@ -128,6 +128,9 @@ class Plan:
     copy_rows: dict[Item, tuple[int, int | None, Row | None]] = field(
         default_factory=dict
     )  # version, id, row
+    #: The base as the review read it: the merge reuses it (the copy's base does not change
+    #: after the checkout, the office's part only by a merge of the same copy, see ``plan``).
+    base: Base | None = field(default=None, repr=False, compare=False)
 
     @property
     def conflicts(self) -> list[Decision]:
@@ -173,9 +176,11 @@ def _rewrite_key(key: Key, kind: Kind, aliases: Mapping[str, Mapping[str, str]])
     )
 
 
-def plan(office: Connection, copy: Connection) -> Plan:
+def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> Plan:
     """Compare the copy with its base and the office (see the module's text). Refuses a
-    database that is no copy and a copy of another database (``TravelError``)."""
+    database that is no copy and a copy of another database (``TravelError``).
+    ``reviewed``: the review's plan, whose base is read again only if the office merged
+    this copy since (the merge's own plan, made inside its transaction)."""
     info = copy_info(copy)
     if info is None:
         raise TravelError(_("Diese Datei ist keine Unterwegs-Kopie."))
@@ -189,8 +194,12 @@ def plan(office: Connection, copy: Connection) -> Plan:
     if copy_info(office) is not None:
         raise TravelError(_("In eine Unterwegs-Kopie kann keine andere Kopie zurückgeführt werden."))
     info = office_record(office, info)
-    base = read_base(office, copy, info.uuid)
-    result = Plan(info, [])
+    earlier = reviewed.base if reviewed is not None else None
+    if earlier is not None and (reviewed is not None and reviewed.info == info):
+        base = replace(earlier, copy=copy, office=office)
+    else:
+        base = read_base(office, copy, info.uuid)
+    result = Plan(info, [], base=base)
     # 1. Record kinds: what the copy touched, read in full from all three.
     rows: dict[str, tuple[dict[Key, Row | None], dict[Key, Row], dict[Key, Row]]] = {}
     copy_ids: dict[str, dict[str, tuple[int, int]]] = {}

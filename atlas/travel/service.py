@@ -87,7 +87,7 @@ class TravelService:
         with self._sessions.begin() as session:
             lock_for_writing(session, "travel")
             with copy.connect() as conn:
-                fresh = plan(session.connection(), conn)
+                fresh = plan(session.connection(), conn, reviewed)
             if fresh.signature() != reviewed.signature():
                 raise TravelError(
                     _(
