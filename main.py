@@ -181,7 +181,7 @@ def run_travel(args: argparse.Namespace, database: str) -> int:
     files of ``db.travel``): a refusal is one German line, exit 2; unresolved conflicts
     exit 1 with nothing changed."""
     from atlas.errors import AtlasError, DatabaseOpenError
-    from atlas.travel import Choices, Scope, Side, applied_line, label, plan_lines
+    from atlas.travel import Choices, Scope, Side, applied_line, counted, plan_lines
     from db.travel import make_copy, open_copy
 
     try:
@@ -198,7 +198,7 @@ def run_travel(args: argparse.Namespace, database: str) -> int:
                 progress=lambda line: print(line, file=sys.stderr, flush=True),
             )  # fmt: skip
             taken = ", ".join(
-                f"{label(k)}: {info.counts.get(k, 0)}"
+                counted(k, info.counts.get(k, 0))
                 for k in ("institution", "contact", "round_table", "meeting")
             )
             print(f"Unterwegs-Kopie geschrieben: {args.target} ({scope.describe()}; {taken})")

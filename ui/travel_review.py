@@ -36,30 +36,21 @@ from PySide6.QtWidgets import (
 from atlas.i18n import _
 from atlas.records import ENTITIES
 from atlas.text import format_date, format_datetime
-from atlas.travel import Action, Choices, Decision, Plan, Side, describe, label
+from atlas.travel import (
+    ORDER,
+    Action,
+    Choices,
+    Decision,
+    Plan,
+    Side,
+    counted,
+    describe,
+    field_label,
+    label,
+    plural,
+)
 from ui.plain import plain_label, tooltip_text
 
-#: Singular and plural of every kind that travels (the summary's words).
-WORDS: dict[str, tuple[str, str]] = {
-    "term": (_("Begriff"), _("Begriffe")),
-    "quarter": (_("Quartier"), _("Quartiere")),
-    "institution": (_("Einrichtung"), _("Einrichtungen")),
-    "offer": (_("Angebot"), _("Angebote")),
-    "contact": (_("Kontakt"), _("Kontakte")),
-    "actor": (_("Akteur"), _("Akteure")),
-    "round_table": (_("Runder Tisch"), _("Runde Tische")),
-    "meeting": (_("Treffen"), _("Treffen")),
-    "agreement": (_("Vereinbarung"), _("Vereinbarungen")),
-    "follow_up": (_("Aufgabe"), _("Aufgaben")),
-    "actor_status_event": (_("Statuswechsel"), _("Statuswechsel")),
-    "actor_override": (_("Status-Festlegung"), _("Status-Festlegungen")),
-    "offer_target_group": (_("Zielgruppe eines Angebots"), _("Zielgruppen von Angeboten")),
-    "round_table_member": (_("Mitgliedschaft"), _("Mitgliedschaften")),
-    "attendance": (_("Teilnahme"), _("Teilnahmen")),
-    "agreement_party": (_("Partner einer Vereinbarung"), _("Partner von Vereinbarungen")),
-}
-#: The order of the summary: records first, then what links them.
-ORDER = tuple(WORDS)
 #: Reference columns and the kind they point to (the same names in every table).
 REFS = {
     "quarter_id": "quarter",
@@ -74,54 +65,14 @@ REFS = {
     "sector_id": "term",
     "category_id": "term",
 }
-#: Labels of the columns the record forms do not show.
-FIELD_LABELS = {
-    "vocabulary": _("Liste"),
-    "name": _("Name"),
-    "color": _("Farbe"),
-    "quarter_manual": _("Quartier von Hand gesetzt"),
-    "geocode_status": _("Verortung"),
-    "geocoded_at": _("Verortet am"),
-    "meeting_id": _("Treffen"),
-    "task": _("Aufgabe"),
-    "who": _("Wer"),
-    "due": _("Bis"),
-    "done": _("Erledigt"),
-    "actor_id": _("Akteur"),
-    "status": _("Status"),
-    "reason": _("Grund"),
-    "set_on": _("Festgelegt am"),
-    "set_by": _("Festgelegt von"),
-    "ended_on": _("Beendet am"),
-    "happened_on": _("Am"),
-    "note": _("Notiz"),
-    "contact_id": _("Kontakt"),
-    "role": _("Rolle"),
-}
 #: How long a value may be in a cell (the whole of it is in the cell's tool tip).
 CELL_CHARS = 160
-
-
-def counted(kind: str, n: int) -> str:
-    """ "1 Einrichtung", "3 Einrichtungen"."""
-    one, many = WORDS.get(kind, (label(kind), label(kind)))
-    return f"{n} {one if n == 1 else many}"
 
 
 def taken_counts(counts: Mapping[str, int]) -> str:
     """What a copy holds, records only: "2 Einrichtungen, 3 Angebote, …"."""
     shown = [counted(k, counts[k]) for k in ORDER if counts.get(k) and k in ENTITIES]
     return ", ".join(shown) or _("keine Einträge")
-
-
-def field_label(kind: str, name: str) -> str:
-    spec = ENTITIES.get(kind)
-    if spec is not None:
-        try:
-            return spec.field(name).label
-        except KeyError:
-            pass
-    return FIELD_LABELS.get(name, name)
 
 
 class Names:
@@ -138,7 +89,7 @@ class Names:
     def ref(self, column: str, uuid: Any) -> str:
         if uuid is None:
             return _("(leer)")
-        return self.by_uuid.get(str(uuid), WORDS.get(REFS[column], (label(REFS[column]),))[0])
+        return self.by_uuid.get(str(uuid), label(REFS[column]))
 
     def title(self, d: Decision) -> str:
         """A row named for a person; a link row by the records it links."""
@@ -146,7 +97,7 @@ class Names:
             row = d.copy or d.office or d.base or {}
             return describe(d.kind, row)
         sides = [self.by_uuid[str(part)] for part in d.key if part is not None and str(part) in self.by_uuid]
-        return f"{WORDS[d.kind][0]}: {' – '.join(sides)}" if sides else WORDS.get(d.kind, (label(d.kind),))[0]
+        return f"{label(d.kind)}: {' – '.join(sides)}" if sides else label(d.kind)
 
     def value(self, kind: str, column: str, raw: Any) -> str:
         """A portable value as a person reads it (plain text)."""
@@ -223,15 +174,13 @@ def summary_lines(plan: Plan) -> list[str]:
         ):
             if per.get(action):
                 parts.append(f"{per[action]} {word}")
-        lines.append(f"{WORDS.get(kind, (label(kind), label(kind)))[1]}: {', '.join(parts)}")
+        lines.append(f"{plural(kind)}: {', '.join(parts)}")
     return lines
 
 
 def notes_lines(plan: Plan) -> list[str]:
     lines = [
-        _("{what} „{name}“ gab es auf beiden Seiten: zusammengeführt.").format(
-            what=WORDS.get(kind, (label(kind),))[0], name=name
-        )
+        _("{what} „{name}“ gab es auf beiden Seiten: zusammengeführt.").format(what=label(kind), name=name)
         for kind, name in plan.alias_names
     ]
     if plan.erased_in_office:
@@ -443,7 +392,7 @@ class ReviewDialog(QDialog):
             by_kind.setdefault(d.kind, []).append(d)
         for kind in [k for k in ORDER if k in by_kind] + [k for k in by_kind if k not in ORDER]:
             decisions = by_kind[kind]
-            top = QTreeWidgetItem([WORDS.get(kind, (label(kind), label(kind)))[1], str(len(decisions))])
+            top = QTreeWidgetItem([plural(kind), str(len(decisions))])
             tree.addTopLevelItem(top)
             for d in decisions:
                 what = (

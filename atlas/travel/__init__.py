@@ -8,7 +8,7 @@ front door the window and the command line use; the files are opened by ``db.tra
 
 from __future__ import annotations
 
-from atlas.travel.apply import Applied, Choices, Undo, describe, label, title
+from atlas.travel.apply import Applied, Choices, Undo
 from atlas.travel.checkin import Plan, plan
 from atlas.travel.checkout import (
     CopyInfo,
@@ -21,9 +21,12 @@ from atlas.travel.checkout import (
 )
 from atlas.travel.merge import Action, Decision, FieldConflict, Side
 from atlas.travel.service import TravelService
-from atlas.travel.text import applied_line, copy_line, field_label, plan_lines, shown
+from atlas.travel.text import applied_line, copy_line, plan_lines, shown
+from atlas.travel.words import ORDER, WORDS, counted, describe, field_label, label, plural, title
 
 __all__ = [
+    "ORDER",
+    "WORDS",
     "Action",
     "Applied",
     "Choices",
@@ -39,12 +42,14 @@ __all__ = [
     "applied_line",
     "copy_info",
     "copy_line",
+    "counted",
     "database_uuid",
     "describe",
     "field_label",
     "label",
     "plan",
     "plan_lines",
+    "plural",
     "prepare_copy",
     "register_copy",
     "shown",

@@ -23,6 +23,7 @@ from atlas.travel.checkin import Item, Plan
 from atlas.travel.checkout import OUT
 from atlas.travel.merge import Action, Decision, Side
 from atlas.travel.portable import BY_NAME, KINDS, Kind, Row, column_value, dumps, ids_of, key_text, link_ids
+from atlas.travel.words import title
 
 COPIES = cast(Table, m.TravelCopy.__table__)
 ATTENDANCE = cast(Table, m.Attendance.__table__)
@@ -292,7 +293,7 @@ class _Writer:
                     "version": version if row is not None else -1,
                     "row_id": row_id,
                     "data": dumps(row),
-                }  # fmt: skip
+                }
             )
         for kind, texts in by_kind.items():  # the rows of an earlier merge: kept for the undo, replaced
             for start in range(0, len(texts), 500):
@@ -403,45 +404,3 @@ def undo(session: Session, done: Undo) -> dict[str, set[int]]:
     stale = {kind: ids for kind, ids in touched.items() if kind in search.TABLES}
     search.reindex_with_dependants(conn, stale)
     return touched
-
-
-def title(d: Decision) -> str:
-    """A row named for a person: "Einrichtung „Kita Regenbogen“"."""
-    row = d.copy or d.office or d.base or {}
-    return describe(d.kind, row, d.key)
-
-
-_LABELS = {
-    "term": "Begriff",
-    "quarter": "Quartier",
-    "institution": "Einrichtung",
-    "offer": "Angebot",
-    "contact": "Kontakt",
-    "actor": "Akteur",
-    "round_table": "Runder Tisch",
-    "meeting": "Treffen",
-    "agreement": "Vereinbarung",
-    "follow_up": "Aufgabe",
-    "actor_status_event": "Statuswechsel",
-    "actor_override": "Status-Festlegung",
-    "offer_target_group": "Zielgruppe eines Angebots",
-    "round_table_member": "Mitgliedschaft",
-    "attendance": "Teilnahme",
-    "agreement_party": "Partner einer Vereinbarung",
-}
-
-
-def label(kind: str) -> str:
-    return _(_LABELS[kind])
-
-
-def describe(kind: str, row: Mapping[str, Any], key: tuple[Any, ...] = ()) -> str:
-    name = ""
-    if kind == "contact":
-        name = " ".join(str(p) for p in (row.get("first_name"), row.get("last_name")) if p)
-    else:
-        for col in ("name", "title", "task", "status", "reason"):
-            if row.get(col):
-                name = str(row[col])
-                break
-    return f"{label(kind)} „{name}“" if name else label(kind)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from atlas.i18n import _
-from atlas.records import ENTITIES
 from atlas.text import format_datetime
-from atlas.travel.apply import Applied, describe, label, title
+from atlas.travel.apply import Applied
 from atlas.travel.checkin import Plan
 from atlas.travel.checkout import CopyInfo
 from atlas.travel.merge import Action, Side
+from atlas.travel.words import describe, field_label, plural, title
 
 _WHAT = {
     "insert": _("neu"),
@@ -32,25 +32,6 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-_EXTRA = {
-    "task": _("Aufgabe"),
-    "who": _("Wer"),
-    "due": _("Fällig"),
-    "done": _("Erledigt"),
-    "role": _("Rolle"),
-}
-
-
-def field_label(kind: str, name: str) -> str:
-    """A column's label as the form shows it ("phone" → "Telefon")."""
-    spec = ENTITIES.get(kind)
-    if spec is not None:
-        for f in spec.fields:
-            if f.name == name:
-                return f.label
-    return _EXTRA.get(name, name)
-
-
 def copy_line(info: CopyInfo) -> str:
     taken = format_datetime(info.taken_at)
     line = _("Unterwegs-Kopie vom {when} ({scope})").format(when=taken, scope=info.scope.describe())
@@ -63,7 +44,7 @@ def count_lines(counts: dict[str, dict[str, int]]) -> list[str]:
     lines = []
     for kind, per in counts.items():
         parts = [f"{n} {_WHAT.get(what, what)}" for what, n in sorted(per.items())]
-        lines.append(f"{label(kind)}: {', '.join(parts)}")
+        lines.append(f"{plural(kind)}: {', '.join(parts)}")
     return lines
 
 

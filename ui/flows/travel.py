@@ -32,11 +32,11 @@ from atlas.errors import AtlasError
 from atlas.i18n import _
 from atlas.records import Matcher, Person, snapshot
 from atlas.text import fold, format_date
-from atlas.travel import Applied, Choices, CopyInfo, Plan, TravelError
+from atlas.travel import Applied, Choices, CopyInfo, Plan, TravelError, counted
 from ui.plain import inform, plain_label, warn
 from ui.travel_dialog import TakeDialog
 from ui.travel_duplicates import DuplicatesOffer, Pair
-from ui.travel_review import WORDS, ReviewDialog, taken_counts
+from ui.travel_review import ReviewDialog, taken_counts
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -302,8 +302,7 @@ def applied_counts(applied: Applied) -> str:
     parts = []
     for kind, per in applied.counts.items():
         for action, n in per.items():
-            one, many = WORDS.get(kind, (kind, kind))
-            parts.append(f"{n} {one if n == 1 else many} {words.get(action, action)}")
+            parts.append(f"{counted(kind, n)} {words.get(action, action)}")
     return ", ".join(parts) or _("nichts geändert")
 
 
