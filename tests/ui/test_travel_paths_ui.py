@@ -4,107 +4,46 @@ part taken with clicks, the review's keys, and the duplicates a merge brought in
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QRadioButton
+from PySide6.QtWidgets import QApplication, QRadioButton
 
-from atlas.core import Atlas
 from atlas.records import Matcher, Person
-from db.travel import make_copy, open_copy
-from tests.travel_support import laptop, take
-from tests.ui.conftest import Answers, office_window
+from tests.test_erasure import _all_text
+from tests.travel_support import laptop
+from tests.ui.conftest import Answers
 from tests.ui.privacy_support import ErasureAnswer
 from tests.ui.test_gestures import click_record, shown
-from ui.flows.travel import MergeBackCommand, TravelFiles
-from ui.main_window import MainWindow
+from tests.ui.travel_ui_support import SHOTS, Scene, click, edit, radio, scene_fixture  # noqa: F401  (the fixture)
+from ui.flows.travel import MergeBackCommand
 from ui.travel_review import ReviewDialog
 from ui.workers import Workers
-
-SHOTS = Path("/tmp")
-
-
-@pytest.fixture
-def office(qtbot, atlas: Atlas, settings: QSettings, workers: Workers, db_url: str) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    window = office_window(qtbot, workers, atlas, settings)
-    window.travel_files = TravelFiles(make_copy, open_copy, source=db_url)
-    yield window
-
-
-def _dialog(qtbot, window: MainWindow, kind: type[Any]) -> Any:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(kind)), timeout=15000)
-    return next(d for d in window.findChildren(kind) if d.isVisible())
-
-
-def _click(widget: Any) -> None:
-    QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
-
-
-def _bring_back(qtbot, window: MainWindow, path: Path, monkeypatch: pytest.MonkeyPatch) -> ReviewDialog:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
-    window.actions_by_name["travel_bring_back"].trigger()
-    return _dialog(qtbot, window, ReviewDialog)  # type: ignore[no-any-return]
-
-
-def _merged(qtbot, window: MainWindow, dialog: ReviewDialog) -> None:  # type: ignore[no-untyped-def]
-    before = window.undo_stack.count()
-    _click(dialog.apply_button)
-    qtbot.waitUntil(lambda: window.undo_stack.count() == before + 1, timeout=15000)
-    qtbot.waitUntil(lambda: not any(d.isVisible() for d in window.findChildren(ReviewDialog)), timeout=15000)
-
-
-def _keys_to_window(qtbot, window: MainWindow) -> Any:  # type: ignore[no-untyped-def]
-    """The dialogs are gone: the window has the keys again; the list has the focus."""
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    table = window.current_section().table  # type: ignore[union-attr]
-    table.setFocus()
-    return table
-
-
-def _dump(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 # -- 1. Art. 17 reaches the offline copy's undo step ----------------------------------
 def test_an_erasure_after_a_merge_leaves_nothing_of_her_in_the_undo_history(
-    qtbot,
-    office: MainWindow,
-    atlas: Atlas,
-    network: dict[str, Any],
-    answers: Answers,
-    db_url: str,
-    db_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # type: ignore[no-untyped-def]
-    erika = network["contact"].id
+    scene: Scene, answers: Answers, db_path: Path
+) -> None:
+    qtbot, office, atlas = scene.qtbot, scene.office, scene.atlas
+    erika = scene.network["contact"].id
     record = atlas.contacts.get(erika)
     atlas.contacts.save(
         erika, {**record.values, "email": "erika.beispiel@example.org"}, expected_version=record.version
     )
-    copy = tmp_path / "fest.sqlite"
-    take(atlas, db_url, copy)
+    copy = scene.take()
     with laptop(copy) as lap:  # at the event: her number, and a note about her
         now = lap.contacts.get(erika)
         lap.contacts.save(
             erika, {**now.values, "phone": "0208 555 123", "notes": "Erika Beispiel kommt wieder"},
             expected_version=now.version,
         )  # fmt: skip
-    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    scene.merged(scene.bring_back(copy))
     with laptop(copy) as lap:  # the copy used further, brought back again
         now = lap.contacts.get(erika)
         lap.contacts.save(erika, {**now.values, "function": "Leitung"}, expected_version=now.version)
-    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    scene.merged(scene.bring_back(copy))
     assert atlas.contacts.get(erika).values["function"] == "Leitung"
     commands = [office.undo_stack.command(i) for i in range(office.undo_stack.count())]
     assert len(commands) == 2 and all(isinstance(c, MergeBackCommand) for c in commands)
@@ -132,21 +71,21 @@ def test_an_erasure_after_a_merge_leaves_nothing_of_her_in_the_undo_history(
 
     # Strg+Z: the second merge taken back puts the merge's base rows of the first one back,
     # without her (her own a stub, her name gone from the others)
-    table = _keys_to_window(qtbot, office)
+    table = scene.keys_to_window()
     QTest.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: "rückgängig" in office.statusBar().currentMessage(), timeout=15000)
+    scene.status_says("rückgängig")
     assert not answers.warnings, answers.warnings
     assert atlas.contacts.count() == 0
-    dump = _dump(db_path)
+    dump = _all_text(db_path)
     assert 'INSERT INTO "travel_base"' in dump
     assert Matcher(person).spans(dump) == [] and "beispiel" not in dump.lower()
     # and the first one too
     office.statusBar().clearMessage()
     QTest.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: "rückgängig" in office.statusBar().currentMessage(), timeout=15000)
+    scene.status_says("rückgängig")
     assert not answers.warnings, answers.warnings
     assert atlas.contacts.count() == 0
-    dump = _dump(db_path)
+    dump = _all_text(db_path)
     assert Matcher(person).spans(dump) == [] and "beispiel" not in dump.lower()
 
     # Strg+Y: the merge cannot be written again without her plan: said, step dropped
@@ -158,29 +97,21 @@ def test_an_erasure_after_a_merge_leaves_nothing_of_her_in_the_undo_history(
 
 
 # -- 3. the same guest on both sides: offered for merging --------------------------------
-def test_the_same_guest_added_on_both_sides_is_offered_for_merging(
-    qtbot,
-    office: MainWindow,
-    atlas: Atlas,
-    network: dict[str, Any],
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_guest_added_on_both_sides_is_offered_for_merging(scene: Scene) -> None:
     from ui.duplicate_dialog import DuplicateDialog, MergeDialog
     from ui.travel_duplicates import DuplicatesOffer
 
-    copy = tmp_path / "fest.sqlite"
-    take(atlas, db_url, copy)
-    guest = {"first_name": "Aylin", "institution_id": network["inst"].id, "email": "aylin@example.org"}
+    office, atlas = scene.office, scene.atlas
+    copy = scene.take()
+    guest = {"first_name": "Aylin", "institution_id": scene.network["inst"].id, "email": "aylin@example.org"}
     in_office = atlas.contacts.save(None, {**guest, "last_name": "Yıldırım"}).id
     with laptop(copy) as lap:
         lap.contacts.save(None, {**guest, "last_name": "Yildirim", "phone": "0208 4711"})
-    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    scene.merged(scene.bring_back(copy))
     assert atlas.contacts.count() == 3
     new_id = next(i for i in atlas.contacts.list_ids("Yildirim") if i != in_office)
 
-    offer: DuplicatesOffer = _dialog(qtbot, office, DuplicatesOffer)
+    offer: DuplicatesOffer = scene.dialog(DuplicatesOffer)
     office.resize(1366, 768)
     assert offer.list.count() == 1
     text = offer.list.item(0).text()
@@ -188,103 +119,69 @@ def test_the_same_guest_added_on_both_sides_is_offered_for_merging(
     assert "E-Mail" in text
     assert offer.compare_button.isDefault()
     offer.grab().save(str(SHOTS / "travel_duplicates.png"))
-    _click(offer.compare_button)
+    click(offer.compare_button)
 
-    question: DuplicateDialog = _dialog(qtbot, office, DuplicateDialog)
+    question: DuplicateDialog = scene.dialog(DuplicateDialog)
     assert question.current().id == new_id  # the copy's record, beside the office's shown
     assert office.section("contact").shown_id() == in_office
-    _click(question.merge_button)
-    merge: MergeDialog = _dialog(qtbot, office, MergeDialog)
+    click(question.merge_button)
+    merge: MergeDialog = scene.dialog(MergeDialog)
     merge.grab().save(str(SHOTS / "travel_duplicates_merge.png"))
-    _click(merge.merge_button)
-    qtbot.waitUntil(lambda: atlas.contacts.count() == 2, timeout=15000)
+    click(merge.merge_button)
+    scene.qtbot.waitUntil(lambda: atlas.contacts.count() == 2, timeout=15000)
     kept = atlas.contacts.get(in_office).values
     assert kept["last_name"] == "Yıldırım" and kept["phone"] == "0208 4711"
     assert office.undo_stack.count() == 2  # the copy's merge, then this one
 
 
-def test_no_offer_when_the_copy_brought_nothing_alike(
-    qtbot,
-    office: MainWindow,
-    workers: Workers,
-    atlas: Atlas,
-    network: dict[str, Any],
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # type: ignore[no-untyped-def]
+def test_no_offer_when_the_copy_brought_nothing_alike(scene: Scene, workers: Workers) -> None:
     from ui.travel_duplicates import DuplicatesOffer
 
-    copy = tmp_path / "fest.sqlite"
-    take(atlas, db_url, copy)
+    copy = scene.take()
     with laptop(copy) as lap:
         lap.contacts.save(None, {"first_name": "Jonas", "last_name": "Neu", "email": "jonas@example.org"})
-    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
+    scene.merged(scene.bring_back(copy))
     workers.database.wait()  # the search for duplicates ran
     QApplication.processEvents()  # its answer delivered
-    assert not any(d.isVisible() for d in office.findChildren(DuplicatesOffer))
+    assert not any(d.isVisible() for d in scene.office.findChildren(DuplicatesOffer))
 
 
 # -- 2. the paths beside the straight one ---------------------------------------------
-def _edit(atlas: Atlas, inst_id: int, **values: Any) -> None:
-    record = atlas.institutions.get(inst_id)
-    atlas.institutions.save(inst_id, {**record.values, **values}, expected_version=record.version)
-
-
 def test_an_undo_refused_because_a_row_changed_after_the_merge_says_so_and_drops_the_step(
-    qtbot,
-    office: MainWindow,
-    atlas: Atlas,
-    network: dict[str, Any],
-    answers: Answers,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # type: ignore[no-untyped-def]
-    copy = tmp_path / "fest.sqlite"
-    take(atlas, db_url, copy)
-    inst = network["inst"].id
+    scene: Scene, answers: Answers
+) -> None:
+    office, atlas = scene.office, scene.atlas
+    copy = scene.take()
+    inst = scene.network["inst"].id
     with laptop(copy) as lap:
-        _edit(lap, inst, phone="0208 222")
-    _merged(qtbot, office, _bring_back(qtbot, office, copy, monkeypatch))
-    _edit(atlas, inst, notes="Nach dem Zurückführen im Büro")  # a colleague, after the merge
-    table = _keys_to_window(qtbot, office)
+        edit(lap, inst, phone="0208 222")
+    scene.merged(scene.bring_back(copy))
+    edit(atlas, inst, notes="Nach dem Zurückführen im Büro")  # a colleague, after the merge
+    table = scene.keys_to_window()
     QTest.keyClick(table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: bool(answers.warnings), timeout=15000)
+    scene.qtbot.waitUntil(lambda: bool(answers.warnings), timeout=15000)
     assert "Einrichtung „Ärztehaus Mitte“" in answers.warnings[0]
     assert "Rückgängig nicht möglich" in answers.warnings[0]
-    qtbot.waitUntil(lambda: office.undo_stack.count() == 0, timeout=15000)  # the step is dropped
+    scene.qtbot.waitUntil(lambda: office.undo_stack.count() == 0, timeout=15000)  # the step is dropped
     now = atlas.institutions.get(inst).values
     assert now["phone"] == "0208 222" and now["notes"] == "Nach dem Zurückführen im Büro"
 
 
-def test_a_merge_refused_at_apply_asks_again_with_the_answers_kept(
-    qtbot,
-    office: MainWindow,
-    atlas: Atlas,
-    network: dict[str, Any],
-    answers: Answers,
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # type: ignore[no-untyped-def]
-    copy = tmp_path / "fest.sqlite"
-    take(atlas, db_url, copy)
-    inst = network["inst"].id
+def test_a_merge_refused_at_apply_asks_again_with_the_answers_kept(scene: Scene, answers: Answers) -> None:
+    atlas = scene.atlas
+    copy = scene.take()
+    inst = scene.network["inst"].id
     with laptop(copy) as lap:
-        _edit(lap, inst, phone="0208 222", notes="Unterwegs notiert")
-    _edit(atlas, inst, phone="0208 111")
-    first = _bring_back(qtbot, office, copy, monkeypatch)
+        edit(lap, inst, phone="0208 222", notes="Unterwegs notiert")
+    edit(atlas, inst, phone="0208 111")
+    first = scene.bring_back(copy)
     assert first.conflicts.rowCount() == 1
-    office_radio = next(
-        b for b in first.conflicts.cellWidget(0, 5).findChildren(QRadioButton) if b.text() == "Büro"
-    )
-    _click(office_radio)
-    _edit(atlas, inst, notes="Im Büro notiert")  # between the review and Übernehmen
-    _click(first.apply_button)
-    qtbot.waitUntil(lambda: bool(answers.warnings), timeout=15000)
+    click(radio(first, 0, "Büro"))
+    edit(atlas, inst, notes="Im Büro notiert")  # between the review and Übernehmen
+    click(first.apply_button)
+    scene.qtbot.waitUntil(lambda: bool(answers.warnings), timeout=15000)
     assert "Seit der Vorschau" in answers.warnings[0] and "nichts geändert" in answers.warnings[0]
-    again: ReviewDialog = _dialog(qtbot, office, ReviewDialog)
+    again: ReviewDialog = scene.dialog(ReviewDialog)
     table = again.conflicts
     assert table.rowCount() == 2
     fields = {table.item(r, 1).text(): r for r in range(2)}
@@ -293,26 +190,21 @@ def test_a_merge_refused_at_apply_asks_again_with_the_answers_kept(
         for name, r in fields.items()
     }
     assert chosen == {"Telefon": "Büro", "Notizen": "Unterwegs"}  # the first answer kept
-    assert office.undo_stack.count() == 0
+    assert scene.office.undo_stack.count() == 0
     assert atlas.institutions.get(inst).values["phone"] == "0208 111"  # nothing written
     again.grab().save(str(SHOTS / "travel_review_again.png"))
     again.reject()
 
 
-def test_a_part_is_taken_with_the_checkboxes_clicked(
-    qtbot,
-    office: MainWindow,
-    atlas: Atlas,
-    network: dict[str, Any],
-    tmp_path: Path,
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_part_is_taken_with_the_checkboxes_clicked(scene: Scene) -> None:
     from ui.travel_dialog import TakeDialog
 
-    target = tmp_path / "teil.sqlite"
+    office = scene.office
+    target = scene.tmp_path / "teil.sqlite"
     office.actions_by_name["travel_take"].trigger()
-    dialog: TakeDialog = _dialog(qtbot, office, TakeDialog)
+    dialog: TakeDialog = scene.dialog(TakeDialog)
     assert not dialog.quarters.isEnabled()
-    _click(dialog.some)
+    click(dialog.some)
     assert dialog.quarters.isEnabled() and not dialog.ok.isEnabled()  # nothing chosen yet
     item = dialog.quarters.item(0)
     assert item.text() == "Alt-Oberhausen"
@@ -323,29 +215,21 @@ def test_a_part_is_taken_with_the_checkboxes_clicked(
     dialog.target.clear()
     QTest.keyClicks(dialog.target, str(target))
     dialog.grab().save(str(SHOTS / "travel_take_part.png"))
-    _click(dialog.ok)
-    qtbot.waitUntil(lambda: "gespeichert" in office.statusBar().currentMessage(), timeout=30000)
+    click(dialog.ok)
+    scene.status_says("gespeichert", timeout=30000)
     assert "Alt-Oberhausen" in office.statusBar().currentMessage()
     with laptop(target) as lap:
         names = {lap.institutions.get(i).title for i in lap.institutions.list_ids("")}
     assert names == {"Ärztehaus Mitte"}  # Jobcenter lies in no chosen quarter
 
 
-def test_enter_takes_and_escape_cancels_in_the_review(
-    qtbot,
-    office: MainWindow,
-    atlas: Atlas,
-    network: dict[str, Any],
-    db_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # type: ignore[no-untyped-def]
-    copy = tmp_path / "fest.sqlite"
-    take(atlas, db_url, copy)
-    inst = network["inst"].id
+def test_enter_takes_and_escape_cancels_in_the_review(scene: Scene) -> None:
+    qtbot, office, atlas = scene.qtbot, scene.office, scene.atlas
+    copy = scene.take()
+    inst = scene.network["inst"].id
     with laptop(copy) as lap:
-        _edit(lap, inst, phone="0208 222")
-    dialog = _bring_back(qtbot, office, copy, monkeypatch)
+        edit(lap, inst, phone="0208 222")
+    dialog = scene.bring_back(copy)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)
     focus = dialog.focusWidget() or dialog
@@ -353,7 +237,7 @@ def test_enter_takes_and_escape_cancels_in_the_review(
     assert not dialog.isVisible() and office.undo_stack.count() == 0
     assert atlas.institutions.get(inst).values["phone"] in (None, "")
 
-    dialog = _bring_back(qtbot, office, copy, monkeypatch)
+    dialog = scene.bring_back(copy)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)
     dialog.tree.setFocus()  # where a person who read the changes has it
