@@ -138,10 +138,10 @@ class Plan:
     def conflicts(self) -> list[Decision]:
         return [d for d in self.decisions if d.conflicts or d.action is Action.KEEP_OR_DELETE]
 
-    def signature(self) -> list[tuple[str, Key, str, tuple[str, ...]]]:
+    def signature(self) -> list[tuple[str, tuple[str, ...], str, tuple[str, ...]]]:
         """What the review asked: compared again inside the write transaction."""
         return sorted(
-            (d.kind, d.key, d.action.value, tuple(c.field for c in d.conflicts))
+            (d.kind, _order(d)[1], d.action.value, tuple(c.field for c in d.conflicts))
             for d in self.decisions
             if d.changes_something
         )
@@ -268,11 +268,16 @@ def plan(office: Connection, copy: Connection) -> Plan:
                 decisions[(kind.name, key)] = d
             result.copy_rows[(kind.name, key)] = (0, None, c_links.get(key))
     _dependents(office, copy, base, rows, decisions, result)
-    result.decisions = sorted(decisions.values(), key=lambda d: (_ORDER[d.kind], d.key))
+    result.decisions = sorted(decisions.values(), key=_order)
     return result
 
 
 _ORDER = {k.name: n for n, k in enumerate(KINDS)}
+
+
+def _order(d: Decision) -> tuple[int, tuple[str, ...]]:
+    """Parents first; within a kind by key (an empty part of a link's key first)."""
+    return _ORDER[d.kind], tuple(part or "" for part in d.key)
 
 
 def _person(contact_id: int | None, row: Row) -> Person:
