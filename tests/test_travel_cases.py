@@ -43,3 +43,26 @@ def _ticks(atlas: Atlas, meeting: int) -> set[tuple[int | None, int | None]]:
     t = m.Attendance
     with atlas.sessions() as session:
         return set(session.execute(select(t.actor_id, t.contact_id).where(t.meeting_id == meeting)).tuples())
+
+
+def test_undo_of_a_merge_that_deleted_an_institution_with_its_people(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """The laptop deleted an institution (its contact went with it); the merge deletes
+    both, each unlinking the same actor. Undo puts both back and links the actor again
+    (it refused: the first re-link raised the actor's version the second one checked)."""
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    inst, contact, actor = network["inst"].id, network["contact"].id, network["actor"].id
+    with laptop(copy) as lap:
+        lap.institutions.delete(inst)
+    before = atlas.actors.get(actor).values
+    _plan, applied = bring_back(atlas, copy)
+    assert applied.counts["institution"] == {"delete": 1} and applied.counts["contact"] == {"delete": 1}
+    assert atlas.actors.get(actor).values["contact_id"] is None
+    atlas.travel.undo(applied.undo)
+    assert atlas.institutions.get(inst).title == "Ärztehaus Mitte"
+    assert atlas.contacts.get(contact).values["last_name"] == "Beispiel"
+    after = atlas.actors.get(actor).values
+    assert (after["institution_id"], after["contact_id"]) == (inst, contact) == (
+        before["institution_id"], before["contact_id"])  # fmt: skip

@@ -340,7 +340,11 @@ def undo(session: Session, done: Undo) -> dict[str, set[int]]:
             ).format(what=snapshot.listed(changed))
         )
     touched: dict[str, set[int]] = {}
-    for snap in reversed(done.deleted):
+    if done.deleted:
+        # One restore for all the merge's deletions: two of them may have unlinked the same
+        # row (an actor of a deleted institution and of its deleted contact), and each
+        # re-link raises its version; rows come back parents first across all of them.
+        snap = _together(done.deleted)
         snapshot.restore(conn, snap)
         for table, rows in snap.rows.items():
             touched.setdefault(table, set()).update(r["id"] for r in rows if "id" in r)
@@ -371,6 +375,20 @@ def undo(session: Session, done: Undo) -> dict[str, set[int]]:
     stale = {kind: ids for kind, ids in touched.items() if kind in search.TABLES}
     search.reindex_with_dependants(conn, stale)
     return touched
+
+
+def _together(snaps: list[snapshot.Snapshot]) -> snapshot.Snapshot:
+    """Several deletions' snapshots as one (the first version seen of an unlinked row)."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    unlinked: list[tuple[str, int, str, int]] = []
+    versions: dict[tuple[str, int], int] = {}
+    for snap in snaps:
+        for table, found in snap.rows.items():
+            rows.setdefault(table, []).extend(found)
+        unlinked.extend(snap.unlinked)
+        for key, version in snap.versions.items():
+            versions.setdefault(key, version)
+    return snapshot.Snapshot(rows, unlinked, versions)
 
 
 def title(d: Decision) -> str:
