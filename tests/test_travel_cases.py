@@ -66,3 +66,24 @@ def test_undo_of_a_merge_that_deleted_an_institution_with_its_people(
     after = atlas.actors.get(actor).values
     assert (after["institution_id"], after["contact_id"]) == (inst, contact) == (
         before["institution_id"], before["contact_id"])  # fmt: skip
+
+
+def test_a_person_erased_on_the_laptop_keeps_her_ticks_anonymous_and_the_merge_can_be_undone(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """The erasure turns her tick into a tick without a person, on the laptop and then in
+    the office: no attendance to insert or delete (the merge deleted her tick, and undo
+    failed putting it back to a person erased for good)."""
+    meeting = _meeting(atlas, network)
+    actor, contact = network["actor"].id, network["contact"].id
+    atlas.network.change_attendance(meeting, added=[(actor, contact)])
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        lap.privacy.erase(contact)
+    plan, applied = bring_back(atlas, copy)
+    assert not [d for d in plan.decisions if d.kind == "attendance"]
+    assert applied.counts == {"contact": {"erase": 1}}
+    assert _ticks(atlas, meeting) == {(actor, None)}
+    atlas.travel.undo(applied.undo)
+    assert _ticks(atlas, meeting) == {(actor, None)}  # the erasure stays

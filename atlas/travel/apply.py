@@ -229,7 +229,9 @@ class _Writer:
                 update(ATTENDANCE).where(m.Attendance.meeting_id == meeting_id).values(meeting_at=starts)
             )
 
-    def erasures(self, session: Session) -> None:
+    def erase_copied(self, session: Session) -> None:
+        """People erased on the laptop, erased here first: the plan compared ticks and
+        agreement sides as the erasure leaves them (without the person)."""
         for uuid in sorted(self.plan.erased_in_copy):
             contact_id = self.id_of("contact", uuid)
             if contact_id is not None:
@@ -237,6 +239,8 @@ class _Writer:
                 self.undo.erased += 1
                 self.count("contact", "erase")
         session.flush()
+
+    def erasures(self, session: Session) -> None:
         for uuid in sorted(self.plan.erased_in_office):
             person = self.plan.erased_names.get(uuid)
             if person is not None and person.name:
@@ -303,6 +307,7 @@ class _Writer:
 def write(session: Session, plan: Plan, choices: Choices, clock: Clock) -> Applied:
     """Apply the plan in the caller's transaction (which holds the write lock)."""
     writer = _Writer(session.connection(), plan, choices, clock)
+    writer.erase_copied(session)
     writer.run()
     writer.erasures(session)
     writer.reindex()

@@ -252,16 +252,21 @@ def plan(office: Connection, copy: Connection) -> Plan:
             (k, copy_ids[kind.name].get(str(k[0]), (None, 0))) for k in set(b) | set(c)
         ):
             result.copy_rows[(kind.name, key)] = (version, row_id, _rewrite(c.get(key), kind, result.aliases))
+    erased = result.erased_in_office | result.erased_in_copy
     for kind in LINK_KINDS:
-        b_links = base.links.get(kind.name, {})
-        c_links = {
-            _rewrite_key(k, kind, result.aliases): _rewrite(r, kind, result.aliases) or {}
-            for k, r in read_all(copy, kind).items()
-        }
+        b_links = _unnamed(base.links.get(kind.name, {}), kind, erased)
+        c_links = _unnamed(
+            {
+                _rewrite_key(k, kind, result.aliases): _rewrite(r, kind, result.aliases) or {}
+                for k, r in read_all(copy, kind).items()
+            },
+            kind,
+            erased,
+        )
         touched = {k for k in set(b_links) | set(c_links) if b_links.get(k) != c_links.get(k)}
         if not touched:
             continue
-        o_links = read_all(office, kind)
+        o_links = _unnamed(read_all(office, kind), kind, erased)
         for key in touched:
             d = decide(kind.name, key, b_links.get(key), o_links.get(key), c_links.get(key))
             if d.changes_something:
@@ -278,6 +283,23 @@ _ORDER = {k.name: n for n, k in enumerate(KINDS)}
 def _order(d: Decision) -> tuple[int, tuple[str, ...]]:
     """Parents first; within a kind by key (an empty part of a link's key first)."""
     return _ORDER[d.kind], tuple(part or "" for part in d.key)
+
+
+def _unnamed(links: dict[Key, Row], kind: Kind, erased: set[str]) -> dict[Key, Row]:
+    """Link rows as an erasure leaves them: a tick or an agreement side of an erased
+    person without the person (on both sides alike, so the erasure is no change)."""
+    if not erased:
+        return links
+
+    def gone(col: str, uuid: Any) -> bool:
+        return kind.refs.get(col) == "contact" and uuid in erased
+
+    return {
+        tuple(None if gone(col, part) else part for col, part in zip(kind.key, key, strict=True)): {
+            col: None if gone(col, v) else v for col, v in row.items()
+        }
+        for key, row in links.items()
+    }
 
 
 def _person(contact_id: int | None, row: Row) -> Person:
