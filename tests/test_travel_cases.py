@@ -87,3 +87,32 @@ def test_a_person_erased_on_the_laptop_keeps_her_ticks_anonymous_and_the_merge_c
     assert _ticks(atlas, meeting) == {(actor, None)}
     atlas.travel.undo(applied.undo)
     assert _ticks(atlas, meeting) == {(actor, None)}  # the erasure stays
+
+
+def test_a_person_renamed_and_then_erased_on_the_laptop_is_erased_in_the_office(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """Her register entry on the laptop names her by the new name, the base by the old
+    one: she was merely deleted in the office (no register entry, her name left in
+    notes)."""
+    contact = network["contact"].id
+    with atlas.sessions() as session:
+        uuid = session.get(m.Contact, contact).uuid  # type: ignore[union-attr]
+    inst = atlas.institutions.get(network["inst"].id)
+    atlas.institutions.save(
+        inst.id, {**inst.values, "notes": "Erika Beispiel anrufen"}, expected_version=inst.version
+    )
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        there = lap.contacts.get(contact)
+        lap.contacts.save(
+            contact, {**there.values, "first_name": "Erika Maria"}, expected_version=there.version
+        )
+        lap.privacy.erase(contact)
+    plan, applied = bring_back(atlas, copy)
+    assert plan.erased_in_copy == {uuid}
+    assert applied.counts["contact"] == {"erase": 1}
+    assert "Beispiel" not in (atlas.institutions.get(inst.id).values["notes"] or "")
+    with atlas.sessions() as session:
+        assert session.execute(select(m.ErasureEntry.record_id)).scalars().all()

@@ -234,6 +234,11 @@ def plan(office: Connection, copy: Connection) -> Plan:
     gone_copy = {str(k[0]): r for k, r in contact_b.items() if r is not None and k not in contact_c}
     row_ids = base.row_ids.get("contact", {})
     result.erased_in_copy = erased_people(copy, {u: _person(row_ids.get(u), r) for u, r in gone_copy.items()})
+    # Renamed on the laptop before she was erased there: her register entry names her by
+    # the new name; it is the copy's own entry for her id.
+    new_entries = _register(copy) - _register(office)
+    erased_ids = {record_id for record_id, _fingerprint in new_entries}
+    result.erased_in_copy |= {u for u in gone_copy if row_ids.get(u) in erased_ids}
     result.erased_names = {
         u: _person(None, contact_b[(u,)] or {}) for u in result.erased_in_office | result.erased_in_copy
     }
@@ -300,6 +305,13 @@ def _unnamed(links: dict[Key, Row], kind: Kind, erased: set[str]) -> dict[Key, R
         }
         for key, row in links.items()
     }
+
+
+def _register(conn: Connection) -> set[tuple[int, str]]:
+    """The erasure register's entries for people: (id, fingerprint)."""
+    t = m.ErasureEntry.__table__
+    query = select(t.c.record_id, t.c.fingerprint).where(t.c.entity == "contact")
+    return {(record_id, fingerprint) for record_id, fingerprint in conn.execute(query)}
 
 
 def _person(contact_id: int | None, row: Row) -> Person:
