@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from atlas import models as m
 from atlas.core import Atlas
+from atlas.travel import Side
 from tests.travel_support import bring_back, laptop, take
 
 
@@ -116,3 +117,23 @@ def test_a_person_renamed_and_then_erased_on_the_laptop_is_erased_in_the_office(
     assert "Beispiel" not in (atlas.institutions.get(inst.id).values["notes"] or "")
     with atlas.sessions() as session:
         assert session.execute(select(m.ErasureEntry.record_id)).scalars().all()
+
+
+def test_a_kept_contact_keeps_its_institution_deleted_on_the_laptop(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """The laptop deleted an institution (its contact with it); the office ticked that
+    contact meanwhile, so the contact is a question (kept by default). Its institution
+    is a question too: deleting it would take the kept contact and the tick along."""
+    meeting = _meeting(atlas, network)
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    inst, contact, actor = network["inst"].id, network["contact"].id, network["actor"].id
+    with laptop(copy) as lap:
+        lap.institutions.delete(inst)
+    atlas.network.change_attendance(meeting, added=[(actor, contact)])
+    plan, _applied = bring_back(atlas, copy)
+    asked = {(d.kind, d.deleted_on) for d in plan.conflicts}
+    assert asked == {("institution", Side.COPY), ("contact", Side.COPY)}
+    assert atlas.contacts.get(contact).values["institution_id"] == inst
+    assert _ticks(atlas, meeting) == {(actor, contact)}

@@ -333,26 +333,33 @@ def _dependents(
     result: Plan,
 ) -> None:
     """A deletion meets what the other side made for the record: a question instead."""
-    # a) Deleted in the copy, but the office made or changed something that belongs to it.
-    for item, d in list(decisions.items()):
-        if d.action is not Action.DELETE or BY_NAME[d.kind].is_link:
-            continue
-        uuid = str(d.key[0])
-        office_id = office.execute(
-            select(BY_NAME[d.kind].table.c.id).where(BY_NAME[d.kind].table.c.uuid == uuid)
-        ).scalar()
-        if office_id is None:
-            continue
-        if _office_made_children(office, base, d.kind, office_id):
-            decisions[item] = Decision(
-                d.kind,
-                d.key,
-                Action.KEEP_OR_DELETE,
-                deleted_on=Side.COPY,
-                base=d.base,
-                office=d.office,
-                copy=None,
-            )
+    # a) Deleted in the copy, but the office made or changed something that belongs to it
+    #    (also further down: a row of it that is itself kept, which the delete would take).
+    changing = True
+    while changing:
+        changing = False
+        for item, d in list(decisions.items()):
+            if d.action is not Action.DELETE or BY_NAME[d.kind].is_link:
+                continue
+            uuid = str(d.key[0])
+            office_id = office.execute(
+                select(BY_NAME[d.kind].table.c.id).where(BY_NAME[d.kind].table.c.uuid == uuid)
+            ).scalar()
+            if office_id is None:
+                continue
+            if _office_made_children(office, base, d.kind, office_id) or _keeps_children(
+                office, d.kind, office_id, decisions
+            ):
+                decisions[item] = Decision(
+                    d.kind,
+                    d.key,
+                    Action.KEEP_OR_DELETE,
+                    deleted_on=Side.COPY,
+                    base=d.base,
+                    office=d.office,
+                    copy=None,
+                )
+                changing = True
     # b) Deleted in the office, but the copy made or changed something that needs it.
     changing = True
     while changing:
@@ -397,6 +404,21 @@ def _dependents(
 def _exists(conn: Connection, kind: str, uuid: str) -> bool:
     t = BY_NAME[kind].table
     return conn.execute(select(t.c.id).where(t.c.uuid == uuid)).first() is not None
+
+
+def _keeps_children(
+    office: Connection, kind_name: str, office_id: int, decisions: dict[Item, Decision]
+) -> bool:
+    """A row that belongs to this record is a question itself (kept by default)."""
+    for child in RECORD_KINDS:
+        for col, target in child.refs.items():
+            if target != kind_name or child.name == kind_name:
+                continue
+            for key in read_referring(office, child, col, [office_id]):
+                found = decisions.get((child.name, key))
+                if found is not None and found.action is Action.KEEP_OR_DELETE:
+                    return True
+    return False
 
 
 def _office_made_children(office: Connection, base: Base, kind_name: str, office_id: int) -> bool:
