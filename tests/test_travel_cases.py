@@ -137,3 +137,21 @@ def test_a_kept_contact_keeps_its_institution_deleted_on_the_laptop(
     assert asked == {("institution", Side.COPY), ("contact", Side.COPY)}
     assert atlas.contacts.get(contact).values["institution_id"] == inst
     assert _ticks(atlas, meeting) == {(actor, contact)}
+
+
+def test_a_person_erased_in_the_office_and_ticked_on_the_laptop_stays_erased(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """The laptop did not change her, only ticked her: the review looked for erasures only
+    among the rows the copy changed and offered to bring her back (kept by default)."""
+    meeting = _meeting(atlas, network)
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    actor, contact = network["actor"].id, network["contact"].id
+    with laptop(copy) as lap:
+        lap.network.change_attendance(meeting, added=[(actor, contact)])
+    atlas.privacy.erase(contact)
+    plan, _applied = bring_back(atlas, copy)
+    assert not plan.conflicts and len(plan.erased_in_office) == 1
+    assert atlas.contacts.count() == 0
+    assert _ticks(atlas, meeting) == {(actor, None)}

@@ -225,22 +225,30 @@ def plan(office: Connection, copy: Connection) -> Plan:
                 result.aliases.setdefault(kind_name, {})[str(key[0])] = match
                 result.alias_names.append((kind_name, str(row.get("name"))))
                 del c[key]
-    # 3. Erasures.
-    contact_b, contact_o, contact_c = rows["contact"]
+    # 3. Erasures: every person of the base gone from the office (not only those the copy
+    #    touched: a tick or a link on the laptop would bring an erased person back), and
+    #    those gone from the copy.
+    contact_b, _contact_o, contact_c = rows["contact"]
     copy_contact_ids = {u: i for u, (i, _v) in copy_ids["contact"].items()}
-    gone_office = {str(k[0]): r for k, r in contact_b.items() if r is not None and k not in contact_o}
-    people = {u: _person(copy_contact_ids.get(u), r) for u, r in gone_office.items()}
+    row_ids = base.row_ids.get("contact", {})
+    t_contact = BY_NAME["contact"].table
+    in_office = set(office.execute(select(t_contact.c.uuid)).scalars())
+    gone_keys = [(u,) for u in base.versions.get("contact", {}) if u not in in_office]
+    gone_office = {str(k[0]): r for k, r in base.rows("contact", gone_keys).items() if r is not None}
+    people = {u: _person(row_ids.get(u) or copy_contact_ids.get(u), r) for u, r in gone_office.items()}
     result.erased_in_office = erased_people(office, people)
     gone_copy = {str(k[0]): r for k, r in contact_b.items() if r is not None and k not in contact_c}
-    row_ids = base.row_ids.get("contact", {})
     result.erased_in_copy = erased_people(copy, {u: _person(row_ids.get(u), r) for u, r in gone_copy.items()})
-    # Renamed on the laptop before she was erased there: her register entry names her by
-    # the new name; it is the copy's own entry for her id.
-    new_entries = _register(copy) - _register(office)
-    erased_ids = {record_id for record_id, _fingerprint in new_entries}
+    # Renamed before she was erased: her register entry names her by the new name; it is
+    # the side's own new entry for her id.
+    copy_register, office_register = _register(copy), _register(office)
+    erased_ids = {record_id for record_id, _fingerprint in copy_register - office_register}
     result.erased_in_copy |= {u for u in gone_copy if row_ids.get(u) in erased_ids}
+    erased_ids = {record_id for record_id, _fingerprint in office_register - copy_register}
+    result.erased_in_office |= {u for u in gone_office if row_ids.get(u) in erased_ids}
+    known = {**{str(k[0]): r for k, r in contact_b.items() if r is not None}, **gone_office}
     result.erased_names = {
-        u: _person(None, contact_b[(u,)] or {}) for u in result.erased_in_office | result.erased_in_copy
+        u: _person(None, known.get(u) or {}) for u in result.erased_in_office | result.erased_in_copy
     }
     # 4. Decisions per row.
     decisions: dict[Item, Decision] = {}
