@@ -246,9 +246,12 @@ def plan(office: Connection, copy: Connection) -> Plan:
     result.erased_in_copy |= {u for u in gone_copy if row_ids.get(u) in erased_ids}
     erased_ids = {record_id for record_id, _fingerprint in office_register - copy_register}
     result.erased_in_office |= {u for u in gone_office if row_ids.get(u) in erased_ids}
-    known = {**{str(k[0]): r for k, r in contact_b.items() if r is not None}, **gone_office}
+    last_seen: dict[str, Row] = {
+        **{str(k[0]): r for k, r in contact_b.items() if r is not None},
+        **gone_office,
+    }
     result.erased_names = {
-        u: _person(None, known.get(u) or {}) for u in result.erased_in_office | result.erased_in_copy
+        u: _person(None, last_seen.get(u) or {}) for u in result.erased_in_office | result.erased_in_copy
     }
     # 4. Decisions per row.
     decisions: dict[Item, Decision] = {}
