@@ -155,3 +155,24 @@ def test_a_person_erased_in_the_office_and_ticked_on_the_laptop_stays_erased(
     assert not plan.conflicts and len(plan.erased_in_office) == 1
     assert atlas.contacts.count() == 0
     assert _ticks(atlas, meeting) == {(actor, None)}
+
+
+def test_a_second_merge_after_an_erasure_on_the_laptop_changes_nothing(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """After the first merge the base no longer names the erased person; her tick (without
+    her on the laptop) was then new to the second merge and came back although the office
+    had taken it away."""
+    meeting = _meeting(atlas, network)
+    actor, contact = network["actor"].id, network["contact"].id
+    atlas.network.change_attendance(meeting, added=[(actor, contact)])
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        lap.privacy.erase(contact)
+    atlas.network.change_attendance(meeting, removed=[(actor, contact)])
+    bring_back(atlas, copy)
+    assert _ticks(atlas, meeting) == set()
+    again, applied = bring_back(atlas, copy)
+    assert not [d for d in again.decisions if d.changes_something] and applied.total == 0
+    assert _ticks(atlas, meeting) == set()

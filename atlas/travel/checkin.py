@@ -268,7 +268,10 @@ def plan(office: Connection, copy: Connection) -> Plan:
             (k, copy_ids[kind.name].get(str(k[0]), (None, 0))) for k in set(b) | set(c)
         ):
             result.copy_rows[(kind.name, key)] = (version, row_id, _rewrite(c.get(key), kind, result.aliases))
-    erased = result.erased_in_office | result.erased_in_copy
+    # People gone from both sides: their ticks and sides lost the person on both (by the
+    # erasure, or the database emptying the link), also when erased at an earlier merge.
+    gone = set(base.versions.get("contact", {})) - in_office - set(copy_contact_ids)
+    erased = result.erased_in_office | result.erased_in_copy | gone
     for kind in LINK_KINDS:
         b_links = _unnamed(base.links.get(kind.name, {}), kind, erased)
         c_links = _unnamed(
