@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.travel import Side
-from tests.travel_support import bring_back, laptop, take
+from atlas.travel import Action, Choices, Scope, Side, TravelError
+from tests.travel_scripts import raw_rows
+from tests.travel_support import bring_back, laptop, review, take
 
 
 def _meeting(atlas: Atlas, network: dict[str, Any], when: str = "10.11.2026 10:00") -> int:
@@ -176,3 +178,168 @@ def test_a_second_merge_after_an_erasure_on_the_laptop_changes_nothing(
     again, applied = bring_back(atlas, copy)
     assert not [d for d in again.decisions if d.changes_something] and applied.total == 0
     assert _ticks(atlas, meeting) == set()
+
+
+# -- deletion against change -------------------------------------------------------------
+def test_deleted_in_the_office_and_changed_on_the_laptop_is_a_question(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    other = network["other"].id
+    with laptop(copy) as lap:
+        there = lap.institutions.get(other)
+        lap.institutions.save(other, {**there.values, "phone": "0208 999"}, expected_version=there.version)
+    atlas.institutions.delete(other)
+    plan = review(atlas, copy)
+    [asked] = plan.conflicts
+    assert (asked.kind, asked.action, asked.deleted_on) == ("institution", Action.KEEP_OR_DELETE, Side.OFFICE)
+    # "Löschen" answered: it stays deleted
+    item = (asked.kind, asked.key)
+    _plan, applied = bring_back(atlas, copy, Choices(delete={item}))
+    assert not atlas.institutions.list_ids("Jobcenter") and applied.total == 0
+
+
+def test_deleted_in_the_office_and_changed_on_the_laptop_comes_back_by_default(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    other = network["other"].id
+    with laptop(copy) as lap:
+        there = lap.institutions.get(other)
+        lap.institutions.save(other, {**there.values, "phone": "0208 999"}, expected_version=there.version)
+    atlas.institutions.delete(other)
+    _plan, applied = bring_back(atlas, copy)
+    [back] = atlas.institutions.list_ids("Jobcenter")
+    assert atlas.institutions.get(back).values["phone"] == "0208 999"
+    assert applied.counts["institution"] == {"insert": 1}
+
+
+def test_deleted_on_the_laptop_while_the_office_added_an_offer_is_a_question_not_a_cascade(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    other = network["other"].id
+    with laptop(copy) as lap:
+        lap.institutions.delete(other)
+    new_offer = atlas.offers.save(None, {"title": "Sprachcafé", "institution_id": other}).id
+    plan = review(atlas, copy)
+    asked = [(d.kind, d.action, d.deleted_on) for d in plan.conflicts]
+    assert asked == [("institution", Action.KEEP_OR_DELETE, Side.COPY)]
+    _plan, applied = bring_back(atlas, copy)  # kept by default
+    assert atlas.offers.get(new_offer).values["institution_id"] == other
+    assert "institution" not in applied.counts
+    assert atlas.institutions.get(other).title == "Jobcenter"
+
+
+# -- refused -----------------------------------------------------------------------------
+def test_a_copy_of_another_database_is_refused_and_nothing_changes(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any], empty: Atlas
+) -> None:
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        lap.institutions.save(None, {"name": "Neues Café"})
+    before = raw_rows(tmp_path / "leer.sqlite")
+    with pytest.raises(TravelError, match="anderen Datenbank"):
+        review(empty, copy)
+    with pytest.raises(TravelError):
+        bring_back(empty, copy)
+    assert raw_rows(tmp_path / "leer.sqlite") == before
+    assert not empty.institutions.list_ids("Neues Café")
+
+
+def test_an_ordinary_database_is_no_copy(atlas: Atlas, tmp_path: Path, empty: Atlas) -> None:
+    with pytest.raises(TravelError, match="keine Unterwegs-Kopie"):
+        review(atlas, tmp_path / "leer.sqlite")
+
+
+# -- part of the database, two copies ---------------------------------------------------------
+def test_a_copy_of_one_quarter_carries_only_it_and_merging_deletes_nothing_else(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    inst, other = network["inst"].id, network["other"].id
+    elsewhere = atlas.contacts.save(
+        None, {"last_name": "Weit", "first_name": "Paul", "institution_id": other}
+    ).id
+    copy = tmp_path / "unterwegs.sqlite"
+    info = take(atlas, db_url, copy, Scope(quarters=("Alt-Oberhausen",)))
+    assert info.counts["institution"] == 1 and info.counts["contact"] == 1
+    with laptop(copy) as lap:
+        assert [lap.institutions.get(i).title for i in lap.institutions.list_ids()] == ["Ärztehaus Mitte"]
+        assert lap.contacts.list_ids() == [network["contact"].id]
+        there = lap.institutions.get(inst)
+        lap.institutions.save(inst, {**there.values, "notes": "Unterwegs"}, expected_version=there.version)
+    plan, applied = bring_back(atlas, copy)
+    assert not plan.conflicts and applied.counts == {"institution": {"update": 1}}
+    assert atlas.institutions.get(inst).values["notes"] == "Unterwegs"
+    assert atlas.institutions.get(other).title == "Jobcenter"
+    assert atlas.contacts.get(elsewhere).values["last_name"] == "Weit"
+    assert atlas.offers.get(network["other_offer"].id).title == "Bewerbungstraining"
+
+
+def test_two_copies_out_at_once_merge_one_after_the_other(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    inst = network["inst"].id
+    first, second = tmp_path / "anna.sqlite", tmp_path / "bernd.sqlite"
+    take(atlas, db_url, first, by="Anna")
+    take(atlas, db_url, second, by="Bernd")
+    with laptop(first) as lap:
+        there = lap.institutions.get(inst)
+        lap.institutions.save(inst, {**there.values, "phone": "0208 101"}, expected_version=there.version)
+        lap.institutions.save(None, {"name": "Café Anna"})
+    with laptop(second) as lap:
+        there = lap.institutions.get(inst)
+        lap.institutions.save(
+            inst,
+            {**there.values, "phone": "0208 202", "notes": "Bernd war da"},
+            expected_version=there.version,
+        )
+        lap.institutions.save(None, {"name": "Café Bernd"})
+    plan, _applied = bring_back(atlas, first)
+    assert not plan.conflicts
+    plan, _applied = bring_back(atlas, second)
+    # the phone: changed differently by the two (the office has Anna's since Bernd's base)
+    [asked] = plan.conflicts
+    assert [(c.field, c.office, c.copy) for c in asked.conflicts] == [("phone", "0208 101", "0208 202")]
+    now = atlas.institutions.get(inst).values
+    assert (now["phone"], now["notes"]) == ("0208 202", "Bernd war da")
+    assert atlas.institutions.list_ids("Café Anna") and atlas.institutions.list_ids("Café Bernd")
+    for copy in (first, second):
+        again, applied = bring_back(atlas, copy)
+        assert not [d for d in again.decisions if d.changes_something] and applied.total == 0
+
+
+# -- attendance --------------------------------------------------------------------------------
+@pytest.mark.both_backends
+def test_attendance_is_a_union_of_both_sides_ticks(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """Ticks made on the laptop and in the office are all there; a tick taken away on one
+    side (and untouched on the other) is gone. On SQLite and on PostgreSQL."""
+    meeting = _meeting(atlas, network)
+    actor, contact = network["actor"].id, network["contact"].id
+    guest = atlas.contacts.save(None, {"last_name": "Gast", "first_name": "Gabi"}).id
+    third = atlas.contacts.save(None, {"last_name": "Dritte", "first_name": "Dora"}).id
+    atlas.network.change_attendance(meeting, added=[(None, third)])
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        lap.network.change_attendance(meeting, added=[(actor, contact)], removed=[(None, third)])
+        there = lap.institutions.get(network["inst"].id)
+        lap.institutions.save(
+            there.id, {**there.values, "notes": "Treffen war gut"}, expected_version=there.version
+        )
+    atlas.network.change_attendance(meeting, added=[(None, guest)])
+    plan, applied = bring_back(atlas, copy)
+    assert not plan.conflicts
+    assert _ticks(atlas, meeting) == {(actor, contact), (None, guest)}
+    assert applied.counts["attendance"] == {"insert": 1, "delete": 1}
+    assert atlas.institutions.get(network["inst"].id).values["notes"] == "Treffen war gut"
+    again, applied_again = bring_back(atlas, copy)
+    assert not [d for d in again.decisions if d.changes_something] and applied_again.total == 0
+    atlas.travel.undo(applied.undo)
+    assert _ticks(atlas, meeting) == {(None, third), (None, guest)}
