@@ -15,6 +15,9 @@ from atlas.travel import Action, Choices, Scope, Side, TravelError
 from tests.travel_scripts import raw_rows
 from tests.travel_support import bring_back, laptop, review, take
 
+#: The office on SQLite and on PostgreSQL (the copy is always a SQLite file).
+pytestmark = pytest.mark.both_backends
+
 
 def _meeting(atlas: Atlas, network: dict[str, Any], when: str = "10.11.2026 10:00") -> int:
     return (
@@ -314,12 +317,11 @@ def test_two_copies_out_at_once_merge_one_after_the_other(
 
 
 # -- attendance --------------------------------------------------------------------------------
-@pytest.mark.both_backends
 def test_attendance_is_a_union_of_both_sides_ticks(
     atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
 ) -> None:
     """Ticks made on the laptop and in the office are all there; a tick taken away on one
-    side (and untouched on the other) is gone. On SQLite and on PostgreSQL."""
+    side (and untouched on the other) is gone."""
     meeting = _meeting(atlas, network)
     actor, contact = network["actor"].id, network["contact"].id
     guest = atlas.contacts.save(None, {"last_name": "Gast", "first_name": "Gabi"}).id
