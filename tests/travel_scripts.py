@@ -9,6 +9,7 @@ what issue 14 promises, from the portable rows before and after.
 
 from __future__ import annotations
 
+import random
 import shutil
 import sqlite3
 import tempfile
@@ -452,3 +453,26 @@ def run_example(
         undone = state(office)
         assert without_erased(undone, plan.erased_in_copy) == without_erased(office_now, plan.erased_in_copy)
         return ex
+
+
+def random_script(rng: random.Random, max_steps: int = 8) -> list[tuple[Any, ...]]:
+    """A script as ``scripts`` draws it, from a plain random generator (the soak run)."""
+    out: list[tuple[Any, ...]] = []
+    for _ in range(rng.randint(0, max_steps)):
+        what = rng.choice(["edit", "create", "delete", "tick", "untick", "term", "erase"])
+        kind = rng.choice(KINDS_EDITED)
+        if what == "edit":
+            out.append((what, kind, rng.randint(0, 7), rng.randint(0, 2), rng.randint(0, 2)))
+        elif what == "create":
+            out.append((what, kind, rng.randint(0, 7), rng.randint(0, 1)))
+        elif what == "delete":
+            out.append((what, kind, rng.randint(0, 7)))
+        elif what == "tick":
+            out.append((what, rng.randint(0, 1), rng.randint(0, 3), rng.randint(-1, 4)))
+        elif what == "untick":
+            out.append((what, rng.randint(0, 1), rng.randint(0, 5)))
+        elif what == "term":
+            out.append((what, rng.randint(0, 2), rng.randint(-1, 4)))
+        else:
+            out.append((what, rng.randint(0, 5)))
+    return out
