@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from sqlalchemy import insert, select  # noqa: E402
+from synth import build_synthetic  # noqa: E402
 
 from atlas import models as m  # noqa: E402
 from atlas.clock import FixedClock  # noqa: E402
@@ -47,7 +48,6 @@ from atlas.travel.portable import KINDS, read_all  # noqa: E402
 from db.engine import make_sessions, to_url  # noqa: E402
 from db.migrate import open_database  # noqa: E402
 from db.travel import make_copy, open_copy  # noqa: E402
-from synth import build_synthetic  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 DB = OUT / "synth-10k.sqlite"
@@ -237,7 +237,7 @@ def soak(n: int, seed: int) -> int:
             try:
                 run_example(Path(folder), office_script, copy_script)
                 passed += 1
-            except Exception:  # noqa: BLE001 - every failure is counted and shown
+            except Exception:
                 failures.append((office_script, copy_script, traceback.format_exc(limit=-3)))
     print(f"soak: {passed} of {n} examples passed in {time.perf_counter() - start:.0f} s (seed {seed})")
     for office_script, copy_script, text in failures[:3]:
