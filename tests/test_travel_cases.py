@@ -345,3 +345,22 @@ def test_attendance_is_a_union_of_both_sides_ticks(
     assert not [d for d in again.decisions if d.changes_something] and applied_again.total == 0
     atlas.travel.undo(applied.undo)
     assert _ticks(atlas, meeting) == {(None, third), (None, guest)}
+
+
+def test_a_target_group_taken_from_an_offer_indexes_the_offer_not_everything_of_the_term(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """A link row names a term; the term did not change. Counting it as changed indexed
+    every record mentioning it again (thousands in a large database: seconds)."""
+    offer = network["offers"][0].id
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        there = lap.offers.get(offer)
+        lap.offers.save(
+            offer, {**there.values, "target_groups": [network["groups"][0]]}, expected_version=there.version
+        )
+    _plan, applied = bring_back(atlas, copy)
+    assert applied.counts["offer_target_group"] == {"delete": 1}
+    assert "term" not in applied.touched and offer in applied.touched["offer"]
+    assert atlas.offers.get(offer).values["target_groups"] == [network["groups"][0]]

@@ -118,6 +118,13 @@ class _Writer:
             values[name] = ref
         return values
 
+    def linked(self, kind: Kind, values: Mapping[str, Any]) -> None:
+        """A link row came or went: its records changed, not a term it names (a term
+        counts as changed only itself: everything mentioning it is indexed again)."""
+        for col, target in kind.refs.items():
+            if target != "term":
+                self.touched.setdefault(target, set()).add(values[col])
+
     def count(self, kind: str, what: str) -> None:
         per = self.counts.setdefault(kind, {})
         per[what] = per.get(what, 0) + 1
@@ -140,8 +147,7 @@ class _Writer:
         if "id" not in kind.table.c:  # target groups, members: named by their two sides
             self.conn.execute(insert(kind.table).values(**values))
             self.undo.inserted.append((d.kind, None, values))
-            for col, target in kind.refs.items():
-                self.touched.setdefault(target, set()).add(values[col])
+            self.linked(kind, values)
         else:
             inserted = self.conn.execute(insert(kind.table).values(**values)).inserted_primary_key
             assert inserted is not None
@@ -184,8 +190,7 @@ class _Writer:
             t = kind.table
             if self.conn.execute(delete(t).where(*(t.c[k] == v for k, v in values.items()))).rowcount:
                 self.undo.unlinked.append((d.kind, values))
-                for col, target in kind.refs.items():
-                    self.touched.setdefault(target, set()).add(values[col])
+                self.linked(kind, values)
                 self.count(d.kind, "delete")
             return
         row_id = self.row_id(d)
