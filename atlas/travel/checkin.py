@@ -83,7 +83,7 @@ class Base:
                 query = select(t.c.key, t.c.data).where(
                     t.c.copy_uuid == copy_uuid, t.c.kind == kind, t.c.key.in_(chunk)
                 )
-                for text, data in conn.execute(query):
+                for text, data in conn.execute(query).all():
                     if self.sources[(kind, text)][0] is conn:
                         found[key_of(text)] = loads(data)
         return found
@@ -100,14 +100,14 @@ def read_base(office: Connection, copy: Connection, copy_uuid: str) -> Base:
     link_names = set(links)
     for conn, is_office in ((copy, False), (office, True)):  # the office's rows overlay the copy's
         query = select(t.c.kind, t.c.key, t.c.version, t.c.row_id).where(t.c.copy_uuid == copy_uuid)
-        for kind, key, version, row_id in conn.execute(query):
+        for kind, key, version, row_id in conn.execute(query).all():
             versions_.setdefault(kind, {})[key] = version
             row_ids.setdefault(kind, {})[key] = row_id
             sources[(kind, key)] = (conn, is_office)
         links_query = select(t.c.kind, t.c.key, t.c.data).where(
             t.c.copy_uuid == copy_uuid, t.c.kind.in_(link_names)
         )
-        for kind, key, data in conn.execute(links_query):
+        for kind, key, data in conn.execute(links_query).all():
             row = loads(data)
             if row is None:
                 links[kind].pop(key_of(key), None)
@@ -198,7 +198,7 @@ def plan(office: Connection, copy: Connection) -> Plan:
     copy_ids: dict[str, dict[str, tuple[int, int]]] = {}
     for kind in RECORD_KINDS:
         t = kind.table
-        now = {u: (i, v) for u, i, v in copy.execute(select(t.c.uuid, t.c.id, t.c.version))}
+        now = {u: (i, v) for u, i, v in copy.execute(select(t.c.uuid, t.c.id, t.c.version)).all()}
         copy_ids[kind.name] = now
         known = base.versions.get(kind.name, {})
         touched = {u for u, (_i, v) in now.items() if known.get(u) != v}
@@ -232,7 +232,7 @@ def plan(office: Connection, copy: Connection) -> Plan:
     copy_contact_ids = {u: i for u, (i, _v) in copy_ids["contact"].items()}
     row_ids = base.row_ids.get("contact", {})
     t_contact = BY_NAME["contact"].table
-    in_office = set(office.execute(select(t_contact.c.uuid)).scalars())
+    in_office = set(office.execute(select(t_contact.c.uuid)).scalars().all())
     gone_keys = [(u,) for u in base.versions.get("contact", {}) if u not in in_office]
     gone_office = {str(k[0]): r for k, r in base.rows("contact", gone_keys).items() if r is not None}
     people = {u: _person(row_ids.get(u) or copy_contact_ids.get(u), r) for u, r in gone_office.items()}
