@@ -375,6 +375,7 @@ def _dependents(
                 )
                 changing = True
     # b) Deleted in the office, but the copy made or changed something that needs it.
+    present: dict[tuple[str, str], bool] = {}
     changing = True
     while changing:
         changing = False
@@ -395,7 +396,7 @@ def _dependents(
                 if parent in decisions or not base.has(target, (uuid,)):
                     continue
                 b_rows, o_rows, c_rows = rows[target]
-                if (uuid,) in o_rows or _exists(office, target, uuid):
+                if (uuid,) in o_rows or _exists(office, target, uuid, present):
                     continue
                 b = b_rows.get((uuid,)) or base.rows(target, [(uuid,)]).get((uuid,))
                 c = c_rows.get((uuid,)) or read_some(copy, BY_NAME[target], [uuid]).get((uuid,))
@@ -415,9 +416,12 @@ def _dependents(
                 changing = True
 
 
-def _exists(conn: Connection, kind: str, uuid: str) -> bool:
-    t = BY_NAME[kind].table
-    return conn.execute(select(t.c.id).where(t.c.uuid == uuid)).first() is not None
+def _exists(conn: Connection, kind: str, uuid: str, known: dict[tuple[str, str], bool]) -> bool:
+    """The row is in the office (asked once per review: many rows name the same term)."""
+    if (kind, uuid) not in known:
+        t = BY_NAME[kind].table
+        known[(kind, uuid)] = conn.execute(select(t.c.id).where(t.c.uuid == uuid)).first() is not None
+    return known[(kind, uuid)]
 
 
 def _keeps_children(
