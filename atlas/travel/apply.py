@@ -119,6 +119,13 @@ class _Writer:
             values[name] = ref
         return values
 
+    def linked(self, kind: Kind, values: Mapping[str, Any]) -> None:
+        """A link row came or went: its records changed, not a term it names (a term
+        counts as changed only itself: everything mentioning it is indexed again)."""
+        for col, target in kind.refs.items():
+            if target != "term":
+                self.touched.setdefault(target, set()).add(values[col])
+
     def count(self, kind: str, what: str) -> None:
         per = self.counts.setdefault(kind, {})
         per[what] = per.get(what, 0) + 1
@@ -141,8 +148,7 @@ class _Writer:
         if "id" not in kind.table.c:  # target groups, members: named by their two sides
             self.conn.execute(insert(kind.table).values(**values))
             self.undo.inserted.append((d.kind, None, values))
-            for col, target in kind.refs.items():
-                self.touched.setdefault(target, set()).add(values[col])
+            self.linked(kind, values)
         else:
             inserted = self.conn.execute(insert(kind.table).values(**values)).inserted_primary_key
             assert inserted is not None
@@ -185,8 +191,7 @@ class _Writer:
             t = kind.table
             if self.conn.execute(delete(t).where(*(t.c[k] == v for k, v in values.items()))).rowcount:
                 self.undo.unlinked.append((d.kind, values))
-                for col, target in kind.refs.items():
-                    self.touched.setdefault(target, set()).add(values[col])
+                self.linked(kind, values)
                 self.count(d.kind, "delete")
             return
         row_id = self.row_id(d)
@@ -251,7 +256,9 @@ class _Writer:
                 update(ATTENDANCE).where(m.Attendance.meeting_id == meeting_id).values(meeting_at=starts)
             )
 
-    def erasures(self, session: Session) -> None:
+    def erase_copied(self, session: Session) -> None:
+        """People erased on the laptop, erased here first: the plan compared ticks and
+        agreement sides as the erasure leaves them (without the person)."""
         for uuid in sorted(self.plan.erased_in_copy):
             contact_id = self.id_of("contact", uuid)
             if contact_id is not None:
@@ -259,6 +266,8 @@ class _Writer:
                 self.undo.erased += 1
                 self.count("contact", "erase")
         session.flush()
+
+    def erasures(self, session: Session) -> None:
         for uuid in sorted(self.plan.erased_in_office):
             person = self.plan.erased_names.get(uuid)
             if person is not None and person.name:
@@ -336,6 +345,7 @@ class _Writer:
 def write(session: Session, plan: Plan, choices: Choices, clock: Clock) -> Applied:
     """Apply the plan in the caller's transaction (which holds the write lock)."""
     writer = _Writer(session.connection(), plan, choices, clock)
+    writer.erase_copied(session)
     writer.run()
     writer.erasures(session)
     writer.reindex()
@@ -373,7 +383,11 @@ def undo(session: Session, done: Undo) -> dict[str, set[int]]:
             ).format(what=snapshot.listed(changed))
         )
     touched: dict[str, set[int]] = {}
-    for snap in reversed(done.deleted):
+    if done.deleted:
+        # One restore for all the merge's deletions: two of them may have unlinked the same
+        # row (an actor of a deleted institution and of its deleted contact), and each
+        # re-link raises its version; rows come back parents first across all of them.
+        snap = _together(done.deleted)
         snapshot.restore(conn, snap)
         for table, rows in snap.rows.items():
             touched.setdefault(table, set()).update(r["id"] for r in rows if "id" in r)
@@ -404,3 +418,17 @@ def undo(session: Session, done: Undo) -> dict[str, set[int]]:
     stale = {kind: ids for kind, ids in touched.items() if kind in search.TABLES}
     search.reindex_with_dependants(conn, stale)
     return touched
+
+
+def _together(snaps: list[snapshot.Snapshot]) -> snapshot.Snapshot:
+    """Several deletions' snapshots as one (the first version seen of an unlinked row)."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    unlinked: list[tuple[str, int, str, int]] = []
+    versions: dict[tuple[str, int], int] = {}
+    for snap in snaps:
+        for table, found in snap.rows.items():
+            rows.setdefault(table, []).extend(found)
+        unlinked.extend(snap.unlinked)
+        for key, version in snap.versions.items():
+            versions.setdefault(key, version)
+    return snapshot.Snapshot(rows, unlinked, versions)

@@ -136,10 +136,10 @@ class Plan:
     def conflicts(self) -> list[Decision]:
         return [d for d in self.decisions if d.conflicts or d.action is Action.KEEP_OR_DELETE]
 
-    def signature(self) -> list[tuple[str, Key, str, tuple[str, ...]]]:
+    def signature(self) -> list[tuple[str, tuple[str, ...], str, tuple[str, ...]]]:
         """What the review asked: compared again inside the write transaction."""
         return sorted(
-            (d.kind, d.key, d.action.value, tuple(c.field for c in d.conflicts))
+            (d.kind, _order(d)[1], d.action.value, tuple(c.field for c in d.conflicts))
             for d in self.decisions
             if d.changes_something
         )
@@ -232,27 +232,34 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
                 result.aliases.setdefault(kind_name, {})[str(key[0])] = match
                 result.alias_names.append((kind_name, str(row.get("name"))))
                 del c[key]
-    # 3. Erasures: by the register's ids (the base knows each contact's id in the copy, the
-    # office's own for every contact taken out) and, where the base still has her name,
-    # by the register's fingerprints.
-    contact_b = rows["contact"][0]
-    base_ids = base.row_ids
-    contacts = cast(Table, m.Contact.__table__)
-    in_office = set(office.execute(select(contacts.c.uuid)).scalars().all())
-    in_copy = set(copy_ids["contact"])
-    office_gone = {u: rid for u, rid in base_ids.items() if u not in in_office}
-    copy_gone = {u: rid for u, rid in base_ids.items() if u not in in_copy}
-    result.erased_in_office = {u for u, rid in office_gone.items() if rid in _register_ids(office)}
-    result.erased_in_copy = {u for u, rid in copy_gone.items() if rid in _register_ids(copy)}
-    named = {str(k[0]): r for k, r in contact_b.items() if r}
-    result.erased_in_office |= erased_people(
-        office, {u: _person(None, r) for u, r in named.items() if u in office_gone}
-    )
-    result.erased_in_copy |= erased_people(
-        copy, {u: _person(base_ids.get(u), r) for u, r in named.items() if u in copy_gone}
-    )
-    result.erased_names = _names_in_copy_base(
-        copy, info.uuid, result.erased_in_office | result.erased_in_copy
+    # 3. Erasures win: every person of the base gone from the office (not only those the
+    #    copy touched: a tick or a link on the laptop would bring an erased person back),
+    #    and those gone from the copy — by the register's fingerprints where the base still
+    #    has her name, and by the register's ids (the base knows each contact's id in the
+    #    copy, the office's own for every contact taken out; a person erased at an earlier
+    #    merge has only a stub left in the base, and one renamed before her erasure is
+    #    named by her new name in the register).
+    contact_b, _contact_o, contact_c = rows["contact"]
+    copy_contact_ids = {u: i for u, (i, _v) in copy_ids["contact"].items()}
+    row_ids = base.row_ids
+    t_contact = BY_NAME["contact"].table
+    in_office = set(office.execute(select(t_contact.c.uuid)).scalars().all())
+    in_base = base.versions.get("contact", {})
+    gone_keys = [(u,) for u in in_base if u not in in_office]
+    gone_office = {str(k[0]): r for k, r in base.rows("contact", gone_keys).items() if r}
+    people = {u: _person(row_ids.get(u) or copy_contact_ids.get(u), r) for u, r in gone_office.items()}
+    result.erased_in_office = erased_people(office, people)
+    gone_copy = {str(k[0]): r for k, r in contact_b.items() if r and k not in contact_c}
+    result.erased_in_copy = erased_people(copy, {u: _person(row_ids.get(u), r) for u, r in gone_copy.items()})
+    office_register, copy_register = _register_ids(office), _register_ids(copy)
+    result.erased_in_office |= {
+        u for u in in_base if u not in in_office and row_ids.get(u) in office_register
+    }
+    result.erased_in_copy |= {
+        u for u in in_base if u not in copy_contact_ids and row_ids.get(u) in copy_register
+    }
+    result.erased_names = _erased_names(
+        copy, info.uuid, result, {**gone_office, **{str(k[0]): r for k, r in contact_b.items() if r}}
     )
     # 4. Decisions per row.
     decisions: dict[Item, Decision] = {}
@@ -265,29 +272,37 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
             d = decide(kind.name, key, b.get(key), o.get(key), copy_row)
             if d.changes_something:
                 decisions[(kind.name, key)] = d
-        erased = result.erased_in_office | result.erased_in_copy if kind.name == "contact" else set()
+        stubbed = result.erased_in_office | result.erased_in_copy if kind.name == "contact" else set()
         for key, (row_id, version) in (
             (k, copy_ids[kind.name].get(str(k[0]), (None, 0))) for k in set(b) | set(c)
         ):
-            kept: Row | None = {} if str(key[0]) in erased else _rewrite(c.get(key), kind, result.aliases)
+            kept: Row | None = {} if str(key[0]) in stubbed else _rewrite(c.get(key), kind, result.aliases)
             result.copy_rows[(kind.name, key)] = (version, row_id, kept)  # an erased person: a stub
+    # People gone from both sides: their ticks and sides lost the person on both (by the
+    # erasure, or the database emptying the link), also when erased at an earlier merge.
+    gone = set(in_base) - in_office - set(copy_contact_ids)
+    erased = result.erased_in_office | result.erased_in_copy | gone
     for kind in LINK_KINDS:
-        b_links = base.links.get(kind.name, {})
-        c_links = {
-            _rewrite_key(k, kind, result.aliases): _rewrite(r, kind, result.aliases) or {}
-            for k, r in read_all(copy, kind).items()
-        }
+        b_links = _unnamed(base.links.get(kind.name, {}), kind, erased)
+        c_links = _unnamed(
+            {
+                _rewrite_key(k, kind, result.aliases): _rewrite(r, kind, result.aliases) or {}
+                for k, r in read_all(copy, kind).items()
+            },
+            kind,
+            erased,
+        )
         touched = {k for k in set(b_links) | set(c_links) if b_links.get(k) != c_links.get(k)}
         if not touched:
             continue
-        o_links = read_all(office, kind)
+        o_links = _unnamed(read_all(office, kind), kind, erased)
         for key in touched:
             d = decide(kind.name, key, b_links.get(key), o_links.get(key), c_links.get(key))
             if d.changes_something:
                 decisions[(kind.name, key)] = d
             result.copy_rows[(kind.name, key)] = (0, None, c_links.get(key))
     _dependents(office, copy, base, rows, decisions, result)
-    result.decisions = sorted(decisions.values(), key=lambda d: (_ORDER[d.kind], d.key))
+    result.decisions = sorted(decisions.values(), key=_order)
     return result
 
 
@@ -310,11 +325,15 @@ def _register_ids(conn: Connection) -> set[int]:
     return set(conn.execute(select(t.c.record_id).where(t.c.entity == "contact")).scalars())
 
 
-def _names_in_copy_base(copy: Connection, copy_uuid: str, uuids: set[str]) -> dict[str, Person]:
-    """The erased people as the copy's own base knows them (the office's base rows of them
-    are stubs since the erasure): to replace their names in the texts the copy brings."""
+def _erased_names(
+    copy: Connection, copy_uuid: str, result: Plan, last_seen: dict[str, Row]
+) -> dict[str, Person]:
+    """The erased people by name, to replace their names in the texts the copy brings: as
+    the copy's own base knows them (the office's base rows of them are stubs since the
+    erasure), else as the copy holds them now, else as last seen."""
     t = m.travel_base
     found: dict[str, Person] = {}
+    uuids = result.erased_in_office | result.erased_in_copy
     wanted = sorted(uuids)
     for start in range(0, len(wanted), 500):
         query = select(t.c.key, t.c.data).where(
@@ -324,7 +343,36 @@ def _names_in_copy_base(copy: Connection, copy_uuid: str, uuids: set[str]) -> di
             row = loads(data)
             if row:
                 found[key] = _person(None, row)
+    missing = sorted(uuids - set(found))
+    if missing:
+        now = read_some(copy, BY_NAME["contact"], missing)
+        for u in missing:
+            row = now.get((u,)) or last_seen.get(u)
+            if row:
+                found[u] = _person(None, row)
     return found
+
+
+def _order(d: Decision) -> tuple[int, tuple[str, ...]]:
+    """Parents first; within a kind by key (an empty part of a link's key first)."""
+    return _ORDER[d.kind], tuple(part or "" for part in d.key)
+
+
+def _unnamed(links: dict[Key, Row], kind: Kind, erased: set[str]) -> dict[Key, Row]:
+    """Link rows as an erasure leaves them: a tick or an agreement side of an erased
+    person without the person (on both sides alike, so the erasure is no change)."""
+    if not erased:
+        return links
+
+    def gone(col: str, uuid: Any) -> bool:
+        return kind.refs.get(col) == "contact" and uuid in erased
+
+    return {
+        tuple(None if gone(col, part) else part for col, part in zip(kind.key, key, strict=True)): {
+            col: None if gone(col, v) else v for col, v in row.items()
+        }
+        for key, row in links.items()
+    }
 
 
 def _person(contact_id: int | None, row: Row) -> Person:
@@ -354,26 +402,33 @@ def _dependents(
             known[kind] = _uuids(office, kind)
         return known[kind]
 
-    # a) Deleted in the copy, but the office made or changed something that belongs to it.
-    for item, d in list(decisions.items()):
-        if d.action is not Action.DELETE or BY_NAME[d.kind].is_link:
-            continue
-        uuid = str(d.key[0])
-        office_id = office.execute(
-            select(BY_NAME[d.kind].table.c.id).where(BY_NAME[d.kind].table.c.uuid == uuid)
-        ).scalar()
-        if office_id is None:
-            continue
-        if _office_made_children(office, base, d.kind, office_id):
-            decisions[item] = Decision(
-                d.kind,
-                d.key,
-                Action.KEEP_OR_DELETE,
-                deleted_on=Side.COPY,
-                base=d.base,
-                office=d.office,
-                copy=None,
-            )
+    # a) Deleted in the copy, but the office made or changed something that belongs to it
+    #    (also further down: a row of it that is itself kept, which the delete would take).
+    changing = True
+    while changing:
+        changing = False
+        for item, d in list(decisions.items()):
+            if d.action is not Action.DELETE or BY_NAME[d.kind].is_link:
+                continue
+            uuid = str(d.key[0])
+            office_id = office.execute(
+                select(BY_NAME[d.kind].table.c.id).where(BY_NAME[d.kind].table.c.uuid == uuid)
+            ).scalar()
+            if office_id is None:
+                continue
+            if _office_made_children(office, base, d.kind, office_id) or _keeps_children(
+                office, d.kind, office_id, decisions
+            ):
+                decisions[item] = Decision(
+                    d.kind,
+                    d.key,
+                    Action.KEEP_OR_DELETE,
+                    deleted_on=Side.COPY,
+                    base=d.base,
+                    office=d.office,
+                    copy=None,
+                )
+                changing = True
     # b) Deleted in the office, but the copy made or changed something that needs it.
     changing = True
     while changing:
@@ -418,6 +473,21 @@ def _dependents(
 def _uuids(conn: Connection, kind: str) -> set[str]:
     t = BY_NAME[kind].table
     return set(conn.execute(select(t.c.uuid)).scalars().all())
+
+
+def _keeps_children(
+    office: Connection, kind_name: str, office_id: int, decisions: dict[Item, Decision]
+) -> bool:
+    """A row that belongs to this record is a question itself (kept by default)."""
+    for child in RECORD_KINDS:
+        for col, target in child.refs.items():
+            if target != kind_name or child.name == kind_name:
+                continue
+            for key in read_referring(office, child, col, [office_id]):
+                found = decisions.get((child.name, key))
+                if found is not None and found.action is Action.KEEP_OR_DELETE:
+                    return True
+    return False
 
 
 def _office_made_children(office: Connection, base: Base, kind_name: str, office_id: int) -> bool:

@@ -161,7 +161,7 @@ def read_referring(conn: Connection, kind: Kind, column: str, ids: Sequence[int]
 def versions(conn: Connection, kind: Kind) -> dict[str, int]:
     """UUID → version of every row of a record kind."""
     t = kind.table
-    return {u: v for u, v in conn.execute(select(t.c.uuid, t.c.version))}
+    return {u: v for u, v in conn.execute(select(t.c.uuid, t.c.version)).all()}
 
 
 def ids_of(conn: Connection, kind: Kind, uuids: Iterable[str]) -> dict[str, int]:
@@ -189,7 +189,7 @@ def link_ids(conn: Connection, kind: Kind, keys: Iterable[Key]) -> dict[Key, int
         other = m.Base.metadata.tables[kind.refs[name]].alias(f"k_{name}")
         joined = joined.outerjoin(other, other.c.id == t.c[name])
         cols.append(other.c.uuid)
-    for *key, row_id in conn.execute(select(*cols, t.c.id).select_from(joined)):
+    for *key, row_id in conn.execute(select(*cols, t.c.id).select_from(joined)).all():
         if tuple(key) in wanted:
             found[tuple(key)] = row_id
     return found

@@ -1,0 +1,53 @@
+"""Property tests of the offline copy (issue 14): random edits on both sides, merged back.
+
+Every example is a real office database (copied from one built per run), a real copy
+(the office's file copied and made a copy by ``TravelService.prepare``; a few examples
+take it the whole way, through the transfer into a new file), random edit scripts played through the
+program's services on both sides (create, edit, delete, tick and untick attendance,
+new terms — sometimes the same name on both sides —, erase a person), then the copy
+brought back with the default answers and checked (``tests/travel_scripts.py``):
+fields changed on one side arrive, nothing lost or doubled, the questions are exactly
+the fields changed differently on both sides (and deleted-vs-changed rows), ticks are
+a union, an erased person stays erased, a second merge changes no byte, and undo gives
+the office back as it was before the merge.
+
+ATLAS_TRAVEL_EXAMPLES sets the number of examples (default 60, about a minute).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+
+from tests.travel_scripts import run_example, scripts
+
+EXAMPLES = int(os.environ.get("ATLAS_TRAVEL_EXAMPLES", "60"))
+#: ATLAS_TRAVEL_SHRINK=0: report the first failing example as found (shrinking an
+#: example of real databases takes minutes).
+PHASES = [p for p in Phase if os.environ.get("ATLAS_TRAVEL_SHRINK", "1") != "0" or p is not Phase.shrink]
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    database=None,
+    phases=PHASES,
+)
+@given(office_script=scripts, copy_script=scripts)
+def test_merging_a_copy_back_keeps_every_change(office_script: list[Any], copy_script: list[Any]) -> None:
+    with tempfile.TemporaryDirectory(prefix="atlas-travel-") as folder:
+        run_example(Path(folder), office_script, copy_script)
+
+
+@settings(max_examples=max(3, EXAMPLES // 20), deadline=None, database=None, phases=PHASES)
+@given(office_script=scripts, copy_script=scripts)
+def test_a_copy_taken_the_whole_way_merges_back_alike(
+    office_script: list[Any], copy_script: list[Any]
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="atlas-travel-") as folder:
+        run_example(Path(folder), office_script, copy_script, quick=False)
