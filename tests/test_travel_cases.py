@@ -48,7 +48,7 @@ def test_a_guest_and_a_member_ticked_for_one_actor_both_arrive(
 def _ticks(atlas: Atlas, meeting: int) -> set[tuple[int | None, int | None]]:
     t = m.Attendance
     with atlas.sessions() as session:
-        return set(session.execute(select(t.actor_id, t.contact_id).where(t.meeting_id == meeting)).tuples())
+        return set(session.execute(select(t.actor_id, t.contact_id).where(t.meeting_id == meeting)).all())
 
 
 def test_undo_of_a_merge_that_deleted_an_institution_with_its_people(
