@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, exists, select
 from sqlalchemy.engine import Connection
 
 from atlas import models as m
@@ -57,27 +57,67 @@ Item = tuple[str, Key]
 
 @dataclass
 class Base:
-    """The base of one copy: version per kind and key text, each row read when needed
-    (from the office's rows of an earlier merge of this copy, else the copy's own)."""
+    """The base of one copy. What the copy touched is found by SQLite itself, joining each
+    table of the copy with the copy's own ``travel_base`` on the version; the few keys the
+    office keeps from an earlier merge of this copy (``overlay``: their base instead) are
+    compared here. Rows are read when needed; contacts' versions and ids are held whole
+    (the erasures are looked for among every person of the base)."""
 
     copy_uuid: str
     copy: Connection
     office: Connection
-    versions: dict[str, dict[str, int]]
+    overlay: dict[tuple[str, str], int]  # (kind, key) → version the office keeps (-1: gone)
+    contacts: dict[str, int]  # key → version of every contact of the base
     row_ids: dict[str, int]  # contacts: the id in the copy (the erasure register names it)
-    in_office: set[tuple[str, str]]  # (kind, key) the office keeps from an earlier merge
     links: dict[str, dict[Key, Row]]
+    _keys: dict[str, set[str]] = field(default_factory=dict, repr=False)
+
+    def touched(self, kind: Kind, copy_versions: Mapping[str, int] | None = None) -> set[str]:
+        """The UUIDs of a record kind whose row in the copy is not the base's (changed, new
+        or gone)."""
+        t, b = kind.table, m.travel_base
+        mine = and_(b.c.copy_uuid == self.copy_uuid, b.c.kind == kind.name)
+        changed = (
+            select(t.c.uuid)
+            .select_from(t.outerjoin(b, and_(mine, b.c.key == t.c.uuid)))
+            .where(b.c.version.is_distinct_from(t.c.version))
+        )
+        gone = select(b.c.key).where(mine, ~exists().where(t.c.uuid == b.c.key))
+        found = set(self.copy.execute(changed).scalars().all()) | set(self.copy.execute(gone).scalars().all())
+        mine_overlay = {key: v for (k, key), v in self.overlay.items() if k == kind.name}
+        if not mine_overlay:
+            return found
+        found -= set(mine_overlay)
+        if copy_versions is not None:
+            now = dict(copy_versions)
+        else:
+            now = {u: v for u, (_i, v) in _ids_versions(self.copy, kind, mine_overlay).items()}
+        for key, version in mine_overlay.items():
+            there = now.get(key)
+            if there is None and version == -1:
+                continue  # gone then, gone now
+            if there != version:
+                found.add(key)
+        return found
 
     def has(self, kind: str, key: Key) -> bool:
-        return key_text(key) in self.versions.get(kind, {})
+        text = key_text(key)
+        if (kind, text) in self.overlay:
+            return self.overlay[(kind, text)] != -1
+        if kind == "contact":
+            return text in self.contacts
+        if kind not in self._keys:  # a kind's keys read once (parents of what the copy touched)
+            b = m.travel_base
+            query = select(b.c.key).where(b.c.copy_uuid == self.copy_uuid, b.c.kind == kind)
+            self._keys[kind] = set(self.copy.execute(query).scalars().all())
+        return text in self._keys[kind]
 
     def rows(self, kind: str, keys: Iterable[Key]) -> dict[Key, Row | None]:
         t = m.travel_base
         wanted: dict[bool, list[str]] = {True: [], False: []}
         for key in keys:
             text = key_text(key)
-            if text in self.versions.get(kind, {}):
-                wanted[(kind, text) in self.in_office].append(text)
+            wanted[(kind, text) in self.overlay].append(text)
         found: dict[Key, Row | None] = {}
         for from_office, texts in wanted.items():
             conn = self.office if from_office else self.copy
@@ -93,17 +133,25 @@ class Base:
 
 def read_base(office: Connection, copy: Connection, copy_uuid: str) -> Base:
     t = m.travel_base
-    base = Base(copy_uuid, copy, office, {}, {}, set(), {k.name: {} for k in LINK_KINDS})
+    base = Base(copy_uuid, copy, office, {}, {}, {}, {k.name: {} for k in LINK_KINDS})
     link_names = list(base.links)
     for conn, is_office in ((copy, False), (office, True)):  # the office's rows overlay the copy's
         mine = t.c.copy_uuid == copy_uuid
-        query = select(t.c.kind, t.c.key, t.c.version).where(mine, t.c.kind.not_in(link_names))
-        for kind, key, version in conn.execute(query).all():
-            base.versions.setdefault(kind, {})[key] = version
-            if is_office:
-                base.in_office.add((kind, key))
-        ids = select(t.c.key, t.c.row_id).where(mine, t.c.kind == "contact", t.c.row_id.is_not(None))
-        base.row_ids.update(conn.execute(ids).all())
+        if is_office:
+            query = select(t.c.kind, t.c.key, t.c.version).where(mine, t.c.kind.not_in(link_names))
+            for kind, key, version in conn.execute(query).all():
+                base.overlay[(kind, key)] = version
+                if kind == "contact":
+                    base.contacts[key] = version
+        else:
+            query = select(t.c.key, t.c.version, t.c.row_id).where(mine, t.c.kind == "contact")
+            for key, version, row_id in conn.execute(query).all():
+                base.contacts[key] = version
+                if row_id is not None:
+                    base.row_ids[key] = row_id
+        if is_office:
+            ids = select(t.c.key, t.c.row_id).where(mine, t.c.kind == "contact", t.c.row_id.is_not(None))
+            base.row_ids.update({key: row_id for key, row_id in conn.execute(ids).all()})
         links_query = select(t.c.kind, t.c.key, t.c.data).where(mine, t.c.kind.in_(link_names))
         for kind, key, data in conn.execute(links_query).all():
             row = {} if data == "{}" else loads(data)  # most links have no fields of their own
@@ -205,11 +253,13 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
     copy_ids: dict[str, dict[str, tuple[int, int]]] = {}
     for kind in RECORD_KINDS:
         t = kind.table
-        now = {u: (i, v) for u, i, v in copy.execute(select(t.c.uuid, t.c.id, t.c.version)).all()}
-        copy_ids[kind.name] = now
-        known = base.versions.get(kind.name, {})
-        touched = {u for u, (_i, v) in now.items() if known.get(u) != v}
-        touched |= {u for u in known if u not in now}
+        if kind.name == "contact":  # every person's id: the erasures below
+            everyone = copy.execute(select(t.c.uuid, t.c.id, t.c.version)).all()
+            copy_ids[kind.name] = {u: (i, v) for u, i, v in everyone}
+            touched = base.touched(kind, {u: v for u, _i, v in everyone})
+        else:
+            touched = base.touched(kind)
+            copy_ids[kind.name] = _ids_versions(copy, kind, touched)
         keys = [(u,) for u in touched]
         b = base.rows(kind.name, keys)
         c = read_some(copy, kind, touched)
@@ -244,7 +294,7 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
     row_ids = base.row_ids
     t_contact = BY_NAME["contact"].table
     in_office = set(office.execute(select(t_contact.c.uuid)).scalars().all())
-    in_base = base.versions.get("contact", {})
+    in_base = base.contacts
     gone_keys = [(u,) for u in in_base if u not in in_office]
     gone_office = {str(k[0]): r for k, r in base.rows("contact", gone_keys).items() if r}
     people = {u: _person(row_ids.get(u) or copy_contact_ids.get(u), r) for u, r in gone_office.items()}
@@ -292,11 +342,11 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
             kind,
             erased,
         )
-        touched = {k for k in set(b_links) | set(c_links) if b_links.get(k) != c_links.get(k)}
-        if not touched:
+        moved = {k for k in set(b_links) | set(c_links) if b_links.get(k) != c_links.get(k)}
+        if not moved:
             continue
         o_links = _unnamed(read_all(office, kind), kind, erased)
-        for key in touched:
+        for key in moved:
             d = decide(kind.name, key, b_links.get(key), o_links.get(key), c_links.get(key))
             if d.changes_something:
                 decisions[(kind.name, key)] = d
@@ -503,3 +553,14 @@ def _office_made_children(office: Connection, base: Base, kind_name: str, office
             if any(known.get(key) != row for key, row in found.items()):
                 return True
     return False
+
+
+def _ids_versions(conn: Connection, kind: Kind, uuids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """UUID → (id, version) of these rows (absent ones are missing)."""
+    t = kind.table
+    wanted = sorted(uuids)
+    found: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(wanted), 500):
+        query = select(t.c.uuid, t.c.id, t.c.version).where(t.c.uuid.in_(wanted[start : start + 500]))
+        found.update({u: (i, v) for u, i, v in conn.execute(query).all()})
+    return found
