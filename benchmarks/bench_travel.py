@@ -1,6 +1,6 @@
 """The offline copy (issue 14) at 10,000 institutions: review and merge of 500 changes.
 
-    python benchmarks/bench_travel.py [--rebuild] [--changes 500] [--soak N]
+    python benchmarks/bench_travel.py [--rebuild] [--changes 500] [--quarter Lirich] [--soak N]
 
 Works on a copy of the synthetic 10k database (benchmarks/synth.py, cached in
 benchmarks/out/ as bench_search.py makes it) with a round table, 50 meetings and their
@@ -59,13 +59,18 @@ def _clock_atlas(path: Path) -> Atlas:
     return Atlas(make_sessions(result.engine), clock=FixedClock(DAY))
 
 
-def add_meetings(atlas: Atlas, meetings: int = 50, members: int = 200) -> None:
-    """A round table of ``members`` actors with ``meetings`` past meetings, most present."""
+def add_meetings(atlas: Atlas, meetings: int = 50, members: int = 200, quarter: str | None = None) -> None:
+    """A round table (in ``quarter``) of ``members`` actors with ``meetings`` past meetings,
+    most present."""
     rng = random.Random(7)
     with atlas.sessions.begin() as session:
         conn = session.connection()
         actors = list(conn.execute(select(m.Actor.id).order_by(m.Actor.id).limit(members)).scalars())
-        rt = conn.execute(insert(m.RoundTable.__table__).values(name="RT Groß")).inserted_primary_key[0]  # type: ignore[index]
+        where = (
+            conn.execute(select(m.Quarter.id).where(m.Quarter.name == quarter)).scalar() if quarter else None
+        )
+        made = conn.execute(insert(m.RoundTable.__table__).values(name="RT Groß", quarter_id=where))
+        rt = made.inserted_primary_key[0]  # type: ignore[index]
         conn.execute(insert(m.round_table_member), [{"round_table_id": rt, "actor_id": a} for a in actors])
         for k in range(meetings):
             starts = DAY - dt.timedelta(weeks=k + 1)
@@ -143,9 +148,9 @@ def naive_review(office: Atlas, copy_path: Path) -> int:
                 if kind.is_link:
                     base_rows = base.links.get(kind.name, {})
                 else:
-                    keys = (
-                        set(office_rows) | set(copy_rows) | {(u,) for u in base.versions.get(kind.name, {})}
-                    )
+                    t = m.travel_base
+                    mine = select(t.c.key).where(t.c.copy_uuid == info.uuid, t.c.kind == kind.name)
+                    keys = set(office_rows) | set(copy_rows) | {(u,) for u in conn.execute(mine).scalars()}
                     base_rows = base.rows(kind.name, keys)
                 for key in set(office_rows) | set(copy_rows) | set(base_rows):
                     d = decide(kind.name, key, base_rows.get(key), office_rows.get(key), copy_rows.get(key))
@@ -163,7 +168,7 @@ def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return result, took
 
 
-def bench(changes: int, rebuild: bool) -> int:
+def bench(changes: int, rebuild: bool, quarters: tuple[str, ...] = ()) -> int:
     if rebuild or not DB.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
@@ -175,7 +180,7 @@ def bench(changes: int, rebuild: bool) -> int:
         copy_path = Path(folder) / "unterwegs.sqlite"
         shutil.copyfile(DB, office_path)
         office = _clock_atlas(office_path)
-        add_meetings(office)
+        add_meetings(office, quarter=quarters[0] if quarters else None)
         print(
             f"office: {office.institutions.count()} institutions, {office.offers.count()} offers, "
             f"{office.contacts.count()} contacts, {len(ids(office, m.Meeting))} meetings"
@@ -186,8 +191,10 @@ def bench(changes: int, rebuild: bool) -> int:
             make_copy,
             to_url(office_path),
             copy_path,
-            lambda engine: office.travel.prepare(engine, Scope(), "Bench"),
+            lambda engine: office.travel.prepare(engine, Scope(quarters), "Bench"),
         )
+        if quarters:
+            print(f"  the copy holds the quarter(s) {', '.join(quarters)} and what belongs to them")
         lap = _clock_atlas(copy_path)
         done = laptop_changes(lap, changes, rng)
         lap.sessions.kw["bind"].dispose()
@@ -251,10 +258,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=500, help="records changed on the laptop")
     parser.add_argument("--soak", type=int, default=0, metavar="N", help="play N random examples instead")
     parser.add_argument("--seed", type=int, default=1, help="the soak's random seed")
+    parser.add_argument(
+        "--quarter",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="take only this quarter (as at an event)",
+    )
     args = parser.parse_args(argv)
     if args.soak:
         return soak(args.soak, args.seed)
-    return bench(args.changes, args.rebuild)
+    return bench(args.changes, args.rebuild, tuple(args.quarter))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from atlas import models as m
 from atlas.core import Atlas
-from atlas.travel import Action, Choices, Side, TravelError
+from atlas.travel import Action, Choices, Scope, Side, TravelError
 from tests.travel_support import bring_back, laptop, review, take
 
 
@@ -230,3 +230,26 @@ def test_a_person_erased_on_the_laptop_is_recognised_without_her_name(
     assert plan.erased_in_copy
     with atlas.sessions() as s:
         assert s.get(m.Contact, person.id) is None
+
+
+def test_a_part_taken_holds_no_one_else_not_even_in_the_search_index(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    elsewhere = atlas.contacts.save(
+        None, {"first_name": "Zacharias", "last_name": "Zuhause", "institution_id": network["other"].id}
+    )
+    copy = tmp_path / "teil.sqlite"
+    take(atlas, db_url, copy, Scope(quarters=("Alt-Oberhausen",)))
+    with laptop(copy) as lap:
+        assert lap.contacts.list_ids("Zuhause") == [] and lap.contacts.list_ids("Beispiel")
+        with lap.sessions() as s:
+            conn = s.connection()
+            texts = " ".join(
+                str(v)
+                for table in ("search_contact", "search_institution", "travel_base")
+                for row in conn.exec_driver_sql(f"SELECT * FROM {table}").all()
+                for v in row
+            )
+            assert s.get(m.Contact, elsewhere.id) is None
+        assert "zuhause" not in texts.lower() and "zacharias" not in texts.lower()
+        assert lap.institutions.list_ids("Jobcenter") == []  # the institution outside the quarter stayed home
