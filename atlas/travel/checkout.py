@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import Table, delete, insert, or_, select
+from sqlalchemy import PrimaryKeyConstraint, Table, UniqueConstraint, delete, insert, or_, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from atlas import models as m
 from atlas.errors import AtlasError
@@ -182,7 +181,7 @@ def _child_indexes(conn: Connection) -> Iterator[None]:
         leading |= {
             c.columns[0].name
             for c in table.constraints
-            if isinstance(c, ColumnCollectionConstraint) and len(c.columns)
+            if isinstance(c, PrimaryKeyConstraint | UniqueConstraint) and len(c.columns)
         }
         for col in table.c:
             if col.foreign_keys and col.name not in leading:
