@@ -184,9 +184,8 @@ def test_a_second_merge_after_an_erasure_on_the_laptop_changes_nothing(
 
 
 # -- deletion against change -------------------------------------------------------------
-def test_deleted_in_the_office_and_changed_on_the_laptop_is_a_question(
-    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
-) -> None:
+def _deleted_here_changed_there(atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]) -> Path:
+    """The Jobcenter deleted in the office, its phone changed on the laptop."""
     copy = tmp_path / "unterwegs.sqlite"
     take(atlas, db_url, copy)
     other = network["other"].id
@@ -194,6 +193,13 @@ def test_deleted_in_the_office_and_changed_on_the_laptop_is_a_question(
         there = lap.institutions.get(other)
         lap.institutions.save(other, {**there.values, "phone": "0208 999"}, expected_version=there.version)
     atlas.institutions.delete(other)
+    return copy
+
+
+def test_deleted_in_the_office_and_changed_on_the_laptop_is_a_question(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    copy = _deleted_here_changed_there(atlas, db_url, tmp_path, network)
     plan = review(atlas, copy)
     [asked] = plan.conflicts
     assert (asked.kind, asked.action, asked.deleted_on) == ("institution", Action.KEEP_OR_DELETE, Side.OFFICE)
@@ -206,13 +212,7 @@ def test_deleted_in_the_office_and_changed_on_the_laptop_is_a_question(
 def test_deleted_in_the_office_and_changed_on_the_laptop_comes_back_by_default(
     atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
 ) -> None:
-    copy = tmp_path / "unterwegs.sqlite"
-    take(atlas, db_url, copy)
-    other = network["other"].id
-    with laptop(copy) as lap:
-        there = lap.institutions.get(other)
-        lap.institutions.save(other, {**there.values, "phone": "0208 999"}, expected_version=there.version)
-    atlas.institutions.delete(other)
+    copy = _deleted_here_changed_there(atlas, db_url, tmp_path, network)
     _plan, applied = bring_back(atlas, copy)
     [back] = atlas.institutions.list_ids("Jobcenter")
     assert atlas.institutions.get(back).values["phone"] == "0208 999"

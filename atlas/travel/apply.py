@@ -20,7 +20,7 @@ from atlas.records import find as find_mentions
 from atlas.records import replace as replace_mentions
 from atlas.records import search, snapshot
 from atlas.travel.checkin import Item, Plan
-from atlas.travel.checkout import OUT
+from atlas.travel.checkout import OUT, register_copy
 from atlas.travel.merge import Action, Decision, Side
 from atlas.travel.portable import BY_NAME, KINDS, Kind, Row, column_value, dumps, ids_of, key_text, link_ids
 from atlas.travel.words import title
@@ -321,18 +321,7 @@ class _Writer:
         found = self.conn.execute(select(c).where(c.c.uuid == copy_uuid, c.c.role == OUT)).mappings().first()
         info = self.plan.info
         if found is None:
-            self.conn.execute(
-                insert(c).values(
-                    uuid=copy_uuid,
-                    role=OUT,
-                    database_uuid=info.database_uuid,
-                    taken_at=info.taken_at,
-                    taken_by=info.taken_by,
-                    scope=info.scope.as_json(),
-                    merges=1,
-                    merged_at=now,
-                )
-            )
+            register_copy(self.conn, info, merged_at=now)
         else:
             self.undo.copy_row = {"merged_at": found["merged_at"], "merges": found["merges"]}
             self.conn.execute(

@@ -254,8 +254,9 @@ def write_base(conn: Connection, copy_uuid: str) -> dict[str, int]:
     return counts
 
 
-def register_copy(conn: Connection, info: CopyInfo) -> None:
-    """Note in the office that this copy is out."""
+def register_copy(conn: Connection, info: CopyInfo, merged_at: dt.datetime | None = None) -> None:
+    """Note in the office that this copy is out (``merged_at``: and came back then, the
+    first time the office hears of it — a copy taken by another program's office)."""
     conn.execute(
         insert(COPIES).values(
             uuid=info.uuid,
@@ -264,6 +265,7 @@ def register_copy(conn: Connection, info: CopyInfo) -> None:
             taken_at=info.taken_at,
             taken_by=info.taken_by,
             scope=info.scope.as_json(),
-            merges=0,
+            merges=0 if merged_at is None else 1,
+            merged_at=merged_at,
         )
     )
