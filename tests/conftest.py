@@ -54,10 +54,31 @@ def demo(tmp_path: Path) -> Iterator[Atlas]:
     result.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def new_database_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One new, migrated database file per test run: a fresh database is a copy of it (12 ms
+    instead of 0.65 s for running every migration again, at every test)."""
+    path = tmp_path_factory.mktemp("template") / "neu.sqlite"
+    open_database(path).engine.dispose()
+    return path
+
+
+def fresh_copy(template: Path, target: Path) -> Path:
+    """A fresh database at ``target``, made from the template, with an identity of its own
+    (two databases of one test are two databases: a copy of one is refused by the other)."""
+    import sqlite3
+
+    shutil.copyfile(template, target)
+    with sqlite3.connect(target) as conn:
+        conn.execute("UPDATE app_setting SET value = ? WHERE key = ?", (m.new_uuid(), m.DATABASE_KEY))
+    conn.close()
+    return target
+
+
 @pytest.fixture
-def empty(tmp_path: Path) -> Iterator[Atlas]:
+def empty(tmp_path: Path, new_database_file: Path) -> Iterator[Atlas]:
     """A second fresh database (beside ``demo``): the target of an export → import round trip."""
-    result = open_database(tmp_path / "leer.sqlite")
+    result = open_database(fresh_copy(new_database_file, tmp_path / "leer.sqlite"))
     yield Atlas(make_sessions(result.engine))
     result.engine.dispose()
 
@@ -88,9 +109,11 @@ def db_url(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Itera
 
 
 @pytest.fixture
-def atlas(backend: str, db_path: Path, db_url: str) -> Iterator[Atlas]:
+def atlas(backend: str, db_path: Path, db_url: str, new_database_file: Path) -> Iterator[Atlas]:
     """A fresh, migrated database with the seeded taxonomies, on a fixed day (a file,
     or on PostgreSQL for a test marked ``both_backends``)."""
+    if backend == "sqlite":
+        fresh_copy(new_database_file, db_path)
     result = open_database(db_path if backend == "sqlite" else db_url)
     yield Atlas(make_sessions(result.engine), clock=FixedClock(TEST_DAY))
     result.engine.dispose()
