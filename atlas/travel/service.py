@@ -11,7 +11,7 @@ from atlas.changes import ChangeBus
 from atlas.clock import SYSTEM, Clock
 from atlas.errors import NotFoundError
 from atlas.i18n import _
-from atlas.records import Candidate, RecordService
+from atlas.records import ENTITIES, Candidate, RecordService
 from atlas.travel.apply import Applied, Choices, Undo, undo, write
 from atlas.travel.checkin import Plan, plan
 from atlas.travel.checkout import (
@@ -25,20 +25,8 @@ from atlas.travel.checkout import (
 )
 from atlas.writelock import lock_for_writing
 
-#: What a merge may touch: the window's sections, map and overview refresh.
-EVERYTHING = (
-    "institution",
-    "offer",
-    "contact",
-    "actor",
-    "round_table",
-    "meeting",
-    "agreement",
-    "quarter",
-    "term",
-    "follow_up",
-    "attendance",
-)
+#: What a merge may touch: every record kind's section, the map and the overview refresh.
+EVERYTHING = (*ENTITIES, "term", "follow_up", "attendance")
 
 
 class TravelService:
