@@ -74,12 +74,10 @@ def test_undo_of_a_merge_that_deleted_an_institution_with_its_people(
         before["institution_id"], before["contact_id"])  # fmt: skip
 
 
-def test_a_person_erased_on_the_laptop_keeps_her_ticks_anonymous_and_the_merge_can_be_undone(
+def _ticked_then_erased_on_the_laptop(
     atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
-) -> None:
-    """The erasure turns her tick into a tick without a person, on the laptop and then in
-    the office: no attendance to insert or delete (the merge deleted her tick, and undo
-    failed putting it back to a person erased for good)."""
+) -> tuple[int, int, int, Path]:
+    """Erika ticked at a meeting in the office, the copy taken, Erika erased on the laptop."""
     meeting = _meeting(atlas, network)
     actor, contact = network["actor"].id, network["contact"].id
     atlas.network.change_attendance(meeting, added=[(actor, contact)])
@@ -87,6 +85,16 @@ def test_a_person_erased_on_the_laptop_keeps_her_ticks_anonymous_and_the_merge_c
     take(atlas, db_url, copy)
     with laptop(copy) as lap:
         lap.privacy.erase(contact)
+    return meeting, actor, contact, copy
+
+
+def test_a_person_erased_on_the_laptop_keeps_her_ticks_anonymous_and_the_merge_can_be_undone(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """The erasure turns her tick into a tick without a person, on the laptop and then in
+    the office: no attendance to insert or delete (the merge deleted her tick, and undo
+    failed putting it back to a person erased for good)."""
+    meeting, actor, _contact, copy = _ticked_then_erased_on_the_laptop(atlas, db_url, tmp_path, network)
     plan, applied = bring_back(atlas, copy)
     assert not [d for d in plan.decisions if d.kind == "attendance"]
     assert applied.counts == {"contact": {"erase": 1}}
@@ -168,13 +176,7 @@ def test_a_second_merge_after_an_erasure_on_the_laptop_changes_nothing(
     """After the first merge the base no longer names the erased person; her tick (without
     her on the laptop) was then new to the second merge and came back although the office
     had taken it away."""
-    meeting = _meeting(atlas, network)
-    actor, contact = network["actor"].id, network["contact"].id
-    atlas.network.change_attendance(meeting, added=[(actor, contact)])
-    copy = tmp_path / "unterwegs.sqlite"
-    take(atlas, db_url, copy)
-    with laptop(copy) as lap:
-        lap.privacy.erase(contact)
+    meeting, actor, contact, copy = _ticked_then_erased_on_the_laptop(atlas, db_url, tmp_path, network)
     atlas.network.change_attendance(meeting, removed=[(actor, contact)])
     bring_back(atlas, copy)
     assert _ticks(atlas, meeting) == set()
