@@ -54,9 +54,10 @@ def undo(qtbot, window: MainWindow, section: SectionWidget) -> None:  # type: ig
     QTest.keyClick(section.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
 
 
-def test_a_new_institution_at_a_known_address_is_merged_and_the_merge_undone(
-    qtbot, window: MainWindow, atlas: Atlas, answers: Answers
-) -> None:  # type: ignore[no-untyped-def]
+def _lookalike_typed(qtbot, window: MainWindow, atlas: Atlas, phone: str = ""):  # type: ignore[no-untyped-def]
+    """At 1366×768: "Stadtteilbüro Lirich" stored, then a new institution typed at the same
+    address ("Quartiersbüro", Marktstraße 1) and Speichern clicked. Returns the stored record,
+    the section and its form."""
     window.resize(1366, 768)
     stored = atlas.institutions.save(
         None, {"name": "Stadtteilbüro Lirich", "street": "Marktstr. 1", "postcode": "46045"}
@@ -69,8 +70,16 @@ def test_a_new_institution_at_a_known_address_is_merged_and_the_merge_undone(
     _type(qtbot, form.editors["name"], "Quartiersbüro")
     _type(qtbot, form.editors["street"], "Marktstraße 1")
     _type(qtbot, form.editors["postcode"], "46045")
-    _type(qtbot, form.editors["phone"], "0208 12345")
+    if phone:
+        _type(qtbot, form.editors["phone"], phone)
     click(form.save_button)
+    return stored, section, form
+
+
+def test_a_new_institution_at_a_known_address_is_merged_and_the_merge_undone(
+    qtbot, window: MainWindow, atlas: Atlas, answers: Answers
+) -> None:  # type: ignore[no-untyped-def]
+    stored, section, form = _lookalike_typed(qtbot, window, atlas, phone="0208 12345")
 
     dialog = form.duplicate_dialog
     assert isinstance(dialog, DuplicateDialog) and dialog.isVisible()
@@ -267,19 +276,7 @@ def test_enter_chooses_the_default_in_both_dialogs(  # type: ignore[no-untyped-d
 ) -> None:
     """Keyboard only: Enter in the duplicate question takes "Zusammenführen …", Enter in
     the field-by-field dialog merges (the default button counts only once it is in the dialog)."""
-    window.resize(1366, 768)
-    stored = atlas.institutions.save(
-        None, {"name": "Stadtteilbüro Lirich", "street": "Marktstr. 1", "postcode": "46045"}
-    )
-    section = window.section("institution")
-    window.show_section(0)
-    qtbot.waitUntil(lambda: section.model.rowCount() == 1)
-    window.actions_by_name["new"].trigger()
-    form = section.form
-    _type(qtbot, form.editors["name"], "Quartiersbüro")
-    _type(qtbot, form.editors["street"], "Marktstraße 1")
-    _type(qtbot, form.editors["postcode"], "46045")
-    click(form.save_button)
+    stored, _section, form = _lookalike_typed(qtbot, window, atlas)
     dialog = form.duplicate_dialog
     assert isinstance(dialog, DuplicateDialog) and dialog.isVisible()
     dialog.list.setFocus()
