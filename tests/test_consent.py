@@ -16,7 +16,7 @@ from atlas.errors import ConflictError, ValidationError
 from atlas.io import importing as imp
 from atlas.records.consent import parse_state
 from atlas.records.schema import FilterKind
-from tests.test_importing import load, write_csv
+from tests.import_support import load, write_csv
 
 pytestmark = pytest.mark.dates
 TODAY = dt.date(2026, 11, 16)

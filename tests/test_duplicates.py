@@ -14,7 +14,7 @@ from atlas.core import Atlas
 from atlas.errors import DuplicateWarning
 from atlas.io import importing as imp
 from atlas.records import duplicates as d
-from tests.test_importing import load, write_csv
+from tests.import_support import load, write_csv
 
 # -- the rule ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from atlas.core import Atlas
 from atlas.errors import AtlasError, BusyError, ConflictError
 from atlas.io import importing as imp
 from atlas.records.schema import MEETING_KIND_CHOICES
-from tests.test_importing import write_csv
+from tests.import_support import write_csv
 
 # Two connections on both backends: SQLite's file lock, PostgreSQL's row versions (issue 13).
 pytestmark = pytest.mark.both_backends

@@ -17,7 +17,7 @@ from PySide6.QtCore import QSettings
 from sqlalchemy import event
 
 from atlas.core import Atlas
-from tests.test_importing import GOOD, write_csv
+from tests.import_support import GOOD, write_csv
 from ui.collector import DEEP_EVERY, hold_collections, holding_collections
 from ui.import_wizard import ImportWizard
 from ui.printing import ReportDialog

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QRadioButton
 
 from atlas.core import Atlas
 from atlas.errors import NotFoundError
-from tests.test_importing import write_csv
+from tests.import_support import write_csv
 from tests.ui.conftest import Answers
 from tests.ui.test_import_wizard import check, make  # noqa: F401  (make is a fixture)
 from tests.ui.test_main_window import _type

@@ -214,7 +214,7 @@ def test_the_dialogs_show_the_hostile_corpus_as_text(
     """Import preview and check, duplicate and merge dialogs, the print dialogs, a conflict."""
 
     from atlas import reports
-    from tests.test_importing import write_csv
+    from tests.import_support import write_csv
     from ui.import_wizard import ImportWizard
 
     ids = hostile.populate(atlas)

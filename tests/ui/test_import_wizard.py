@@ -1,6 +1,6 @@
 """The import wizard driven through its pages, offscreen: reading (encoding and separator
 overrides, sheets, refused files), mapping (remembered), check (errors, duplicates), import
-(cancel leaves nothing behind). Every file is built by the test, as in tests/test_importing.py.
+(cancel leaves nothing behind). Every file is built by the test, as in tests/test_import_reading.py and tests/test_importing.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QWizard
 from atlas.changes import Change
 from atlas.core import Atlas
 from atlas.io import importing as imp
-from tests.test_importing import GOOD, HEADER, write_csv
+from tests.import_support import GOOD, HEADER, write_csv
 from ui.import_wizard import CHECK, COLUMNS, FILE, IMPORT, ImportWizard
 from ui.import_wizard.check_tables import DuplicatesView
 
@@ -225,7 +225,7 @@ def test_a_workbook_with_several_sheets_offers_the_choice(qtbot, make, atlas: At
 
 
 def _xlsx_with(path: Path, sheet_xml: bytes) -> Path:
-    """A real workbook whose sheet is replaced (the trick of tests/test_importing.py)."""
+    """A real workbook whose sheet is replaced (the trick of tests/test_import_reading.py)."""
     from openpyxl import Workbook
 
     book = Workbook()

@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from atlas.core import Atlas
-from tests.test_importing import write_csv
+from tests.import_support import write_csv
 from tests.ui.test_import_wizard import choose_for_row
 from ui.import_wizard import ImportWizard
 from ui.import_wizard.check_tables import CHOICE

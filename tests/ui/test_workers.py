@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 from atlas.core import Atlas
 from tests.fake_nominatim import found, running
-from tests.test_importing import HEADER, write_csv
+from tests.import_support import HEADER, write_csv
 from tests.ui.test_geo_ui import AGENT, use
 from tests.ui.test_import_wizard import check, run_import
 from tests.ui.test_map import open_window, state, wait_markers, with_coordinates
