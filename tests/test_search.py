@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from atlas import models as m
 from atlas.core import Atlas
@@ -423,3 +423,41 @@ def test_the_bigrams_answer_every_word_as_a_substring_test() -> None:
     assert listed.keep([("strasse", None), ("arzte", "ärzte")]) == [0]
     assert listed.keep([("sonne", None)]) == [2]
     assert Grams([]).where("a").tolist() == []
+
+
+def _dependants_texts(conn: Any, kind: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The index texts (as computed now) of every kind whose texts show ``kind``'s records."""
+    shown = {dep for dep, _sql in search._DEPENDANTS[kind]}
+    return {dep: sorted(conn.execute(text(search._bodies_sql(dep, every_row=True))).all()) for dep in shown}
+
+
+@pytest.mark.parametrize("kind", sorted(search.SHOWN_ELSEWHERE))
+def test_only_the_fields_shown_elsewhere_change_other_records_texts(demo: Atlas, kind: str) -> None:
+    """The offline copy's merge reindexes a record's dependants only when one of these
+    fields changed: every other column is changed here and no dependant's text moves;
+    each listed field does move one."""
+    assert set(search.SHOWN_ELSEWHERE) == set(search._DEPENDANTS)
+    table = m.Base.metadata.tables[kind]
+    with demo.sessions() as session:
+        conn = session.connection()
+        before = _dependants_texts(conn, kind)
+        for column in table.c:
+            if column.primary_key or column.name in {"uuid", "version", "created_at", "updated_at"}:
+                continue
+            nested = conn.begin_nested()
+            if column.foreign_keys:
+                target = next(iter(column.foreign_keys)).column.table
+                value: Any = conn.execute(select(target.c.id).order_by(target.c.id.desc())).scalar()
+                conn.execute(table.update().values({column.name: value}))
+            elif column.type.python_type is str:
+                conn.execute(table.update().values({column.name: func.coalesce(column, "") + " (geändert)"}))
+            else:
+                conn.execute(
+                    table.update().values({column.name: None if column.nullable else column.default.arg})
+                )
+            after = _dependants_texts(conn, kind)
+            nested.rollback()
+            if column.name in search.SHOWN_ELSEWHERE[kind]:
+                assert after != before, f"{kind}.{column.name} is listed but shown nowhere else"
+            else:
+                assert after == before, f"{kind}.{column.name} is shown in other records' texts"

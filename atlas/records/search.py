@@ -300,6 +300,16 @@ _DEPENDANTS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: The fields of a record that the index texts of its dependants (``_DEPENDANTS``) show:
+#: a change to any other field leaves their texts as they are (tests/test_search.py
+#: changes every other column and compares the texts).
+SHOWN_ELSEWHERE: dict[str, frozenset[str]] = {
+    "institution": frozenset({"name", "quarter_id"}),
+    "round_table": frozenset({"name"}),
+    "actor": frozenset({"name"}),
+}
+
+
 def _find(conn: Connection, queries: Iterable[tuple[str, str]], ids: Iterable[int]) -> dict[str, set[int]]:
     """Run each (kind, SQL with :ids) over ``ids`` in chunks: the ids found, by kind."""
     id_list = sorted(set(ids))
