@@ -32,6 +32,7 @@ from atlas.travel.portable import BY_NAME, KINDS, RECORD_KINDS, Key, Row, read_a
 from db.engine import make_sessions, to_url
 from db.migrate import open_database
 from tests.conftest import TEST_DAY
+from tests.test_search import assert_index_current
 from tests.travel_support import bring_back, laptop, take
 
 State = dict[str, dict[Key, Row]]
@@ -440,6 +441,7 @@ def run_example(
         office_now = state(office)
         plan, applied = bring_back(office, copy_path)
         merged = state(office)
+        assert_index_current(office)  # the merge reindexed what it changed, and what shows it
         ex = Example(base, office_now, copy_now, merged, plan, played_office.erased | played_copy.erased)
         check_properties(ex, counts(office))
         # The same copy again changes nothing.
@@ -450,6 +452,7 @@ def run_example(
         assert raw_rows(office_path) == raw
         # Undo: the office as before the merge (erasures excepted).
         office.travel.undo(applied.undo)
+        assert_index_current(office)
         undone = state(office)
         assert without_erased(undone, plan.erased_in_copy) == without_erased(office_now, plan.erased_in_copy)
         return ex

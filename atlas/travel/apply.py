@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -87,6 +87,7 @@ class _Writer:
         self.counts: dict[str, dict[str, int]] = {}
         self.touched: dict[str, set[int]] = {}
         self.meetings_moved: set[int] = set()
+        self.quiet: dict[str, set[int]] = {}  # updated, but in no field other records' index texts show
 
     # -- references ---------------------------------------------------------------
     def id_of(self, kind: str, uuid: str | None) -> int | None:
@@ -120,44 +121,61 @@ class _Writer:
         return values
 
     def linked(self, kind: Kind, values: Mapping[str, Any]) -> None:
-        """A link row came or went: its records changed, not a term it names (a term
-        counts as changed only itself: everything mentioning it is indexed again)."""
-        for col, target in kind.refs.items():
-            if target != "term":
-                self.touched.setdefault(target, set()).add(values[col])
+        _linked(self.touched, kind, values)
 
     def count(self, kind: str, what: str) -> None:
         per = self.counts.setdefault(kind, {})
         per[what] = per.get(what, 0) + 1
 
     # -- rows ---------------------------------------------------------------------
-    def insert(self, d: Decision, row: Row) -> None:
-        kind = BY_NAME[d.kind]
-        full = dict(row)
-        if kind.is_link:
-            full.update(zip(kind.key, d.key, strict=True))
-        values = self.resolved(kind, full, title(d))
-        if values is None:
+    def insert(self, items: list[tuple[Decision, Row]]) -> None:
+        """New rows of one kind, written together (one statement per batch of the same
+        columns; the new ids come back in order)."""
+        if not items:
             return
-        if not kind.is_link:
-            values["uuid"] = d.key[0]
-        if d.kind == "attendance":
-            values["meeting_at"] = self.conn.execute(
-                select(m.Meeting.starts_at).where(m.Meeting.id == values["meeting_id"])
-            ).scalar()
-        if "id" not in kind.table.c:  # target groups, members: named by their two sides
-            self.conn.execute(insert(kind.table).values(**values))
-            self.undo.inserted.append((d.kind, None, values))
-            self.linked(kind, values)
-        else:
-            inserted = self.conn.execute(insert(kind.table).values(**values)).inserted_primary_key
-            assert inserted is not None
-            new_id = inserted[0]
+        kind = BY_NAME[items[0][0].kind]
+        made: list[tuple[Decision, dict[str, Any]]] = []
+        for d, row in items:
+            full = dict(row)
+            if kind.is_link:
+                full.update(zip(kind.key, d.key, strict=True))
+            values = self.resolved(kind, full, title(d))
+            if values is None:
+                continue
             if not kind.is_link:
-                self.ids.setdefault(d.kind, {})[str(d.key[0])] = new_id
-            self.undo.inserted.append((d.kind, new_id, {}))
-            self.touched.setdefault(d.kind, set()).add(new_id)
-        self.count(d.kind, "insert")
+                values["uuid"] = d.key[0]
+            made.append((d, values))
+        if kind.name == "attendance" and made:
+            meetings = {v["meeting_id"] for _d, v in made}
+            starts = dict(
+                self.conn.execute(
+                    select(m.Meeting.id, m.Meeting.starts_at).where(m.Meeting.id.in_(meetings))
+                ).all()
+            )
+            for _d, values in made:
+                values["meeting_at"] = starts.get(values["meeting_id"])
+        t = kind.table
+        groups: dict[tuple[str, ...], list[tuple[Decision, dict[str, Any]]]] = {}
+        for d, values in made:
+            groups.setdefault(tuple(sorted(values)), []).append((d, values))
+        for group in groups.values():
+            rows = [values for _d, values in group]
+            if "id" not in t.c:  # target groups, members: named by their two sides
+                self.conn.execute(insert(t), rows)
+                for values in rows:
+                    self.undo.inserted.append((kind.name, None, values))
+                    self.linked(kind, values)
+            else:
+                made_ids = self.conn.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), rows)
+                for (d, values), new_id in zip(group, made_ids.scalars().all(), strict=True):
+                    if kind.is_link:  # a tick, an agreement side: kept for the undo's reindexing
+                        self.linked(kind, values)
+                    else:
+                        self.ids.setdefault(kind.name, {})[str(d.key[0])] = new_id
+                    self.undo.inserted.append((kind.name, new_id, values if kind.is_link else {}))
+                    self.touched.setdefault(kind.name, set()).add(new_id)
+            for d, _values in group:
+                self.count(d.kind, "insert")
 
     def row_id(self, d: Decision) -> int | None:
         kind = BY_NAME[d.kind]
@@ -165,22 +183,51 @@ class _Writer:
             return link_ids(self.conn, kind, [d.key]).get(d.key)
         return self.id_of(d.kind, str(d.key[0]))
 
-    def update(self, d: Decision, changes: Mapping[str, Any]) -> None:
-        kind = BY_NAME[d.kind]
-        row_id = self.row_id(d)
-        if row_id is None or not changes:
+    def update(self, items: list[tuple[Decision, Mapping[str, Any]]]) -> None:
+        """Changed fields of rows of one kind: the old values read in one query, the new
+        written in one statement per set of columns."""
+        if not items:
             return
-        values = self.resolved(kind, changes, title(d))
-        if values is None:
-            return
+        kind = BY_NAME[items[0][0].kind]
         t = kind.table
-        old = self.conn.execute(select(*(t.c[n] for n in values), t.c.version).where(t.c.id == row_id)).one()
-        self.conn.execute(update(t).where(t.c.id == row_id).values(**values, version=t.c.version + 1))
-        self.undo.updated.append((d.kind, row_id, dict(zip(values, old[:-1], strict=True)), old[-1] + 1))
-        self.touched.setdefault(d.kind, set()).add(row_id)
-        if d.kind == "meeting" and "starts_at" in values:
-            self.meetings_moved.add(row_id)
-        self.count(d.kind, "update")
+        todo: list[tuple[Decision, int, dict[str, Any]]] = []
+        for d, changes in items:
+            row_id = self.row_id(d)
+            if row_id is None or not changes:
+                continue
+            values = self.resolved(kind, changes, title(d))
+            if values is not None:
+                todo.append((d, row_id, values))
+        if not todo:
+            return
+        columns = sorted({name for _d, _i, values in todo for name in values})
+        old: dict[int, Any] = {}
+        row_ids = [row_id for _d, row_id, _v in todo]
+        for start in range(0, len(row_ids), 500):
+            query = select(t.c.id, t.c.version, *(t.c[n] for n in columns)).where(
+                t.c.id.in_(row_ids[start : start + 500])
+            )
+            old.update({row.id: row for row in self.conn.execute(query).mappings().all()})
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for d, row_id, values in todo:
+            before = old[row_id]
+            self.undo.updated.append((d.kind, row_id, {n: before[n] for n in values}, before["version"] + 1))
+            groups.setdefault(tuple(sorted(values)), []).append(
+                {"row_id": row_id, **{f"new_{n}": v for n, v in values.items()}}
+            )
+            self.touched.setdefault(d.kind, set()).add(row_id)
+            if d.kind == "meeting" and "starts_at" in values:
+                self.meetings_moved.add(row_id)
+            if not set(values) & search.SHOWN_ELSEWHERE.get(d.kind, frozenset()):
+                self.quiet.setdefault(d.kind, set()).add(row_id)
+            self.count(d.kind, "update")
+        for names, rows in groups.items():
+            statement = (
+                update(t)
+                .where(t.c.id == bindparam("row_id"))
+                .values({**{n: bindparam(f"new_{n}") for n in names}, "version": t.c.version + 1})
+            )
+            self.conn.execute(statement, rows)
 
     def delete(self, d: Decision) -> None:
         kind = BY_NAME[d.kind]
@@ -202,6 +249,11 @@ class _Writer:
         self.undo.deleted.append(snap)
         for table, rows in snap.rows.items():
             self.touched.setdefault(table, set()).update(r["id"] for r in rows if "id" in r)
+            if table in BY_NAME and BY_NAME[table].is_link:
+                for row in rows:
+                    self.linked(BY_NAME[table], row)
+        for table, unlinked_id, _col, _ref in snap.unlinked:  # emptied by the delete: their texts showed it
+            self.touched.setdefault(table, set()).add(unlinked_id)
         self.count(d.kind, "delete")
 
     # -- the whole plan ---------------------------------------------------------------
@@ -228,10 +280,16 @@ class _Writer:
     def run(self) -> None:
         self.prefetch()
         deletes: list[Decision] = []
-        for d in self.plan.decisions:
+        inserts: list[tuple[Decision, Row]] = []
+        updates: list[tuple[Decision, Mapping[str, Any]]] = []
+        for d in self.plan.decisions:  # parents first: a kind's rows are written before its children's
+            if (inserts or updates) and (inserts or updates)[0][0].kind != d.kind:
+                self.insert(inserts)
+                self.update(updates)
+                inserts, updates = [], []
             item = (d.kind, d.key)
             if d.action is Action.INSERT:
-                self.insert(d, d.copy or {})
+                inserts.append((d, d.copy or {}))
             elif d.action is Action.UPDATE:
                 changes = dict(d.values)
                 for c in d.conflicts:
@@ -239,15 +297,17 @@ class _Writer:
                         changes[c.field] = c.copy
                 if d.office is None:  # new on both sides under one key: nothing to update
                     continue
-                self.update(d, changes)
+                updates.append((d, changes))
             elif d.action is Action.DELETE:
                 deletes.append(d)
             elif d.action is Action.KEEP_OR_DELETE:
                 keep = self.choices.keeps(item)
                 if d.deleted_on is Side.OFFICE and keep:
-                    self.insert(d, d.copy or {})
+                    inserts.append((d, d.copy or {}))
                 elif d.deleted_on is Side.COPY and not keep:
                     deletes.append(d)
+        self.insert(inserts)
+        self.update(updates)
         for d in sorted(deletes, key=lambda d: -_ORDER[d.kind]):
             self.delete(d)
         for meeting_id in self.meetings_moved:
@@ -278,11 +338,16 @@ class _Writer:
             self.notes.append(_("Eine im Büro gelöschte Person (DSGVO) wurde nicht zurückgebracht."))
 
     def reindex(self) -> None:
+        """The index rows of what the merge wrote; of the records showing their names only
+        where a shown field changed (a note on an institution leaves its offers' texts)."""
         stale = {kind: ids for kind, ids in self.touched.items() if kind in search.TABLES}
         if "term" in self.touched:
             for kind, ids in search.mentioning(self.conn, m.Term, self.touched["term"]).items():
                 stale.setdefault(kind, set()).update(ids)
-        search.reindex_with_dependants(self.conn, stale)
+        quiet = {kind: ids for kind, ids in self.quiet.items() if kind in stale}
+        for kind, ids in quiet.items():
+            search.reindex(self.conn, kind, ids)
+        search.reindex_with_dependants(self.conn, {k: ids - quiet.get(k, set()) for k, ids in stale.items()})
 
     def remember(self, now: dt.datetime) -> None:
         """The office keeps what it took from the copy: the copy's next base."""
@@ -329,6 +394,14 @@ class _Writer:
                 .where(c.c.id == found["id"])
                 .values(merged_at=now, merges=c.c.merges + 1, version=c.c.version + 1)
             )
+
+
+def _linked(touched: dict[str, set[int]], kind: Kind, values: Mapping[str, Any]) -> None:
+    """A link row came or went: its records changed, not a term it names (a term counts
+    as changed only itself: everything mentioning it is indexed again)."""
+    for col, target in kind.refs.items():
+        if target != "term" and values.get(col) is not None:
+            touched.setdefault(target, set()).add(values[col])
 
 
 def write(session: Session, plan: Plan, choices: Choices, clock: Clock) -> Applied:
@@ -380,19 +453,28 @@ def undo(session: Session, done: Undo) -> dict[str, set[int]]:
         snapshot.restore(conn, snap)
         for table, rows in snap.rows.items():
             touched.setdefault(table, set()).update(r["id"] for r in rows if "id" in r)
+            if table in BY_NAME and BY_NAME[table].is_link:
+                for row in rows:
+                    _linked(touched, BY_NAME[table], row)
+        for table, unlinked_id, _col, _ref in snap.unlinked:  # linked again: their texts show it
+            touched.setdefault(table, set()).add(unlinked_id)
     for table, row_id, old, _after in reversed(done.updated):
         t = BY_NAME[table].table
         conn.execute(update(t).where(t.c.id == row_id).values(**old, version=t.c.version + 1))
         touched.setdefault(table, set()).add(row_id)
     for table, values in done.unlinked:
         conn.execute(insert(BY_NAME[table].table).values(**values))
+        _linked(touched, BY_NAME[table], values)
     for table, row_id, values in reversed(done.inserted):
         t = BY_NAME[table].table
         if row_id is None:
             conn.execute(delete(t).where(*(t.c[k] == v for k, v in values.items())))
+            _linked(touched, BY_NAME[table], values)
             continue
         conn.execute(delete(t).where(t.c.id == row_id))
         touched.setdefault(table, set()).add(row_id)
+        if BY_NAME[table].is_link:
+            _linked(touched, BY_NAME[table], values)
     b = m.travel_base
     for kind, text in done.base_keys:
         conn.execute(delete(b).where(b.c.copy_uuid == done.copy_uuid, b.c.kind == kind, b.c.key == text))
