@@ -146,7 +146,7 @@ def naive_review(office: Atlas, copy_path: Path) -> int:
                 office_rows = read_all(o_conn, kind)
                 copy_rows = read_all(conn, kind)
                 if kind.is_link:
-                    base_rows = base.links.get(kind.name, {})
+                    base_rows = base.links(kind.name)
                 else:
                     t = m.travel_base
                     mine = select(t.c.key).where(t.c.copy_uuid == info.uuid, t.c.kind == kind.name)

@@ -21,7 +21,7 @@ Before the rules of ``merge.decide`` the plan
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -44,10 +44,14 @@ from atlas.travel.portable import (
     Key,
     Kind,
     Row,
+    ids_of,
     key_of,
     key_text,
+    link_key_query,
+    link_texts_where,
     loads,
     read_all,
+    read_links,
     read_referring,
     read_some,
 )
@@ -57,20 +61,20 @@ Item = tuple[str, Key]
 
 @dataclass
 class Base:
-    """The base of one copy. What the copy touched is found by SQLite itself, joining each
-    table of the copy with the copy's own ``travel_base`` on the version; the few keys the
-    office keeps from an earlier merge of this copy (``overlay``: their base instead) are
-    compared here. Rows are read when needed; contacts' versions and ids are held whole
-    (the erasures are looked for among every person of the base)."""
+    """The base of one copy. What the copy touched is found by the database itself: each
+    table of the copy joined with the copy's own ``travel_base`` on the version, each link
+    table's keys compared as text with the base's. The few keys the office keeps from an
+    earlier merge of this copy (``overlay``, ``link_overlay``: their base instead) are
+    compared here. Rows are read when needed, never the whole base."""
 
     copy_uuid: str
     copy: Connection
     office: Connection
     overlay: dict[tuple[str, str], int]  # (kind, key) → version the office keeps (-1: gone)
-    contacts: dict[str, int]  # key → version of every contact of the base
-    row_ids: dict[str, int]  # contacts: the id in the copy (the erasure register names it)
-    links: dict[str, dict[Key, Row]]
+    link_overlay: dict[str, dict[str, Row | None]]  # link kind → key text → row (None: gone)
+    office_row_ids: dict[str, int]  # contacts: the office's id, as kept at an earlier merge
     _keys: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _present: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def touched(self, kind: Kind, copy_versions: Mapping[str, int] | None = None) -> set[str]:
         """The UUIDs of a record kind whose row in the copy is not the base's (changed, new
@@ -104,13 +108,48 @@ class Base:
         text = key_text(key)
         if (kind, text) in self.overlay:
             return self.overlay[(kind, text)] != -1
-        if kind == "contact":
-            return text in self.contacts
+        if kind == "contact":  # tens of thousands of people: asked one by one
+            if (kind, text) not in self._present:
+                self._present[(kind, text)] = bool(self._base_keys(kind, [text]))
+            return self._present[(kind, text)]
         if kind not in self._keys:  # a kind's keys read once (parents of what the copy touched)
-            b = m.travel_base
-            query = select(b.c.key).where(b.c.copy_uuid == self.copy_uuid, b.c.kind == kind)
-            self._keys[kind] = set(self.copy.execute(query).scalars().all())
+            self._keys[kind] = self._base_keys(kind)
         return text in self._keys[kind]
+
+    def _base_keys(self, kind: str, among: list[str] | None = None) -> set[str]:
+        b = m.travel_base
+        query = select(b.c.key).where(b.c.copy_uuid == self.copy_uuid, b.c.kind == kind)
+        if among is None:
+            return set(self.copy.execute(query).scalars().all())
+        found: set[str] = set()
+        for start in range(0, len(among), 500):
+            chunk = among[start : start + 500]
+            found.update(self.copy.execute(query.where(b.c.key.in_(chunk))).scalars().all())
+        return found
+
+    def contact_keys(self) -> set[str]:
+        """Every person of the base (read only when the office erased someone since)."""
+        b = m.travel_base
+        query = select(b.c.key).where(b.c.copy_uuid == self.copy_uuid, b.c.kind == "contact")
+        found = set(self.copy.execute(query).scalars().all())
+        return found | {key for (kind, key) in self.overlay if kind == "contact"}
+
+    def row_ids(self, keys: Iterable[str]) -> dict[str, int]:
+        """Contacts: the id the erasure register names — in the copy as taken, the
+        office's own for one that came in at an earlier merge."""
+        b = m.travel_base
+        wanted = sorted(set(keys))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            query = select(b.c.key, b.c.row_id).where(
+                b.c.copy_uuid == self.copy_uuid,
+                b.c.kind == "contact",
+                b.c.key.in_(wanted[start : start + 500]),
+                b.c.row_id.is_not(None),
+            )
+            found.update({key: row_id for key, row_id in self.copy.execute(query).all()})
+        found.update({k: self.office_row_ids[k] for k in wanted if k in self.office_row_ids})
+        return found
 
     def rows(self, kind: str, keys: Iterable[Key]) -> dict[Key, Row | None]:
         t = m.travel_base
@@ -130,35 +169,75 @@ class Base:
                     found[key_of(text)] = loads(data)
         return found
 
+    def link_diff(self, kind: Kind) -> set[str]:
+        """The key texts of a link kind in the copy but not in its base or the other way
+        round (the office's overlay is not looked at here). Both lists of key texts are
+        read whole and compared here: measured at 30,000 target groups, faster than
+        SQLite's ``EXCEPT`` or ``NOT EXISTS``, which sort or probe every row."""
+        in_copy = set(self.copy.execute(link_key_query(kind)).scalars().all())
+        return in_copy ^ self._base_keys(kind.name)
+
+    def link_keys_naming(self, kind: Kind, part: int, uuids: Iterable[str]) -> set[str]:
+        """The base's link keys whose side number ``part`` is one of these UUIDs."""
+        b = m.travel_base
+        found: set[str] = set()
+        for uuid in sorted(set(uuids)):
+            query = select(b.c.key).where(
+                b.c.copy_uuid == self.copy_uuid,
+                b.c.kind == kind.name,
+                b.c.key.contains(uuid, autoescape=True),
+            )
+            found.update(t for t in self.copy.execute(query).scalars().all() if t.split("|")[part] == uuid)
+        found.update(t for t in self.link_overlay.get(kind.name, {}) if t.split("|")[part] in uuids)
+        return found
+
+    def links_present(self, kind: str, texts: Iterable[str]) -> set[str]:
+        """Which of these link keys the base has: as the office keeps them from an
+        earlier merge of this copy, else as the copy was taken."""
+        overlay = self.link_overlay.get(kind, {})
+        wanted = set(texts)
+        found = {t for t in wanted if t in overlay and overlay[t] is not None}
+        return found | self._base_keys(kind, sorted(wanted - set(overlay)))
+
+    def links(self, kind: str, keys: Iterable[str] | None = None) -> dict[Key, Row]:
+        """Link rows of the base: all of a kind, or those with these key texts."""
+        b = m.travel_base
+        mine = (b.c.copy_uuid == self.copy_uuid, b.c.kind == kind)
+        rows: dict[str, Row] = {}
+        wanted_texts = None if keys is None else set(keys)
+        if wanted_texts is None:
+            for text, data in self.copy.execute(select(b.c.key, b.c.data).where(*mine)).all():
+                rows[text] = {} if data == "{}" else (loads(data) or {})
+        else:
+            wanted = sorted(wanted_texts)
+            for start in range(0, len(wanted), 500):
+                query = select(b.c.key, b.c.data).where(*mine, b.c.key.in_(wanted[start : start + 500]))
+                for text, data in self.copy.execute(query).all():
+                    rows[text] = {} if data == "{}" else (loads(data) or {})
+        for text, row in self.link_overlay.get(kind, {}).items():
+            if wanted_texts is not None and text not in wanted_texts:
+                continue
+            if row is None:
+                rows.pop(text, None)
+            else:
+                rows[text] = row
+        return {key_of(text): row for text, row in rows.items()}
+
 
 def read_base(office: Connection, copy: Connection, copy_uuid: str) -> Base:
+    """The base of a copy: what the office keeps of it from earlier merges (the rest is
+    read from the copy when asked)."""
     t = m.travel_base
-    base = Base(copy_uuid, copy, office, {}, {}, {}, {k.name: {} for k in LINK_KINDS})
-    link_names = list(base.links)
-    for conn, is_office in ((copy, False), (office, True)):  # the office's rows overlay the copy's
-        mine = t.c.copy_uuid == copy_uuid
-        if is_office:
-            query = select(t.c.kind, t.c.key, t.c.version).where(mine, t.c.kind.not_in(link_names))
-            for kind, key, version in conn.execute(query).all():
-                base.overlay[(kind, key)] = version
-                if kind == "contact":
-                    base.contacts[key] = version
-        else:
-            query = select(t.c.key, t.c.version, t.c.row_id).where(mine, t.c.kind == "contact")
-            for key, version, row_id in conn.execute(query).all():
-                base.contacts[key] = version
-                if row_id is not None:
-                    base.row_ids[key] = row_id
-        if is_office:
-            ids = select(t.c.key, t.c.row_id).where(mine, t.c.kind == "contact", t.c.row_id.is_not(None))
-            base.row_ids.update({key: row_id for key, row_id in conn.execute(ids).all()})
-        links_query = select(t.c.kind, t.c.key, t.c.data).where(mine, t.c.kind.in_(link_names))
-        for kind, key, data in conn.execute(links_query).all():
-            row = {} if data == "{}" else loads(data)  # most links have no fields of their own
-            if row is None:  # the office keeps "gone" for a link the copy took away
-                base.links[kind].pop(key_of(key), None)
-            else:
-                base.links[kind][key_of(key)] = row
+    base = Base(copy_uuid, copy, office, {}, {k.name: {} for k in LINK_KINDS}, {})
+    link_names = list(base.link_overlay)
+    query = select(t.c.kind, t.c.key, t.c.version, t.c.row_id, t.c.data).where(t.c.copy_uuid == copy_uuid)
+    for kind, key, version, row_id, data in office.execute(query).all():
+        if kind in link_names:
+            base.link_overlay[kind][key] = {} if data == "{}" else loads(data)  # None: gone
+            continue
+        base.overlay[(kind, key)] = version
+        if kind == "contact" and row_id is not None:
+            base.office_row_ids[key] = row_id
     return base
 
 
@@ -252,14 +331,8 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
     rows: dict[str, tuple[dict[Key, Row | None], dict[Key, Row], dict[Key, Row]]] = {}
     copy_ids: dict[str, dict[str, tuple[int, int]]] = {}
     for kind in RECORD_KINDS:
-        t = kind.table
-        if kind.name == "contact":  # every person's id: the erasures below
-            everyone = copy.execute(select(t.c.uuid, t.c.id, t.c.version)).all()
-            copy_ids[kind.name] = {u: (i, v) for u, i, v in everyone}
-            touched = base.touched(kind, {u: v for u, _i, v in everyone})
-        else:
-            touched = base.touched(kind)
-            copy_ids[kind.name] = _ids_versions(copy, kind, touched)
+        touched = base.touched(kind)
+        copy_ids[kind.name] = _ids_versions(copy, kind, touched)
         keys = [(u,) for u in touched]
         b = base.rows(kind.name, keys)
         c = read_some(copy, kind, touched)
@@ -288,26 +361,34 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
     #    has her name, and by the register's ids (the base knows each contact's id in the
     #    copy, the office's own for every contact taken out; a person erased at an earlier
     #    merge has only a stub left in the base, and one renamed before her erasure is
-    #    named by her new name in the register).
+    #    named by her new name in the register). The people gone from the copy are among
+    #    those it touched; the office is searched only when its register has an erasure
+    #    since the copy was taken (an erasure before it left the person out of the copy).
     contact_b, _contact_o, contact_c = rows["contact"]
+    contact = BY_NAME["contact"]
+    gone_then = [key for (kind_name, key), v in base.overlay.items() if kind_name == "contact" and v == -1]
+    still_there = _ids_versions(copy, contact, gone_then)
+    gone_from_copy = {str(k[0]) for k in contact_b if k not in contact_c} | (
+        set(gone_then) - set(still_there)
+    )
+    office_register, copy_register = _register_ids(office), _register_ids(copy)
+    gone_from_office: set[str] = set()
+    if _erased_since(office, info):
+        in_office = _uuids(office, "contact")
+        gone_from_office = {u for u in base.contact_keys() if u not in in_office}
+    else:
+        present = ids_of(office, contact, gone_from_copy)
+        gone_from_office = {u for u in gone_from_copy if u not in present}
+    row_ids = base.row_ids(gone_from_copy | gone_from_office)
     copy_contact_ids = {u: i for u, (i, _v) in copy_ids["contact"].items()}
-    row_ids = base.row_ids
-    t_contact = BY_NAME["contact"].table
-    in_office = set(office.execute(select(t_contact.c.uuid)).scalars().all())
-    in_base = base.contacts
-    gone_keys = [(u,) for u in in_base if u not in in_office]
+    gone_keys = [(u,) for u in gone_from_office]
     gone_office = {str(k[0]): r for k, r in base.rows("contact", gone_keys).items() if r}
     people = {u: _person(row_ids.get(u) or copy_contact_ids.get(u), r) for u, r in gone_office.items()}
     result.erased_in_office = erased_people(office, people)
     gone_copy = {str(k[0]): r for k, r in contact_b.items() if r and k not in contact_c}
     result.erased_in_copy = erased_people(copy, {u: _person(row_ids.get(u), r) for u, r in gone_copy.items()})
-    office_register, copy_register = _register_ids(office), _register_ids(copy)
-    result.erased_in_office |= {
-        u for u in in_base if u not in in_office and row_ids.get(u) in office_register
-    }
-    result.erased_in_copy |= {
-        u for u in in_base if u not in copy_contact_ids and row_ids.get(u) in copy_register
-    }
+    result.erased_in_office |= {u for u in gone_from_office if row_ids.get(u) in office_register}
+    result.erased_in_copy |= {u for u in gone_from_copy if row_ids.get(u) in copy_register}
     result.erased_names = _erased_names(
         copy, info.uuid, result, {**gone_office, **{str(k[0]): r for k, r in contact_b.items() if r}}
     )
@@ -330,14 +411,14 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
             result.copy_rows[(kind.name, key)] = (version, row_id, kept)  # an erased person: a stub
     # People gone from both sides: their ticks and sides lost the person on both (by the
     # erasure, or the database emptying the link), also when erased at an earlier merge.
-    gone = set(in_base) - in_office - set(copy_contact_ids)
-    erased = result.erased_in_office | result.erased_in_copy | gone
+    erased = result.erased_in_office | result.erased_in_copy | (gone_from_copy & gone_from_office)
     for kind in LINK_KINDS:
-        b_links = _unnamed(base.links.get(kind.name, {}), kind, erased)
+        b_raw, c_raw = _changed_links(base, copy, kind, erased)
+        b_links = _unnamed(b_raw, kind, erased)
         c_links = _unnamed(
             {
                 _rewrite_key(k, kind, result.aliases): _rewrite(r, kind, result.aliases) or {}
-                for k, r in read_all(copy, kind).items()
+                for k, r in c_raw.items()
             },
             kind,
             erased,
@@ -345,18 +426,60 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
         moved = {k for k in set(b_links) | set(c_links) if b_links.get(k) != c_links.get(k)}
         if not moved:
             continue
-        o_links = _unnamed(read_all(office, kind), kind, erased)
+        firsts = {str(k[0]) for k in moved if k[0] is not None}
+        o_links = {
+            k: r for k, r in _unnamed(read_links(office, kind, firsts), kind, erased).items() if k in moved
+        }
         for key in moved:
             d = decide(kind.name, key, b_links.get(key), o_links.get(key), c_links.get(key))
             if d.changes_something:
                 decisions[(kind.name, key)] = d
             result.copy_rows[(kind.name, key)] = (0, None, c_links.get(key))
+        # The office keeps the copy's state of every key behind a moved one: a tick of a
+        # person erased since is compared by the key she leaves, but the next merge
+        # reads the copy's base by the key as taken.
+        for raw in set(b_raw) | set(c_raw):
+            if raw not in moved and _unnamed_key(raw, kind, erased) in moved and not kind.fields:
+                result.copy_rows.setdefault((kind.name, raw), (0, None, {} if raw in c_raw else None))
     _dependents(office, copy, base, rows, decisions, result)
     result.decisions = sorted(decisions.values(), key=_order)
     return result
 
 
 _ORDER = {k.name: n for n, k in enumerate(KINDS)}
+
+
+def _changed_links(
+    base: Base, copy: Connection, kind: Kind, erased: set[str]
+) -> tuple[dict[Key, Row], dict[Key, Row]]:
+    """The link rows of a kind that may differ between base and copy, from each side.
+
+    A link without fields of its own (target group, member, tick) is its key: SQLite
+    compares the copy's keys with its base's as text (``EXCEPT``), the keys the office
+    keeps from an earlier merge are looked at one by one, and only those become rows. A
+    person erased or gone on both sides leaves her ticks without her (``_unnamed``): every
+    key that names such a person is a candidate too, with the key it becomes, so the
+    comparison after the unnaming sees all of a key's origins. Agreement sides (a person
+    and a role beside the key) are few and compared whole."""
+    if kind.fields:
+        return base.links(kind.name), read_all(copy, kind)
+    candidates = base.link_diff(kind) | set(base.link_overlay.get(kind.name, {}))
+    person_parts = [n for n, col in enumerate(kind.key) if kind.refs[col] == "contact"]
+    if erased and person_parts:
+        naming: set[str] = set()
+        for part in person_parts:
+            naming |= base.link_keys_naming(kind, part, erased) | link_texts_where(copy, kind, part, erased)
+        candidates |= naming | {key_text(_unnamed_key(key_of(t), kind, erased)) for t in naming}
+    in_base = base.links_present(kind.name, candidates)
+    in_copy = link_texts_where(copy, kind, 0, {t.split("|")[0] for t in candidates}) & candidates
+    return {key_of(t): {} for t in in_base}, {key_of(t): {} for t in in_copy}
+
+
+def _erased_since(office: Connection, info: CopyInfo) -> bool:
+    """The office erased someone on or after the day the copy was taken."""
+    t = cast(Table, m.ErasureEntry.__table__)
+    query = select(t.c.id).where(t.c.entity == "contact", t.c.erased_on >= info.taken_at.date()).limit(1)
+    return office.execute(query).first() is not None
 
 
 def office_record(office: Connection, info: CopyInfo) -> CopyInfo:
@@ -408,6 +531,16 @@ def _order(d: Decision) -> tuple[int, tuple[str, ...]]:
     return _ORDER[d.kind], tuple(part or "" for part in d.key)
 
 
+def _unnamed_key(key: Key, kind: Kind, erased: set[str]) -> Key:
+    """A link's key without the erased people in it."""
+    if not erased:
+        return key
+    return tuple(
+        None if part in erased and kind.refs.get(col) == "contact" else part
+        for col, part in zip(kind.key, key, strict=True)
+    )
+
+
 def _unnamed(links: dict[Key, Row], kind: Kind, erased: set[str]) -> dict[Key, Row]:
     """Link rows as an erasure leaves them: a tick or an agreement side of an erased
     person without the person (on both sides alike, so the erasure is no change)."""
@@ -444,13 +577,15 @@ def _dependents(
     result: Plan,
 ) -> None:
     """A deletion meets what the other side made for the record: a question instead."""
-    known: dict[str, set[str]] = {}
+    known: dict[str, dict[str, bool]] = {}
 
-    def present(kind: str) -> set[str]:
-        """The office's UUIDs of a kind (read once)."""
-        if kind not in known:
-            known[kind] = _uuids(office, kind)
-        return known[kind]
+    def present(kind: str, uuids: set[str]) -> None:
+        """Whether the office has these rows of a kind (asked once each)."""
+        seen = known.setdefault(kind, {})
+        wanted = {u for u in uuids if u not in seen}
+        if wanted:
+            found = ids_of(office, BY_NAME[kind], wanted)
+            seen.update({u: u in found for u in wanted})
 
     # a) Deleted in the copy, but the office made or changed something that belongs to it
     #    (also further down: a row of it that is itself kept, which the delete would take).
@@ -479,45 +614,55 @@ def _dependents(
                     copy=None,
                 )
                 changing = True
+
     # b) Deleted in the office, but the copy made or changed something that needs it.
+    def parents(d: Decision) -> Iterator[tuple[str, str]]:
+        """The records the copy's row points to that the base had and the office may have
+        deleted (the office is asked below, all of a round at once)."""
+        if d.action not in (Action.INSERT, Action.UPDATE, Action.KEEP_OR_DELETE):
+            return
+        if d.action is Action.KEEP_OR_DELETE and d.deleted_on is Side.COPY:
+            return
+        row = d.copy or {}
+        kind = BY_NAME[d.kind]
+        refs: dict[str, Any] = dict(zip(kind.key, d.key, strict=True)) if kind.is_link else {}
+        refs.update({col: row.get(col) for col in kind.refs if col in row})
+        for col, uuid in refs.items():
+            target = kind.refs[col]
+            if uuid is None or (target == "contact" and uuid in result.erased_in_office):
+                continue
+            if (target, (uuid,)) in decisions or not base.has(target, (uuid,)):
+                continue
+            if (uuid,) not in rows[target][1]:
+                yield target, uuid
+
     changing = True
     while changing:
         changing = False
-        for d in list(decisions.values()):
-            if d.action not in (Action.INSERT, Action.UPDATE, Action.KEEP_OR_DELETE):
+        pending = [(target, uuid) for d in list(decisions.values()) for target, uuid in parents(d)]
+        for target in {t for t, _u in pending}:
+            present(target, {u for t, u in pending if t == target})
+        for target, uuid in pending:
+            parent: Item = (target, (uuid,))
+            if parent in decisions or known[target][uuid]:
                 continue
-            if d.action is Action.KEEP_OR_DELETE and d.deleted_on is Side.COPY:
+            b_rows, _o_rows, c_rows = rows[target]
+            b = b_rows.get((uuid,)) or base.rows(target, [(uuid,)]).get((uuid,))
+            c = c_rows.get((uuid,)) or read_some(copy, BY_NAME[target], [uuid]).get((uuid,))
+            if b is None or c is None:
                 continue
-            row = d.copy or {}
-            kind = BY_NAME[d.kind]
-            refs: dict[str, Any] = dict(zip(kind.key, d.key, strict=True)) if kind.is_link else {}
-            refs.update({col: row.get(col) for col in kind.refs if col in row})
-            for col, uuid in refs.items():
-                target = kind.refs[col]
-                if uuid is None or (target == "contact" and uuid in result.erased_in_office):
-                    continue
-                parent: Item = (target, (uuid,))
-                if parent in decisions or not base.has(target, (uuid,)):
-                    continue
-                b_rows, o_rows, c_rows = rows[target]
-                if (uuid,) in o_rows or uuid in present(target):
-                    continue
-                b = b_rows.get((uuid,)) or base.rows(target, [(uuid,)]).get((uuid,))
-                c = c_rows.get((uuid,)) or read_some(copy, BY_NAME[target], [uuid]).get((uuid,))
-                if b is None or c is None:
-                    continue
-                decisions[parent] = Decision(
-                    target,
-                    (uuid,),
-                    Action.KEEP_OR_DELETE,
-                    deleted_on=Side.OFFICE,
-                    base=b,
-                    office=None,
-                    copy=c,
-                )
-                version, row_id = 0, None
-                result.copy_rows.setdefault(parent, (version, row_id, c))
-                changing = True
+            decisions[parent] = Decision(
+                target,
+                (uuid,),
+                Action.KEEP_OR_DELETE,
+                deleted_on=Side.OFFICE,
+                base=b,
+                office=None,
+                copy=c,
+            )
+            version, row_id = 0, None
+            result.copy_rows.setdefault(parent, (version, row_id, c))
+            changing = True
 
 
 def _uuids(conn: Connection, kind: str) -> set[str]:
@@ -549,7 +694,10 @@ def _office_made_children(office: Connection, base: Base, kind_name: str, office
             found = read_referring(office, child, col, [office_id])
             if not found:
                 continue
-            known = base.links.get(child.name, {}) if child.is_link else base.rows(child.name, found)
+            if child.is_link:
+                known: Mapping[Key, Row | None] = base.links(child.name, [key_text(k) for k in found])
+            else:
+                known = base.rows(child.name, found)
             if any(known.get(key) != row for key, row in found.items()):
                 return True
     return False

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Table, select
+from sqlalchemy import Column, Table, func, literal, select
 from sqlalchemy.engine import Connection
 
 from atlas import models as m
@@ -106,8 +106,24 @@ def column_value(col: Column[Any], portable: Any) -> Any:
     return portable
 
 
-def _select(kind: Kind) -> tuple[Any, list[str]]:
+@dataclass(frozen=True)
+class _Query:
+    """A kind's portable ``SELECT`` (built once per kind: building it costs more than
+    running it on a small table), its column names and the expression of each column."""
+
+    select: Any
+    names: tuple[str, ...]
+    columns: tuple[Any, ...]
+
+
+_QUERIES: dict[str, _Query] = {}
+
+
+def _select(kind: Kind) -> _Query:
     """``SELECT`` of a kind's portable columns, references joined to their UUIDs."""
+    found = _QUERIES.get(kind.name)
+    if found is not None:
+        return found
     t = kind.table
     cols: list[Any] = []
     names: list[str] = []
@@ -121,7 +137,9 @@ def _select(kind: Kind) -> tuple[Any, list[str]]:
             joined = joined.outerjoin(other, other.c.id == t.c[name])
             cols.append(other.c.uuid)
         names.append(name)
-    return select(*cols).select_from(joined), names
+    found = _Query(select(*cols).select_from(joined), tuple(names), tuple(cols))
+    _QUERIES[kind.name] = found
+    return found
 
 
 def _rows(conn: Connection, query: Any, kind: Kind, names: Sequence[str]) -> Iterator[tuple[Key, Row]]:
@@ -132,29 +150,59 @@ def _rows(conn: Connection, query: Any, kind: Kind, names: Sequence[str]) -> Ite
 
 def read_all(conn: Connection, kind: Kind) -> dict[Key, Row]:
     """Every row of a kind in portable form."""
-    query, names = _select(kind)
-    return dict(_rows(conn, query, kind, names))
+    query = _select(kind)
+    return dict(_rows(conn, query.select, kind, query.names))
+
+
+def _read_where(conn: Connection, kind: Kind, column: Any, values: Iterable[Any]) -> dict[Key, Row]:
+    query = _select(kind)
+    wanted = sorted(set(values))
+    found: dict[Key, Row] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found.update(_rows(conn, query.select.where(column.in_(chunk)), kind, query.names))
+    return found
 
 
 def read_some(conn: Connection, kind: Kind, uuids: Iterable[str]) -> dict[Key, Row]:
     """The rows of a record kind with these UUIDs (absent ones are missing)."""
     assert not kind.is_link
-    query, names = _select(kind)
-    wanted = sorted(set(uuids))
-    found: dict[Key, Row] = {}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        found.update(_rows(conn, query.where(kind.table.c.uuid.in_(chunk)), kind, names))
-    return found
+    return _read_where(conn, kind, kind.table.c.uuid, uuids)
+
+
+def read_links(conn: Connection, kind: Kind, firsts: Iterable[str]) -> dict[Key, Row]:
+    """The rows of a link kind whose first side (the offer, meeting, round table or
+    agreement: never a person) has one of these UUIDs."""
+    assert kind.is_link
+    return _read_where(conn, kind, _select(kind).columns[0], firsts)
 
 
 def read_referring(conn: Connection, kind: Kind, column: str, ids: Sequence[int]) -> dict[Key, Row]:
     """The rows of a kind whose ``column`` points to one of these ids."""
-    query, names = _select(kind)
-    found: dict[Key, Row] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start : start + CHUNK])
-        found.update(_rows(conn, query.where(kind.table.c[column].in_(chunk)), kind, names))
+    return _read_where(conn, kind, kind.table.c[column], ids)
+
+
+def link_key_query(kind: Kind) -> Any:
+    """``SELECT`` of the key text (``key_text``) of every row of a link kind, made by the
+    database: comparing these strings with the base's keys (``EXCEPT``) is how the review
+    finds the few links that changed among tens of thousands without reading them."""
+    assert kind.is_link
+    columns = _select(kind).columns[: len(kind.key)]
+    text: Any = None
+    for column in columns:
+        part = func.coalesce(column, literal(""))
+        text = part if text is None else text + literal("|") + part
+    return _select(kind).select.with_only_columns(text)
+
+
+def link_texts_where(conn: Connection, kind: Kind, part: int, uuids: Iterable[str]) -> set[str]:
+    """The key texts of a link kind's rows whose side number ``part`` is one of these."""
+    query = link_key_query(kind)
+    column = _select(kind).columns[part]
+    wanted = sorted(set(uuids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        found.update(conn.execute(query.where(column.in_(wanted[start : start + CHUNK]))).scalars().all())
     return found
 
 
