@@ -246,6 +246,9 @@ def soak(n: int, seed: int) -> int:
                 passed += 1
             except Exception:
                 failures.append((office_script, copy_script, traceback.format_exc(limit=-3)))
+        done = len(failures) + passed
+        if done % 250 == 0 and done < n:  # a long soak tells how far it is
+            print(f"  {passed} of {done} passed, {time.perf_counter() - start:.0f} s", flush=True)
     print(f"soak: {passed} of {n} examples passed in {time.perf_counter() - start:.0f} s (seed {seed})")
     for office_script, copy_script, text in failures[:3]:
         print(f"  office {office_script}\n  copy   {copy_script}\n{text}")

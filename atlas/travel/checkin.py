@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, select
+from sqlalchemy import Table, and_, bindparam, exists, select
 from sqlalchemy.engine import Connection
 
 from atlas import models as m
@@ -59,6 +59,26 @@ from atlas.travel.portable import (
 Item = tuple[str, Key]
 
 
+_TOUCHED: dict[str, tuple[Any, Any]] = {}
+
+
+def _touched_queries(kind: Kind) -> tuple[Any, Any]:
+    """The copy's rows of a kind whose version is not the base's, and the base's keys
+    without a row now (built once per kind; the copy's UUID is a parameter)."""
+    found = _TOUCHED.get(kind.name)
+    if found is None:
+        t, b = kind.table, m.travel_base
+        mine = and_(b.c.copy_uuid == bindparam("copy_uuid"), b.c.kind == kind.name)
+        changed = (
+            select(t.c.uuid)
+            .select_from(t.outerjoin(b, and_(mine, b.c.key == t.c.uuid)))
+            .where(b.c.version.is_distinct_from(t.c.version))
+        )
+        gone = select(b.c.key).where(mine, ~exists().where(t.c.uuid == b.c.key))
+        found = _TOUCHED[kind.name] = (changed, gone)
+    return found
+
+
 @dataclass
 class Base:
     """The base of one copy. What the copy touched is found by the database itself: each
@@ -79,15 +99,10 @@ class Base:
     def touched(self, kind: Kind, copy_versions: Mapping[str, int] | None = None) -> set[str]:
         """The UUIDs of a record kind whose row in the copy is not the base's (changed, new
         or gone)."""
-        t, b = kind.table, m.travel_base
-        mine = and_(b.c.copy_uuid == self.copy_uuid, b.c.kind == kind.name)
-        changed = (
-            select(t.c.uuid)
-            .select_from(t.outerjoin(b, and_(mine, b.c.key == t.c.uuid)))
-            .where(b.c.version.is_distinct_from(t.c.version))
-        )
-        gone = select(b.c.key).where(mine, ~exists().where(t.c.uuid == b.c.key))
-        found = set(self.copy.execute(changed).scalars().all()) | set(self.copy.execute(gone).scalars().all())
+        changed, gone = _touched_queries(kind)
+        mine = {"copy_uuid": self.copy_uuid}
+        found = set(self.copy.execute(changed, mine).scalars().all())
+        found |= set(self.copy.execute(gone, mine).scalars().all())
         mine_overlay = {key: v for (k, key), v in self.overlay.items() if k == kind.name}
         if not mine_overlay:
             return found
