@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid as uuid_module
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Boolean,
@@ -490,3 +490,10 @@ travel_base = Table(
 
 #: ``app_setting`` key of this database's identity (migration 0007).
 DATABASE_KEY = "database/uuid"
+
+# Bringing a copy back joins each travelling table with the copy's base on (uuid,
+# version): this index answers it without reading the rows (migration 0008).
+for _mapper in sorted(Base.registry.mappers, key=lambda mapper: mapper.class_.__name__):
+    if issubclass(_mapper.class_, Travelling):
+        _table = cast(Table, _mapper.local_table)
+        Index(f"ix_{_table.name}_uuid_version", _table.c.uuid, _table.c.version)

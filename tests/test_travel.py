@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from atlas import models as m
 from atlas.core import Atlas
+from atlas.errors import NewerDatabaseError
 from atlas.travel import Action, Choices, Scope, Side, TravelError
 from tests.travel_support import bring_back, laptop, review, take
 
@@ -253,3 +255,53 @@ def test_a_part_taken_holds_no_one_else_not_even_in_the_search_index(
             assert s.get(m.Contact, elsewhere.id) is None
         assert "zuhause" not in texts.lower() and "zacharias" not in texts.lower()
         assert lap.institutions.list_ids("Jobcenter") == []  # the institution outside the quarter stayed home
+
+
+def _as_older_program_left_it(path: Path, revision: str) -> None:
+    """The copy's schema put back to ``revision``, as a program of that time wrote it."""
+    from alembic import command
+
+    from db.engine import make_engine
+    from db.migrate import alembic_config
+
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+    engine.dispose()
+
+
+def test_a_copy_at_an_older_schema_revision_is_updated_first_and_merges(
+    atlas: Atlas, db_url: str, tmp_path: Path, network: dict[str, Any]
+) -> None:
+    """A copy taken and worked on by the program before migration 0008: bringing it back
+    updates the copy's schema first (with the usual copy of the file before an update),
+    then merges it like any copy; a copy from a newer program is refused unchanged."""
+    from db.migrate import current_revision, head_revision
+    from db.travel import open_copy
+
+    copy = tmp_path / "unterwegs.sqlite"
+    take(atlas, db_url, copy)
+    with laptop(copy) as lap:
+        there = lap.institutions.get(network["inst"].id)
+        lap.institutions.save(
+            there.id, {**there.values, "notes": "Beim Fest"}, expected_version=there.version
+        )
+    _as_older_program_left_it(copy, "0007")
+    _plan, applied = bring_back(atlas, copy)
+    assert applied.counts == {"institution": {"update": 1}}
+    assert atlas.institutions.get(network["inst"].id).values["notes"] == "Beim Fest"
+    assert len(list(tmp_path.glob("unterwegs.vor-update-0007-*.sqlite"))) == 1
+    engine = open_copy(copy)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+    # From a newer program: refused, nothing changed on either side.
+    raw = sqlite3.connect(copy)
+    with raw:
+        raw.execute("UPDATE alembic_version SET version_num = '9999'")
+    raw.close()
+    before = copy.read_bytes()
+    with pytest.raises(NewerDatabaseError, match="neueren Version"):
+        review(atlas, copy)
+    assert copy.read_bytes() == before
