@@ -53,6 +53,13 @@ PHASES = [p for p in Phase if os.environ.get("ATLAS_TRAVEL_SHRINK", "1") != "0" 
     office_script=[("term", 1, 3)],
     copy_script=[("delete", "institution", 1), ("tick", 1, 2, 0), ("delete", "contact", 4)],
 )
+# Found by the soak (seed 101): a tick whose person is deleted on both sides, unticked in
+# the office — the laptop's tick "without the person" is no new tick; the untick stays.
+@example(
+    office_script=[("create", "offer", 0, 0), ("delete", "offer", 2), ("untick", 0, 4), ("delete", "institution", 5),
+                   ("term", 1, -1), ("delete", "institution", 3)],
+    copy_script=[("delete", "institution", 0), ("delete", "contact", 7), ("delete", "offer", 6), ("untick", 1, 5)],
+)  # fmt: skip
 def test_merging_a_copy_back_keeps_every_change(office_script: list[Any], copy_script: list[Any]) -> None:
     with tempfile.TemporaryDirectory(prefix="atlas-travel-") as folder:
         run_example(Path(folder), office_script, copy_script)
