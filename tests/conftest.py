@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import shutil
 from collections.abc import Iterator
@@ -131,6 +132,9 @@ def other(db_url: str, atlas: Atlas) -> Iterator[Atlas]:
     dispose(second)
 
 
+_bare_databases = itertools.count()
+
+
 @pytest.fixture
 def bare_pg() -> Iterator[str]:
     """The URL of a new, empty database on the test server: no schema, no extensions (as an
@@ -138,7 +142,7 @@ def bare_pg() -> Iterator[str]:
     from tests import pg_support
 
     pg_support.server_url()
-    name = f"atlas_bare_{id(object())}"
+    name = f"atlas_bare_{os.getpid()}_{next(_bare_databases)}"
     url = pg_support.create_database(name)
     yield url
     pg_support.drop_database(name)

@@ -23,7 +23,8 @@ from db.migrate import open_database
 from main import build_demo
 
 # Runs again with the system date moved (./dev test): nothing may depend on the real day.
-pytestmark = pytest.mark.dates
+# pytest-xdist (./dev test): the demo it builds (a module fixture) is built once, on one worker.
+pytestmark = [pytest.mark.dates, pytest.mark.xdist_group("demo")]
 
 COMMITTED = Path(__file__).resolve().parents[1] / "resources" / "demo" / "demo.sqlite"
 

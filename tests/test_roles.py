@@ -23,7 +23,9 @@ from db.engine import make_sessions
 from db.migrate import open_database
 from tests.conftest import TEST_DAY
 
-pytestmark = pytest.mark.both_backends("postgresql")
+# pytest-xdist (./dev test): roles belong to the whole server, not to one database, so two
+# workers running the script and granting the same roles at once would collide.
+pytestmark = [pytest.mark.both_backends("postgresql"), pytest.mark.xdist_group("roles")]
 
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "team-server.sql"
 #: Login roles of these tests (roles belong to the whole server; made once, kept).

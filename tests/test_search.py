@@ -24,6 +24,9 @@ from db.engine import make_sessions
 from db.migrate import open_database
 from main import build_demo
 
+# pytest-xdist (./dev test): the demo it builds (a module fixture) is built once, on one worker.
+pytestmark = pytest.mark.xdist_group("search")
+
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:

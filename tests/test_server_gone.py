@@ -28,6 +28,9 @@ from db.migrate import open_database
 from tests.conftest import TEST_DAY
 from tests.team_support import COACH, DATABASE, PASSWORD, Cluster, private_cluster
 
+# pytest-xdist (./dev test): its private cluster (a module fixture) is started once, on one worker.
+pytestmark = pytest.mark.xdist_group("server_gone")
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Cluster]:

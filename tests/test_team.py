@@ -27,6 +27,9 @@ from tests.team_support import (  # noqa: F401  (fixtures)
 )
 from ui import team_secrets
 
+# pytest-xdist (./dev test): its private cluster (a module fixture) is started once, on one worker.
+pytestmark = pytest.mark.xdist_group("team")
+
 
 def coach_at(cluster: Cluster, **changes: object) -> ServerAddress:  # noqa: F811
     values: dict[str, object] = {"host": "127.0.0.1", "port": cluster.port, "database": DATABASE}

@@ -37,6 +37,16 @@ def german_qt_texts(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_settings_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Windows opened by the program's own openers (``QSettings()``: the demo, a team server)
+    keep their settings in a folder of this test process, not in the user's, and not in one
+    that another test process (pytest-xdist) writes at the same time."""
+    folder = str(tmp_path_factory.mktemp("qt-settings"))
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, folder)
+
+
 #: How long a modal dialog may wait for a test to answer it.
 UNANSWERED_MS = 20_000
 

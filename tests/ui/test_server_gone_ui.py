@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
@@ -25,6 +26,10 @@ from ui.section import SectionWidget
 from ui.workers import Workers
 
 LEFT = Qt.MouseButton.LeftButton
+
+
+# pytest-xdist (./dev test): its private cluster (a module fixture) is started once, on one worker.
+pytestmark = pytest.mark.xdist_group("server_gone_ui")
 
 
 def listed(section: SectionWidget) -> list[str]:

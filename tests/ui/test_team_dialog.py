@@ -29,6 +29,9 @@ from ui.main_window import MainWindow
 from ui.team_dialog import TeamDialog
 from ui.workers import Workers
 
+# pytest-xdist (./dev test): its private cluster (a module fixture) is started once, on one worker.
+pytestmark = pytest.mark.xdist_group("team_dialog")
+
 
 def open_dialog(window: MainWindow, settings: QSettings, workers: Workers) -> TeamDialog:
     window.open_team = team_opener(window, bootstrap, check_connection, workers, settings)
