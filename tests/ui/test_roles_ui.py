@@ -17,6 +17,9 @@ from tests.ui.conftest import office_window
 from ui.rights import NEEDS
 from ui.workers import Workers
 
+# The roles live in the whole test server: with tests/test_roles.py on one worker.
+pytestmark = pytest.mark.xdist_group("roles")
+
 WHY = "Dafür fehlt Ihnen die Berechtigung (Rolle: atlas_t_anna, Netzwerkcoach). Bitte die Projektleitung fragen."
 
 
