@@ -443,9 +443,8 @@ def plan(office: Connection, copy: Connection, reviewed: Plan | None = None) -> 
         moved = {k for k in set(b_links) | set(c_links) if b_links.get(k) != c_links.get(k)}
         if not moved:
             continue
-        firsts = {str(k[0]) for k in moved if k[0] is not None}
         o_links = {
-            k: r for k, r in _unnamed(read_links(office, kind, firsts), kind, erased).items() if k in moved
+            k: r for k, r in _unnamed(read_links(office, kind, moved), kind, erased).items() if k in moved
         }
         for key in moved:
             d = decide(kind.name, key, b_links.get(key), o_links.get(key), c_links.get(key))
@@ -606,21 +605,21 @@ def _dependents(
 
     # a) Deleted in the copy, but the office made or changed something that belongs to it
     #    (also further down: a row of it that is itself kept, which the delete would take).
+    deleting: dict[str, set[str]] = {}
+    for d in decisions.values():
+        if d.action is Action.DELETE and not BY_NAME[d.kind].is_link:
+            deleting.setdefault(d.kind, set()).add(str(d.key[0]))
+    found = {kind: _office_children(office, base, kind, uuids) for kind, uuids in deleting.items()}
     changing = True
     while changing:
         changing = False
         for item, d in list(decisions.items()):
             if d.action is not Action.DELETE or BY_NAME[d.kind].is_link:
                 continue
+            made, children = found[d.kind]
             uuid = str(d.key[0])
-            office_id = office.execute(
-                select(BY_NAME[d.kind].table.c.id).where(BY_NAME[d.kind].table.c.uuid == uuid)
-            ).scalar()
-            if office_id is None:
-                continue
-            if _office_made_children(office, base, d.kind, office_id) or _keeps_children(
-                office, d.kind, office_id, decisions
-            ):
+            kept = (decisions.get(child) for child in children.get(uuid, ()))
+            if uuid in made or any(c is not None and c.action is Action.KEEP_OR_DELETE for c in kept):
                 decisions[item] = Decision(
                     d.kind,
                     d.key,
@@ -687,37 +686,37 @@ def _uuids(conn: Connection, kind: str) -> set[str]:
     return set(conn.execute(select(t.c.uuid)).scalars().all())
 
 
-def _keeps_children(
-    office: Connection, kind_name: str, office_id: int, decisions: dict[Item, Decision]
-) -> bool:
-    """A row that belongs to this record is a question itself (kept by default)."""
-    for child in RECORD_KINDS:
+def _office_children(
+    office: Connection, base: Base, kind_name: str, uuids: set[str]
+) -> tuple[set[str], dict[str, list[Item]]]:
+    """For these records of a kind deleted on the laptop: those with a row belonging to
+    them that the office made or changed since the base, and each one's rows of other
+    record kinds (a delete turned into a question makes its parent's delete one too).
+    One query per kind of child for all of them."""
+    ids = ids_of(office, BY_NAME[kind_name], uuids)
+    made: set[str] = set()
+    children: dict[str, list[Item]] = {}
+    if not ids:
+        return made, children
+    for child in KINDS:
         for col, target in child.refs.items():
             if target != kind_name or child.name == kind_name:
                 continue
-            for key in read_referring(office, child, col, [office_id]):
-                found = decisions.get((child.name, key))
-                if found is not None and found.action is Action.KEEP_OR_DELETE:
-                    return True
-    return False
-
-
-def _office_made_children(office: Connection, base: Base, kind_name: str, office_id: int) -> bool:
-    """The office made or changed a row that belongs to this record since the base."""
-    for child in KINDS:
-        for col, target in child.refs.items():
-            if target != kind_name or (child.name == kind_name):
-                continue
-            found = read_referring(office, child, col, [office_id])
-            if not found:
+            rows = read_referring(office, child, col, sorted(ids.values()))
+            if not rows:
                 continue
             if child.is_link:
-                known: Mapping[Key, Row | None] = base.links(child.name, [key_text(k) for k in found])
+                known: Mapping[Key, Row | None] = base.links(child.name, [key_text(k) for k in rows])
             else:
-                known = base.rows(child.name, found)
-            if any(known.get(key) != row for key, row in found.items()):
-                return True
-    return False
+                known = base.rows(child.name, rows)
+            side = child.key.index(col) if col in child.key else None
+            for key, row in rows.items():
+                parent = str(key[side] if side is not None else row.get(col))
+                if known.get(key) != row:
+                    made.add(parent)
+                if not child.is_link:
+                    children.setdefault(parent, []).append((child.name, key))
+    return made, children
 
 
 def _ids_versions(conn: Connection, kind: Kind, uuids: Iterable[str]) -> dict[str, tuple[int, int]]:

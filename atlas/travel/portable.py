@@ -170,11 +170,31 @@ def read_some(conn: Connection, kind: Kind, uuids: Iterable[str]) -> dict[Key, R
     return _read_where(conn, kind, kind.table.c.uuid, uuids)
 
 
-def read_links(conn: Connection, kind: Kind, firsts: Iterable[str]) -> dict[Key, Row]:
-    """The rows of a link kind whose first side (the offer, meeting, round table or
-    agreement: never a person) has one of these UUIDs."""
+def read_links(conn: Connection, kind: Kind, keys: Iterable[Key]) -> dict[Key, Row]:
+    """The rows of a link kind that share these keys' sides other than a person (a tick
+    is found with every person at that meeting for that actor, so a key without an
+    erased person finds the rows that had her)."""
     assert kind.is_link
-    return _read_where(conn, kind, _select(kind).columns[0], firsts)
+    columns = _select(kind).columns
+    sides = [n for n, col in enumerate(kind.key) if kind.refs.get(col) != "contact"]
+    wanted = list(set(keys))
+    found: dict[Key, Row] = {}
+    query = _select(kind)
+    first = sides[0]
+    by_first: dict[Any, set[Any]] = {}
+    for key in wanted:
+        by_first.setdefault(key[first], set()).add(key[sides[1]] if len(sides) > 1 else None)
+    firsts = sorted(by_first)
+    for start in range(0, len(firsts), CHUNK):
+        chunk = firsts[start : start + CHUNK]
+        where = columns[first].in_(chunk)
+        if len(sides) > 1:
+            seconds = {s for f in chunk for s in by_first[f]}
+            second = columns[sides[1]]
+            known = sorted(s for s in seconds if s is not None)
+            where = where & (second.in_(known) | second.is_(None) if None in seconds else second.in_(known))
+        found.update(_rows(conn, query.select.where(where), kind, query.names))
+    return found
 
 
 def read_referring(conn: Connection, kind: Kind, column: str, ids: Sequence[int]) -> dict[Key, Row]:
