@@ -41,7 +41,7 @@ from atlas import models as m  # noqa: E402
 from atlas.clock import FixedClock  # noqa: E402
 from atlas.core import Atlas  # noqa: E402
 from atlas.travel import Choices, Scope  # noqa: E402
-from atlas.travel.checkin import read_base  # noqa: E402
+from atlas.travel.base import read_base  # noqa: E402
 from atlas.travel.checkout import copy_info  # noqa: E402
 from atlas.travel.merge import decide  # noqa: E402
 from atlas.travel.portable import KINDS, read_all  # noqa: E402
